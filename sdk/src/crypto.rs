@@ -1,0 +1,495 @@
+//! Signature suites, keys, key files and key resolution.
+//!
+//! An [`Algorithm`] names a suite; each suite implements the small [`SignatureSuite`]
+//! trait, so a second suite (SM2 with SM3) can be added without touching message code.
+//! Ed25519 verification uses `verify_strict`, and small-order public keys are refused
+//! when a key is loaded.
+
+use crate::error::{KeyError, SignatureError};
+use crate::id::{KeyId, NodeId};
+use crate::time::Timestamp;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use zeroize::Zeroizing;
+
+/// A signature algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// Ed25519 (RFC 8032), verified with `verify_strict`.
+    Ed25519,
+}
+
+impl Algorithm {
+    /// The name used on the wire, e.g. `ed25519`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Ed25519 => "ed25519",
+        }
+    }
+
+    /// The suite implementing this algorithm.
+    pub fn suite(self) -> &'static dyn SignatureSuite {
+        match self {
+            Algorithm::Ed25519 => &Ed25519Suite,
+        }
+    }
+}
+
+impl TryFrom<&str> for Algorithm {
+    type Error = SignatureError;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        match name {
+            "ed25519" => Ok(Algorithm::Ed25519),
+            other => Err(SignatureError::UnsupportedAlgorithm {
+                algorithm: other.to_string(),
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One signature algorithm: key checks, signing and strict verification over raw bytes.
+pub trait SignatureSuite: Sync {
+    /// The algorithm this suite implements.
+    fn algorithm(&self) -> Algorithm;
+    /// Checks an encoded public key, refusing malformed and weak keys.
+    fn check_public_key(&self, public_key: &[u8]) -> Result<(), KeyError>;
+    /// Derives the encoded public key from an encoded secret key.
+    fn public_key_of(&self, secret_key: &[u8]) -> Result<Vec<u8>, KeyError>;
+    /// Signs `message` with an encoded secret key.
+    fn sign(&self, secret_key: &[u8], message: &[u8]) -> Result<Vec<u8>, KeyError>;
+    /// Whether `signature` is a valid signature of `message` by `public_key`.
+    fn verify(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> bool;
+}
+
+/// Ed25519 through ed25519-dalek.
+struct Ed25519Suite;
+
+fn array<const N: usize>(bytes: &[u8], what: &str) -> Result<[u8; N], KeyError> {
+    bytes.try_into().map_err(|_| KeyError::Malformed {
+        reason: format!("{what} must be {N} bytes, not {}", bytes.len()),
+    })
+}
+
+impl SignatureSuite for Ed25519Suite {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::Ed25519
+    }
+
+    fn check_public_key(&self, public_key: &[u8]) -> Result<(), KeyError> {
+        let key =
+            ed25519_dalek::VerifyingKey::from_bytes(&array(public_key, "Ed25519 public key")?)
+                .map_err(|_| KeyError::Malformed {
+                    reason: "not a point on the Ed25519 curve".into(),
+                })?;
+        if key.is_weak() {
+            return Err(KeyError::Weak);
+        }
+        Ok(())
+    }
+
+    fn public_key_of(&self, secret_key: &[u8]) -> Result<Vec<u8>, KeyError> {
+        let key = ed25519_dalek::SigningKey::from_bytes(&array(secret_key, "Ed25519 secret key")?);
+        Ok(key.verifying_key().to_bytes().to_vec())
+    }
+
+    fn sign(&self, secret_key: &[u8], message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        use ed25519_dalek::Signer;
+        let key = ed25519_dalek::SigningKey::from_bytes(&array(secret_key, "Ed25519 secret key")?);
+        Ok(key.sign(message).to_bytes().to_vec())
+    }
+
+    fn verify(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
+        let (Ok(public), Ok(signature)) = (
+            array::<32>(public_key, "public key"),
+            array::<64>(signature, "signature"),
+        ) else {
+            return false;
+        };
+        let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&public) else {
+            return false;
+        };
+        key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(&signature))
+            .is_ok()
+    }
+}
+
+/// Fills `buf` from the system's random source.
+///
+/// # Panics
+/// If the system has no random source at all (as key generation in every Ed25519
+/// library does); on `wasm32-unknown-unknown` the source is the Web Crypto API.
+pub(crate) fn fill_random(buf: &mut [u8]) {
+    if let Err(e) = getrandom::getrandom(buf) {
+        panic!("no system random source: {e}");
+    }
+}
+
+/// Encodes bytes as unpadded base64url (RFC 4648 §5), the protocol's binary encoding.
+pub fn base64url(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Decodes canonical unpadded base64url: padding and non-zero trailing bits are refused.
+pub fn from_base64url(text: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(text).ok()
+}
+
+/// A checked public key of some algorithm.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PublicKey {
+    algorithm: Algorithm,
+    bytes: Vec<u8>,
+}
+
+impl PublicKey {
+    /// Checks and wraps an encoded public key; weak keys are refused with `key.weak`.
+    pub fn from_bytes(algorithm: Algorithm, bytes: &[u8]) -> Result<PublicKey, KeyError> {
+        algorithm.suite().check_public_key(bytes)?;
+        Ok(PublicKey {
+            algorithm,
+            bytes: bytes.to_vec(),
+        })
+    }
+
+    /// Decodes and checks a base64url public key.
+    pub fn from_base64url(algorithm: Algorithm, text: &str) -> Result<PublicKey, KeyError> {
+        let bytes = from_base64url(text).ok_or_else(|| KeyError::Malformed {
+            reason: "public key is not unpadded base64url".into(),
+        })?;
+        PublicKey::from_bytes(algorithm, &bytes)
+    }
+
+    /// The key's algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The encoded key.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Whether `signature` over `message` verifies under this key.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        self.algorithm
+            .suite()
+            .verify(&self.bytes, message, signature)
+    }
+}
+
+impl std::fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "PublicKey({}:{})",
+            self.algorithm,
+            base64url(&self.bytes)
+        )
+    }
+}
+
+/// A public key the verifier trusts, and the node it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedKey {
+    /// The key id signatures name.
+    pub key_id: KeyId,
+    /// The node the key belongs to.
+    pub owner: NodeId,
+    /// The key itself.
+    pub public_key: PublicKey,
+}
+
+/// Finds the trusted key a signature names. The trust registry implements this too.
+pub trait KeyResolver {
+    /// The key with id `key_id` as trusted at time `at` (the message's creation time),
+    /// or the reason it is not (`signature.unknown_key` when there is none).
+    fn resolve(&self, key_id: &KeyId, at: &Timestamp) -> Result<TrustedKey, crate::Error>;
+}
+
+/// A signing key: id, owner, algorithm and secret. Its `Debug` form hides the secret.
+pub struct KeyPair {
+    key_id: KeyId,
+    owner: NodeId,
+    algorithm: Algorithm,
+    secret: Zeroizing<Vec<u8>>,
+    public_key: PublicKey,
+}
+
+impl KeyPair {
+    /// Wraps an encoded secret key.
+    pub fn from_secret(
+        key_id: KeyId,
+        owner: NodeId,
+        algorithm: Algorithm,
+        secret: &[u8],
+    ) -> Result<KeyPair, KeyError> {
+        let public = algorithm.suite().public_key_of(secret)?;
+        Ok(KeyPair {
+            key_id,
+            owner,
+            algorithm,
+            secret: Zeroizing::new(secret.to_vec()),
+            public_key: PublicKey::from_bytes(algorithm, &public)?,
+        })
+    }
+
+    /// A fresh Ed25519 key for `owner` from the system's random source. Without a
+    /// `key_id` the id is `<owner>#<first 8 hex digits of SHA-256(public key)>`.
+    pub fn generate(owner: NodeId, key_id: Option<KeyId>) -> Result<KeyPair, KeyError> {
+        let mut secret = Zeroizing::new([0u8; 32]);
+        fill_random(secret.as_mut());
+        let public = Algorithm::Ed25519.suite().public_key_of(secret.as_ref())?;
+        let key_id = match key_id {
+            Some(id) => id,
+            None => {
+                let fingerprint = crate::digest::Sha256Digest::of(&public);
+                KeyId::parse(format!("{owner}#{}", &fingerprint.as_str()[..8])).map_err(|e| {
+                    KeyError::Malformed {
+                        reason: e.to_string(),
+                    }
+                })?
+            }
+        };
+        KeyPair::from_secret(key_id, owner, Algorithm::Ed25519, secret.as_ref())
+    }
+
+    /// The key id.
+    pub fn key_id(&self) -> &KeyId {
+        &self.key_id
+    }
+
+    /// The node this key signs for.
+    pub fn owner(&self) -> &NodeId {
+        &self.owner
+    }
+
+    /// The algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The public half.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public_key
+    }
+
+    /// The public half as a [`TrustedKey`] entry.
+    pub fn trusted_key(&self) -> TrustedKey {
+        TrustedKey {
+            key_id: self.key_id.clone(),
+            owner: self.owner.clone(),
+            public_key: self.public_key.clone(),
+        }
+    }
+
+    /// Signs raw bytes.
+    pub fn sign_bytes(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        self.algorithm.suite().sign(&self.secret, message)
+    }
+
+    /// The key file form, secret included.
+    pub fn to_file(&self) -> KeyFile {
+        KeyFile {
+            entry: KeyEntry::from(&self.trusted_key()),
+            secret_key: base64url(&self.secret),
+        }
+    }
+
+    /// Loads a key file.
+    pub fn from_file(file: &KeyFile) -> Result<KeyPair, KeyError> {
+        let algorithm = Algorithm::try_from(file.entry.algorithm.as_str()).map_err(|e| {
+            KeyError::Malformed {
+                reason: e.to_string(),
+            }
+        })?;
+        let secret = Zeroizing::new(from_base64url(&file.secret_key).ok_or_else(|| {
+            KeyError::Malformed {
+                reason: "secret key is not unpadded base64url".into(),
+            }
+        })?);
+        let pair = KeyPair::from_secret(
+            file.entry.key_id.clone(),
+            file.entry.owner.clone(),
+            algorithm,
+            &secret,
+        )?;
+        if base64url(pair.public_key.as_bytes()) != file.entry.public_key {
+            return Err(KeyError::Malformed {
+                reason: "public key does not match the secret key".into(),
+            });
+        }
+        Ok(pair)
+    }
+}
+
+impl std::fmt::Debug for KeyPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyPair")
+            .field("key_id", &self.key_id)
+            .field("owner", &self.owner)
+            .field("public_key", &self.public_key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A public key as written in files and documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct KeyEntry {
+    /// The key id.
+    #[serde(rename = "kid")]
+    pub key_id: KeyId,
+    /// The node the key belongs to.
+    pub owner: NodeId,
+    /// The algorithm name, e.g. `ed25519`.
+    #[serde(rename = "alg")]
+    pub algorithm: String,
+    /// The public key, unpadded base64url.
+    pub public_key: String,
+}
+
+impl From<&TrustedKey> for KeyEntry {
+    fn from(key: &TrustedKey) -> Self {
+        KeyEntry {
+            key_id: key.key_id.clone(),
+            owner: key.owner.clone(),
+            algorithm: key.public_key.algorithm().as_str().to_string(),
+            public_key: base64url(key.public_key.as_bytes()),
+        }
+    }
+}
+
+impl TryFrom<&KeyEntry> for TrustedKey {
+    type Error = KeyError;
+    fn try_from(entry: &KeyEntry) -> Result<Self, Self::Error> {
+        let algorithm =
+            Algorithm::try_from(entry.algorithm.as_str()).map_err(|e| KeyError::Malformed {
+                reason: e.to_string(),
+            })?;
+        Ok(TrustedKey {
+            key_id: entry.key_id.clone(),
+            owner: entry.owner.clone(),
+            public_key: PublicKey::from_base64url(algorithm, &entry.public_key)?,
+        })
+    }
+}
+
+/// A key file as `tongban keygen` writes it: the public entry plus the secret key.
+#[derive(Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct KeyFile {
+    /// The public part.
+    #[serde(flatten)]
+    pub entry: KeyEntry,
+    /// The secret key (for Ed25519, the 32-byte seed), unpadded base64url.
+    pub secret_key: String,
+}
+
+/// A set of trusted public keys, the simplest [`KeyResolver`]. The trust registry
+/// replaces it for members of the alliance.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeySet {
+    keys: BTreeMap<KeyId, TrustedKey>,
+}
+
+/// The file form of a [`KeySet`]: `{"keys": [KeyEntry, …]}`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct KeySetFile {
+    /// The trusted keys.
+    pub keys: Vec<KeyEntry>,
+}
+
+impl KeySet {
+    /// An empty set.
+    pub fn new() -> KeySet {
+        KeySet::default()
+    }
+
+    /// Adds (or replaces) a key.
+    pub fn insert(&mut self, key: TrustedKey) {
+        self.keys.insert(key.key_id.clone(), key);
+    }
+
+    /// Checks every entry of a key-set file.
+    pub fn from_file(file: &KeySetFile) -> Result<KeySet, KeyError> {
+        let mut set = KeySet::new();
+        for entry in &file.keys {
+            set.insert(TrustedKey::try_from(entry)?);
+        }
+        Ok(set)
+    }
+
+    /// The file form.
+    pub fn to_file(&self) -> KeySetFile {
+        KeySetFile {
+            keys: self.keys.values().map(KeyEntry::from).collect(),
+        }
+    }
+}
+
+impl KeyResolver for KeySet {
+    fn resolve(&self, key_id: &KeyId, _at: &Timestamp) -> Result<TrustedKey, crate::Error> {
+        self.keys.get(key_id).cloned().ok_or_else(|| {
+            SignatureError::UnknownKey {
+                key_id: key_id.to_string(),
+            }
+            .into()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node() -> NodeId {
+        NodeId::parse("huangshi.420200").expect("valid")
+    }
+
+    #[test]
+    fn generated_keys_sign_and_verify_strictly() {
+        let pair = KeyPair::generate(node(), None).expect("key");
+        assert!(pair.key_id().as_str().starts_with("huangshi.420200#"));
+        let sig = pair.sign_bytes(b"message").expect("sign");
+        assert!(pair.public_key().verify(b"message", &sig));
+        assert!(!pair.public_key().verify(b"messagf", &sig));
+        assert!(!pair.public_key().verify(b"message", &sig[..63]));
+    }
+
+    #[test]
+    fn key_files_round_trip_and_hide_the_secret_in_debug() {
+        let pair = KeyPair::generate(node(), None).expect("key");
+        let file = pair.to_file();
+        let again = KeyPair::from_file(&file).expect("load");
+        assert_eq!(again.public_key(), pair.public_key());
+        assert!(!format!("{pair:?}").contains(&file.secret_key));
+    }
+
+    #[test]
+    fn small_order_keys_are_weak() {
+        // The identity point (y = 1) has order 1.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert_eq!(
+            PublicKey::from_bytes(Algorithm::Ed25519, &identity),
+            Err(KeyError::Weak)
+        );
+        let err = PublicKey::from_bytes(Algorithm::Ed25519, &[1, 2, 3]).expect_err("short");
+        assert_eq!(err.code(), "key.malformed");
+    }
+
+    #[test]
+    fn padded_or_non_canonical_base64_is_refused() {
+        assert_eq!(from_base64url("AQ"), Some(vec![1]));
+        assert_eq!(from_base64url("AQ=="), None);
+        assert_eq!(from_base64url("AR"), None);
+        assert_eq!(from_base64url("A+"), None);
+    }
+}

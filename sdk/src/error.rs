@@ -1,0 +1,603 @@
+//! Errors with stable, documented codes.
+//!
+//! Every failure the SDK reports is an [`Error`], one `#[non_exhaustive]` enum over
+//! per-area sub-enums with structured fields. [`Error::code`] returns a stable dotted
+//! code (`signature.invalid`, `json.duplicate_key`, …): the same string appears in the
+//! WASM build, in conformance reports, on the wire and in `docs/PROTOCOL.md`.
+//! [`ERROR_CODES`] lists every code with its meaning.
+
+use thiserror::Error;
+
+/// Every error code the SDK produces, with a one-line meaning.
+///
+/// The list is the contract: `docs/PROTOCOL.md` documents each entry and the test suite
+/// produces each one at least once.
+pub const ERROR_CODES: &[(&str, &str)] = &[
+    (
+        "json.too_large",
+        "the document is larger than the size limit",
+    ),
+    (
+        "json.too_deep",
+        "arrays and objects are nested deeper than the limit",
+    ),
+    (
+        "json.duplicate_key",
+        "an object has the same member name twice",
+    ),
+    ("json.invalid_utf8", "the bytes are not valid UTF-8"),
+    (
+        "json.lone_surrogate",
+        "a \\u escape encodes an unpaired UTF-16 surrogate",
+    ),
+    ("json.bom", "the document starts with a byte order mark"),
+    ("json.trailing_data", "something follows the JSON value"),
+    (
+        "json.number_out_of_range",
+        "a number is not a finite IEEE 754 double",
+    ),
+    ("json.syntax", "the bytes are not JSON"),
+    ("id.region_format", "a region code is not six ASCII digits"),
+    (
+        "id.region_structure",
+        "a region code's province/prefecture/county parts are not valid",
+    ),
+    (
+        "id.citizen_format",
+        "a citizen ID is not 17 digits followed by a digit or X",
+    ),
+    (
+        "id.citizen_checksum",
+        "a citizen ID's ISO 7064 MOD 11-2 check digit is wrong",
+    ),
+    (
+        "id.citizen_birth_date",
+        "a citizen ID's birth date is not a plausible date",
+    ),
+    (
+        "id.credit_format",
+        "a unified social credit code is not 18 characters of its alphabet",
+    ),
+    (
+        "id.credit_checksum",
+        "a unified social credit code's MOD 31 check character is wrong",
+    ),
+    ("id.node_format", "a node id does not match its pattern"),
+    (
+        "id.message_format",
+        "a message id is neither a ULID nor a UUIDv7",
+    ),
+    ("id.case_format", "a case id does not match its pattern"),
+    (
+        "id.agreement_format",
+        "an agreement id does not match its pattern",
+    ),
+    (
+        "id.item_format",
+        "a service item code does not match its pattern",
+    ),
+    ("id.key_format", "a key id does not match its pattern"),
+    (
+        "id.digest_format",
+        "a SHA-256 digest is not 64 lowercase hex digits",
+    ),
+    ("time.format", "a timestamp is not an RFC 3339 date-time"),
+    (
+        "time.not_yet_valid",
+        "the message was created after now plus the clock-skew allowance",
+    ),
+    (
+        "time.expired",
+        "the message expired before now minus the clock-skew allowance",
+    ),
+    (
+        "time.bad_window",
+        "expires is not after created, or the window is longer than allowed",
+    ),
+    ("version.format", "the protocol version is not MAJOR.MINOR"),
+    (
+        "version.unsupported_major",
+        "the protocol major version is not one this reader speaks",
+    ),
+    (
+        "message.invalid",
+        "a field is missing or has the wrong type or value",
+    ),
+    (
+        "message.unknown_type",
+        "the message type is not one of this major version",
+    ),
+    (
+        "message.unsafe_number",
+        "a number is a fraction or beyond ±(2^53−1)",
+    ),
+    (
+        "message.not_an_answer",
+        "a receipt does not answer the message it is checked against",
+    ),
+    ("key.malformed", "a key or key file cannot be decoded"),
+    ("key.weak", "a public key has small order and is refused"),
+    ("signature.missing", "the envelope carries no signature"),
+    (
+        "signature.malformed",
+        "a signature is not valid base64url of the right length",
+    ),
+    (
+        "signature.unsupported_algorithm",
+        "the signature algorithm is not supported",
+    ),
+    (
+        "signature.unknown_key",
+        "no trusted key has the signature's key id",
+    ),
+    (
+        "signature.key_not_sender",
+        "no signature is by a key of the sending node",
+    ),
+    ("signature.invalid", "a signature does not verify"),
+    (
+        "replay.duplicate",
+        "a message with this id was already accepted",
+    ),
+];
+
+/// The top-level error: one variant per area, each carrying a structured sub-error.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The bytes are not acceptable JSON.
+    #[error(transparent)]
+    Json(#[from] JsonError),
+    /// An identifier is malformed.
+    #[error(transparent)]
+    Id(#[from] IdError),
+    /// A timestamp is malformed or outside the validity window.
+    #[error(transparent)]
+    Time(#[from] TimeError),
+    /// The protocol version is malformed or unsupported.
+    #[error(transparent)]
+    Version(#[from] VersionError),
+    /// The message does not have the protocol's structure.
+    #[error(transparent)]
+    Message(#[from] MessageError),
+    /// A key cannot be loaded.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// A signature is missing, malformed or does not verify.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+    /// The message was seen before.
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+}
+
+impl Error {
+    /// The stable dotted code of this error, e.g. `signature.invalid`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Json(e) => e.code(),
+            Error::Id(e) => e.code(),
+            Error::Time(e) => e.code(),
+            Error::Version(e) => e.code(),
+            Error::Message(e) => e.code(),
+            Error::Key(e) => e.code(),
+            Error::Signature(e) => e.code(),
+            Error::Replay(e) => e.code(),
+        }
+    }
+}
+
+/// Why bytes were refused before or while parsing them as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum JsonError {
+    /// The document is larger than the limit (checked before parsing).
+    #[error("document of {size} bytes exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// Size of the document in bytes.
+        size: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// Nesting deeper than the limit.
+    #[error("nesting deeper than {limit} levels at byte {offset}")]
+    TooDeep {
+        /// The depth limit.
+        limit: usize,
+        /// Byte offset where the limit was passed.
+        offset: usize,
+    },
+    /// The same member name twice in one object (compared after unescaping).
+    #[error("duplicate key {key:?} at {path}")]
+    DuplicateKey {
+        /// The repeated member name.
+        key: String,
+        /// JSON Pointer of the object holding it.
+        path: String,
+    },
+    /// Invalid UTF-8.
+    #[error("invalid UTF-8 at byte {offset}")]
+    InvalidUtf8 {
+        /// Byte offset of the bad sequence.
+        offset: usize,
+    },
+    /// A `\u` escape of an unpaired surrogate.
+    #[error("unpaired UTF-16 surrogate escape at byte {offset}")]
+    LoneSurrogate {
+        /// Byte offset of the escape.
+        offset: usize,
+    },
+    /// A leading byte order mark.
+    #[error("byte order mark at the start of the document")]
+    Bom,
+    /// Bytes after the JSON value.
+    #[error("trailing data at byte {offset}")]
+    TrailingData {
+        /// Byte offset of the first trailing byte.
+        offset: usize,
+    },
+    /// A number that is not a finite double.
+    #[error("number out of range at byte {offset}")]
+    NumberOutOfRange {
+        /// Byte offset of the number.
+        offset: usize,
+    },
+    /// Any other JSON syntax error.
+    #[error("JSON syntax error at byte {offset}: {reason}")]
+    Syntax {
+        /// Byte offset of the error.
+        offset: usize,
+        /// What was expected.
+        reason: &'static str,
+    },
+}
+
+impl JsonError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            JsonError::TooLarge { .. } => "json.too_large",
+            JsonError::TooDeep { .. } => "json.too_deep",
+            JsonError::DuplicateKey { .. } => "json.duplicate_key",
+            JsonError::InvalidUtf8 { .. } => "json.invalid_utf8",
+            JsonError::LoneSurrogate { .. } => "json.lone_surrogate",
+            JsonError::Bom => "json.bom",
+            JsonError::TrailingData { .. } => "json.trailing_data",
+            JsonError::NumberOutOfRange { .. } => "json.number_out_of_range",
+            JsonError::Syntax { .. } => "json.syntax",
+        }
+    }
+}
+
+/// Which identifier rule a value broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdRule {
+    /// Region code is not six digits.
+    RegionFormat,
+    /// Region code parts are not a valid province/prefecture/county structure.
+    RegionStructure,
+    /// Citizen ID is not 17 digits and a check character.
+    CitizenFormat,
+    /// Citizen ID check digit is wrong.
+    CitizenChecksum,
+    /// Citizen ID birth date is implausible.
+    CitizenBirthDate,
+    /// Credit code has the wrong length or alphabet.
+    CreditFormat,
+    /// Credit code check character is wrong.
+    CreditChecksum,
+    /// Node id pattern.
+    NodeFormat,
+    /// Message id is neither ULID nor UUIDv7.
+    MessageFormat,
+    /// Case id pattern.
+    CaseFormat,
+    /// Agreement id pattern.
+    AgreementFormat,
+    /// Service item code pattern.
+    ItemFormat,
+    /// Key id pattern.
+    KeyFormat,
+    /// SHA-256 digest is not 64 lowercase hex digits.
+    DigestFormat,
+}
+
+impl IdRule {
+    /// Every rule.
+    pub const ALL: [IdRule; 14] = [
+        IdRule::RegionFormat,
+        IdRule::RegionStructure,
+        IdRule::CitizenFormat,
+        IdRule::CitizenChecksum,
+        IdRule::CitizenBirthDate,
+        IdRule::CreditFormat,
+        IdRule::CreditChecksum,
+        IdRule::NodeFormat,
+        IdRule::MessageFormat,
+        IdRule::CaseFormat,
+        IdRule::AgreementFormat,
+        IdRule::ItemFormat,
+        IdRule::KeyFormat,
+        IdRule::DigestFormat,
+    ];
+
+    /// The stable code of this rule.
+    pub fn code(self) -> &'static str {
+        match self {
+            IdRule::RegionFormat => "id.region_format",
+            IdRule::RegionStructure => "id.region_structure",
+            IdRule::CitizenFormat => "id.citizen_format",
+            IdRule::CitizenChecksum => "id.citizen_checksum",
+            IdRule::CitizenBirthDate => "id.citizen_birth_date",
+            IdRule::CreditFormat => "id.credit_format",
+            IdRule::CreditChecksum => "id.credit_checksum",
+            IdRule::NodeFormat => "id.node_format",
+            IdRule::MessageFormat => "id.message_format",
+            IdRule::CaseFormat => "id.case_format",
+            IdRule::AgreementFormat => "id.agreement_format",
+            IdRule::ItemFormat => "id.item_format",
+            IdRule::KeyFormat => "id.key_format",
+            IdRule::DigestFormat => "id.digest_format",
+        }
+    }
+}
+
+/// A malformed identifier: which rule it broke, the offending value and why.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{reason}: {value:?}")]
+pub struct IdError {
+    /// The rule that was broken.
+    pub rule: IdRule,
+    /// The refused value (citizen IDs are masked).
+    pub value: String,
+    /// A human-readable explanation.
+    pub reason: String,
+}
+
+impl IdError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        self.rule.code()
+    }
+}
+
+/// A timestamp problem.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum TimeError {
+    /// Not an RFC 3339 date-time.
+    #[error("not an RFC 3339 date-time: {value:?}")]
+    Format {
+        /// The refused text.
+        value: String,
+    },
+    /// Created in the future, beyond the clock-skew allowance.
+    #[error("created {created} is after now ({now}) plus the clock-skew allowance")]
+    NotYetValid {
+        /// The message's creation time.
+        created: String,
+        /// The verifier's clock.
+        now: String,
+    },
+    /// Expired, beyond the clock-skew allowance.
+    #[error("expired at {expires}, now is {now}")]
+    Expired {
+        /// The message's expiry time.
+        expires: String,
+        /// The verifier's clock.
+        now: String,
+    },
+    /// `expires` is not after `created`, or the window is too long.
+    #[error(
+        "validity window from {created} to {expires} is not allowed (at most {max_seconds} s)"
+    )]
+    BadWindow {
+        /// Creation time.
+        created: String,
+        /// Expiry time.
+        expires: String,
+        /// The longest allowed window in seconds.
+        max_seconds: i64,
+    },
+}
+
+impl TimeError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TimeError::Format { .. } => "time.format",
+            TimeError::NotYetValid { .. } => "time.not_yet_valid",
+            TimeError::Expired { .. } => "time.expired",
+            TimeError::BadWindow { .. } => "time.bad_window",
+        }
+    }
+}
+
+/// A protocol version problem.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum VersionError {
+    /// Not `MAJOR.MINOR`.
+    #[error("protocol version {value:?} is not MAJOR.MINOR")]
+    Format {
+        /// The refused text.
+        value: String,
+    },
+    /// A major version this reader does not speak.
+    #[error("protocol major version {major} is not supported")]
+    UnsupportedMajor {
+        /// The refused major version.
+        major: u32,
+    },
+}
+
+impl VersionError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            VersionError::Format { .. } => "version.format",
+            VersionError::UnsupportedMajor { .. } => "version.unsupported_major",
+        }
+    }
+}
+
+/// The document is JSON but not a well-formed protocol message.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum MessageError {
+    /// A field is missing or has the wrong type or value.
+    #[error("invalid message: {reason}")]
+    Invalid {
+        /// What is wrong, naming the field.
+        reason: String,
+    },
+    /// The message type is unknown.
+    #[error("unknown message type {message_type:?}")]
+    UnknownType {
+        /// The refused type.
+        message_type: String,
+    },
+    /// A fraction, or an integer beyond ±(2^53−1).
+    #[error("number at {path} is not an integer within ±(2^53−1)")]
+    UnsafeNumber {
+        /// JSON Pointer of the number.
+        path: String,
+    },
+    /// A receipt that does not answer the given message.
+    #[error("receipt does not answer message {message_id}: {reason}")]
+    NotAnAnswer {
+        /// Id of the message the receipt was checked against.
+        message_id: String,
+        /// Which binding differs.
+        reason: &'static str,
+    },
+}
+
+impl MessageError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            MessageError::Invalid { .. } => "message.invalid",
+            MessageError::UnknownType { .. } => "message.unknown_type",
+            MessageError::UnsafeNumber { .. } => "message.unsafe_number",
+            MessageError::NotAnAnswer { .. } => "message.not_an_answer",
+        }
+    }
+}
+
+/// A key cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The key material or key file cannot be decoded.
+    #[error("malformed key: {reason}")]
+    Malformed {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A small-order (weak) public key.
+    #[error("weak public key refused")]
+    Weak,
+}
+
+impl KeyError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            KeyError::Malformed { .. } => "key.malformed",
+            KeyError::Weak => "key.weak",
+        }
+    }
+}
+
+/// A signature problem.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum SignatureError {
+    /// No signature at all.
+    #[error("the envelope carries no signature")]
+    Missing,
+    /// Not base64url, or the wrong length.
+    #[error("malformed signature by key {key_id}: {reason}")]
+    Malformed {
+        /// Key id named by the signature.
+        key_id: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An algorithm this SDK does not implement.
+    #[error("unsupported signature algorithm {algorithm:?}")]
+    UnsupportedAlgorithm {
+        /// The refused algorithm name.
+        algorithm: String,
+    },
+    /// No trusted key with this id.
+    #[error("no trusted key with id {key_id}")]
+    UnknownKey {
+        /// The unknown key id.
+        key_id: String,
+    },
+    /// No signature by a key of the sending node.
+    #[error("no signature by a key of sender {sender}")]
+    KeyNotSender {
+        /// The envelope's sender.
+        sender: String,
+    },
+    /// The signature does not verify.
+    #[error("signature by key {key_id} does not verify")]
+    Invalid {
+        /// Key id of the failing signature.
+        key_id: String,
+    },
+}
+
+impl SignatureError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SignatureError::Missing => "signature.missing",
+            SignatureError::Malformed { .. } => "signature.malformed",
+            SignatureError::UnsupportedAlgorithm { .. } => "signature.unsupported_algorithm",
+            SignatureError::UnknownKey { .. } => "signature.unknown_key",
+            SignatureError::KeyNotSender { .. } => "signature.key_not_sender",
+            SignatureError::Invalid { .. } => "signature.invalid",
+        }
+    }
+}
+
+/// A replayed message.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ReplayError {
+    /// The message id was accepted before.
+    #[error("message {message_id} was already accepted")]
+    Duplicate {
+        /// The replayed message id.
+        message_id: String,
+    },
+}
+
+impl ReplayError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReplayError::Duplicate { .. } => "replay.duplicate",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ERROR_CODES;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn codes_are_unique_and_dotted() {
+        let mut seen = BTreeSet::new();
+        for (code, meaning) in ERROR_CODES {
+            assert!(seen.insert(*code), "duplicate code {code}");
+            assert!(code.contains('.') && !meaning.is_empty(), "{code}");
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! The envelope and the message bodies of protocol version 1.
+//!
+//! Every message is one [`Envelope`]: protocol version, message type, message id, case
+//! id and the message it answers, sender, receiver, agreement, validity window, a
+//! [`Body`] and detached signatures. On the wire the type is the envelope's `type`
+//! member and the body its `body` member.
+
+mod receipt;
+mod steps;
+mod transfer;
+
+pub use receipt::{Receipt, ReceiptOutcome};
+pub use steps::{
+    Decision, DecisionOutcome, ProtocolError, ReportedStatus, ResultDocument, ResultKind,
+    StatusUpdate, Supplement, SupplementItem, SupplementRequest, Withdrawal, WithdrawnBy,
+};
+pub use transfer::{Applicant, FileRef, FormData, HandlingMode, ReceivingWindow, Transfer};
+
+use crate::crypto::KeyPair;
+use crate::error::{Error, MessageError};
+use crate::id::{AgreementId, CaseId, MessageId, NodeId};
+use crate::signing::{sign_document, SignatureEntry};
+use crate::time::Timestamp;
+use crate::version::ProtocolVersion;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A protocol message: routing, validity, body and signatures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Envelope {
+    /// The protocol version, e.g. `1.0`.
+    pub protocol: ProtocolVersion,
+    /// This message's id, unique for the sender.
+    pub id: MessageId,
+    /// The case the message belongs to.
+    pub case: CaseId,
+    /// The message this one answers (required for receipts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<MessageId>,
+    /// The sending node.
+    pub from: NodeId,
+    /// The receiving node.
+    pub to: NodeId,
+    /// The agreement under which the case travels.
+    pub agreement: AgreementId,
+    /// When the message was created.
+    pub created: Timestamp,
+    /// When the message stops being valid.
+    pub expires: Timestamp,
+    /// The message type (`type`) and body (`body`).
+    #[serde(flatten)]
+    pub body: Body,
+    /// Detached signatures over the canonical form of everything else.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<SignatureEntry>,
+}
+
+/// Who sends a message to whom, about which case, under which agreement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The sending node.
+    pub from: NodeId,
+    /// The receiving node.
+    pub to: NodeId,
+    /// The agreement.
+    pub agreement: AgreementId,
+    /// The case.
+    pub case: CaseId,
+}
+
+/// The body of a message, tagged by its type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", content = "body", rename_all = "snake_case")]
+pub enum Body {
+    /// A case handed in at one window, sent to the competent authority.
+    Transfer(Transfer),
+    /// The receiver's signed acknowledgement or refusal of one message.
+    Receipt(Receipt),
+    /// A change of the case's status.
+    StatusUpdate(StatusUpdate),
+    /// The competent authority asks for missing or corrected materials (补正).
+    SupplementRequest(SupplementRequest),
+    /// The materials the applicant supplied.
+    Supplement(Supplement),
+    /// The competent authority's decision.
+    Decision(Decision),
+    /// The case is withdrawn.
+    Withdrawal(Withdrawal),
+    /// A message could not be processed.
+    ProtocolError(ProtocolError),
+}
+
+/// The message types of protocol version 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum MessageType {
+    /// `transfer`
+    Transfer,
+    /// `receipt`
+    Receipt,
+    /// `status_update`
+    StatusUpdate,
+    /// `supplement_request`
+    SupplementRequest,
+    /// `supplement`
+    Supplement,
+    /// `decision`
+    Decision,
+    /// `withdrawal`
+    Withdrawal,
+    /// `protocol_error`
+    ProtocolError,
+}
+
+impl MessageType {
+    /// Every message type of version 1.
+    pub const ALL: [MessageType; 8] = [
+        MessageType::Transfer,
+        MessageType::Receipt,
+        MessageType::StatusUpdate,
+        MessageType::SupplementRequest,
+        MessageType::Supplement,
+        MessageType::Decision,
+        MessageType::Withdrawal,
+        MessageType::ProtocolError,
+    ];
+
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageType::Transfer => "transfer",
+            MessageType::Receipt => "receipt",
+            MessageType::StatusUpdate => "status_update",
+            MessageType::SupplementRequest => "supplement_request",
+            MessageType::Supplement => "supplement",
+            MessageType::Decision => "decision",
+            MessageType::Withdrawal => "withdrawal",
+            MessageType::ProtocolError => "protocol_error",
+        }
+    }
+
+    /// Whether a message of this type must name the message it answers.
+    pub fn requires_in_reply_to(self) -> bool {
+        matches!(self, MessageType::Receipt)
+    }
+}
+
+impl TryFrom<&str> for MessageType {
+    type Error = MessageError;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        MessageType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == name)
+            .ok_or_else(|| MessageError::UnknownType {
+                message_type: name.to_string(),
+            })
+    }
+}
+
+impl std::fmt::Display for MessageType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Body {
+    /// The type of this body.
+    pub fn message_type(&self) -> MessageType {
+        match self {
+            Body::Transfer(_) => MessageType::Transfer,
+            Body::Receipt(_) => MessageType::Receipt,
+            Body::StatusUpdate(_) => MessageType::StatusUpdate,
+            Body::SupplementRequest(_) => MessageType::SupplementRequest,
+            Body::Supplement(_) => MessageType::Supplement,
+            Body::Decision(_) => MessageType::Decision,
+            Body::Withdrawal(_) => MessageType::Withdrawal,
+            Body::ProtocolError(_) => MessageType::ProtocolError,
+        }
+    }
+}
+
+impl Envelope {
+    /// A new, unsigned version 1.0 message with a fresh UUIDv7 id, valid from `created`
+    /// for `valid_for_seconds`.
+    pub fn new(
+        route: Route,
+        body: Body,
+        created: Timestamp,
+        valid_for_seconds: i64,
+    ) -> Result<Envelope, Error> {
+        Ok(Envelope {
+            protocol: ProtocolVersion::V1_0,
+            id: MessageId::new_v7(&created),
+            case: route.case,
+            in_reply_to: None,
+            from: route.from,
+            to: route.to,
+            agreement: route.agreement,
+            expires: created.plus_seconds(valid_for_seconds)?,
+            created,
+            body,
+            signatures: Vec::new(),
+        })
+    }
+
+    /// A new, unsigned answer to this message: same case and agreement, sender and
+    /// receiver swapped, `in_reply_to` set to this message's id.
+    pub fn reply(
+        &self,
+        body: Body,
+        created: Timestamp,
+        valid_for_seconds: i64,
+    ) -> Result<Envelope, Error> {
+        let route = Route {
+            from: self.to.clone(),
+            to: self.from.clone(),
+            agreement: self.agreement.clone(),
+            case: self.case.clone(),
+        };
+        let mut reply = Envelope::new(route, body, created, valid_for_seconds)?;
+        reply.in_reply_to = Some(self.id.clone());
+        Ok(reply)
+    }
+
+    /// The message type.
+    pub fn message_type(&self) -> MessageType {
+        self.body.message_type()
+    }
+
+    /// The message as a JSON value.
+    pub fn to_value(&self) -> Result<serde_json::Value, Error> {
+        serde_json::to_value(self).map_err(|e| {
+            MessageError::Invalid {
+                reason: e.to_string(),
+            }
+            .into()
+        })
+    }
+
+    /// Adds a signature by `key` over the canonical form of the message without its
+    /// signatures. Call once per signer.
+    pub fn sign(&mut self, key: &KeyPair) -> Result<(), Error> {
+        let mut document = self.to_value()?;
+        let entry = sign_document(&mut document, key)?;
+        self.signatures.push(entry);
+        Ok(())
+    }
+
+    /// The canonical (RFC 8785) bytes of the message, signatures included: the form to
+    /// send and to hash.
+    pub fn to_canonical_bytes(&self) -> Result<Vec<u8>, Error> {
+        Ok(crate::canonical::to_canonical_bytes(&self.to_value()?))
+    }
+}

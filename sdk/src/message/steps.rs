@@ -1,0 +1,141 @@
+//! The bodies of the steps after a transfer: status updates, supplement requests and
+//! supplements, decisions, withdrawals and protocol errors.
+
+use super::transfer::{FileRef, FormData};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The body of a `status_update` message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct StatusUpdate {
+    /// The case's new status.
+    pub status: ReportedStatus,
+    /// A note for the other side, e.g. `已进入审查`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A status one side reports to the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportedStatus {
+    /// The competent authority is reviewing the case.
+    InReview,
+    /// Review is suspended (e.g. awaiting an inspection).
+    Suspended,
+    /// Review resumed.
+    Resumed,
+    /// The case is closed; nothing more will be sent.
+    Closed,
+}
+
+/// The body of a `supplement_request` (补正) message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SupplementRequest {
+    /// What is missing or must be corrected.
+    pub items: Vec<SupplementItem>,
+    /// Working days the applicant has to supply them.
+    pub due_working_days: u32,
+    /// A note for the applicant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One thing a supplement request asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SupplementItem {
+    /// The material or form field, e.g. `房屋租赁合同`.
+    pub material: String,
+    /// Why, e.g. `缺少出租方签字`.
+    pub reason: String,
+}
+
+/// The body of a `supplement` message: what the applicant supplied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Supplement {
+    /// Materials supplied, by digest.
+    pub materials: Vec<FileRef>,
+    /// Corrected form fields, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<FormData>,
+    /// A note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The body of a `decision` message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Decision {
+    /// Approved or refused.
+    pub outcome: DecisionOutcome,
+    /// The department that decided, e.g. `九江市市场监督管理局`.
+    pub decided_by: String,
+    /// The reason, required in practice for refusals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Result documents by digest, e.g. an electronic licence.
+    pub documents: Vec<ResultDocument>,
+}
+
+/// The outcome of a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionOutcome {
+    /// The application is granted.
+    Approved,
+    /// The application is refused.
+    Refused,
+}
+
+/// A document the decision produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ResultDocument {
+    /// What kind of document.
+    pub kind: ResultKind,
+    /// The document's number, e.g. a licence number, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// The file, by digest.
+    pub file: FileRef,
+}
+
+/// Kinds of result documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultKind {
+    /// An electronic licence (电子证照).
+    ElectronicLicence,
+    /// A written decision or approval letter.
+    DecisionLetter,
+    /// A notice of refusal.
+    RefusalNotice,
+}
+
+/// The body of a `withdrawal` message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Withdrawal {
+    /// Who asked for the withdrawal.
+    pub requested_by: WithdrawnBy,
+    /// Why.
+    pub reason: String,
+}
+
+/// Who withdraws a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WithdrawnBy {
+    /// The applicant.
+    Applicant,
+    /// The sending node.
+    Sender,
+}
+
+/// The body of a `protocol_error` message, answering a message that could not be
+/// processed at all (`in_reply_to` names it when its id could be read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ProtocolError {
+    /// The stable error code.
+    pub code: String,
+    /// A human-readable message.
+    pub message: String,
+}

@@ -1,0 +1,61 @@
+//! JSON Schemas (draft 2020-12) generated from the Rust types.
+//!
+//! The committed files under `schemas/v1/` are the output of [`schema`] for each name in
+//! [`SCHEMA_NAMES`]; a test fails when they differ. Identifier patterns are part of the
+//! schemas, so a portal's own validator catches what a pattern can.
+
+use crate::crypto::{KeyFile, KeySetFile};
+use crate::message::{
+    Decision, Envelope, ProtocolError, Receipt, StatusUpdate, Supplement, SupplementRequest,
+    Transfer, Withdrawal,
+};
+use schemars::generate::SchemaSettings;
+use schemars::JsonSchema;
+use serde_json::Value;
+
+/// The schemas of protocol version 1, by name.
+pub const SCHEMA_NAMES: &[&str] = &[
+    "envelope",
+    "transfer",
+    "receipt",
+    "status_update",
+    "supplement_request",
+    "supplement",
+    "decision",
+    "withdrawal",
+    "protocol_error",
+    "key_set",
+    "key_file",
+];
+
+/// The `$id` of schema `name`, naming the major version.
+pub fn schema_id(name: &str) -> String {
+    format!("urn:tongban:schema:v1:{name}")
+}
+
+fn generate<T: JsonSchema>(name: &str) -> Value {
+    let generator = SchemaSettings::draft2020_12().into_generator();
+    let mut schema = generator.into_root_schema_for::<T>().to_value();
+    if let Value::Object(members) = &mut schema {
+        members.insert("$id".into(), Value::String(schema_id(name)));
+    }
+    schema
+}
+
+/// The schema called `name` (see [`SCHEMA_NAMES`]), or `None` for an unknown name.
+pub fn schema(name: &str) -> Option<Value> {
+    Some(match name {
+        "envelope" => generate::<Envelope>(name),
+        "transfer" => generate::<Transfer>(name),
+        "receipt" => generate::<Receipt>(name),
+        "status_update" => generate::<StatusUpdate>(name),
+        "supplement_request" => generate::<SupplementRequest>(name),
+        "supplement" => generate::<Supplement>(name),
+        "decision" => generate::<Decision>(name),
+        "withdrawal" => generate::<Withdrawal>(name),
+        "protocol_error" => generate::<ProtocolError>(name),
+        "key_set" => generate::<KeySetFile>(name),
+        "key_file" => generate::<KeyFile>(name),
+        _ => return None,
+    })
+}

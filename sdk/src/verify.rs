@@ -1,0 +1,459 @@
+//! Parsing and verification: bytes → [`Unverified`] → [`Verified`].
+//!
+//! [`Unverified::parse`] applies the strict JSON parser, the version check and the
+//! message structure. Only [`Verifier::verify`] turns an [`Unverified`] into a
+//! [`Verified`]: it checks every signature, that one is by a key of the sender, the
+//! validity window against the verifier's clock with a clock-skew allowance, and that
+//! the message id was not accepted before.
+
+use crate::canonical::to_canonical_bytes;
+use crate::crypto::{from_base64url, Algorithm, KeyResolver};
+use crate::digest::Sha256Digest;
+use crate::error::{Error, IdError, IdRule, MessageError, ReplayError, SignatureError, TimeError};
+use crate::id::{CreditCodePolicy, KeyId, MessageId};
+use crate::message::{Applicant, Body, Envelope, MessageType};
+use crate::signing::{check_numbers, signing_input};
+use crate::time::Timestamp;
+use crate::version::{ProtocolVersion, VersionRules};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// Options for [`Unverified::parse_with`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Whether credit codes with a wrong check character are refused (the default) or
+    /// accepted with a warning.
+    pub credit_codes: CreditCodePolicy,
+}
+
+/// Something acceptable but noteworthy, reported with the same code an error would have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// The code, e.g. `id.credit_checksum`.
+    pub code: &'static str,
+    /// What was tolerated.
+    pub message: String,
+}
+
+/// A parsed message whose signatures have not been checked. Read it with
+/// [`Unverified::envelope`] only to route or display it, never to act on it.
+#[derive(Debug, Clone)]
+pub struct Unverified {
+    document: Value,
+    envelope: Envelope,
+    rules: &'static VersionRules,
+    warnings: Vec<Warning>,
+}
+
+/// A message whose signatures, sender, validity window and freshness were verified.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    document: Value,
+    envelope: Envelope,
+    digest: Sha256Digest,
+    signers: Vec<KeyId>,
+    warnings: Vec<Warning>,
+}
+
+impl Unverified {
+    /// Parses message bytes with the default [`ParseOptions`].
+    pub fn parse(bytes: &[u8]) -> Result<Unverified, Error> {
+        Unverified::parse_with(bytes, ParseOptions::default())
+    }
+
+    /// Parses message bytes: strict JSON, a supported major version, a known message
+    /// type, safe integers only, and the structure of that type.
+    pub fn parse_with(bytes: &[u8], options: ParseOptions) -> Result<Unverified, Error> {
+        let document = crate::json::parse(bytes)?;
+        let Value::Object(members) = &document else {
+            return Err(invalid("a message must be a JSON object"));
+        };
+        let Some(Value::String(version)) = members.get("protocol") else {
+            return Err(invalid("protocol: a string MAJOR.MINOR is required"));
+        };
+        let rules = ProtocolVersion::parse(version)?.major_version()?.rules();
+        let Some(Value::String(type_name)) = members.get("type") else {
+            return Err(invalid("type: a string is required"));
+        };
+        let message_type = MessageType::try_from(type_name.as_str())?;
+        check_numbers(&document, &mut Vec::new())?;
+        let envelope: Envelope =
+            serde_path_to_error::deserialize(&document).map_err(from_serde_error)?;
+        if message_type.requires_in_reply_to() && envelope.in_reply_to.is_none() {
+            return Err(invalid("in_reply_to: required for this message type"));
+        }
+        let window = envelope.expires.unix_seconds() - envelope.created.unix_seconds();
+        if window <= 0 || window > rules.max_validity_seconds {
+            return Err(TimeError::BadWindow {
+                created: envelope.created.to_string(),
+                expires: envelope.expires.to_string(),
+                max_seconds: rules.max_validity_seconds,
+            }
+            .into());
+        }
+        let warnings = check_credit_codes(&envelope, options.credit_codes)?;
+        Ok(Unverified {
+            document,
+            envelope,
+            rules,
+            warnings,
+        })
+    }
+
+    /// The parsed, **unverified** message.
+    pub fn envelope(&self) -> &Envelope {
+        &self.envelope
+    }
+
+    /// The parsed document, unknown members included.
+    pub fn document(&self) -> &Value {
+        &self.document
+    }
+
+    /// Warnings from parsing (e.g. a tolerated credit-code check character).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+}
+
+fn invalid(reason: &str) -> Error {
+    MessageError::Invalid {
+        reason: reason.to_string(),
+    }
+    .into()
+}
+
+/// Maps a typed-deserialization failure to its code. Identifier and timestamp types
+/// prefix their messages with `[code]`, so a bad citizen ID inside a message reports
+/// `id.citizen_checksum`, not a generic structure error; every error names the field.
+fn from_serde_error(err: serde_path_to_error::Error<serde_json::Error>) -> Error {
+    let path = err.path().to_string();
+    let text = err.inner().to_string();
+    let reason = format!("{path}: {text}");
+    let code = text
+        .strip_prefix('[')
+        .and_then(|rest| rest.split_once(']'))
+        .map(|(code, _)| code);
+    match code {
+        Some("time.format") => TimeError::Format { value: reason }.into(),
+        Some("version.format") => crate::error::VersionError::Format { value: reason }.into(),
+        Some(code) => match IdRule::ALL.into_iter().find(|r| r.code() == code) {
+            Some(rule) => IdError {
+                rule,
+                value: path,
+                reason,
+            }
+            .into(),
+            None => invalid(&reason),
+        },
+        None => invalid(&reason),
+    }
+}
+
+fn check_credit_codes(
+    envelope: &Envelope,
+    policy: CreditCodePolicy,
+) -> Result<Vec<Warning>, Error> {
+    let mut warnings = Vec::new();
+    if let Body::Transfer(transfer) = &envelope.body {
+        if let Applicant::LegalEntity { credit_code, .. } = &transfer.applicant {
+            if let Some(err) = credit_code.checksum_error() {
+                match policy {
+                    CreditCodePolicy::Strict => return Err(err.into()),
+                    CreditCodePolicy::Lenient => warnings.push(Warning {
+                        code: err.code(),
+                        message: format!("tolerated: {err}"),
+                    }),
+                }
+            }
+        }
+    }
+    Ok(warnings)
+}
+
+/// Remembers accepted message ids so that a replay is refused.
+///
+/// An id must be kept at least until the message's expiry plus the clock-skew
+/// allowance; after that the time check refuses the message anyway.
+pub trait ReplayGuard {
+    /// Records `id` as accepted, keeping it until `keep_until`; refuses with
+    /// `replay.duplicate` if it is already recorded. `now` lets the guard forget ids
+    /// whose `keep_until` has passed.
+    fn check_and_record(
+        &self,
+        id: &MessageId,
+        keep_until: &Timestamp,
+        now: &Timestamp,
+    ) -> Result<(), ReplayError>;
+}
+
+/// An in-memory [`ReplayGuard`]; forgets expired ids as it goes. Durable nodes use a
+/// database-backed guard instead.
+#[derive(Debug, Default)]
+pub struct MemoryReplayGuard {
+    seen: Mutex<BTreeMap<MessageId, i64>>,
+}
+
+impl MemoryReplayGuard {
+    /// An empty guard.
+    pub fn new() -> MemoryReplayGuard {
+        MemoryReplayGuard::default()
+    }
+
+    /// How many ids are remembered.
+    pub fn len(&self) -> usize {
+        self.seen.lock().map(|seen| seen.len()).unwrap_or(0)
+    }
+
+    /// Whether no id is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl ReplayGuard for MemoryReplayGuard {
+    fn check_and_record(
+        &self,
+        id: &MessageId,
+        keep_until: &Timestamp,
+        now: &Timestamp,
+    ) -> Result<(), ReplayError> {
+        // A poisoned lock only means another thread panicked mid-insert; the map is intact.
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let now = now.unix_seconds();
+        seen.retain(|_, until| *until >= now);
+        if seen.contains_key(id) {
+            return Err(ReplayError::Duplicate {
+                message_id: id.to_string(),
+            });
+        }
+        seen.insert(id.clone(), keep_until.unix_seconds());
+        Ok(())
+    }
+}
+
+/// Verifies messages against trusted keys and a replay guard.
+#[derive(Debug)]
+pub struct Verifier<R, G = MemoryReplayGuard> {
+    keys: R,
+    replay: G,
+}
+
+impl<R: KeyResolver> Verifier<R, MemoryReplayGuard> {
+    /// A verifier with an in-memory replay guard.
+    pub fn new(keys: R) -> Self {
+        Verifier {
+            keys,
+            replay: MemoryReplayGuard::new(),
+        }
+    }
+}
+
+impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
+    /// A verifier with the given replay guard.
+    pub fn with_replay_guard(keys: R, replay: G) -> Self {
+        Verifier { keys, replay }
+    }
+
+    /// The key resolver.
+    pub fn keys(&self) -> &R {
+        &self.keys
+    }
+
+    /// Verifies `message` at time `now`: signatures first, then the validity window,
+    /// then freshness, so that only authentic, current messages are recorded.
+    pub fn verify(&self, message: Unverified, now: &Timestamp) -> Result<Verified, Error> {
+        let Unverified {
+            document,
+            envelope,
+            rules,
+            warnings,
+        } = message;
+        let signers = self.check_signatures(&document, &envelope)?;
+        let skew = rules.clock_skew_seconds;
+        if envelope.created.unix_seconds() > now.unix_seconds() + skew {
+            return Err(TimeError::NotYetValid {
+                created: envelope.created.to_string(),
+                now: now.to_string(),
+            }
+            .into());
+        }
+        if envelope.expires.unix_seconds() + skew < now.unix_seconds() {
+            return Err(TimeError::Expired {
+                expires: envelope.expires.to_string(),
+                now: now.to_string(),
+            }
+            .into());
+        }
+        let keep_until = envelope.expires.plus_seconds(skew)?;
+        self.replay
+            .check_and_record(&envelope.id, &keep_until, now)?;
+        let digest = Sha256Digest::of(&to_canonical_bytes(&document));
+        Ok(Verified {
+            document,
+            envelope,
+            digest,
+            signers,
+            warnings,
+        })
+    }
+
+    /// Every signature must verify; at least one must be by a key of the sender.
+    fn check_signatures(&self, document: &Value, envelope: &Envelope) -> Result<Vec<KeyId>, Error> {
+        if envelope.signatures.is_empty() {
+            return Err(SignatureError::Missing.into());
+        }
+        let mut signers = Vec::new();
+        let mut by_sender = false;
+        for entry in &envelope.signatures {
+            let algorithm = Algorithm::try_from(entry.algorithm.as_str())?;
+            let key = self.keys.resolve(&entry.key_id, &envelope.created)?;
+            if key.public_key.algorithm() != algorithm {
+                return Err(SignatureError::Invalid {
+                    key_id: entry.key_id.to_string(),
+                }
+                .into());
+            }
+            let signature =
+                from_base64url(&entry.signature).ok_or_else(|| SignatureError::Malformed {
+                    key_id: entry.key_id.to_string(),
+                    reason: "not unpadded base64url".into(),
+                })?;
+            if signature.len() != 64 {
+                return Err(SignatureError::Malformed {
+                    key_id: entry.key_id.to_string(),
+                    reason: format!("{} bytes, expected 64", signature.len()),
+                }
+                .into());
+            }
+            let input = signing_input(document, &entry.algorithm, entry.key_id.as_str());
+            if !key.public_key.verify(&input, &signature) {
+                return Err(SignatureError::Invalid {
+                    key_id: entry.key_id.to_string(),
+                }
+                .into());
+            }
+            by_sender |= key.owner == envelope.from;
+            signers.push(entry.key_id.clone());
+        }
+        if !by_sender {
+            return Err(SignatureError::KeyNotSender {
+                sender: envelope.from.to_string(),
+            }
+            .into());
+        }
+        Ok(signers)
+    }
+}
+
+/// What a verified message says, for display and logs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifiedSummary {
+    /// The message type.
+    #[serde(rename = "type")]
+    pub message_type: String,
+    /// The message id.
+    pub id: String,
+    /// The case id.
+    pub case: String,
+    /// The answered message, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<String>,
+    /// Sender.
+    pub from: String,
+    /// Receiver.
+    pub to: String,
+    /// Agreement.
+    pub agreement: String,
+    /// Creation time.
+    pub created: String,
+    /// Expiry time.
+    pub expires: String,
+    /// Key ids whose signatures verified.
+    pub signed_by: Vec<String>,
+    /// SHA-256 of the canonical message, the value a receipt binds to.
+    pub sha256: String,
+    /// Warnings from parsing.
+    pub warnings: Vec<Warning>,
+}
+
+impl Verified {
+    /// The verified message.
+    pub fn envelope(&self) -> &Envelope {
+        &self.envelope
+    }
+
+    /// The verified document, unknown members of newer minor versions included.
+    pub fn document(&self) -> &Value {
+        &self.document
+    }
+
+    /// SHA-256 of the canonical bytes of the whole message, signatures included.
+    pub fn digest(&self) -> &Sha256Digest {
+        &self.digest
+    }
+
+    /// The canonical bytes of the whole message.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        to_canonical_bytes(&self.document)
+    }
+
+    /// Ids of the keys whose signatures verified.
+    pub fn signers(&self) -> &[KeyId] {
+        &self.signers
+    }
+
+    /// Warnings from parsing.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// Checks that this verified receipt answers `answered`: it is a receipt, it names
+    /// `answered`'s id, comes from its receiver, concerns the same case and binds its
+    /// exact canonical bytes.
+    pub fn check_receipt_for(&self, answered: &Verified) -> Result<(), Error> {
+        let fail = |reason| MessageError::NotAnAnswer {
+            message_id: answered.envelope.id.to_string(),
+            reason,
+        };
+        let Body::Receipt(receipt) = &self.envelope.body else {
+            return Err(fail("not a receipt").into());
+        };
+        if self.envelope.in_reply_to.as_ref() != Some(&answered.envelope.id) {
+            return Err(fail("in_reply_to names another message").into());
+        }
+        if self.envelope.from != answered.envelope.to
+            || self.envelope.case != answered.envelope.case
+        {
+            return Err(fail("sender or case differs").into());
+        }
+        if receipt.answers_sha256 != answered.digest {
+            return Err(fail("answers_sha256 differs from the message's digest").into());
+        }
+        Ok(())
+    }
+
+    /// A summary for display.
+    pub fn summary(&self) -> VerifiedSummary {
+        let e = &self.envelope;
+        VerifiedSummary {
+            message_type: e.message_type().to_string(),
+            id: e.id.to_string(),
+            case: e.case.to_string(),
+            in_reply_to: e.in_reply_to.as_ref().map(ToString::to_string),
+            from: e.from.to_string(),
+            to: e.to.to_string(),
+            agreement: e.agreement.to_string(),
+            created: e.created.to_string(),
+            expires: e.expires.to_string(),
+            signed_by: self.signers.iter().map(ToString::to_string).collect(),
+            sha256: self.digest.to_string(),
+            warnings: self.warnings.clone(),
+        }
+    }
+}
