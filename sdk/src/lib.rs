@@ -52,6 +52,7 @@ pub mod error;
 pub mod id;
 pub mod json;
 pub mod message;
+pub mod sample;
 pub mod schema;
 pub mod signing;
 pub mod time;

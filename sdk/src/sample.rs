@@ -1,0 +1,222 @@
+//! Deterministic sample messages of every type, for examples, documentation and tests.
+//!
+//! The scenario is the bilateral cross-river agreement between Huangshi (黄石, Hubei,
+//! `420200`) and Jiujiang (九江, Jiangxi, `360400`): a barber shop is registered at the
+//! Huangshi Citizens' Hall and handled by Jiujiang's market regulator. The keys are
+//! derived from published seeds, so **never use them for anything real**.
+
+use crate::crypto::{Algorithm, KeyPair, KeySet};
+use crate::digest::Sha256Digest;
+use crate::error::Error;
+use crate::id::{AgreementId, CaseId, ItemCode, KeyId, MessageId, NodeId, RegionCode};
+use crate::message::*;
+use crate::time::Timestamp;
+use serde_json::json;
+
+/// The Huangshi node id.
+pub const HUANGSHI: &str = "huangshi.420200";
+/// The Jiujiang node id.
+pub const JIUJIANG: &str = "jiujiang.360400";
+/// The sample agreement id.
+pub const AGREEMENT: &str = "hs-jj.cross-river";
+/// The sample case id.
+pub const CASE: &str = "HS-2026-000123";
+/// The creation time of the sample transfer.
+pub const CREATED: &str = "2026-11-28T09:30:00+08:00";
+/// How long sample messages stay valid, in seconds (one day).
+pub const VALIDITY_SECONDS: i64 = 24 * 3600;
+
+fn id<T, E: Into<Error>>(parsed: Result<T, E>) -> Result<T, Error> {
+    parsed.map_err(Into::into)
+}
+
+/// The 32-byte secret seed of a sample node's key: SHA-256 of `tongban sample key <node>`.
+pub fn seed(node: &str) -> [u8; 32] {
+    let digest = Sha256Digest::of(format!("tongban sample key {node}").as_bytes());
+    let mut seed = [0u8; 32];
+    for (i, byte) in seed.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&digest.as_str()[2 * i..2 * i + 2], 16).unwrap_or(0);
+    }
+    seed
+}
+
+/// The sample key of `node` (`HUANGSHI` or `JIUJIANG`), with key id `<node>#sample`.
+pub fn key(node: &str) -> Result<KeyPair, Error> {
+    let owner = id(NodeId::parse(node))?;
+    let key_id = id(KeyId::parse(format!("{node}#sample")))?;
+    Ok(KeyPair::from_secret(
+        key_id,
+        owner,
+        Algorithm::Ed25519,
+        &seed(node),
+    )?)
+}
+
+/// The public sample keys of both nodes.
+pub fn key_set() -> Result<KeySet, Error> {
+    let mut keys = KeySet::new();
+    keys.insert(key(HUANGSHI)?.trusted_key());
+    keys.insert(key(JIUJIANG)?.trusted_key());
+    Ok(keys)
+}
+
+/// The sample transfer body: registering a barber shop (`开办理发店`).
+pub fn transfer_body() -> Result<Transfer, Error> {
+    let form = json!({
+        "shop_name": "黄石市磁湖理发店九江分店",
+        "business_address": "江西省九江市浔阳区庐山北路88号",
+        "business_scope": "理发服务；美容服务",
+        "registered_capital_yuan": 50000,
+        "employees": 3,
+    });
+    Ok(Transfer {
+        applicant: Applicant::NaturalPerson {
+            name: "陈丽华".into(),
+            citizen_id: id(crate::id::CitizenId::parse("420202199001011231"))?,
+            phone: Some("13907140000".into()),
+        },
+        item: id(ItemCode::parse("HB-JX-0042"))?,
+        item_name: "个体工商户设立登记（理发店）".into(),
+        mode: HandlingMode::ReceivedHereHandledThere,
+        materials: vec![
+            FileRef {
+                name: "身份证复印件".into(),
+                sha256: Sha256Digest::of("身份证复印件 陈丽华".as_bytes()),
+                media_type: "application/pdf".into(),
+                size: 184_320,
+            },
+            FileRef {
+                name: "经营场所租赁合同".into(),
+                sha256: Sha256Digest::of("经营场所租赁合同 庐山北路88号".as_bytes()),
+                media_type: "application/pdf".into(),
+                size: 512_000,
+            },
+        ],
+        form: match form {
+            serde_json::Value::Object(map) => map,
+            _ => FormData::new(),
+        },
+        window: ReceivingWindow {
+            region: id(RegionCode::parse("420200"))?,
+            service_centre: "黄石市市民之家".into(),
+            window: "跨域通办专窗 12号".into(),
+            clerk: Some("杨庆华".into()),
+        },
+    })
+}
+
+/// The route from `from` to the other sample node.
+pub fn route(from: &str) -> Result<Route, Error> {
+    let to = if from == HUANGSHI { JIUJIANG } else { HUANGSHI };
+    Ok(Route {
+        from: id(NodeId::parse(from))?,
+        to: id(NodeId::parse(to))?,
+        agreement: id(AgreementId::parse(AGREEMENT))?,
+        case: id(CaseId::parse(CASE))?,
+    })
+}
+
+/// Who sends a sample message of this type.
+pub fn sender_of(message_type: MessageType) -> &'static str {
+    match message_type {
+        MessageType::Transfer | MessageType::Supplement | MessageType::Withdrawal => HUANGSHI,
+        _ => JIUJIANG,
+    }
+}
+
+/// A sample body of the given type. A receipt binds `answers_sha256`.
+pub fn body(message_type: MessageType, answers_sha256: &Sha256Digest) -> Result<Body, Error> {
+    let file = |name: &str, size| FileRef {
+        name: name.into(),
+        sha256: Sha256Digest::of(name.as_bytes()),
+        media_type: "application/pdf".into(),
+        size,
+    };
+    Ok(match message_type {
+        MessageType::Transfer => Body::Transfer(transfer_body()?),
+        MessageType::Receipt => Body::Receipt(Receipt {
+            answers_sha256: answers_sha256.clone(),
+            outcome: ReceiptOutcome::Accepted {
+                reference: Some("JJ-SJ-2026-0815".into()),
+            },
+        }),
+        MessageType::StatusUpdate => Body::StatusUpdate(StatusUpdate {
+            status: ReportedStatus::InReview,
+            note: Some("已进入审查".into()),
+        }),
+        MessageType::SupplementRequest => Body::SupplementRequest(SupplementRequest {
+            items: vec![SupplementItem {
+                material: "经营场所租赁合同".into(),
+                reason: "缺少出租方签字".into(),
+            }],
+            due_working_days: 5,
+            note: Some("请于5个工作日内补正".into()),
+        }),
+        MessageType::Supplement => Body::Supplement(Supplement {
+            materials: vec![file("经营场所租赁合同（已签字）", 530_000)],
+            form: None,
+            note: Some("已补签".into()),
+        }),
+        MessageType::Decision => Body::Decision(Decision {
+            outcome: DecisionOutcome::Approved,
+            decided_by: "九江市浔阳区市场监督管理局".into(),
+            reason: None,
+            documents: vec![ResultDocument {
+                kind: ResultKind::ElectronicLicence,
+                number: Some("92360403MA3A2B3C4D".into()),
+                file: file("个体工商户营业执照（电子证照）", 96_000),
+            }],
+        }),
+        MessageType::Withdrawal => Body::Withdrawal(Withdrawal {
+            requested_by: WithdrawnBy::Applicant,
+            reason: "申请人决定暂缓开店".into(),
+        }),
+        MessageType::ProtocolError => Body::ProtocolError(ProtocolError {
+            code: "message.invalid".into(),
+            message: "body/form: missing field shop_name".into(),
+        }),
+    })
+}
+
+/// A signed sample message of the given type, created `offset_seconds` after
+/// [`CREATED`], with a deterministic id. Replies answer the sample transfer.
+pub fn signed(message_type: MessageType, offset_seconds: i64) -> Result<Envelope, Error> {
+    let created = Timestamp::parse(CREATED)?;
+    let transfer = signed_transfer()?;
+    let digest = Sha256Digest::of(&transfer.to_canonical_bytes()?);
+    if message_type == MessageType::Transfer && offset_seconds == 0 {
+        return Ok(transfer);
+    }
+    let sender = sender_of(message_type);
+    let at = created.plus_seconds(offset_seconds)?;
+    let mut message = Envelope::new(
+        route(sender)?,
+        body(message_type, &digest)?,
+        at.clone(),
+        VALIDITY_SECONDS,
+    )?;
+    let index = MessageType::ALL
+        .iter()
+        .position(|t| *t == message_type)
+        .unwrap_or(0) as u8;
+    message.id = MessageId::from_parts(at.unix_millis(), [index + 1; 10]);
+    if sender == JIUJIANG {
+        message.in_reply_to = Some(transfer.id.clone());
+    }
+    message.sign(&key(sender)?)?;
+    Ok(message)
+}
+
+/// The signed sample transfer from Huangshi to Jiujiang, created at [`CREATED`].
+pub fn signed_transfer() -> Result<Envelope, Error> {
+    let created = Timestamp::parse(CREATED)?;
+    let mut message = Envelope::new(
+        route(HUANGSHI)?,
+        Body::Transfer(transfer_body()?),
+        created.clone(),
+        VALIDITY_SECONDS,
+    )?;
+    message.id = MessageId::from_parts(created.unix_millis(), [0; 10]);
+    message.sign(&key(HUANGSHI)?)?;
+    Ok(message)
+}
