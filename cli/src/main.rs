@@ -1,1 +1,321 @@
-fn main() {}
+//! The `tongban` command: keys, canonicalization, signing, verification, inspection and
+//! schemas, for scripts and people.
+//!
+//! Every command reads a file or standard input. On success it exits 0; on failure it
+//! exits 1 (2 for bad usage) and prints `CODE: message` on standard error, or with
+//! `--json` one object `{"ok": false, "code": …, "message": …}` on standard output.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use clap::{Parser, Subcommand};
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tongban::crypto::{KeyFile, KeySetFile};
+use tongban::json::Limits;
+use tongban::{KeyId, KeyPair, KeySet, NodeId, Timestamp, Unverified, Verifier};
+
+/// Signed case-transfer messages between government service centres.
+#[derive(Parser)]
+#[command(name = "tongban", version, about)]
+struct Cli {
+    /// Print one JSON object `{"ok", "code", "message", …}` instead of plain text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate an Ed25519 key file (mode 0600) and print its public part.
+    Keygen {
+        /// Where to write the key file; it must not exist unless --force is given.
+        #[arg(long)]
+        out: PathBuf,
+        /// The node the key signs for, e.g. huangshi.420200.
+        #[arg(long)]
+        node: String,
+        /// The key id (default: <node>#<fingerprint>).
+        #[arg(long)]
+        kid: Option<String>,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write the RFC 8785 canonical form of any I-JSON document.
+    Canonicalize {
+        /// The document (default: standard input).
+        file: Option<PathBuf>,
+    },
+    /// Add a signature to an envelope and write the signed, canonical message.
+    Sign {
+        /// The key file from `tongban keygen`.
+        #[arg(long)]
+        key: PathBuf,
+        /// The envelope (default: standard input).
+        envelope: Option<PathBuf>,
+    },
+    /// Verify a message against a file of trusted public keys.
+    Verify {
+        /// A key-set file: {"keys": [{"kid", "owner", "alg", "public_key"}, …]}.
+        #[arg(long)]
+        keys: PathBuf,
+        /// The message (default: standard input).
+        envelope: Option<PathBuf>,
+        /// Verify as of this RFC 3339 time instead of now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Print a readable summary of a message WITHOUT verifying it.
+    Inspect {
+        /// The message (default: standard input).
+        envelope: Option<PathBuf>,
+    },
+    /// Print a JSON Schema (default: envelope).
+    Schema {
+        /// One of: envelope, transfer, receipt, status_update, supplement_request,
+        /// supplement, decision, withdrawal, protocol_error, key_set, key_file.
+        name: Option<String>,
+    },
+}
+
+/// A failure: a stable code and a message.
+struct Failure {
+    code: &'static str,
+    message: String,
+}
+
+impl From<tongban::Error> for Failure {
+    fn from(e: tongban::Error) -> Self {
+        Failure {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+fn io_failure(what: &str, path: Option<&Path>, e: std::io::Error) -> Failure {
+    let place = path.map_or("standard input/output".to_string(), |p| {
+        p.display().to_string()
+    });
+    Failure {
+        code: "cli.io",
+        message: format!("cannot {what} {place}: {e}"),
+    }
+}
+
+/// What a successful command prints: raw text, or a value (pretty-printed, or under
+/// `result` with --json).
+enum Output {
+    Text(String),
+    Value(String, Value),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let json = std::env::args().any(|a| a == "--json");
+            let failure = Failure {
+                code: "cli.usage",
+                message: e.to_string().trim().to_string(),
+            };
+            report_failure(json, &failure);
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli.command) {
+        Ok(output) => {
+            let text = match (output, cli.json) {
+                (Output::Text(text), false) => text,
+                (Output::Value(_, value), false) => pretty(&value),
+                (Output::Text(text), true) => {
+                    pretty(&json!({"ok": true, "code": null, "message": "ok", "result": text}))
+                }
+                (Output::Value(message, value), true) => {
+                    pretty(&json!({"ok": true, "code": null, "message": message, "result": value}))
+                }
+            };
+            let mut stdout = std::io::stdout().lock();
+            if stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+                .is_err()
+            {
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            report_failure(cli.json, &failure);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn report_failure(json: bool, failure: &Failure) {
+    if json {
+        println!(
+            "{}",
+            json!({"ok": false, "code": failure.code, "message": failure.message})
+        );
+    } else {
+        eprintln!("{}: {}", failure.code, failure.message);
+    }
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
+}
+
+fn read_input(path: Option<&Path>) -> Result<Vec<u8>, Failure> {
+    let mut bytes = Vec::new();
+    match path {
+        Some(p) if p != Path::new("-") => {
+            bytes = std::fs::read(p).map_err(|e| io_failure("read", Some(p), e))?;
+        }
+        _ => {
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| io_failure("read", None, e))?;
+        }
+    }
+    Ok(bytes)
+}
+
+/// Reads a JSON file through the strict parser and deserializes it.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, Failure> {
+    let value = tongban::json::parse(&read_input(Some(path))?).map_err(tongban::Error::from)?;
+    serde_json::from_value(value).map_err(|e| Failure {
+        code: "key.malformed",
+        message: format!("{}: not a {what}: {e}", path.display()),
+    })
+}
+
+fn run(command: Command) -> Result<Output, Failure> {
+    match command {
+        Command::Keygen {
+            out,
+            node,
+            kid,
+            force,
+        } => keygen(&out, &node, kid.as_deref(), force),
+        Command::Canonicalize { file } => {
+            let limits = Limits {
+                max_bytes: 64 * 1024 * 1024,
+                max_depth: 256,
+            };
+            let value = tongban::json::parse_with_limits(&read_input(file.as_deref())?, limits)
+                .map_err(tongban::Error::from)?;
+            let bytes = tongban::canonical::to_canonical_bytes(&value);
+            Ok(Output::Text(String::from_utf8_lossy(&bytes).into_owned()))
+        }
+        Command::Sign { key, envelope } => {
+            let file: KeyFile = read_json(&key, "key file")?;
+            let pair = KeyPair::from_file(&file).map_err(tongban::Error::from)?;
+            let message = Unverified::parse(&read_input(envelope.as_deref())?)?;
+            let mut document = message.document().clone();
+            tongban::signing::sign_document(&mut document, &pair)?;
+            let bytes = tongban::canonical::to_canonical_bytes(&document);
+            Ok(Output::Text(String::from_utf8_lossy(&bytes).into_owned()))
+        }
+        Command::Verify { keys, envelope, at } => {
+            let file: KeySetFile = read_json(&keys, "key-set file")?;
+            let keys = KeySet::from_file(&file).map_err(tongban::Error::from)?;
+            let now = match at {
+                Some(text) => Timestamp::parse(text).map_err(tongban::Error::from)?,
+                None => Timestamp::now(),
+            };
+            let message = Unverified::parse(&read_input(envelope.as_deref())?)?;
+            let verified = Verifier::new(keys).verify(message, &now)?;
+            let summary = serde_json::to_value(verified.summary()).unwrap_or_default();
+            Ok(Output::Value("verified".into(), summary))
+        }
+        Command::Inspect { envelope } => inspect(&read_input(envelope.as_deref())?),
+        Command::Schema { name } => {
+            let name = name.unwrap_or_else(|| "envelope".into());
+            tongban::schema::schema(&name)
+                .map(|schema| Output::Value(format!("schema {name}"), schema))
+                .ok_or_else(|| Failure {
+                    code: "cli.usage",
+                    message: format!(
+                        "unknown schema {name:?}; known: {}",
+                        tongban::schema::SCHEMA_NAMES.join(", ")
+                    ),
+                })
+        }
+    }
+}
+
+fn keygen(out: &Path, node: &str, kid: Option<&str>, force: bool) -> Result<Output, Failure> {
+    let node = NodeId::parse(node).map_err(tongban::Error::from)?;
+    let kid = kid
+        .map(KeyId::parse)
+        .transpose()
+        .map_err(tongban::Error::from)?;
+    let pair = KeyPair::generate(node, kid).map_err(tongban::Error::from)?;
+    let file = pair.to_file();
+    let text = serde_json::to_string_pretty(&file).unwrap_or_default() + "\n";
+    write_secret_file(out, text.as_bytes(), force)
+        .map_err(|e| io_failure("write", Some(out), e))?;
+    let public = serde_json::to_value(&file.entry).unwrap_or_default();
+    Ok(Output::Value(format!("wrote {}", out.display()), public))
+}
+
+/// Writes `bytes` to a new file readable only by its owner.
+fn write_secret_file(path: &Path, bytes: &[u8], force: bool) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+fn inspect(bytes: &[u8]) -> Result<Output, Failure> {
+    let message = Unverified::parse(bytes)?;
+    let e = message.envelope();
+    let signatures: Vec<Value> = e
+        .signatures
+        .iter()
+        .map(|s| json!({"alg": s.algorithm, "kid": s.key_id.as_str()}))
+        .collect();
+    let summary = json!({
+        "verified": false,
+        "warning": "NOT VERIFIED: signatures, keys, validity and replay were not checked",
+        "type": e.message_type().as_str(),
+        "protocol": e.protocol.to_string(),
+        "id": e.id.as_str(),
+        "case": e.case.as_str(),
+        "in_reply_to": e.in_reply_to.as_ref().map(|m| m.as_str()),
+        "from": e.from.as_str(),
+        "to": e.to.as_str(),
+        "agreement": e.agreement.as_str(),
+        "created": e.created.as_str(),
+        "expires": e.expires.as_str(),
+        "signatures": signatures,
+        "body": message.document().get("body"),
+    });
+    Ok(Output::Value("NOT VERIFIED".into(), summary))
+}

@@ -1,0 +1,257 @@
+//! Every documented error code is produced by a real input, and documented in the spec.
+
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use tongban::sample::{self, HUANGSHI, JIUJIANG};
+use tongban::*;
+
+fn signed_transfer() -> Value {
+    sample::signed_transfer()
+        .and_then(|e| e.to_value())
+        .expect("sample transfer")
+}
+
+fn at(offset_seconds: i64) -> Timestamp {
+    Timestamp::parse(sample::CREATED)
+        .and_then(|t| t.plus_seconds(offset_seconds))
+        .expect("time")
+}
+
+/// Parses and verifies a document with the sample keys at the sample time.
+fn check(document: &Value) -> Result<Verified, Error> {
+    check_bytes(&tongban::canonical::to_canonical_bytes(document), at(60))
+}
+
+fn check_bytes(bytes: &[u8], now: Timestamp) -> Result<Verified, Error> {
+    let verifier = Verifier::new(sample::key_set()?);
+    verifier.verify(Unverified::parse(bytes)?, &now)
+}
+
+/// The transfer with `edit` applied, re-signed by `signer`.
+fn resigned(edit: impl FnOnce(&mut Value), signer: &str) -> Value {
+    let mut doc = signed_transfer();
+    doc.as_object_mut().expect("object").remove("signatures");
+    edit(&mut doc);
+    let key = sample::key(signer).expect("key");
+    tongban::signing::sign_document(&mut doc, &key).expect("sign");
+    doc
+}
+
+fn code_of<T: std::fmt::Debug>(result: Result<T, impl Into<Error>>) -> &'static str {
+    result.map_err(Into::into).expect_err("must fail").code()
+}
+
+fn produced_codes() -> Vec<(&'static str, &'static str)> {
+    let mut produced = Vec::new();
+    let mut expect = |expected: &'static str, actual: &'static str| {
+        produced.push((expected, actual));
+    };
+    let parse = |bytes: &[u8]| code_of(Unverified::parse(bytes));
+
+    // JSON
+    let big = vec![b' '; tongban::json::Limits::PROTOCOL.max_bytes + 1];
+    expect("json.too_large", parse(&big));
+    expect("json.too_deep", parse(&[b'['; 40]));
+    expect(
+        "json.duplicate_key",
+        parse(br#"{"protocol":"1.0","protocol":"1.0"}"#),
+    );
+    expect("json.invalid_utf8", parse(b"{\"a\":\"\xc3\x28\"}"));
+    expect("json.lone_surrogate", parse(br#"{"a":"\udead"}"#));
+    expect("json.bom", parse(b"\xef\xbb\xbf{}"));
+    expect("json.trailing_data", parse(b"{}x"));
+    expect("json.number_out_of_range", parse(b"{\"a\":-1e999}"));
+    expect("json.syntax", parse(b"{\"a\" 1}"));
+
+    // Identifiers, each inside a message where it can travel.
+    let with = |pointer: &str, value: Value| {
+        let mut doc = signed_transfer();
+        *doc.pointer_mut(pointer).expect("field exists") = value;
+        check(&doc).map(|_| ())
+    };
+    expect(
+        "id.region_format",
+        code_of(with("/body/window/region", json!("4202"))),
+    );
+    expect(
+        "id.region_structure",
+        code_of(with("/body/window/region", json!("990000"))),
+    );
+    expect(
+        "id.citizen_format",
+        code_of(with(
+            "/body/applicant/citizen_id",
+            json!("42020219900101123x"),
+        )),
+    );
+    expect(
+        "id.citizen_checksum",
+        code_of(with(
+            "/body/applicant/citizen_id",
+            json!("420202199001011232"),
+        )),
+    );
+    expect(
+        "id.citizen_birth_date",
+        code_of(with(
+            "/body/applicant/citizen_id",
+            json!("420202199013011231"),
+        )),
+    );
+    let entity = |code: &str| json!({"kind": "legal_entity", "name": "黄石市磁湖理发店", "credit_code": code, "representative": "陈丽华"});
+    expect(
+        "id.credit_format",
+        code_of(with("/body/applicant", entity("91420200MA4F0IIIII"))),
+    );
+    expect(
+        "id.credit_checksum",
+        code_of(with("/body/applicant", entity("91360400MA35G1234N"))),
+    );
+    expect("id.node_format", code_of(with("/from", json!("Huangshi"))));
+    expect(
+        "id.message_format",
+        code_of(with("/id", json!("not-a-ulid"))),
+    );
+    expect("id.case_format", code_of(with("/case", json!("案件1"))));
+    expect(
+        "id.agreement_format",
+        code_of(with("/agreement", json!("HS JJ"))),
+    );
+    expect("id.item_format", code_of(with("/body/item", json!(""))));
+    expect(
+        "id.key_format",
+        code_of(with("/signatures/0/kid", json!("bad kid"))),
+    );
+    expect(
+        "id.digest_format",
+        code_of(with("/body/materials/0/sha256", json!("ABCDEF"))),
+    );
+
+    // Time
+    expect(
+        "time.format",
+        code_of(with("/created", json!("2026-11-28 09:30"))),
+    );
+    let transfer = tongban::canonical::to_canonical_bytes(&signed_transfer());
+    expect(
+        "time.not_yet_valid",
+        code_of(check_bytes(&transfer, at(-3600))),
+    );
+    expect(
+        "time.expired",
+        code_of(check_bytes(&transfer, at(sample::VALIDITY_SECONDS + 3600))),
+    );
+    let inverted = resigned(
+        |d| d["expires"] = json!("2026-11-28T09:00:00+08:00"),
+        HUANGSHI,
+    );
+    expect("time.bad_window", code_of(check(&inverted)));
+
+    // Versions and structure
+    expect("version.format", code_of(with("/protocol", json!("1"))));
+    expect(
+        "version.unsupported_major",
+        code_of(with("/protocol", json!("2.0"))),
+    );
+    let missing = resigned(
+        |d| {
+            d["body"].as_object_mut().map(|b| b.remove("item"));
+        },
+        HUANGSHI,
+    );
+    expect("message.invalid", code_of(check(&missing)));
+    expect(
+        "message.unknown_type",
+        code_of(with("/type", json!("gossip"))),
+    );
+    expect(
+        "message.unsafe_number",
+        code_of(with("/body/form/employees", json!(12.5))),
+    );
+    let receipt = sample::signed(MessageType::Receipt, 60).expect("receipt");
+    let receipt =
+        check_bytes(&receipt.to_canonical_bytes().expect("bytes"), at(120)).expect("valid receipt");
+    let other = sample::signed(MessageType::Transfer, 30).expect("another transfer");
+    let other =
+        check_bytes(&other.to_canonical_bytes().expect("bytes"), at(120)).expect("valid transfer");
+    expect(
+        "message.not_an_answer",
+        code_of(receipt.check_receipt_for(&other)),
+    );
+
+    // Keys
+    expect(
+        "key.malformed",
+        code_of(PublicKey::from_base64url(Algorithm::Ed25519, "AAAA")),
+    );
+    let identity = tongban::crypto::base64url(&{
+        let mut p = [0u8; 32];
+        p[0] = 1;
+        p
+    });
+    expect(
+        "key.weak",
+        code_of(PublicKey::from_base64url(Algorithm::Ed25519, &identity)),
+    );
+
+    // Signatures
+    let unsigned = resigned(|_| {}, HUANGSHI);
+    let mut stripped = unsigned.clone();
+    stripped
+        .as_object_mut()
+        .expect("object")
+        .remove("signatures");
+    expect("signature.missing", code_of(check(&stripped)));
+    expect(
+        "signature.malformed",
+        code_of(with("/signatures/0/sig", json!("c2lnbmF0dXJl"))),
+    );
+    expect(
+        "signature.unsupported_algorithm",
+        code_of(with("/signatures/0/alg", json!("sm2-sm3"))),
+    );
+    expect(
+        "signature.unknown_key",
+        code_of(with("/signatures/0/kid", json!("wuhan.420100#1"))),
+    );
+    expect(
+        "signature.key_not_sender",
+        code_of(check(&resigned(|_| {}, JIUJIANG))),
+    );
+    expect(
+        "signature.invalid",
+        code_of(with("/body/item_name", json!("篡改的事项"))),
+    );
+
+    // Replay
+    let verifier = Verifier::new(sample::key_set().expect("keys"));
+    let once = verifier.verify(Unverified::parse(&transfer).expect("parse"), &at(60));
+    assert!(once.is_ok(), "{once:?}");
+    let twice = verifier.verify(Unverified::parse(&transfer).expect("parse"), &at(61));
+    expect("replay.duplicate", code_of(twice));
+
+    produced
+}
+
+#[test]
+fn every_documented_code_is_produced_by_a_real_input() {
+    let produced = produced_codes();
+    for (expected, actual) in &produced {
+        assert_eq!(expected, actual, "expected {expected}, got {actual}");
+    }
+    let produced: BTreeSet<&str> = produced.iter().map(|(code, _)| *code).collect();
+    let documented: BTreeSet<&str> = ERROR_CODES.iter().map(|(code, _)| *code).collect();
+    assert_eq!(produced, documented);
+}
+
+#[test]
+fn every_code_is_in_the_specification() {
+    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/PROTOCOL.md"))
+        .expect("docs/PROTOCOL.md");
+    for (code, _) in ERROR_CODES {
+        assert!(
+            spec.contains(&format!("`{code}`")),
+            "{code} is not documented in PROTOCOL.md"
+        );
+    }
+}

@@ -1,0 +1,68 @@
+//! Property tests: any one-byte change breaks verification; canonicalization is a fixed
+//! point.
+
+use proptest::prelude::*;
+use serde_json::Value;
+use tongban::sample;
+use tongban::*;
+
+fn signed_bytes() -> Vec<u8> {
+    sample::signed_transfer()
+        .and_then(|e| e.to_canonical_bytes())
+        .expect("sample")
+}
+
+fn verify(bytes: &[u8]) -> Result<Verified, Error> {
+    let now = Timestamp::parse(sample::CREATED)?;
+    Verifier::new(sample::key_set()?).verify(Unverified::parse(bytes)?, &now)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn changing_any_byte_breaks_verification(index in any::<prop::sample::Index>(), delta in 1u8..=255) {
+        let mut bytes = signed_bytes();
+        let i = index.index(bytes.len());
+        bytes[i] = bytes[i].wrapping_add(delta);
+        prop_assert!(verify(&bytes).is_err(), "byte {} changed and still verified", i);
+    }
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| Value::from(n)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        "\\PC{0,12}".prop_map(Value::String),
+        any::<String>().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map("\\PC{0,6}", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn canonicalization_is_idempotent(value in json_value()) {
+        let once = tongban::canonical::to_canonical_bytes(&value);
+        let twice = tongban::canonical::canonicalize(&once).expect("canonical output re-parses");
+        prop_assert_eq!(&once, &twice);
+    }
+
+    #[test]
+    fn canonical_numbers_parse_back_to_the_same_double(x in any::<f64>().prop_filter("finite", |f| f.is_finite())) {
+        let text = tongban::canonical::format_double(x);
+        let back: f64 = text.parse().expect("a number");
+        prop_assert!(back == x, "{} -> {} -> {}", x, text, back);
+    }
+}

@@ -1,0 +1,224 @@
+//! build → sign → serialize → parse → verify, for every message type.
+
+use serde_json::{json, Value};
+use tongban::sample::{self, HUANGSHI, JIUJIANG};
+use tongban::*;
+
+fn at(offset_seconds: i64) -> Timestamp {
+    Timestamp::parse(sample::CREATED)
+        .and_then(|t| t.plus_seconds(offset_seconds))
+        .expect("time")
+}
+
+#[test]
+fn every_message_type_round_trips() {
+    let verifier = Verifier::new(sample::key_set().expect("keys"));
+    for (i, message_type) in MessageType::ALL.into_iter().enumerate() {
+        let offset = 60 * (i as i64 + 1);
+        let message = sample::signed(message_type, offset).expect("sample");
+        let bytes = message.to_canonical_bytes().expect("bytes");
+        let unverified = Unverified::parse(&bytes).expect("parse");
+        assert_eq!(unverified.envelope(), &message, "{message_type}");
+        let verified = verifier.verify(unverified, &at(offset)).expect("verify");
+        assert_eq!(verified.envelope(), &message);
+        assert_eq!(verified.envelope().message_type(), message_type);
+        assert_eq!(verified.canonical_bytes(), bytes);
+        assert_eq!(verified.digest(), &Sha256Digest::of(&bytes));
+        assert_eq!(verified.signers().len(), 1);
+    }
+}
+
+#[test]
+fn chinese_content_round_trips_untouched() {
+    let message = sample::signed_transfer().expect("sample");
+    let bytes = message.to_canonical_bytes().expect("bytes");
+    let text = std::str::from_utf8(&bytes).expect("UTF-8");
+    for phrase in [
+        "陈丽华",
+        "黄石市市民之家",
+        "跨域通办专窗 12号",
+        "理发服务；美容服务",
+        "江西省九江市浔阳区庐山北路88号",
+    ] {
+        assert!(text.contains(phrase), "{phrase} must travel unescaped");
+    }
+    let parsed = Unverified::parse(&bytes).expect("parse");
+    let Body::Transfer(transfer) = &parsed.envelope().body else {
+        panic!("not a transfer");
+    };
+    assert_eq!(transfer.form["shop_name"], "黄石市磁湖理发店九江分店");
+    assert_eq!(transfer.window.clerk.as_deref(), Some("杨庆华"));
+}
+
+#[test]
+fn receipts_bind_the_exact_message_they_answer() {
+    let verifier = Verifier::new(sample::key_set().expect("keys"));
+    let transfer = sample::signed_transfer().expect("transfer");
+    let transfer = verifier
+        .verify(
+            Unverified::parse(&transfer.to_canonical_bytes().expect("bytes")).expect("parse"),
+            &at(1),
+        )
+        .expect("verify");
+    let receipt = sample::signed(MessageType::Receipt, 60).expect("receipt");
+    let receipt = verifier
+        .verify(
+            Unverified::parse(&receipt.to_canonical_bytes().expect("bytes")).expect("parse"),
+            &at(60),
+        )
+        .expect("verify");
+    receipt
+        .check_receipt_for(&transfer)
+        .expect("answers the transfer");
+    assert_eq!(
+        receipt.envelope().in_reply_to.as_ref(),
+        Some(&transfer.envelope().id)
+    );
+}
+
+#[test]
+fn a_receipt_without_in_reply_to_is_refused() {
+    let mut receipt = sample::signed(MessageType::Receipt, 60).expect("receipt");
+    receipt.in_reply_to = None;
+    receipt.signatures.clear();
+    receipt
+        .sign(&sample::key(JIUJIANG).expect("key"))
+        .expect("sign");
+    let err =
+        Unverified::parse(&receipt.to_canonical_bytes().expect("bytes")).expect_err("refused");
+    assert_eq!(err.code(), "message.invalid");
+    assert!(err.to_string().contains("in_reply_to"), "{err}");
+}
+
+#[test]
+fn a_newer_minor_version_with_extra_fields_verifies_and_keeps_them() {
+    let mut doc = sample::signed_transfer()
+        .and_then(|e| e.to_value())
+        .expect("doc");
+    doc.as_object_mut().expect("object").remove("signatures");
+    doc["protocol"] = json!("1.1");
+    doc["priority"] = json!("urgent");
+    doc["body"]["appointment"] = json!({"window": "12号", "slot": "周三上午"});
+    tongban::signing::sign_document(&mut doc, &sample::key(HUANGSHI).expect("key")).expect("sign");
+    let bytes = tongban::canonical::to_canonical_bytes(&doc);
+
+    let verifier = Verifier::new(sample::key_set().expect("keys"));
+    let verified = verifier
+        .verify(
+            Unverified::parse(&bytes).expect("a 1.0 reader parses 1.1"),
+            &at(1),
+        )
+        .expect("verifies");
+    assert_eq!(
+        verified.envelope().protocol,
+        ProtocolVersion { major: 1, minor: 1 }
+    );
+    assert_eq!(
+        verified.document()["body"]["appointment"]["slot"],
+        "周三上午"
+    );
+    assert_eq!(verified.canonical_bytes(), bytes);
+
+    // The extra fields are covered by the signature.
+    let mut tampered = doc.clone();
+    tampered["priority"] = json!("low");
+    let err = Verifier::new(sample::key_set().expect("keys"))
+        .verify(
+            Unverified::parse(&tongban::canonical::to_canonical_bytes(&tampered)).expect("parse"),
+            &at(1),
+        )
+        .expect_err("tampered");
+    assert_eq!(err.code(), "signature.invalid");
+}
+
+#[test]
+fn several_signatures_all_verify_and_one_is_the_senders() {
+    let mut message = sample::signed_transfer().expect("transfer");
+    message
+        .sign(&sample::key(JIUJIANG).expect("key"))
+        .expect("countersign");
+    let bytes = message.to_canonical_bytes().expect("bytes");
+    let verified = Verifier::new(sample::key_set().expect("keys"))
+        .verify(Unverified::parse(&bytes).expect("parse"), &at(1))
+        .expect("verify");
+    assert_eq!(verified.signers().len(), 2);
+
+    // Swapping the key ids of the two signatures breaks both.
+    let mut doc: Value = serde_json::from_slice(&bytes).expect("json");
+    let first = doc["signatures"][0]["kid"].clone();
+    doc["signatures"][0]["kid"] = doc["signatures"][1]["kid"].clone();
+    doc["signatures"][1]["kid"] = first;
+    let err = Verifier::new(sample::key_set().expect("keys"))
+        .verify(
+            Unverified::parse(&tongban::canonical::to_canonical_bytes(&doc)).expect("parse"),
+            &at(1),
+        )
+        .expect_err("swapped kids");
+    assert_eq!(err.code(), "signature.invalid");
+}
+
+#[test]
+fn lenient_credit_codes_are_accepted_with_a_warning() {
+    let mut doc = sample::signed_transfer()
+        .and_then(|e| e.to_value())
+        .expect("doc");
+    doc.as_object_mut().expect("object").remove("signatures");
+    doc["body"]["applicant"] = json!({
+        "kind": "legal_entity", "name": "黄石市试点企业", "credit_code": "91360400MA35G1234N",
+        "representative": "陈丽华"
+    });
+    tongban::signing::sign_document(&mut doc, &sample::key(HUANGSHI).expect("key")).expect("sign");
+    let bytes = tongban::canonical::to_canonical_bytes(&doc);
+    assert_eq!(
+        Unverified::parse(&bytes).expect_err("strict").code(),
+        "id.credit_checksum"
+    );
+    let lenient = ParseOptions {
+        credit_codes: CreditCodePolicy::Lenient,
+    };
+    let parsed = Unverified::parse_with(&bytes, lenient).expect("lenient");
+    let verified = Verifier::new(sample::key_set().expect("keys"))
+        .verify(parsed, &at(1))
+        .expect("verify");
+    assert_eq!(verified.warnings().len(), 1);
+    assert_eq!(verified.warnings()[0].code, "id.credit_checksum");
+}
+
+#[test]
+fn clock_skew_allowance_is_five_minutes_each_way() {
+    let bytes = sample::signed_transfer()
+        .and_then(|e| e.to_canonical_bytes())
+        .expect("bytes");
+    let verify = |now: Timestamp| {
+        Verifier::new(sample::key_set().expect("keys"))
+            .verify(Unverified::parse(&bytes).expect("parse"), &now)
+    };
+    assert!(verify(at(-300)).is_ok());
+    assert_eq!(
+        verify(at(-301)).map(|_| ()).expect_err("early").code(),
+        "time.not_yet_valid"
+    );
+    assert!(verify(at(sample::VALIDITY_SECONDS + 300)).is_ok());
+    assert_eq!(
+        verify(at(sample::VALIDITY_SECONDS + 301))
+            .map(|_| ())
+            .expect_err("late")
+            .code(),
+        "time.expired"
+    );
+}
+
+#[test]
+fn the_replay_guard_forgets_only_what_can_no_longer_verify() {
+    let guard = MemoryReplayGuard::new();
+    let id = MessageId::parse("01JDQ6ZK8V3YH2X0R5M7N9P4QT").expect("id");
+    guard
+        .check_and_record(&id, &at(100), &at(0))
+        .expect("first");
+    assert!(guard.check_and_record(&id, &at(100), &at(100)).is_err());
+    let other = MessageId::parse("01JDQ6ZK8V3YH2X0R5M7N9P4QV").expect("id");
+    guard
+        .check_and_record(&other, &at(200), &at(101))
+        .expect("other");
+    assert_eq!(guard.len(), 1, "the first id expired and was forgotten");
+}

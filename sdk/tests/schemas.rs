@@ -1,0 +1,121 @@
+//! The committed JSON Schemas equal the generated ones, and every sample message
+//! validates against them with a validator that never fetches anything.
+//!
+//! Regenerate the committed files with `TONGBAN_BLESS=1 cargo test -p tongban --test schemas`.
+
+use jsonschema::{Retrieve, Uri, Validator};
+use serde_json::{json, Value};
+use tongban::sample;
+use tongban::schema::{schema, SCHEMA_NAMES};
+use tongban::MessageType;
+
+/// Refuses every `$ref` that is not inside the schema itself: no network, no files.
+struct NoRetrieval;
+
+impl Retrieve for NoRetrieval {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        Err(format!("refusing to retrieve {uri}").into())
+    }
+}
+
+fn validator(schema: &Value) -> Result<Validator, String> {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .with_retriever(NoRetrieval)
+        .build(schema)
+        .map_err(|e| e.to_string())
+}
+
+fn committed_path(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../schemas/v1")
+        .join(format!("{name}.json"))
+}
+
+#[test]
+fn committed_schemas_equal_the_generated_ones() {
+    let bless = std::env::var_os("TONGBAN_BLESS").is_some();
+    for name in SCHEMA_NAMES {
+        let generated =
+            serde_json::to_string_pretty(&schema(name).expect("known")).expect("json") + "\n";
+        let path = committed_path(name);
+        if bless {
+            std::fs::write(&path, &generated).expect("write schema");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "{} differs from the generated schema; run TONGBAN_BLESS=1 cargo test -p tongban --test schemas",
+            path.display()
+        );
+    }
+    assert_eq!(schema("no_such_schema"), None);
+}
+
+#[test]
+fn every_schema_is_draft_2020_12_with_a_versioned_id() {
+    for name in SCHEMA_NAMES {
+        let schema = schema(name).expect("known");
+        assert_eq!(
+            schema["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
+        assert_eq!(schema["$id"], format!("urn:tongban:schema:v1:{name}"));
+        validator(&schema).expect("compiles offline");
+    }
+}
+
+#[test]
+fn every_sample_message_validates_against_the_envelope_and_its_body_schema() {
+    let envelope = validator(&schema("envelope").expect("envelope")).expect("compiles");
+    for (i, message_type) in MessageType::ALL.into_iter().enumerate() {
+        let message = sample::signed(message_type, 60 * i as i64)
+            .and_then(|m| m.to_value())
+            .expect("sample");
+        let errors: Vec<String> = envelope
+            .iter_errors(&message)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{message_type}: {errors:?}");
+        let body =
+            validator(&schema(message_type.as_str()).expect("body schema")).expect("compiles");
+        assert!(body.is_valid(&message["body"]), "{message_type} body");
+    }
+}
+
+#[test]
+fn identifier_patterns_catch_bad_values() {
+    let envelope = validator(&schema("envelope").expect("envelope")).expect("compiles");
+    let good = sample::signed_transfer()
+        .and_then(|m| m.to_value())
+        .expect("sample");
+    for (pointer, bad) in [
+        ("/body/applicant/citizen_id", json!("420202199013011231")),
+        ("/body/window/region", json!("420012")),
+        ("/from", json!("Huangshi")),
+        ("/id", json!("019373d2-6a00-4c3e-9b1a-2f4d5e6a7b8c")),
+        ("/created", json!("28/11/2026")),
+        ("/type", json!("gossip")),
+        ("/body/materials/0/sha256", json!("xyz")),
+    ] {
+        let mut doc = good.clone();
+        *doc.pointer_mut(pointer).expect("field") = bad;
+        assert!(
+            !envelope.is_valid(&doc),
+            "{pointer} should be refused by the schema"
+        );
+    }
+}
+
+#[test]
+fn remote_and_file_references_are_never_fetched() {
+    for uri in ["https://example.com/form.json", "file:///etc/passwd"] {
+        let schema =
+            json!({"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": uri});
+        let err = validator(&schema).expect_err("must not retrieve");
+        assert!(err.contains("refusing to retrieve"), "{err}");
+    }
+}
