@@ -38,7 +38,7 @@ enum Command {
         /// The node the key signs for, e.g. huangshi.420200.
         #[arg(long)]
         node: String,
-        /// The key id (default: <node>#<fingerprint>).
+        /// The key id (default: NODE#FINGERPRINT, the first 8 hex digits of the public key's SHA-256).
         #[arg(long)]
         kid: Option<String>,
         /// Overwrite an existing file.

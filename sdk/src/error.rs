@@ -1,6 +1,6 @@
 //! Errors with stable, documented codes.
 //!
-//! Every failure the SDK reports is an [`Error`], one `#[non_exhaustive]` enum over
+//! Every failure the SDK reports is an [`Error`](enum@Error), one `#[non_exhaustive]` enum over
 //! per-area sub-enums with structured fields. [`Error::code`] returns a stable dotted
 //! code (`signature.invalid`, `json.duplicate_key`, …): the same string appears in the
 //! WASM build, in conformance reports, on the wire and in `docs/PROTOCOL.md`.

@@ -119,3 +119,64 @@ fn remote_and_file_references_are_never_fetched() {
         assert!(err.contains("refusing to retrieve"), "{err}");
     }
 }
+
+mod patterns {
+    use super::validator;
+    use proptest::prelude::*;
+    use serde_json::json;
+    use tongban::*;
+
+    fn matches(pattern: &str, value: &str) -> bool {
+        validator(&json!({"type": "string", "pattern": pattern}))
+            .expect("pattern compiles")
+            .is_valid(&json!(value))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// For token identifiers the schema pattern and the parser agree exactly.
+        #[test]
+        fn token_patterns_equal_the_parsers(value in "[a-zA-Z0-9._:#/ -]{0,70}|[a-z0-9.-]{1,66}") {
+            prop_assert_eq!(NodeId::parse(value.as_str()).is_ok(), matches(&NodeId::schema_pattern(), &value));
+            prop_assert_eq!(CaseId::parse(value.as_str()).is_ok(), matches(&CaseId::schema_pattern(), &value));
+            prop_assert_eq!(AgreementId::parse(value.as_str()).is_ok(), matches(&AgreementId::schema_pattern(), &value));
+            prop_assert_eq!(ItemCode::parse(value.as_str()).is_ok(), matches(&ItemCode::schema_pattern(), &value));
+            prop_assert_eq!(KeyId::parse(value.as_str()).is_ok(), matches(&KeyId::schema_pattern(), &value));
+        }
+
+        /// For checked identifiers every value the parser accepts matches the pattern
+        /// (the pattern cannot compute check characters, so it accepts more).
+        #[test]
+        fn checked_identifiers_match_their_patterns(value in "[0-9X]{6,18}|[0-9A-Z]{18}|[0-7][0-9A-Z]{25}") {
+            if RegionCode::parse(value.as_str()).is_ok() {
+                prop_assert!(matches(&RegionCode::schema_pattern(), &value));
+            }
+            if CitizenId::parse(value.as_str()).is_ok() {
+                prop_assert!(matches(&CitizenId::schema_pattern(), &value));
+            }
+            if CreditCode::parse(value.as_str()).is_ok() {
+                prop_assert!(matches(&CreditCode::schema_pattern(), &value));
+            }
+            if MessageId::parse(value.as_str()).is_ok() {
+                prop_assert!(matches(&MessageId::schema_pattern(), &value));
+            }
+        }
+    }
+
+    #[test]
+    fn region_pattern_agrees_on_every_six_digit_prefix_shape() {
+        for province in 0..100 {
+            for middle in ["00", "01", "90", "99"] {
+                for county in ["00", "01", "04"] {
+                    let code = format!("{province:02}{middle}{county}");
+                    assert_eq!(
+                        RegionCode::parse(code.as_str()).is_ok(),
+                        matches(&RegionCode::schema_pattern(), &code),
+                        "{code}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! The `tongban` command end to end, as a script would use it.
+
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use tongban::sample::{self, HUANGSHI};
+
+fn tongban(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tongban"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn tongban");
+    let mut input = child.stdin.take().expect("stdin");
+    input
+        .write_all(stdin.unwrap_or_default())
+        .expect("write stdin");
+    drop(input);
+    child.wait_with_output().expect("run tongban")
+}
+
+fn stdout_json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 path")
+}
+
+/// An unsigned sample transfer created now, valid for an hour.
+fn unsigned_transfer(created: &tongban::Timestamp) -> Vec<u8> {
+    let body = tongban::Body::Transfer(sample::transfer_body().expect("body"));
+    let message = tongban::Envelope::new(
+        sample::route(HUANGSHI).expect("route"),
+        body,
+        created.clone(),
+        3600,
+    )
+    .expect("envelope");
+    message.to_canonical_bytes().expect("bytes")
+}
+
+#[test]
+fn keygen_sign_verify_inspect_through_files_and_pipes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key_path = dir.path().join("huangshi.key");
+    let out = tongban(
+        &[
+            "keygen",
+            "--out",
+            path_str(&key_path),
+            "--node",
+            HUANGSHI,
+            "--kid",
+            "huangshi.420200#2026",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let public = stdout_json(&out);
+    assert_eq!(public["kid"], "huangshi.420200#2026");
+    assert_eq!(public["owner"], HUANGSHI);
+    assert!(
+        public.get("secret_key").is_none(),
+        "keygen must print only the public part"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_path)
+            .expect("key file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // A second keygen to the same file is refused.
+    let again = tongban(
+        &["keygen", "--out", path_str(&key_path), "--node", HUANGSHI],
+        None,
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).starts_with("cli.io: "));
+
+    let keys_path = dir.path().join("keys.json");
+    std::fs::write(&keys_path, json!({"keys": [public]}).to_string()).expect("write keys");
+
+    // sign reads standard input, verify reads a file.
+    let now = tongban::Timestamp::now();
+    let signed = tongban(
+        &["sign", "--key", path_str(&key_path)],
+        Some(&unsigned_transfer(&now)),
+    );
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    let message_path = dir.path().join("transfer.json");
+    std::fs::write(&message_path, &signed.stdout).expect("write message");
+
+    let verified = tongban(
+        &[
+            "verify",
+            "--keys",
+            path_str(&keys_path),
+            path_str(&message_path),
+        ],
+        None,
+    );
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    let summary = stdout_json(&verified);
+    assert_eq!(summary["type"], "transfer");
+    assert_eq!(summary["signed_by"], json!(["huangshi.420200#2026"]));
+
+    let as_json = tongban(
+        &[
+            "--json",
+            "verify",
+            "--keys",
+            path_str(&keys_path),
+            path_str(&message_path),
+        ],
+        None,
+    );
+    let report = stdout_json(&as_json);
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["code"], Value::Null);
+    assert_eq!(report["result"]["from"], HUANGSHI);
+
+    let inspected = tongban(&["inspect", path_str(&message_path)], None);
+    assert!(inspected.status.success());
+    let summary = stdout_json(&inspected);
+    assert_eq!(summary["verified"], false);
+    assert!(summary["warning"]
+        .as_str()
+        .expect("warning")
+        .contains("NOT VERIFIED"));
+    assert_eq!(summary["body"]["applicant"]["name"], "陈丽华");
+}
+
+#[test]
+fn verify_failures_print_code_and_message_and_exit_non_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keys_path = dir.path().join("keys.json");
+    let keys = sample::key_set().expect("keys").to_file();
+    std::fs::write(&keys_path, serde_json::to_vec(&keys).expect("json")).expect("write");
+    let message = sample::signed_transfer()
+        .and_then(|m| m.to_canonical_bytes())
+        .expect("sample");
+
+    // Valid at the sample's own time, expired a week later.
+    let ok = tongban(
+        &[
+            "verify",
+            "--keys",
+            path_str(&keys_path),
+            "--at",
+            sample::CREATED,
+        ],
+        Some(&message),
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let late = tongban(
+        &[
+            "verify",
+            "--keys",
+            path_str(&keys_path),
+            "--at",
+            "2026-12-05T00:00:00Z",
+        ],
+        Some(&message),
+    );
+    assert_eq!(late.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&late.stderr).starts_with("time.expired: "));
+
+    let mut tampered = message.clone();
+    let at = tampered
+        .windows(3)
+        .position(|w| w == "陈".as_bytes())
+        .expect("name");
+    tampered[at..at + 3].copy_from_slice("王".as_bytes());
+    let bad = tongban(
+        &[
+            "--json",
+            "verify",
+            "--keys",
+            path_str(&keys_path),
+            "--at",
+            sample::CREATED,
+        ],
+        Some(&tampered),
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    let report = stdout_json(&bad);
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["code"], "signature.invalid");
+    assert!(report["message"]
+        .as_str()
+        .expect("message")
+        .contains("huangshi.420200#sample"));
+
+    let dup = tongban(&["--json", "inspect"], Some(br#"{"a":1,"a":2}"#));
+    assert_eq!(stdout_json(&dup)["code"], "json.duplicate_key");
+}
+
+#[test]
+fn canonicalize_follows_rfc_8785() {
+    let out = tongban(
+        &["canonicalize"],
+        Some(br#"{"b": [1E30, 4.50, 2e-3], "a": "\u9ec4\u77f3", "\r": null}"#),
+    );
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).expect("UTF-8"),
+        r#"{"\r":null,"a":"黄石","b":[1e+30,4.5,0.002]}"#
+    );
+    // Any I-JSON, not only protocol messages: fractions are fine here.
+    let fraction = tongban(&["canonicalize"], Some(b"[0.1, -0.0]"));
+    assert_eq!(fraction.stdout, b"[0.1,0]");
+    let missing = tongban(&["--json", "canonicalize", "/no/such/file.json"], None);
+    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(stdout_json(&missing)["code"], "cli.io");
+}
+
+#[test]
+fn schema_prints_known_schemas_and_refuses_unknown_names() {
+    let out = tongban(&["schema", "transfer"], None);
+    assert!(out.status.success());
+    assert_eq!(stdout_json(&out)["$id"], "urn:tongban:schema:v1:transfer");
+    let default = tongban(&["schema"], None);
+    assert_eq!(
+        stdout_json(&default)["$id"],
+        "urn:tongban:schema:v1:envelope"
+    );
+    let unknown = tongban(&["--json", "schema", "nonsense"], None);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert_eq!(stdout_json(&unknown)["code"], "cli.usage");
+}
+
+#[test]
+fn bad_usage_exits_2_with_a_code() {
+    let out = tongban(&["--json", "verify"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout_json(&out)["code"], "cli.usage");
+    let plain = tongban(&["frobnicate"], None);
+    assert_eq!(plain.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&plain.stderr).starts_with("cli.usage: "));
+}

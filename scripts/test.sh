@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Every test of the project, from a fresh machine: installs what it needs (rustfmt,
+# clippy, the wasm32 target), then checks formatting, lints (also for wasm32), the
+# wasm32 build, the dependency policy, the docs, the main job, and runs the test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+started=$SECONDS
+
+step "toolchain: $(rustc --version)"
+for component in rustfmt clippy; do
+  rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
+done
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy (workspace, all targets)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo clippy (tongban for wasm32-unknown-unknown)"
+cargo clippy -p tongban --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "cargo build -p tongban --target wasm32-unknown-unknown"
+cargo build -p tongban --target wasm32-unknown-unknown --locked
+
+step "dependency policy"
+# ed25519-dalek's hazmat and legacy_compatibility features must never be enabled, and the
+# default build of tongban must not pull in a network stack.
+features=$(cargo tree -p tongban -e features --target all --locked)
+if grep -E 'ed25519-dalek feature "(hazmat|legacy_compatibility)"' <<<"$features"; then
+  echo "forbidden ed25519-dalek feature in the dependency tree" >&2
+  exit 1
+fi
+normal=$(cargo tree -p tongban -e normal --target all --prefix none --locked)
+if grep -E '^(reqwest|hyper|tokio|mio|socket2|h2|rustls|native-tls|ureq) ' <<<"$normal"; then
+  echo "the default build of tongban must have no network dependency" >&2
+  exit 1
+fi
+echo "ok: no hazmat, no legacy_compatibility, no network crates"
+
+step "cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+
+step "main job: cargo run -p tongban --example huangshi_to_jiujiang"
+cargo run -q -p tongban --example huangshi_to_jiujiang --locked | tail -n 1
+
+step "cargo test --workspace"
+cargo test --workspace --locked
+
+echo
+echo "all checks passed in $((SECONDS - started)) s"
