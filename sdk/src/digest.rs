@@ -19,6 +19,7 @@ fn validate(value: &str) -> Result<(), IdError> {
             rule: IdRule::DigestFormat,
             value: value.to_string(),
             reason: "SHA-256 digest must be 64 lower-case hex digits".into(),
+            field: None,
         })
     }
 }

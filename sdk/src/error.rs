@@ -345,7 +345,7 @@ impl IdRule {
 
 /// A malformed identifier: which rule it broke, the offending value and why.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{reason}: {value:?}")]
+#[error("{}{reason}: {value:?}", field.as_ref().map(|f| format!("{f}: ")).unwrap_or_default())]
 pub struct IdError {
     /// The rule that was broken.
     pub rule: IdRule,
@@ -353,6 +353,8 @@ pub struct IdError {
     pub value: String,
     /// A human-readable explanation.
     pub reason: String,
+    /// JSON Pointer of the field holding the value, when it was found in a message.
+    pub field: Option<String>,
 }
 
 impl IdError {

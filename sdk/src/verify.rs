@@ -10,13 +10,14 @@ use crate::canonical::to_canonical_bytes;
 use crate::crypto::{from_base64url, Algorithm, KeyResolver};
 use crate::digest::Sha256Digest;
 use crate::error::{Error, IdError, IdRule, MessageError, ReplayError, SignatureError, TimeError};
-use crate::id::{CreditCodePolicy, KeyId, MessageId};
+use crate::id::{mask_citizen_id, CreditCodePolicy, KeyId, MessageId};
 use crate::message::{Applicant, Body, Envelope, MessageType};
 use crate::signing::{check_numbers, signing_input};
 use crate::time::Timestamp;
 use crate::version::{ProtocolVersion, VersionRules};
 use serde::Serialize;
 use serde_json::Value;
+use serde_path_to_error::Segment;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -79,8 +80,7 @@ impl Unverified {
         };
         let message_type = MessageType::try_from(type_name.as_str())?;
         check_numbers(&document, &mut Vec::new())?;
-        let envelope: Envelope =
-            serde_path_to_error::deserialize(&document).map_err(from_serde_error)?;
+        let envelope = deserialize_envelope(&document, message_type)?;
         if message_type.requires_in_reply_to() && envelope.in_reply_to.is_none() {
             return Err(invalid("in_reply_to: required for this message type"));
         }
@@ -125,27 +125,70 @@ fn invalid(reason: &str) -> Error {
     .into()
 }
 
+/// Deserializes the typed envelope. Serde loses the path of an error inside the
+/// flattened body, so on failure the body is deserialized alone (only then) to name the
+/// field at fault.
+fn deserialize_envelope(document: &Value, message_type: MessageType) -> Result<Envelope, Error> {
+    serde_path_to_error::deserialize::<_, Envelope>(document).map_err(|err| {
+        match document
+            .get("body")
+            .map(|body| Body::from_value(message_type, body))
+        {
+            Some(Err(body_err)) => from_serde_error(body_err, document, "body"),
+            _ => from_serde_error(err, document, ""),
+        }
+    })
+}
+
 /// Maps a typed-deserialization failure to its code. Identifier and timestamp types
 /// prefix their messages with `[code]`, so a bad citizen ID inside a message reports
 /// `id.citizen_checksum`, not a generic structure error; every error names the field.
-fn from_serde_error(err: serde_path_to_error::Error<serde_json::Error>) -> Error {
-    let path = err.path().to_string();
+/// `prefix` is the member the deserialized value sits in (`""` for the whole document).
+fn from_serde_error(
+    err: serde_path_to_error::Error<serde_json::Error>,
+    document: &Value,
+    prefix: &str,
+) -> Error {
+    let segments: Vec<String> = (!prefix.is_empty())
+        .then(|| prefix.to_string())
+        .into_iter()
+        .chain(err.path().iter().filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(key.clone()),
+            Segment::Enum { .. } | Segment::Unknown => None,
+        }))
+        .collect();
+    let field = crate::json::pointer(&segments);
+    let label = if field.is_empty() { "envelope" } else { &field };
     let text = err.inner().to_string();
-    let reason = format!("{path}: {text}");
-    let code = text
+    let (code, detail) = match text
         .strip_prefix('[')
-        .and_then(|rest| rest.split_once(']'))
-        .map(|(code, _)| code);
+        .and_then(|rest| rest.split_once("] "))
+    {
+        Some((code, detail)) => (Some(code), detail.to_string()),
+        None => (None, text.clone()),
+    };
+    let reason = format!("{label}: {detail}");
     match code {
         Some("time.format") => TimeError::Format { value: reason }.into(),
         Some("version.format") => crate::error::VersionError::Format { value: reason }.into(),
         Some(code) => match IdRule::ALL.into_iter().find(|r| r.code() == code) {
-            Some(rule) => IdError {
-                rule,
-                value: path,
-                reason,
+            Some(rule) => {
+                // The identifier's own message ends in `: "<value>"` (already masked).
+                let (why, quoted) = detail.rsplit_once(": ").unwrap_or((&detail, "\"\""));
+                let value = match document.pointer(&field).and_then(Value::as_str) {
+                    Some(raw) if rule.code().starts_with("id.citizen") => mask_citizen_id(raw),
+                    Some(raw) => raw.to_string(),
+                    None => serde_json::from_str(quoted).unwrap_or_default(),
+                };
+                IdError {
+                    rule,
+                    value,
+                    reason: why.to_string(),
+                    field: Some(field),
+                }
+                .into()
             }
-            .into(),
             None => invalid(&reason),
         },
         None => invalid(&reason),

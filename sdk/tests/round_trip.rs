@@ -222,3 +222,39 @@ fn the_replay_guard_forgets_only_what_can_no_longer_verify() {
         .expect("other");
     assert_eq!(guard.len(), 1, "the first id expired and was forgotten");
 }
+
+#[test]
+fn structure_and_identifier_errors_name_the_field() {
+    let good = sample::signed_transfer()
+        .and_then(|e| e.to_value())
+        .expect("doc");
+    let refuse = |edit: &dyn Fn(&mut Value)| {
+        let mut doc = good.clone();
+        edit(&mut doc);
+        Unverified::parse(&tongban::canonical::to_canonical_bytes(&doc)).expect_err("refused")
+    };
+    let err = refuse(&|d| d["body"]["materials"][1]["size"] = json!("big"));
+    assert_eq!(err.code(), "message.invalid");
+    assert!(err.to_string().contains("/body/materials/1/size"), "{err}");
+
+    let err = refuse(&|d| d["body"]["mode"] = json!("by_post"));
+    assert!(err.to_string().contains("/body/mode"), "{err}");
+
+    let err = refuse(&|d| d["body"]["window"]["region"] = json!("4202"));
+    let Error::Id(id) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(id.field.as_deref(), Some("/body/window/region"));
+    assert_eq!(id.value, "4202");
+
+    let err = refuse(&|d| d["body"]["applicant"]["citizen_id"] = json!("420202199001011232"));
+    let Error::Id(id) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(id.code(), "id.citizen_checksum");
+    assert_eq!(
+        id.value, "420202********1232",
+        "citizen IDs are masked in errors"
+    );
+    assert!(!err.to_string().contains("19900101"));
+}

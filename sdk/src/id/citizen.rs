@@ -27,7 +27,8 @@ fn check_character(digits: &[u8]) -> char {
     }
 }
 
-fn mask(value: &str) -> String {
+/// The value with the birth date and sequence replaced by `*`.
+pub(crate) fn mask(value: &str) -> String {
     value
         .chars()
         .enumerate()

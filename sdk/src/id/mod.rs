@@ -13,6 +13,7 @@ mod message_id;
 mod region;
 mod token;
 
+pub(crate) use citizen::mask as mask_citizen_id;
 pub use citizen::CitizenId;
 pub use credit::{CreditCode, CreditCodePolicy};
 pub use message_id::MessageId;
@@ -26,6 +27,7 @@ fn id_error(rule: IdRule, value: &str, reason: impl Into<String>) -> IdError {
         rule,
         value: value.to_string(),
         reason: reason.into(),
+        field: None,
     }
 }
 

@@ -179,6 +179,27 @@ impl Body {
     }
 }
 
+impl Body {
+    /// Deserializes the body of a message of type `message_type` alone, keeping the
+    /// path of any error (serde loses it inside the envelope's flattened body).
+    pub(crate) fn from_value(
+        message_type: MessageType,
+        value: &serde_json::Value,
+    ) -> Result<Body, serde_path_to_error::Error<serde_json::Error>> {
+        use serde_path_to_error::deserialize as de;
+        Ok(match message_type {
+            MessageType::Transfer => Body::Transfer(de(value)?),
+            MessageType::Receipt => Body::Receipt(de(value)?),
+            MessageType::StatusUpdate => Body::StatusUpdate(de(value)?),
+            MessageType::SupplementRequest => Body::SupplementRequest(de(value)?),
+            MessageType::Supplement => Body::Supplement(de(value)?),
+            MessageType::Decision => Body::Decision(de(value)?),
+            MessageType::Withdrawal => Body::Withdrawal(de(value)?),
+            MessageType::ProtocolError => Body::ProtocolError(de(value)?),
+        })
+    }
+}
+
 impl Envelope {
     /// A new, unsigned version 1.0 message with a fresh UUIDv7 id, valid from `created`
     /// for `valid_for_seconds`.
