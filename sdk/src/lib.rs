@@ -45,6 +45,11 @@
 //! # Ok::<(), tongban::Error>(())
 //! ```
 
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 pub mod canonical;
 pub mod crypto;
 pub mod digest;
