@@ -2,8 +2,9 @@
 //! schemas, for scripts and people.
 //!
 //! Every command reads a file or standard input. On success it exits 0; on failure it
-//! exits 1 (2 for bad usage) and prints `CODE: message` on standard error, or with
-//! `--json` one object `{"ok": false, "code": …, "message": …}` on standard output.
+//! exits 1 (2 for bad usage, code `cli.usage`) and prints `CODE: message` on standard
+//! error, or with `--json` one object `{"ok": false, "code": …, "message": …}` on
+//! standard output.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -15,7 +16,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tongban::crypto::{KeyFile, KeySetFile};
 use tongban::json::Limits;
-use tongban::{KeyId, KeyPair, KeySet, NodeId, Timestamp, Unverified, Verifier};
+use tongban::{
+    CreditCodePolicy, KeyId, KeyPair, KeySet, NodeId, ParseOptions, Timestamp, Unverified, Verifier,
+};
 
 /// Signed case-transfer messages between government service centres.
 #[derive(Parser)]
@@ -24,6 +27,10 @@ struct Cli {
     /// Print one JSON object `{"ok", "code", "message", …}` instead of plain text.
     #[arg(long, global = true)]
     json: bool,
+    /// Accept unified social credit codes whose check character is wrong (codes issued
+    /// in early pilot regions), with a warning, instead of refusing them.
+    #[arg(long, global = true)]
+    lenient_credit_codes: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -45,7 +52,8 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Write the RFC 8785 canonical form of any I-JSON document.
+    /// Write the RFC 8785 canonical form of any I-JSON document (up to 64 MiB and 256
+    /// levels of nesting).
     Canonicalize {
         /// The document (default: standard input).
         file: Option<PathBuf>,
@@ -81,6 +89,19 @@ enum Command {
         name: Option<String>,
     },
 }
+
+/// The code of a bad command line (exit status 2).
+const USAGE: &str = "cli.usage";
+
+/// The most a protocol command reads: one byte past the protocol's size limit, so that
+/// a larger input is refused with `json.too_large` without being read whole.
+const PROTOCOL_READ_LIMIT: usize = Limits::PROTOCOL.max_bytes + 1;
+
+/// The limits of `tongban canonicalize`, which handles any I-JSON document.
+const CANONICALIZE_LIMITS: Limits = Limits {
+    max_bytes: 64 * 1024 * 1024,
+    max_depth: Limits::MAX_DEPTH,
+};
 
 /// A failure: a stable code and a message.
 struct Failure {
@@ -122,16 +143,23 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            let json = std::env::args().any(|a| a == "--json");
+            let json = std::env::args_os().any(|a| a == "--json");
             let failure = Failure {
-                code: "cli.usage",
+                code: USAGE,
                 message: e.to_string().trim().to_string(),
             };
             report_failure(json, &failure);
             return ExitCode::from(2);
         }
     };
-    match run(cli.command) {
+    let options = ParseOptions {
+        credit_codes: if cli.lenient_credit_codes {
+            CreditCodePolicy::Lenient
+        } else {
+            CreditCodePolicy::Strict
+        },
+    };
+    match run(cli.command, options) {
         Ok(output) => {
             let text = match (output, cli.json) {
                 (Output::Text(text), false) => text,
@@ -155,7 +183,11 @@ fn main() -> ExitCode {
         }
         Err(failure) => {
             report_failure(cli.json, &failure);
-            ExitCode::FAILURE
+            if failure.code == USAGE {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -175,14 +207,20 @@ fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
 }
 
-fn read_input(path: Option<&Path>) -> Result<Vec<u8>, Failure> {
+/// Reads a file, or standard input for `None` or `-`, up to `limit` bytes.
+fn read_input(path: Option<&Path>, limit: usize) -> Result<Vec<u8>, Failure> {
     let mut bytes = Vec::new();
+    let limit = u64::try_from(limit).unwrap_or(u64::MAX);
     match path {
         Some(p) if p != Path::new("-") => {
-            bytes = std::fs::read(p).map_err(|e| io_failure("read", Some(p), e))?;
+            let file = std::fs::File::open(p).map_err(|e| io_failure("read", Some(p), e))?;
+            file.take(limit)
+                .read_to_end(&mut bytes)
+                .map_err(|e| io_failure("read", Some(p), e))?;
         }
         _ => {
             std::io::stdin()
+                .take(limit)
                 .read_to_end(&mut bytes)
                 .map_err(|e| io_failure("read", None, e))?;
         }
@@ -192,14 +230,19 @@ fn read_input(path: Option<&Path>) -> Result<Vec<u8>, Failure> {
 
 /// Reads a JSON file through the strict parser and deserializes it.
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, Failure> {
-    let value = tongban::json::parse(&read_input(Some(path))?).map_err(tongban::Error::from)?;
+    let bytes = read_input(Some(path), PROTOCOL_READ_LIMIT)?;
+    let value = tongban::json::parse(&bytes).map_err(tongban::Error::from)?;
     serde_json::from_value(value).map_err(|e| Failure {
         code: "key.malformed",
         message: format!("{}: not a {what}: {e}", path.display()),
     })
 }
 
-fn run(command: Command) -> Result<Output, Failure> {
+fn run(command: Command, options: ParseOptions) -> Result<Output, Failure> {
+    let read_message = |path: Option<PathBuf>| -> Result<Unverified, Failure> {
+        let bytes = read_input(path.as_deref(), PROTOCOL_READ_LIMIT)?;
+        Ok(Unverified::parse_with(&bytes, options)?)
+    };
     match command {
         Command::Keygen {
             out,
@@ -208,11 +251,8 @@ fn run(command: Command) -> Result<Output, Failure> {
             force,
         } => keygen(&out, &node, kid.as_deref(), force),
         Command::Canonicalize { file } => {
-            let limits = Limits {
-                max_bytes: 64 * 1024 * 1024,
-                max_depth: 256,
-            };
-            let value = tongban::json::parse_with_limits(&read_input(file.as_deref())?, limits)
+            let bytes = read_input(file.as_deref(), CANONICALIZE_LIMITS.max_bytes + 1)?;
+            let value = tongban::json::parse_with_limits(&bytes, CANONICALIZE_LIMITS)
                 .map_err(tongban::Error::from)?;
             let bytes = tongban::canonical::to_canonical_bytes(&value);
             Ok(Output::Text(String::from_utf8_lossy(&bytes).into_owned()))
@@ -220,7 +260,18 @@ fn run(command: Command) -> Result<Output, Failure> {
         Command::Sign { key, envelope } => {
             let file: KeyFile = read_json(&key, "key file")?;
             let pair = KeyPair::from_file(&file).map_err(tongban::Error::from)?;
-            let message = Unverified::parse(&read_input(envelope.as_deref())?)?;
+            let message = read_message(envelope)?;
+            if &message.envelope().from != pair.owner() {
+                return Err(Failure {
+                    code: "signature.key_not_sender",
+                    message: format!(
+                        "key {} belongs to {}, but the envelope is from {}",
+                        pair.key_id(),
+                        pair.owner(),
+                        message.envelope().from
+                    ),
+                });
+            }
             let mut document = message.document().clone();
             tongban::signing::sign_document(&mut document, &pair)?;
             let bytes = tongban::canonical::to_canonical_bytes(&document);
@@ -233,18 +284,17 @@ fn run(command: Command) -> Result<Output, Failure> {
                 Some(text) => Timestamp::parse(text).map_err(tongban::Error::from)?,
                 None => Timestamp::now(),
             };
-            let message = Unverified::parse(&read_input(envelope.as_deref())?)?;
-            let verified = Verifier::new(keys).verify(message, &now)?;
+            let verified = Verifier::new(keys).verify(read_message(envelope)?, &now)?;
             let summary = serde_json::to_value(verified.summary()).unwrap_or_default();
             Ok(Output::Value("verified".into(), summary))
         }
-        Command::Inspect { envelope } => inspect(&read_input(envelope.as_deref())?),
+        Command::Inspect { envelope } => inspect(read_message(envelope)?),
         Command::Schema { name } => {
             let name = name.unwrap_or_else(|| "envelope".into());
             tongban::schema::schema(&name)
                 .map(|schema| Output::Value(format!("schema {name}"), schema))
                 .ok_or_else(|| Failure {
-                    code: "cli.usage",
+                    code: USAGE,
                     message: format!(
                         "unknown schema {name:?}; known: {}",
                         tongban::schema::SCHEMA_NAMES.join(", ")
@@ -269,15 +319,17 @@ fn keygen(out: &Path, node: &str, kid: Option<&str>, force: bool) -> Result<Outp
     Ok(Output::Value(format!("wrote {}", out.display()), public))
 }
 
-/// Writes `bytes` to a new file readable only by its owner.
+/// Writes `bytes` to a new file readable only by its owner. With `force` an existing
+/// file (or symbolic link) is removed first, never written through.
 fn write_secret_file(path: &Path, bytes: &[u8], force: bool) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
     if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
     }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -293,8 +345,7 @@ fn write_secret_file(path: &Path, bytes: &[u8], force: bool) -> std::io::Result<
     file.sync_all()
 }
 
-fn inspect(bytes: &[u8]) -> Result<Output, Failure> {
-    let message = Unverified::parse(bytes)?;
+fn inspect(message: Unverified) -> Result<Output, Failure> {
     let e = message.envelope();
     let signatures: Vec<Value> = e
         .signatures
@@ -315,6 +366,7 @@ fn inspect(bytes: &[u8]) -> Result<Output, Failure> {
         "created": e.created.as_str(),
         "expires": e.expires.as_str(),
         "signatures": signatures,
+        "warnings": message.warnings(),
         "body": message.document().get("body"),
     });
     Ok(Output::Value("NOT VERIFIED".into(), summary))

@@ -15,9 +15,11 @@ fn tongban(args: &[&str], stdin: Option<&[u8]>) -> Output {
         .spawn()
         .expect("spawn tongban");
     let mut input = child.stdin.take().expect("stdin");
-    input
-        .write_all(stdin.unwrap_or_default())
-        .expect("write stdin");
+    match input.write_all(stdin.unwrap_or_default()) {
+        // The command may stop reading early (e.g. past the size limit).
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        result => result.expect("write stdin"),
+    }
     drop(input);
     child.wait_with_output().expect("run tongban")
 }
@@ -254,7 +256,7 @@ fn schema_prints_known_schemas_and_refuses_unknown_names() {
         "urn:tongban:schema:v1:envelope"
     );
     let unknown = tongban(&["--json", "schema", "nonsense"], None);
-    assert_eq!(unknown.status.code(), Some(1));
+    assert_eq!(unknown.status.code(), Some(2));
     assert_eq!(stdout_json(&unknown)["code"], "cli.usage");
 }
 
@@ -266,4 +268,100 @@ fn bad_usage_exits_2_with_a_code() {
     let plain = tongban(&["frobnicate"], None);
     assert_eq!(plain.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&plain.stderr).starts_with("cli.usage: "));
+}
+
+#[test]
+fn sign_refuses_a_key_of_another_node() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key_path = dir.path().join("jiujiang.key");
+    let out = tongban(
+        &[
+            "keygen",
+            "--out",
+            path_str(&key_path),
+            "--node",
+            "jiujiang.360400",
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    let unsigned = unsigned_transfer(&tongban::Timestamp::now());
+    let signed = tongban(
+        &["--json", "sign", "--key", path_str(&key_path)],
+        Some(&unsigned),
+    );
+    assert_eq!(signed.status.code(), Some(1));
+    assert_eq!(stdout_json(&signed)["code"], "signature.key_not_sender");
+}
+
+#[test]
+fn oversized_input_is_refused_without_reading_it_whole() {
+    let big = vec![b' '; 3 * 1024 * 1024];
+    let out = tongban(&["--json", "inspect"], Some(&big));
+    assert_eq!(out.status.code(), Some(1));
+    let report = stdout_json(&out);
+    assert_eq!(report["code"], "json.too_large");
+    assert!(
+        report["message"]
+            .as_str()
+            .expect("message")
+            .contains("1048577 bytes"),
+        "reads one byte past the limit: {report}"
+    );
+}
+
+#[test]
+fn pilot_region_credit_codes_need_the_lenient_flag() {
+    let mut doc = sample::signed_transfer()
+        .and_then(|m| m.to_value())
+        .expect("sample");
+    doc["body"]["applicant"] = json!({
+        "kind": "legal_entity", "name": "黄石市试点企业",
+        "credit_code": "91360400MA35G1234N", "representative": "陈丽华"
+    });
+    let bytes = tongban::canonical::to_canonical_bytes(&doc);
+    let strict = tongban(&["--json", "inspect"], Some(&bytes));
+    assert_eq!(stdout_json(&strict)["code"], "id.credit_checksum");
+    let lenient = tongban(&["--lenient-credit-codes", "inspect"], Some(&bytes));
+    assert!(
+        lenient.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lenient.stderr)
+    );
+    assert_eq!(
+        stdout_json(&lenient)["warnings"][0]["code"],
+        "id.credit_checksum"
+    );
+}
+
+#[test]
+fn keygen_force_replaces_a_symlink_instead_of_writing_through_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().join("victim.txt");
+    std::fs::write(&target, "keep me").expect("write");
+    let link = dir.path().join("key.json");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    #[cfg(not(unix))]
+    std::fs::write(&link, "old").expect("write");
+    let out = tongban(
+        &[
+            "keygen",
+            "--force",
+            "--out",
+            path_str(&link),
+            "--node",
+            HUANGSHI,
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&target).expect("read"), "keep me");
+    assert!(std::fs::read_to_string(&link)
+        .expect("key")
+        .contains("secret_key"));
 }

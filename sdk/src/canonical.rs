@@ -73,23 +73,26 @@ fn write_string(out: &mut String, s: &str) {
 
 /// Every JSON number is an IEEE 754 double in RFC 8785; integers beyond 2^53 round.
 fn format_number(n: &Number) -> String {
-    let double = match (n.as_i64(), n.as_u64(), n.as_f64()) {
-        (Some(i), _, _) => i as f64,
-        (_, Some(u), _) => u as f64,
-        (_, _, Some(f)) => f,
-        // serde_json numbers are always one of the three above.
-        _ => f64::NAN,
+    let double = match (n.as_i64(), n.as_u64()) {
+        (Some(i), _) => i as f64,
+        (_, Some(u)) => u as f64,
+        // serde_json numbers are i64, u64 or finite f64.
+        _ => n.as_f64().unwrap_or(0.0),
     };
-    format_double(double)
+    format_double(double).unwrap_or_else(|| "null".into())
 }
 
-/// Formats a finite double as ECMAScript's `Number.prototype.toString` does.
-pub fn format_double(x: f64) -> String {
+/// Formats a double as ECMAScript's `Number.prototype.toString` does; `None` for NaN and
+/// the infinities, which JSON cannot carry.
+pub fn format_double(x: f64) -> Option<String> {
+    if !x.is_finite() {
+        return None;
+    }
     if x == 0.0 {
-        return "0".to_string(); // also for -0
+        return Some("0".to_string()); // also for -0
     }
     if x < 0.0 {
-        return format!("-{}", format_double(-x));
+        return format_double(-x).map(|positive| format!("-{positive}"));
     }
     // `{:e}` yields the shortest digits that round-trip, e.g. "1.2345e-7". When two
     // such digit strings exist, ECMAScript takes the one closest to the exact value:
@@ -109,7 +112,7 @@ pub fn format_double(x: f64) -> String {
     let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
     let k = digits.len() as i32;
     let n = exponent.parse::<i32>().unwrap_or(0) + 1;
-    if k <= n && n <= 21 {
+    Some(if k <= n && n <= 21 {
         format!("{digits}{}", "0".repeat((n - k) as usize))
     } else if 0 < n && n <= 21 {
         let (int, frac) = digits.split_at(n as usize);
@@ -125,7 +128,7 @@ pub fn format_double(x: f64) -> String {
         } else {
             format!("{first}.{rest}e{sign}{exp}")
         }
-    }
+    })
 }
 
 #[cfg(test)]
@@ -196,8 +199,19 @@ mod tests {
             (0x43143ff3c1cb0959, "1424953923781206.2"),
         ];
         for (bits, expected) in cases {
-            assert_eq!(format_double(f64::from_bits(*bits)), *expected, "{bits:#x}");
+            assert_eq!(
+                format_double(f64::from_bits(*bits)).as_deref(),
+                Some(*expected),
+                "{bits:#x}"
+            );
         }
+    }
+
+    #[test]
+    fn non_finite_doubles_have_no_json_form() {
+        assert_eq!(format_double(f64::NAN), None);
+        assert_eq!(format_double(f64::INFINITY), None);
+        assert_eq!(format_double(f64::NEG_INFINITY), None);
     }
 
     #[test]

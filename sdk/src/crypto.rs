@@ -66,6 +66,8 @@ pub trait SignatureSuite: Sync {
     fn public_key_of(&self, secret_key: &[u8]) -> Result<Vec<u8>, KeyError>;
     /// Signs `message` with an encoded secret key.
     fn sign(&self, secret_key: &[u8], message: &[u8]) -> Result<Vec<u8>, KeyError>;
+    /// The length of a signature in bytes.
+    fn signature_length(&self) -> usize;
     /// Whether `signature` is a valid signature of `message` by `public_key`.
     fn verify(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> bool;
 }
@@ -105,6 +107,10 @@ impl SignatureSuite for Ed25519Suite {
         use ed25519_dalek::Signer;
         let key = ed25519_dalek::SigningKey::from_bytes(&array(secret_key, "Ed25519 secret key")?);
         Ok(key.sign(message).to_bytes().to_vec())
+    }
+
+    fn signature_length(&self) -> usize {
+        ed25519_dalek::SIGNATURE_LENGTH
     }
 
     fn verify(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
@@ -382,7 +388,8 @@ impl TryFrom<&KeyEntry> for TrustedKey {
     }
 }
 
-/// A key file as `tongban keygen` writes it: the public entry plus the secret key.
+/// A key file as `tongban keygen` writes it: the public entry plus the secret key. The
+/// secret is wiped from memory when the value is dropped.
 #[derive(Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct KeyFile {
     /// The public part.
@@ -390,6 +397,12 @@ pub struct KeyFile {
     pub entry: KeyEntry,
     /// The secret key (for Ed25519, the 32-byte seed), unpadded base64url.
     pub secret_key: String,
+}
+
+impl Drop for KeyFile {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.secret_key);
+    }
 }
 
 /// A set of trusted public keys, the simplest [`KeyResolver`]. The trust registry
@@ -417,10 +430,15 @@ impl KeySet {
         self.keys.insert(key.key_id.clone(), key);
     }
 
-    /// Checks every entry of a key-set file.
+    /// Checks every entry of a key-set file; a key id listed twice is refused.
     pub fn from_file(file: &KeySetFile) -> Result<KeySet, KeyError> {
         let mut set = KeySet::new();
         for entry in &file.keys {
+            if set.keys.contains_key(&entry.key_id) {
+                return Err(KeyError::Malformed {
+                    reason: format!("key id {} is listed twice", entry.key_id),
+                });
+            }
             set.insert(TrustedKey::try_from(entry)?);
         }
         Ok(set)
@@ -470,6 +488,17 @@ mod tests {
         let again = KeyPair::from_file(&file).expect("load");
         assert_eq!(again.public_key(), pair.public_key());
         assert!(!format!("{pair:?}").contains(&file.secret_key));
+    }
+
+    #[test]
+    fn a_key_set_refuses_a_key_id_listed_twice() {
+        let pair = KeyPair::generate(node(), None).expect("key");
+        let entry = KeyEntry::from(&pair.trusted_key());
+        let file = KeySetFile {
+            keys: vec![entry.clone(), entry],
+        };
+        let err = KeySet::from_file(&file).expect_err("duplicate");
+        assert_eq!(err.code(), "key.malformed");
     }
 
     #[test]

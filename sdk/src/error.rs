@@ -115,6 +115,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "message.not_an_answer",
         "a receipt does not answer the message it is checked against",
     ),
+    (
+        "message.wrong_receiver",
+        "the message is addressed to another node",
+    ),
     ("key.malformed", "a key or key file cannot be decoded"),
     ("key.weak", "a public key has small order and is refused"),
     ("signature.missing", "the envelope carries no signature"),
@@ -466,6 +470,14 @@ pub enum MessageError {
         /// JSON Pointer of the number.
         path: String,
     },
+    /// A message addressed to another node.
+    #[error("message is addressed to {to}, not to {receiver}")]
+    WrongReceiver {
+        /// The envelope's receiver.
+        to: String,
+        /// The verifying node.
+        receiver: String,
+    },
     /// A receipt that does not answer the given message.
     #[error("receipt does not answer message {message_id}: {reason}")]
     NotAnAnswer {
@@ -484,6 +496,7 @@ impl MessageError {
             MessageError::UnknownType { .. } => "message.unknown_type",
             MessageError::UnsafeNumber { .. } => "message.unsafe_number",
             MessageError::NotAnAnswer { .. } => "message.not_an_answer",
+            MessageError::WrongReceiver { .. } => "message.wrong_receiver",
         }
     }
 }
@@ -572,9 +585,11 @@ impl SignatureError {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum ReplayError {
-    /// The message id was accepted before.
-    #[error("message {message_id} was already accepted")]
+    /// The message id was accepted before from the same sender.
+    #[error("message {message_id} from {sender} was already accepted")]
     Duplicate {
+        /// The sender of the replayed message.
+        sender: String,
         /// The replayed message id.
         message_id: String,
     },

@@ -19,6 +19,10 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// The deepest nesting any caller may ask for; deeper limits are lowered to this, so
+    /// that parsing never exhausts the stack.
+    pub const MAX_DEPTH: usize = 256;
+
     /// The protocol's limits: 1 MiB and 32 levels.
     pub const PROTOCOL: Limits = Limits {
         max_bytes: 1024 * 1024,
@@ -37,7 +41,8 @@ pub fn parse(bytes: &[u8]) -> Result<Value, JsonError> {
     parse_with_limits(bytes, Limits::PROTOCOL)
 }
 
-/// Parses `bytes` as one JSON value under the given limits.
+/// Parses `bytes` as one JSON value under the given limits (depth at most
+/// [`Limits::MAX_DEPTH`]).
 pub fn parse_with_limits(bytes: &[u8], limits: Limits) -> Result<Value, JsonError> {
     if bytes.len() > limits.max_bytes {
         return Err(JsonError::TooLarge {
@@ -48,10 +53,15 @@ pub fn parse_with_limits(bytes: &[u8], limits: Limits) -> Result<Value, JsonErro
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         return Err(JsonError::Bom);
     }
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return Err(JsonError::InvalidUtf8 {
+            offset: e.valid_up_to(),
+        });
+    }
     let mut parser = Parser {
         bytes,
         pos: 0,
-        limits,
+        max_depth: limits.max_depth.min(Limits::MAX_DEPTH),
         path: Vec::new(),
     };
     parser.skip_whitespace();
@@ -64,9 +74,10 @@ pub fn parse_with_limits(bytes: &[u8], limits: Limits) -> Result<Value, JsonErro
 }
 
 struct Parser<'a> {
+    /// The document, already checked to be UTF-8.
     bytes: &'a [u8],
     pos: usize,
-    limits: Limits,
+    max_depth: usize,
     /// Member names and indexes leading to the current value, for error paths.
     path: Vec<String>,
 }
@@ -100,8 +111,8 @@ impl Parser<'_> {
 
     fn value(&mut self, depth: usize) -> Result<Value, JsonError> {
         match self.peek() {
-            Some(b'{') | Some(b'[') if depth > self.limits.max_depth => Err(JsonError::TooDeep {
-                limit: self.limits.max_depth,
+            Some(b'{') | Some(b'[') if depth > self.max_depth => Err(JsonError::TooDeep {
+                limit: self.max_depth,
                 offset: self.pos,
             }),
             Some(b'{') => self.object(depth),
@@ -356,6 +367,8 @@ mod tests {
         assert_eq!(code(br#"{"a":1,"a":2}"#), "json.duplicate_key");
         assert_eq!(code(br#"{"x":{"a":1,"\u0061":2}}"#), "json.duplicate_key");
         assert_eq!(code(b"\"\xff\""), "json.invalid_utf8");
+        assert_eq!(code(b"[\xff]"), "json.invalid_utf8");
+        assert_eq!(code(b"{\"a\":1}\xc3"), "json.invalid_utf8");
         assert_eq!(code(br#""\ud800""#), "json.lone_surrogate");
         assert_eq!(code(br#""\udc00\ud800""#), "json.lone_surrogate");
         assert_eq!(code(b"\xEF\xBB\xBF{}"), "json.bom");
@@ -385,6 +398,23 @@ mod tests {
         assert!(parse(at.as_bytes()).is_ok());
         let past = "[".repeat(limits.max_depth + 1) + &"]".repeat(limits.max_depth + 1);
         assert_eq!(code(past.as_bytes()), "json.too_deep");
+    }
+
+    #[test]
+    fn no_caller_can_ask_for_unbounded_depth() {
+        let limits = Limits {
+            max_bytes: usize::MAX,
+            max_depth: usize::MAX,
+        };
+        let deep = "[".repeat(100_000);
+        let err = parse_with_limits(deep.as_bytes(), limits).expect_err("too deep");
+        assert_eq!(
+            err,
+            JsonError::TooDeep {
+                limit: Limits::MAX_DEPTH,
+                offset: Limits::MAX_DEPTH
+            }
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
 /// One detached signature of an envelope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SignatureEntry {
     /// The algorithm name, e.g. `ed25519`.
     #[serde(rename = "alg")]
@@ -29,6 +30,7 @@ pub struct SignatureEntry {
     pub key_id: KeyId,
     /// The signature, unpadded base64url (86 characters for Ed25519).
     #[serde(rename = "sig")]
+    #[schemars(regex(pattern = "^[A-Za-z0-9_-]+$"))]
     pub signature: String,
 }
 
@@ -84,7 +86,9 @@ pub fn sign_document(document: &mut Value, key: &KeyPair) -> Result<SignatureEnt
 pub(crate) fn check_numbers(value: &Value, path: &mut Vec<String>) -> Result<(), MessageError> {
     match value {
         Value::Number(n) => {
-            let safe = n.as_i64().is_some_and(|i| i.abs() <= MAX_SAFE_INTEGER);
+            let safe = n
+                .as_i64()
+                .is_some_and(|i| i.unsigned_abs() <= MAX_SAFE_INTEGER as u64);
             if safe {
                 Ok(())
             } else {
@@ -134,6 +138,10 @@ mod tests {
                 path: "/body/materials/0/size".into()
             })
         );
+        let most_negative = json!({"form": {"n": i64::MIN}});
+        assert!(check_numbers(&most_negative, &mut Vec::new()).is_err());
+        let just_past = json!([-MAX_SAFE_INTEGER - 1]);
+        assert!(check_numbers(&just_past, &mut Vec::new()).is_err());
         let fraction = json!({"form": {"area": 12.5}});
         assert!(check_numbers(&fraction, &mut Vec::new()).is_err());
     }

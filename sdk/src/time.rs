@@ -58,6 +58,11 @@ impl Timestamp {
         self.at.unix_timestamp()
     }
 
+    /// Nanoseconds since the Unix epoch.
+    pub fn unix_nanos(&self) -> i128 {
+        self.at.unix_timestamp_nanos()
+    }
+
     /// Milliseconds since the Unix epoch (rounded down).
     pub fn unix_millis(&self) -> u64 {
         u64::try_from(self.at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)

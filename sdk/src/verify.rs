@@ -10,7 +10,7 @@ use crate::canonical::to_canonical_bytes;
 use crate::crypto::{from_base64url, Algorithm, KeyResolver};
 use crate::digest::Sha256Digest;
 use crate::error::{Error, IdError, IdRule, MessageError, ReplayError, SignatureError, TimeError};
-use crate::id::{mask_citizen_id, CreditCodePolicy, KeyId, MessageId};
+use crate::id::{mask_citizen_id, CreditCodePolicy, KeyId, MessageId, NodeId};
 use crate::message::{Applicant, Body, Envelope, MessageType};
 use crate::signing::{check_numbers, signing_input};
 use crate::time::Timestamp;
@@ -18,8 +18,10 @@ use crate::version::{ProtocolVersion, VersionRules};
 use serde::Serialize;
 use serde_json::Value;
 use serde_path_to_error::Segment;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
+
+const NANOS: i128 = 1_000_000_000;
 
 /// Options for [`Unverified::parse_with`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -78,14 +80,21 @@ impl Unverified {
         let Some(Value::String(type_name)) = members.get("type") else {
             return Err(invalid("type: a string is required"));
         };
-        let message_type = MessageType::try_from(type_name.as_str())?;
+        let message_type = rules
+            .message_types
+            .iter()
+            .copied()
+            .find(|t| t.as_str() == type_name)
+            .ok_or_else(|| MessageError::UnknownType {
+                message_type: type_name.clone(),
+            })?;
         check_numbers(&document, &mut Vec::new())?;
         let envelope = deserialize_envelope(&document, message_type)?;
         if message_type.requires_in_reply_to() && envelope.in_reply_to.is_none() {
             return Err(invalid("in_reply_to: required for this message type"));
         }
-        let window = envelope.expires.unix_seconds() - envelope.created.unix_seconds();
-        if window <= 0 || window > rules.max_validity_seconds {
+        let window = envelope.expires.unix_nanos() - envelope.created.unix_nanos();
+        if window <= 0 || window > i128::from(rules.max_validity_seconds) * NANOS {
             return Err(TimeError::BadWindow {
                 created: envelope.created.to_string(),
                 expires: envelope.expires.to_string(),
@@ -221,22 +230,29 @@ fn check_credit_codes(
 /// An id must be kept at least until the message's expiry plus the clock-skew
 /// allowance; after that the time check refuses the message anyway.
 pub trait ReplayGuard {
-    /// Records `id` as accepted, keeping it until `keep_until`; refuses with
-    /// `replay.duplicate` if it is already recorded. `now` lets the guard forget ids
-    /// whose `keep_until` has passed.
+    /// Records message `id` of `sender` as accepted, keeping it until `keep_until`;
+    /// refuses with `replay.duplicate` if it is already recorded. `now` lets the guard
+    /// forget ids whose `keep_until` has passed.
     fn check_and_record(
         &self,
+        sender: &NodeId,
         id: &MessageId,
         keep_until: &Timestamp,
         now: &Timestamp,
     ) -> Result<(), ReplayError>;
 }
 
-/// An in-memory [`ReplayGuard`]; forgets expired ids as it goes. Durable nodes use a
-/// database-backed guard instead.
+/// An in-memory [`ReplayGuard`]; forgets expired ids as it goes, in O(log n) per
+/// message. Durable nodes use a database-backed guard instead.
 #[derive(Debug, Default)]
 pub struct MemoryReplayGuard {
-    seen: Mutex<BTreeMap<MessageId, i64>>,
+    seen: Mutex<SeenIds>,
+}
+
+#[derive(Debug, Default)]
+struct SeenIds {
+    until: BTreeMap<(NodeId, MessageId), i64>,
+    by_expiry: BTreeSet<(i64, NodeId, MessageId)>,
 }
 
 impl MemoryReplayGuard {
@@ -245,9 +261,17 @@ impl MemoryReplayGuard {
         MemoryReplayGuard::default()
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, SeenIds> {
+        // A poisoned lock only means another thread panicked; both maps are updated
+        // together after every check, so the data is consistent.
+        self.seen
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// How many ids are remembered.
     pub fn len(&self) -> usize {
-        self.seen.lock().map(|seen| seen.len()).unwrap_or(0)
+        self.lock().until.len()
     }
 
     /// Whether no id is remembered.
@@ -259,23 +283,31 @@ impl MemoryReplayGuard {
 impl ReplayGuard for MemoryReplayGuard {
     fn check_and_record(
         &self,
+        sender: &NodeId,
         id: &MessageId,
         keep_until: &Timestamp,
         now: &Timestamp,
     ) -> Result<(), ReplayError> {
-        // A poisoned lock only means another thread panicked mid-insert; the map is intact.
-        let mut seen = self
-            .seen
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut seen = self.lock();
         let now = now.unix_seconds();
-        seen.retain(|_, until| *until >= now);
-        if seen.contains_key(id) {
+        while let Some((until, _, _)) = seen.by_expiry.first() {
+            if *until >= now {
+                break;
+            }
+            if let Some((_, node, message)) = seen.by_expiry.pop_first() {
+                seen.until.remove(&(node, message));
+            }
+        }
+        let key = (sender.clone(), id.clone());
+        if seen.until.contains_key(&key) {
             return Err(ReplayError::Duplicate {
+                sender: sender.to_string(),
                 message_id: id.to_string(),
             });
         }
-        seen.insert(id.clone(), keep_until.unix_seconds());
+        let until = keep_until.unix_seconds();
+        seen.by_expiry.insert((until, key.0.clone(), key.1.clone()));
+        seen.until.insert(key, until);
         Ok(())
     }
 }
@@ -285,6 +317,7 @@ impl ReplayGuard for MemoryReplayGuard {
 pub struct Verifier<R, G = MemoryReplayGuard> {
     keys: R,
     replay: G,
+    receiver: Option<NodeId>,
 }
 
 impl<R: KeyResolver> Verifier<R, MemoryReplayGuard> {
@@ -293,6 +326,7 @@ impl<R: KeyResolver> Verifier<R, MemoryReplayGuard> {
         Verifier {
             keys,
             replay: MemoryReplayGuard::new(),
+            receiver: None,
         }
     }
 }
@@ -300,7 +334,19 @@ impl<R: KeyResolver> Verifier<R, MemoryReplayGuard> {
 impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
     /// A verifier with the given replay guard.
     pub fn with_replay_guard(keys: R, replay: G) -> Self {
-        Verifier { keys, replay }
+        Verifier {
+            keys,
+            replay,
+            receiver: None,
+        }
+    }
+
+    /// Accept only messages addressed to `node` (`message.wrong_receiver` otherwise).
+    /// A node verifying its own inbox sets this, so that a message meant for another
+    /// member cannot be replayed to it.
+    pub fn for_receiver(mut self, node: NodeId) -> Self {
+        self.receiver = Some(node);
+        self
     }
 
     /// The key resolver.
@@ -317,25 +363,36 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             rules,
             warnings,
         } = message;
+        if let Some(receiver) = &self.receiver {
+            if &envelope.to != receiver {
+                return Err(MessageError::WrongReceiver {
+                    to: envelope.to.to_string(),
+                    receiver: receiver.to_string(),
+                }
+                .into());
+            }
+        }
         let signers = self.check_signatures(&document, &envelope)?;
-        let skew = rules.clock_skew_seconds;
-        if envelope.created.unix_seconds() > now.unix_seconds() + skew {
+        let skew = i128::from(rules.clock_skew_seconds) * NANOS;
+        if envelope.created.unix_nanos() > now.unix_nanos() + skew {
             return Err(TimeError::NotYetValid {
                 created: envelope.created.to_string(),
                 now: now.to_string(),
             }
             .into());
         }
-        if envelope.expires.unix_seconds() + skew < now.unix_seconds() {
+        if envelope.expires.unix_nanos() + skew < now.unix_nanos() {
             return Err(TimeError::Expired {
                 expires: envelope.expires.to_string(),
                 now: now.to_string(),
             }
             .into());
         }
-        let keep_until = envelope.expires.plus_seconds(skew)?;
+        let keep_until = envelope
+            .expires
+            .plus_seconds(rules.clock_skew_seconds + 1)?;
         self.replay
-            .check_and_record(&envelope.id, &keep_until, now)?;
+            .check_and_record(&envelope.from, &envelope.id, &keep_until, now)?;
         let digest = Sha256Digest::of(&to_canonical_bytes(&document));
         Ok(Verified {
             document,
@@ -352,13 +409,21 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             return Err(SignatureError::Missing.into());
         }
         let mut signers = Vec::new();
+        let mut seen_key_ids = BTreeSet::new();
         let mut by_sender = false;
         for entry in &envelope.signatures {
             let algorithm = Algorithm::try_from(entry.algorithm.as_str())?;
+            if !seen_key_ids.insert(&entry.key_id) {
+                return Err(SignatureError::Malformed {
+                    key_id: entry.key_id.to_string(),
+                    reason: "two signatures by the same key".into(),
+                }
+                .into());
+            }
             let key = self.keys.resolve(&entry.key_id, &envelope.created)?;
             if key.public_key.algorithm() != algorithm {
-                return Err(SignatureError::Invalid {
-                    key_id: entry.key_id.to_string(),
+                return Err(SignatureError::UnknownKey {
+                    key_id: format!("{} (no {algorithm} key has this id)", entry.key_id),
                 }
                 .into());
             }
@@ -367,10 +432,11 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
                     key_id: entry.key_id.to_string(),
                     reason: "not unpadded base64url".into(),
                 })?;
-            if signature.len() != 64 {
+            let expected = algorithm.suite().signature_length();
+            if signature.len() != expected {
                 return Err(SignatureError::Malformed {
                     key_id: entry.key_id.to_string(),
-                    reason: format!("{} bytes, expected 64", signature.len()),
+                    reason: format!("{} bytes, expected {expected}", signature.len()),
                 }
                 .into());
             }
@@ -457,25 +523,27 @@ impl Verified {
     }
 
     /// Checks that this verified receipt answers `answered`: it is a receipt, it names
-    /// `answered`'s id, comes from its receiver, concerns the same case and binds its
-    /// exact canonical bytes.
+    /// `answered`'s id, goes from its receiver back to its sender, concerns the same case
+    /// under the same agreement and binds its exact canonical bytes.
     pub fn check_receipt_for(&self, answered: &Verified) -> Result<(), Error> {
         let fail = |reason| MessageError::NotAnAnswer {
             message_id: answered.envelope.id.to_string(),
             reason,
         };
-        let Body::Receipt(receipt) = &self.envelope.body else {
+        let Body::Receipt(body) = &self.envelope.body else {
             return Err(fail("not a receipt").into());
         };
         if self.envelope.in_reply_to.as_ref() != Some(&answered.envelope.id) {
             return Err(fail("in_reply_to names another message").into());
         }
-        if self.envelope.from != answered.envelope.to
-            || self.envelope.case != answered.envelope.case
-        {
-            return Err(fail("sender or case differs").into());
+        let (receipt, message) = (&self.envelope, &answered.envelope);
+        if receipt.from != message.to || receipt.to != message.from {
+            return Err(fail("sender and receiver are not swapped").into());
         }
-        if receipt.answers_sha256 != answered.digest {
+        if receipt.case != message.case || receipt.agreement != message.agreement {
+            return Err(fail("case or agreement differs").into());
+        }
+        if body.answers_sha256 != answered.digest {
             return Err(fail("answers_sha256 differs from the message's digest").into());
         }
         Ok(())

@@ -6,6 +6,7 @@
 //! [`VersionRules`], not scattered conditionals.
 
 use crate::error::VersionError;
+#[cfg(doc)]
 use crate::json::Limits;
 use crate::message::MessageType;
 
@@ -111,11 +112,11 @@ impl TryFrom<u32> for MajorVersion {
     }
 }
 
-/// What a major version fixes: limits, time rules and the message types it defines.
+/// What a major version fixes: time rules and the message types it defines. (Size and
+/// nesting limits apply before the version is known, so they are the same for every
+/// version: [`Limits::PROTOCOL`].)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionRules {
-    /// Size and nesting limits of a message.
-    pub limits: Limits,
     /// How far the sender's and receiver's clocks may disagree, in seconds.
     pub clock_skew_seconds: i64,
     /// The longest allowed time from `created` to `expires`, in seconds.
@@ -125,7 +126,6 @@ pub struct VersionRules {
 }
 
 static V1_RULES: VersionRules = VersionRules {
-    limits: Limits::PROTOCOL,
     clock_skew_seconds: 300,
     max_validity_seconds: 7 * 24 * 3600,
     message_types: &MessageType::ALL,

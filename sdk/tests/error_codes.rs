@@ -178,6 +178,10 @@ fn produced_codes() -> Vec<(&'static str, &'static str)> {
         "message.not_an_answer",
         code_of(receipt.check_receipt_for(&other)),
     );
+    let wrong_receiver = Verifier::new(sample::key_set().expect("keys"))
+        .for_receiver(NodeId::parse("wuhan.420100").expect("node"))
+        .verify(Unverified::parse(&transfer).expect("parse"), &at(60));
+    expect("message.wrong_receiver", code_of(wrong_receiver));
 
     // Keys
     expect(

@@ -211,16 +211,130 @@ fn clock_skew_allowance_is_five_minutes_each_way() {
 #[test]
 fn the_replay_guard_forgets_only_what_can_no_longer_verify() {
     let guard = MemoryReplayGuard::new();
+    let huangshi = NodeId::parse(HUANGSHI).expect("node");
+    let jiujiang = NodeId::parse(JIUJIANG).expect("node");
     let id = MessageId::parse("01JDQ6ZK8V3YH2X0R5M7N9P4QT").expect("id");
     guard
-        .check_and_record(&id, &at(100), &at(0))
+        .check_and_record(&huangshi, &id, &at(100), &at(0))
         .expect("first");
-    assert!(guard.check_and_record(&id, &at(100), &at(100)).is_err());
+    let again = guard.check_and_record(&huangshi, &id, &at(100), &at(100));
+    assert_eq!(again.map_err(|e| e.code()), Err("replay.duplicate"));
+    // Ids are scoped by sender: another node may use the same id.
+    guard
+        .check_and_record(&jiujiang, &id, &at(150), &at(100))
+        .expect("other sender");
     let other = MessageId::parse("01JDQ6ZK8V3YH2X0R5M7N9P4QV").expect("id");
     guard
-        .check_and_record(&other, &at(200), &at(101))
+        .check_and_record(&huangshi, &other, &at(200), &at(101))
         .expect("other");
-    assert_eq!(guard.len(), 1, "the first id expired and was forgotten");
+    assert_eq!(guard.len(), 2, "the first id expired and was forgotten");
+    guard
+        .check_and_record(&huangshi, &id, &at(300), &at(151))
+        .expect("forgotten ids are new");
+    assert_eq!(guard.len(), 2);
+}
+
+#[test]
+fn a_receiver_refuses_messages_addressed_to_another_node() {
+    let bytes = sample::signed_transfer()
+        .and_then(|e| e.to_canonical_bytes())
+        .expect("bytes");
+    let keys = || sample::key_set().expect("keys");
+    let for_huangshi = Verifier::new(keys()).for_receiver(NodeId::parse(HUANGSHI).expect("node"));
+    let err = for_huangshi
+        .verify(Unverified::parse(&bytes).expect("parse"), &at(1))
+        .expect_err("addressed to Jiujiang");
+    assert_eq!(err.code(), "message.wrong_receiver");
+    let for_jiujiang = Verifier::new(keys()).for_receiver(NodeId::parse(JIUJIANG).expect("node"));
+    assert!(for_jiujiang
+        .verify(Unverified::parse(&bytes).expect("parse"), &at(1))
+        .is_ok());
+}
+
+#[test]
+fn the_signatures_array_cannot_be_padded() {
+    let doc = sample::signed_transfer()
+        .and_then(|e| e.to_value())
+        .expect("doc");
+    let refuse = |edit: &dyn Fn(&mut Value)| {
+        let mut doc = doc.clone();
+        edit(&mut doc);
+        let bytes = tongban::canonical::to_canonical_bytes(&doc);
+        Unverified::parse(&bytes)
+            .and_then(|m| Verifier::new(sample::key_set()?).verify(m, &at(1)))
+            .expect_err("refused")
+            .code()
+    };
+    let extra_member = refuse(&|d| d["signatures"][0]["note"] = json!("x"));
+    assert_eq!(extra_member, "message.invalid");
+    let repeated = refuse(&|d| {
+        let first = d["signatures"][0].clone();
+        d["signatures"].as_array_mut().expect("array").push(first);
+    });
+    assert_eq!(repeated, "signature.malformed");
+}
+
+#[test]
+fn a_receipt_must_bind_every_part_of_the_message_it_answers() {
+    let verifier = Verifier::new(sample::key_set().expect("keys"));
+    let transfer = sample::signed_transfer()
+        .and_then(|e| e.to_canonical_bytes())
+        .expect("bytes");
+    let transfer = verifier
+        .verify(Unverified::parse(&transfer).expect("parse"), &at(1))
+        .expect("transfer");
+    let receipt = sample::signed(MessageType::Receipt, 60).expect("receipt");
+    let jiujiang = sample::key(JIUJIANG).expect("key");
+    let check = |edit: &dyn Fn(&mut Envelope)| {
+        let mut changed = receipt.clone();
+        edit(&mut changed);
+        changed.id = MessageId::new_v7(&at(60));
+        changed.signatures.clear();
+        changed.sign(&jiujiang).expect("sign");
+        let bytes = changed.to_canonical_bytes().expect("bytes");
+        let verified = Verifier::new(sample::key_set().expect("keys"))
+            .verify(Unverified::parse(&bytes).expect("parse"), &at(60))
+            .expect("a well-signed receipt");
+        verified.check_receipt_for(&transfer)
+    };
+    assert!(check(&|_| {}).is_ok());
+    let fails = |edit: &dyn Fn(&mut Envelope), why: &str| {
+        let err = check(edit).expect_err(why);
+        assert_eq!(err.code(), "message.not_an_answer", "{why}");
+    };
+    fails(
+        &|r| r.in_reply_to = Some(MessageId::new_v7(&at(0))),
+        "in_reply_to",
+    );
+    fails(
+        &|r| r.to = NodeId::parse("wuhan.420100").expect("node"),
+        "receiver",
+    );
+    fails(
+        &|r| r.case = CaseId::parse("HS-2026-999999").expect("case"),
+        "case",
+    );
+    fails(
+        &|r| r.agreement = AgreementId::parse("wuhan-circle").expect("agreement"),
+        "agreement",
+    );
+    fails(
+        &|r| {
+            if let Body::Receipt(body) = &mut r.body {
+                body.answers_sha256 = Sha256Digest::of(b"another message");
+            }
+        },
+        "digest",
+    );
+    fails(
+        &|r| {
+            r.body = Body::StatusUpdate(StatusUpdate {
+                status: ReportedStatus::InReview,
+                note: None,
+            })
+        },
+        "not a receipt",
+    );
 }
 
 #[test]

@@ -145,22 +145,49 @@ mod patterns {
             prop_assert_eq!(KeyId::parse(value.as_str()).is_ok(), matches(&KeyId::schema_pattern(), &value));
         }
 
-        /// For checked identifiers every value the parser accepts matches the pattern
-        /// (the pattern cannot compute check characters, so it accepts more).
+        /// Of the 11 possible check characters of a citizen ID exactly one passes, and
+        /// that one matches the schema pattern.
         #[test]
-        fn checked_identifiers_match_their_patterns(value in "[0-9X]{6,18}|[0-9A-Z]{18}|[0-7][0-9A-Z]{25}") {
-            if RegionCode::parse(value.as_str()).is_ok() {
-                prop_assert!(matches(&RegionCode::schema_pattern(), &value));
+        fn exactly_one_citizen_check_character_passes(
+            region in "[1-6][0-9]{5}",
+            year in 1900u32..2030, month in 1u32..=12, day in 1u32..=28,
+            sequence in "[0-9]{3}",
+        ) {
+            let prefix = format!("{region}{year}{month:02}{day:02}{sequence}");
+            let passing: Vec<String> = "0123456789X"
+                .chars()
+                .map(|c| format!("{prefix}{c}"))
+                .filter(|id| CitizenId::parse(id.as_str()).is_ok())
+                .collect();
+            prop_assert_eq!(passing.len(), 1, "{}", prefix);
+            prop_assert!(matches(&CitizenId::schema_pattern(), &passing[0]));
+        }
+
+        /// Of the 31 possible check characters of a credit code exactly one passes, and
+        /// every one of the 31 matches the schema pattern (which cannot compute checks).
+        #[test]
+        fn exactly_one_credit_check_character_passes(
+            head in "[0-9A-HJ-NP-RTUW-Y]{2}", region in "[0-9]{6}",
+            organization in "[0-9A-HJ-NP-RTUW-Y]{9}",
+        ) {
+            let prefix = format!("{head}{region}{organization}");
+            let candidates: Vec<String> = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+                .chars()
+                .map(|c| format!("{prefix}{c}"))
+                .collect();
+            let passing = candidates.iter().filter(|c| CreditCode::parse(c.as_str()).is_ok()).count();
+            prop_assert_eq!(passing, 1, "{}", prefix);
+            for candidate in &candidates {
+                prop_assert!(matches(&CreditCode::schema_pattern(), candidate));
             }
-            if CitizenId::parse(value.as_str()).is_ok() {
-                prop_assert!(matches(&CitizenId::schema_pattern(), &value));
-            }
-            if CreditCode::parse(value.as_str()).is_ok() {
-                prop_assert!(matches(&CreditCode::schema_pattern(), &value));
-            }
-            if MessageId::parse(value.as_str()).is_ok() {
-                prop_assert!(matches(&MessageId::schema_pattern(), &value));
-            }
+        }
+
+        /// Generated message ids parse and match the pattern.
+        #[test]
+        fn generated_message_ids_match_the_pattern(millis in 0u64..(1 << 48), random in any::<[u8; 10]>()) {
+            let id = MessageId::from_parts(millis, random);
+            prop_assert!(MessageId::parse(id.as_str()).is_ok());
+            prop_assert!(matches(&MessageId::schema_pattern(), id.as_str()));
         }
     }
 

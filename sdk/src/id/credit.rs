@@ -13,8 +13,9 @@ use crate::error::{IdError, IdRule};
 /// [`CreditCodePolicy::Lenient`] accept those and report that they did.
 ///
 /// Deserialization checks length and alphabet only, so that message parsing can apply
-/// the policy the caller chose; [`crate::Unverified::parse_with`] enforces the check
-/// character unless told to be lenient.
+/// the policy its caller chose: [`crate::Unverified::parse`] refuses a wrong check
+/// character, [`crate::Unverified::parse_with`] may tolerate it. Code that deserializes
+/// a `CreditCode` by other means should call [`CreditCode::checksum_error`].
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CreditCode(String);
 
@@ -55,9 +56,37 @@ fn validate_format(value: &str) -> Result<(), IdError> {
     }
 }
 
+fn validate(value: &str) -> Result<(), IdError> {
+    validate_format(value)?;
+    match checksum_error(value) {
+        Some(err) => Err(err),
+        None => Ok(()),
+    }
+}
+
+/// The error for a wrong check character of a well-formed code.
+fn checksum_error(value: &str) -> Option<IdError> {
+    let sum: usize = value
+        .chars()
+        .zip(WEIGHTS)
+        .map(|(c, w)| value_of(c).unwrap_or(0) * w)
+        .sum();
+    let expected = ALPHABET.chars().nth((31 - sum % 31) % 31).unwrap_or('0');
+    if value.ends_with(expected) {
+        None
+    } else {
+        Some(id_error(
+            IdRule::CreditChecksum,
+            value,
+            format!("the check character should be {expected}"),
+        ))
+    }
+}
+
 string_id!(
     CreditCode,
-    validate_format,
+    validate,
+    deserialize: validate_format,
     "^[0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}$",
     "GB 32100 unified social credit code, 18 characters with a MOD 31 check character"
 );
@@ -69,37 +98,18 @@ impl CreditCode {
         value: impl Into<String>,
         policy: CreditCodePolicy,
     ) -> Result<(Self, bool), IdError> {
-        let code = Self::parse(value)?;
-        match (code.checksum_error(), policy) {
-            (None, _) => Ok((code, false)),
-            (Some(_), CreditCodePolicy::Lenient) => Ok((code, true)),
+        let value = value.into();
+        validate_format(&value)?;
+        match (checksum_error(&value), policy) {
+            (None, _) => Ok((CreditCode(value), false)),
+            (Some(_), CreditCodePolicy::Lenient) => Ok((CreditCode(value), true)),
             (Some(err), CreditCodePolicy::Strict) => Err(err),
         }
     }
 
-    /// Validates `value` including its check character.
-    pub fn parse_strict(value: impl Into<String>) -> Result<Self, IdError> {
-        Self::parse_with(value, CreditCodePolicy::Strict).map(|(code, _)| code)
-    }
-
     /// The error for a wrong check character, or `None` when it is right.
     pub fn checksum_error(&self) -> Option<IdError> {
-        let sum: usize = self
-            .0
-            .chars()
-            .zip(WEIGHTS)
-            .map(|(c, w)| value_of(c).unwrap_or(0) * w)
-            .sum();
-        let expected = ALPHABET.chars().nth((31 - sum % 31) % 31).unwrap_or('0');
-        if self.0.ends_with(expected) {
-            None
-        } else {
-            Some(id_error(
-                IdRule::CreditChecksum,
-                &self.0,
-                format!("the check character should be {expected}"),
-            ))
-        }
+        checksum_error(&self.0)
     }
 
     /// The six-digit region code embedded in places 3–8, as text.
@@ -119,16 +129,16 @@ mod tests {
             "914403001922038216",
             "91350100M000100Y43",
         ] {
-            assert!(CreditCode::parse_strict(code).is_ok(), "{code}");
+            assert!(CreditCode::parse(code).is_ok(), "{code}");
         }
-        let code = CreditCode::parse_strict("91360400MA35G1234M").expect("valid");
+        let code = CreditCode::parse("91360400MA35G1234M").expect("valid");
         assert_eq!(code.region_part(), "360400");
     }
 
     #[test]
     fn a_wrong_check_character_is_refused_by_default_and_tolerated_when_lenient() {
         let bad = "91360400MA35G1234N";
-        let err = CreditCode::parse_strict(bad).expect_err("bad check");
+        let err = CreditCode::parse(bad).expect_err("bad check");
         assert_eq!(err.code(), "id.credit_checksum");
         let (code, warned) =
             CreditCode::parse_with(bad, CreditCodePolicy::Lenient).expect("lenient");

@@ -33,9 +33,14 @@ fn id_error(rule: IdRule, value: &str, reason: impl Into<String>) -> IdError {
 
 /// Implements the string plumbing every identifier newtype shares: parsing through
 /// `$validate`, `as_str`, `Display`, `FromStr`, serde through the validated string, and
-/// a JSON Schema string with `$pattern`.
+/// a JSON Schema string with `$pattern`. Deserialization applies `$validate` too, unless
+/// a separate `deserialize: $check` is given (credit codes, whose check character the
+/// message parser enforces according to the caller's policy).
 macro_rules! string_id {
     ($name:ident, $validate:expr, $pattern:expr, $description:expr) => {
+        $crate::id::string_id!($name, $validate, deserialize: $validate, $pattern, $description);
+    };
+    ($name:ident, $validate:expr, deserialize: $check:expr, $pattern:expr, $description:expr) => {
         impl $name {
             /// Validates `value` and wraps it.
             pub fn parse(value: impl Into<String>) -> Result<Self, $crate::error::IdError> {
@@ -84,9 +89,10 @@ macro_rules! string_id {
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let text = <String as serde::Deserialize>::deserialize(d)?;
-                Self::parse(text).map_err(|e| {
-                    serde::de::Error::custom(format_args!("[{}] {}", e.code(), e))
-                })
+                match ($check)(&text) {
+                    Ok(()) => Ok($name(text)),
+                    Err(e) => Err(serde::de::Error::custom(format_args!("[{}] {}", e.code(), e))),
+                }
             }
         }
 

@@ -258,8 +258,11 @@ impl Envelope {
         })
     }
 
-    /// Adds a signature by `key` over the canonical form of the message without its
-    /// signatures. Call once per signer.
+    /// Adds a signature by `key` over the canonical form of this typed message without
+    /// its signatures. Call once per signer. To sign a parsed document that may carry
+    /// members of a newer minor version, sign the document itself with
+    /// [`crate::signing::sign_document`]: a typed `Envelope` holds only the members it
+    /// knows.
     pub fn sign(&mut self, key: &KeyPair) -> Result<(), Error> {
         let mut document = self.to_value()?;
         let entry = sign_document(&mut document, key)?;

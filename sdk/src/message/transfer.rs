@@ -21,7 +21,8 @@ pub struct Transfer {
     pub mode: HandlingMode,
     /// The materials handed in, by digest.
     pub materials: Vec<FileRef>,
-    /// The item's form data.
+    /// The item's form data, checked against the item's form schema from the trust
+    /// registry.
     pub form: FormData,
     /// Where the case was received.
     pub window: ReceivingWindow,
@@ -73,7 +74,8 @@ pub struct FileRef {
     pub sha256: Sha256Digest,
     /// Media type, e.g. `application/pdf`.
     pub media_type: String,
-    /// Size in bytes.
+    /// Size in bytes (at most 2^53 − 1, like every protocol integer).
+    #[schemars(range(max = 9_007_199_254_740_991u64))]
     pub size: u64,
 }
 
