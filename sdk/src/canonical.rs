@@ -15,12 +15,18 @@ pub fn canonicalize(bytes: &[u8]) -> Result<Vec<u8>, Error> {
 
 /// The canonical bytes of a JSON value.
 pub fn to_canonical_bytes(value: &Value) -> Vec<u8> {
+    to_canonical_bytes_without(value, None)
+}
+
+/// The canonical bytes of a JSON value without the top-level member `skip` (if the
+/// value is an object), e.g. an envelope without its `signatures`, with no copy.
+pub fn to_canonical_bytes_without(value: &Value, skip: Option<&str>) -> Vec<u8> {
     let mut out = String::new();
-    write_value(&mut out, value);
+    write_value(&mut out, value, skip);
     out.into_bytes()
 }
 
-fn write_value(out: &mut String, value: &Value) {
+fn write_value(out: &mut String, value: &Value, skip: Option<&str>) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -32,12 +38,15 @@ fn write_value(out: &mut String, value: &Value) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_value(out, item);
+                write_value(out, item, None);
             }
             out.push(']');
         }
         Value::Object(map) => {
-            let mut members: Vec<(&String, &Value)> = map.iter().collect();
+            let mut members: Vec<(&String, &Value)> = map
+                .iter()
+                .filter(|(name, _)| Some(name.as_str()) != skip)
+                .collect();
             members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
             out.push('{');
             for (i, (name, item)) in members.into_iter().enumerate() {
@@ -46,7 +55,7 @@ fn write_value(out: &mut String, value: &Value) {
                 }
                 write_string(out, name);
                 out.push(':');
-                write_value(out, item);
+                write_value(out, item, None);
             }
             out.push('}');
         }

@@ -36,15 +36,28 @@ pub struct SignatureEntry {
 
 /// The bytes a signature by (`algorithm`, `key_id`) covers in `document`.
 pub fn signing_input(document: &Value, algorithm: &str, key_id: &str) -> Vec<u8> {
-    let mut signed = document.clone();
-    if let Value::Object(members) = &mut signed {
-        members.remove("signatures");
-    }
-    crate::canonical::to_canonical_bytes(&json!({
+    signing_input_from(&unsigned_bytes(document), algorithm, key_id)
+}
+
+/// The canonical bytes of `document` without its `signatures` member: the part every
+/// signature of the document covers.
+pub(crate) fn unsigned_bytes(document: &Value) -> Vec<u8> {
+    crate::canonical::to_canonical_bytes_without(document, Some("signatures"))
+}
+
+/// The signed bytes from [`unsigned_bytes`], computed once per document: the canonical
+/// `{"alg":…,"kid":…}` with `,"signed":` + unsigned + `}` in place of its closing brace
+/// (`signed` sorts after `alg` and `kid`).
+pub(crate) fn signing_input_from(unsigned: &[u8], algorithm: &str, key_id: &str) -> Vec<u8> {
+    let mut input = crate::canonical::to_canonical_bytes(&json!({
         "alg": algorithm,
         "kid": key_id,
-        "signed": signed,
-    }))
+    }));
+    input.pop();
+    input.extend_from_slice(b",\"signed\":");
+    input.extend_from_slice(unsigned);
+    input.push(b'}');
+    input
 }
 
 /// Signs a JSON envelope in place, appending to its `signatures` member, and returns
@@ -119,12 +132,20 @@ mod tests {
 
     #[test]
     fn signing_input_strips_signatures_and_binds_alg_and_kid() {
-        let doc = json!({"b": 1, "signatures": [{"x": 1}], "a": "黄石"});
+        let doc = json!({"b": 1, "signatures": [{"x": 1}], "a": "黄石", "c": {"signatures": 2}});
         let input = signing_input(&doc, "ed25519", "hs#1");
         assert_eq!(
-            String::from_utf8(input).expect("UTF-8"),
-            r#"{"alg":"ed25519","kid":"hs#1","signed":{"a":"黄石","b":1}}"#
+            String::from_utf8(input.clone()).expect("UTF-8"),
+            r#"{"alg":"ed25519","kid":"hs#1","signed":{"a":"黄石","b":1,"c":{"signatures":2}}}"#
         );
+        // The same bytes as canonicalizing the wrapper object itself.
+        let mut unsigned = doc.clone();
+        unsigned
+            .as_object_mut()
+            .expect("object")
+            .remove("signatures");
+        let wrapper = json!({"alg": "ed25519", "kid": "hs#1", "signed": unsigned});
+        assert_eq!(input, crate::canonical::to_canonical_bytes(&wrapper));
     }
 
     #[test]

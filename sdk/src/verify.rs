@@ -12,7 +12,7 @@ use crate::digest::Sha256Digest;
 use crate::error::{Error, IdError, IdRule, MessageError, ReplayError, SignatureError, TimeError};
 use crate::id::{mask_citizen_id, CreditCodePolicy, KeyId, MessageId, NodeId};
 use crate::message::{Applicant, Body, Envelope, MessageType};
-use crate::signing::{check_numbers, signing_input};
+use crate::signing::{check_numbers, signing_input_from, unsigned_bytes};
 use crate::time::Timestamp;
 use crate::version::{ProtocolVersion, VersionRules};
 use serde::Serialize;
@@ -408,6 +408,7 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
         if envelope.signatures.is_empty() {
             return Err(SignatureError::Missing.into());
         }
+        let unsigned = unsigned_bytes(document);
         let mut signers = Vec::new();
         let mut seen_key_ids = BTreeSet::new();
         let mut by_sender = false;
@@ -440,7 +441,7 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
                 }
                 .into());
             }
-            let input = signing_input(document, &entry.algorithm, entry.key_id.as_str());
+            let input = signing_input_from(&unsigned, &entry.algorithm, entry.key_id.as_str());
             if !key.public_key.verify(&input, &signature) {
                 return Err(SignatureError::Invalid {
                     key_id: entry.key_id.to_string(),
