@@ -214,11 +214,47 @@ pub struct TrustedKey {
     pub public_key: PublicKey,
 }
 
-/// Finds the trusted key a signature names. The trust registry implements this too.
+/// Finds the trusted key a signature names, and says what else a message must satisfy.
+/// A [`KeySet`] only knows keys; the trust registry also knows members and agreements.
 pub trait KeyResolver {
     /// The key with id `key_id` as trusted at time `at` (the message's creation time),
     /// or the reason it is not (`signature.unknown_key` when there is none).
     fn resolve(&self, key_id: &KeyId, at: &Timestamp) -> Result<TrustedKey, crate::Error>;
+
+    /// Checks, before any signature, that sender and receiver are known (and that the
+    /// source of trust is itself still valid at `now`). Accepts everything by default.
+    fn check_parties(
+        &self,
+        _envelope: &crate::Envelope,
+        _now: &Timestamp,
+    ) -> Result<(), crate::Error> {
+        Ok(())
+    }
+
+    /// Checks, after the signatures verified, that the message fits what the source of
+    /// trust allows (agreement, catalogue, mode, form, materials). Accepts everything
+    /// by default.
+    fn check_message(&self, _envelope: &crate::Envelope) -> Result<(), crate::Error> {
+        Ok(())
+    }
+}
+
+/// A shared reference resolves as the value does, so one registry can serve many
+/// verifiers.
+impl<T: KeyResolver + ?Sized> KeyResolver for &T {
+    fn resolve(&self, key_id: &KeyId, at: &Timestamp) -> Result<TrustedKey, crate::Error> {
+        (**self).resolve(key_id, at)
+    }
+    fn check_parties(
+        &self,
+        envelope: &crate::Envelope,
+        now: &Timestamp,
+    ) -> Result<(), crate::Error> {
+        (**self).check_parties(envelope, now)
+    }
+    fn check_message(&self, envelope: &crate::Envelope) -> Result<(), crate::Error> {
+        (**self).check_message(envelope)
+    }
 }
 
 /// A signing key: id, owner, algorithm and secret. Its `Debug` form hides the secret.

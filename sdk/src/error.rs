@@ -143,6 +143,80 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "replay.duplicate",
         "a message with this id was already accepted",
     ),
+    (
+        "key.revoked",
+        "the signing key is revoked in the trust registry",
+    ),
+    (
+        "key.outside_validity",
+        "the message was created outside the signing key's validity window",
+    ),
+    (
+        "registry.invalid",
+        "a trust registry is malformed or inconsistent",
+    ),
+    (
+        "registry.threshold",
+        "a registry has too few valid operator signatures",
+    ),
+    (
+        "registry.rollback",
+        "a registry update does not have a greater version",
+    ),
+    ("registry.expired", "the registry has expired"),
+    (
+        "registry.unknown_member",
+        "the sender or receiver is not a member of the registry",
+    ),
+    (
+        "agreement.unknown",
+        "the registry has no agreement with this id",
+    ),
+    (
+        "agreement.not_party",
+        "the sender or receiver is not a party to the agreement",
+    ),
+    (
+        "agreement.inactive",
+        "the message was created outside the agreement's validity",
+    ),
+    (
+        "item.unknown",
+        "the service item is not in the agreement's catalogue",
+    ),
+    (
+        "item.mode_not_allowed",
+        "the handling mode is not allowed for the item",
+    ),
+    (
+        "item.form_invalid",
+        "the form data does not validate against the item's form schema",
+    ),
+    (
+        "item.material_missing",
+        "a material the item requires is missing",
+    ),
+    ("calendar.bad_date", "a calendar date is not YYYY-MM-DD"),
+    (
+        "calendar.unknown_year",
+        "the working-day calendar does not cover the year",
+    ),
+    (
+        "lifecycle.illegal_transition",
+        "the message is not allowed in the case's current state",
+    ),
+    (
+        "lifecycle.wrong_party",
+        "the message type may not be sent by this side of the case",
+    ),
+    (
+        "lifecycle.wrong_case",
+        "the message belongs to another case",
+    ),
+    (
+        "lifecycle.no_track",
+        "the message matches no item of the case",
+    ),
 ];
 
 /// The top-level error: one variant per area, each carrying a structured sub-error.
@@ -173,6 +247,18 @@ pub enum Error {
     /// The message was seen before.
     #[error(transparent)]
     Replay(#[from] ReplayError),
+    /// A trust registry is refused, or does not know a party.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// The message does not fit the agreement and catalogue of the registry.
+    #[error(transparent)]
+    Route(#[from] RouteError),
+    /// A working-day calculation is impossible.
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+    /// The message does not fit the case's lifecycle.
+    #[error(transparent)]
+    Lifecycle(#[from] LifecycleError),
 }
 
 impl Error {
@@ -187,6 +273,10 @@ impl Error {
             Error::Key(e) => e.code(),
             Error::Signature(e) => e.code(),
             Error::Replay(e) => e.code(),
+            Error::Registry(e) => e.code(),
+            Error::Route(e) => e.code(),
+            Error::Calendar(e) => e.code(),
+            Error::Lifecycle(e) => e.code(),
         }
     }
 }
@@ -514,6 +604,26 @@ pub enum KeyError {
     /// A small-order (weak) public key.
     #[error("weak public key refused")]
     Weak,
+    /// The key is revoked.
+    #[error("key {key_id} was revoked at {revoked}")]
+    Revoked {
+        /// The revoked key.
+        key_id: String,
+        /// When it was revoked.
+        revoked: String,
+    },
+    /// The message was created outside the key's validity window.
+    #[error("key {key_id} is valid from {valid_from} until {valid_until}, not at {at}")]
+    OutsideValidity {
+        /// The key.
+        key_id: String,
+        /// The message's creation time.
+        at: String,
+        /// Start of validity.
+        valid_from: String,
+        /// End of validity.
+        valid_until: String,
+    },
 }
 
 impl KeyError {
@@ -522,6 +632,8 @@ impl KeyError {
         match self {
             KeyError::Malformed { .. } => "key.malformed",
             KeyError::Weak => "key.weak",
+            KeyError::Revoked { .. } => "key.revoked",
+            KeyError::OutsideValidity { .. } => "key.outside_validity",
         }
     }
 }
@@ -600,6 +712,222 @@ impl ReplayError {
     pub fn code(&self) -> &'static str {
         match self {
             ReplayError::Duplicate { .. } => "replay.duplicate",
+        }
+    }
+}
+
+/// A trust registry is refused, or does not list a party.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// Malformed or inconsistent.
+    #[error("invalid registry at {field}: {reason}")]
+    Invalid {
+        /// JSON Pointer of the field at fault.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Too few valid operator signatures.
+    #[error(
+        "registry has {valid} valid signatures by the {which} operator keys, {threshold} needed"
+    )]
+    Threshold {
+        /// `trusted` (the keys of the registry already trusted) or `own` (its own keys).
+        which: &'static str,
+        /// Valid signatures by distinct keys of that set.
+        valid: usize,
+        /// The set's threshold.
+        threshold: u32,
+    },
+    /// The update's version is not greater than the trusted one.
+    #[error("registry version {offered} is not greater than the trusted version {current}")]
+    Rollback {
+        /// The trusted version.
+        current: u64,
+        /// The offered version.
+        offered: u64,
+    },
+    /// Expired.
+    #[error("registry version {version} expired at {expires}")]
+    Expired {
+        /// The registry's version.
+        version: u64,
+        /// Its expiry.
+        expires: String,
+    },
+    /// A node the registry does not list.
+    #[error("{field}: {node} is not a member of the registry")]
+    UnknownMember {
+        /// JSON Pointer of the field naming the node.
+        field: String,
+        /// The node.
+        node: String,
+    },
+}
+
+impl RegistryError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RegistryError::Invalid { .. } => "registry.invalid",
+            RegistryError::Threshold { .. } => "registry.threshold",
+            RegistryError::Rollback { .. } => "registry.rollback",
+            RegistryError::Expired { .. } => "registry.expired",
+            RegistryError::UnknownMember { .. } => "registry.unknown_member",
+        }
+    }
+}
+
+/// The message does not fit the agreement and catalogue of the registry.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum RouteError {
+    /// No such agreement.
+    #[error("/agreement: no agreement {agreement} in the registry")]
+    UnknownAgreement {
+        /// The agreement id.
+        agreement: String,
+    },
+    /// Sender or receiver is not a party.
+    #[error("{field}: {node} is not a party to agreement {agreement}")]
+    NotParty {
+        /// `/from` or `/to`.
+        field: &'static str,
+        /// The node.
+        node: String,
+        /// The agreement.
+        agreement: String,
+    },
+    /// Created outside the agreement's validity.
+    #[error("/created: agreement {agreement} is not in force at {at}")]
+    AgreementInactive {
+        /// The agreement.
+        agreement: String,
+        /// The message's creation time.
+        at: String,
+    },
+    /// The item is not in the catalogue.
+    #[error("/body/item: {item} is not in the catalogue of agreement {agreement}")]
+    UnknownItem {
+        /// The item code.
+        item: String,
+        /// The agreement.
+        agreement: String,
+    },
+    /// The mode is not allowed for the item.
+    #[error("/body/mode: {mode} is not allowed for item {item}")]
+    ModeNotAllowed {
+        /// The mode.
+        mode: String,
+        /// The item.
+        item: String,
+    },
+    /// The form data does not validate.
+    #[error("{field}: {reason}")]
+    FormInvalid {
+        /// JSON Pointer of the failing value, under `/body/form`.
+        field: String,
+        /// The schema's complaint.
+        reason: String,
+    },
+    /// A required material is missing.
+    #[error("/body/materials: required material {material:?} of item {item} is missing")]
+    MaterialMissing {
+        /// The missing material's name.
+        material: String,
+        /// The item.
+        item: String,
+    },
+}
+
+impl RouteError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RouteError::UnknownAgreement { .. } => "agreement.unknown",
+            RouteError::NotParty { .. } => "agreement.not_party",
+            RouteError::AgreementInactive { .. } => "agreement.inactive",
+            RouteError::UnknownItem { .. } => "item.unknown",
+            RouteError::ModeNotAllowed { .. } => "item.mode_not_allowed",
+            RouteError::FormInvalid { .. } => "item.form_invalid",
+            RouteError::MaterialMissing { .. } => "item.material_missing",
+        }
+    }
+}
+
+/// A working-day calculation is impossible.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum CalendarError {
+    /// Not `YYYY-MM-DD`.
+    #[error("not a YYYY-MM-DD date: {value:?}")]
+    BadDate {
+        /// The refused text.
+        value: String,
+    },
+    /// The calendar does not cover the year.
+    #[error("the working-day calendar does not cover {year}")]
+    UnknownYear {
+        /// The year.
+        year: i32,
+    },
+}
+
+impl CalendarError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CalendarError::BadDate { .. } => "calendar.bad_date",
+            CalendarError::UnknownYear { .. } => "calendar.unknown_year",
+        }
+    }
+}
+
+/// The message does not fit the case's lifecycle.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum LifecycleError {
+    /// Not allowed in the current state.
+    #[error("{message_type} is not allowed when the item is {state}")]
+    IllegalTransition {
+        /// The current state.
+        state: &'static str,
+        /// The refused message type (with its status or outcome).
+        message_type: String,
+    },
+    /// Sent by the wrong side.
+    #[error("{message_type} may not be sent by {sender}")]
+    WrongParty {
+        /// The message type.
+        message_type: String,
+        /// The sending node.
+        sender: String,
+    },
+    /// For another case.
+    #[error("message for case {case} applied to case {expected}")]
+    WrongCase {
+        /// The message's case.
+        case: String,
+        /// The case it was applied to.
+        expected: String,
+    },
+    /// No item of the case matches.
+    #[error("message {message_id} matches no item of the case")]
+    NoTrack {
+        /// The message.
+        message_id: String,
+    },
+}
+
+impl LifecycleError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LifecycleError::IllegalTransition { .. } => "lifecycle.illegal_transition",
+            LifecycleError::WrongParty { .. } => "lifecycle.wrong_party",
+            LifecycleError::WrongCase { .. } => "lifecycle.wrong_case",
+            LifecycleError::NoTrack { .. } => "lifecycle.no_track",
         }
     }
 }

@@ -50,13 +50,16 @@
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
+pub mod calendar;
 pub mod canonical;
 pub mod crypto;
 pub mod digest;
 pub mod error;
 pub mod id;
 pub mod json;
+pub mod lifecycle;
 pub mod message;
+pub mod registry;
 pub mod sample;
 pub mod schema;
 pub mod signing;

@@ -28,6 +28,28 @@ pub const SCHEMA_NAMES: &[&str] = &[
     "key_file",
 ];
 
+/// Refuses every `$ref` that is not inside the schema itself: no network, no files.
+struct NoRetrieval;
+
+impl jsonschema::Retrieve for NoRetrieval {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        Err(format!("refusing to retrieve {uri}: schemas must be self-contained").into())
+    }
+}
+
+/// Compiles a draft 2020-12 JSON Schema with a retriever that refuses every remote or
+/// file `$ref`, so validation never touches the network or the file system.
+pub fn offline_validator(schema: &Value) -> Result<jsonschema::Validator, String> {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .with_retriever(NoRetrieval)
+        .build(schema)
+        .map_err(|e| e.to_string())
+}
+
 /// The `$id` of schema `name`, naming the major version.
 pub fn schema_id(name: &str) -> String {
     format!("urn:tongban:schema:v1:{name}")

@@ -149,6 +149,19 @@ fn deserialize_envelope(document: &Value, message_type: MessageType) -> Result<E
     })
 }
 
+/// The JSON Pointer of a serde path (enum variant segments are not part of the data).
+pub(crate) fn serde_pointer(path: &serde_path_to_error::Path) -> String {
+    let segments: Vec<String> = path
+        .iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(key.clone()),
+            Segment::Enum { .. } | Segment::Unknown => None,
+        })
+        .collect();
+    crate::json::pointer(&segments)
+}
+
 /// Maps a typed-deserialization failure to its code. Identifier and timestamp types
 /// prefix their messages with `[code]`, so a bad citizen ID inside a message reports
 /// `id.citizen_checksum`, not a generic structure error; every error names the field.
@@ -158,16 +171,10 @@ fn from_serde_error(
     document: &Value,
     prefix: &str,
 ) -> Error {
-    let segments: Vec<String> = (!prefix.is_empty())
-        .then(|| prefix.to_string())
-        .into_iter()
-        .chain(err.path().iter().filter_map(|segment| match segment {
-            Segment::Seq { index } => Some(index.to_string()),
-            Segment::Map { key } => Some(key.clone()),
-            Segment::Enum { .. } | Segment::Unknown => None,
-        }))
-        .collect();
-    let field = crate::json::pointer(&segments);
+    let field = match prefix {
+        "" => serde_pointer(err.path()),
+        prefix => format!("/{prefix}{}", serde_pointer(err.path())),
+    };
     let label = if field.is_empty() { "envelope" } else { &field };
     let text = err.inner().to_string();
     let (code, detail) = match text
@@ -372,7 +379,9 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
                 .into());
             }
         }
+        self.keys.check_parties(&envelope, now)?;
         let signers = self.check_signatures(&document, &envelope)?;
+        self.keys.check_message(&envelope)?;
         let skew = i128::from(rules.clock_skew_seconds) * NANOS;
         if envelope.created.unix_nanos() > now.unix_nanos() + skew {
             return Err(TimeError::NotYetValid {

@@ -3,31 +3,12 @@
 //!
 //! Regenerate the committed files with `TONGBAN_BLESS=1 cargo test -p tongban --test schemas`.
 
-use jsonschema::{Retrieve, Uri, Validator};
-use serde_json::{json, Value};
+use serde_json::json;
 use tongban::sample;
 use tongban::schema::{schema, SCHEMA_NAMES};
 use tongban::MessageType;
 
-/// Refuses every `$ref` that is not inside the schema itself: no network, no files.
-struct NoRetrieval;
-
-impl Retrieve for NoRetrieval {
-    fn retrieve(
-        &self,
-        uri: &Uri<String>,
-    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
-        Err(format!("refusing to retrieve {uri}").into())
-    }
-}
-
-fn validator(schema: &Value) -> Result<Validator, String> {
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .with_retriever(NoRetrieval)
-        .build(schema)
-        .map_err(|e| e.to_string())
-}
+use tongban::schema::offline_validator as validator;
 
 fn committed_path(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

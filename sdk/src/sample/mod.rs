@@ -220,3 +220,8 @@ pub fn signed_transfer() -> Result<Envelope, Error> {
     message.sign(&key(HUANGSHI)?)?;
     Ok(message)
 }
+
+mod registry;
+pub use registry::{
+    operator_key, registry, registry_document, signed_registry, OPERATOR, REGISTRY_ISSUED,
+};

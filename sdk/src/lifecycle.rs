@@ -1,0 +1,392 @@
+//! The case lifecycle both sides follow, with deadlines in working days.
+//!
+//! A [`Case`] applies [`Verified`] messages. Each transfer opens a [`Track`]: one service
+//! item at one competent authority. Joint handling (一事联办, 多地联办) is a case with
+//! several tracks, each with its own state and deadline; [`Case::status`] aggregates
+//! them. An illegal message is refused with a code and changes nothing.
+//!
+//! ```text
+//! transferred ──receipt accepted──▶ received ──status in_review──▶ in_review ──decision──▶ decided ──status closed──▶ closed
+//!      │                                                            │   ▲                   ▲
+//!      └──receipt refused──▶ refused                 supplement_request   status in_review / decision
+//!                                                                   ▼   │
+//!                                            supplement_requested ──supplement──▶ supplemented
+//! withdrawal (by the window) from any open state ──▶ withdrawn
+//! ```
+
+use crate::calendar::{CalendarDate, WorkingCalendar};
+use crate::error::{Error, LifecycleError};
+use crate::id::{CaseId, ItemCode, MessageId, NodeId};
+use crate::message::{Body, Envelope, ReceiptOutcome, ReportedStatus};
+use crate::registry::Registry;
+use crate::verify::Verified;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// The state of one item of a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemState {
+    /// Sent, not yet acknowledged.
+    Transferred,
+    /// Acknowledged by the competent authority; the time limit runs from here.
+    Received,
+    /// Refused by the competent authority's receipt (final).
+    Refused,
+    /// Under review.
+    InReview,
+    /// The authority asked for missing or corrected materials (补正).
+    SupplementRequested,
+    /// The applicant supplied them.
+    Supplemented,
+    /// Decided; the result travels back.
+    Decided,
+    /// Closed (final).
+    Closed,
+    /// Withdrawn (final).
+    Withdrawn,
+}
+
+impl ItemState {
+    /// Every state.
+    pub const ALL: [ItemState; 9] = [
+        ItemState::Transferred,
+        ItemState::Received,
+        ItemState::Refused,
+        ItemState::InReview,
+        ItemState::SupplementRequested,
+        ItemState::Supplemented,
+        ItemState::Decided,
+        ItemState::Closed,
+        ItemState::Withdrawn,
+    ];
+
+    /// The state's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemState::Transferred => "transferred",
+            ItemState::Received => "received",
+            ItemState::Refused => "refused",
+            ItemState::InReview => "in_review",
+            ItemState::SupplementRequested => "supplement_requested",
+            ItemState::Supplemented => "supplemented",
+            ItemState::Decided => "decided",
+            ItemState::Closed => "closed",
+            ItemState::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Whether nothing more can happen.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            ItemState::Refused | ItemState::Closed | ItemState::Withdrawn
+        )
+    }
+
+    /// Whether the statutory clock still runs (received, not yet decided).
+    pub fn is_pending(self) -> bool {
+        matches!(
+            self,
+            ItemState::Received
+                | ItemState::InReview
+                | ItemState::SupplementRequested
+                | ItemState::Supplemented
+        )
+    }
+}
+
+/// Which side of a track sends a message type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// The service window that received the case and transferred it.
+    Window,
+    /// The competent authority handling it.
+    Authority,
+    /// Either side.
+    Either,
+}
+
+/// The legal transitions: the state after `body` arrives in `state`, or `None`.
+/// `answers_transfer` says whether a receipt answers the track's transfer.
+pub fn next_state(state: ItemState, body: &Body, answers_transfer: bool) -> Option<ItemState> {
+    use ItemState::*;
+    match (body, state) {
+        (Body::Receipt(receipt), Transferred) if answers_transfer => Some(match receipt.outcome {
+            ReceiptOutcome::Accepted { .. } => Received,
+            ReceiptOutcome::Refused { .. } => Refused,
+        }),
+        (Body::Receipt(_), _) if answers_transfer => None,
+        (Body::Receipt(_) | Body::ProtocolError(_), s) => Some(s),
+        (Body::StatusUpdate(update), s) => match (update.status, s) {
+            (ReportedStatus::InReview, Received | Supplemented) => Some(InReview),
+            (ReportedStatus::Suspended | ReportedStatus::Resumed, InReview) => Some(InReview),
+            (ReportedStatus::Closed, Decided) => Some(Closed),
+            _ => None,
+        },
+        (Body::SupplementRequest(_), InReview | Supplemented) => Some(SupplementRequested),
+        (Body::Supplement(_), SupplementRequested) => Some(Supplemented),
+        (Body::Decision(_), InReview | Supplemented) => Some(Decided),
+        (Body::Withdrawal(_), s) if !s.is_final() && s != Decided => Some(Withdrawn),
+        _ => None,
+    }
+}
+
+fn side_of(body: &Body) -> Side {
+    match body {
+        Body::Transfer(_) | Body::Supplement(_) | Body::Withdrawal(_) => Side::Window,
+        Body::StatusUpdate(_) | Body::SupplementRequest(_) | Body::Decision(_) => Side::Authority,
+        Body::Receipt(_) | Body::ProtocolError(_) => Side::Either,
+    }
+}
+
+/// One service item of a case at one competent authority.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Track {
+    /// The transfer that opened the track.
+    pub transfer: MessageId,
+    /// The service item.
+    pub item: ItemCode,
+    /// The window that transferred the case.
+    pub window: NodeId,
+    /// The competent authority.
+    pub authority: NodeId,
+    /// Current state.
+    pub state: ItemState,
+    /// The item's statutory time limit in working days.
+    pub time_limit_working_days: u32,
+    /// The day (China time) the authority's receipt was created.
+    pub received_on: Option<CalendarDate>,
+    /// The last working day of the time limit.
+    pub due: Option<CalendarDate>,
+    /// Ids of every message applied to this track.
+    pub messages: BTreeSet<MessageId>,
+}
+
+/// Where a track stands against its deadline on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Deadline {
+    /// The last working day of the time limit.
+    pub due: CalendarDate,
+    /// Working days left after `today` up to `due` (negative once overdue).
+    pub remaining_working_days: i64,
+    /// Whether `today` is past `due` while the item is still pending.
+    pub overdue: bool,
+}
+
+impl Track {
+    /// The deadline on `today`, once the case was received.
+    pub fn deadline(
+        &self,
+        today: CalendarDate,
+        calendar: &WorkingCalendar,
+    ) -> Result<Option<Deadline>, Error> {
+        let Some(due) = self.due else {
+            return Ok(None);
+        };
+        let remaining = calendar.working_days_between(today, due)?;
+        Ok(Some(Deadline {
+            due,
+            remaining_working_days: remaining,
+            overdue: today > due && self.state.is_pending(),
+        }))
+    }
+}
+
+/// The aggregate status of a case over its tracks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    /// No transfer applied yet.
+    Empty,
+    /// At least one item is still on its way or under review.
+    InProgress,
+    /// Every item is decided or final, at least one decided and not closed.
+    Decided,
+    /// Every item is final (closed, refused or withdrawn).
+    Completed,
+}
+
+/// A case: its tracks and their states.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Case {
+    id: CaseId,
+    tracks: Vec<Track>,
+}
+
+impl Case {
+    /// An empty case.
+    pub fn new(id: CaseId) -> Case {
+        Case {
+            id,
+            tracks: Vec::new(),
+        }
+    }
+
+    /// The case id.
+    pub fn id(&self) -> &CaseId {
+        &self.id
+    }
+
+    /// The tracks, in the order their transfers were applied.
+    pub fn tracks(&self) -> &[Track] {
+        &self.tracks
+    }
+
+    /// The aggregate status.
+    pub fn status(&self) -> CaseStatus {
+        if self.tracks.is_empty() {
+            CaseStatus::Empty
+        } else if self.tracks.iter().all(|t| t.state.is_final()) {
+            CaseStatus::Completed
+        } else if self
+            .tracks
+            .iter()
+            .all(|t| t.state.is_final() || t.state == ItemState::Decided)
+        {
+            CaseStatus::Decided
+        } else {
+            CaseStatus::InProgress
+        }
+    }
+
+    /// Applies a verified message, using `registry` for the item's time limit and the
+    /// calendar. Returns the state of the track it moved. An illegal message changes
+    /// nothing.
+    pub fn apply(&mut self, message: &Verified, registry: &Registry) -> Result<ItemState, Error> {
+        self.apply_envelope(message.envelope(), registry)
+    }
+
+    fn apply_envelope(
+        &mut self,
+        envelope: &Envelope,
+        registry: &Registry,
+    ) -> Result<ItemState, Error> {
+        if envelope.case != self.id {
+            return Err(LifecycleError::WrongCase {
+                case: envelope.case.to_string(),
+                expected: self.id.to_string(),
+            }
+            .into());
+        }
+        let message_type = describe(&envelope.body);
+        if let Body::Transfer(transfer) = &envelope.body {
+            let open_twice = self.tracks.iter().any(|t| {
+                !t.state.is_final() && t.item == transfer.item && t.authority == envelope.to
+            });
+            if open_twice {
+                return Err(LifecycleError::IllegalTransition {
+                    state: "open",
+                    message_type,
+                }
+                .into());
+            }
+            let time_limit = registry
+                .item(&envelope.agreement, &transfer.item)
+                .map_or(0, |item| item.time_limit_working_days);
+            self.tracks.push(Track {
+                transfer: envelope.id.clone(),
+                item: transfer.item.clone(),
+                window: envelope.from.clone(),
+                authority: envelope.to.clone(),
+                state: ItemState::Transferred,
+                time_limit_working_days: time_limit,
+                received_on: None,
+                due: None,
+                messages: BTreeSet::from([envelope.id.clone()]),
+            });
+            return Ok(ItemState::Transferred);
+        }
+        let index = self.track_for(envelope)?;
+        let track = &self.tracks[index];
+        let sender_side = if envelope.from == track.window {
+            Side::Window
+        } else {
+            Side::Authority
+        };
+        let side = side_of(&envelope.body);
+        if side != Side::Either && side != sender_side {
+            return Err(LifecycleError::WrongParty {
+                message_type,
+                sender: envelope.from.to_string(),
+            }
+            .into());
+        }
+        let answers_transfer = envelope.in_reply_to.as_ref() == Some(&track.transfer);
+        if answers_transfer && sender_side != Side::Authority {
+            return Err(LifecycleError::WrongParty {
+                message_type,
+                sender: envelope.from.to_string(),
+            }
+            .into());
+        }
+        let next = next_state(track.state, &envelope.body, answers_transfer).ok_or_else(|| {
+            LifecycleError::IllegalTransition {
+                state: track.state.as_str(),
+                message_type: message_type.clone(),
+            }
+        })?;
+        let (received_on, due) =
+            if track.state == ItemState::Transferred && next == ItemState::Received {
+                let day = CalendarDate::in_china(&envelope.created);
+                let due = registry
+                    .calendar()
+                    .add_working_days(day, track.time_limit_working_days)?;
+                (Some(day), Some(due))
+            } else {
+                (track.received_on, track.due)
+            };
+        let track = &mut self.tracks[index];
+        track.state = next;
+        track.received_on = received_on;
+        track.due = due;
+        track.messages.insert(envelope.id.clone());
+        Ok(next)
+    }
+
+    /// The track a non-transfer message belongs to: the one holding the message it
+    /// answers, or the only track between its two nodes.
+    fn track_for(&self, envelope: &Envelope) -> Result<usize, Error> {
+        let between = |t: &Track| {
+            (t.window == envelope.from && t.authority == envelope.to)
+                || (t.window == envelope.to && t.authority == envelope.from)
+        };
+        if let Some(answered) = &envelope.in_reply_to {
+            if let Some(i) = self
+                .tracks
+                .iter()
+                .position(|t| between(t) && t.messages.contains(answered))
+            {
+                return Ok(i);
+            }
+        }
+        let mut candidates = self
+            .tracks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| between(t) && !t.state.is_final());
+        match (candidates.next(), candidates.next()) {
+            (Some((i, _)), None) => Ok(i),
+            _ => Err(LifecycleError::NoTrack {
+                message_id: envelope.id.to_string(),
+            }
+            .into()),
+        }
+    }
+}
+
+/// A message's type, with the status or outcome that decides its transition.
+fn describe(body: &Body) -> String {
+    let detail = match body {
+        Body::StatusUpdate(u) => serde_json::to_value(u.status).ok(),
+        Body::Receipt(r) => match r.outcome {
+            ReceiptOutcome::Accepted { .. } => Some("accepted".into()),
+            ReceiptOutcome::Refused { .. } => Some("refused".into()),
+        },
+        _ => None,
+    };
+    match detail.as_ref().and_then(|d| d.as_str()) {
+        Some(detail) => format!("{} ({detail})", body.message_type()),
+        None => body.message_type().to_string(),
+    }
+}

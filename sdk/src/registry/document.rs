@@ -1,0 +1,172 @@
+//! The trust registry document as it travels: members, agreements and their
+//! catalogues, the working-day calendar, and the operator's keys and signatures.
+
+use crate::calendar::WorkingCalendar;
+use crate::id::{AgreementId, ItemCode, KeyId, NodeId, RegionCode};
+use crate::message::HandlingMode;
+use crate::signing::SignatureEntry;
+use crate::time::Timestamp;
+use crate::version::ProtocolVersion;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A trust registry, signed by the alliance operator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RegistryDocument {
+    /// The protocol version whose rules the registry follows, e.g. `1.0`.
+    pub protocol: ProtocolVersion,
+    /// Monotonic version: an update must be strictly greater.
+    pub version: u64,
+    /// When the operator issued it.
+    pub issued: Timestamp,
+    /// After this the registry is refused (freeze protection).
+    pub expires: Timestamp,
+    /// The alliance operator and the keys that sign registries.
+    pub operator: Operator,
+    /// The member nodes.
+    pub members: Vec<Member>,
+    /// The agreements between members, with their catalogues.
+    pub agreements: Vec<Agreement>,
+    /// Holidays and working weekend days, by year.
+    pub calendar: WorkingCalendar,
+    /// Operator signatures over the canonical form of everything else.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<SignatureEntry>,
+}
+
+/// The alliance operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Operator {
+    /// The operator's name, e.g. `云上办联盟运营中心`.
+    pub name: String,
+    /// How many distinct operator keys must sign a registry (m of n).
+    pub threshold: u32,
+    /// The operator keys (n).
+    pub keys: Vec<OperatorKey>,
+}
+
+/// A key of the operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OperatorKey {
+    /// Key id.
+    #[serde(rename = "kid")]
+    pub key_id: KeyId,
+    /// Algorithm name, e.g. `ed25519`.
+    #[serde(rename = "alg")]
+    pub algorithm: String,
+    /// Public key, unpadded base64url.
+    pub public_key: String,
+}
+
+/// What a member does in cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Receives cases at its windows and transfers them.
+    ServiceWindow,
+    /// Handles cases as the competent authority.
+    CompetentAuthority,
+    /// Both.
+    Both,
+}
+
+/// A member node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Member {
+    /// Node id.
+    pub node: NodeId,
+    /// Name, e.g. `黄石市政务服务和大数据管理局`.
+    pub name: String,
+    /// Region the member serves.
+    pub region: RegionCode,
+    /// Its role.
+    pub role: Role,
+    /// Its HTTPS endpoint.
+    pub endpoint: String,
+    /// Protocol versions it speaks.
+    pub protocols: Vec<ProtocolVersion>,
+    /// Its signing keys.
+    pub keys: Vec<MemberKey>,
+}
+
+/// A member's signing key with its validity window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MemberKey {
+    /// Key id.
+    #[serde(rename = "kid")]
+    pub key_id: KeyId,
+    /// Algorithm name, e.g. `ed25519`.
+    #[serde(rename = "alg")]
+    pub algorithm: String,
+    /// Public key, unpadded base64url.
+    pub public_key: String,
+    /// First instant messages may be created with this key.
+    pub valid_from: Timestamp,
+    /// Last instant messages may be created with this key.
+    pub valid_until: Timestamp,
+    /// When the key was revoked; a revoked key verifies nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<Timestamp>,
+}
+
+/// Kinds of agreement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AgreementKind {
+    /// 跨市通办, e.g. the Wuhan "1+8" city circle.
+    CrossCity,
+    /// 跨省通办, e.g. the 云上办 alliance.
+    CrossProvince,
+    /// 跨江通办 between two members, e.g. Huangshi – Jiujiang.
+    Bilateral,
+}
+
+/// An agreement between members.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Agreement {
+    /// Agreement id.
+    pub id: AgreementId,
+    /// Name, e.g. `黄石—九江跨江通办`.
+    pub name: String,
+    /// Kind.
+    pub kind: AgreementKind,
+    /// Who is party to it.
+    pub parties: Parties,
+    /// Start of validity.
+    pub valid_from: Timestamp,
+    /// End of validity.
+    pub valid_until: Timestamp,
+    /// The service items that can be handled under it.
+    pub items: Vec<CatalogueItem>,
+}
+
+/// The parties to an agreement: members named directly, and every member whose region
+/// is listed (a province-level code covers the whole province).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Parties {
+    /// Regions whose members are parties.
+    #[serde(default)]
+    pub regions: Vec<RegionCode>,
+    /// Members that are parties.
+    #[serde(default)]
+    pub members: Vec<NodeId>,
+}
+
+/// A service item of an agreement's catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CatalogueItem {
+    /// Item code.
+    pub code: ItemCode,
+    /// Name, e.g. `基本医疗保险关系转移接续`.
+    pub name: String,
+    /// The competent department, e.g. `医疗保障局`.
+    pub department: String,
+    /// Allowed handling modes.
+    pub modes: Vec<HandlingMode>,
+    /// Statutory time limit in working days.
+    pub time_limit_working_days: u32,
+    /// Names of the materials a transfer must carry.
+    pub required_materials: Vec<String>,
+    /// JSON Schema (draft 2020-12) of the item's form data; no remote references.
+    pub form_schema: serde_json::Map<String, serde_json::Value>,
+}

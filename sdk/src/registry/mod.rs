@@ -1,0 +1,451 @@
+//! The trust registry: who the members are, which keys they sign with, which agreements
+//! bind them and what each agreement's catalogue allows.
+//!
+//! A [`Registry`] value exists only after its operator signatures were checked.
+//! [`Registry::bootstrap`] accepts a first registry signed by a threshold of its own
+//! operator keys (trust on first use of a pinned file); [`Registry::update`] accepts a
+//! successor the way TUF rotates its root: signed by a threshold of the **trusted**
+//! operator keys and by a threshold of its **own**, with a strictly greater version,
+//! and not expired. Each refusal has its own code.
+//!
+//! A registry is a [`KeyResolver`]: with it, [`crate::Verifier`] also checks key
+//! validity and revocation, membership, agreements, catalogues, handling modes, form
+//! data and required materials.
+
+mod document;
+
+pub use document::{
+    Agreement, AgreementKind, CatalogueItem, Member, MemberKey, Operator, OperatorKey, Parties,
+    RegistryDocument, Role,
+};
+
+use crate::calendar::WorkingCalendar;
+use crate::crypto::{Algorithm, KeyResolver, PublicKey, TrustedKey};
+use crate::digest::Sha256Digest;
+use crate::error::{Error, KeyError, RegistryError, RouteError, SignatureError};
+use crate::id::{AgreementId, ItemCode, KeyId, NodeId};
+use crate::json::Limits;
+use crate::message::{Body, Envelope};
+use crate::signing::{check_numbers, signing_input_from, unsigned_bytes};
+use crate::time::Timestamp;
+use crate::version::ProtocolVersion;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Limits for registry documents, which are larger than messages: 16 MiB and 64 levels
+/// (form schemas nest).
+pub const REGISTRY_LIMITS: Limits = Limits {
+    max_bytes: 16 * 1024 * 1024,
+    max_depth: 64,
+};
+
+/// A trust registry whose operator signatures were verified, indexed for lookups, with
+/// every item's form schema compiled once.
+#[derive(Debug)]
+pub struct Registry {
+    document: RegistryDocument,
+    digest: Sha256Digest,
+    members: BTreeMap<NodeId, usize>,
+    keys: BTreeMap<KeyId, (usize, usize, PublicKey)>,
+    agreements: BTreeMap<AgreementId, usize>,
+    forms: BTreeMap<(AgreementId, ItemCode), jsonschema::Validator>,
+}
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
+    RegistryError::Invalid {
+        field: field.into(),
+        reason: reason.into(),
+    }
+    .into()
+}
+
+impl Registry {
+    /// Accepts a first registry: signed by a threshold of its own operator keys and not
+    /// expired at `now`. Use it for the registry file an operator hands over in person;
+    /// every later registry goes through [`Registry::update`].
+    pub fn bootstrap(bytes: &[u8], now: &Timestamp) -> Result<Registry, Error> {
+        let (raw, registry) = Registry::load(bytes)?;
+        registry.check_threshold(&raw, &registry.document.operator, "own")?;
+        registry.check_not_expired(now)?;
+        Ok(registry)
+    }
+
+    /// Accepts `bytes` as the successor of this registry: signed by a threshold of this
+    /// registry's operator keys and of its own, with a strictly greater version, and not
+    /// expired at `now`.
+    pub fn update(&self, bytes: &[u8], now: &Timestamp) -> Result<Registry, Error> {
+        let (raw, next) = Registry::load(bytes)?;
+        next.check_threshold(&raw, &self.document.operator, "trusted")?;
+        next.check_threshold(&raw, &next.document.operator, "own")?;
+        if next.document.version <= self.document.version {
+            return Err(RegistryError::Rollback {
+                current: self.document.version,
+                offered: next.document.version,
+            }
+            .into());
+        }
+        next.check_not_expired(now)?;
+        Ok(next)
+    }
+
+    /// Parses and indexes a registry without checking its signatures.
+    fn load(bytes: &[u8]) -> Result<(Value, Registry), Error> {
+        let raw = crate::json::parse_with_limits(bytes, REGISTRY_LIMITS)?;
+        check_numbers(&raw, &mut Vec::new())?;
+        let document: RegistryDocument = serde_path_to_error::deserialize(&raw).map_err(|e| {
+            invalid(
+                crate::verify::serde_pointer(e.path()),
+                e.inner().to_string(),
+            )
+        })?;
+        let registry = Registry::index(
+            document,
+            Sha256Digest::of(&crate::canonical::to_canonical_bytes(&raw)),
+        )?;
+        Ok((raw, registry))
+    }
+
+    /// Checks the document's consistency and builds the lookup tables.
+    fn index(document: RegistryDocument, digest: Sha256Digest) -> Result<Registry, Error> {
+        document.protocol.major_version()?;
+        if document.expires <= document.issued {
+            return Err(invalid("/expires", "must be after issued"));
+        }
+        let operator = &document.operator;
+        if operator.threshold == 0 || operator.threshold as usize > operator.keys.len() {
+            return Err(invalid(
+                "/operator/threshold",
+                format!(
+                    "must be 1 to {} (the number of operator keys)",
+                    operator.keys.len()
+                ),
+            ));
+        }
+        let mut operator_ids = BTreeSet::new();
+        for (i, key) in operator.keys.iter().enumerate() {
+            if !operator_ids.insert(&key.key_id) {
+                return Err(invalid(format!("/operator/keys/{i}/kid"), "listed twice"));
+            }
+            public_key(&key.algorithm, &key.public_key)?;
+        }
+        let mut members = BTreeMap::new();
+        let mut keys = BTreeMap::new();
+        for (m, member) in document.members.iter().enumerate() {
+            let at = |field: &str| format!("/members/{m}/{field}");
+            if members.insert(member.node.clone(), m).is_some() {
+                return Err(invalid(
+                    at("node"),
+                    format!("{} is listed twice", member.node),
+                ));
+            }
+            if !member.endpoint.starts_with("https://") {
+                return Err(invalid(at("endpoint"), "must be an https:// URL"));
+            }
+            if member.protocols.is_empty() {
+                return Err(invalid(at("protocols"), "must name at least one version"));
+            }
+            for (k, key) in member.keys.iter().enumerate() {
+                if key.valid_until <= key.valid_from {
+                    return Err(invalid(
+                        at(&format!("keys/{k}/valid_until")),
+                        "must be after valid_from",
+                    ));
+                }
+                let public = public_key(&key.algorithm, &key.public_key)?;
+                if keys.insert(key.key_id.clone(), (m, k, public)).is_some() {
+                    return Err(invalid(
+                        at(&format!("keys/{k}/kid")),
+                        "key id is used twice",
+                    ));
+                }
+            }
+        }
+        let mut agreements = BTreeMap::new();
+        let mut forms = BTreeMap::new();
+        for (a, agreement) in document.agreements.iter().enumerate() {
+            let at = |field: &str| format!("/agreements/{a}/{field}");
+            if agreements.insert(agreement.id.clone(), a).is_some() {
+                return Err(invalid(
+                    at("id"),
+                    format!("{} is listed twice", agreement.id),
+                ));
+            }
+            if agreement.valid_until <= agreement.valid_from {
+                return Err(invalid(at("valid_until"), "must be after valid_from"));
+            }
+            for (p, node) in agreement.parties.members.iter().enumerate() {
+                if !members.contains_key(node) {
+                    return Err(invalid(
+                        at(&format!("parties/members/{p}")),
+                        format!("{node} is not a member"),
+                    ));
+                }
+            }
+            for (i, item) in agreement.items.iter().enumerate() {
+                if item.modes.is_empty() {
+                    return Err(invalid(
+                        at(&format!("items/{i}/modes")),
+                        "must allow at least one mode",
+                    ));
+                }
+                let schema = Value::Object(item.form_schema.clone());
+                let validator = crate::schema::offline_validator(&schema)
+                    .map_err(|e| invalid(at(&format!("items/{i}/form_schema")), e))?;
+                let key = (agreement.id.clone(), item.code.clone());
+                if forms.insert(key, validator).is_some() {
+                    return Err(invalid(
+                        at(&format!("items/{i}/code")),
+                        format!("{} is listed twice", item.code),
+                    ));
+                }
+            }
+        }
+        Ok(Registry {
+            document,
+            digest,
+            members,
+            keys,
+            agreements,
+            forms,
+        })
+    }
+
+    /// Counts valid signatures by distinct keys of `operator`; refuses below threshold.
+    fn check_threshold(
+        &self,
+        raw: &Value,
+        operator: &Operator,
+        which: &'static str,
+    ) -> Result<(), Error> {
+        let unsigned = unsigned_bytes(raw);
+        let mut valid = BTreeSet::new();
+        for entry in &self.document.signatures {
+            let Some(key) = operator.keys.iter().find(|k| k.key_id == entry.key_id) else {
+                continue;
+            };
+            if key.algorithm != entry.algorithm {
+                continue;
+            }
+            let (Ok(public), Some(signature)) = (
+                public_key(&key.algorithm, &key.public_key),
+                crate::crypto::from_base64url(&entry.signature),
+            ) else {
+                continue;
+            };
+            let input = signing_input_from(&unsigned, &entry.algorithm, entry.key_id.as_str());
+            if public.verify(&input, &signature) {
+                valid.insert(&entry.key_id);
+            }
+        }
+        if valid.len() < operator.threshold as usize {
+            return Err(RegistryError::Threshold {
+                which,
+                valid: valid.len(),
+                threshold: operator.threshold,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    fn check_not_expired(&self, now: &Timestamp) -> Result<(), Error> {
+        if now > &self.document.expires {
+            return Err(RegistryError::Expired {
+                version: self.document.version,
+                expires: self.document.expires.to_string(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// The registry document.
+    pub fn document(&self) -> &RegistryDocument {
+        &self.document
+    }
+
+    /// The registry's version.
+    pub fn version(&self) -> u64 {
+        self.document.version
+    }
+
+    /// SHA-256 of the registry's canonical bytes, signatures included.
+    pub fn digest(&self) -> &Sha256Digest {
+        &self.digest
+    }
+
+    /// The working-day calendar.
+    pub fn calendar(&self) -> &WorkingCalendar {
+        &self.document.calendar
+    }
+
+    /// The member with node id `node`.
+    pub fn member(&self, node: &NodeId) -> Option<&Member> {
+        self.members.get(node).map(|&i| &self.document.members[i])
+    }
+
+    /// The agreement with id `id`.
+    pub fn agreement(&self, id: &AgreementId) -> Option<&Agreement> {
+        self.agreements
+            .get(id)
+            .map(|&i| &self.document.agreements[i])
+    }
+
+    /// Item `code` of agreement `agreement`'s catalogue.
+    pub fn item(&self, agreement: &AgreementId, code: &ItemCode) -> Option<&CatalogueItem> {
+        self.agreement(agreement)?
+            .items
+            .iter()
+            .find(|i| &i.code == code)
+    }
+
+    /// Whether `node` is a party to `agreement`: named directly, or a member of a listed
+    /// region (its own region code, or its province's).
+    pub fn is_party(&self, agreement: &Agreement, node: &NodeId) -> bool {
+        let Some(member) = self.member(node) else {
+            return false;
+        };
+        agreement.parties.members.contains(node)
+            || agreement
+                .parties
+                .regions
+                .iter()
+                .any(|r| r == &member.region || r == &member.region.province())
+    }
+
+    /// The highest protocol version both members speak, if any.
+    pub fn negotiate(&self, a: &NodeId, b: &NodeId) -> Option<ProtocolVersion> {
+        let (a, b) = (self.member(a)?, self.member(b)?);
+        a.protocols
+            .iter()
+            .filter(|v| b.protocols.contains(v) && v.major_version().is_ok())
+            .max()
+            .copied()
+    }
+
+    /// The route checks for a message whose signatures verified.
+    fn check_route(&self, envelope: &Envelope) -> Result<(), Error> {
+        let agreement =
+            self.agreement(&envelope.agreement)
+                .ok_or_else(|| RouteError::UnknownAgreement {
+                    agreement: envelope.agreement.to_string(),
+                })?;
+        if envelope.created < agreement.valid_from || envelope.created > agreement.valid_until {
+            return Err(RouteError::AgreementInactive {
+                agreement: agreement.id.to_string(),
+                at: envelope.created.to_string(),
+            }
+            .into());
+        }
+        for (field, node) in [("/from", &envelope.from), ("/to", &envelope.to)] {
+            if !self.is_party(agreement, node) {
+                return Err(RouteError::NotParty {
+                    field,
+                    node: node.to_string(),
+                    agreement: agreement.id.to_string(),
+                }
+                .into());
+            }
+        }
+        let Body::Transfer(transfer) = &envelope.body else {
+            return Ok(());
+        };
+        let item =
+            self.item(&agreement.id, &transfer.item)
+                .ok_or_else(|| RouteError::UnknownItem {
+                    item: transfer.item.to_string(),
+                    agreement: agreement.id.to_string(),
+                })?;
+        if !item.modes.contains(&transfer.mode) {
+            return Err(RouteError::ModeNotAllowed {
+                mode: serde_json::to_value(transfer.mode)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                item: item.code.to_string(),
+            }
+            .into());
+        }
+        if let Some(validator) = self.forms.get(&(agreement.id.clone(), item.code.clone())) {
+            let form = Value::Object(transfer.form.clone());
+            let first_error =
+                validator
+                    .iter_errors(&form)
+                    .next()
+                    .map(|error| RouteError::FormInvalid {
+                        field: format!("/body/form{}", error.instance_path().as_str()),
+                        reason: error.to_string(),
+                    });
+            if let Some(error) = first_error {
+                return Err(error.into());
+            }
+        }
+        for material in &item.required_materials {
+            if !transfer.materials.iter().any(|m| &m.name == material) {
+                return Err(RouteError::MaterialMissing {
+                    material: material.clone(),
+                    item: item.code.to_string(),
+                }
+                .into());
+            }
+        }
+        Ok(())
+    }
+}
+
+fn public_key(algorithm: &str, encoded: &str) -> Result<PublicKey, Error> {
+    let algorithm = Algorithm::try_from(algorithm)?;
+    Ok(PublicKey::from_base64url(algorithm, encoded)?)
+}
+
+impl KeyResolver for Registry {
+    fn resolve(&self, key_id: &KeyId, at: &Timestamp) -> Result<TrustedKey, Error> {
+        let (m, k, public) = self
+            .keys
+            .get(key_id)
+            .ok_or_else(|| SignatureError::UnknownKey {
+                key_id: key_id.to_string(),
+            })?;
+        let member = &self.document.members[*m];
+        let key = &member.keys[*k];
+        if let Some(revoked) = &key.revoked {
+            return Err(KeyError::Revoked {
+                key_id: key_id.to_string(),
+                revoked: revoked.to_string(),
+            }
+            .into());
+        }
+        if at < &key.valid_from || at > &key.valid_until {
+            return Err(KeyError::OutsideValidity {
+                key_id: key_id.to_string(),
+                at: at.to_string(),
+                valid_from: key.valid_from.to_string(),
+                valid_until: key.valid_until.to_string(),
+            }
+            .into());
+        }
+        Ok(TrustedKey {
+            key_id: key_id.clone(),
+            owner: member.node.clone(),
+            public_key: public.clone(),
+        })
+    }
+
+    fn check_parties(&self, envelope: &Envelope, now: &Timestamp) -> Result<(), Error> {
+        self.check_not_expired(now)?;
+        for (field, node) in [("/from", &envelope.from), ("/to", &envelope.to)] {
+            if self.member(node).is_none() {
+                return Err(RegistryError::UnknownMember {
+                    field: field.to_string(),
+                    node: node.to_string(),
+                }
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    fn check_message(&self, envelope: &Envelope) -> Result<(), Error> {
+        self.check_route(envelope)
+    }
+}

@@ -1,0 +1,359 @@
+//! The trust registry: operator thresholds and rotation, and every message check.
+
+use serde_json::json;
+use tongban::registry::{Registry, RegistryDocument};
+use tongban::sample::{self, HUANGSHI, JIUJIANG};
+use tongban::*;
+
+fn at(text: &str) -> Timestamp {
+    Timestamp::parse(text).expect("time")
+}
+
+fn issued() -> Timestamp {
+    at(sample::REGISTRY_ISSUED)
+}
+
+fn document() -> RegistryDocument {
+    sample::registry_document(1, &[0, 1, 2], 2).expect("document")
+}
+
+/// The sample registry with `edit` applied, signed by operator keys 0 and 1.
+fn registry_with(edit: impl FnOnce(&mut RegistryDocument)) -> Registry {
+    let mut doc = document();
+    edit(&mut doc);
+    let bytes = sample::signed_registry(&doc, &[0, 1]).expect("sign");
+    Registry::bootstrap(&bytes, &issued()).expect("bootstrap")
+}
+
+fn code<T: std::fmt::Debug>(result: Result<T, Error>) -> &'static str {
+    result.expect_err("must be refused").code()
+}
+
+#[test]
+fn the_sample_registry_verifies_every_sample_message() {
+    let registry = sample::registry().expect("registry");
+    assert_eq!(registry.version(), 1);
+    assert_eq!(registry.document().members.len(), 13);
+    assert_eq!(registry.document().agreements.len(), 3);
+    let verifier = Verifier::new(&registry);
+    for (i, message_type) in MessageType::ALL.into_iter().enumerate() {
+        let message = sample::signed(message_type, 60 * i as i64 + 60).expect("sample");
+        let bytes = message.to_canonical_bytes().expect("bytes");
+        let now = at(sample::CREATED)
+            .plus_seconds(60 * i as i64 + 60)
+            .expect("time");
+        let verified = verifier.verify(Unverified::parse(&bytes).expect("parse"), &now);
+        assert!(verified.is_ok(), "{message_type}: {verified:?}");
+    }
+}
+
+#[test]
+fn operator_thresholds_rollback_and_freeze() {
+    let doc = document();
+    let one_signature = sample::signed_registry(&doc, &[0]).expect("sign");
+    let err = Registry::bootstrap(&one_signature, &issued()).expect_err("1 of 2");
+    assert_eq!(err.code(), "registry.threshold");
+    // The same key twice still counts once.
+    let twice = sample::signed_registry(&doc, &[0, 0]).expect("sign");
+    assert_eq!(
+        code(Registry::bootstrap(&twice, &issued())),
+        "registry.threshold"
+    );
+    // A signature by a key that is not an operator key counts for nothing.
+    let stranger = sample::signed_registry(&doc, &[0, 4]).expect("sign");
+    assert_eq!(
+        code(Registry::bootstrap(&stranger, &issued())),
+        "registry.threshold"
+    );
+
+    let trusted = sample::registry().expect("v1");
+    let same_version = sample::signed_registry(&doc, &[0, 1]).expect("sign");
+    assert_eq!(
+        code(trusted.update(&same_version, &issued())),
+        "registry.rollback"
+    );
+
+    let later = at("2031-01-01T00:00:00+08:00");
+    let v2 = sample::signed_registry(
+        &sample::registry_document(2, &[0, 1, 2], 2).expect("doc"),
+        &[1, 2],
+    )
+    .expect("sign");
+    assert_eq!(code(trusted.update(&v2, &later)), "registry.expired");
+    let v1 = sample::signed_registry(&doc, &[0, 1]).expect("sign");
+    assert_eq!(code(Registry::bootstrap(&v1, &later)), "registry.expired");
+    assert_eq!(trusted.update(&v2, &issued()).expect("v2").version(), 2);
+}
+
+#[test]
+fn operator_keys_rotate_like_tuf_root() {
+    let v1 = sample::registry().expect("v1: keys 0,1,2, threshold 2");
+    // v2 replaces key 0 by key 3: signed by 1 and 2 (trusted) who are also in v2.
+    let v2_doc = sample::registry_document(2, &[1, 2, 3], 2).expect("doc");
+    let v2 = v1
+        .update(
+            &sample::signed_registry(&v2_doc, &[1, 2]).expect("sign"),
+            &issued(),
+        )
+        .expect("rotation by a threshold of old and new keys");
+    // v3 moves to keys 3 and 4 only. Signed by 3 and 4 alone: the trusted threshold
+    // (two of 1, 2, 3) is not met.
+    let v3_doc = sample::registry_document(3, &[3, 4], 2).expect("doc");
+    let new_keys_only = sample::signed_registry(&v3_doc, &[3, 4]).expect("sign");
+    let err = v2
+        .update(&new_keys_only, &issued())
+        .expect_err("trusted threshold");
+    assert!(err.to_string().contains("trusted"), "{err}");
+    // Signed by 1 and 2 alone: its own threshold (two of 3, 4) is not met.
+    let old_keys_only = sample::signed_registry(&v3_doc, &[1, 2]).expect("sign");
+    let err = v2
+        .update(&old_keys_only, &issued())
+        .expect_err("own threshold");
+    assert!(err.to_string().contains("own"), "{err}");
+    // Signed by 2, 3 and 4: both thresholds met.
+    let both = sample::signed_registry(&v3_doc, &[2, 3, 4]).expect("sign");
+    let v3 = v2.update(&both, &issued()).expect("v3");
+    assert_eq!(v3.version(), 3);
+    // v1 cannot jump straight to v3: only key 2 of v1's keys signed it.
+    assert_eq!(code(v1.update(&both, &issued())), "registry.threshold");
+}
+
+#[test]
+fn inconsistent_registries_name_the_field() {
+    let mut doc = document();
+    doc.operator.threshold = 4;
+    let bytes = sample::signed_registry(&doc, &[0, 1]).expect("sign");
+    let err = Registry::bootstrap(&bytes, &issued()).expect_err("threshold > keys");
+    assert_eq!(err.code(), "registry.invalid");
+    assert!(err.to_string().contains("/operator/threshold"), "{err}");
+
+    let mut doc = document();
+    doc.members[1].endpoint = "http://insecure.example".into();
+    let bytes = sample::signed_registry(&doc, &[0, 1]).expect("sign");
+    let err = Registry::bootstrap(&bytes, &issued()).expect_err("http");
+    assert!(err.to_string().contains("/members/1/endpoint"), "{err}");
+
+    let mut doc = document();
+    doc.agreements[2].items[0]
+        .form_schema
+        .insert("$ref".into(), json!("https://example.com/form.json"));
+    let bytes = sample::signed_registry(&doc, &[0, 1]).expect("sign");
+    let err = Registry::bootstrap(&bytes, &issued()).expect_err("remote ref");
+    assert!(
+        err.to_string()
+            .contains("/agreements/2/items/0/form_schema"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("refusing to retrieve"), "{err}");
+
+    let mut value = serde_json::to_value(document()).expect("json");
+    value["members"][0]["region"] = json!("4201");
+    let bytes = tongban::canonical::to_canonical_bytes(&value);
+    let err = Registry::bootstrap(&bytes, &issued()).expect_err("bad region");
+    assert!(err.to_string().contains("/members/0/region"), "{err}");
+}
+
+#[test]
+fn version_negotiation_picks_the_highest_common_version() {
+    let registry = registry_with(|doc| {
+        doc.members[1].protocols = vec![
+            ProtocolVersion::V1_0,
+            ProtocolVersion { major: 1, minor: 2 },
+        ];
+        doc.members[9].protocols = vec![
+            ProtocolVersion { major: 1, minor: 2 },
+            ProtocolVersion { major: 2, minor: 0 },
+        ];
+        doc.members[0].protocols = vec![ProtocolVersion { major: 2, minor: 0 }];
+    });
+    let node = |n: &str| NodeId::parse(n).expect("node");
+    assert_eq!(
+        registry.negotiate(&node(HUANGSHI), &node(JIUJIANG)),
+        Some(ProtocolVersion { major: 1, minor: 2 })
+    );
+    assert_eq!(
+        registry.negotiate(&node(HUANGSHI), &node("wuhan.420100")),
+        None
+    );
+    assert_eq!(
+        registry.negotiate(&node(HUANGSHI), &node("nowhere.000")),
+        None
+    );
+}
+
+/// A signed message from `from` with `edit` applied to the sample transfer.
+fn transfer_with(edit: impl FnOnce(&mut Envelope), created: &str) -> Vec<u8> {
+    let mut message = Envelope::new(
+        sample::route(HUANGSHI).expect("route"),
+        Body::Transfer(sample::transfer_body().expect("body")),
+        at(created),
+        3600,
+    )
+    .expect("envelope");
+    edit(&mut message);
+    let signer = message.from.to_string();
+    message
+        .sign(&sample::key(&signer).expect("key"))
+        .expect("sign");
+    message.to_canonical_bytes().expect("bytes")
+}
+
+fn verify_with(registry: &Registry, bytes: &[u8], now: &str) -> Result<Verified, Error> {
+    Verifier::new(registry).verify(Unverified::parse(bytes)?, &at(now))
+}
+
+const NOW: &str = "2026-11-28T10:00:00+08:00";
+
+#[test]
+fn each_message_check_has_its_code_and_names_the_field() {
+    let registry = sample::registry().expect("registry");
+    let refuse = |edit: &dyn Fn(&mut Envelope)| {
+        verify_with(&registry, &transfer_with(edit, NOW), NOW).expect_err("refused")
+    };
+    assert!(verify_with(&registry, &transfer_with(|_| {}, NOW), NOW).is_ok());
+
+    let err = refuse(&|m| m.to = NodeId::parse("shanghai.310100").expect("node"));
+    assert_eq!(
+        (err.code(), err.to_string().contains("/to")),
+        ("registry.unknown_member", true)
+    );
+    let err = refuse(&|m| m.agreement = AgreementId::parse("no-such-agreement").expect("id"));
+    assert_eq!(err.code(), "agreement.unknown");
+    let err = refuse(&|m| m.to = NodeId::parse("changsha.430100").expect("node"));
+    assert_eq!(
+        (err.code(), err.to_string().contains("/to")),
+        ("agreement.not_party", true)
+    );
+    let item = |code: &'static str| {
+        move |m: &mut Envelope| {
+            if let Body::Transfer(t) = &mut m.body {
+                t.item = ItemCode::parse(code).expect("item");
+            }
+        }
+    };
+    let err = refuse(&item("WH-0001"));
+    assert_eq!(
+        (err.code(), err.to_string().contains("/body/item")),
+        ("item.unknown", true)
+    );
+    let err = refuse(&|m| {
+        if let Body::Transfer(t) = &mut m.body {
+            t.mode = HandlingMode::JointHandling;
+        }
+    });
+    assert_eq!(
+        (err.code(), err.to_string().contains("/body/mode")),
+        ("item.mode_not_allowed", true)
+    );
+    let err = refuse(&|m| {
+        if let Body::Transfer(t) = &mut m.body {
+            t.form.insert("employees".into(), json!(5000));
+        }
+    });
+    assert_eq!(err.code(), "item.form_invalid");
+    assert!(
+        err.to_string().starts_with("/body/form/employees: "),
+        "{err}"
+    );
+    let err = refuse(&|m| {
+        if let Body::Transfer(t) = &mut m.body {
+            t.form.remove("shop_name");
+        }
+    });
+    assert_eq!(err.code(), "item.form_invalid");
+    assert!(err.to_string().contains("shop_name"), "{err}");
+    let err = refuse(&|m| {
+        if let Body::Transfer(t) = &mut m.body {
+            t.materials.retain(|f| f.name != "经营场所租赁合同");
+        }
+    });
+    assert_eq!(err.code(), "item.material_missing");
+    assert!(err.to_string().contains("经营场所租赁合同"), "{err}");
+
+    // The Wuhan circle: Huangshi and Xiaogan are parties by region, Jiujiang is not.
+    let circle = |to: &'static str| {
+        move |m: &mut Envelope| {
+            m.to = NodeId::parse(to).expect("node");
+            m.agreement = AgreementId::parse("wuhan-circle.cross-city").expect("id");
+            if let Body::Transfer(t) = &mut m.body {
+                t.item = ItemCode::parse("WH-0001").expect("item");
+                t.materials[0].name = "身份证".into();
+                t.materials[1].name = "参保凭证".into();
+                t.form = serde_json::from_value(json!({
+                    "insured_name": "陈丽华", "from_region": "420200", "to_region": "420900",
+                    "insurance_type": "职工基本医疗保险"
+                }))
+                .expect("form");
+            }
+        }
+    };
+    assert!(verify_with(
+        &registry,
+        &transfer_with(circle("xiaogan.420900"), NOW),
+        NOW
+    )
+    .is_ok());
+    assert_eq!(refuse(&circle(JIUJIANG)).code(), "agreement.not_party");
+    // The cross-province alliance: parties by province code.
+    let province = |m: &mut Envelope| {
+        m.to = NodeId::parse("changsha.430100").expect("node");
+        m.agreement = AgreementId::parse("yunshangban.cross-province").expect("id");
+        if let Body::Transfer(t) = &mut m.body {
+            t.item = ItemCode::parse("YSB-0101").expect("item");
+            t.mode = HandlingMode::FullyOnline;
+            t.materials[0].name = "身份证".into();
+            t.materials[1].name = "原从业资格证".into();
+            t.form = serde_json::from_value(json!({
+                "holder_name": "陈丽华", "certificate_no": "420202001234", "category": "道路货物运输驾驶员"
+            }))
+            .expect("form");
+        }
+    };
+    assert!(verify_with(&registry, &transfer_with(province, NOW), NOW).is_ok());
+}
+
+#[test]
+fn agreements_apply_only_while_in_force() {
+    let registry =
+        registry_with(|doc| doc.agreements[2].valid_from = at("2026-12-01T00:00:00+08:00"));
+    let err = verify_with(&registry, &transfer_with(|_| {}, NOW), NOW).expect_err("not yet");
+    assert_eq!(err.code(), "agreement.inactive");
+}
+
+#[test]
+fn revoked_keys_verify_nothing() {
+    let registry =
+        registry_with(|doc| doc.members[1].keys[0].revoked = Some(at("2026-06-01T00:00:00+08:00")));
+    let err = verify_with(&registry, &transfer_with(|_| {}, NOW), NOW).expect_err("revoked");
+    assert_eq!(err.code(), "key.revoked");
+}
+
+#[test]
+fn a_rotated_key_verifies_until_its_valid_until_and_fails_after() {
+    let cutover = "2026-12-01T00:00:00+08:00";
+    let registry = registry_with(|doc| doc.members[1].keys[0].valid_until = at(cutover));
+    let before = transfer_with(|_| {}, "2026-11-30T23:59:00+08:00");
+    assert!(verify_with(&registry, &before, "2026-11-30T23:59:30+08:00").is_ok());
+    // Still within the message's own validity after the cutover: it was created in time.
+    assert!(verify_with(&registry, &before, "2026-12-01T00:30:00+08:00").is_ok());
+    let after = transfer_with(|_| {}, "2026-12-01T00:00:01+08:00");
+    let err = verify_with(&registry, &after, "2026-12-01T00:01:00+08:00").expect_err("expired key");
+    assert_eq!(err.code(), "key.outside_validity");
+    let early =
+        registry_with(|doc| doc.members[1].keys[0].valid_from = at("2026-11-30T23:59:30+08:00"));
+    assert_eq!(
+        verify_with(&early, &before, "2026-11-30T23:59:30+08:00")
+            .map(|_| ())
+            .expect_err("not yet")
+            .code(),
+        "key.outside_validity"
+    );
+}
+
+#[test]
+fn an_expired_registry_verifies_nothing() {
+    let registry = registry_with(|doc| doc.expires = at("2026-12-31T23:59:59+08:00"));
+    let message = transfer_with(|_| {}, "2027-01-01T10:00:00+08:00");
+    let err = verify_with(&registry, &message, "2027-01-01T10:00:00+08:00").expect_err("frozen");
+    assert_eq!(err.code(), "registry.expired");
+}
