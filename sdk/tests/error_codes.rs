@@ -237,9 +237,144 @@ fn produced_codes() -> Vec<(&'static str, &'static str)> {
     produced
 }
 
+/// The codes of the trust registry, the route checks, the calendar and the lifecycle.
+fn registry_codes() -> Vec<(&'static str, &'static str)> {
+    use tongban::calendar::CalendarDate;
+    use tongban::lifecycle::Case;
+    use tongban::registry::{Registry, RegistryDocument};
+    let mut produced = Vec::new();
+    let issued = Timestamp::parse(sample::REGISTRY_ISSUED).expect("time");
+    let doc = || sample::registry_document(1, &[0, 1, 2], 2).expect("doc");
+    let load = |doc: &RegistryDocument, signers: &[u8], now: &Timestamp| {
+        Registry::bootstrap(&sample::signed_registry(doc, signers).expect("sign"), now)
+    };
+    let edited = |edit: &dyn Fn(&mut RegistryDocument)| {
+        let mut d = doc();
+        edit(&mut d);
+        load(&d, &[0, 1], &issued).expect("valid registry")
+    };
+    let trusted = load(&doc(), &[0, 1], &issued).expect("sample registry");
+    let mut broken = doc();
+    broken.operator.threshold = 0;
+    produced.push(("registry.invalid", code_of(load(&broken, &[0, 1], &issued))));
+    produced.push(("registry.threshold", code_of(load(&doc(), &[2], &issued))));
+    let same = sample::signed_registry(&doc(), &[0, 1]).expect("sign");
+    produced.push(("registry.rollback", code_of(trusted.update(&same, &issued))));
+    let late = Timestamp::parse("2031-01-01T00:00:00Z").expect("time");
+    produced.push(("registry.expired", code_of(load(&doc(), &[0, 1], &late))));
+
+    // Route checks: the sample transfer with one thing changed, re-signed by Huangshi.
+    let route_code = |registry: &Registry, edit: &dyn Fn(&mut Value)| {
+        let doc = resigned(|d| edit(d), HUANGSHI);
+        let bytes = tongban::canonical::to_canonical_bytes(&doc);
+        let result =
+            Unverified::parse(&bytes).and_then(|m| Verifier::new(registry).verify(m, &at(60)));
+        code_of(result)
+    };
+    produced.push((
+        "registry.unknown_member",
+        route_code(&trusted, &|d| d["to"] = json!("shanghai.310100")),
+    ));
+    let revoked = edited(&|d| d.members[1].keys[0].revoked = Some(issued.clone()));
+    produced.push(("key.revoked", route_code(&revoked, &|_| {})));
+    let rotated = edited(&|d| {
+        d.members[1].keys[0].valid_until = Timestamp::parse("2026-06-30T00:00:00Z").expect("time")
+    });
+    produced.push(("key.outside_validity", route_code(&rotated, &|_| {})));
+    produced.push((
+        "agreement.unknown",
+        route_code(&trusted, &|d| d["agreement"] = json!("no-such-agreement")),
+    ));
+    produced.push((
+        "agreement.not_party",
+        route_code(&trusted, &|d| d["to"] = json!("hefei.340100")),
+    ));
+    let future = edited(&|d| {
+        d.agreements[2].valid_from = Timestamp::parse("2027-01-01T00:00:00Z").expect("time")
+    });
+    produced.push(("agreement.inactive", route_code(&future, &|_| {})));
+    produced.push((
+        "item.unknown",
+        route_code(&trusted, &|d| d["body"]["item"] = json!("WH-0002")),
+    ));
+    produced.push((
+        "item.mode_not_allowed",
+        route_code(&trusted, &|d| d["body"]["mode"] = json!("joint_handling")),
+    ));
+    produced.push((
+        "item.form_invalid",
+        route_code(&trusted, &|d| d["body"]["form"]["shop_name"] = json!("x")),
+    ));
+    produced.push((
+        "item.material_missing",
+        route_code(&trusted, &|d| {
+            d["body"]["materials"][1]["name"] = json!("其他材料")
+        }),
+    ));
+
+    // Calendar
+    produced.push((
+        "calendar.bad_date",
+        code_of(CalendarDate::parse("2026-02-30")),
+    ));
+    let next_year = CalendarDate::parse("2027-03-01").expect("date");
+    produced.push((
+        "calendar.unknown_year",
+        code_of(trusted.calendar().add_working_days(next_year, 1)),
+    ));
+
+    // Lifecycle
+    let verifier = Verifier::new(&trusted);
+    let verified = |message: Envelope, offset: i64| {
+        let bytes = message.to_canonical_bytes().expect("bytes");
+        verifier
+            .verify(Unverified::parse(&bytes).expect("parse"), &at(offset))
+            .expect("valid")
+    };
+    let transfer = verified(sample::signed_transfer().expect("transfer"), 1);
+    let decision = verified(
+        sample::signed(MessageType::Decision, 120).expect("decision"),
+        121,
+    );
+    let mut case = Case::new(CaseId::parse(sample::CASE).expect("case"));
+    let mut other_case = Case::new(CaseId::parse("HS-2026-000999").expect("case"));
+    produced.push((
+        "lifecycle.wrong_case",
+        code_of(other_case.apply(&transfer, &trusted)),
+    ));
+    produced.push((
+        "lifecycle.no_track",
+        code_of(case.apply(&decision, &trusted)),
+    ));
+    case.apply(&transfer, &trusted)
+        .expect("transfer opens the case");
+    produced.push((
+        "lifecycle.illegal_transition",
+        code_of(case.apply(&decision, &trusted)),
+    ));
+    let supplement = verified(
+        sample::signed(MessageType::Supplement, 180).expect("supplement"),
+        181,
+    );
+    let mut by_authority = supplement.envelope().clone();
+    std::mem::swap(&mut by_authority.from, &mut by_authority.to);
+    by_authority.id = MessageId::new_v7(&at(200));
+    by_authority.signatures.clear();
+    by_authority
+        .sign(&sample::key(JIUJIANG).expect("key"))
+        .expect("sign");
+    let by_authority = verified(by_authority, 201);
+    produced.push((
+        "lifecycle.wrong_party",
+        code_of(case.apply(&by_authority, &trusted)),
+    ));
+    produced
+}
+
 #[test]
 fn every_documented_code_is_produced_by_a_real_input() {
-    let produced = produced_codes();
+    let mut produced = produced_codes();
+    produced.extend(registry_codes());
     for (expected, actual) in &produced {
         assert_eq!(expected, actual, "expected {expected}, got {actual}");
     }

@@ -1,0 +1,664 @@
+//! The case lifecycle: the transition table, whole cases, joint handling, deadlines over
+//! real calendars, and random message sequences.
+
+use proptest::prelude::*;
+use serde_json::json;
+use tongban::calendar::CalendarDate;
+use tongban::lifecycle::{next_state, Case, CaseStatus, ItemState};
+use tongban::registry::Registry;
+use tongban::sample::{self, HUANGSHI, JIUJIANG};
+use tongban::*;
+
+const XIAOGAN: &str = "xiaogan.420900";
+
+fn date(text: &str) -> CalendarDate {
+    CalendarDate::parse(text).expect("date")
+}
+
+/// Builds, signs and verifies messages of one case against the sample registry, with a
+/// clock that advances one minute per message.
+struct Flow {
+    registry: Registry,
+    minutes: i64,
+    start: Timestamp,
+}
+
+impl Flow {
+    fn new(start: &str) -> Flow {
+        Flow {
+            registry: sample::registry().expect("registry"),
+            minutes: 0,
+            start: Timestamp::parse(start).expect("time"),
+        }
+    }
+
+    fn send(
+        &mut self,
+        from: &str,
+        to: &str,
+        agreement: &str,
+        body: Body,
+        in_reply_to: Option<&MessageId>,
+    ) -> Verified {
+        self.minutes += 1;
+        let created = self.start.plus_seconds(60 * self.minutes).expect("time");
+        let route = Route {
+            from: NodeId::parse(from).expect("node"),
+            to: NodeId::parse(to).expect("node"),
+            agreement: AgreementId::parse(agreement).expect("agreement"),
+            case: CaseId::parse(sample::CASE).expect("case"),
+        };
+        let mut message = Envelope::new(route, body, created.clone(), 3600).expect("envelope");
+        message.in_reply_to = in_reply_to.cloned();
+        message
+            .sign(&sample::key(from).expect("key"))
+            .expect("sign");
+        let bytes = message.to_canonical_bytes().expect("bytes");
+        Verifier::new(&self.registry)
+            .verify(Unverified::parse(&bytes).expect("parse"), &created)
+            .expect("a valid message")
+    }
+}
+
+fn barber() -> Body {
+    Body::Transfer(sample::transfer_body().expect("body"))
+}
+
+fn social_card() -> Body {
+    let mut transfer = sample::transfer_body().expect("body");
+    transfer.item = ItemCode::parse("HB-JX-0007").expect("item");
+    transfer.item_name = "社会保障卡补换领".into();
+    transfer.materials[0].name = "身份证".into();
+    transfer.form =
+        serde_json::from_value(json!({"holder_name": "陈丽华", "reason": "遗失"})).expect("form");
+    Body::Transfer(transfer)
+}
+
+fn medical() -> Body {
+    let mut transfer = sample::transfer_body().expect("body");
+    transfer.item = ItemCode::parse("WH-0001").expect("item");
+    transfer.item_name = "基本医疗保险关系转移接续".into();
+    transfer.materials[0].name = "身份证".into();
+    transfer.materials[1].name = "参保凭证".into();
+    transfer.form = serde_json::from_value(json!({
+        "insured_name": "陈丽华", "from_region": "420200", "to_region": "420900",
+        "insurance_type": "职工基本医疗保险"
+    }))
+    .expect("form");
+    Body::Transfer(transfer)
+}
+
+fn receipt(answered: &Verified, accepted: bool) -> Body {
+    Body::Receipt(Receipt {
+        answers_sha256: answered.digest().clone(),
+        outcome: if accepted {
+            ReceiptOutcome::Accepted { reference: None }
+        } else {
+            ReceiptOutcome::Refused {
+                code: "item.form_invalid".into(),
+                reason: "表单不完整".into(),
+            }
+        },
+    })
+}
+
+fn status(status: ReportedStatus) -> Body {
+    Body::StatusUpdate(StatusUpdate { status, note: None })
+}
+
+fn body_of(message_type: MessageType, status_value: ReportedStatus) -> Body {
+    let digest = Sha256Digest::of(b"x");
+    match message_type {
+        MessageType::StatusUpdate => status(status_value),
+        other => sample::body(other, &digest).expect("body"),
+    }
+}
+
+#[test]
+fn the_transition_table() {
+    use ItemState::*;
+    let digest = Sha256Digest::of(b"x");
+    let refused_receipt = Body::Receipt(Receipt {
+        answers_sha256: digest.clone(),
+        outcome: ReceiptOutcome::Refused {
+            code: "item.unknown".into(),
+            reason: String::new(),
+        },
+    });
+    let cases: Vec<(&str, Body, bool)> = vec![
+        (
+            "receipt accepted for the transfer",
+            body_of(MessageType::Receipt, ReportedStatus::InReview),
+            true,
+        ),
+        ("receipt refused for the transfer", refused_receipt, true),
+        (
+            "receipt for another message",
+            body_of(MessageType::Receipt, ReportedStatus::InReview),
+            false,
+        ),
+        ("status in_review", status(ReportedStatus::InReview), false),
+        ("status suspended", status(ReportedStatus::Suspended), false),
+        ("status resumed", status(ReportedStatus::Resumed), false),
+        ("status closed", status(ReportedStatus::Closed), false),
+        (
+            "supplement_request",
+            body_of(MessageType::SupplementRequest, ReportedStatus::InReview),
+            false,
+        ),
+        (
+            "supplement",
+            body_of(MessageType::Supplement, ReportedStatus::InReview),
+            false,
+        ),
+        (
+            "decision",
+            body_of(MessageType::Decision, ReportedStatus::InReview),
+            false,
+        ),
+        (
+            "withdrawal",
+            body_of(MessageType::Withdrawal, ReportedStatus::InReview),
+            false,
+        ),
+        (
+            "protocol_error",
+            body_of(MessageType::ProtocolError, ReportedStatus::InReview),
+            false,
+        ),
+    ];
+    // Every (state, message) pair and its outcome: the documented state machine.
+    let expected = |state: ItemState, name: &str| -> Option<ItemState> {
+        match (name, state) {
+            ("receipt accepted for the transfer", Transferred) => Some(Received),
+            ("receipt refused for the transfer", Transferred) => Some(Refused),
+            ("receipt for another message" | "protocol_error", s) => Some(s),
+            ("status in_review", Received | Supplemented) => Some(InReview),
+            ("status suspended" | "status resumed", InReview) => Some(InReview),
+            ("status closed", Decided) => Some(Closed),
+            ("supplement_request", InReview | Supplemented) => Some(SupplementRequested),
+            ("supplement", SupplementRequested) => Some(Supplemented),
+            ("decision", InReview | Supplemented) => Some(Decided),
+            (
+                "withdrawal",
+                Transferred | Received | InReview | SupplementRequested | Supplemented,
+            ) => Some(Withdrawn),
+            _ => None,
+        }
+    };
+    let mut legal = 0;
+    for state in ItemState::ALL {
+        for (name, body, answers_transfer) in &cases {
+            let actual = next_state(state, body, *answers_transfer);
+            assert_eq!(actual, expected(state, name), "{} + {name}", state.as_str());
+            legal += usize::from(actual.is_some());
+        }
+    }
+    assert_eq!(
+        legal,
+        9 * 2 + 1 + 1 + 2 + 1 + 2 + 2 + 1 + 2 + 5,
+        "legal transitions counted"
+    );
+}
+
+#[test]
+fn a_whole_case_with_two_supplement_rounds() {
+    let mut flow = Flow::new("2026-11-28T09:00:00+08:00");
+    let mut case = Case::new(CaseId::parse(sample::CASE).expect("case"));
+    let agreement = sample::AGREEMENT;
+    let transfer = flow.send(HUANGSHI, JIUJIANG, agreement, barber(), None);
+    assert_eq!(
+        case.apply(&transfer, &flow.registry),
+        Ok(ItemState::Transferred)
+    );
+    assert_eq!(case.status(), CaseStatus::InProgress);
+    let ack = flow.send(
+        JIUJIANG,
+        HUANGSHI,
+        agreement,
+        receipt(&transfer, true),
+        Some(&transfer.envelope().id),
+    );
+    assert_eq!(case.apply(&ack, &flow.registry), Ok(ItemState::Received));
+    // Received on Saturday 2026-11-28; three working days: Mon 30, Tue 1, Wed 2.
+    let track = &case.tracks()[0];
+    assert_eq!(track.received_on, Some(date("2026-11-28")));
+    assert_eq!(track.due, Some(date("2026-12-02")));
+
+    let steps: Vec<(&str, Body, ItemState)> = vec![
+        (
+            JIUJIANG,
+            status(ReportedStatus::InReview),
+            ItemState::InReview,
+        ),
+        (
+            JIUJIANG,
+            status(ReportedStatus::Suspended),
+            ItemState::InReview,
+        ),
+        (
+            JIUJIANG,
+            status(ReportedStatus::Resumed),
+            ItemState::InReview,
+        ),
+        (
+            JIUJIANG,
+            body_of(MessageType::SupplementRequest, ReportedStatus::InReview),
+            ItemState::SupplementRequested,
+        ),
+        (
+            HUANGSHI,
+            body_of(MessageType::Supplement, ReportedStatus::InReview),
+            ItemState::Supplemented,
+        ),
+        (
+            JIUJIANG,
+            body_of(MessageType::SupplementRequest, ReportedStatus::InReview),
+            ItemState::SupplementRequested,
+        ),
+        (
+            HUANGSHI,
+            body_of(MessageType::Supplement, ReportedStatus::InReview),
+            ItemState::Supplemented,
+        ),
+        (
+            JIUJIANG,
+            status(ReportedStatus::InReview),
+            ItemState::InReview,
+        ),
+        (
+            HUANGSHI,
+            body_of(MessageType::ProtocolError, ReportedStatus::InReview),
+            ItemState::InReview,
+        ),
+        (
+            JIUJIANG,
+            body_of(MessageType::Decision, ReportedStatus::InReview),
+            ItemState::Decided,
+        ),
+    ];
+    for (from, body, expected) in steps {
+        let to = if from == HUANGSHI { JIUJIANG } else { HUANGSHI };
+        let message = flow.send(from, to, agreement, body, None);
+        assert_eq!(case.apply(&message, &flow.registry), Ok(expected));
+    }
+    assert_eq!(case.status(), CaseStatus::Decided);
+    // Huangshi acknowledges the decision: a receipt for another message changes nothing.
+    let decision_id = case.tracks()[0]
+        .messages
+        .iter()
+        .max()
+        .cloned()
+        .expect("ids");
+    let ack = flow.send(
+        HUANGSHI,
+        JIUJIANG,
+        agreement,
+        body_of(MessageType::Receipt, ReportedStatus::InReview),
+        Some(&decision_id),
+    );
+    assert_eq!(case.apply(&ack, &flow.registry), Ok(ItemState::Decided));
+    let withdraw = flow.send(
+        HUANGSHI,
+        JIUJIANG,
+        agreement,
+        body_of(MessageType::Withdrawal, ReportedStatus::InReview),
+        None,
+    );
+    assert_eq!(
+        case.apply(&withdraw, &flow.registry).map_err(|e| e.code()),
+        Err("lifecycle.illegal_transition")
+    );
+    let close = flow.send(
+        JIUJIANG,
+        HUANGSHI,
+        agreement,
+        status(ReportedStatus::Closed),
+        None,
+    );
+    assert_eq!(case.apply(&close, &flow.registry), Ok(ItemState::Closed));
+    assert_eq!(case.status(), CaseStatus::Completed);
+}
+
+#[test]
+fn illegal_messages_are_refused_and_change_nothing() {
+    let mut flow = Flow::new("2026-11-28T09:00:00+08:00");
+    let agreement = sample::AGREEMENT;
+    let mut case = Case::new(CaseId::parse(sample::CASE).expect("case"));
+    let transfer = flow.send(HUANGSHI, JIUJIANG, agreement, barber(), None);
+    case.apply(&transfer, &flow.registry).expect("transfer");
+    let before = case.clone();
+
+    let decision = flow.send(
+        JIUJIANG,
+        HUANGSHI,
+        agreement,
+        body_of(MessageType::Decision, ReportedStatus::InReview),
+        None,
+    );
+    assert_eq!(
+        case.apply(&decision, &flow.registry).map_err(|e| e.code()),
+        Err("lifecycle.illegal_transition")
+    );
+    let supplement_by_authority = flow.send(
+        JIUJIANG,
+        HUANGSHI,
+        agreement,
+        body_of(MessageType::Supplement, ReportedStatus::InReview),
+        None,
+    );
+    assert_eq!(
+        case.apply(&supplement_by_authority, &flow.registry)
+            .map_err(|e| e.code()),
+        Err("lifecycle.wrong_party")
+    );
+    let self_receipt = flow.send(
+        HUANGSHI,
+        JIUJIANG,
+        agreement,
+        receipt(&transfer, true),
+        Some(&transfer.envelope().id),
+    );
+    assert_eq!(
+        case.apply(&self_receipt, &flow.registry)
+            .map_err(|e| e.code()),
+        Err("lifecycle.wrong_party")
+    );
+    let again = flow.send(HUANGSHI, JIUJIANG, agreement, barber(), None);
+    assert_eq!(
+        case.apply(&again, &flow.registry).map_err(|e| e.code()),
+        Err("lifecycle.illegal_transition")
+    );
+    let elsewhere = flow.send(
+        XIAOGAN,
+        HUANGSHI,
+        "wuhan-circle.cross-city",
+        status(ReportedStatus::InReview),
+        None,
+    );
+    assert_eq!(
+        case.apply(&elsewhere, &flow.registry).map_err(|e| e.code()),
+        Err("lifecycle.no_track")
+    );
+    let mut other = Case::new(CaseId::parse("HS-2026-999999").expect("case"));
+    assert_eq!(
+        other.apply(&transfer, &flow.registry).map_err(|e| e.code()),
+        Err("lifecycle.wrong_case")
+    );
+    assert_eq!(case, before, "refused messages change nothing");
+
+    let refusal = flow.send(
+        JIUJIANG,
+        HUANGSHI,
+        agreement,
+        receipt(&transfer, false),
+        Some(&transfer.envelope().id),
+    );
+    assert_eq!(case.apply(&refusal, &flow.registry), Ok(ItemState::Refused));
+    assert_eq!(case.status(), CaseStatus::Completed);
+    let late = flow.send(
+        HUANGSHI,
+        JIUJIANG,
+        agreement,
+        body_of(MessageType::Withdrawal, ReportedStatus::InReview),
+        None,
+    );
+    assert_eq!(
+        case.apply(&late, &flow.registry).map_err(|e| e.code()),
+        Err("lifecycle.no_track")
+    );
+}
+
+#[test]
+fn withdrawal_from_every_open_state() {
+    let agreement = sample::AGREEMENT;
+    let path: Vec<(&str, Body)> = vec![
+        (JIUJIANG, status(ReportedStatus::InReview)),
+        (
+            JIUJIANG,
+            body_of(MessageType::SupplementRequest, ReportedStatus::InReview),
+        ),
+        (
+            HUANGSHI,
+            body_of(MessageType::Supplement, ReportedStatus::InReview),
+        ),
+    ];
+    for depth in 0..=path.len() + 1 {
+        let mut flow = Flow::new("2026-11-28T09:00:00+08:00");
+        let mut case = Case::new(CaseId::parse(sample::CASE).expect("case"));
+        let transfer = flow.send(HUANGSHI, JIUJIANG, agreement, barber(), None);
+        case.apply(&transfer, &flow.registry).expect("transfer");
+        if depth > 0 {
+            let ack = flow.send(
+                JIUJIANG,
+                HUANGSHI,
+                agreement,
+                receipt(&transfer, true),
+                Some(&transfer.envelope().id),
+            );
+            case.apply(&ack, &flow.registry).expect("receipt");
+        }
+        for (from, body) in path.iter().take(depth.saturating_sub(1)) {
+            let to = if *from == HUANGSHI {
+                JIUJIANG
+            } else {
+                HUANGSHI
+            };
+            let message = flow.send(from, to, agreement, body.clone(), None);
+            case.apply(&message, &flow.registry).expect("step");
+        }
+        let state = case.tracks()[0].state;
+        let withdrawal = flow.send(
+            HUANGSHI,
+            JIUJIANG,
+            agreement,
+            body_of(MessageType::Withdrawal, ReportedStatus::InReview),
+            None,
+        );
+        assert_eq!(
+            case.apply(&withdrawal, &flow.registry),
+            Ok(ItemState::Withdrawn),
+            "from {}",
+            state.as_str()
+        );
+    }
+}
+
+#[test]
+fn joint_handling_tracks_each_item_and_aggregates() {
+    let mut flow = Flow::new("2025-12-29T09:00:00+08:00");
+    let mut case = Case::new(CaseId::parse(sample::CASE).expect("case"));
+    let bilateral = sample::AGREEMENT;
+    let circle = "wuhan-circle.cross-city";
+    let shop = flow.send(HUANGSHI, JIUJIANG, bilateral, barber(), None);
+    let card = flow.send(HUANGSHI, JIUJIANG, bilateral, social_card(), None);
+    let insurance = flow.send(HUANGSHI, XIAOGAN, circle, medical(), None);
+    for transfer in [&shop, &card, &insurance] {
+        case.apply(transfer, &flow.registry).expect("transfer");
+    }
+    assert_eq!(case.tracks().len(), 3);
+    for (transfer, authority, agreement) in [
+        (&shop, JIUJIANG, bilateral),
+        (&card, JIUJIANG, bilateral),
+        (&insurance, XIAOGAN, circle),
+    ] {
+        let ack = flow.send(
+            authority,
+            HUANGSHI,
+            agreement,
+            receipt(transfer, true),
+            Some(&transfer.envelope().id),
+        );
+        assert_eq!(case.apply(&ack, &flow.registry), Ok(ItemState::Received));
+    }
+    // Received Monday 2025-12-29: 3, 5 and 15 working days, across New Year 2026
+    // (1–3 January off, Sunday 4 January worked).
+    let due: Vec<_> = case
+        .tracks()
+        .iter()
+        .map(|t| t.due.map(|d| d.to_string()))
+        .collect();
+    assert_eq!(
+        due,
+        vec![
+            Some("2026-01-04".to_string()),
+            Some("2026-01-06".to_string()),
+            Some("2026-01-20".to_string())
+        ]
+    );
+    // Jiujiang has two tracks of this case: its messages must say which one they answer.
+    let ambiguous = flow.send(
+        JIUJIANG,
+        HUANGSHI,
+        bilateral,
+        status(ReportedStatus::InReview),
+        None,
+    );
+    assert_eq!(
+        case.apply(&ambiguous, &flow.registry).map_err(|e| e.code()),
+        Err("lifecycle.no_track")
+    );
+    let review_card = flow.send(
+        JIUJIANG,
+        HUANGSHI,
+        bilateral,
+        status(ReportedStatus::InReview),
+        Some(&card.envelope().id),
+    );
+    assert_eq!(
+        case.apply(&review_card, &flow.registry),
+        Ok(ItemState::InReview)
+    );
+    let decide_card = flow.send(
+        JIUJIANG,
+        HUANGSHI,
+        bilateral,
+        body_of(MessageType::Decision, ReportedStatus::InReview),
+        Some(&review_card.envelope().id),
+    );
+    assert_eq!(
+        case.apply(&decide_card, &flow.registry),
+        Ok(ItemState::Decided)
+    );
+    assert_eq!(case.status(), CaseStatus::InProgress);
+    assert_eq!(
+        case.tracks()[0].state,
+        ItemState::Received,
+        "the shop track did not move"
+    );
+
+    let calendar = flow.registry.calendar();
+    let deadline = case.tracks()[0]
+        .deadline(date("2026-01-05"), calendar)
+        .expect("calendar")
+        .expect("received");
+    assert_eq!(
+        (deadline.remaining_working_days, deadline.overdue),
+        (-1, true)
+    );
+    let deadline = case.tracks()[2]
+        .deadline(date("2026-01-05"), calendar)
+        .expect("calendar")
+        .expect("received");
+    assert_eq!(
+        (deadline.remaining_working_days, deadline.overdue),
+        (11, false)
+    );
+    let decided = case.tracks()[1]
+        .deadline(date("2026-01-30"), calendar)
+        .expect("calendar")
+        .expect("received");
+    assert!(!decided.overdue, "a decided item is not overdue");
+}
+
+#[test]
+fn deadlines_over_real_calendars() {
+    let registry = sample::registry().expect("registry");
+    let calendar = registry.calendar();
+    let due = |received: &str, days: u32| {
+        calendar
+            .add_working_days(date(received), days)
+            .expect("covered")
+            .to_string()
+    };
+    // Received on the eve of the 2025 National Day and Mid-Autumn holiday (1–8 October):
+    // Thursday 9, Friday 10 and the worked Saturday 11 October.
+    assert_eq!(due("2025-09-30", 3), "2025-10-11");
+    // Spanning the worked Saturday before the 2026 Spring Festival (14 February) and the
+    // nine-day holiday (15–23 February).
+    assert_eq!(due("2026-02-12", 3), "2026-02-24");
+    assert_eq!(due("2026-02-12", 2), "2026-02-14");
+    // Crossing the year boundary: 31 December, the worked Sunday 4 January, then 5–7.
+    assert_eq!(due("2025-12-30", 5), "2026-01-07");
+    // A date outside the calendar is an error, not a guess.
+    let err = calendar
+        .add_working_days(date("2026-12-30"), 5)
+        .expect_err("2027 unknown");
+    assert_eq!(err.code(), "calendar.unknown_year");
+    assert_eq!(
+        calendar.working_days_between(date("2025-09-30"), date("2025-10-11")),
+        Ok(3)
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Random message sequences never panic, only ever move along the table, and never
+    /// move a final state.
+    #[test]
+    fn random_sequences_follow_the_table(steps in prop::collection::vec((0usize..11, any::<bool>(), any::<bool>()), 1..14)) {
+        let mut flow = Flow::new("2026-11-28T09:00:00+08:00");
+        let mut case = Case::new(CaseId::parse(sample::CASE).expect("case"));
+        let agreement = sample::AGREEMENT;
+        let transfer = flow.send(HUANGSHI, JIUJIANG, agreement, barber(), None);
+        case.apply(&transfer, &flow.registry).expect("transfer");
+        for (kind, by_authority, reply_to_transfer) in steps {
+            let body = match kind {
+                0 => receipt(&transfer, true),
+                1 => receipt(&transfer, false),
+                2 => status(ReportedStatus::InReview),
+                3 => status(ReportedStatus::Suspended),
+                4 => status(ReportedStatus::Closed),
+                5 => body_of(MessageType::SupplementRequest, ReportedStatus::InReview),
+                6 => body_of(MessageType::Supplement, ReportedStatus::InReview),
+                7 => body_of(MessageType::Decision, ReportedStatus::InReview),
+                8 => body_of(MessageType::Withdrawal, ReportedStatus::InReview),
+                9 => body_of(MessageType::ProtocolError, ReportedStatus::InReview),
+                _ => barber(),
+            };
+            let (from, to) = if by_authority { (JIUJIANG, HUANGSHI) } else { (HUANGSHI, JIUJIANG) };
+            let is_receipt = matches!(body, Body::Receipt(_));
+            let reply = match (reply_to_transfer, is_receipt) {
+                (true, _) => Some(transfer.envelope().id.clone()),
+                // A receipt always answers something: here, a message of another case.
+                (false, true) => Some(MessageId::from_parts(1, [7; 10])),
+                (false, false) => None,
+            };
+            let message = flow.send(from, to, agreement, body.clone(), reply.as_ref());
+            let before = case.clone();
+            match case.apply(&message, &flow.registry) {
+                Ok(state) => {
+                    prop_assert!(ItemState::ALL.contains(&state));
+                    if !matches!(body, Body::Transfer(_)) {
+                        // The track that took the message, and its state before.
+                        let index = case
+                            .tracks()
+                            .iter()
+                            .position(|t| t.messages.contains(&message.envelope().id))
+                            .expect("the message joined a track");
+                        let track = &before.tracks()[index];
+                        let prior = track.state;
+                        prop_assert!(!prior.is_final() || state == prior, "{} moved", prior.as_str());
+                        let answers = reply.as_ref() == Some(&track.transfer);
+                        prop_assert_eq!(Some(state), next_state(prior, &body, answers));
+                    }
+                }
+                Err(err) => {
+                    prop_assert!(err.code().starts_with("lifecycle.") || err.code().starts_with("calendar."), "{}", err.code());
+                    prop_assert_eq!(&case, &before);
+                }
+            }
+        }
+    }
+}
