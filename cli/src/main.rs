@@ -9,6 +9,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod registry;
+
 use clap::{Parser, Subcommand};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
@@ -68,14 +70,27 @@ enum Command {
     },
     /// Verify a message against a file of trusted public keys.
     Verify {
-        /// A key-set file: {"keys": [{"kid", "owner", "alg", "public_key"}, …]}.
+        /// The trust registry: checks members, keys, agreements, items, modes, forms and
+        /// materials.
+        #[arg(long, required_unless_present = "keys", conflicts_with = "keys")]
+        registry: Option<PathBuf>,
+        /// Instead of a registry, a key-set file:
+        /// {"keys": [{"kid", "owner", "alg", "public_key"}, …]} (signatures only).
         #[arg(long)]
-        keys: PathBuf,
+        keys: Option<PathBuf>,
+        /// Refuse messages not addressed to this node.
+        #[arg(long)]
+        receiver: Option<String>,
         /// The message (default: standard input).
         envelope: Option<PathBuf>,
         /// Verify as of this RFC 3339 time instead of now.
         #[arg(long)]
         at: Option<String>,
+    },
+    /// Verify, show and compare trust registries.
+    Registry {
+        #[command(subcommand)]
+        command: registry::RegistryCommand,
     },
     /// Print a readable summary of a message WITHOUT verifying it.
     Inspect {
@@ -91,7 +106,7 @@ enum Command {
 }
 
 /// The code of a bad command line (exit status 2).
-const USAGE: &str = "cli.usage";
+pub(crate) const USAGE: &str = "cli.usage";
 
 /// The most a protocol command reads: one byte past the protocol's size limit, so that
 /// a larger input is refused with `json.too_large` without being read whole.
@@ -104,9 +119,9 @@ const CANONICALIZE_LIMITS: Limits = Limits {
 };
 
 /// A failure: a stable code and a message.
-struct Failure {
-    code: &'static str,
-    message: String,
+pub(crate) struct Failure {
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
 }
 
 impl From<tongban::Error> for Failure {
@@ -130,7 +145,7 @@ fn io_failure(what: &str, path: Option<&Path>, e: std::io::Error) -> Failure {
 
 /// What a successful command prints: raw text, or a value (pretty-printed, or under
 /// `result` with --json).
-enum Output {
+pub(crate) enum Output {
     Text(String),
     Value(String, Value),
 }
@@ -208,7 +223,7 @@ fn pretty(value: &Value) -> String {
 }
 
 /// Reads a file, or standard input for `None` or `-`, up to `limit` bytes.
-fn read_input(path: Option<&Path>, limit: usize) -> Result<Vec<u8>, Failure> {
+pub(crate) fn read_input(path: Option<&Path>, limit: usize) -> Result<Vec<u8>, Failure> {
     let mut bytes = Vec::new();
     let limit = u64::try_from(limit).unwrap_or(u64::MAX);
     match path {
@@ -277,17 +292,40 @@ fn run(command: Command, options: ParseOptions) -> Result<Output, Failure> {
             let bytes = tongban::canonical::to_canonical_bytes(&document);
             Ok(Output::Text(String::from_utf8_lossy(&bytes).into_owned()))
         }
-        Command::Verify { keys, envelope, at } => {
-            let file: KeySetFile = read_json(&keys, "key-set file")?;
-            let keys = KeySet::from_file(&file).map_err(tongban::Error::from)?;
-            let now = match at {
-                Some(text) => Timestamp::parse(text).map_err(tongban::Error::from)?,
-                None => Timestamp::now(),
+        Command::Verify {
+            registry,
+            keys,
+            receiver,
+            envelope,
+            at,
+        } => {
+            let now = time_or_now(at)?;
+            let message = read_message(envelope)?;
+            let receiver = receiver
+                .map(NodeId::parse)
+                .transpose()
+                .map_err(tongban::Error::from)?;
+            let verified = match (registry, keys) {
+                (Some(path), _) => {
+                    let registry = registry::load(&path, &now)?;
+                    verify_with(Verifier::new(&registry), receiver, message, &now)?
+                }
+                (None, Some(path)) => {
+                    let file: KeySetFile = read_json(&path, "key-set file")?;
+                    let keys = KeySet::from_file(&file).map_err(tongban::Error::from)?;
+                    verify_with(Verifier::new(keys), receiver, message, &now)?
+                }
+                (None, None) => {
+                    return Err(Failure {
+                        code: USAGE,
+                        message: "give --registry FILE or --keys FILE".into(),
+                    })
+                }
             };
-            let verified = Verifier::new(keys).verify(read_message(envelope)?, &now)?;
             let summary = serde_json::to_value(verified.summary()).unwrap_or_default();
             Ok(Output::Value("verified".into(), summary))
         }
+        Command::Registry { command } => registry::run(command),
         Command::Inspect { envelope } => inspect(read_message(envelope)?),
         Command::Schema { name } => {
             let name = name.unwrap_or_else(|| "envelope".into());
@@ -302,6 +340,27 @@ fn run(command: Command, options: ParseOptions) -> Result<Output, Failure> {
                 })
         }
     }
+}
+
+/// The time given with `--at`, or now.
+pub(crate) fn time_or_now(at: Option<String>) -> Result<Timestamp, Failure> {
+    match at {
+        Some(text) => Ok(Timestamp::parse(text).map_err(tongban::Error::from)?),
+        None => Ok(Timestamp::now()),
+    }
+}
+
+fn verify_with<R: tongban::KeyResolver>(
+    verifier: Verifier<R>,
+    receiver: Option<NodeId>,
+    message: Unverified,
+    now: &Timestamp,
+) -> Result<tongban::Verified, Failure> {
+    let verifier = match receiver {
+        Some(node) => verifier.for_receiver(node),
+        None => verifier,
+    };
+    Ok(verifier.verify(message, now)?)
 }
 
 fn keygen(out: &Path, node: &str, kid: Option<&str>, force: bool) -> Result<Output, Failure> {

@@ -365,3 +365,222 @@ fn keygen_force_replaces_a_symlink_instead_of_writing_through_it() {
         .expect("key")
         .contains("secret_key"));
 }
+
+/// Writes sample registries into `dir`: v1 (the sample), v2 (a revoked key, a rotated
+/// operator key) signed for rotation, and v1 again signed by one operator key only.
+fn write_registries(dir: &Path) -> (String, String, String) {
+    let v1 = sample::registry_document(1, &[0, 1, 2], 2).expect("v1");
+    let mut v2 = sample::registry_document(2, &[1, 2, 3], 2).expect("v2");
+    v2.members[1].keys[0].revoked =
+        Some(tongban::Timestamp::parse("2026-06-01T00:00:00Z").expect("time"));
+    let files = [
+        (
+            "v1.json",
+            sample::signed_registry(&v1, &[0, 1]).expect("sign"),
+        ),
+        (
+            "v2.json",
+            sample::signed_registry(&v2, &[1, 2]).expect("sign"),
+        ),
+        (
+            "weak.json",
+            sample::signed_registry(&v1, &[0]).expect("sign"),
+        ),
+    ];
+    let mut paths = Vec::new();
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).expect("write registry");
+        paths.push(path.to_str().expect("UTF-8").to_string());
+    }
+    (paths[0].clone(), paths[1].clone(), paths[2].clone())
+}
+
+#[test]
+fn registry_verify_show_and_diff() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (v1, v2, weak) = write_registries(dir.path());
+    let at = ["--at", "2026-11-28T10:00:00+08:00"];
+
+    let out = tongban(&["registry", "verify", &v1, at[0], at[1]], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = stdout_json(&out);
+    assert_eq!(summary["version"], 1);
+    assert_eq!(summary["members"], 13);
+    assert_eq!(summary["operator"]["threshold"], 2);
+
+    let update = tongban(
+        &["registry", "verify", &v2, "--trusted", &v1, at[0], at[1]],
+        None,
+    );
+    assert!(
+        update.status.success(),
+        "{}",
+        String::from_utf8_lossy(&update.stderr)
+    );
+    assert_eq!(stdout_json(&update)["version"], 2);
+    let rollback = tongban(
+        &[
+            "--json",
+            "registry",
+            "verify",
+            &v1,
+            "--trusted",
+            &v2,
+            at[0],
+            at[1],
+        ],
+        None,
+    );
+    assert_eq!(
+        stdout_json(&rollback)["code"],
+        "registry.threshold",
+        "v1 is not signed by v2's key 3"
+    );
+    let same = tongban(
+        &[
+            "--json",
+            "registry",
+            "verify",
+            &v1,
+            "--trusted",
+            &v1,
+            at[0],
+            at[1],
+        ],
+        None,
+    );
+    assert_eq!(stdout_json(&same)["code"], "registry.rollback");
+    let weak = tongban(&["--json", "registry", "verify", &weak, at[0], at[1]], None);
+    assert_eq!(weak.status.code(), Some(1));
+    assert_eq!(stdout_json(&weak)["code"], "registry.threshold");
+    let frozen = tongban(
+        &[
+            "--json",
+            "registry",
+            "verify",
+            &v1,
+            "--at",
+            "2031-06-01T00:00:00Z",
+        ],
+        None,
+    );
+    assert_eq!(stdout_json(&frozen)["code"], "registry.expired");
+
+    let show = tongban(&["registry", "show", &v1, at[0], at[1]], None);
+    let document = stdout_json(&show);
+    assert_eq!(
+        document["members"][1]["name"],
+        "黄石市政务服务和大数据管理局"
+    );
+    assert_eq!(
+        document["agreements"][2]["items"][0]["name"],
+        "个体工商户设立登记（理发店）"
+    );
+    assert!(document.get("signatures").is_none());
+
+    let diff = tongban(&["registry", "diff", &v1, &v2, at[0], at[1]], None);
+    let changes = stdout_json(&diff);
+    assert_eq!(changes["versions"], json!([1, 2]));
+    assert_eq!(
+        changes["added"],
+        json!(["operator key yunshangban.operator#3"])
+    );
+    assert_eq!(
+        changes["removed"],
+        json!(["operator key yunshangban.operator#0"])
+    );
+    assert_eq!(
+        changes["changed"],
+        json!(["member key huangshi.420200#sample"])
+    );
+}
+
+#[test]
+fn verify_against_a_registry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (v1, v2, _) = write_registries(dir.path());
+    let message = sample::signed_transfer()
+        .and_then(|m| m.to_canonical_bytes())
+        .expect("sample");
+    let ok = tongban(
+        &[
+            "verify",
+            "--registry",
+            &v1,
+            "--at",
+            sample::CREATED,
+            "--receiver",
+            "jiujiang.360400",
+        ],
+        Some(&message),
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(stdout_json(&ok)["type"], "transfer");
+    let revoked = tongban(
+        &[
+            "--json",
+            "verify",
+            "--registry",
+            &v2,
+            "--at",
+            sample::CREATED,
+        ],
+        Some(&message),
+    );
+    assert_eq!(stdout_json(&revoked)["code"], "key.revoked");
+    let elsewhere = tongban(
+        &[
+            "--json",
+            "verify",
+            "--registry",
+            &v1,
+            "--at",
+            sample::CREATED,
+            "--receiver",
+            HUANGSHI,
+        ],
+        Some(&message),
+    );
+    assert_eq!(stdout_json(&elsewhere)["code"], "message.wrong_receiver");
+    let mut doc: Value = serde_json::from_slice(&message).expect("json");
+    doc["body"]["mode"] = json!("joint_handling");
+    doc.as_object_mut().expect("object").remove("signatures");
+    let mut doc_bytes = Vec::new();
+    tongban::signing::sign_document(&mut doc, &sample::key(HUANGSHI).expect("key")).expect("sign");
+    doc_bytes.extend(tongban::canonical::to_canonical_bytes(&doc));
+    let mode = tongban(
+        &[
+            "--json",
+            "verify",
+            "--registry",
+            &v1,
+            "--at",
+            sample::CREATED,
+        ],
+        Some(&doc_bytes),
+    );
+    let report = stdout_json(&mode);
+    assert_eq!(report["code"], "item.mode_not_allowed");
+    assert!(report["message"]
+        .as_str()
+        .expect("message")
+        .contains("/body/mode"));
+    let both = tongban(
+        &["verify", "--registry", &v1, "--keys", &v1],
+        Some(&message),
+    );
+    assert_eq!(
+        both.status.code(),
+        Some(2),
+        "--registry and --keys exclude each other"
+    );
+}

@@ -12,8 +12,10 @@
 //! validity and revocation, membership, agreements, catalogues, handling modes, form
 //! data and required materials.
 
+mod diff;
 mod document;
 
+pub use diff::{diff, RegistryDiff};
 pub use document::{
     Agreement, AgreementKind, CatalogueItem, Member, MemberKey, Operator, OperatorKey, Parties,
     RegistryDocument, Role,

@@ -1,0 +1,106 @@
+//! `tongban registry verify|show|diff`: what an operator runs to inspect and roll out a
+//! registry update.
+
+use crate::{read_input, time_or_now, Failure, Output};
+use clap::Subcommand;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use tongban::registry::{diff, Registry, REGISTRY_LIMITS};
+use tongban::Timestamp;
+
+/// Registry operations.
+#[derive(Subcommand)]
+pub(crate) enum RegistryCommand {
+    /// Verify a registry: a first one against its own operator keys, or an update
+    /// against the registry you trust (--trusted) the way TUF rotates its root.
+    Verify {
+        /// The registry to verify.
+        file: PathBuf,
+        /// The registry currently trusted; FILE must be its valid successor.
+        #[arg(long)]
+        trusted: Option<PathBuf>,
+        /// Verify as of this RFC 3339 time instead of now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Verify a registry and print its content (members, agreements, catalogues,
+    /// calendar).
+    Show {
+        /// The registry.
+        file: PathBuf,
+        /// Verify as of this RFC 3339 time instead of now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Verify two registries and list what was added, removed and changed.
+    Diff {
+        /// The older registry.
+        old: PathBuf,
+        /// The newer registry.
+        new: PathBuf,
+        /// Verify as of this RFC 3339 time instead of now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+/// Reads a registry file and accepts it on its own operator keys.
+pub(crate) fn load(path: &Path, now: &Timestamp) -> Result<Registry, Failure> {
+    let bytes = read_input(Some(path), REGISTRY_LIMITS.max_bytes + 1)?;
+    Ok(Registry::bootstrap(&bytes, now)?)
+}
+
+fn summary(registry: &Registry) -> Value {
+    let doc = registry.document();
+    json!({
+        "version": doc.version,
+        "issued": doc.issued,
+        "expires": doc.expires,
+        "sha256": registry.digest(),
+        "operator": {
+            "name": doc.operator.name,
+            "threshold": doc.operator.threshold,
+            "keys": doc.operator.keys.iter().map(|k| k.key_id.as_str()).collect::<Vec<_>>(),
+        },
+        "members": doc.members.len(),
+        "agreements": doc.agreements.iter().map(|a| json!({
+            "id": a.id, "name": a.name, "kind": a.kind, "items": a.items.len(),
+        })).collect::<Vec<_>>(),
+        "calendar_years": doc.calendar.years.keys().collect::<Vec<_>>(),
+    })
+}
+
+pub(crate) fn run(command: RegistryCommand) -> Result<Output, Failure> {
+    match command {
+        RegistryCommand::Verify { file, trusted, at } => {
+            let now = time_or_now(at)?;
+            let registry = match trusted {
+                None => load(&file, &now)?,
+                Some(trusted) => {
+                    let trusted = load(&trusted, &now)?;
+                    let bytes = read_input(Some(&file), REGISTRY_LIMITS.max_bytes + 1)?;
+                    trusted.update(&bytes, &now)?
+                }
+            };
+            Ok(Output::Value(
+                "registry verified".into(),
+                summary(&registry),
+            ))
+        }
+        RegistryCommand::Show { file, at } => {
+            let registry = load(&file, &time_or_now(at)?)?;
+            let mut document = serde_json::to_value(registry.document()).unwrap_or_default();
+            if let Value::Object(members) = &mut document {
+                members.remove("signatures");
+                members.insert("sha256".into(), json!(registry.digest()));
+            }
+            Ok(Output::Value("registry".into(), document))
+        }
+        RegistryCommand::Diff { old, new, at } => {
+            let now = time_or_now(at)?;
+            let (old, new) = (load(&old, &now)?, load(&new, &now)?);
+            let changes = serde_json::to_value(diff(&old, &new)).unwrap_or_default();
+            Ok(Output::Value("registry diff".into(), changes))
+        }
+    }
+}
