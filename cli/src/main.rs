@@ -100,7 +100,7 @@ enum Command {
     /// Print a JSON Schema (default: envelope).
     Schema {
         /// One of: envelope, transfer, receipt, status_update, supplement_request,
-        /// supplement, decision, withdrawal, protocol_error, key_set, key_file.
+        /// supplement, decision, withdrawal, protocol_error, key_set, key_file, registry.
         name: Option<String>,
     },
 }

@@ -26,6 +26,7 @@ pub const SCHEMA_NAMES: &[&str] = &[
     "protocol_error",
     "key_set",
     "key_file",
+    "registry",
 ];
 
 /// Refuses every `$ref` that is not inside the schema itself: no network, no files.
@@ -78,6 +79,7 @@ pub fn schema(name: &str) -> Option<Value> {
         "protocol_error" => generate::<ProtocolError>(name),
         "key_set" => generate::<KeySetFile>(name),
         "key_file" => generate::<KeyFile>(name),
+        "registry" => generate::<crate::registry::RegistryDocument>(name),
         _ => return None,
     })
 }

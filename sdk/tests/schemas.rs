@@ -188,3 +188,19 @@ mod patterns {
         }
     }
 }
+
+#[test]
+fn the_sample_registry_validates_against_the_registry_schema() {
+    let registry = validator(&schema("registry").expect("registry")).expect("compiles");
+    let document = sample::registry_document(1, &[0, 1, 2], 2).expect("document");
+    let bytes = sample::signed_registry(&document, &[0, 1]).expect("signed");
+    let value: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+    let errors: Vec<String> = registry
+        .iter_errors(&value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut bad = value.clone();
+    bad["members"][0]["role"] = json!("mayor");
+    assert!(!registry.is_valid(&bad));
+}
