@@ -32,7 +32,8 @@ pub(crate) enum RegistryCommand {
         #[arg(long)]
         at: Option<String>,
     },
-    /// Verify two registries and list what was added, removed and changed.
+    /// Verify two registries, say whether NEW is a valid update of OLD, and list what
+    /// was added, removed and changed.
     Diff {
         /// The older registry.
         old: PathBuf,
@@ -77,7 +78,8 @@ pub(crate) fn run(command: RegistryCommand) -> Result<Output, Failure> {
             let registry = match trusted {
                 None => load(&file, &now)?,
                 Some(trusted) => {
-                    let trusted = load(&trusted, &now)?;
+                    let bytes = read_input(Some(&trusted), REGISTRY_LIMITS.max_bytes + 1)?;
+                    let trusted = Registry::load_trusted(&bytes)?;
                     let bytes = read_input(Some(&file), REGISTRY_LIMITS.max_bytes + 1)?;
                     trusted.update(&bytes, &now)?
                 }
@@ -98,8 +100,18 @@ pub(crate) fn run(command: RegistryCommand) -> Result<Output, Failure> {
         }
         RegistryCommand::Diff { old, new, at } => {
             let now = time_or_now(at)?;
-            let (old, new) = (load(&old, &now)?, load(&new, &now)?);
-            let changes = serde_json::to_value(diff(&old, &new)).unwrap_or_default();
+            let old_bytes = read_input(Some(&old), REGISTRY_LIMITS.max_bytes + 1)?;
+            let new_bytes = read_input(Some(&new), REGISTRY_LIMITS.max_bytes + 1)?;
+            let old = Registry::load_trusted(&old_bytes)?;
+            let new = Registry::load_trusted(&new_bytes)?;
+            let mut changes = serde_json::to_value(diff(&old, &new)).unwrap_or_default();
+            let update = match old.update(&new_bytes, &now) {
+                Ok(_) => json!({"accepted": true}),
+                Err(e) => json!({"accepted": false, "code": e.code(), "message": e.to_string()}),
+            };
+            if let Value::Object(members) = &mut changes {
+                members.insert("update".into(), update);
+            }
             Ok(Output::Value("registry diff".into(), changes))
         }
     }

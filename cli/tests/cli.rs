@@ -498,6 +498,13 @@ fn registry_verify_show_and_diff() {
         changes["changed"],
         json!(["member key huangshi.420200#sample"])
     );
+    assert_eq!(changes["update"]["accepted"], true);
+    let backwards = stdout_json(&tongban(
+        &["registry", "diff", &v2, &v1, at[0], at[1]],
+        None,
+    ));
+    assert_eq!(backwards["update"]["accepted"], false);
+    assert_eq!(backwards["update"]["code"], "registry.threshold");
 }
 
 #[test]

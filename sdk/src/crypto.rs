@@ -217,9 +217,15 @@ pub struct TrustedKey {
 /// Finds the trusted key a signature names, and says what else a message must satisfy.
 /// A [`KeySet`] only knows keys; the trust registry also knows members and agreements.
 pub trait KeyResolver {
-    /// The key with id `key_id` as trusted at time `at` (the message's creation time),
-    /// or the reason it is not (`signature.unknown_key` when there is none).
-    fn resolve(&self, key_id: &KeyId, at: &Timestamp) -> Result<TrustedKey, crate::Error>;
+    /// The key with id `key_id` for a message created at `created` and verified at
+    /// `now`, or the reason it may not be used (`signature.unknown_key` when there is
+    /// none).
+    fn resolve(
+        &self,
+        key_id: &KeyId,
+        created: &Timestamp,
+        now: &Timestamp,
+    ) -> Result<TrustedKey, crate::Error>;
 
     /// Checks, before any signature, that sender and receiver are known (and that the
     /// source of trust is itself still valid at `now`). Accepts everything by default.
@@ -242,8 +248,13 @@ pub trait KeyResolver {
 /// A shared reference resolves as the value does, so one registry can serve many
 /// verifiers.
 impl<T: KeyResolver + ?Sized> KeyResolver for &T {
-    fn resolve(&self, key_id: &KeyId, at: &Timestamp) -> Result<TrustedKey, crate::Error> {
-        (**self).resolve(key_id, at)
+    fn resolve(
+        &self,
+        key_id: &KeyId,
+        created: &Timestamp,
+        now: &Timestamp,
+    ) -> Result<TrustedKey, crate::Error> {
+        (**self).resolve(key_id, created, now)
     }
     fn check_parties(
         &self,
@@ -489,7 +500,12 @@ impl KeySet {
 }
 
 impl KeyResolver for KeySet {
-    fn resolve(&self, key_id: &KeyId, _at: &Timestamp) -> Result<TrustedKey, crate::Error> {
+    fn resolve(
+        &self,
+        key_id: &KeyId,
+        _created: &Timestamp,
+        _now: &Timestamp,
+    ) -> Result<TrustedKey, crate::Error> {
         self.keys.get(key_id).cloned().ok_or_else(|| {
             SignatureError::UnknownKey {
                 key_id: key_id.to_string(),

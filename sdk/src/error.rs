@@ -181,6 +181,14 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "the message was created outside the agreement's validity",
     ),
     (
+        "agreement.wrong_role",
+        "a transfer's sender is not a service window or its receiver not a competent authority",
+    ),
+    (
+        "version.not_negotiated",
+        "the sender or receiver does not speak the message's protocol version",
+    ),
+    (
         "item.unknown",
         "the service item is not in the agreement's catalogue",
     ),
@@ -520,6 +528,14 @@ pub enum VersionError {
         /// The refused text.
         value: String,
     },
+    /// A member that, by the registry, does not speak the message's version.
+    #[error("{node} does not speak protocol version {version}")]
+    NotNegotiated {
+        /// The message's version.
+        version: String,
+        /// The member.
+        node: String,
+    },
     /// A major version this reader does not speak.
     #[error("protocol major version {major} is not supported")]
     UnsupportedMajor {
@@ -534,6 +550,7 @@ impl VersionError {
         match self {
             VersionError::Format { .. } => "version.format",
             VersionError::UnsupportedMajor { .. } => "version.unsupported_major",
+            VersionError::NotNegotiated { .. } => "version.not_negotiated",
         }
     }
 }
@@ -807,6 +824,18 @@ pub enum RouteError {
         /// The message's creation time.
         at: String,
     },
+    /// A transfer between members without the roles it needs.
+    #[error("{field}: {node} is a {role}, which cannot {action}")]
+    WrongRole {
+        /// `/from` or `/to`.
+        field: &'static str,
+        /// The member.
+        node: String,
+        /// Its role in the registry.
+        role: &'static str,
+        /// What the transfer needs it to do.
+        action: &'static str,
+    },
     /// The item is not in the catalogue.
     #[error("/body/item: {item} is not in the catalogue of agreement {agreement}")]
     UnknownItem {
@@ -848,6 +877,7 @@ impl RouteError {
             RouteError::UnknownAgreement { .. } => "agreement.unknown",
             RouteError::NotParty { .. } => "agreement.not_party",
             RouteError::AgreementInactive { .. } => "agreement.inactive",
+            RouteError::WrongRole { .. } => "agreement.wrong_role",
             RouteError::UnknownItem { .. } => "item.unknown",
             RouteError::ModeNotAllowed { .. } => "item.mode_not_allowed",
             RouteError::FormInvalid { .. } => "item.form_invalid",

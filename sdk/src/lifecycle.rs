@@ -11,13 +11,14 @@
 //!      └──receipt refused──▶ refused                 supplement_request   status in_review / decision
 //!                                                                   ▼   │
 //!                                            supplement_requested ──supplement──▶ supplemented
-//! withdrawal (by the window) from any open state ──▶ withdrawn
+//! withdrawal (by the window) from any state that is not final ──▶ withdrawn
 //! ```
 
 use crate::calendar::{CalendarDate, WorkingCalendar};
-use crate::error::{Error, LifecycleError};
-use crate::id::{CaseId, ItemCode, MessageId, NodeId};
-use crate::message::{Body, Envelope, ReceiptOutcome, ReportedStatus};
+use crate::digest::Sha256Digest;
+use crate::error::{Error, LifecycleError, MessageError, RouteError};
+use crate::id::{AgreementId, CaseId, ItemCode, MessageId, NodeId};
+use crate::message::{Body, Envelope, ReceiptOutcome, ReportedStatus, Transfer};
 use crate::registry::Registry;
 use crate::verify::Verified;
 use serde::Serialize;
@@ -127,7 +128,7 @@ pub fn next_state(state: ItemState, body: &Body, answers_transfer: bool) -> Opti
         (Body::SupplementRequest(_), InReview | Supplemented) => Some(SupplementRequested),
         (Body::Supplement(_), SupplementRequested) => Some(Supplemented),
         (Body::Decision(_), InReview | Supplemented) => Some(Decided),
-        (Body::Withdrawal(_), s) if !s.is_final() && s != Decided => Some(Withdrawn),
+        (Body::Withdrawal(_), s) if !s.is_final() => Some(Withdrawn),
         _ => None,
     }
 }
@@ -145,6 +146,10 @@ fn side_of(body: &Body) -> Side {
 pub struct Track {
     /// The transfer that opened the track.
     pub transfer: MessageId,
+    /// SHA-256 of the transfer's canonical bytes, which its receipt must bind.
+    pub transfer_sha256: Sha256Digest,
+    /// The agreement the transfer travelled under; every message of the track does.
+    pub agreement: AgreementId,
     /// The service item.
     pub item: ItemCode,
     /// The window that transferred the case.
@@ -155,10 +160,9 @@ pub struct Track {
     pub state: ItemState,
     /// The item's statutory time limit in working days.
     pub time_limit_working_days: u32,
-    /// The day (China time) the authority's receipt was created.
+    /// The day (China time) the authority's accepting receipt was created; the time
+    /// limit runs from the next working day.
     pub received_on: Option<CalendarDate>,
-    /// The last working day of the time limit.
-    pub due: Option<CalendarDate>,
     /// Ids of every message applied to this track.
     pub messages: BTreeSet<MessageId>,
 }
@@ -175,13 +179,24 @@ pub struct Deadline {
 }
 
 impl Track {
+    /// The last working day of the time limit, once the case was received. A calendar
+    /// that does not cover the days needed is an error, never a guess.
+    pub fn due(&self, calendar: &WorkingCalendar) -> Result<Option<CalendarDate>, Error> {
+        match self.received_on {
+            Some(day) => Ok(Some(
+                calendar.add_working_days(day, self.time_limit_working_days)?,
+            )),
+            None => Ok(None),
+        }
+    }
+
     /// The deadline on `today`, once the case was received.
     pub fn deadline(
         &self,
         today: CalendarDate,
         calendar: &WorkingCalendar,
     ) -> Result<Option<Deadline>, Error> {
-        let Some(due) = self.due else {
+        let Some(due) = self.due(calendar)? else {
             return Ok(None);
         };
         let remaining = calendar.working_days_between(today, due)?;
@@ -250,18 +265,10 @@ impl Case {
         }
     }
 
-    /// Applies a verified message, using `registry` for the item's time limit and the
-    /// calendar. Returns the state of the track it moved. An illegal message changes
-    /// nothing.
+    /// Applies a verified message, using `registry` for the item's time limit. Returns
+    /// the state of the track it moved. An illegal message changes nothing.
     pub fn apply(&mut self, message: &Verified, registry: &Registry) -> Result<ItemState, Error> {
-        self.apply_envelope(message.envelope(), registry)
-    }
-
-    fn apply_envelope(
-        &mut self,
-        envelope: &Envelope,
-        registry: &Registry,
-    ) -> Result<ItemState, Error> {
+        let envelope = message.envelope();
         if envelope.case != self.id {
             return Err(LifecycleError::WrongCase {
                 case: envelope.case.to_string(),
@@ -271,31 +278,7 @@ impl Case {
         }
         let message_type = describe(&envelope.body);
         if let Body::Transfer(transfer) = &envelope.body {
-            let open_twice = self.tracks.iter().any(|t| {
-                !t.state.is_final() && t.item == transfer.item && t.authority == envelope.to
-            });
-            if open_twice {
-                return Err(LifecycleError::IllegalTransition {
-                    state: "open",
-                    message_type,
-                }
-                .into());
-            }
-            let time_limit = registry
-                .item(&envelope.agreement, &transfer.item)
-                .map_or(0, |item| item.time_limit_working_days);
-            self.tracks.push(Track {
-                transfer: envelope.id.clone(),
-                item: transfer.item.clone(),
-                window: envelope.from.clone(),
-                authority: envelope.to.clone(),
-                state: ItemState::Transferred,
-                time_limit_working_days: time_limit,
-                received_on: None,
-                due: None,
-                messages: BTreeSet::from([envelope.id.clone()]),
-            });
-            return Ok(ItemState::Transferred);
+            return self.open_track(message, transfer, registry, message_type);
         }
         let index = self.track_for(envelope)?;
         let track = &self.tracks[index];
@@ -305,51 +288,91 @@ impl Case {
             Side::Authority
         };
         let side = side_of(&envelope.body);
-        if side != Side::Either && side != sender_side {
-            return Err(LifecycleError::WrongParty {
-                message_type,
-                sender: envelope.from.to_string(),
-            }
-            .into());
-        }
         let answers_transfer = envelope.in_reply_to.as_ref() == Some(&track.transfer);
-        if answers_transfer && sender_side != Side::Authority {
+        let receipt_for_transfer = answers_transfer && matches!(envelope.body, Body::Receipt(_));
+        let wrong_side = (side != Side::Either && side != sender_side)
+            || (receipt_for_transfer && sender_side != Side::Authority);
+        if wrong_side {
             return Err(LifecycleError::WrongParty {
                 message_type,
                 sender: envelope.from.to_string(),
             }
             .into());
         }
-        let next = next_state(track.state, &envelope.body, answers_transfer).ok_or_else(|| {
-            LifecycleError::IllegalTransition {
-                state: track.state.as_str(),
-                message_type: message_type.clone(),
+        if let (true, Body::Receipt(receipt)) = (receipt_for_transfer, &envelope.body) {
+            if receipt.answers_sha256 != track.transfer_sha256 {
+                return Err(MessageError::NotAnAnswer {
+                    message_id: track.transfer.to_string(),
+                    reason: "answers_sha256 differs from the transfer's digest",
+                }
+                .into());
             }
-        })?;
-        let (received_on, due) =
-            if track.state == ItemState::Transferred && next == ItemState::Received {
-                let day = CalendarDate::in_china(&envelope.created);
-                let due = registry
-                    .calendar()
-                    .add_working_days(day, track.time_limit_working_days)?;
-                (Some(day), Some(due))
-            } else {
-                (track.received_on, track.due)
-            };
+        }
+        let next =
+            next_state(track.state, &envelope.body, receipt_for_transfer).ok_or_else(|| {
+                LifecycleError::IllegalTransition {
+                    state: track.state.as_str(),
+                    message_type: message_type.clone(),
+                }
+            })?;
         let track = &mut self.tracks[index];
+        if track.state == ItemState::Transferred && next == ItemState::Received {
+            track.received_on = Some(CalendarDate::in_china(&envelope.created));
+        }
         track.state = next;
-        track.received_on = received_on;
-        track.due = due;
         track.messages.insert(envelope.id.clone());
         Ok(next)
+    }
+
+    /// A transfer opens a track, unless the same item is still open at the same
+    /// authority.
+    fn open_track(
+        &mut self,
+        message: &Verified,
+        transfer: &Transfer,
+        registry: &Registry,
+        message_type: String,
+    ) -> Result<ItemState, Error> {
+        let envelope = message.envelope();
+        let open_twice = self
+            .tracks
+            .iter()
+            .any(|t| !t.state.is_final() && t.item == transfer.item && t.authority == envelope.to);
+        if open_twice {
+            return Err(LifecycleError::IllegalTransition {
+                state: "open",
+                message_type,
+            }
+            .into());
+        }
+        let item = registry
+            .item(&envelope.agreement, &transfer.item)
+            .ok_or_else(|| RouteError::UnknownItem {
+                item: transfer.item.to_string(),
+                agreement: envelope.agreement.to_string(),
+            })?;
+        self.tracks.push(Track {
+            transfer: envelope.id.clone(),
+            transfer_sha256: message.digest().clone(),
+            agreement: envelope.agreement.clone(),
+            item: transfer.item.clone(),
+            window: envelope.from.clone(),
+            authority: envelope.to.clone(),
+            state: ItemState::Transferred,
+            time_limit_working_days: item.time_limit_working_days,
+            received_on: None,
+            messages: BTreeSet::from([envelope.id.clone()]),
+        });
+        Ok(ItemState::Transferred)
     }
 
     /// The track a non-transfer message belongs to: the one holding the message it
     /// answers, or the only track between its two nodes.
     fn track_for(&self, envelope: &Envelope) -> Result<usize, Error> {
         let between = |t: &Track| {
-            (t.window == envelope.from && t.authority == envelope.to)
-                || (t.window == envelope.to && t.authority == envelope.from)
+            t.agreement == envelope.agreement
+                && ((t.window == envelope.from && t.authority == envelope.to)
+                    || (t.window == envelope.to && t.authority == envelope.from))
         };
         if let Some(answered) = &envelope.in_reply_to {
             if let Some(i) = self

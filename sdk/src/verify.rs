@@ -90,6 +90,9 @@ impl Unverified {
             })?;
         check_numbers(&document, &mut Vec::new())?;
         let envelope = deserialize_envelope(&document, message_type)?;
+        if envelope.from == envelope.to {
+            return Err(invalid("to: a node does not send messages to itself"));
+        }
         if message_type.requires_in_reply_to() && envelope.in_reply_to.is_none() {
             return Err(invalid("in_reply_to: required for this message type"));
         }
@@ -380,7 +383,7 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             }
         }
         self.keys.check_parties(&envelope, now)?;
-        let signers = self.check_signatures(&document, &envelope)?;
+        let signers = self.check_signatures(&document, &envelope, now)?;
         self.keys.check_message(&envelope)?;
         let skew = i128::from(rules.clock_skew_seconds) * NANOS;
         if envelope.created.unix_nanos() > now.unix_nanos() + skew {
@@ -413,7 +416,12 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
     }
 
     /// Every signature must verify; at least one must be by a key of the sender.
-    fn check_signatures(&self, document: &Value, envelope: &Envelope) -> Result<Vec<KeyId>, Error> {
+    fn check_signatures(
+        &self,
+        document: &Value,
+        envelope: &Envelope,
+        now: &Timestamp,
+    ) -> Result<Vec<KeyId>, Error> {
         if envelope.signatures.is_empty() {
             return Err(SignatureError::Missing.into());
         }
@@ -430,7 +438,7 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
                 }
                 .into());
             }
-            let key = self.keys.resolve(&entry.key_id, &envelope.created)?;
+            let key = self.keys.resolve(&entry.key_id, &envelope.created, now)?;
             if key.public_key.algorithm() != algorithm {
                 return Err(SignatureError::UnknownKey {
                     key_id: format!("{} (no {algorithm} key has this id)", entry.key_id),

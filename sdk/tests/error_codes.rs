@@ -312,6 +312,13 @@ fn registry_codes() -> Vec<(&'static str, &'static str)> {
         }),
     ));
 
+    let windows_only = edited(&|d| d.members[9].role = tongban::registry::Role::ServiceWindow);
+    produced.push(("agreement.wrong_role", route_code(&windows_only, &|_| {})));
+    produced.push((
+        "version.not_negotiated",
+        route_code(&trusted, &|d| d["protocol"] = json!("1.3")),
+    ));
+
     // Calendar
     produced.push((
         "calendar.bad_date",

@@ -53,11 +53,23 @@ fn operator_thresholds_rollback_and_freeze() {
     let one_signature = sample::signed_registry(&doc, &[0]).expect("sign");
     let err = Registry::bootstrap(&one_signature, &issued()).expect_err("1 of 2");
     assert_eq!(err.code(), "registry.threshold");
-    // The same key twice still counts once.
+    // One key signing twice is refused outright; one key listed under two ids too, so
+    // that it cannot count twice.
     let twice = sample::signed_registry(&doc, &[0, 0]).expect("sign");
-    assert_eq!(
-        code(Registry::bootstrap(&twice, &issued())),
-        "registry.threshold"
+    let err = Registry::bootstrap(&twice, &issued()).expect_err("one key twice");
+    assert!(err.to_string().contains("/signatures/1/kid"), "{err}");
+    let mut alias = doc.clone();
+    let mut copy = alias.operator.keys[0].clone();
+    copy.key_id = KeyId::parse("yunshangban.operator#alias").expect("kid");
+    alias.operator.keys.push(copy);
+    let err = Registry::bootstrap(
+        &sample::signed_registry(&alias, &[0, 1]).expect("sign"),
+        &issued(),
+    )
+    .expect_err("alias");
+    assert!(
+        err.to_string().contains("/operator/keys/3/public_key"),
+        "{err}"
     );
     // A signature by a key that is not an operator key counts for nothing.
     let stranger = sample::signed_registry(&doc, &[0, 4]).expect("sign");
@@ -145,6 +157,48 @@ fn inconsistent_registries_name_the_field() {
         "{err}"
     );
     assert!(err.to_string().contains("refusing to retrieve"), "{err}");
+
+    let mut doc = document();
+    doc.agreements[0].parties.regions.clear();
+    let bytes = sample::signed_registry(&doc, &[0, 1]).expect("sign");
+    let err = Registry::bootstrap(&bytes, &issued()).expect_err("no parties");
+    assert!(err.to_string().contains("/agreements/0/parties"), "{err}");
+
+    for (year, list, day, why) in [
+        (2026, "holidays", "2025-10-01", "is not in 2026"),
+        (
+            2026,
+            "working_weekends",
+            "2026-11-30",
+            "is not a Saturday or Sunday",
+        ),
+        (
+            2026,
+            "holidays",
+            "2026-02-14",
+            "is also a working weekend day",
+        ),
+    ] {
+        let mut doc = document();
+        let day = tongban::calendar::CalendarDate::parse(day).expect("date");
+        let entry = doc.calendar.years.get_mut(&year).expect("year");
+        if list == "holidays" {
+            entry.holidays.insert(day);
+        } else {
+            entry.working_weekends.insert(day);
+        }
+        let bytes = sample::signed_registry(&doc, &[0, 1]).expect("sign");
+        let err = Registry::bootstrap(&bytes, &issued()).expect_err("bad calendar");
+        assert_eq!(err.code(), "registry.invalid");
+        assert!(err.to_string().contains(why), "{err}");
+    }
+
+    let mut value = serde_json::to_value(document()).expect("json");
+    value["agreements"][2]["items"][0]["form_schema"]["properties"]["employees"]["maximum"] =
+        json!(1000.5);
+    let bytes = tongban::canonical::to_canonical_bytes(&value);
+    let err = Registry::bootstrap(&bytes, &issued()).expect_err("fraction");
+    assert_eq!(err.code(), "registry.invalid");
 
     let mut value = serde_json::to_value(document()).expect("json");
     value["members"][0]["region"] = json!("4201");
@@ -321,6 +375,72 @@ fn agreements_apply_only_while_in_force() {
 }
 
 #[test]
+fn an_expired_trusted_registry_still_authorizes_its_successor() {
+    let mut v1 = document();
+    v1.expires = at("2026-06-30T00:00:00+08:00");
+    let v1_bytes = sample::signed_registry(&v1, &[0, 1]).expect("sign");
+    let later = at("2026-11-28T10:00:00+08:00");
+    assert_eq!(
+        code(Registry::bootstrap(&v1_bytes, &later)),
+        "registry.expired"
+    );
+    let stored = Registry::load_trusted(&v1_bytes).expect("stored registry");
+    let message = transfer_with(|_| {}, NOW);
+    assert_eq!(
+        verify_with(&stored, &message, NOW)
+            .map(|_| ())
+            .expect_err("frozen")
+            .code(),
+        "registry.expired"
+    );
+    let v2 = sample::signed_registry(
+        &sample::registry_document(2, &[0, 1, 2], 2).expect("doc"),
+        &[0, 2],
+    )
+    .expect("sign");
+    let current = stored
+        .update(&v2, &later)
+        .expect("update from an expired registry");
+    assert!(verify_with(&current, &message, NOW).is_ok());
+}
+
+#[test]
+fn transfers_need_the_right_roles_and_a_common_version() {
+    let windows_only =
+        registry_with(|doc| doc.members[9].role = tongban::registry::Role::ServiceWindow);
+    let err =
+        verify_with(&windows_only, &transfer_with(|_| {}, NOW), NOW).expect_err("no authority");
+    assert_eq!(err.code(), "agreement.wrong_role");
+    assert!(err.to_string().starts_with("/to: "), "{err}");
+    let authority_only =
+        registry_with(|doc| doc.members[1].role = tongban::registry::Role::CompetentAuthority);
+    let err =
+        verify_with(&authority_only, &transfer_with(|_| {}, NOW), NOW).expect_err("no window");
+    assert!(err.to_string().starts_with("/from: "), "{err}");
+
+    let old_reader = registry_with(|doc| doc.members[9].protocols = vec![ProtocolVersion::V1_0]);
+    let newer = transfer_with(|m| m.protocol = ProtocolVersion { major: 1, minor: 1 }, NOW);
+    let err = verify_with(&old_reader, &newer, NOW).expect_err("Jiujiang speaks 1.0");
+    assert_eq!(err.code(), "version.not_negotiated");
+    let both_new = registry_with(|doc| {
+        for m in [1, 9] {
+            doc.members[m].protocols = vec![ProtocolVersion { major: 1, minor: 1 }];
+        }
+    });
+    assert!(verify_with(&both_new, &newer, NOW).is_ok());
+}
+
+#[test]
+fn a_scheduled_revocation_takes_effect_at_its_time() {
+    let registry =
+        registry_with(|doc| doc.members[1].keys[0].revoked = Some(at("2026-11-28T10:30:00+08:00")));
+    let message = transfer_with(|_| {}, NOW);
+    assert!(verify_with(&registry, &message, "2026-11-28T10:10:00+08:00").is_ok());
+    let err = verify_with(&registry, &message, "2026-11-28T10:31:00+08:00").expect_err("revoked");
+    assert_eq!(err.code(), "key.revoked");
+}
+
+#[test]
 fn revoked_keys_verify_nothing() {
     let registry =
         registry_with(|doc| doc.members[1].keys[0].revoked = Some(at("2026-06-01T00:00:00+08:00")));
@@ -334,11 +454,49 @@ fn a_rotated_key_verifies_until_its_valid_until_and_fails_after() {
     let registry = registry_with(|doc| doc.members[1].keys[0].valid_until = at(cutover));
     let before = transfer_with(|_| {}, "2026-11-30T23:59:00+08:00");
     assert!(verify_with(&registry, &before, "2026-11-30T23:59:30+08:00").is_ok());
-    // Still within the message's own validity after the cutover: it was created in time.
-    assert!(verify_with(&registry, &before, "2026-12-01T00:30:00+08:00").is_ok());
+    // Within the clock-skew allowance after the cutover it still verifies; after that
+    // the key is retired, so that it cannot sign backdated messages.
+    assert!(verify_with(&registry, &before, "2026-12-01T00:04:59+08:00").is_ok());
+    let retired = verify_with(&registry, &before, "2026-12-01T00:30:00+08:00");
+    assert_eq!(
+        retired.map(|_| ()).expect_err("retired").code(),
+        "key.outside_validity"
+    );
     let after = transfer_with(|_| {}, "2026-12-01T00:00:01+08:00");
     let err = verify_with(&registry, &after, "2026-12-01T00:01:00+08:00").expect_err("expired key");
     assert_eq!(err.code(), "key.outside_validity");
+    // The successor key takes over at the cutover: the registry lists both.
+    let successor = KeyPair::from_secret(
+        KeyId::parse("huangshi.420200#2027").expect("kid"),
+        NodeId::parse(HUANGSHI).expect("node"),
+        Algorithm::Ed25519,
+        &sample::seed("huangshi.420200#2027"),
+    )
+    .expect("key");
+    let both = registry_with(|doc| {
+        doc.members[1].keys[0].valid_until = at(cutover);
+        let mut next = doc.members[1].keys[0].clone();
+        next.key_id = successor.key_id().clone();
+        next.public_key = tongban::crypto::base64url(successor.public_key().as_bytes());
+        next.valid_from = at(cutover);
+        next.valid_until = at("2027-12-31T23:59:59+08:00");
+        doc.members[1].keys.push(next);
+    });
+    let mut renewed = Envelope::new(
+        sample::route(HUANGSHI).expect("route"),
+        Body::Transfer(sample::transfer_body().expect("body")),
+        at("2026-12-01T00:00:01+08:00"),
+        3600,
+    )
+    .expect("envelope");
+    renewed.sign(&successor).expect("sign");
+    let renewed = renewed.to_canonical_bytes().expect("bytes");
+    assert!(verify_with(&both, &renewed, "2026-12-01T00:01:00+08:00").is_ok());
+    let old_after = verify_with(&both, &after, "2026-12-01T00:01:00+08:00");
+    assert_eq!(
+        old_after.map(|_| ()).expect_err("old key").code(),
+        "key.outside_validity"
+    );
     let early =
         registry_with(|doc| doc.members[1].keys[0].valid_from = at("2026-11-30T23:59:30+08:00"));
     assert_eq!(

@@ -6,8 +6,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The entries added, removed and changed from one registry to the next. Entries are
-/// named `operator`, `operator key K`, `member N`, `member key K`, `agreement A`,
-/// `item A/C` and `calendar Y`.
+/// named `protocol`, `operator`, `operator key K`, `member N`, `member key K` (with its
+/// owner), `agreement A`, `item A/C` and `calendar Y`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RegistryDiff {
     /// Versions from and to.
@@ -31,6 +31,7 @@ impl RegistryDiff {
 fn entries(registry: &Registry) -> BTreeMap<String, Value> {
     let doc = registry.document();
     let mut out = BTreeMap::new();
+    out.insert("protocol".to_string(), json(&doc.protocol));
     out.insert(
         "operator".to_string(),
         serde_json::json!({"name": doc.operator.name, "threshold": doc.operator.threshold}),
@@ -41,7 +42,11 @@ fn entries(registry: &Registry) -> BTreeMap<String, Value> {
     for member in &doc.members {
         let mut summary = member.clone();
         for key in &member.keys {
-            out.insert(format!("member key {}", key.key_id), json(key));
+            let mut entry = json(key);
+            if let Value::Object(fields) = &mut entry {
+                fields.insert("owner".into(), json(&member.node));
+            }
+            out.insert(format!("member key {}", key.key_id), entry);
         }
         summary.keys.clear();
         out.insert(format!("member {}", member.node), json(&summary));

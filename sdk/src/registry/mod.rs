@@ -90,10 +90,25 @@ impl Registry {
         Ok(next)
     }
 
+    /// Accepts a registry this node trusted before and stored: signed by a threshold of
+    /// its own operator keys, but possibly expired. As in TUF, an expired trusted
+    /// registry still authorizes its successor through [`Registry::update`]; it verifies
+    /// no message (`registry.expired`).
+    pub fn load_trusted(bytes: &[u8]) -> Result<Registry, Error> {
+        let (raw, registry) = Registry::load(bytes)?;
+        registry.check_threshold(&raw, &registry.document.operator, "own")?;
+        Ok(registry)
+    }
+
     /// Parses and indexes a registry without checking its signatures.
     fn load(bytes: &[u8]) -> Result<(Value, Registry), Error> {
         let raw = crate::json::parse_with_limits(bytes, REGISTRY_LIMITS)?;
-        check_numbers(&raw, &mut Vec::new())?;
+        check_numbers(&raw, &mut Vec::new()).map_err(|e| match e {
+            crate::error::MessageError::UnsafeNumber { path } => {
+                invalid(path, "numbers must be integers within ±(2^53−1)")
+            }
+            other => other.into(),
+        })?;
         let document: RegistryDocument = serde_path_to_error::deserialize(&raw).map_err(|e| {
             invalid(
                 crate::verify::serde_pointer(e.path()),
@@ -124,12 +139,29 @@ impl Registry {
             ));
         }
         let mut operator_ids = BTreeSet::new();
+        let mut operator_public_keys = BTreeSet::new();
         for (i, key) in operator.keys.iter().enumerate() {
             if !operator_ids.insert(&key.key_id) {
                 return Err(invalid(format!("/operator/keys/{i}/kid"), "listed twice"));
             }
             public_key(&key.algorithm, &key.public_key)?;
+            if !operator_public_keys.insert(&key.public_key) {
+                return Err(invalid(
+                    format!("/operator/keys/{i}/public_key"),
+                    "the same key under two ids would count twice towards the threshold",
+                ));
+            }
         }
+        let mut signature_ids = BTreeSet::new();
+        for (i, entry) in document.signatures.iter().enumerate() {
+            if !signature_ids.insert(&entry.key_id) {
+                return Err(invalid(
+                    format!("/signatures/{i}/kid"),
+                    "two signatures by one key",
+                ));
+            }
+        }
+        check_calendar(&document.calendar)?;
         let mut members = BTreeMap::new();
         let mut keys = BTreeMap::new();
         for (m, member) in document.members.iter().enumerate() {
@@ -174,6 +206,9 @@ impl Registry {
             }
             if agreement.valid_until <= agreement.valid_from {
                 return Err(invalid(at("valid_until"), "must be after valid_from"));
+            }
+            if agreement.parties.members.is_empty() && agreement.parties.regions.is_empty() {
+                return Err(invalid(at("parties"), "names no region and no member"));
             }
             for (p, node) in agreement.parties.members.iter().enumerate() {
                 if !members.contains_key(node) {
@@ -236,7 +271,7 @@ impl Registry {
             };
             let input = signing_input_from(&unsigned, &entry.algorithm, entry.key_id.as_str());
             if public.verify(&input, &signature) {
-                valid.insert(&entry.key_id);
+                valid.insert(public.as_bytes().to_vec());
             }
         }
         if valid.len() < operator.threshold as usize {
@@ -259,6 +294,14 @@ impl Registry {
             .into());
         }
         Ok(())
+    }
+
+    /// The rules of the registry's protocol version.
+    fn rules(&self) -> &'static crate::version::VersionRules {
+        self.document
+            .protocol
+            .major_version()
+            .map_or(crate::version::MajorVersion::V1.rules(), |m| m.rules())
     }
 
     /// The registry document.
@@ -349,9 +392,47 @@ impl Registry {
                 .into());
             }
         }
+        for (field, node) in [("/from", &envelope.from), ("/to", &envelope.to)] {
+            let speaks = self.member(node).is_some_and(|m| {
+                m.protocols.iter().any(|v| {
+                    v.major == envelope.protocol.major && v.minor >= envelope.protocol.minor
+                })
+            });
+            if !speaks {
+                return Err(crate::error::VersionError::NotNegotiated {
+                    version: envelope.protocol.to_string(),
+                    node: format!("{field} {node}"),
+                }
+                .into());
+            }
+        }
         let Body::Transfer(transfer) = &envelope.body else {
             return Ok(());
         };
+        let roles = [
+            (
+                "/from",
+                &envelope.from,
+                Role::CompetentAuthority,
+                "transfer a case",
+            ),
+            ("/to", &envelope.to, Role::ServiceWindow, "handle a case"),
+        ];
+        for (field, node, unfit, action) in roles {
+            if self.member(node).is_some_and(|m| m.role == unfit) {
+                return Err(RouteError::WrongRole {
+                    field,
+                    node: node.to_string(),
+                    role: if unfit == Role::ServiceWindow {
+                        "service window"
+                    } else {
+                        "competent authority"
+                    },
+                    action,
+                }
+                .into());
+            }
+        }
         let item =
             self.item(&agreement.id, &transfer.item)
                 .ok_or_else(|| RouteError::UnknownItem {
@@ -395,13 +476,55 @@ impl Registry {
     }
 }
 
+/// Every date sits under its own year; working weekend days are Saturdays or Sundays;
+/// no day is both a holiday and a working weekend day.
+fn check_calendar(calendar: &WorkingCalendar) -> Result<(), Error> {
+    for (year, days) in &calendar.years {
+        let lists = [
+            ("holidays", &days.holidays),
+            ("working_weekends", &days.working_weekends),
+        ];
+        for (name, list) in lists {
+            for (i, day) in list.iter().enumerate() {
+                let field = format!("/calendar/{year}/{name}/{i}");
+                if day.date().year() != *year {
+                    return Err(invalid(field, format!("{day} is not in {year}")));
+                }
+                let weekend = matches!(
+                    day.date().weekday(),
+                    time::Weekday::Saturday | time::Weekday::Sunday
+                );
+                if name == "working_weekends" && !weekend {
+                    return Err(invalid(field, format!("{day} is not a Saturday or Sunday")));
+                }
+                if name == "holidays" && days.working_weekends.contains(day) {
+                    return Err(invalid(
+                        field,
+                        format!("{day} is also a working weekend day"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn public_key(algorithm: &str, encoded: &str) -> Result<PublicKey, Error> {
     let algorithm = Algorithm::try_from(algorithm)?;
     Ok(PublicKey::from_base64url(algorithm, encoded)?)
 }
 
 impl KeyResolver for Registry {
-    fn resolve(&self, key_id: &KeyId, at: &Timestamp) -> Result<TrustedKey, Error> {
+    /// A key is usable when it is not revoked as of `now`, the message was created
+    /// within its validity window, and it has not been retired: `now` is at most the
+    /// clock-skew allowance past `valid_until`, so a retired key cannot sign backdated
+    /// messages.
+    fn resolve(
+        &self,
+        key_id: &KeyId,
+        created: &Timestamp,
+        now: &Timestamp,
+    ) -> Result<TrustedKey, Error> {
         let (m, k, public) = self
             .keys
             .get(key_id)
@@ -410,17 +533,19 @@ impl KeyResolver for Registry {
             })?;
         let member = &self.document.members[*m];
         let key = &member.keys[*k];
-        if let Some(revoked) = &key.revoked {
+        if let Some(revoked) = key.revoked.as_ref().filter(|r| *r <= now) {
             return Err(KeyError::Revoked {
                 key_id: key_id.to_string(),
                 revoked: revoked.to_string(),
             }
             .into());
         }
-        if at < &key.valid_from || at > &key.valid_until {
+        let skew = self.rules().clock_skew_seconds;
+        let retired = now.unix_seconds() > key.valid_until.unix_seconds() + skew;
+        if created < &key.valid_from || created > &key.valid_until || retired {
             return Err(KeyError::OutsideValidity {
                 key_id: key_id.to_string(),
-                at: at.to_string(),
+                at: created.to_string(),
                 valid_from: key.valid_from.to_string(),
                 valid_until: key.valid_until.to_string(),
             }
