@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod conformance;
 mod registry;
 
 use clap::{Parser, Subcommand};
@@ -91,6 +92,11 @@ enum Command {
     Registry {
         #[command(subcommand)]
         command: registry::RegistryCommand,
+    },
+    /// List, run and regenerate the conformance vectors.
+    Conformance {
+        #[command(subcommand)]
+        command: conformance::ConformanceCommand,
     },
     /// Print a readable summary of a message WITHOUT verifying it.
     Inspect {
@@ -326,6 +332,7 @@ fn run(command: Command, options: ParseOptions) -> Result<Output, Failure> {
             Ok(Output::Value("verified".into(), summary))
         }
         Command::Registry { command } => registry::run(command),
+        Command::Conformance { command } => conformance::run(command),
         Command::Inspect { envelope } => inspect(read_message(envelope)?),
         Command::Schema { name } => {
             let name = name.unwrap_or_else(|| "envelope".into());

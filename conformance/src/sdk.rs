@@ -1,0 +1,227 @@
+//! The operations of the adapter protocol, implemented with the Rust SDK in-process.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::{json, Value};
+use tongban::calendar::CalendarDate;
+use tongban::crypto::KeySetFile;
+use tongban::lifecycle::Case;
+use tongban::registry::Registry;
+use tongban::*;
+
+/// An outcome object: `{"outcome": "accepted", …}` or `{"outcome": "refused", "code"}`.
+fn refused(error: &Error) -> Value {
+    json!({"outcome": "refused", "code": error.code(), "message": error.to_string()})
+}
+
+fn accepted(mut fields: Value) -> Value {
+    if let Value::Object(members) = &mut fields {
+        members.insert("outcome".into(), json!("accepted"));
+    }
+    fields
+}
+
+fn text<'a>(input: &'a Value, field: &str) -> Result<&'a str, String> {
+    input[field]
+        .as_str()
+        .ok_or_else(|| format!("input.{field} must be a string"))
+}
+
+/// The bytes of `{"text": …}`, `{"base64": …}` or `{"fill": {"byte", "count"}}`.
+pub fn bytes_of(input: &Value) -> Result<Vec<u8>, String> {
+    if let Some(text) = input["text"].as_str() {
+        return Ok(text.as_bytes().to_vec());
+    }
+    if let Some(b64) = input["base64"].as_str() {
+        return STANDARD.decode(b64).map_err(|e| format!("base64: {e}"));
+    }
+    let fill = &input["fill"];
+    match (
+        fill["byte"].as_u64().and_then(|b| u8::try_from(b).ok()),
+        fill["count"].as_u64(),
+    ) {
+        (Some(byte), Some(count)) if count <= 64 * 1024 * 1024 => {
+            Ok(vec![byte; usize::try_from(count).unwrap_or(0)])
+        }
+        _ => Err("give text, base64 or fill {byte, count}".into()),
+    }
+}
+
+fn time(input: &Value, field: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(text(input, field)?).map_err(|e| e.to_string())
+}
+
+/// Runs one operation. `Err` means the input itself is malformed (a broken vector),
+/// not that the implementation refused it.
+pub fn execute(operation: &str, input: &Value) -> Result<Value, String> {
+    match operation {
+        "canonicalize" => Ok(match tongban::canonical::canonicalize(&bytes_of(input)?) {
+            Ok(canonical) => accepted(json!({"canonical": String::from_utf8_lossy(&canonical)})),
+            Err(e) => refused(&e),
+        }),
+        "identifier" => Ok(
+            match identifier(text(input, "kind")?, text(input, "value")?)? {
+                Ok(()) => accepted(json!({})),
+                Err(e) => refused(&e),
+            },
+        ),
+        "verify" => verify(input),
+        "registry" => Ok(match registry(input)? {
+            Ok(registry) => accepted(json!({"version": registry.version()})),
+            Err(e) => refused(&e),
+        }),
+        "lifecycle" => lifecycle(input),
+        "deadline" => Ok(match deadline(input)? {
+            Ok(due) => accepted(json!({"due": due.to_string()})),
+            Err(e) => refused(&e),
+        }),
+        other => {
+            Ok(json!({"outcome": "unsupported", "message": format!("unknown operation {other}")}))
+        }
+    }
+}
+
+fn identifier(kind: &str, value: &str) -> Result<Result<(), Error>, String> {
+    fn check<T, E: Into<Error>>(r: Result<T, E>) -> Result<(), Error> {
+        r.map(|_| ()).map_err(Into::into)
+    }
+    Ok(match kind {
+        "region" => check(RegionCode::parse(value)),
+        "citizen_id" => check(CitizenId::parse(value)),
+        "credit_code" => check(CreditCode::parse(value)),
+        "message_id" => check(MessageId::parse(value)),
+        "node" => check(NodeId::parse(value)),
+        "case" => check(CaseId::parse(value)),
+        "agreement" => check(AgreementId::parse(value)),
+        "item" => check(ItemCode::parse(value)),
+        "key_id" => check(KeyId::parse(value)),
+        "digest" => check(Sha256Digest::parse(value)),
+        "timestamp" => check(Timestamp::parse(value)),
+        "protocol_version" => {
+            check(ProtocolVersion::parse(value).and_then(|v| v.major_version().map(|_| v)))
+        }
+        other => return Err(format!("unknown identifier kind {other}")),
+    })
+}
+
+/// The source of trust of a verify or lifecycle vector.
+enum Trust {
+    Registry(Box<Registry>),
+    Keys(KeySet),
+}
+
+fn trust(input: &Value) -> Result<Result<Trust, Error>, String> {
+    if let Some(registry) = input["registry"].as_str() {
+        return Ok(
+            Registry::load_trusted(registry.as_bytes()).map(|r| Trust::Registry(Box::new(r)))
+        );
+    }
+    let keys = text(input, "keys")?;
+    let parsed = tongban::json::parse(keys.as_bytes()).map_err(|e| e.to_string())?;
+    let file: KeySetFile = serde_json::from_value(parsed).map_err(|e| e.to_string())?;
+    Ok(KeySet::from_file(&file)
+        .map(Trust::Keys)
+        .map_err(Error::from))
+}
+
+fn messages(input: &Value) -> Result<&Vec<Value>, String> {
+    input["messages"]
+        .as_array()
+        .ok_or_else(|| "input.messages must be an array".to_string())
+}
+
+fn verify(input: &Value) -> Result<Value, String> {
+    let trust = match trust(input)? {
+        Ok(trust) => trust,
+        Err(e) => return Ok(refused(&e)),
+    };
+    let receiver = match input["receiver"].as_str().map(NodeId::parse).transpose() {
+        Ok(receiver) => receiver,
+        Err(e) => return Ok(refused(&e.into())),
+    };
+    let mut results = Vec::new();
+    match &trust {
+        Trust::Registry(registry) => {
+            let verifier = with_receiver(Verifier::new(registry.as_ref()), receiver);
+            for message in messages(input)? {
+                results.push(verify_one(&verifier, message)?);
+            }
+        }
+        Trust::Keys(keys) => {
+            let verifier = with_receiver(Verifier::new(keys), receiver);
+            for message in messages(input)? {
+                results.push(verify_one(&verifier, message)?);
+            }
+        }
+    }
+    Ok(json!({"outcome": "accepted", "results": results}))
+}
+
+fn with_receiver<R: KeyResolver>(verifier: Verifier<R>, receiver: Option<NodeId>) -> Verifier<R> {
+    match receiver {
+        Some(node) => verifier.for_receiver(node),
+        None => verifier,
+    }
+}
+
+fn verify_one<R: KeyResolver>(verifier: &Verifier<R>, message: &Value) -> Result<Value, String> {
+    let now = time(message, "now")?;
+    let bytes = bytes_of(message)?;
+    Ok(
+        match Unverified::parse(&bytes).and_then(|m| verifier.verify(m, &now)) {
+            Ok(verified) => accepted(json!({
+                "type": verified.envelope().message_type().as_str(),
+                "id": verified.envelope().id,
+                "sha256": verified.digest(),
+            })),
+            Err(e) => refused(&e),
+        },
+    )
+}
+
+fn registry(input: &Value) -> Result<Result<Registry, Error>, String> {
+    let now = time(input, "now")?;
+    let offered = text(input, "registry")?.as_bytes();
+    Ok(match input["trusted"].as_str() {
+        None => Registry::bootstrap(offered, &now),
+        Some(trusted) => {
+            Registry::load_trusted(trusted.as_bytes()).and_then(|t| t.update(offered, &now))
+        }
+    })
+}
+
+fn lifecycle(input: &Value) -> Result<Value, String> {
+    let registry = match Registry::load_trusted(text(input, "registry")?.as_bytes()) {
+        Ok(registry) => registry,
+        Err(e) => return Ok(refused(&e)),
+    };
+    let case_id = CaseId::parse(text(input, "case")?).map_err(|e| e.to_string())?;
+    let mut case = Case::new(case_id);
+    let verifier = Verifier::new(&registry);
+    let mut results = Vec::new();
+    for message in messages(input)? {
+        let now = time(message, "now")?;
+        let outcome = Unverified::parse(&bytes_of(message)?)
+            .and_then(|m| verifier.verify(m, &now))
+            .and_then(|verified| case.apply(&verified, &registry));
+        results.push(match outcome {
+            Ok(state) => accepted(json!({"state": state.as_str()})),
+            Err(e) => refused(&e),
+        });
+    }
+    Ok(json!({"outcome": "accepted", "results": results}))
+}
+
+fn deadline(input: &Value) -> Result<Result<CalendarDate, Error>, String> {
+    let registry = match Registry::load_trusted(text(input, "registry")?.as_bytes()) {
+        Ok(registry) => registry,
+        Err(e) => return Ok(Err(e)),
+    };
+    let days = input["working_days"]
+        .as_u64()
+        .and_then(|d| u32::try_from(d).ok())
+        .ok_or("input.working_days must be a small integer")?;
+    Ok(CalendarDate::parse(text(input, "received_on")?)
+        .map_err(Error::from)
+        .and_then(|day| Ok(registry.calendar().add_working_days(day, days)?)))
+}
