@@ -15,6 +15,11 @@ for component in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
 done
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq nodejs npm
+fi
+echo "node $(node --version), npm $(npm --version)"
+npm ci --prefix conformance/adapters/node --no-audit --no-fund --loglevel=error
 
 step "cargo fmt --check"
 cargo fmt --all --check
@@ -48,6 +53,19 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
 step "main job: cargo run -p tongban --example huangshi_to_jiujiang"
 cargo run -q -p tongban --example huangshi_to_jiujiang --locked | tail -n 1
+
+step "conformance vectors: regenerate and compare with the committed files"
+cargo run -q -p tongban-cli --locked -- conformance generate
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  git add --intent-to-add conformance/vectors
+  git diff --exit-code --stat -- conformance/vectors
+fi
+
+step "conformance: the Rust SDK, then the JavaScript implementation through the adapter"
+cargo run -q -p tongban-cli --locked -- conformance run | tail -n 13
+cargo run -q -p tongban-cli --locked -- conformance run \
+  --adapter "node conformance/adapters/node/adapter.mjs" \
+  --junit target/conformance-node.xml --html target/conformance-node.html | tail -n 13
 
 step "cargo test --workspace"
 cargo test --workspace --locked

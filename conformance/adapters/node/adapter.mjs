@@ -1,0 +1,396 @@
+// A second, independent implementation of the tongban protocol (docs/PROTOCOL.md) in
+// JavaScript, for the conformance runner's adapter protocol: one JSON request per line on
+// standard input, one JSON outcome per line on standard output.
+//
+// It shares no code with the Rust SDK: RFC 8785 comes from the `canonicalize` package,
+// Ed25519 from Node's own crypto, body structure from `ajv` over the published JSON
+// Schemas, and the strict JSON parser and identifier rules are written here from the
+// specification. It implements `canonicalize`, `identifier` and `verify` against a key
+// set; the registry, lifecycle and deadline operations answer "unsupported", so the
+// runner reports them as skipped.
+//
+// TONGBAN_ADAPTER_BROKEN=duplicate-keys makes the parser accept duplicate keys: a
+// deliberately broken implementation, to show that the suite catches it.
+
+import { createHash, createPublicKey, verify as edVerify } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import canonicalize from "canonicalize";
+import Ajv2020 from "ajv/dist/2020.js";
+
+const BROKEN = process.env.TONGBAN_ADAPTER_BROKEN ?? "";
+const MAX_BYTES = 1024 * 1024;
+const MAX_DEPTH = 32;
+const MAX_SAFE = 2 ** 53 - 1;
+const SKEW_MS = 300_000;
+const MAX_VALIDITY_MS = 7 * 24 * 3600 * 1000;
+
+class Refusal extends Error {
+  constructor(code, message) {
+    super(message ?? code);
+    this.code = code;
+  }
+}
+const refuse = (code, message) => {
+  throw new Refusal(code, message);
+};
+
+// ---------------------------------------------------------------- strict JSON (§2)
+
+/** Parses bytes strictly; returns { value, unsafeNumbers } or throws a Refusal. */
+function parseStrict(bytes) {
+  if (bytes.length > MAX_BYTES) refuse("json.too_large");
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) refuse("json.bom");
+  let text;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    refuse("json.invalid_utf8");
+  }
+  let pos = 0;
+  const unsafeNumbers = [];
+  const ws = () => {
+    while (pos < text.length && " \t\n\r".includes(text[pos])) pos++;
+  };
+  const syntax = (why) => refuse("json.syntax", `${why} at ${pos}`);
+  const value = (depth) => {
+    const c = text[pos];
+    if ((c === "{" || c === "[") && depth > MAX_DEPTH) refuse("json.too_deep");
+    if (c === "{") return object(depth);
+    if (c === "[") return array(depth);
+    if (c === '"') return string();
+    if (c === "-" || (c >= "0" && c <= "9")) return number();
+    for (const [word, v] of [["true", true], ["false", false], ["null", null]]) {
+      if (text.startsWith(word, pos)) {
+        pos += word.length;
+        return v;
+      }
+    }
+    return syntax("expected a value");
+  };
+  const object = (depth) => {
+    pos++;
+    const out = {};
+    const seen = new Set();
+    ws();
+    if (text[pos] === "}") {
+      pos++;
+      return out;
+    }
+    for (;;) {
+      ws();
+      if (text[pos] !== '"') syntax("expected a name");
+      const key = string();
+      if (seen.has(key) && BROKEN !== "duplicate-keys") refuse("json.duplicate_key", key);
+      seen.add(key);
+      ws();
+      if (text[pos] !== ":") syntax("expected :");
+      pos++;
+      ws();
+      Object.defineProperty(out, key, { value: value(depth + 1), enumerable: true, writable: true, configurable: true });
+      ws();
+      if (text[pos] === ",") pos++;
+      else if (text[pos] === "}") {
+        pos++;
+        return out;
+      } else syntax("expected , or }");
+    }
+  };
+  const array = (depth) => {
+    pos++;
+    const out = [];
+    ws();
+    if (text[pos] === "]") {
+      pos++;
+      return out;
+    }
+    for (;;) {
+      ws();
+      out.push(value(depth + 1));
+      ws();
+      if (text[pos] === ",") pos++;
+      else if (text[pos] === "]") {
+        pos++;
+        return out;
+      } else syntax("expected , or ]");
+    }
+  };
+  const hex4 = () => {
+    const h = text.slice(pos, pos + 4);
+    if (!/^[0-9a-fA-F]{4}$/.test(h)) syntax("bad \\u escape");
+    pos += 4;
+    return parseInt(h, 16);
+  };
+  const string = () => {
+    pos++;
+    let out = "";
+    for (;;) {
+      const c = text[pos];
+      if (c === undefined) syntax("unterminated string");
+      if (c === '"') {
+        pos++;
+        return out;
+      }
+      if (c < " ") syntax("control character in string");
+      if (c !== "\\") {
+        out += c;
+        pos++;
+        continue;
+      }
+      const e = text[pos + 1];
+      pos += 2;
+      const simple = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+      if (e in simple) {
+        out += simple[e];
+      } else if (e === "u") {
+        const unit = hex4();
+        if (unit >= 0xd800 && unit <= 0xdbff) {
+          if (text.slice(pos, pos + 2) !== "\\u") refuse("json.lone_surrogate");
+          pos += 2;
+          const low = hex4();
+          if (low < 0xdc00 || low > 0xdfff) refuse("json.lone_surrogate");
+          out += String.fromCharCode(unit, low);
+        } else if (unit >= 0xdc00 && unit <= 0xdfff) {
+          refuse("json.lone_surrogate");
+        } else {
+          out += String.fromCharCode(unit);
+        }
+      } else syntax("bad escape");
+    }
+  };
+  const number = () => {
+    const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(pos));
+    if (!m) syntax("bad number");
+    pos += m[0].length;
+    const v = Number(m[0]);
+    if (!Number.isFinite(v)) refuse("json.number_out_of_range");
+    if (m[2] !== undefined || m[3] !== undefined || Math.abs(v) > MAX_SAFE) unsafeNumbers.push(m[0]);
+    return v;
+  };
+  ws();
+  const result = value(1);
+  ws();
+  if (pos < text.length) refuse("json.trailing_data");
+  return { value: result, unsafeNumbers };
+}
+
+// ---------------------------------------------------------------- identifiers (§4)
+
+const PROVINCES = new Set("11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split(" "));
+const CREDIT = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+const token = (re, code) => (v) => {
+  if (!re.test(v)) refuse(code);
+};
+
+function calendarDate(y, m, d) {
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1];
+}
+
+/** Milliseconds since the epoch of an RFC 3339 time, or a time.format refusal. */
+function timestamp(v) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.exec(v);
+  if (!m || !calendarDate(+m[1], +m[2], +m[3]) || +m[4] > 23 || +m[5] > 59 || +m[6] > 59) refuse("time.format");
+  return Date.parse(v);
+}
+
+const IDENTIFIERS = {
+  region(v) {
+    if (!/^[0-9]{6}$/.test(v)) refuse("id.region_format");
+    if (!PROVINCES.has(v.slice(0, 2)) || (v.slice(2, 4) === "00" && v.slice(4) !== "00")) refuse("id.region_structure");
+  },
+  citizen_id(v) {
+    if (!/^[0-9]{17}[0-9X]$/.test(v)) refuse("id.citizen_format");
+    const [y, m, d] = [+v.slice(6, 10), +v.slice(10, 12), +v.slice(12, 14)];
+    if (y < 1800 || y > 2099 || !calendarDate(y, m, d)) refuse("id.citizen_birth_date");
+    const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const sum = w.reduce((s, wi, i) => s + wi * +v[i], 0);
+    const c = (12 - (sum % 11)) % 11;
+    if (v[17] !== (c === 10 ? "X" : String(c))) refuse("id.citizen_checksum");
+  },
+  credit_code(v) {
+    if (v.length !== 18 || [...v].some((c) => !CREDIT.includes(c)) || !/^[0-9]{6}$/.test(v.slice(2, 8))) refuse("id.credit_format");
+    const w = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const sum = w.reduce((s, wi, i) => s + wi * CREDIT.indexOf(v[i]), 0);
+    if (v[17] !== CREDIT[(31 - (sum % 31)) % 31]) refuse("id.credit_checksum");
+  },
+  message_id: token(/^([0-7][0-9A-HJKMNP-TV-Z]{25}|[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})$/, "id.message_format"),
+  node: token(/^[a-z0-9][a-z0-9.-]{2,63}$/, "id.node_format"),
+  case: token(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "id.case_format"),
+  agreement: token(/^[a-z0-9][a-z0-9.-]{2,63}$/, "id.agreement_format"),
+  item: token(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "id.item_format"),
+  key_id: token(/^[A-Za-z0-9][A-Za-z0-9._:#-]{0,127}$/, "id.key_format"),
+  digest: token(/^[0-9a-f]{64}$/, "id.digest_format"),
+  timestamp,
+  protocol_version(v) {
+    const m = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/.exec(v);
+    if (!m) refuse("version.format");
+    if (m[1] !== "1") refuse("version.unsupported_major");
+  },
+};
+
+// ---------------------------------------------------------------- messages (§5–§8)
+
+const here = dirname(fileURLToPath(import.meta.url));
+const schemas = join(here, "..", "..", "..", "schemas", "v1");
+const ajv = new Ajv2020({ allErrors: false, strict: false, validateFormats: false });
+const TYPES = ["transfer", "receipt", "status_update", "supplement_request", "supplement", "decision", "withdrawal", "protocol_error"];
+const bodyValidators = Object.fromEntries(
+  TYPES.map((t) => [t, ajv.compile(JSON.parse(readFileSync(join(schemas, `${t}.json`), "utf8")))]),
+);
+// A pattern failure names the identifier's definition: report that identifier's code.
+const DEF_CODES = {
+  RegionCode: "id.region_format", CitizenId: "id.citizen_format", CreditCode: "id.credit_format",
+  ItemCode: "id.item_format", Sha256Digest: "id.digest_format", Timestamp: "time.format",
+  NodeId: "id.node_format", MessageId: "id.message_format", KeyId: "id.key_format",
+};
+
+const isString = (v) => typeof v === "string";
+
+/** §2: parses a message and checks its structure; returns the document. */
+function parseMessage(bytes) {
+  const { value: doc, unsafeNumbers } = parseStrict(bytes);
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) refuse("message.invalid");
+  if (!isString(doc.protocol)) refuse("message.invalid", "protocol");
+  IDENTIFIERS.protocol_version(doc.protocol);
+  if (!isString(doc.type)) refuse("message.invalid", "type");
+  if (!TYPES.includes(doc.type)) refuse("message.unknown_type");
+  if (unsafeNumbers.length > 0) refuse("message.unsafe_number", unsafeNumbers[0]);
+  const header = [["id", "message_id"], ["case", "case"], ["from", "node"], ["to", "node"], ["agreement", "agreement"], ["created", "timestamp"], ["expires", "timestamp"]];
+  for (const [field, kind] of header) {
+    if (!isString(doc[field])) refuse("message.invalid", field);
+    IDENTIFIERS[kind](doc[field]);
+  }
+  if (doc.in_reply_to !== undefined && doc.in_reply_to !== null) {
+    if (!isString(doc.in_reply_to)) refuse("message.invalid", "in_reply_to");
+    IDENTIFIERS.message_id(doc.in_reply_to);
+  }
+  if (doc.signatures !== undefined) {
+    if (!Array.isArray(doc.signatures)) refuse("message.invalid", "signatures");
+    for (const s of doc.signatures) {
+      const keys = s && typeof s === "object" ? Object.keys(s).sort().join(",") : "";
+      if (keys !== "alg,kid,sig" || !isString(s.alg) || !isString(s.kid) || !isString(s.sig)) refuse("message.invalid", "signature entry");
+      IDENTIFIERS.key_id(s.kid);
+    }
+  }
+  const validate = bodyValidators[doc.type];
+  if (!validate(doc.body)) {
+    const error = validate.errors[0];
+    const def = /\$defs\/([A-Za-z0-9]+)\//.exec(error.schemaPath);
+    const code = error.keyword === "pattern" && def ? DEF_CODES[def[1]] : undefined;
+    refuse(code ?? "message.invalid", `/body${error.instancePath}: ${error.message}`);
+  }
+  const applicant = doc.type === "transfer" ? doc.body.applicant : undefined;
+  if (applicant?.kind === "natural_person") IDENTIFIERS.citizen_id(applicant.citizen_id);
+  if (applicant?.kind === "legal_entity") IDENTIFIERS.credit_code(applicant.credit_code);
+  if (doc.from === doc.to) refuse("message.invalid", "from equals to");
+  if (doc.type === "receipt" && !isString(doc.in_reply_to)) refuse("message.invalid", "in_reply_to");
+  const window = timestamp(doc.expires) - timestamp(doc.created);
+  if (!(window > 0 && window <= MAX_VALIDITY_MS)) refuse("time.bad_window");
+  return doc;
+}
+
+function canonicalBytes(value) {
+  return Buffer.from(canonicalize(value), "utf8");
+}
+
+function decodeBase64url(text) {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
+  const bytes = Buffer.from(text, "base64url");
+  return bytes.toString("base64url") === text ? bytes : undefined;
+}
+
+/** One verifier: trusted keys, an optional receiver, and the ids it accepted. */
+function verifier(keySetText, receiver) {
+  const keys = new Map();
+  for (const k of parseStrict(Buffer.from(keySetText, "utf8")).value.keys) {
+    keys.set(k.kid, { owner: k.owner, key: createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: k.public_key }, format: "jwk" }) });
+  }
+  const seen = new Set();
+  return (bytes, nowText) => {
+    const doc = parseMessage(bytes);
+    if (receiver && doc.to !== receiver) refuse("message.wrong_receiver");
+    const signatures = doc.signatures ?? [];
+    if (signatures.length === 0) refuse("signature.missing");
+    const unsigned = { ...doc };
+    delete unsigned.signatures;
+    const kids = new Set();
+    let bySender = false;
+    for (const s of signatures) {
+      if (s.alg !== "ed25519") refuse("signature.unsupported_algorithm");
+      if (kids.has(s.kid)) refuse("signature.malformed", "two signatures by one key");
+      kids.add(s.kid);
+      const key = keys.get(s.kid);
+      if (!key) refuse("signature.unknown_key");
+      const signature = decodeBase64url(s.sig);
+      if (!signature || signature.length !== 64) refuse("signature.malformed");
+      const input = canonicalBytes({ alg: s.alg, kid: s.kid, signed: unsigned });
+      if (!edVerify(null, input, key.key, signature)) refuse("signature.invalid");
+      bySender ||= key.owner === doc.from;
+    }
+    if (!bySender) refuse("signature.key_not_sender");
+    const now = timestamp(nowText);
+    if (timestamp(doc.created) > now + SKEW_MS) refuse("time.not_yet_valid");
+    if (timestamp(doc.expires) + SKEW_MS < now) refuse("time.expired");
+    const replayKey = `${doc.from} ${doc.id}`;
+    if (seen.has(replayKey)) refuse("replay.duplicate");
+    seen.add(replayKey);
+    const sha256 = createHash("sha256").update(canonicalBytes(doc)).digest("hex");
+    return { outcome: "accepted", type: doc.type, id: doc.id, sha256 };
+  };
+}
+
+// ---------------------------------------------------------------- the adapter protocol
+
+function bytesOf(input) {
+  if (typeof input.text === "string") return Buffer.from(input.text, "utf8");
+  if (typeof input.base64 === "string") return Buffer.from(input.base64, "base64");
+  if (input.fill) return Buffer.alloc(input.fill.count, input.fill.byte);
+  throw new Error("no bytes in input");
+}
+
+function outcome(run) {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof Refusal) return { outcome: "refused", code: e.code, message: e.message };
+    throw e;
+  }
+}
+
+function execute({ operation, input }) {
+  switch (operation) {
+    case "canonicalize":
+      return outcome(() => ({ outcome: "accepted", canonical: canonicalize(parseStrict(bytesOf(input)).value) }));
+    case "identifier":
+      return outcome(() => {
+        const check = IDENTIFIERS[input.kind];
+        if (!check) throw new Error(`unknown kind ${input.kind}`);
+        check(input.value);
+        return { outcome: "accepted" };
+      });
+    case "verify": {
+      if (typeof input.keys !== "string") return { outcome: "unsupported", message: "this adapter verifies against key sets, not trust registries" };
+      const verify = verifier(input.keys, input.receiver);
+      const results = input.messages.map((m) => outcome(() => verify(bytesOf(m), m.now)));
+      return { outcome: "accepted", results };
+    }
+    default:
+      return { outcome: "unsupported", message: `this adapter does not implement ${operation}` };
+  }
+}
+
+const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+for await (const line of lines) {
+  if (line.trim() === "") continue;
+  let answer;
+  try {
+    answer = execute(JSON.parse(line));
+  } catch (e) {
+    answer = { outcome: "error", message: String(e?.stack ?? e) };
+  }
+  process.stdout.write(JSON.stringify(answer) + "\n");
+}

@@ -1,0 +1,118 @@
+//! The suite against a second, independent implementation: the JavaScript adapter in
+//! `conformance/adapters/node` (npm packages installed by `scripts/test.sh`).
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use tongban_conformance::run::{self, Adapter, CaseResult, Verdict};
+use tongban_conformance::{report, vector};
+
+fn adapter_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("adapters/node")
+}
+
+fn run_adapter(environment: &str) -> Vec<CaseResult> {
+    let dir = adapter_dir();
+    assert!(
+        dir.join("node_modules/canonicalize").exists() && dir.join("node_modules/ajv").exists(),
+        "the adapter's npm packages are missing: run `npm ci --prefix conformance/adapters/node` (scripts/test.sh does)"
+    );
+    let command = format!("{environment} node {}", dir.join("adapter.mjs").display());
+    let mut adapter = Adapter::start(&command).expect("start the adapter");
+    let vectors_dir = vector::vectors_dir();
+    let vectors = vector::load(&vectors_dir).expect("vectors");
+    vectors
+        .iter()
+        .map(|v| run::run_one(&mut adapter, v, &vectors_dir))
+        .collect()
+}
+
+#[test]
+fn the_javascript_implementation_passes_what_it_implements() {
+    let results = run_adapter("");
+    let summary = report::summary("node adapter", &results);
+    let (by_category, total) = report::counts(&results);
+    assert_eq!(total.failed, 0, "{summary}");
+    assert!(total.passed >= 140, "{summary}");
+    for category in ["canonicalization", "identifiers", "signatures", "envelope"] {
+        let c = by_category[category];
+        assert_eq!(
+            (c.failed, c.skipped),
+            (0, 0),
+            "{category} must be implemented: {summary}"
+        );
+    }
+    let skipped: BTreeSet<&str> = results
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::Skipped { .. }))
+        .map(|r| r.category.as_str())
+        .collect();
+    assert_eq!(
+        skipped.into_iter().collect::<Vec<_>>(),
+        ["checks", "deadlines", "lifecycle", "registry"],
+        "what the adapter does not implement is skipped, never passed"
+    );
+}
+
+#[test]
+fn a_deliberately_broken_implementation_fails_with_a_clear_report() {
+    let results = run_adapter("TONGBAN_ADAPTER_BROKEN=duplicate-keys");
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::Failed { .. }))
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            "canonicalization/refuse-duplicate-key",
+            "canonicalization/refuse-duplicate-key-deep",
+            "canonicalization/refuse-duplicate-key-escaped",
+            "envelope/duplicate-key",
+        ]
+    );
+    let summary = report::summary("broken node adapter", &results);
+    assert!(
+        summary.contains("FAILED envelope/duplicate-key"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(
+            "expected: {\"outcome\":\"accepted\",\"results\":[{\"code\":\"json.duplicate_key\""
+        ),
+        "{summary}"
+    );
+    assert!(
+        summary.trim_end().ends_with("4 failed, 56 skipped"),
+        "{summary}"
+    );
+
+    // The JUnit report is well-formed XML with consistent counts.
+    let junit = report::junit("broken node adapter", &results);
+    let mut reader = Reader::from_str(&junit);
+    let (mut suites, mut cases, mut failures, mut skipped) = (0, 0, 0, 0);
+    let mut root = None;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => {
+                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                root.get_or_insert(name.clone());
+                match name.as_str() {
+                    "testsuite" => suites += 1,
+                    "testcase" => cases += 1,
+                    "failure" => failures += 1,
+                    "skipped" => skipped += 1,
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(root.as_deref(), Some("testsuites"));
+    assert_eq!(
+        (suites, cases, failures, skipped),
+        (8, results.len(), 4, 56)
+    );
+}
