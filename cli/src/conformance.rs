@@ -40,6 +40,9 @@ pub(crate) enum ConformanceCommand {
         /// Write a self-contained HTML report here.
         #[arg(long)]
         html: Option<PathBuf>,
+        /// Only list the vectors that would run.
+        #[arg(long)]
+        list: bool,
     },
     /// Regenerate the vectors from the seeded generator.
     Generate {
@@ -72,15 +75,19 @@ fn write_report(path: Option<&PathBuf>, text: &str) -> Result<(), Failure> {
     }
 }
 
+fn listing(vectors: &[vector::Vector]) -> Result<Output, Failure> {
+    let list: String = vectors
+        .iter()
+        .map(|v| format!("{:<56} {}\n", v.id, v.description))
+        .collect();
+    Ok(Output::Text(list))
+}
+
 pub(crate) fn run(command: ConformanceCommand) -> Result<Output, Failure> {
     match command {
         ConformanceCommand::List { filter, vectors } => {
             let dir = vectors.unwrap_or_else(vector::vectors_dir);
-            let list: String = selected(&dir, filter.as_deref())?
-                .iter()
-                .map(|v| format!("{:<56} {}\n", v.id, v.description))
-                .collect();
-            Ok(Output::Text(list))
+            listing(&selected(&dir, filter.as_deref())?)
         }
         ConformanceCommand::Generate { out } => {
             let dir = out.unwrap_or_else(vector::vectors_dir);
@@ -97,9 +104,13 @@ pub(crate) fn run(command: ConformanceCommand) -> Result<Output, Failure> {
             junit,
             json_report,
             html,
+            list,
         } => {
             let dir = vectors.unwrap_or_else(vector::vectors_dir);
             let vectors = selected(&dir, filter.as_deref())?;
+            if list {
+                return listing(&vectors);
+            }
             if vectors.is_empty() {
                 return Err(Failure {
                     code: USAGE,

@@ -591,3 +591,83 @@ fn verify_against_a_registry() {
         "--registry and --keys exclude each other"
     );
 }
+
+#[test]
+fn conformance_run_list_and_reports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = |name: &str| dir.path().join(name).to_str().expect("UTF-8").to_string();
+    let (junit, json_report, html) = (path("r.xml"), path("r.json"), path("r.html"));
+    let out = tongban(
+        &[
+            "conformance",
+            "run",
+            "--filter",
+            "identifiers/",
+            "--junit",
+            &junit,
+            "--json-report",
+            &json_report,
+            "--html",
+            &html,
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(summary.contains("identifiers"), "{summary}");
+    assert!(
+        summary
+            .trim_end()
+            .ends_with("45 passed, 0 failed, 0 skipped"),
+        "{summary}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("45/45"),
+        "progress is shown"
+    );
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&json_report).expect("json")).expect("json report");
+    assert_eq!(report["passed"], 45);
+    assert!(std::fs::read_to_string(&junit)
+        .expect("junit")
+        .starts_with("<?xml"));
+    assert!(std::fs::read_to_string(&html)
+        .expect("html")
+        .contains("45 passed"));
+
+    let listed = tongban(
+        &["conformance", "run", "--list", "--filter", "deadlines/"],
+        None,
+    );
+    assert_eq!(String::from_utf8_lossy(&listed.stdout).lines().count(), 10);
+    let list = tongban(&["conformance", "list"], None);
+    assert!(String::from_utf8_lossy(&list.stdout).lines().count() >= 150);
+
+    let none = tongban(
+        &["--json", "conformance", "run", "--filter", "no-such-vector"],
+        None,
+    );
+    assert_eq!(stdout_json(&none)["code"], "cli.usage");
+    let broken = tongban(
+        &[
+            "conformance",
+            "run",
+            "--filter",
+            "canonicalization/",
+            "--adapter",
+            "echo '{\"outcome\":\"accepted\"}'",
+        ],
+        None,
+    );
+    assert_eq!(broken.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&broken.stdout);
+    assert!(stdout.contains("FAILED canonicalization/"), "{stdout}");
+    assert!(
+        String::from_utf8_lossy(&broken.stderr).starts_with("\r[")
+            || String::from_utf8_lossy(&broken.stderr).contains("conformance.failed")
+    );
+}

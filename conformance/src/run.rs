@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::time::Instant;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 /// Something that executes protocol operations.
 pub trait Implementation {
@@ -31,14 +32,19 @@ impl Implementation for Sdk {
     }
 }
 
+/// How long the runner waits for an adapter's answer to one request.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// An external implementation behind the adapter protocol: one JSON request per line
-/// on its standard input, `{"id", "operation", "input"}`, and one JSON response per
-/// line on its standard output, the outcome object.
+/// on its standard input, `{"operation", "input"}`, and one JSON response per line on
+/// its standard output, the outcome object. An adapter that does not answer within
+/// [`ANSWER_TIMEOUT`] fails that vector and every later one.
 pub struct Adapter {
     command: String,
     child: Child,
     stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
+    answers: Receiver<std::io::Result<String>>,
+    broken: Option<String>,
 }
 
 impl Adapter {
@@ -53,15 +59,26 @@ impl Adapter {
             .spawn()
             .map_err(|e| format!("cannot start adapter {command:?}: {e}"))?;
         let stdin = child.stdin.take().ok_or("adapter has no standard input")?;
-        let stdout = child
+        let stdout: ChildStdout = child
             .stdout
             .take()
             .ok_or("adapter has no standard output")?;
+        // Lines are read on a thread of their own, so that a silent adapter times out
+        // instead of hanging the run.
+        let (sender, answers) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
         Ok(Adapter {
             command: command.to_string(),
             child,
             stdin,
-            stdout: BufReader::new(stdout),
+            answers,
+            broken: None,
         })
     }
 }
@@ -72,20 +89,30 @@ impl Implementation for Adapter {
     }
 
     fn execute(&mut self, operation: &str, input: &Value) -> Result<Value, String> {
-        let request = json!({"operation": operation, "input": input});
-        writeln!(self.stdin, "{request}")
-            .and_then(|_| self.stdin.flush())
-            .map_err(|e| format!("adapter stopped reading: {e}"))?;
-        let mut line = String::new();
-        let read = self
-            .stdout
-            .read_line(&mut line)
-            .map_err(|e| format!("cannot read the adapter's answer: {e}"))?;
-        if read == 0 {
-            return Err("the adapter closed its output".into());
+        if let Some(why) = &self.broken {
+            return Err(why.clone());
         }
-        serde_json::from_str(&line)
-            .map_err(|e| format!("the adapter's answer is not JSON ({e}): {line}"))
+        let request = json!({"operation": operation, "input": input});
+        let answer = writeln!(self.stdin, "{request}")
+            .and_then(|_| self.stdin.flush())
+            .map_err(|e| format!("the adapter stopped reading: {e}"))
+            .and_then(|_| match self.answers.recv_timeout(ANSWER_TIMEOUT) {
+                Ok(Ok(line)) => Ok(line),
+                Ok(Err(e)) => Err(format!("cannot read the adapter's answer: {e}")),
+                Err(RecvTimeoutError::Timeout) => Err(format!(
+                    "the adapter did not answer within {} s",
+                    ANSWER_TIMEOUT.as_secs()
+                )),
+                Err(RecvTimeoutError::Disconnected) => Err("the adapter closed its output".into()),
+            });
+        match answer {
+            Ok(line) => serde_json::from_str(&line)
+                .map_err(|e| format!("the adapter's answer is not JSON ({e}): {line}")),
+            Err(why) => {
+                self.broken = Some(why.clone());
+                Err(why)
+            }
+        }
     }
 }
 

@@ -144,3 +144,31 @@ fn matching_requires_every_expected_member() {
         &json!({"r": [{"a": 1, "x": 0}]})
     ));
 }
+
+#[test]
+fn a_misbehaving_adapter_fails_its_vectors_instead_of_hanging_the_run() {
+    let dir = vector::vectors_dir();
+    let vectors = vector::load(&dir).expect("vectors");
+    let mut adapter = run::Adapter::start("echo this is not JSON").expect("start");
+    let first = run::run_one(&mut adapter, &vectors[0], &dir);
+    let second = run::run_one(&mut adapter, &vectors[1], &dir);
+    let reason = |r: &run::CaseResult| match &r.verdict {
+        Verdict::Failed { actual, .. } => actual["error"].as_str().unwrap_or_default().to_string(),
+        other => panic!("must fail: {other:?}"),
+    };
+    // The adapter prints one line and exits: the runner either reads that line (not
+    // JSON) or finds the adapter gone; either way the vector fails with the reason.
+    let first = reason(&first);
+    assert!(
+        first.contains("not JSON") || first.contains("stopped reading"),
+        "{first}"
+    );
+    let second = reason(&second);
+    assert!(
+        second.contains("closed its output") || second.contains("stopped reading"),
+        "{second}"
+    );
+    let mut missing = run::Adapter::start("exit 3").expect("the shell starts");
+    let gone = run::run_one(&mut missing, &vectors[0], &dir);
+    assert!(matches!(gone.verdict, Verdict::Failed { .. }));
+}
