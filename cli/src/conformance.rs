@@ -2,7 +2,7 @@
 
 use crate::{Failure, Output, USAGE};
 use clap::Subcommand;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use tongban_conformance::run::{self, Adapter, Implementation, Sdk};
 use tongban_conformance::{report, vector};
@@ -60,6 +60,15 @@ fn failure(message: String) -> Failure {
 }
 
 fn selected(dir: &Path, filter: Option<&str>) -> Result<Vec<vector::Vector>, Failure> {
+    if !dir.is_dir() {
+        return Err(Failure {
+            code: USAGE,
+            message: format!(
+                "no vectors at {}: pass --vectors DIR, the conformance/vectors folder of the tongban repository",
+                dir.display()
+            ),
+        });
+    }
     let vectors = vector::load(dir).map_err(failure)?;
     Ok(vectors
         .into_iter()
@@ -124,30 +133,49 @@ pub(crate) fn run(command: ConformanceCommand) -> Result<Output, Failure> {
             let name = implementation.name();
             let mut results = Vec::new();
             let mut stderr = std::io::stderr();
+            let bar = stderr.is_terminal();
+            let started = std::time::Instant::now();
             for (i, v) in vectors.iter().enumerate() {
                 results.push(run::run_one(implementation.as_mut(), v, &dir));
-                let done = (i + 1) * 40 / vectors.len();
-                let _ = write!(
-                    stderr,
-                    "\r[{}{}] {}/{} {:<48}",
-                    "#".repeat(done),
-                    " ".repeat(40 - done),
-                    i + 1,
-                    vectors.len(),
-                    v.id.chars().take(48).collect::<String>()
-                );
+                if bar {
+                    let done = (i + 1) * 40 / vectors.len();
+                    let _ = write!(
+                        stderr,
+                        "\r[{}{}] {}/{} {:<48}",
+                        "#".repeat(done),
+                        " ".repeat(40 - done),
+                        i + 1,
+                        vectors.len(),
+                        v.id.chars().take(48).collect::<String>()
+                    );
+                }
             }
-            let _ = writeln!(stderr);
+            if bar {
+                let _ = writeln!(stderr);
+            }
+            let _ = writeln!(
+                stderr,
+                "ran {} vectors in {:.1} s",
+                vectors.len(),
+                started.elapsed().as_secs_f64()
+            );
+            run::enforce_category_skips(&mut results);
             write_report(junit.as_ref(), &report::junit(&name, &results))?;
             write_report(json_report.as_ref(), &report::json_report(&name, &results))?;
             write_report(html.as_ref(), &report::html(&name, &results))?;
             let summary = report::summary(&name, &results);
             let (_, total) = report::counts(&results);
-            if total.failed > 0 {
-                print!("{summary}");
+            if total.failed > 0 || total.passed == 0 {
+                // The summary with every failure goes to standard error, so that the
+                // standard output of --json stays one JSON object.
+                eprint!("{summary}");
                 return Err(Failure {
                     code: "conformance.failed",
-                    message: format!("{} of {} vectors failed", total.failed, results.len()),
+                    message: if total.failed > 0 {
+                        format!("{} of {} vectors failed", total.failed, results.len())
+                    } else {
+                        "no vector passed: the implementation skipped everything".to_string()
+                    },
                 });
             }
             Ok(Output::Text(summary))

@@ -626,8 +626,8 @@ fn conformance_run_list_and_reports() {
         "{summary}"
     );
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("45/45"),
-        "progress is shown"
+        String::from_utf8_lossy(&out.stderr).contains("ran 45 vectors in "),
+        "progress is reported"
     );
     let report: Value =
         serde_json::from_slice(&std::fs::read(&json_report).expect("json")).expect("json report");
@@ -664,10 +664,37 @@ fn conformance_run_list_and_reports() {
         None,
     );
     assert_eq!(broken.status.code(), Some(1));
-    let stdout = String::from_utf8_lossy(&broken.stdout);
-    assert!(stdout.contains("FAILED canonicalization/"), "{stdout}");
     assert!(
-        String::from_utf8_lossy(&broken.stderr).starts_with("\r[")
-            || String::from_utf8_lossy(&broken.stderr).contains("conformance.failed")
+        broken.stdout.is_empty(),
+        "the failing summary goes to standard error"
+    );
+    let stderr = String::from_utf8_lossy(&broken.stderr);
+    assert!(stderr.contains("FAILED canonicalization/"), "{stderr}");
+    assert!(
+        stderr.contains("expected: ") && stderr.contains("actual:   "),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .trim_end()
+            .ends_with("conformance.failed: 51 of 51 vectors failed"),
+        "{stderr}"
+    );
+    let skipping = tongban(
+        &[
+            "--json",
+            "conformance",
+            "run",
+            "--filter",
+            "deadlines/",
+            "--adapter",
+            "yes '{\"outcome\":\"unsupported\"}'",
+        ],
+        None,
+    );
+    assert_eq!(
+        stdout_json(&skipping)["code"],
+        "conformance.failed",
+        "an implementation that skips everything does not pass"
     );
 }

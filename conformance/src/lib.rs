@@ -33,8 +33,12 @@ use std::path::Path;
 /// `fixtures/<name>.json`), replacing what was there.
 pub fn write_vectors(dir: &Path) -> Result<usize, String> {
     let generated = generate::generate();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
+    // Only the folders the generator writes are replaced; nothing else in `dir` is touched.
+    let mut folders: std::collections::BTreeSet<&str> =
+        generated.vectors.iter().map(|v| v.category()).collect();
+    folders.insert("fixtures");
+    for folder in folders {
+        let path = dir.join(folder);
         if path.is_dir() {
             std::fs::remove_dir_all(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         }

@@ -94,7 +94,9 @@ pub fn json_report(implementation: &str, results: &[CaseResult]) -> String {
 
 fn xml(text: &str) -> String {
     text.chars()
-        .filter(|c| !matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}'))
+        .filter(|c| {
+            !matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
+        })
         .map(|c| match c {
             '&' => "&amp;".to_string(),
             '<' => "&lt;".to_string(),
@@ -110,24 +112,34 @@ fn xml(text: &str) -> String {
 pub fn junit(implementation: &str, results: &[CaseResult]) -> String {
     let (by_category, total) = counts(results);
     let seconds = |r: &CaseResult| r.millis / 1000.0;
+    // A failure to run (the adapter crashed, timed out, spoke no JSON) is an error, a
+    // wrong outcome a failure.
+    let errors = |cases: &[&CaseResult]| {
+        cases
+            .iter()
+            .filter(|r| matches!(&r.verdict, Verdict::Failed { actual, .. } if actual.get("error").is_some()))
+            .count()
+    };
+    let all: Vec<&CaseResult> = results.iter().collect();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
+        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3}\">",
         xml(&format!("tongban conformance: {implementation}")),
         results.len(),
-        total.failed,
-        total.skipped,
+        total.failed - errors(&all),
+        errors(&all),
         results.iter().map(seconds).sum::<f64>()
     );
     for (category, c) in &by_category {
         let cases: Vec<&CaseResult> = results.iter().filter(|r| &r.category == category).collect();
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{:.3}\">",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
             xml(category),
             cases.len(),
-            c.failed,
+            c.failed - errors(&cases),
+            errors(&cases),
             c.skipped,
             cases.iter().map(|r| seconds(r)).sum::<f64>()
         );
@@ -146,6 +158,14 @@ pub fn junit(implementation: &str, results: &[CaseResult]) -> String {
                         out,
                         ">\n      <skipped message=\"{}\"/>\n    </testcase>",
                         xml(reason)
+                    );
+                }
+                Verdict::Failed { expected, actual } if actual.get("error").is_some() => {
+                    let _ = writeln!(
+                        out,
+                        ">\n      <error message=\"{}\" type=\"adapter\">{}</error>\n    </testcase>",
+                        xml(&case.description),
+                        xml(&format!("expected: {expected}\nerror:    {actual}"))
                     );
                 }
                 Verdict::Failed { expected, actual } => {

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 /// Something that executes protocol operations.
@@ -42,7 +42,7 @@ pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Adapter {
     command: String,
     child: Child,
-    stdin: ChildStdin,
+    requests: Option<Sender<String>>,
     answers: Receiver<std::io::Result<String>>,
     broken: Option<String>,
 }
@@ -63,9 +63,21 @@ impl Adapter {
             .stdout
             .take()
             .ok_or("adapter has no standard output")?;
-        // Lines are read on a thread of their own, so that a silent adapter times out
-        // instead of hanging the run.
-        let (sender, answers) = std::sync::mpsc::channel();
+        // Requests are written and answers read on threads of their own, so that an
+        // adapter that stops reading or answering times out instead of hanging the run.
+        let (requests, pending) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            let mut stdin: ChildStdin = stdin;
+            for request in pending {
+                if writeln!(stdin, "{request}")
+                    .and_then(|_| stdin.flush())
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        let (sender, answers) = std::sync::mpsc::sync_channel(1);
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 if sender.send(line).is_err() {
@@ -76,7 +88,7 @@ impl Adapter {
         Ok(Adapter {
             command: command.to_string(),
             child,
-            stdin,
+            requests: Some(requests),
             answers,
             broken: None,
         })
@@ -93,31 +105,40 @@ impl Implementation for Adapter {
             return Err(why.clone());
         }
         let request = json!({"operation": operation, "input": input});
-        let answer = writeln!(self.stdin, "{request}")
-            .and_then(|_| self.stdin.flush())
-            .map_err(|e| format!("the adapter stopped reading: {e}"))
-            .and_then(|_| match self.answers.recv_timeout(ANSWER_TIMEOUT) {
-                Ok(Ok(line)) => Ok(line),
-                Ok(Err(e)) => Err(format!("cannot read the adapter's answer: {e}")),
-                Err(RecvTimeoutError::Timeout) => Err(format!(
-                    "the adapter did not answer within {} s",
-                    ANSWER_TIMEOUT.as_secs()
-                )),
-                Err(RecvTimeoutError::Disconnected) => Err("the adapter closed its output".into()),
-            });
-        match answer {
-            Ok(line) => serde_json::from_str(&line)
-                .map_err(|e| format!("the adapter's answer is not JSON ({e}): {line}")),
-            Err(why) => {
-                self.broken = Some(why.clone());
-                Err(why)
-            }
+        let sent = self
+            .requests
+            .as_ref()
+            .is_some_and(|r| r.send(request.to_string()).is_ok());
+        let answer = if sent {
+            Ok(())
+        } else {
+            Err("the adapter stopped reading".to_string())
         }
+        .and_then(|_| match self.answers.recv_timeout(ANSWER_TIMEOUT) {
+            Ok(Ok(line)) => Ok(line),
+            Ok(Err(e)) => Err(format!("cannot read the adapter's answer: {e}")),
+            Err(RecvTimeoutError::Timeout) => Err(format!(
+                "the adapter did not answer within {} s",
+                ANSWER_TIMEOUT.as_secs()
+            )),
+            Err(RecvTimeoutError::Disconnected) => Err("the adapter closed its output".into()),
+        });
+        // Any violation of the protocol ends the conversation: after a stray line the
+        // answers could no longer be matched to their requests.
+        let parsed = answer.and_then(|line| {
+            serde_json::from_str(&line)
+                .map_err(|e| format!("the adapter's answer is not one JSON line ({e}): {line}"))
+        });
+        if let Err(why) = &parsed {
+            self.broken = Some(format!("{why} (no further requests were sent)"));
+        }
+        parsed
     }
 }
 
 impl Drop for Adapter {
     fn drop(&mut self) {
+        self.requests = None;
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -170,6 +191,26 @@ pub fn matches(expected: &Value, actual: &Value) -> bool {
             e.len() == a.len() && e.iter().zip(a).all(|(ev, av)| matches(ev, av))
         }
         (e, a) => e == a,
+    }
+}
+
+/// Skipping is per category: where an implementation skipped some vectors of a
+/// category but ran others, the skipped ones count as failed.
+pub fn enforce_category_skips(results: &mut [CaseResult]) {
+    let ran: std::collections::BTreeSet<String> = results
+        .iter()
+        .filter(|r| !matches!(r.verdict, Verdict::Skipped { .. }))
+        .map(|r| r.category.clone())
+        .collect();
+    for result in results.iter_mut() {
+        if let Verdict::Skipped { reason } = &result.verdict {
+            if ran.contains(&result.category) {
+                result.verdict = Verdict::Failed {
+                    expected: json!({"note": "an implementation skips whole categories, not single vectors"}),
+                    actual: json!({"outcome": "unsupported", "message": reason}),
+                };
+            }
+        }
     }
 }
 
