@@ -485,13 +485,13 @@ fn identifiers(g: &mut Gen) {
         ),
         (
             "citizen_id",
-            "110105194902300021",
+            "110105194902300020",
             Some("id.citizen_birth_date"),
             "30 February",
         ),
         (
             "citizen_id",
-            "420202190002291234",
+            "420202190002291238",
             Some("id.citizen_birth_date"),
             "29 February 1900, not a leap year",
         ),
@@ -611,19 +611,33 @@ fn identifiers(g: &mut Gen) {
             "major version 2",
         ),
     ];
-    for (i, (kind, value, code, why)) in cases.iter().enumerate() {
+    for (kind, value, code, why) in cases {
         let verdict = if code.is_some() {
             "refused"
         } else {
             "accepted"
         };
         g.push(
-            &format!("identifiers/{kind}-{i:02}-{verdict}"),
+            &format!("identifiers/{kind}-{verdict}-{}", slug(value)),
             &format!("{kind} {value:?}: {why}"),
             "identifier",
             json!({"kind": kind, "value": value}),
             code.map_or_else(accepted, refused),
         );
+    }
+}
+
+/// A file-name-safe, stable form of a value: letters and digits kept, the rest `-`.
+fn slug(value: &str) -> String {
+    let slug: String = value
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .take(40)
+        .collect();
+    if slug.is_empty() {
+        "empty".to_string()
+    } else {
+        slug
     }
 }
 
@@ -633,6 +647,20 @@ fn keys_fixture(g: &mut Gen) -> String {
         "keys-sample",
         text(&must("keys", serde_json::to_value(keys))),
     )
+}
+
+/// Adds the Ed25519 group order L to a 32-byte little-endian scalar.
+fn add_group_order(scalar: &mut [u8]) {
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
+        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let mut carry = 0u16;
+    for (byte, l) in scalar.iter_mut().zip(L) {
+        let sum = u16::from(*byte) + u16::from(l) + carry;
+        *byte = (sum & 0xff) as u8;
+        carry = sum >> 8;
+    }
 }
 
 fn verify_vector(
@@ -796,6 +824,42 @@ fn signatures(g: &mut Gen, keys: &str) {
         trust,
         vec![at(other, T1)],
         vec![refused("signature.invalid")],
+    );
+    // Strict Ed25519: the same signature with S + L (the group order) in place of S.
+    let sig_text = doc["signatures"][0]["sig"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut sig_bytes = tongban::crypto::from_base64url(&sig_text).unwrap_or_default();
+    add_group_order(&mut sig_bytes[32..]);
+    let malleated = tongban::crypto::base64url(&sig_bytes);
+    let non_canonical_s = edit(&|d| d["signatures"][0]["sig"] = json!(malleated));
+    verify_vector(
+        g,
+        "signatures/non-canonical-s",
+        "S + L instead of S: a malleated signature strict verification refuses",
+        trust,
+        vec![at(non_canonical_s, T1)],
+        vec![refused("signature.invalid")],
+    );
+    // Base64url whose unused trailing bits are not zero decodes to the same bytes in a
+    // lax decoder; the protocol refuses it.
+    let last = sig_text.chars().last().unwrap_or('A');
+    let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let index = alphabet.find(last).unwrap_or(0);
+    let dirty = alphabet
+        .chars()
+        .nth((index & 0b11_0000) | 0b0001)
+        .unwrap_or('B');
+    let trailing = format!("{}{dirty}", &sig_text[..sig_text.len() - 1]);
+    let trailing = edit(&|d| d["signatures"][0]["sig"] = json!(trailing));
+    verify_vector(
+        g,
+        "signatures/base64url-trailing-bits",
+        "non-zero unused bits in the last base64url character",
+        trust,
+        vec![at(trailing, T1)],
+        vec![refused("signature.malformed")],
     );
     // Two valid signatures: the sender's and a countersignature.
     let mut both = transfer.clone();
@@ -979,7 +1043,10 @@ fn envelope(g: &mut Gen, keys: &str) {
         (
             "bad-digest",
             "a material digest in upper case",
-            resign(&|d| d["body"]["materials"][0]["sha256"] = json!("AB")),
+            resign(&|d| {
+                d["body"]["materials"][0]["sha256"] =
+                    json!("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD")
+            }),
             T1,
             "id.digest_format",
         ),
@@ -1029,7 +1096,7 @@ fn envelope(g: &mut Gen, keys: &str) {
     verify_vector(
         g,
         "envelope/skew-boundaries",
-        "created 300 s after now, and verified 300 s after expiry, both accepted",
+        "created exactly 300 s after now: within the clock-skew allowance",
         trust,
         vec![at(fine.clone(), "2026-11-28T09:55:00+08:00")],
         vec![json!({"outcome": "accepted"})],
@@ -1162,8 +1229,8 @@ fn registries(g: &mut Gen) -> String {
     );
     reg(
         g,
-        "update-rollback",
-        "v1 offered to a reader that trusts v2 is not signed by v2's keys",
+        "update-older-unsigned-by-trusted",
+        "v1 offered to a reader that trusts v2 is not signed by a threshold of v2's keys",
         Some(&v2),
         v1.clone(),
         now,
@@ -1195,6 +1262,16 @@ fn registries(g: &mut Gen) -> String {
         v3_both,
         now,
         refused("registry.threshold"),
+    );
+    let older = registry_text(&registry_doc(1, &[1, 2, 3]), &[1, 2]);
+    reg(
+        g,
+        "update-rollback",
+        "a version-1 registry validly signed by v2's keys, offered to a reader that trusts v2",
+        Some(&v2),
+        older,
+        now,
+        refused("registry.rollback"),
     );
     let mut expired = registry_doc(1, &[0, 1, 2]);
     expired.expires = ts("2026-06-30T00:00:00+08:00");
@@ -1630,7 +1707,7 @@ fn lifecycle(g: &mut Gen, registry: &str) {
         ),
         (
             "supplement-by-authority",
-            "the authority may not send a supplement",
+            "the authority may not send a supplement, even while one is awaited",
             Box::new(move |t: &mut Talk| {
                 let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
                 t.send(
@@ -1638,6 +1715,18 @@ fn lifecycle(g: &mut Gen, registry: &str) {
                     receipt(&transfer, true),
                     Some(&transfer.id),
                     state("received"),
+                );
+                t.send(
+                    JIUJIANG,
+                    status(ReportedStatus::InReview),
+                    None,
+                    state("in_review"),
+                );
+                t.send(
+                    JIUJIANG,
+                    other(MessageType::SupplementRequest),
+                    None,
+                    state("supplement_requested"),
                 );
                 t.send(
                     JIUJIANG,

@@ -192,8 +192,10 @@ function calendarDate(y, m, d) {
 
 /** Milliseconds since the epoch of an RFC 3339 time, or a time.format refusal. */
 function timestamp(v) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.exec(v);
-  if (!m || !calendarDate(+m[1], +m[2], +m[3]) || +m[4] > 23 || +m[5] > 59 || +m[6] > 59) refuse("time.format");
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/.exec(v);
+  const offsetOk = m && (m[8] === "Z" || (+m[9] <= 23 && +m[10] <= 59));
+  if (!m || !offsetOk || !calendarDate(+m[1], +m[2], +m[3]) || +m[4] > 23 || +m[5] > 59 || +m[6] > 59) refuse("time.format");
+  // Milliseconds: finer fractions are compared at millisecond precision.
   return Date.parse(v);
 }
 
@@ -285,11 +287,12 @@ function parseMessage(bytes) {
   }
   const applicant = doc.type === "transfer" ? doc.body.applicant : undefined;
   if (applicant?.kind === "natural_person") IDENTIFIERS.citizen_id(applicant.citizen_id);
-  if (applicant?.kind === "legal_entity") IDENTIFIERS.credit_code(applicant.credit_code);
   if (doc.from === doc.to) refuse("message.invalid", "from equals to");
   if (doc.type === "receipt" && !isString(doc.in_reply_to)) refuse("message.invalid", "in_reply_to");
   const window = timestamp(doc.expires) - timestamp(doc.created);
   if (!(window > 0 && window <= MAX_VALIDITY_MS)) refuse("time.bad_window");
+  // §2 step 10: the credit code's check character, last.
+  if (applicant?.kind === "legal_entity") IDENTIFIERS.credit_code(applicant.credit_code);
   return doc;
 }
 
@@ -367,14 +370,19 @@ function execute({ operation, input }) {
       return outcome(() => ({ outcome: "accepted", canonical: canonicalize(parseStrict(bytesOf(input)).value) }));
     case "identifier":
       return outcome(() => {
+        if (!Object.hasOwn(IDENTIFIERS, input.kind)) throw new Error(`unknown kind ${input.kind}`);
         const check = IDENTIFIERS[input.kind];
-        if (!check) throw new Error(`unknown kind ${input.kind}`);
         check(input.value);
         return { outcome: "accepted" };
       });
     case "verify": {
       if (typeof input.keys !== "string") return { outcome: "unsupported", message: "this adapter verifies against key sets, not trust registries" };
-      const verify = verifier(input.keys, input.receiver);
+      let verify;
+      try {
+        verify = verifier(input.keys, input.receiver);
+      } catch (e) {
+        return { outcome: "refused", code: e instanceof Refusal ? e.code : "key.malformed", message: String(e.message ?? e) };
+      }
       const results = input.messages.map((m) => outcome(() => verify(bytesOf(m), m.now)));
       return { outcome: "accepted", results };
     }
