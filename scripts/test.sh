@@ -18,7 +18,8 @@ rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup targe
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   apt-get update -qq && apt-get install -y -qq nodejs npm
 fi
-echo "node $(node --version), npm $(npm --version)"
+command -v xmllint >/dev/null || { apt-get update -qq && apt-get install -y -qq libxml2-utils; }
+echo "node $(node --version), npm $(npm --version), $(xmllint --version 2>&1 | head -n 1)"
 npm ci --prefix conformance/adapters/node --no-audit --no-fund --loglevel=error
 
 step "cargo fmt --check"
@@ -66,6 +67,16 @@ cargo run -q -p tongban-cli --locked -- conformance run
 cargo run -q -p tongban-cli --locked -- conformance run \
   --adapter "node conformance/adapters/node/adapter.mjs" \
   --junit target/conformance-node.xml --html target/conformance-node.html
+
+step "conformance: a deliberately broken implementation must fail, with a valid JUnit report"
+if TONGBAN_ADAPTER_BROKEN=duplicate-keys cargo run -q -p tongban-cli --locked -- conformance run \
+  --adapter "node conformance/adapters/node/adapter.mjs" --junit target/conformance-broken.xml \
+  >/dev/null 2>target/conformance-broken.txt; then
+  echo "the broken adapter passed: the suite does not catch duplicate keys" >&2
+  exit 1
+fi
+tail -n 1 target/conformance-broken.txt
+xmllint --noout --schema conformance/junit.xsd target/conformance-node.xml target/conformance-broken.xml
 
 step "cargo test --workspace"
 cargo test --workspace --locked
