@@ -1,0 +1,433 @@
+//! Case sequences and deadlines over the sample calendar.
+
+use super::*;
+
+pub(super) fn lifecycle(g: &mut Gen, registry: &str) {
+    // A conversation between Huangshi (window) and Jiujiang (authority), one message a
+    // minute from T0.
+    struct Talk<'a> {
+        g: &'a mut Gen,
+        minute: i64,
+        messages: Vec<Value>,
+        results: Vec<Value>,
+    }
+    impl Talk<'_> {
+        fn send(
+            &mut self,
+            from: &str,
+            body: Body,
+            in_reply_to: Option<&MessageId>,
+            expected: Value,
+        ) -> Envelope {
+            let to = if from == HUANGSHI { JIUJIANG } else { HUANGSHI };
+            let created = must("time", ts(T0).plus_seconds(60 * self.minute));
+            self.minute += 1;
+            let mut envelope = self
+                .g
+                .envelope(from, to, sample::AGREEMENT, body, created.as_str());
+            envelope.in_reply_to = in_reply_to.cloned();
+            must("sign", envelope.sign(&must("key", sample::key(from))));
+            let text = text(&must("value", envelope.to_value()));
+            self.messages
+                .push(json!({"text": text, "now": created.as_str()}));
+            self.results.push(expected);
+            envelope
+        }
+    }
+    let state = |s: &str| json!({"outcome": "accepted", "state": s});
+    let status = |s: ReportedStatus| {
+        Body::StatusUpdate(StatusUpdate {
+            status: s,
+            note: None,
+        })
+    };
+    let other = |t: MessageType| must("body", sample::body(t, &Sha256Digest::of(b"other")));
+    let receipt = |transfer: &Envelope, accepted: bool| {
+        let digest = Sha256Digest::of(&must("bytes", transfer.to_canonical_bytes()));
+        Body::Receipt(Receipt {
+            answers_sha256: digest,
+            outcome: if accepted {
+                ReceiptOutcome::Accepted { reference: None }
+            } else {
+                ReceiptOutcome::Refused {
+                    code: "item.form_invalid".into(),
+                    reason: "表单不完整".into(),
+                }
+            },
+        })
+    };
+    let barber = || Body::Transfer(must("transfer", sample::transfer_body()));
+
+    type Script = Box<dyn Fn(&mut Talk)>;
+    let scenarios: Vec<(&str, &str, Script)> = vec![
+        (
+            "whole-case",
+            "transfer, receipt, review, two supplement rounds, decision, closure",
+            Box::new(move |t: &mut Talk| {
+                let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
+                t.send(
+                    JIUJIANG,
+                    receipt(&transfer, true),
+                    Some(&transfer.id),
+                    state("received"),
+                );
+                t.send(
+                    JIUJIANG,
+                    status(ReportedStatus::InReview),
+                    None,
+                    state("in_review"),
+                );
+                t.send(
+                    JIUJIANG,
+                    other(MessageType::SupplementRequest),
+                    None,
+                    state("supplement_requested"),
+                );
+                t.send(
+                    HUANGSHI,
+                    other(MessageType::Supplement),
+                    None,
+                    state("supplemented"),
+                );
+                t.send(
+                    JIUJIANG,
+                    other(MessageType::SupplementRequest),
+                    None,
+                    state("supplement_requested"),
+                );
+                t.send(
+                    HUANGSHI,
+                    other(MessageType::Supplement),
+                    None,
+                    state("supplemented"),
+                );
+                t.send(
+                    JIUJIANG,
+                    other(MessageType::Decision),
+                    None,
+                    state("decided"),
+                );
+                t.send(
+                    JIUJIANG,
+                    status(ReportedStatus::Closed),
+                    None,
+                    state("closed"),
+                );
+            }),
+        ),
+        (
+            "refused-at-receipt",
+            "the authority refuses the transfer in its receipt",
+            Box::new(move |t: &mut Talk| {
+                let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
+                t.send(
+                    JIUJIANG,
+                    receipt(&transfer, false),
+                    Some(&transfer.id),
+                    state("refused"),
+                );
+                t.send(
+                    HUANGSHI,
+                    other(MessageType::Withdrawal),
+                    None,
+                    refused("lifecycle.no_track"),
+                );
+            }),
+        ),
+        (
+            "decision-before-review",
+            "a decision while the case is only transferred",
+            Box::new(move |t: &mut Talk| {
+                t.send(HUANGSHI, barber(), None, state("transferred"));
+                t.send(
+                    JIUJIANG,
+                    other(MessageType::Decision),
+                    None,
+                    refused("lifecycle.illegal_transition"),
+                );
+            }),
+        ),
+        (
+            "supplement-by-authority",
+            "the authority may not send a supplement, even while one is awaited",
+            Box::new(move |t: &mut Talk| {
+                let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
+                t.send(
+                    JIUJIANG,
+                    receipt(&transfer, true),
+                    Some(&transfer.id),
+                    state("received"),
+                );
+                t.send(
+                    JIUJIANG,
+                    status(ReportedStatus::InReview),
+                    None,
+                    state("in_review"),
+                );
+                t.send(
+                    JIUJIANG,
+                    other(MessageType::SupplementRequest),
+                    None,
+                    state("supplement_requested"),
+                );
+                t.send(
+                    JIUJIANG,
+                    other(MessageType::Supplement),
+                    None,
+                    refused("lifecycle.wrong_party"),
+                );
+            }),
+        ),
+        (
+            "receipt-by-window",
+            "the window may not acknowledge its own transfer",
+            Box::new(move |t: &mut Talk| {
+                let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
+                t.send(
+                    HUANGSHI,
+                    receipt(&transfer, true),
+                    Some(&transfer.id),
+                    refused("lifecycle.wrong_party"),
+                );
+            }),
+        ),
+        (
+            "receipt-wrong-digest",
+            "a receipt for the transfer that binds other bytes",
+            Box::new(move |t: &mut Talk| {
+                let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
+                let mut wrong = receipt(&transfer, true);
+                if let Body::Receipt(r) = &mut wrong {
+                    r.answers_sha256 = Sha256Digest::of(b"another transfer");
+                }
+                t.send(
+                    JIUJIANG,
+                    wrong,
+                    Some(&transfer.id),
+                    refused("message.not_an_answer"),
+                );
+            }),
+        ),
+        (
+            "withdrawal-after-decision",
+            "withdrawal is possible until the case is closed",
+            Box::new(move |t: &mut Talk| {
+                let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
+                t.send(
+                    JIUJIANG,
+                    receipt(&transfer, true),
+                    Some(&transfer.id),
+                    state("received"),
+                );
+                t.send(
+                    JIUJIANG,
+                    status(ReportedStatus::InReview),
+                    None,
+                    state("in_review"),
+                );
+                t.send(
+                    JIUJIANG,
+                    other(MessageType::Decision),
+                    None,
+                    state("decided"),
+                );
+                t.send(
+                    HUANGSHI,
+                    other(MessageType::Withdrawal),
+                    Some(&transfer.id),
+                    state("withdrawn"),
+                );
+            }),
+        ),
+        (
+            "no-track",
+            "a status update for a case with no transfer",
+            Box::new(move |t: &mut Talk| {
+                t.send(
+                    JIUJIANG,
+                    status(ReportedStatus::InReview),
+                    None,
+                    refused("lifecycle.no_track"),
+                );
+            }),
+        ),
+        (
+            "second-transfer-while-open",
+            "the same item again while the first is open",
+            Box::new(move |t: &mut Talk| {
+                t.send(HUANGSHI, barber(), None, state("transferred"));
+                t.send(
+                    HUANGSHI,
+                    barber(),
+                    None,
+                    refused("lifecycle.illegal_transition"),
+                );
+            }),
+        ),
+        (
+            "suspend-and-resume",
+            "suspension and resumption keep the case in review; protocol errors change nothing",
+            Box::new(move |t: &mut Talk| {
+                let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
+                t.send(
+                    HUANGSHI,
+                    other(MessageType::ProtocolError),
+                    Some(&transfer.id),
+                    state("transferred"),
+                );
+                t.send(
+                    JIUJIANG,
+                    receipt(&transfer, true),
+                    Some(&transfer.id),
+                    state("received"),
+                );
+                t.send(
+                    JIUJIANG,
+                    status(ReportedStatus::Suspended),
+                    None,
+                    refused("lifecycle.illegal_transition"),
+                );
+                t.send(
+                    JIUJIANG,
+                    status(ReportedStatus::InReview),
+                    None,
+                    state("in_review"),
+                );
+                t.send(
+                    JIUJIANG,
+                    status(ReportedStatus::Suspended),
+                    None,
+                    state("in_review"),
+                );
+                t.send(
+                    JIUJIANG,
+                    status(ReportedStatus::Resumed),
+                    None,
+                    state("in_review"),
+                );
+            }),
+        ),
+    ];
+    for (name, description, script) in scenarios {
+        let mut talk = Talk {
+            g: &mut *g,
+            minute: 0,
+            messages: Vec::new(),
+            results: Vec::new(),
+        };
+        script(&mut talk);
+        let (messages, results) = (talk.messages, talk.results);
+        g.push(
+            &format!("lifecycle/{name}"),
+            description,
+            "lifecycle",
+            json!({"registry": registry, "case": sample::CASE, "messages": messages}),
+            json!({"outcome": "accepted", "results": results}),
+        );
+    }
+    // A message of another case.
+    let mut talk = Talk {
+        g: &mut *g,
+        minute: 0,
+        messages: Vec::new(),
+        results: Vec::new(),
+    };
+    talk.send(HUANGSHI, barber(), None, refused("lifecycle.wrong_case"));
+    let messages = talk.messages;
+    g.push(
+        "lifecycle/wrong-case",
+        "a transfer of case HS-2026-000123 applied to case HS-2026-000999",
+        "lifecycle",
+        json!({"registry": registry, "case": "HS-2026-000999", "messages": messages}),
+        json!({"outcome": "accepted", "results": [refused("lifecycle.wrong_case")]}),
+    );
+}
+
+pub(super) fn deadlines(g: &mut Gen, registry: &str) {
+    /// Name, receipt date, working days, due date or refusal code, why.
+    type Case<'a> = (&'a str, &'a str, u32, Result<&'a str, &'a str>, &'a str);
+    let cases: &[Case] = &[
+        (
+            "before-national-day-2025",
+            "2025-09-30",
+            3,
+            Ok("2025-10-11"),
+            "1–8 October off; Saturday 11 October worked",
+        ),
+        (
+            "spring-festival-2026",
+            "2026-02-12",
+            3,
+            Ok("2026-02-24"),
+            "worked Saturday 14 February, then 15–23 February off",
+        ),
+        (
+            "worked-saturday",
+            "2026-02-12",
+            2,
+            Ok("2026-02-14"),
+            "the second working day is the worked Saturday",
+        ),
+        (
+            "new-year-2026",
+            "2025-12-30",
+            5,
+            Ok("2026-01-07"),
+            "31 December, worked Sunday 4 January, 5–7 January",
+        ),
+        (
+            "fifteen-days-across-new-year",
+            "2025-12-29",
+            15,
+            Ok("2026-01-20"),
+            "a 15-day limit across New Year",
+        ),
+        (
+            "received-on-saturday",
+            "2026-11-28",
+            3,
+            Ok("2026-12-02"),
+            "received on a Saturday: Monday, Tuesday, Wednesday",
+        ),
+        (
+            "zero-days",
+            "2026-11-30",
+            0,
+            Ok("2026-11-30"),
+            "a zero-day limit is due the day of receipt",
+        ),
+        (
+            "labour-day-2026",
+            "2026-04-30",
+            2,
+            Ok("2026-05-07"),
+            "1–5 May off; 6 and 7 May",
+        ),
+        (
+            "unknown-year",
+            "2026-12-30",
+            5,
+            Err("calendar.unknown_year"),
+            "2027 is not in the calendar: an error, not a guess",
+        ),
+        (
+            "bad-date",
+            "2026-02-30",
+            1,
+            Err("calendar.bad_date"),
+            "30 February is not a date",
+        ),
+    ];
+    for (name, received, days, due, why) in cases {
+        g.push(
+            &format!("deadlines/{name}"),
+            &format!("received {received}, {days} working days: {why}"),
+            "deadline",
+            json!({"registry": registry, "received_on": received, "working_days": days}),
+            match due {
+                Ok(due) => json!({"outcome": "accepted", "due": due}),
+                Err(code) => refused(code),
+            },
+        );
+    }
+}

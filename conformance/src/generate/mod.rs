@@ -1,0 +1,195 @@
+//! The seeded program that writes the vectors. Everything is derived from fixed seeds
+//! (the SDK's sample keys and a splitmix64 sequence for message ids), so running it
+//! again gives the same bytes; CI regenerates and fails on any difference.
+
+mod canonicalization;
+mod identifiers;
+mod lifecycle;
+mod messages;
+mod registry;
+
+use crate::vector::Vector;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use tongban::registry::{RegistryDocument, Role};
+use tongban::sample::{self, HUANGSHI, JIUJIANG};
+use tongban::*;
+
+/// The seed of the message-id sequence.
+pub const SEED: u64 = 0x7012_6ba4_2026_1128;
+
+/// What the generator produces: vectors and the fixtures they refer to.
+pub struct Generated {
+    /// The vectors, in generation order.
+    pub vectors: Vec<Vector>,
+    /// Fixture name → canonical JSON text.
+    pub fixtures: BTreeMap<String, String>,
+}
+
+/// splitmix64: a tiny, well-known PRNG, so other languages can reproduce the ids.
+struct Ids(u64);
+
+impl Ids {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn message_id(&mut self, created: &Timestamp) -> MessageId {
+        let mut random = [0u8; 10];
+        random[..8].copy_from_slice(&self.next().to_be_bytes());
+        random[8..].copy_from_slice(&self.next().to_be_bytes()[..2]);
+        MessageId::from_parts(created.unix_millis(), random)
+    }
+}
+
+fn ts(text: &str) -> Timestamp {
+    Timestamp::parse(text).unwrap_or_else(|e| panic!("generator timestamp {text}: {e}"))
+}
+
+fn must<T, E: std::fmt::Display>(what: &str, result: Result<T, E>) -> T {
+    result.unwrap_or_else(|e| panic!("generator: {what}: {e}"))
+}
+
+/// The time all message vectors are created at (and verified a minute later).
+const T0: &str = "2026-11-28T10:00:00+08:00";
+const T1: &str = "2026-11-28T10:01:00+08:00";
+
+struct Gen {
+    ids: Ids,
+    out: Generated,
+}
+
+impl Gen {
+    fn push(
+        &mut self,
+        id: &str,
+        description: &str,
+        operation: &str,
+        input: Value,
+        expected: Value,
+    ) {
+        self.out.vectors.push(Vector {
+            id: id.to_string(),
+            description: description.to_string(),
+            operation: operation.to_string(),
+            input,
+            expected,
+        });
+    }
+
+    fn fixture(&mut self, name: &str, text: String) -> String {
+        self.out.fixtures.insert(name.to_string(), text);
+        format!("fixture:{name}")
+    }
+
+    /// An unsigned envelope with a deterministic id.
+    fn envelope(
+        &mut self,
+        from: &str,
+        to: &str,
+        agreement: &str,
+        body: Body,
+        created: &str,
+    ) -> Envelope {
+        let created = ts(created);
+        let route = Route {
+            from: must("node", NodeId::parse(from)),
+            to: must("node", NodeId::parse(to)),
+            agreement: must("agreement", AgreementId::parse(agreement)),
+            case: must("case", CaseId::parse(sample::CASE)),
+        };
+        let mut envelope = must(
+            "envelope",
+            Envelope::new(route, body, created.clone(), 3600),
+        );
+        envelope.id = self.ids.message_id(&created);
+        envelope
+    }
+
+    /// The sample transfer from Huangshi to Jiujiang, created at `created`.
+    fn transfer(&mut self, created: &str) -> Envelope {
+        let body = Body::Transfer(must("transfer", sample::transfer_body()));
+        self.envelope(HUANGSHI, JIUJIANG, sample::AGREEMENT, body, created)
+    }
+}
+
+/// Signs with the sample key of `signer` and returns the canonical text.
+fn signed(mut envelope: Envelope, signer: &str) -> String {
+    must("sign", envelope.sign(&must("key", sample::key(signer))));
+    text(&must("value", envelope.to_value()))
+}
+
+/// Signs a raw document with the sample key of `signer`, whatever it carries (so that
+/// vectors can hold numbers the SDK would refuse to sign).
+fn signed_value(mut document: Value, signer: &str) -> String {
+    let key = must("key", sample::key(signer));
+    let input = tongban::signing::signing_input(&document, "ed25519", key.key_id().as_str());
+    let signature = tongban::crypto::base64url(&must("sign", key.sign_bytes(&input)));
+    if let Value::Object(members) = &mut document {
+        members.insert(
+            "signatures".into(),
+            json!([{"alg": "ed25519", "kid": key.key_id(), "sig": signature}]),
+        );
+    }
+    text(&document)
+}
+
+fn text(value: &Value) -> String {
+    String::from_utf8_lossy(&tongban::canonical::to_canonical_bytes(value)).into_owned()
+}
+
+fn accepted() -> Value {
+    json!({"outcome": "accepted"})
+}
+
+fn refused(code: &str) -> Value {
+    json!({"outcome": "refused", "code": code})
+}
+
+fn at(message: String, now: &str) -> Value {
+    json!({"text": message, "now": now})
+}
+
+/// Generates every vector.
+pub fn generate() -> Generated {
+    let mut g = Gen {
+        ids: Ids(SEED),
+        out: Generated {
+            vectors: Vec::new(),
+            fixtures: BTreeMap::new(),
+        },
+    };
+    canonicalization::canonicalization(&mut g);
+    identifiers::identifiers(&mut g);
+    let keys = messages::keys_fixture(&mut g);
+    messages::signatures(&mut g, &keys);
+    messages::envelope(&mut g, &keys);
+    let registry = registry::registries(&mut g);
+    registry::checks(&mut g, &registry);
+    lifecycle::lifecycle(&mut g, &registry);
+    lifecycle::deadlines(&mut g, &registry);
+    g.out
+}
+
+fn verify_vector(
+    g: &mut Gen,
+    id: &str,
+    description: &str,
+    trust: (&str, &str),
+    messages: Vec<Value>,
+    results: Vec<Value>,
+) {
+    g.push(
+        id,
+        description,
+        "verify",
+        json!({trust.0: trust.1, "messages": messages}),
+        json!({"outcome": "accepted", "results": results}),
+    );
+}
