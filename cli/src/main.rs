@@ -314,12 +314,16 @@ fn run(command: Command, options: ParseOptions) -> Result<Output, Failure> {
             let verified = match (registry, keys) {
                 (Some(path), _) => {
                     let registry = registry::load(&path, &now)?;
-                    verify_with(Verifier::new(&registry), receiver, message, &now)?
+                    Verifier::new(&registry)
+                        .for_receiver(receiver)
+                        .verify(message, &now)?
                 }
                 (None, Some(path)) => {
                     let file: KeySetFile = read_json(&path, "key-set file")?;
                     let keys = KeySet::from_file(&file).map_err(tongban::Error::from)?;
-                    verify_with(Verifier::new(keys), receiver, message, &now)?
+                    Verifier::new(keys)
+                        .for_receiver(receiver)
+                        .verify(message, &now)?
                 }
                 (None, None) => {
                     return Err(Failure {
@@ -355,19 +359,6 @@ pub(crate) fn time_or_now(at: Option<String>) -> Result<Timestamp, Failure> {
         Some(text) => Ok(Timestamp::parse(text).map_err(tongban::Error::from)?),
         None => Ok(Timestamp::now()),
     }
-}
-
-fn verify_with<R: tongban::KeyResolver>(
-    verifier: Verifier<R>,
-    receiver: Option<NodeId>,
-    message: Unverified,
-    now: &Timestamp,
-) -> Result<tongban::Verified, Failure> {
-    let verifier = match receiver {
-        Some(node) => verifier.for_receiver(node),
-        None => verifier,
-    };
-    Ok(verifier.verify(message, now)?)
 }
 
 fn keygen(out: &Path, node: &str, kid: Option<&str>, force: bool) -> Result<Output, Failure> {

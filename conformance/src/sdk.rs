@@ -139,29 +139,22 @@ fn verify(input: &Value) -> Result<Value, String> {
         Ok(receiver) => receiver,
         Err(e) => return Ok(refused(&e.into())),
     };
-    let mut results = Vec::new();
-    match &trust {
-        Trust::Registry(registry) => {
-            let verifier = with_receiver(Verifier::new(registry.as_ref()), receiver);
-            for message in messages(input)? {
-                results.push(verify_one(&verifier, message)?);
-            }
-        }
-        Trust::Keys(keys) => {
-            let verifier = with_receiver(Verifier::new(keys), receiver);
-            for message in messages(input)? {
-                results.push(verify_one(&verifier, message)?);
-            }
-        }
-    }
+    let results = match &trust {
+        Trust::Registry(registry) => verify_all(
+            &Verifier::new(registry.as_ref()).for_receiver(receiver),
+            input,
+        )?,
+        Trust::Keys(keys) => verify_all(&Verifier::new(keys).for_receiver(receiver), input)?,
+    };
     Ok(json!({"outcome": "accepted", "results": results}))
 }
 
-fn with_receiver<R: KeyResolver>(verifier: Verifier<R>, receiver: Option<NodeId>) -> Verifier<R> {
-    match receiver {
-        Some(node) => verifier.for_receiver(node),
-        None => verifier,
-    }
+/// Verifies the input's messages in order with one verifier.
+fn verify_all<R: KeyResolver>(verifier: &Verifier<R>, input: &Value) -> Result<Vec<Value>, String> {
+    messages(input)?
+        .iter()
+        .map(|message| verify_one(verifier, message))
+        .collect()
 }
 
 fn verify_one<R: KeyResolver>(verifier: &Verifier<R>, message: &Value) -> Result<Value, String> {

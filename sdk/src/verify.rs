@@ -351,11 +351,11 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
         }
     }
 
-    /// Accept only messages addressed to `node` (`message.wrong_receiver` otherwise).
-    /// A node verifying its own inbox sets this, so that a message meant for another
-    /// member cannot be replayed to it.
-    pub fn for_receiver(mut self, node: NodeId) -> Self {
-        self.receiver = Some(node);
+    /// Accept only messages addressed to `node` (`message.wrong_receiver` otherwise);
+    /// `None` accepts any receiver. A node verifying its own inbox sets this, so that a
+    /// message meant for another member cannot be replayed to it.
+    pub fn for_receiver(mut self, node: impl Into<Option<NodeId>>) -> Self {
+        self.receiver = node.into();
         self
     }
 

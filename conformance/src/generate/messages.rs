@@ -264,11 +264,7 @@ pub(super) fn envelope(g: &mut Gen, keys: &str) {
     }
     let transfer = g.transfer(T0);
     let doc = must("value", transfer.to_value());
-    let resign = |f: &dyn Fn(&mut Value)| {
-        let mut d = doc.clone();
-        f(&mut d);
-        signed_value(d, HUANGSHI)
-    };
+    let resign = |f: &dyn Fn(&mut Value)| resigned(&doc, f);
     let cases: Vec<(&str, &str, String, &str, &str)> = vec![
         (
             "major-2",

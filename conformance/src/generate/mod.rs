@@ -140,6 +140,13 @@ fn signed_value(mut document: Value, signer: &str) -> String {
     text(&document)
 }
 
+/// The document with `edit` applied, re-signed by Huangshi's sample key.
+fn resigned(document: &Value, edit: &dyn Fn(&mut Value)) -> String {
+    let mut edited = document.clone();
+    edit(&mut edited);
+    signed_value(edited, HUANGSHI)
+}
+
 fn text(value: &Value) -> String {
     String::from_utf8_lossy(&tongban::canonical::to_canonical_bytes(value)).into_owned()
 }

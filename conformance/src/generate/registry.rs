@@ -270,11 +270,7 @@ pub(super) fn checks(g: &mut Gen, registry: &str) {
     });
     let transfer = g.transfer(T0);
     let doc = must("value", transfer.to_value());
-    let resign = |f: &dyn Fn(&mut Value)| {
-        let mut d = doc.clone();
-        f(&mut d);
-        signed_value(d, HUANGSHI)
-    };
+    let resign = |f: &dyn Fn(&mut Value)| resigned(&doc, f);
     let good = resign(&|_| {});
     let cases: Vec<(&str, &str, &str, String, Value)> = vec![
         (

@@ -66,8 +66,8 @@ impl Registry {
     /// expired at `now`. Use it for the registry file an operator hands over in person;
     /// every later registry goes through [`Registry::update`].
     pub fn bootstrap(bytes: &[u8], now: &Timestamp) -> Result<Registry, Error> {
-        let (raw, registry) = Registry::load(bytes)?;
-        registry.check_threshold(&raw, &registry.document.operator, "own")?;
+        let (unsigned, registry) = Registry::load(bytes)?;
+        registry.check_threshold(&unsigned, &registry.document.operator, "own")?;
         registry.check_not_expired(now)?;
         Ok(registry)
     }
@@ -76,9 +76,9 @@ impl Registry {
     /// registry's operator keys and of its own, with a strictly greater version, and not
     /// expired at `now`.
     pub fn update(&self, bytes: &[u8], now: &Timestamp) -> Result<Registry, Error> {
-        let (raw, next) = Registry::load(bytes)?;
-        next.check_threshold(&raw, &self.document.operator, "trusted")?;
-        next.check_threshold(&raw, &next.document.operator, "own")?;
+        let (unsigned, next) = Registry::load(bytes)?;
+        next.check_threshold(&unsigned, &self.document.operator, "trusted")?;
+        next.check_threshold(&unsigned, &next.document.operator, "own")?;
         if next.document.version <= self.document.version {
             return Err(RegistryError::Rollback {
                 current: self.document.version,
@@ -95,13 +95,14 @@ impl Registry {
     /// registry still authorizes its successor through [`Registry::update`]; it verifies
     /// no message (`registry.expired`).
     pub fn load_trusted(bytes: &[u8]) -> Result<Registry, Error> {
-        let (raw, registry) = Registry::load(bytes)?;
-        registry.check_threshold(&raw, &registry.document.operator, "own")?;
+        let (unsigned, registry) = Registry::load(bytes)?;
+        registry.check_threshold(&unsigned, &registry.document.operator, "own")?;
         Ok(registry)
     }
 
-    /// Parses and indexes a registry without checking its signatures.
-    fn load(bytes: &[u8]) -> Result<(Value, Registry), Error> {
+    /// Parses and indexes a registry without checking its signatures; returns the bytes
+    /// its signatures cover (the canonical registry without `signatures`) with it.
+    fn load(bytes: &[u8]) -> Result<(Vec<u8>, Registry), Error> {
         let raw = crate::json::parse_with_limits(bytes, REGISTRY_LIMITS)?;
         check_numbers(&raw, &mut Vec::new()).map_err(|e| match e {
             crate::error::MessageError::UnsafeNumber { path } => {
@@ -119,7 +120,7 @@ impl Registry {
             document,
             Sha256Digest::of(&crate::canonical::to_canonical_bytes(&raw)),
         )?;
-        Ok((raw, registry))
+        Ok((unsigned_bytes(&raw), registry))
     }
 
     /// Checks the document's consistency and builds the lookup tables.
@@ -250,11 +251,10 @@ impl Registry {
     /// Counts valid signatures by distinct keys of `operator`; refuses below threshold.
     fn check_threshold(
         &self,
-        raw: &Value,
+        unsigned: &[u8],
         operator: &Operator,
         which: &'static str,
     ) -> Result<(), Error> {
-        let unsigned = unsigned_bytes(raw);
         let mut valid = BTreeSet::new();
         for entry in &self.document.signatures {
             let Some(key) = operator.keys.iter().find(|k| k.key_id == entry.key_id) else {
@@ -269,7 +269,7 @@ impl Registry {
             ) else {
                 continue;
             };
-            let input = signing_input_from(&unsigned, &entry.algorithm, entry.key_id.as_str());
+            let input = signing_input_from(unsigned, &entry.algorithm, entry.key_id.as_str());
             if public.verify(&input, &signature) {
                 valid.insert(public.as_bytes().to_vec());
             }
