@@ -60,9 +60,10 @@ pub fn execute(operation: &str, input: &Value) -> Result<Value, String> {
             Err(e) => refused(&e),
         }),
         "identifier" => Ok(
-            match identifier(text(input, "kind")?, text(input, "value")?)? {
-                Ok(()) => accepted(json!({})),
-                Err(e) => refused(&e),
+            match tongban::id::check_identifier(text(input, "kind")?, text(input, "value")?) {
+                Some(Ok(())) => accepted(json!({})),
+                Some(Err(e)) => refused(&e),
+                None => return Err(format!("unknown identifier kind {}", input["kind"])),
             },
         ),
         "verify" => verify(input),
@@ -79,29 +80,6 @@ pub fn execute(operation: &str, input: &Value) -> Result<Value, String> {
             Ok(json!({"outcome": "unsupported", "message": format!("unknown operation {other}")}))
         }
     }
-}
-
-fn identifier(kind: &str, value: &str) -> Result<Result<(), Error>, String> {
-    fn check<T, E: Into<Error>>(r: Result<T, E>) -> Result<(), Error> {
-        r.map(|_| ()).map_err(Into::into)
-    }
-    Ok(match kind {
-        "region" => check(RegionCode::parse(value)),
-        "citizen_id" => check(CitizenId::parse(value)),
-        "credit_code" => check(CreditCode::parse(value)),
-        "message_id" => check(MessageId::parse(value)),
-        "node" => check(NodeId::parse(value)),
-        "case" => check(CaseId::parse(value)),
-        "agreement" => check(AgreementId::parse(value)),
-        "item" => check(ItemCode::parse(value)),
-        "key_id" => check(KeyId::parse(value)),
-        "digest" => check(Sha256Digest::parse(value)),
-        "timestamp" => check(Timestamp::parse(value)),
-        "protocol_version" => {
-            check(ProtocolVersion::parse(value).and_then(|v| v.major_version().map(|_| v)))
-        }
-        other => return Err(format!("unknown identifier kind {other}")),
-    })
 }
 
 /// The source of trust of a verify or lifecycle vector.

@@ -245,28 +245,36 @@ pub trait KeyResolver {
     }
 }
 
-/// A shared reference resolves as the value does, so one registry can serve many
-/// verifiers.
-impl<T: KeyResolver + ?Sized> KeyResolver for &T {
-    fn resolve(
-        &self,
-        key_id: &KeyId,
-        created: &Timestamp,
-        now: &Timestamp,
-    ) -> Result<TrustedKey, crate::Error> {
-        (**self).resolve(key_id, created, now)
-    }
-    fn check_parties(
-        &self,
-        envelope: &crate::Envelope,
-        now: &Timestamp,
-    ) -> Result<(), crate::Error> {
-        (**self).check_parties(envelope, now)
-    }
-    fn check_message(&self, envelope: &crate::Envelope) -> Result<(), crate::Error> {
-        (**self).check_message(envelope)
-    }
+/// Implements [`KeyResolver`] for a pointer type by delegating to the value it points
+/// at.
+macro_rules! delegate_key_resolver {
+    ($($pointer:ty),*) => {$(
+        impl<T: KeyResolver + ?Sized> KeyResolver for $pointer {
+            fn resolve(
+                &self,
+                key_id: &KeyId,
+                created: &Timestamp,
+                now: &Timestamp,
+            ) -> Result<TrustedKey, crate::Error> {
+                (**self).resolve(key_id, created, now)
+            }
+            fn check_parties(
+                &self,
+                envelope: &crate::Envelope,
+                now: &Timestamp,
+            ) -> Result<(), crate::Error> {
+                (**self).check_parties(envelope, now)
+            }
+            fn check_message(&self, envelope: &crate::Envelope) -> Result<(), crate::Error> {
+                (**self).check_message(envelope)
+            }
+        }
+    )*};
 }
+
+// A shared reference, `Rc` or `Arc` resolves as the value does, so one registry can
+// serve many verifiers.
+delegate_key_resolver!(&T, std::rc::Rc<T>, std::sync::Arc<T>);
 
 /// A signing key: id, owner, algorithm and secret. Its `Debug` form hides the secret.
 pub struct KeyPair {

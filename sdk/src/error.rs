@@ -201,6 +201,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "the form data does not validate against the item's form schema",
     ),
     (
+        "item.form_unchecked",
+        "this build cannot check form data (built without form validation); the message is refused, never accepted unchecked",
+    ),
+    (
         "item.material_missing",
         "a material the item requires is missing",
     ),
@@ -860,6 +864,12 @@ pub enum RouteError {
         /// The schema's complaint.
         reason: String,
     },
+    /// This build cannot check form data (it was built without the `forms` feature).
+    #[error("/body/form: the form data of item {item} cannot be checked by this build (no form validator); use a build with form validation")]
+    FormUnchecked {
+        /// The item.
+        item: String,
+    },
     /// A required material is missing.
     #[error("/body/materials: required material {material:?} of item {item} is missing")]
     MaterialMissing {
@@ -881,6 +891,7 @@ impl RouteError {
             RouteError::UnknownItem { .. } => "item.unknown",
             RouteError::ModeNotAllowed { .. } => "item.mode_not_allowed",
             RouteError::FormInvalid { .. } => "item.form_invalid",
+            RouteError::FormUnchecked { .. } => "item.form_unchecked",
             RouteError::MaterialMissing { .. } => "item.material_missing",
         }
     }

@@ -29,9 +29,11 @@ pub const SCHEMA_NAMES: &[&str] = &[
     "registry",
 ];
 
+#[cfg(feature = "forms")]
 /// Refuses every `$ref` that is not inside the schema itself: no network, no files.
 struct NoRetrieval;
 
+#[cfg(feature = "forms")]
 impl jsonschema::Retrieve for NoRetrieval {
     fn retrieve(
         &self,
@@ -41,6 +43,7 @@ impl jsonschema::Retrieve for NoRetrieval {
     }
 }
 
+#[cfg(feature = "forms")]
 /// Compiles a draft 2020-12 JSON Schema with a retriever that refuses every remote or
 /// file `$ref`, so validation never touches the network or the file system.
 pub fn offline_validator(schema: &Value) -> Result<jsonschema::Validator, String> {

@@ -22,6 +22,48 @@ pub use token::{AgreementId, CaseId, ItemCode, KeyId, NodeId};
 
 use crate::error::{IdError, IdRule};
 
+/// The kinds [`check_identifier`] knows, by the names the conformance vectors and the
+/// WASM package use.
+pub const IDENTIFIER_KINDS: [&str; 12] = [
+    "region",
+    "citizen_id",
+    "credit_code",
+    "message_id",
+    "node",
+    "case",
+    "agreement",
+    "item",
+    "key_id",
+    "digest",
+    "timestamp",
+    "protocol_version",
+];
+
+/// Checks `value` as an identifier of `kind` (one of [`IDENTIFIER_KINDS`]); a protocol
+/// version must also be of a supported major version. `None` for an unknown kind.
+pub fn check_identifier(kind: &str, value: &str) -> Option<Result<(), crate::Error>> {
+    fn check<T, E: Into<crate::Error>>(result: Result<T, E>) -> Result<(), crate::Error> {
+        result.map(|_| ()).map_err(Into::into)
+    }
+    Some(match kind {
+        "region" => check(RegionCode::parse(value)),
+        "citizen_id" => check(CitizenId::parse(value)),
+        "credit_code" => check(CreditCode::parse(value)),
+        "message_id" => check(MessageId::parse(value)),
+        "node" => check(NodeId::parse(value)),
+        "case" => check(CaseId::parse(value)),
+        "agreement" => check(AgreementId::parse(value)),
+        "item" => check(ItemCode::parse(value)),
+        "key_id" => check(KeyId::parse(value)),
+        "digest" => check(crate::Sha256Digest::parse(value)),
+        "timestamp" => check(crate::Timestamp::parse(value)),
+        "protocol_version" => {
+            check(crate::ProtocolVersion::parse(value).and_then(|v| v.major_version().map(|_| v)))
+        }
+        _ => return None,
+    })
+}
+
 fn id_error(rule: IdRule, value: &str, reason: impl Into<String>) -> IdError {
     IdError {
         rule,

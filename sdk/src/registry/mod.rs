@@ -50,7 +50,7 @@ pub struct Registry {
     members: BTreeMap<NodeId, usize>,
     keys: BTreeMap<KeyId, (usize, usize, PublicKey)>,
     agreements: BTreeMap<AgreementId, usize>,
-    forms: BTreeMap<(AgreementId, ItemCode), jsonschema::Validator>,
+    forms: BTreeMap<(AgreementId, ItemCode), FormValidator>,
 }
 
 fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
@@ -226,8 +226,7 @@ impl Registry {
                         "must allow at least one mode",
                     ));
                 }
-                let schema = Value::Object(item.form_schema.clone());
-                let validator = crate::schema::offline_validator(&schema)
+                let validator = compile_form(&item.form_schema)
                     .map_err(|e| invalid(at(&format!("items/{i}/form_schema")), e))?;
                 let key = (agreement.id.clone(), item.code.clone());
                 if forms.insert(key, validator).is_some() {
@@ -368,6 +367,26 @@ impl Registry {
             .copied()
     }
 
+    /// Checks a transfer's form data against the form schema of `item` under
+    /// `agreement`, as verification does: the first violation is an
+    /// `item.form_invalid` error whose field points into `/body/form`. A build without
+    /// the `forms` feature cannot check and refuses with `item.form_unchecked`.
+    pub fn check_form(
+        &self,
+        agreement: &AgreementId,
+        item: &ItemCode,
+        form: &serde_json::Map<String, Value>,
+    ) -> Result<(), Error> {
+        let validator = self
+            .forms
+            .get(&(agreement.clone(), item.clone()))
+            .ok_or_else(|| RouteError::UnknownItem {
+                item: item.to_string(),
+                agreement: agreement.to_string(),
+            })?;
+        check_form_with(validator, item, form)
+    }
+
     /// The route checks for a message whose signatures verified.
     fn check_route(&self, envelope: &Envelope) -> Result<(), Error> {
         let agreement =
@@ -449,20 +468,7 @@ impl Registry {
             }
             .into());
         }
-        if let Some(validator) = self.forms.get(&(agreement.id.clone(), item.code.clone())) {
-            let form = Value::Object(transfer.form.clone());
-            let first_error =
-                validator
-                    .iter_errors(&form)
-                    .next()
-                    .map(|error| RouteError::FormInvalid {
-                        field: format!("/body/form{}", error.instance_path().as_str()),
-                        reason: error.to_string(),
-                    });
-            if let Some(error) = first_error {
-                return Err(error.into());
-            }
-        }
+        self.check_form(&agreement.id, &item.code, &transfer.form)?;
         for material in &item.required_materials {
             if !transfer.materials.iter().any(|m| &m.name == material) {
                 return Err(RouteError::MaterialMissing {
@@ -474,6 +480,61 @@ impl Registry {
         }
         Ok(())
     }
+}
+
+/// An item's compiled form schema; nothing in a build without the `forms` feature.
+#[cfg(feature = "forms")]
+type FormValidator = jsonschema::Validator;
+/// An item's compiled form schema; nothing in a build without the `forms` feature.
+#[cfg(not(feature = "forms"))]
+#[derive(Debug, Clone)]
+struct FormValidator;
+
+/// Compiles an item's form schema (draft 2020-12, no remote references).
+#[cfg(feature = "forms")]
+fn compile_form(schema: &serde_json::Map<String, Value>) -> Result<FormValidator, String> {
+    crate::schema::offline_validator(&Value::Object(schema.clone()))
+}
+
+/// Without the `forms` feature form schemas are not compiled.
+#[cfg(not(feature = "forms"))]
+fn compile_form(_schema: &serde_json::Map<String, Value>) -> Result<FormValidator, String> {
+    Ok(FormValidator)
+}
+
+/// The first violation of `form` against its compiled schema, if any.
+#[cfg(feature = "forms")]
+fn check_form_with(
+    validator: &FormValidator,
+    _item: &ItemCode,
+    form: &serde_json::Map<String, Value>,
+) -> Result<(), Error> {
+    let form = Value::Object(form.clone());
+    let first_error = validator
+        .iter_errors(&form)
+        .next()
+        .map(|error| RouteError::FormInvalid {
+            field: format!("/body/form{}", error.instance_path().as_str()),
+            reason: error.to_string(),
+        });
+    match first_error {
+        Some(error) => Err(error.into()),
+        None => Ok(()),
+    }
+}
+
+/// Without the `forms` feature a form cannot be checked, so it is refused, never
+/// accepted unchecked.
+#[cfg(not(feature = "forms"))]
+fn check_form_with(
+    _validator: &FormValidator,
+    item: &ItemCode,
+    _form: &serde_json::Map<String, Value>,
+) -> Result<(), Error> {
+    Err(RouteError::FormUnchecked {
+        item: item.to_string(),
+    }
+    .into())
 }
 
 /// Every date sits under its own year; working weekend days are Saturdays or Sundays;

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Builds the npm package `tongban` into bindings/wasm/pkg/, installing what it needs:
+# the wasm32 target, wasm-bindgen's CLI at exactly the version of the wasm-bindgen
+# crate in Cargo.lock, and (from the npm registry) binaryen's wasm-opt and the
+# JSON Schema to TypeScript compiler.
+#
+#   bindings/wasm/build.sh            # core and forms modules, optimized
+#
+# The package holds two builds of the same API: `tongban` (the core) and
+# `tongban/forms` (the core plus form-schema validation). The core must stay within
+# the size budget (CORE_BUDGET_BYTES gzipped) or the build fails.
+set -euo pipefail
+cd "$(dirname "$0")"
+HERE=$PWD
+ROOT=$(cd ../.. && pwd)
+PKG=$HERE/pkg
+CORE_BUDGET_BYTES=300000
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+step "toolchain"
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    rustup target add wasm32-unknown-unknown
+fi
+BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$ROOT/Cargo.lock")
+if [ -z "$BINDGEN_VERSION" ]; then
+    echo "wasm-bindgen is not in Cargo.lock" >&2
+    exit 1
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $BINDGEN_VERSION" ]; then
+    echo "installing wasm-bindgen-cli $BINDGEN_VERSION (a few minutes, once)" >&2
+    cargo install wasm-bindgen-cli --version "=$BINDGEN_VERSION"
+fi
+if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+fi
+
+VERSION=$(awk -F'"' '/^\[workspace.package\]/ { p = 1 } p && /^version/ { print $2; exit }' "$ROOT/Cargo.toml")
+rm -rf "$PKG"
+mkdir -p "$PKG"
+node scripts/types.mjs "$PKG/types.d.ts"
+
+for variant in core forms; do
+    step "$variant module"
+    features=()
+    [ "$variant" = forms ] && features=(--features forms)
+    cargo build -p tongban-wasm --target wasm32-unknown-unknown --profile wasm-release "${features[@]}"
+    out=$PKG/$variant
+    mkdir -p "$out"
+    wasm-bindgen --target web --out-dir "$out" --out-name tongban \
+        "$ROOT/target/wasm32-unknown-unknown/wasm-release/tongban_wasm.wasm"
+    echo "wasm-opt -Oz ($variant)" >&2
+    node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+        --enable-sign-ext --enable-mutable-globals \
+        "$out/tongban_bg.wasm" -o "$out/tongban_bg.opt.wasm"
+    mv "$out/tongban_bg.opt.wasm" "$out/tongban_bg.wasm"
+    cp npm/index.js npm/node.js npm/index.d.ts "$out/"
+    cp "$PKG/types.d.ts" "$out/types.d.ts"
+done
+rm "$PKG/types.d.ts"
+sed "s/\"version\": \"VERSION\"/\"version\": \"$VERSION\"/" npm/package.json > "$PKG/package.json"
+cp npm/README.md "$PKG/README.md"
+
+step "sizes"
+for variant in core forms; do
+    raw=$(wc -c < "$PKG/$variant/tongban_bg.wasm")
+    gz=$(gzip -9 -c "$PKG/$variant/tongban_bg.wasm" | wc -c)
+    printf '%-6s tongban_bg.wasm  %8d bytes  %8d bytes gzipped\n' "$variant" "$raw" "$gz"
+    if [ "$variant" = core ] && [ "$gz" -gt "$CORE_BUDGET_BYTES" ]; then
+        echo "the core module is over its budget of $CORE_BUDGET_BYTES bytes gzipped" >&2
+        exit 1
+    fi
+done
+echo "package: $PKG (npm pack it, or import it from there)" >&2

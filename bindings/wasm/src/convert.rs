@@ -1,0 +1,163 @@
+//! Moving values across the boundary: bytes, JSON documents and timestamps.
+//!
+//! JavaScript objects cross as JSON text and are parsed by the SDK's strict parser, so
+//! the limits and refusals of the protocol apply to them as to bytes off the wire.
+
+use crate::error::{argument, JsResult, OrThrow};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use tongban::Timestamp;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+import type { Envelope, RegistryDocument, KeyEntry, KeySetFile, Body } from "./types.js";
+export type * from "./types.js";
+
+/** Message bytes: UTF-8 text, or raw bytes. */
+export type Bytes = string | Uint8Array;
+
+/** What `createMessage` needs: the route, the type and body, and the validity. */
+export type MessageInit = {
+  /** The sending node, e.g. `huangshi.420200`. */
+  from: string;
+  /** The receiving node. */
+  to: string;
+  /** The agreement the case travels under. */
+  agreement: string;
+  /** The case id. */
+  case: string;
+  /** The message answered (required for receipts). */
+  inReplyTo?: string;
+  /** RFC 3339 creation time; default now. */
+  created?: string;
+  /** Seconds of validity from `created`; default 3600. */
+  validForSeconds?: number;
+} & Body;
+
+/** What `replyTo` needs: the body and the validity; the route comes from the message. */
+export type ReplyInit = {
+  created?: string;
+  validForSeconds?: number;
+} & Body;
+
+/** One track of a case with its deadline on the day asked for. */
+export type TrackStatus = {
+  transfer: string;
+  transfer_sha256: string;
+  agreement: string;
+  item: string;
+  window: string;
+  authority: string;
+  state: ItemState;
+  time_limit_working_days: number;
+  received_on: string | null;
+  messages: string[];
+  deadline: { due: string; remaining_working_days: number; overdue: boolean } | null;
+};
+
+/** The state of one item of a case (§18). */
+export type ItemState = "transferred" | "received" | "refused" | "in_review" |
+  "supplement_requested" | "supplemented" | "decided" | "closed" | "withdrawn";
+
+/** The aggregate status of a case. */
+export type CaseStatus = "empty" | "in_progress" | "decided" | "completed";
+
+/** The kinds `checkIdentifier` knows. */
+export type IdentifierKind = "region" | "citizen_id" | "credit_code" | "message_id" |
+  "node" | "case" | "agreement" | "item" | "key_id" | "digest" | "timestamp" |
+  "protocol_version";
+
+/** Every error the package throws: a JavaScript Error with the stable code of §13. */
+export interface TongbanError extends Error {
+  name: "TongbanError";
+  code: string;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `string | Uint8Array`.
+    #[wasm_bindgen(typescript_type = "Bytes")]
+    pub type Bytes;
+    /// A protocol message as a JSON object.
+    #[wasm_bindgen(typescript_type = "Envelope")]
+    pub type EnvelopeObject;
+    /// A message as an object or as JSON text.
+    #[wasm_bindgen(typescript_type = "Envelope | string")]
+    pub type EnvelopeInput;
+    /// The argument of `createMessage`.
+    #[wasm_bindgen(typescript_type = "MessageInit")]
+    pub type MessageInit;
+    /// The argument of `replyTo`.
+    #[wasm_bindgen(typescript_type = "ReplyInit")]
+    pub type ReplyInit;
+    /// A registry document as a JSON object.
+    #[wasm_bindgen(typescript_type = "RegistryDocument")]
+    pub type RegistryObject;
+    /// A public key entry.
+    #[wasm_bindgen(typescript_type = "KeyEntry")]
+    pub type KeyEntryObject;
+    /// A key set as an object or as JSON text.
+    #[wasm_bindgen(typescript_type = "KeySetFile | string")]
+    pub type KeySetInput;
+    /// Form data: a JSON object.
+    #[wasm_bindgen(typescript_type = "Record<string, unknown>")]
+    pub type FormObject;
+    /// Tracks with deadlines.
+    #[wasm_bindgen(typescript_type = "TrackStatus[]")]
+    pub type TrackList;
+    /// Identifier kinds.
+    #[wasm_bindgen(typescript_type = "IdentifierKind")]
+    pub type IdentifierKindName;
+    /// A list of error codes and meanings.
+    #[wasm_bindgen(typescript_type = "{ code: string; meaning: string }[]")]
+    pub type CodeList;
+}
+
+/// The bytes of a `string | Uint8Array` argument.
+pub fn bytes(value: &JsValue, what: &str) -> JsResult<Vec<u8>> {
+    if let Some(text) = value.as_string() {
+        return Ok(text.into_bytes());
+    }
+    match value.dyn_ref::<js_sys::Uint8Array>() {
+        Some(array) => Ok(array.to_vec()),
+        None => Err(argument(format!("{what} must be a string or a Uint8Array"))),
+    }
+}
+
+/// A JSON document from an object (through `JSON.stringify`) or from JSON text, parsed
+/// strictly.
+pub fn document(value: &JsValue, what: &str) -> JsResult<Value> {
+    let text = if let Some(text) = value.as_string() {
+        text
+    } else if value.is_object() {
+        js_sys::JSON::stringify(value)
+            .ok()
+            .and_then(|text| text.as_string())
+            .ok_or_else(|| argument(format!("{what} cannot be written as JSON")))?
+    } else {
+        return Err(argument(format!("{what} must be an object or JSON text")));
+    };
+    tongban::json::parse(text.as_bytes()).or_throw()
+}
+
+/// A typed value from a JSON document; a mismatch is a `code` error naming `what`.
+pub fn typed<T: DeserializeOwned>(document: Value, code: &str, what: &str) -> JsResult<T> {
+    serde_json::from_value(document)
+        .map_err(|e| crate::error::js_error(code, &format!("not a {what}: {e}")))
+}
+
+/// A Rust value as a JavaScript value (through JSON text).
+pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
+    let text = serde_json::to_string(value).map_err(argument)?;
+    js_sys::JSON::parse(&text)
+}
+
+/// The timestamp given, or now by the JavaScript clock.
+pub fn timestamp(given: Option<String>) -> JsResult<Timestamp> {
+    let text = given.unwrap_or_else(|| String::from(js_sys::Date::new_0().to_iso_string()));
+    Timestamp::parse(text).or_throw()
+}

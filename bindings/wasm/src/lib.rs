@@ -1,0 +1,21 @@
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+//! # tongban-wasm — the tongban protocol for browsers and Node.js
+//!
+//! A thin layer over the `tongban` crate, built with wasm-bindgen into the npm package
+//! `tongban` (see `bindings/wasm/README.md`). Every function does exactly what the Rust
+//! SDK does, with camelCase names; every error is a JavaScript `Error` named
+//! `TongbanError` whose `code` is the stable code of the Rust error (§13 of the
+//! specification), plus `wasm.argument` for an argument of the wrong type.
+//!
+//! JavaScript objects cross the boundary as JSON and go through the SDK's strict
+//! parser, so a portal cannot build what a receiver would refuse to parse.
+
+pub mod case;
+pub mod convert;
+pub mod error;
+pub mod keys;
+pub mod message;
+pub mod registry;
+pub mod text;
+pub mod verify;

@@ -1,0 +1,118 @@
+//! Verifying messages against a registry or a key set.
+
+use crate::convert::{
+    bytes, document, timestamp, to_js, typed, Bytes, EnvelopeObject, KeySetInput,
+};
+use crate::error::{JsResult, OrThrow};
+use crate::registry::JsRegistry;
+use std::rc::Rc;
+use tongban::crypto::KeySetFile;
+use tongban::registry::Registry;
+use tongban::{KeySet, NodeId, Unverified};
+use wasm_bindgen::prelude::*;
+
+/// The source of trust a verifier resolves keys with.
+enum Trust {
+    Registry(tongban::Verifier<Rc<Registry>>),
+    Keys(tongban::Verifier<KeySet>),
+}
+
+/// Verifies messages (§8): structure, receiver, sender, signatures, registry checks,
+/// validity window and replay. One verifier remembers the messages it accepted, so the
+/// same message twice is refused as `replay.duplicate`.
+#[wasm_bindgen]
+pub struct Verifier(Trust);
+
+#[wasm_bindgen]
+impl Verifier {
+    /// A verifier trusting the members of `registry`, applying its checks (§17). With
+    /// `receiver`, only messages addressed to that node are accepted.
+    #[wasm_bindgen(js_name = withRegistry)]
+    pub fn with_registry(registry: &JsRegistry, receiver: Option<String>) -> JsResult<Verifier> {
+        let receiver = receiver.map(NodeId::parse).transpose().or_throw()?;
+        let verifier = tongban::Verifier::new(Rc::clone(&registry.0)).for_receiver(receiver);
+        Ok(Verifier(Trust::Registry(verifier)))
+    }
+
+    /// A verifier trusting the keys of a key set (signatures only; no registry checks).
+    #[wasm_bindgen(js_name = withKeys)]
+    pub fn with_keys(key_set: &KeySetInput, receiver: Option<String>) -> JsResult<Verifier> {
+        let receiver = receiver.map(NodeId::parse).transpose().or_throw()?;
+        let file: KeySetFile = typed(document(key_set, "key set")?, "key.malformed", "key set")?;
+        let keys = KeySet::from_file(&file).or_throw()?;
+        Ok(Verifier(Trust::Keys(
+            tongban::Verifier::new(keys).for_receiver(receiver),
+        )))
+    }
+
+    /// Verifies message bytes at `now` (default now); throws a `TongbanError` with the
+    /// code of the first check that fails.
+    pub fn verify(&self, message: &Bytes, now: Option<String>) -> JsResult<VerifiedMessage> {
+        let now = timestamp(now)?;
+        let message = Unverified::parse(&bytes(message, "message")?).or_throw()?;
+        let verified = match &self.0 {
+            Trust::Registry(verifier) => verifier.verify(message, &now),
+            Trust::Keys(verifier) => verifier.verify(message, &now),
+        };
+        Ok(VerifiedMessage(verified.or_throw()?))
+    }
+}
+
+/// A message that passed verification. Only `Verifier.verify` makes one.
+#[wasm_bindgen]
+pub struct VerifiedMessage(pub(crate) tongban::Verified);
+
+#[wasm_bindgen]
+impl VerifiedMessage {
+    /// The message, unknown members included.
+    #[wasm_bindgen(getter)]
+    pub fn envelope(&self) -> JsResult<EnvelopeObject> {
+        Ok(to_js(self.0.document())?.unchecked_into())
+    }
+
+    /// The message type, e.g. `transfer`.
+    #[wasm_bindgen(getter, js_name = type)]
+    pub fn message_type(&self) -> String {
+        self.0.envelope().message_type().as_str().to_string()
+    }
+
+    /// The message id.
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> String {
+        self.0.envelope().id.to_string()
+    }
+
+    /// SHA-256 of the message's canonical bytes (what a receipt binds, §9).
+    #[wasm_bindgen(getter)]
+    pub fn sha256(&self) -> String {
+        self.0.digest().to_string()
+    }
+
+    /// The key ids whose signatures verified.
+    #[wasm_bindgen(getter)]
+    pub fn signers(&self) -> Vec<String> {
+        self.0.signers().iter().map(|k| k.to_string()).collect()
+    }
+
+    /// Codes of what was tolerated while parsing (empty with the default options).
+    #[wasm_bindgen(getter)]
+    pub fn warnings(&self) -> Vec<String> {
+        self.0
+            .warnings()
+            .iter()
+            .map(|w| w.code.to_string())
+            .collect()
+    }
+
+    /// The canonical text of the message.
+    pub fn canonical(&self) -> JsResult<String> {
+        String::from_utf8(self.0.canonical_bytes()).map_err(crate::error::argument)
+    }
+
+    /// Checks that this receipt answers `answered` (§9): it names its id, goes back
+    /// from its receiver to its sender, and binds its exact bytes.
+    #[wasm_bindgen(js_name = checkReceiptFor)]
+    pub fn check_receipt_for(&self, answered: &VerifiedMessage) -> JsResult<()> {
+        self.0.check_receipt_for(&answered.0).or_throw()
+    }
+}
