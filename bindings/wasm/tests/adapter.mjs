@@ -1,0 +1,99 @@
+// The conformance runner's adapter for the WASM package: one JSON request per line on
+// standard input, one JSON outcome per line on standard output (conformance/vectors/
+// README.md). Every operation goes through the package's public API, as a portal would
+// call it; it imports `tongban/forms`, the module that implements everything.
+//
+//   tongban conformance run --adapter "node bindings/wasm/tests/adapter.mjs"
+//
+// TONGBAN_PACKAGE overrides the package folder (default bindings/wasm/pkg).
+import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
+
+const pkg = process.env.TONGBAN_PACKAGE ?? new URL("../pkg/", import.meta.url).pathname;
+const tongban = await import(pathToFileURL(`${pkg}/forms/node.js`).href);
+const { Case, Registry, Verifier, canonicalize, checkIdentifier } = tongban;
+
+function bytesOf(input) {
+  if (typeof input.text === "string") return input.text;
+  if (typeof input.base64 === "string") return new Uint8Array(Buffer.from(input.base64, "base64"));
+  if (input.fill) return new Uint8Array(input.fill.count).fill(input.fill.byte);
+  throw new Error("no bytes in input");
+}
+
+/** Runs `run`; a TongbanError with a protocol code is the implementation's refusal. */
+function outcome(run) {
+  try {
+    return { outcome: "accepted", ...run() };
+  } catch (e) {
+    if (e?.name === "TongbanError" && e.code !== "wasm.argument") {
+      return { outcome: "refused", code: e.code, message: e.message };
+    }
+    throw e;
+  }
+}
+
+/** Each message verified in order by one verifier; `then` acts on the verified one. */
+function verifyAll(verifier, messages, then) {
+  return messages.map((m) =>
+    outcome(() => then(verifier.verify(bytesOf(m), m.now))),
+  );
+}
+
+const operations = {
+  canonicalize: (input) => outcome(() => ({ canonical: canonicalize(bytesOf(input)) })),
+  identifier: (input) => outcome(() => (checkIdentifier(input.kind, input.value), {})),
+  verify(input) {
+    let verifier;
+    const trust = outcome(() => {
+      verifier = input.registry !== undefined
+        ? Verifier.withRegistry(Registry.load(input.registry), input.receiver)
+        : Verifier.withKeys(input.keys, input.receiver);
+      return {};
+    });
+    if (trust.outcome !== "accepted") return trust;
+    const results = verifyAll(verifier, input.messages, (v) => ({
+      type: v.type,
+      id: v.id,
+      sha256: v.sha256,
+    }));
+    return { outcome: "accepted", results };
+  },
+  registry: (input) =>
+    outcome(() => {
+      const registry = input.trusted === undefined
+        ? Registry.bootstrap(input.registry, input.now)
+        : Registry.load(input.trusted).update(input.registry, input.now);
+      return { version: registry.version };
+    }),
+  lifecycle(input) {
+    let registry;
+    const loaded = outcome(() => ((registry = Registry.load(input.registry)), {}));
+    if (loaded.outcome !== "accepted") return loaded;
+    const tracked = new Case(input.case);
+    const verifier = Verifier.withRegistry(registry);
+    const results = verifyAll(verifier, input.messages, (v) => ({
+      state: tracked.apply(v, registry),
+    }));
+    return { outcome: "accepted", results };
+  },
+  deadline: (input) =>
+    outcome(() => ({
+      due: Registry.load(input.registry).addWorkingDays(input.received_on, input.working_days),
+    })),
+};
+
+const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+for await (const line of lines) {
+  if (line.trim() === "") continue;
+  let answer;
+  try {
+    const request = JSON.parse(line);
+    const operation = operations[request.operation];
+    answer = operation
+      ? operation(request.input)
+      : { outcome: "unsupported", message: `unknown operation ${request.operation}` };
+  } catch (e) {
+    answer = { outcome: "error", message: String(e?.stack ?? e) };
+  }
+  process.stdout.write(JSON.stringify(answer) + "\n");
+}

@@ -1,0 +1,279 @@
+// Tests of the npm package through its public API, in Node: every function, both
+// modules, and messages crossing between the package and the Rust `tongban` command.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  AGREEMENT, CASE, CREATED, HUANGSHI, JIUJIANG, at, bodies, cli, codeOf, fixture, load,
+  repoFile, sampleKey, transferBody,
+} from "./support.mjs";
+
+const tongban = await load("forms");
+const core = await load("core");
+const {
+  Case, KeyPair, Registry, Verifier, canonicalize, checkIdentifier, createMessage,
+  errorCodes, parseMessage, replyTo, signMessage,
+} = tongban;
+
+const route = { from: HUANGSHI, to: JIUJIANG, agreement: AGREEMENT, case: CASE };
+const registry = Registry.load(fixture("registry-v1"));
+const huangshi = sampleKey(tongban, HUANGSHI);
+const jiujiang = sampleKey(tongban, JIUJIANG);
+
+/** A signed sample transfer from Huangshi and its signed receipt from Jiujiang. */
+function transferAndReceipt() {
+  const transfer = signMessage(
+    createMessage({ ...route, type: "transfer", body: transferBody(), created: CREATED }),
+    huangshi,
+  );
+  const verified = Verifier.withRegistry(registry, JIUJIANG).verify(transfer, at(30));
+  const receipt = signMessage(
+    replyTo(transfer, { type: "receipt", body: bodies(verified.sha256).receipt, created: at(60) }),
+    jiujiang,
+  );
+  return { transfer, receipt };
+}
+
+test("canonicalize gives RFC 8785 text from text or bytes, and refuses what the parser refuses", () => {
+  // RFC 8785 §3.2.2's example, in part.
+  const input = '{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001], "b": "€"}';
+  const expected = '{"b":"€","numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27]}';
+  assert.equal(canonicalize(input), expected);
+  assert.equal(canonicalize(new TextEncoder().encode(input)), expected);
+  assert.equal(codeOf(() => canonicalize('{"a":1,"a":2}')), "json.duplicate_key");
+  assert.equal(codeOf(() => canonicalize(new Uint8Array([0x7b, 0xff, 0x7d]))), "json.invalid_utf8");
+  assert.equal(codeOf(() => canonicalize(42)), "wasm.argument");
+});
+
+test("checkIdentifier accepts valid identifiers and names the rule a bad one breaks", () => {
+  checkIdentifier("citizen_id", "420202199001011231");
+  checkIdentifier("node", HUANGSHI);
+  checkIdentifier("protocol_version", "1.0");
+  assert.equal(codeOf(() => checkIdentifier("citizen_id", "420202199001011232")), "id.citizen_checksum");
+  assert.equal(codeOf(() => checkIdentifier("protocol_version", "2.0")), "version.unsupported_major");
+  assert.equal(codeOf(() => checkIdentifier("planet", "earth")), "wasm.argument");
+});
+
+test("errorCodes lists exactly the codes of the specification's §13", () => {
+  const spec = repoFile("docs/PROTOCOL.md");
+  const section = spec.slice(spec.indexOf("## 13. Error codes"), spec.indexOf("## 14."));
+  const documented = [...section.matchAll(/^\| `([a-z0-9_]+\.[a-z0-9_]+)` \|/gm)].map((m) => m[1]);
+  const listed = errorCodes().map((c) => c.code);
+  const cliOnly = ["cli.io", "cli.usage", "conformance.failed"];
+  assert.deepEqual(listed.sort(), documented.filter((c) => !cliOnly.includes(c)).sort());
+  assert.ok(errorCodes().every((c) => c.meaning.length > 0));
+});
+
+test("keys are generated, exported and imported with the same public key", () => {
+  const key = KeyPair.generate(HUANGSHI);
+  assert.match(key.keyId, /^huangshi\.420200#[0-9a-f]{8}$/);
+  assert.equal(key.node, HUANGSHI);
+  const again = KeyPair.fromKeyFile(key.toKeyFile());
+  assert.deepEqual(again.publicKey(), key.publicKey());
+  assert.equal(KeyPair.generate(HUANGSHI, "huangshi.420200#kiosk-7").keyId, "huangshi.420200#kiosk-7");
+  assert.notDeepEqual(KeyPair.generate(HUANGSHI).publicKey(), key.publicKey());
+  assert.equal(codeOf(() => KeyPair.generate("Huangshi!")), "id.node_format");
+  assert.equal(codeOf(() => KeyPair.fromKeyFile('{"kid":"x"}')), "key.malformed");
+  key.free();
+});
+
+test("createMessage builds every message type, checked as a receiver checks it", () => {
+  for (const [type, body] of Object.entries(bodies("ab".repeat(32)))) {
+    const init = { ...route, type, body, created: CREATED, validForSeconds: 600 };
+    if (type === "receipt") init.inReplyTo = "01a21fe1-7900-7bf0-be1a-92fbe4aff3a5";
+    const message = createMessage(init);
+    assert.equal(message.type, type);
+    assert.equal(message.protocol, "1.0");
+    assert.match(message.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(Date.parse(message.expires) - Date.parse(message.created), 600_000);
+    assert.deepEqual(message.body, body);
+  }
+  const bad = transferBody();
+  bad.applicant.citizen_id = "420202199001011232";
+  assert.equal(codeOf(() => createMessage({ ...route, type: "transfer", body: bad })), "id.citizen_checksum");
+  assert.equal(codeOf(() => createMessage({ ...route, type: "receipt", body: bodies("ab".repeat(32)).receipt })), "message.invalid");
+  assert.equal(codeOf(() => createMessage({ ...route, type: "status_update", body: { status: "in_review" }, validForSeconds: 8 * 86400 })), "time.bad_window");
+  assert.equal(codeOf(() => createMessage({ ...route, type: "telegram", body: {} })), "message.unknown_type");
+  assert.equal(codeOf(() => createMessage({ ...route, type: "status_update", body: { status: "in_review" }, valid_for: 1 })), "wasm.argument");
+  // Without `created`, the message is created now.
+  const now = createMessage({ ...route, type: "status_update", body: { status: "in_review" } });
+  assert.ok(Math.abs(Date.parse(now.created) - Date.now()) < 60_000);
+});
+
+test("replyTo swaps the route and answers the message", () => {
+  const transfer = createMessage({ ...route, type: "transfer", body: transferBody(), created: CREATED });
+  const reply = replyTo(transfer, { type: "status_update", body: { status: "in_review" }, created: at(60) });
+  assert.equal(reply.from, JIUJIANG);
+  assert.equal(reply.to, HUANGSHI);
+  assert.equal(reply.case, CASE);
+  assert.equal(reply.in_reply_to, transfer.id);
+});
+
+test("signMessage and Verifier.withKeys: verified once, refused when tampered, replayed or misaddressed", () => {
+  const key = KeyPair.generate(HUANGSHI);
+  const message = createMessage({ ...route, type: "status_update", body: { status: "in_review" }, created: CREATED });
+  const wire = signMessage(message, key);
+  assert.equal(wire, canonicalize(wire));
+  const keys = { keys: [key.publicKey()] };
+  const verified = Verifier.withKeys(keys, JIUJIANG).verify(wire, at(10));
+  assert.equal(verified.type, "status_update");
+  assert.equal(verified.id, message.id);
+  assert.deepEqual(verified.signers, [key.keyId]);
+  assert.deepEqual(verified.warnings, []);
+  assert.equal(verified.canonical(), wire);
+  assert.deepEqual(verified.envelope, parseMessage(wire));
+  assert.match(verified.sha256, /^[0-9a-f]{64}$/);
+
+  const verifier = Verifier.withKeys(JSON.stringify(keys));
+  verifier.verify(new TextEncoder().encode(wire), at(10));
+  assert.equal(codeOf(() => verifier.verify(wire, at(11))), "replay.duplicate");
+  const tampered = wire.replace("in_review", "suspended");
+  assert.equal(codeOf(() => Verifier.withKeys(keys).verify(tampered, at(10))), "signature.invalid");
+  assert.equal(codeOf(() => Verifier.withKeys(keys, HUANGSHI).verify(wire, at(10))), "message.wrong_receiver");
+  assert.equal(codeOf(() => Verifier.withKeys(keys).verify(wire, at(7200))), "time.expired");
+  const stranger = { keys: [KeyPair.generate(HUANGSHI).publicKey()] };
+  assert.equal(codeOf(() => Verifier.withKeys(stranger).verify(wire, at(10))), "signature.unknown_key");
+  // A second signature is appended, the first kept.
+  const twice = signMessage(wire, KeyPair.generate(HUANGSHI, "huangshi.420200#second"));
+  assert.equal(parseMessage(twice).signatures.length, 2);
+});
+
+test("parseMessage keeps members of a newer minor version, and signing covers them", () => {
+  const message = createMessage({ ...route, type: "status_update", body: { status: "in_review" }, created: CREATED });
+  const newer = { ...message, protocol: "1.1", priority: "urgent" };
+  assert.equal(parseMessage(newer).priority, "urgent");
+  const key = KeyPair.generate(HUANGSHI);
+  const wire = signMessage(newer, key);
+  const keys = { keys: [key.publicKey()] };
+  assert.equal(Verifier.withKeys(keys).verify(wire, at(1)).envelope.priority, "urgent");
+  assert.equal(codeOf(() => Verifier.withKeys(keys).verify(wire.replace("urgent", "normal"), at(1))), "signature.invalid");
+});
+
+test("a message signed by the Rust command verifies in JavaScript, byte for byte the same signature", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tongban-"));
+  const keyFile = join(dir, "jiujiang.key.json");
+  execFileSync(cli, ["keygen", "--out", keyFile, "--node", JIUJIANG]);
+  const message = createMessage({ ...route, from: JIUJIANG, to: HUANGSHI, type: "status_update", body: { status: "in_review" }, created: CREATED });
+  writeFileSync(join(dir, "message.json"), JSON.stringify(message));
+  const signedInRust = execFileSync(cli, ["sign", "--key", keyFile, join(dir, "message.json")], { encoding: "utf8" });
+  const key = KeyPair.fromKeyFile(repoRead(keyFile));
+  const verified = Verifier.withKeys({ keys: [key.publicKey()] }).verify(signedInRust, at(5));
+  assert.equal(verified.id, message.id);
+  assert.equal(signMessage(message, key), signedInRust.trim());
+});
+
+test("a message signed in JavaScript verifies with the Rust command", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tongban-"));
+  const { transfer } = transferAndReceipt();
+  writeFileSync(join(dir, "transfer.json"), transfer);
+  writeFileSync(join(dir, "registry.json"), fixture("registry-v1"));
+  const out = execFileSync(cli, [
+    "verify", "--json", "--registry", join(dir, "registry.json"), "--receiver", JIUJIANG,
+    "--at", at(30), join(dir, "transfer.json"),
+  ], { encoding: "utf8" });
+  const answer = JSON.parse(out);
+  assert.equal(answer.ok, true);
+  const verified = Verifier.withRegistry(registry).verify(transfer, at(30));
+  assert.equal(answer.result.sha256, verified.sha256);
+  assert.equal(answer.result.id, verified.id);
+  // And a tampered one is refused by Rust with the code JavaScript gives.
+  writeFileSync(join(dir, "tampered.json"), transfer.replace("陈丽华", "陈丽芳"));
+  let refusal;
+  try {
+    execFileSync(cli, ["verify", "--json", "--registry", join(dir, "registry.json"), "--at", at(30), join(dir, "tampered.json")], { encoding: "utf8" });
+  } catch (e) {
+    refusal = JSON.parse(e.stdout);
+  }
+  assert.equal(refusal?.code, "signature.invalid");
+  assert.equal(codeOf(() => Verifier.withRegistry(registry).verify(transfer.replace("陈丽华", "陈丽芳"), at(30))), "signature.invalid");
+});
+
+test("Registry: load, bootstrap, update, document, calendar and negotiation", () => {
+  assert.equal(registry.version, 1);
+  assert.match(registry.sha256, /^[0-9a-f]{64}$/);
+  assert.equal(Registry.bootstrap(fixture("registry-v1"), CREATED).version, 1);
+  assert.equal(codeOf(() => Registry.bootstrap(fixture("registry-expired"), CREATED)), "registry.expired");
+  assert.equal(registry.update(fixture("registry-v2"), CREATED).version, 2);
+  assert.equal(codeOf(() => registry.update(fixture("registry-v1"), CREATED)), "registry.rollback");
+  assert.equal(codeOf(() => Registry.load(fixture("registry-v1").replace('"version":1', '"version":7'))), "registry.threshold");
+  const document = registry.document();
+  assert.ok(document.members.some((m) => m.node === JIUJIANG));
+  // National Day 2026: 1–7 October are holidays, 10 October (Saturday) is worked.
+  assert.equal(registry.addWorkingDays("2026-09-30", 3), "2026-10-10");
+  assert.equal(codeOf(() => registry.addWorkingDays("2031-01-02", 1)), "calendar.unknown_year");
+  assert.equal(registry.negotiate(HUANGSHI, JIUJIANG), "1.0");
+  assert.equal(codeOf(() => Registry.load("{}")), "registry.invalid");
+});
+
+test("checkForm validates form data against the item's schema (forms module)", () => {
+  registry.checkForm(AGREEMENT, "HB-JX-0042", transferBody().form);
+  const form = { ...transferBody().form, employees: 5000 };
+  assert.equal(codeOf(() => registry.checkForm(AGREEMENT, "HB-JX-0042", form)), "item.form_invalid");
+  try {
+    registry.checkForm(AGREEMENT, "HB-JX-0042", { shop_name: "x" });
+  } catch (e) {
+    assert.match(e.message, /^\/body\/form/);
+  }
+  assert.equal(codeOf(() => registry.checkForm(AGREEMENT, "WH-0001", {})), "item.unknown");
+});
+
+test("the core module refuses what it cannot check: form data and transfers against a registry", () => {
+  const coreRegistry = core.Registry.load(fixture("registry-v1"));
+  assert.equal(codeOf(() => coreRegistry.checkForm(AGREEMENT, "HB-JX-0042", transferBody().form)), "item.form_unchecked");
+  const { transfer, receipt } = transferAndReceipt();
+  const verifier = core.Verifier.withRegistry(coreRegistry);
+  assert.equal(codeOf(() => verifier.verify(transfer, at(30))), "item.form_unchecked");
+  // Everything else is the same API and the same answers.
+  assert.equal(verifier.verify(receipt, at(90)).type, "receipt");
+  assert.equal(core.canonicalize('{"b":1,"a":2}'), '{"a":2,"b":1}');
+});
+
+test("Verifier.withRegistry applies the registry's checks", () => {
+  const body = transferBody();
+  body.mode = "joint_handling";
+  const wrongMode = signMessage(createMessage({ ...route, type: "transfer", body, created: CREATED }), huangshi);
+  assert.equal(codeOf(() => Verifier.withRegistry(registry).verify(wrongMode, at(30))), "item.mode_not_allowed");
+  const bySomeoneElse = signMessage(
+    createMessage({ ...route, type: "transfer", body: transferBody(), created: CREATED }),
+    KeyPair.generate(HUANGSHI, "huangshi.420200#sample"),
+  );
+  assert.equal(codeOf(() => Verifier.withRegistry(registry).verify(bySomeoneElse, at(30))), "signature.invalid");
+  assert.equal(codeOf(() => Verifier.withRegistry(registry, "wuhan.420100").verify(wrongMode, at(30))), "message.wrong_receiver");
+});
+
+test("a case runs from transfer to decision, with its deadline, and refuses an illegal step", () => {
+  const { transfer, receipt } = transferAndReceipt();
+  const verifier = Verifier.withRegistry(registry);
+  const tracked = new Case(CASE);
+  assert.equal(tracked.status, "empty");
+  const t = verifier.verify(transfer, at(30));
+  assert.equal(tracked.apply(t, registry), "transferred");
+  const r = verifier.verify(receipt, at(90));
+  r.checkReceiptFor(t);
+  assert.equal(tracked.apply(r, registry), "received");
+  assert.equal(codeOf(() => t.checkReceiptFor(r)), "message.not_an_answer");
+
+  // Received on Saturday 28 November 2026: the three working days are 30 November,
+  // 1 and 2 December.
+  const [track] = tracked.tracks(registry, CREATED);
+  assert.equal(track.state, "received");
+  assert.equal(track.received_on, "2026-11-28");
+  assert.deepEqual(track.deadline, { due: "2026-12-02", remaining_working_days: 3, overdue: false });
+  assert.equal(tracked.tracks(registry, "2026-12-03T09:00:00+08:00")[0].deadline.overdue, true);
+
+  const step = (type, body, seconds) =>
+    verifier.verify(signMessage(replyTo(transfer, { type, body, created: at(seconds) }), jiujiang), at(seconds + 5));
+  const decision = step("decision", bodies().decision, 300);
+  assert.equal(codeOf(() => tracked.apply(decision, registry)), "lifecycle.illegal_transition");
+  assert.equal(tracked.apply(step("status_update", { status: "in_review" }, 200), registry), "in_review");
+  assert.equal(tracked.apply(decision, registry), "decided");
+  assert.equal(tracked.status, "decided");
+  assert.equal(codeOf(() => new Case("not a case id")), "id.case_format");
+});
+
+function repoRead(path) {
+  return execFileSync("cat", [path], { encoding: "utf8" });
+}
