@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test of the project, from a fresh machine: installs what it needs (rustfmt,
-# clippy, the wasm32 target), then checks formatting, lints (also for wasm32), the
-# wasm32 build, the dependency policy, the docs, the main job, and runs the test suite.
+# clippy, the wasm32 target, Node.js, xmllint, Chromium; the WASM build installs its own
+# tools), then checks formatting, lints (also for wasm32), the wasm32 build, the
+# dependency policy, the docs, the main job, the conformance runs, the WASM package
+# (Node tests, TypeScript declarations, the portal in a browser), and the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Never regenerate committed files or skip comparisons in a test run.
@@ -19,7 +21,14 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   apt-get update -qq && apt-get install -y -qq nodejs npm
 fi
 command -v xmllint >/dev/null || { apt-get update -qq && apt-get install -y -qq libxml2-utils; }
-echo "node $(node --version), npm $(npm --version), $(xmllint --version 2>&1 | head -n 1)"
+# The portal test drives Debian's Chromium (never a downloaded browser); a CJK font makes
+# its screenshots readable.
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$CHROMIUM" ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-zenhei
+fi
+export CHROMIUM
+echo "node $(node --version), npm $(npm --version), $(xmllint --version 2>&1 | head -n 1), $("$CHROMIUM" --version)"
 npm ci --prefix conformance/adapters/node --no-audit --no-fund --loglevel=error
 
 step "cargo fmt --check"
@@ -28,8 +37,10 @@ cargo fmt --all --check
 step "cargo clippy (workspace, all targets)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "cargo clippy (tongban for wasm32-unknown-unknown)"
+step "cargo clippy (tongban and tongban-wasm, with and without forms, for wasm32-unknown-unknown)"
 cargo clippy -p tongban --target wasm32-unknown-unknown --locked -- -D warnings
+cargo clippy -p tongban-wasm --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+cargo clippy -p tongban-wasm --features forms --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 
 step "cargo build -p tongban --target wasm32-unknown-unknown"
 cargo build -p tongban --target wasm32-unknown-unknown --locked
@@ -77,6 +88,20 @@ if TONGBAN_ADAPTER_BROKEN=duplicate-keys cargo run -q -p tongban-cli --locked --
 fi
 tail -n 1 target/conformance-broken.txt
 xmllint --noout --schema conformance/junit.xsd target/conformance-node.xml target/conformance-broken.xml
+
+step "WASM package: build (bindings/wasm/build.sh), then type-check its declarations"
+bindings/wasm/build.sh
+(cd bindings/wasm && node_modules/.bin/tsc -p tests/tsconfig.json)
+
+step "WASM package: Node tests, and the example portal in headless Chromium"
+cargo build -q -p tongban-cli --locked
+(cd bindings/wasm && node --test --test-reporter=spec tests/)
+
+step "conformance: the WASM package through the adapter"
+cargo run -q -p tongban-cli --locked -- conformance run \
+  --adapter "node bindings/wasm/tests/adapter.mjs" \
+  --junit target/conformance-wasm.xml --html target/conformance-wasm.html
+xmllint --noout --schema conformance/junit.xsd target/conformance-wasm.xml
 
 step "cargo test --workspace"
 cargo test --workspace --locked

@@ -44,7 +44,7 @@ for variant in core forms; do
     step "$variant module"
     features=()
     [ "$variant" = forms ] && features=(--features forms)
-    cargo build -p tongban-wasm --target wasm32-unknown-unknown --profile wasm-release "${features[@]}"
+    cargo build -p tongban-wasm --target wasm32-unknown-unknown --profile wasm-release --locked "${features[@]}"
     out=$PKG/$variant
     mkdir -p "$out"
     wasm-bindgen --target web --out-dir "$out" --out-name tongban \

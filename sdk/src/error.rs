@@ -8,6 +8,11 @@
 
 use thiserror::Error;
 
+/// Codes of [`ERROR_CODES`] that only a build without the `forms` feature produces (it
+/// cannot check form data). A conforming implementation checks forms, so no conformance
+/// vector expects them.
+pub const BUILD_ONLY_CODES: &[&str] = &["item.form_unchecked"];
+
 /// Every error code the SDK produces, with a one-line meaning.
 ///
 /// The list is the contract: `docs/PROTOCOL.md` documents each entry and the test suite

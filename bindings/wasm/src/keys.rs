@@ -24,6 +24,14 @@ impl JsKeyPair {
         ))
     }
 
+    /// The sample key of a node of the sample registry (`huangshi.420200`,
+    /// `jiujiang.360400`, …), with key id `<node>#sample`. Its secret is public (the
+    /// SHA-256 of `tongban sample key <node>`): for examples and tests only.
+    #[wasm_bindgen(js_name = sample)]
+    pub fn sample(node: &str) -> JsResult<JsKeyPair> {
+        Ok(JsKeyPair(tongban::sample::key(node).or_throw()?))
+    }
+
     /// Imports a key file (the JSON text `tongban keygen` writes, or `toKeyFile` gave).
     #[wasm_bindgen(js_name = fromKeyFile)]
     pub fn from_key_file(text: &str) -> JsResult<JsKeyPair> {

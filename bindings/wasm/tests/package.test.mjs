@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   AGREEMENT, CASE, CREATED, HUANGSHI, JIUJIANG, at, bodies, cli, codeOf, fixture, load,
-  repoFile, sampleKey, transferBody,
+  repoFile, transferBody,
 } from "./support.mjs";
 
 const tongban = await load("forms");
@@ -20,8 +20,8 @@ const {
 
 const route = { from: HUANGSHI, to: JIUJIANG, agreement: AGREEMENT, case: CASE };
 const registry = Registry.load(fixture("registry-v1"));
-const huangshi = sampleKey(tongban, HUANGSHI);
-const jiujiang = sampleKey(tongban, JIUJIANG);
+const huangshi = KeyPair.sample(HUANGSHI);
+const jiujiang = KeyPair.sample(JIUJIANG);
 
 /** A signed sample transfer from Huangshi and its signed receipt from Jiujiang. */
 function transferAndReceipt() {
@@ -65,6 +65,12 @@ test("errorCodes lists exactly the codes of the specification's §13", () => {
   const cliOnly = ["cli.io", "cli.usage", "conformance.failed"];
   assert.deepEqual(listed.sort(), documented.filter((c) => !cliOnly.includes(c)).sort());
   assert.ok(errorCodes().every((c) => c.meaning.length > 0));
+});
+
+test("sample keys are the registry's sample keys", () => {
+  const published = JSON.parse(fixture("keys-sample")).keys;
+  assert.deepEqual(published.find((k) => k.owner === HUANGSHI), huangshi.publicKey());
+  assert.equal(huangshi.keyId, "huangshi.420200#sample");
 });
 
 test("keys are generated, exported and imported with the same public key", () => {

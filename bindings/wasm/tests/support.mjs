@@ -32,14 +32,6 @@ export const CREATED = "2026-11-28T10:00:00+08:00";
 export const at = (seconds) =>
   new Date(Date.parse(CREATED) + seconds * 1000).toISOString().replace(".000Z", "Z");
 
-/** A sample member key: seed SHA-256("tongban sample key <node>"), kid "<node>#sample". */
-export function sampleKey(tongban, node) {
-  const seed = createHash("sha256").update(`tongban sample key ${node}`).digest();
-  const entry = JSON.parse(fixture("keys-sample")).keys.find((k) => k.owner === node);
-  const file = { ...entry, secret_key: seed.toString("base64url") };
-  return tongban.KeyPair.fromKeyFile(JSON.stringify(file));
-}
-
 /** The sample transfer body: registering a barber shop in Jiujiang from Huangshi. */
 export const transferBody = () => structuredClone(TRANSFER);
 

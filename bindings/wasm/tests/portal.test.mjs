@@ -1,0 +1,111 @@
+// The example portal (examples/portal/) in a real browser: Debian's Chromium, driven by
+// playwright-core, against the demo server on loopback. The page fills a Huangshi–
+// Jiujiang transfer, validates it, signs it with a key made in the page and verifies
+// Jiujiang's registry-signed receipt. Screenshots go to target/wasm/.
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+import { CREATED, transferBody } from "./support.mjs";
+
+const root = new URL("../../../", import.meta.url);
+const shots = new URL("target/wasm/", root).pathname;
+const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+let server;
+let browser;
+let base;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  server = spawn(process.execPath, [
+    new URL("examples/portal/server.mjs", root).pathname, "--port", "0", "--at", CREATED,
+  ], { stdio: ["ignore", "pipe", "inherit"] });
+  base = await new Promise((resolve, reject) => {
+    server.once("exit", (code) => reject(new Error(`demo server exited with ${code}`)));
+    server.stdout.on("data", (data) => {
+      const match = /portal on (http:\S+)/.exec(String(data));
+      if (match) resolve(match[1]);
+    });
+  });
+  browser = await chromium.launch({
+    executablePath,
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+async function openPortal() {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  await page.goto(`${base}?at=${encodeURIComponent(CREATED)}`);
+  await page.waitForSelector("#status.ok");
+  return { page, errors };
+}
+
+async function fill(page, form) {
+  const body = transferBody();
+  await page.fill("#name", body.applicant.name);
+  await page.fill("#citizen_id", body.applicant.citizen_id);
+  await page.fill("#phone", body.applicant.phone);
+  for (const [name, value] of Object.entries(form)) await page.fill(`#${name}`, String(value));
+  await page.setInputFiles("#material-0", { name: "id.pdf", mimeType: "application/pdf", buffer: Buffer.from("身份证复印件") });
+  await page.setInputFiles("#material-1", { name: "lease.pdf", mimeType: "application/pdf", buffer: Buffer.from("经营场所租赁合同") });
+}
+
+const details = (page) =>
+  page.$$eval("#details dt", (terms) =>
+    Object.fromEntries(terms.map((dt) => [dt.textContent, dt.nextElementSibling.textContent])),
+  );
+
+test("the portal validates, signs, transfers and verifies Jiujiang's receipt", async () => {
+  const { page, errors } = await openPortal();
+  assert.match(await page.textContent("#key-id"), /^huangshi\.420200#[0-9a-f]{8}$/);
+  assert.match(await page.textContent("#registry-version"), /^1 · [0-9a-f]{12}$/);
+
+  // An invalid form first: too many employees for the item's schema.
+  await fill(page, { ...transferBody().form, employees: 5000 });
+  await page.click("#validate");
+  await page.waitForSelector("#status.error");
+  assert.match(await page.textContent("#status"), /表单有误：\/body\/form\/employees/);
+  assert.equal((await details(page))["错误码"], "item.form_invalid");
+  await page.screenshot({ path: `${shots}portal-invalid.png`, fullPage: true });
+
+  // Corrected, validated, signed and sent.
+  await page.fill("#employees", "3");
+  await page.click("#validate");
+  await page.waitForSelector("#status.ok");
+  assert.equal(await page.textContent("#status"), "表单校验通过");
+  await page.click("#submit");
+  await page.waitForFunction(() => document.querySelector("#status").textContent.startsWith("回执"));
+  assert.equal(await page.textContent("#status"), "回执已验证：九江已受理");
+  const shown = await details(page);
+  assert.equal(shown["回执签名"], "jiujiang.360400#sample");
+  assert.equal(shown["状态"], "received");
+  assert.match(shown["绑定摘要"], /^[0-9a-f]{64}$/);
+  assert.match(shown["回执编号"], /^JJ-[0-9a-f]{8}$/);
+  // Received on Saturday 28 November 2026; three working days: due 2 December.
+  assert.equal(shown["办结期限"], "2026-12-02（剩余 3 个工作日）");
+  await page.screenshot({ path: `${shots}portal-receipt.png`, fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the portal refuses a citizen ID with a wrong check digit before signing, with its code", async () => {
+  const { page } = await openPortal();
+  // A citizen ID with a wrong check digit: refused in the page, before signing.
+  await fill(page, transferBody().form);
+  await page.fill("#citizen_id", "420202199001011232");
+  await page.click("#submit");
+  await page.waitForSelector("#status.error");
+  assert.equal((await details(page))["错误码"], "id.citizen_checksum");
+  await page.close();
+});

@@ -1,0 +1,161 @@
+// A service window's portal page: fills a cross-river case transfer, validates it
+// against the item's form schema from the trust registry, signs it with a key made in
+// this page, sends it to Jiujiang, and verifies the registry-signed receipt.
+//
+// The package is served at /tongban/ (the built bindings/wasm/pkg); the registry at
+// /registry.json; `?at=RFC3339` fixes the page's clock (the demo server has the same
+// option), so that a demonstration or a test is repeatable.
+import { Case, KeyPair, Registry, Verifier, createMessage, signMessage } from "/tongban/forms/index.js";
+
+const HUANGSHI = "huangshi.420200";
+const JIUJIANG = "jiujiang.360400";
+const AGREEMENT = "hs-jj.cross-river";
+const ITEM = "HB-JX-0042";
+const at = new URLSearchParams(location.search).get("at") ?? undefined;
+const $ = (id) => document.getElementById(id);
+const MODE_NAMES = {
+  received_here_handled_there: "异地受理、属地办理",
+  fully_online: "全程网办",
+  joint_handling: "多地联办",
+};
+
+const registry = Registry.load(await (await fetch("/registry.json")).text());
+const key = KeyPair.generate(HUANGSHI);
+const item = registry.document().agreements
+  .find((a) => a.id === AGREEMENT).items.find((i) => i.code === ITEM);
+
+$("key-id").textContent = key.keyId;
+$("registry-version").textContent = `${registry.version} · ${registry.sha256.slice(0, 12)}`;
+$("item").append(new Option(`${item.code} ${item.name}（${item.department}）`, item.code));
+for (const mode of item.modes) $("mode").append(new Option(MODE_NAMES[mode] ?? mode, mode));
+for (const [i, name] of item.required_materials.entries()) {
+  const label = document.createElement("label");
+  label.textContent = name;
+  const input = Object.assign(document.createElement("input"), { type: "file", id: `material-${i}` });
+  input.dataset.material = name;
+  label.append(input);
+  $("materials").append(label);
+}
+show("ok", "就绪：请填写申请并校验");
+
+function show(kind, message, details = {}) {
+  $("status").className = `status ${kind}`;
+  $("status").textContent = message;
+  $("details").replaceChildren(
+    ...Object.entries(details).flatMap(([term, value]) => [
+      Object.assign(document.createElement("dt"), { textContent: term }),
+      Object.assign(document.createElement("dd"), { textContent: value }),
+    ]),
+  );
+}
+
+/** The form data as the item's schema sees it: numbers where a number was typed. */
+function formData() {
+  const form = {};
+  for (const name of ["shop_name", "business_address", "business_scope"]) {
+    if ($(name).value.trim()) form[name] = $(name).value.trim();
+  }
+  for (const name of ["registered_capital_yuan", "employees"]) {
+    const text = $(name).value.trim();
+    if (text) form[name] = /^-?\d+$/.test(text) ? Number(text) : text;
+  }
+  return form;
+}
+
+async function materials() {
+  const list = [];
+  for (const input of document.querySelectorAll("#materials input[type=file]")) {
+    const file = input.files[0];
+    if (!file) continue;
+    const digest = await crypto.subtle.digest("SHA-256", await file.arrayBuffer());
+    list.push({
+      name: input.dataset.material,
+      media_type: file.type || "application/octet-stream",
+      sha256: [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join(""),
+      size: file.size,
+    });
+  }
+  return list;
+}
+
+function validate() {
+  registry.checkForm(AGREEMENT, ITEM, formData());
+  return true;
+}
+
+$("validate").addEventListener("click", () => {
+  try {
+    validate();
+    show("ok", "表单校验通过");
+  } catch (e) {
+    show("error", `表单有误：${e.message}`, { 错误码: e.code });
+  }
+});
+
+$("transfer").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    validate();
+    const body = {
+      applicant: {
+        kind: "natural_person",
+        name: $("name").value.trim(),
+        citizen_id: $("citizen_id").value.trim().toUpperCase(),
+        ...($("phone").value.trim() ? { phone: $("phone").value.trim() } : {}),
+      },
+      item: ITEM,
+      item_name: item.name,
+      mode: $("mode").value,
+      materials: await materials(),
+      form: formData(),
+      window: { region: "420200", service_centre: "黄石市市民之家", window: "跨域通办专窗 12号" },
+    };
+    const caseId = `HS-${(at ?? new Date().toISOString()).slice(0, 4)}-${String(Date.now() % 1e6).padStart(6, "0")}`;
+    const transfer = createMessage({
+      from: HUANGSHI, to: JIUJIANG, agreement: AGREEMENT, case: caseId,
+      type: "transfer", body, created: at,
+    });
+    const wire = signMessage(transfer, key);
+    // The window checks its own signature before anything leaves the page.
+    const sent = Verifier.withKeys({ keys: [key.publicKey()] }).verify(wire, at);
+    show("ok", "已签名，正在转交九江…", { 案件: caseId, 报文: sent.id });
+
+    const response = await fetch("/transfer", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ message: wire, key: key.publicKey() }),
+    });
+    const answer = await response.text();
+    if (!response.ok) {
+      const error = JSON.parse(answer);
+      show("error", `九江拒收：${error.message}`, { 错误码: error.code });
+      return;
+    }
+    const receipt = Verifier.withRegistry(registry, HUANGSHI).verify(answer, at);
+    receipt.checkReceiptFor(sent);
+    const tracked = new Case(caseId);
+    tracked.apply(sent, registry);
+    const state = tracked.apply(receipt, registry);
+    let deadline = "—";
+    try {
+      const [track] = tracked.tracks(registry, at);
+      if (track.deadline) {
+        deadline = `${track.deadline.due}（剩余 ${track.deadline.remaining_working_days} 个工作日）`;
+      }
+    } catch (e) {
+      deadline = `无法计算（${e.code}）`; // e.g. a year the registry's calendar does not cover
+    }
+    const outcome = receipt.envelope.body.outcome;
+    show("ok", "回执已验证：九江已受理", {
+      案件: caseId,
+      转交报文: sent.id,
+      回执签名: receipt.signers.join(", "),
+      回执编号: outcome.reference ?? "—",
+      绑定摘要: receipt.envelope.body.answers_sha256,
+      状态: state,
+      办结期限: deadline,
+    });
+  } catch (e) {
+    show("error", `未能转交：${e.message}`, { 错误码: e.code ?? "—" });
+  }
+});

@@ -1,0 +1,119 @@
+// Serves the portal page and stands in for Jiujiang's endpoint, on loopback.
+//
+//   node examples/portal/server.mjs [--port N] [--at RFC3339]
+//
+// GET /            the portal (this folder)
+// GET /tongban/…   the npm package, built by bindings/wasm/build.sh
+// GET /registry.json  the sample trust registry
+// POST /transfer   {"message": signed transfer, "key": the window's public key entry}
+//                  → 200 with Jiujiang's signed receipt, or 4xx {"code", "message"}
+//
+// A demonstration only: the page's key is made in the page, so it is not in the
+// registry; the demo endpoint trusts the key the page presents for the signature, and
+// checks everything else (sender, receiver, item, form data) against the registry.
+// Jiujiang signs with its sample key, whose secret is public.
+import { createServer } from "node:http";
+import { readFile } from "node:fs/promises";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const { values: options } = parseArgs({
+  options: { port: { type: "string", default: "8080" }, at: { type: "string" } },
+});
+const here = fileURLToPath(new URL(".", import.meta.url));
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const pkg = process.env.TONGBAN_PACKAGE ?? join(root, "bindings/wasm/pkg");
+const { KeyPair, Registry, Verifier, replyTo, signMessage } = await import(
+  new URL(`file://${pkg}/forms/node.js`).href
+);
+
+const HUANGSHI = "huangshi.420200";
+const JIUJIANG = "jiujiang.360400";
+const registryText = await readFile(join(root, "conformance/vectors/fixtures/registry-v1.json"), "utf8");
+const registry = Registry.load(registryText);
+const jiujiang = KeyPair.sample(JIUJIANG);
+const MAX_BODY = 1024 * 1024 + 4096;
+const TYPES = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript",
+  ".css": "text/css", ".json": "application/json", ".wasm": "application/wasm",
+  ".ts": "text/plain",
+};
+
+/** Jiujiang's answer to a transfer: its signed receipt text. Throws a TongbanError. */
+function receive({ message, key }) {
+  if (key?.owner !== HUANGSHI) {
+    throw Object.assign(new Error("only Huangshi's windows may send here"), { code: "agreement.not_party" });
+  }
+  const verified = Verifier.withKeys({ keys: [key] }, JIUJIANG).verify(message, options.at);
+  const { body } = verified.envelope;
+  registry.checkForm(verified.envelope.agreement, body.item, body.form);
+  const created = options.at
+    ? new Date(Date.parse(options.at) + 60_000).toISOString()
+    : undefined;
+  const receipt = replyTo(verified.canonical(), {
+    type: "receipt",
+    body: {
+      answers_sha256: verified.sha256,
+      outcome: { status: "accepted", reference: `JJ-${verified.id.slice(0, 8)}` },
+    },
+    created,
+  });
+  return signMessage(receipt, jiujiang);
+}
+
+async function readBody(request) {
+  let size = 0;
+  const chunks = [];
+  for await (const chunk of request) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw Object.assign(new Error("body too large"), { code: "json.too_large" });
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function serveFile(response, path) {
+  const file = normalize(path);
+  if (!file.startsWith(here) && !file.startsWith(pkg)) throw Object.assign(new Error(), { status: 404 });
+  const body = await readFile(file);
+  response.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+  response.end(body);
+}
+
+const server = createServer(async (request, response) => {
+  const url = new URL(request.url, "http://localhost");
+  try {
+    if (request.method === "POST" && url.pathname === "/transfer") {
+      let receipt;
+      try {
+        receipt = receive(JSON.parse(await readBody(request)));
+      } catch (e) {
+        const status = e.code === "json.too_large" ? 413 : 422;
+        response.writeHead(status, { "content-type": "application/json" });
+        response.end(JSON.stringify({ code: e.code ?? "message.invalid", message: e.message }));
+        console.error(`refused transfer: ${e.code} ${e.message}`);
+        return;
+      }
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(receipt);
+      console.error("received a transfer, sent a receipt");
+    } else if (request.method === "GET" && url.pathname === "/registry.json") {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(registryText);
+    } else if (request.method === "GET" && url.pathname.startsWith("/tongban/")) {
+      await serveFile(response, join(pkg, url.pathname.slice("/tongban/".length)));
+    } else if (request.method === "GET") {
+      await serveFile(response, join(here, url.pathname === "/" ? "index.html" : url.pathname));
+    } else {
+      response.writeHead(405).end();
+    }
+  } catch (e) {
+    response.writeHead(e.status ?? (e.code === "ENOENT" ? 404 : 500)).end();
+  }
+});
+
+server.listen(Number(options.port), "127.0.0.1", () => {
+  console.log(`portal on http://127.0.0.1:${server.address().port}/`);
+});
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.close(() => process.exit(0)));
