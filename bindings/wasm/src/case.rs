@@ -1,6 +1,6 @@
 //! A case's lifecycle on the portal's side: verified messages applied in order.
 
-use crate::convert::{timestamp, to_js, TrackList};
+use crate::convert::{timestamp, to_js, CaseStatusName, ItemStateName, TrackList};
 use crate::error::{JsResult, OrThrow};
 use crate::registry::JsRegistry;
 use crate::verify::VerifiedMessage;
@@ -24,21 +24,25 @@ impl JsCase {
 
     /// Applies a verified message; returns the new state of the item it moved. An
     /// illegal step throws (`lifecycle.*`) and changes nothing.
-    pub fn apply(&mut self, message: &VerifiedMessage, registry: &JsRegistry) -> JsResult<String> {
+    pub fn apply(
+        &mut self,
+        message: &VerifiedMessage,
+        registry: &JsRegistry,
+    ) -> JsResult<ItemStateName> {
         let state = self.0.apply(&message.0, &registry.0).or_throw()?;
-        Ok(state.as_str().to_string())
+        Ok(JsValue::from_str(state.as_str()).unchecked_into())
     }
 
     /// The aggregate status: `empty`, `in_progress`, `decided` or `completed`.
     #[wasm_bindgen(getter)]
-    pub fn status(&self) -> String {
-        match self.0.status() {
+    pub fn status(&self) -> CaseStatusName {
+        let status = match self.0.status() {
             tongban::lifecycle::CaseStatus::Empty => "empty",
             tongban::lifecycle::CaseStatus::InProgress => "in_progress",
             tongban::lifecycle::CaseStatus::Decided => "decided",
             tongban::lifecycle::CaseStatus::Completed => "completed",
-        }
-        .to_string()
+        };
+        JsValue::from_str(status).unchecked_into()
     }
 
     /// The tracks with their deadlines on the day (China time) of `now` (default now),

@@ -109,6 +109,12 @@ extern "C" {
     /// Tracks with deadlines.
     #[wasm_bindgen(typescript_type = "TrackStatus[]")]
     pub type TrackList;
+    /// The state of an item of a case.
+    #[wasm_bindgen(typescript_type = "ItemState")]
+    pub type ItemStateName;
+    /// The aggregate status of a case.
+    #[wasm_bindgen(typescript_type = "CaseStatus")]
+    pub type CaseStatusName;
     /// Identifier kinds.
     #[wasm_bindgen(typescript_type = "IdentifierKind")]
     pub type IdentifierKindName;

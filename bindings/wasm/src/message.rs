@@ -18,9 +18,14 @@ const DEFAULT_VALIDITY_SECONDS: i64 = 3600;
 /// window), so a mistake is reported here with its code, not by the receiver.
 #[wasm_bindgen(js_name = createMessage)]
 pub fn create_message(init: &MessageInit) -> JsResult<EnvelopeObject> {
-    let Value::Object(mut init) = document(init, "message init")? else {
+    let Value::Object(init) = document(init, "message init")? else {
         return Err(argument("message init must be an object"));
     };
+    build(init)
+}
+
+/// The envelope of a message init (route, type and body, validity), checked.
+fn build(mut init: Map<String, Value>) -> JsResult<EnvelopeObject> {
     let created = timestamp(take_string(&mut init, "created")?)?;
     let valid_for = match init.remove("validForSeconds") {
         None => DEFAULT_VALIDITY_SECONDS,
@@ -70,8 +75,7 @@ pub fn reply_to(message: &EnvelopeInput, init: &ReplyInit) -> JsResult<EnvelopeO
     reply.insert("agreement".into(), answered.agreement.to_string().into());
     reply.insert("case".into(), answered.case.to_string().into());
     reply.insert("inReplyTo".into(), answered.id.to_string().into());
-    let reply = crate::convert::to_js(&reply)?;
-    create_message(reply.unchecked_ref())
+    build(reply)
 }
 
 /// Signs a message with `key` and returns its canonical (RFC 8785) text, signatures

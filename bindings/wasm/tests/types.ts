@@ -19,7 +19,8 @@ const wire: string = signMessage(transfer, key);
 const verified = Verifier.withRegistry(registry, "jiujiang.360400").verify(wire);
 const sha256: string = verified.sha256;
 const tracked = new Case("HS-2026-000123");
-const state: ItemState = tracked.apply(verified, registry) as ItemState;
+const state: ItemState = tracked.apply(verified, registry);
+const status: "empty" | "in_progress" | "decided" | "completed" = tracked.status;
 const tracks: TrackStatus[] = tracked.tracks(registry);
 const reply: Envelope = replyTo(transfer, { type: "status_update", body: { status: "in_review" } });
 if (transfer.type === "transfer") {
@@ -37,4 +38,4 @@ replyTo(transfer, { type: "status_update", body: { status: "lost" } });
 export function codeOf(error: unknown): string | undefined {
   return (error as TongbanError).code;
 }
-export { sha256, state, tracks, reply };
+export { sha256, state, status, tracks, reply };
