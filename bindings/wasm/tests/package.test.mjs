@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -165,7 +165,7 @@ test("a message signed by the Rust command verifies in JavaScript, byte for byte
   const message = createMessage({ ...route, from: JIUJIANG, to: HUANGSHI, type: "status_update", body: { status: "in_review" }, created: CREATED });
   writeFileSync(join(dir, "message.json"), JSON.stringify(message));
   const signedInRust = execFileSync(cli, ["sign", "--key", keyFile, join(dir, "message.json")], { encoding: "utf8" });
-  const key = KeyPair.fromKeyFile(repoRead(keyFile));
+  const key = KeyPair.fromKeyFile(readFileSync(keyFile, "utf8"));
   const verified = Verifier.withKeys({ keys: [key.publicKey()] }).verify(signedInRust, at(5));
   assert.equal(verified.id, message.id);
   assert.equal(signMessage(message, key), signedInRust.trim());
@@ -280,6 +280,3 @@ test("a case runs from transfer to decision, with its deadline, and refuses an i
   assert.equal(codeOf(() => new Case("not a case id")), "id.case_format");
 });
 
-function repoRead(path) {
-  return execFileSync("cat", [path], { encoding: "utf8" });
-}
