@@ -52,9 +52,12 @@ pub struct ReadmeDoctests;
 
 pub mod calendar;
 pub mod canonical;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod crypto;
 pub mod digest;
 pub mod error;
+pub mod http;
 pub mod id;
 pub mod json;
 pub mod lifecycle;

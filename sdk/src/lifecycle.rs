@@ -21,11 +21,11 @@ use crate::id::{AgreementId, CaseId, ItemCode, MessageId, NodeId};
 use crate::message::{Body, Envelope, ReceiptOutcome, ReportedStatus, Transfer};
 use crate::registry::Registry;
 use crate::verify::Verified;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// The state of one item of a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemState {
     /// Sent, not yet acknowledged.
@@ -142,7 +142,7 @@ fn side_of(body: &Body) -> Side {
 }
 
 /// One service item of a case at one competent authority.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Track {
     /// The transfer that opened the track.
     pub transfer: MessageId,
@@ -222,8 +222,9 @@ pub enum CaseStatus {
     Completed,
 }
 
-/// A case: its tracks and their states.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A case: its tracks and their states. It serializes to JSON and back, so a node can
+/// store it between messages and go on applying messages to it after a restart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Case {
     id: CaseId,
     tracks: Vec<Track>,

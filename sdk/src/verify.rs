@@ -165,6 +165,16 @@ pub(crate) fn serde_pointer(path: &serde_path_to_error::Path) -> String {
     crate::json::pointer(&segments)
 }
 
+/// Maps a failure to deserialize a message body on its own, as [`from_serde_error`]
+/// does for a body inside an envelope.
+pub(crate) fn body_error(
+    err: serde_path_to_error::Error<serde_json::Error>,
+    body: &Value,
+) -> Error {
+    let document = serde_json::json!({ "body": body });
+    from_serde_error(err, &document, "body")
+}
+
 /// Maps a typed-deserialization failure to its code. Identifier and timestamp types
 /// prefix their messages with `[code]`, so a bad citizen ID inside a message reports
 /// `id.citizen_checksum`, not a generic structure error; every error names the field.

@@ -180,6 +180,13 @@ impl Body {
 }
 
 impl Body {
+    /// Reads the body of a message of type `message_type` from JSON, with the same
+    /// checks and error codes as a received message's body (`message.invalid` naming
+    /// the field at fault under `/body`).
+    pub fn from_json(message_type: MessageType, value: &serde_json::Value) -> Result<Body, Error> {
+        Body::from_value(message_type, value).map_err(|err| crate::verify::body_error(err, value))
+    }
+
     /// Deserializes the body of a message of type `message_type` alone, keeping the
     /// path of any error (serde loses it inside the envelope's flattened body).
     pub(crate) fn from_value(

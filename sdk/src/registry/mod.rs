@@ -53,6 +53,35 @@ pub struct Registry {
     forms: BTreeMap<(AgreementId, ItemCode), FormValidator>,
 }
 
+/// Whether `endpoint` may be a member's endpoint: an `https://` URL, or an `http://`
+/// URL on a loopback host (`127.0.0.1`, `[::1]`, `localhost`) for nodes that run on
+/// one machine, as in tests and demonstrations.
+pub fn endpoint_allowed(endpoint: &str) -> bool {
+    if let Some(rest) = endpoint.strip_prefix("https://") {
+        return !rest.is_empty();
+    }
+    let Some(rest) = endpoint.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    let (host, port) = match authority.strip_prefix("[::1]") {
+        Some(port) => ("[::1]", port),
+        None => match authority.split_once(':') {
+            Some((host, port)) => (host, authority.get(host.len()..).unwrap_or(port)),
+            None => (authority, ""),
+        },
+    };
+    let port_ok = port.is_empty()
+        || port.len() > 1 && port.starts_with(':') && port[1..].bytes().all(|b| b.is_ascii_digit());
+    let octets: Vec<&str> = host.split('.').collect();
+    let loopback_v4 = octets.len() == 4
+        && octets[0] == "127"
+        && octets
+            .iter()
+            .all(|o| !o.is_empty() && o.len() <= 3 && o.bytes().all(|b| b.is_ascii_digit()));
+    port_ok && (host == "localhost" || host == "[::1]" || loopback_v4)
+}
+
 fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
     RegistryError::Invalid {
         field: field.into(),
@@ -173,8 +202,11 @@ impl Registry {
                     format!("{} is listed twice", member.node),
                 ));
             }
-            if !member.endpoint.starts_with("https://") {
-                return Err(invalid(at("endpoint"), "must be an https:// URL"));
+            if !endpoint_allowed(&member.endpoint) {
+                return Err(invalid(
+                    at("endpoint"),
+                    "must be an https:// URL (http:// only on a loopback host)",
+                ));
             }
             if member.protocols.is_empty() {
                 return Err(invalid(at("protocols"), "must name at least one version"));
@@ -635,5 +667,35 @@ impl KeyResolver for Registry {
 
     fn check_message(&self, envelope: &Envelope) -> Result<(), Error> {
         self.check_route(envelope)
+    }
+}
+
+#[cfg(test)]
+mod endpoint_tests {
+    use super::endpoint_allowed;
+
+    #[test]
+    fn https_anywhere_http_only_on_loopback() {
+        for ok in [
+            "https://jiujiang.example/tongban/v1",
+            "http://127.0.0.1:7400/tongban/v1",
+            "http://127.0.0.1/tongban/v1",
+            "http://localhost:80",
+            "http://[::1]:9000/x",
+        ] {
+            assert!(endpoint_allowed(ok), "{ok}");
+        }
+        for bad in [
+            "http://jiujiang.example/tongban/v1",
+            "http://127.0.0.1.evil.example/",
+            "http://localhost.evil.example:80/",
+            "http://127.0.0.1:80@evil.example/",
+            "http://[::1].evil/",
+            "ftp://127.0.0.1/",
+            "https://",
+            "http://127.0.0.1:/",
+        ] {
+            assert!(!endpoint_allowed(bad), "{bad}");
+        }
     }
 }

@@ -369,6 +369,21 @@ pub fn signed_registry(document: &RegistryDocument, signers: &[u8]) -> Result<Ve
     Ok(crate::canonical::to_canonical_bytes(&value))
 }
 
+/// The signed sample registry (version 1, as [`registry`]) with the endpoints of the
+/// members named in `endpoints` replaced, e.g. by `http://127.0.0.1:<port>/tongban/v1`
+/// for nodes that run on one machine. A member not named keeps its sample endpoint.
+pub fn registry_with_endpoints(
+    endpoints: &std::collections::BTreeMap<String, String>,
+) -> Result<Vec<u8>, Error> {
+    let mut document = registry_document(1, &[0, 1, 2], 2)?;
+    for member in &mut document.members {
+        if let Some(endpoint) = endpoints.get(member.node.as_str()) {
+            member.endpoint.clone_from(endpoint);
+        }
+    }
+    signed_registry(&document, &[0, 1])
+}
+
 /// The sample registry, version 1: operator keys 0, 1, 2 with threshold 2, signed by
 /// keys 0 and 1, trusted as of its issue time.
 pub fn registry() -> Result<Registry, Error> {

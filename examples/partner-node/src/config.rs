@@ -1,0 +1,218 @@
+//! The node's configuration file (TOML). Relative paths are taken from the directory
+//! of the configuration file.
+//!
+//! ```toml
+//! node = "jiujiang.360400"            # this node's id in the trust registry
+//! key_file = "jiujiang.key.json"      # its signing key, as written by `tongban keygen`
+//! registry_file = "registry.json"     # the alliance's signed trust registry
+//! listen = "127.0.0.1:7400"           # where partners post messages
+//! operator_listen = "127.0.0.1:7401"  # the operator API; keep it on a private address
+//! data_dir = "data"                   # the SQLite database lives here
+//!
+//! [delivery]                          # optional; these are the defaults
+//! attempts = 3                        # attempts per delivery round
+//! first_backoff_ms = 200
+//! max_backoff_ms = 10000
+//! request_timeout_ms = 10000
+//! retry_interval_ms = 1000            # first pause between rounds; doubles up to max_backoff_ms
+//! ```
+
+use crate::error::NodeError;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tongban::client::RetryPolicy;
+use tongban::crypto::KeyFile;
+use tongban::registry::Registry;
+use tongban::{KeyPair, NodeId, Timestamp};
+
+/// The configuration file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// This node's id.
+    pub node: String,
+    /// Path of the key file.
+    pub key_file: PathBuf,
+    /// Path of the signed trust registry.
+    pub registry_file: PathBuf,
+    /// Address of the protocol endpoint.
+    pub listen: String,
+    /// Address of the operator API.
+    pub operator_listen: String,
+    /// Directory of the database.
+    pub data_dir: PathBuf,
+    /// Delivery settings.
+    #[serde(default)]
+    pub delivery: DeliveryFile,
+}
+
+/// The `[delivery]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryFile {
+    /// Attempts per delivery round.
+    pub attempts: u32,
+    /// Backoff before the second attempt of a round, in milliseconds.
+    pub first_backoff_ms: u64,
+    /// Longest backoff, in milliseconds.
+    pub max_backoff_ms: u64,
+    /// Time allowed per request, in milliseconds.
+    pub request_timeout_ms: u64,
+    /// Pause before the outbox retries a message whose round failed, in milliseconds.
+    pub retry_interval_ms: u64,
+}
+
+impl Default for DeliveryFile {
+    fn default() -> Self {
+        DeliveryFile {
+            attempts: 3,
+            first_backoff_ms: 200,
+            max_backoff_ms: 10_000,
+            request_timeout_ms: 10_000,
+            retry_interval_ms: 1_000,
+        }
+    }
+}
+
+/// A loaded, checked configuration: the key and the registry are read and verified.
+#[derive(Debug)]
+pub struct Config {
+    /// This node.
+    pub node: NodeId,
+    /// Its signing key.
+    pub key: KeyPair,
+    /// The trust registry.
+    pub registry: Registry,
+    /// The registry file, to which a newer registry would be written.
+    pub registry_file: PathBuf,
+    /// Address of the protocol endpoint.
+    pub listen: SocketAddr,
+    /// Address of the operator API.
+    pub operator_listen: SocketAddr,
+    /// Directory of the database.
+    pub data_dir: PathBuf,
+    /// The client's retry policy for one delivery round.
+    pub retry: RetryPolicy,
+    /// Pause before the outbox retries a message whose round failed.
+    pub retry_interval: Duration,
+}
+
+fn bad(field: &str, reason: impl std::fmt::Display) -> NodeError {
+    NodeError::Config {
+        reason: format!("{field}: {reason}"),
+    }
+}
+
+impl Config {
+    /// Reads and checks the configuration file at `path`.
+    pub fn load(path: &Path) -> Result<Config, NodeError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| bad("config", format!("cannot read {}: {e}", path.display())))?;
+        let file: ConfigFile =
+            toml::from_str(&text).map_err(|e| bad("config", format!("{}: {e}", path.display())))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Config::from_file(file, base)
+    }
+
+    /// Checks a parsed configuration; relative paths are taken from `base`.
+    pub fn from_file(file: ConfigFile, base: &Path) -> Result<Config, NodeError> {
+        let resolve = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            }
+        };
+        let node = NodeId::parse(file.node.as_str()).map_err(|e| bad("node", e))?;
+        let key_path = resolve(&file.key_file);
+        let key_text = std::fs::read(&key_path).map_err(|e| {
+            bad(
+                "key_file",
+                format!("cannot read {}: {e}", key_path.display()),
+            )
+        })?;
+        let key_file: KeyFile = tongban::json::parse(&key_text)
+            .map_err(|e| bad("key_file", e))
+            .and_then(|v| serde_json::from_value(v).map_err(|e| bad("key_file", e)))?;
+        let key = KeyPair::from_file(&key_file).map_err(|e| bad("key_file", e))?;
+        if key.owner() != &node {
+            return Err(bad(
+                "key_file",
+                format!("the key belongs to {}, not to {node}", key.owner()),
+            ));
+        }
+        let registry_file = resolve(&file.registry_file);
+        let registry_bytes = std::fs::read(&registry_file).map_err(|e| {
+            bad(
+                "registry_file",
+                format!("cannot read {}: {e}", registry_file.display()),
+            )
+        })?;
+        let registry = Registry::bootstrap(&registry_bytes, &Timestamp::now())
+            .map_err(|e| bad("registry_file", format!("[{}] {e}", e.code())))?;
+        let member = registry
+            .member(&node)
+            .ok_or_else(|| bad("node", format!("{node} is not a member of the registry")))?;
+        let published = member.keys.iter().any(|k| {
+            &k.key_id == key.key_id()
+                && k.public_key == tongban::crypto::base64url(key.public_key().as_bytes())
+        });
+        if !published {
+            return Err(bad(
+                "key_file",
+                format!(
+                    "key {} is not one of {node}'s keys in the registry",
+                    key.key_id()
+                ),
+            ));
+        }
+        let address = |field: &str, text: &str| {
+            text.parse::<SocketAddr>().map_err(|e| {
+                bad(
+                    field,
+                    format!("{text:?} is not an address like 127.0.0.1:7400 ({e})"),
+                )
+            })
+        };
+        let delivery = file.delivery;
+        if delivery.attempts == 0 {
+            return Err(bad("delivery.attempts", "must be at least 1"));
+        }
+        Ok(Config {
+            listen: address("listen", &file.listen)?,
+            operator_listen: address("operator_listen", &file.operator_listen)?,
+            data_dir: resolve(&file.data_dir),
+            retry: RetryPolicy {
+                attempts: delivery.attempts,
+                first_backoff: Duration::from_millis(delivery.first_backoff_ms),
+                max_backoff: Duration::from_millis(delivery.max_backoff_ms.max(1)),
+                connect_timeout: Duration::from_millis(delivery.request_timeout_ms.min(5_000)),
+                request_timeout: Duration::from_millis(delivery.request_timeout_ms.max(1)),
+            },
+            retry_interval: Duration::from_millis(delivery.retry_interval_ms.max(1)),
+            node,
+            key,
+            registry,
+            registry_file,
+        })
+    }
+
+    /// The path of this node's endpoint, from its registry entry (`/tongban/v1` for
+    /// `https://example/tongban/v1`); `""` when the endpoint has no path.
+    pub fn endpoint_path(&self) -> String {
+        let endpoint = self
+            .registry
+            .member(&self.node)
+            .map(|m| m.endpoint.as_str())
+            .unwrap_or("");
+        let after_scheme = endpoint
+            .split_once("://")
+            .map_or(endpoint, |(_, rest)| rest);
+        match after_scheme.find('/') {
+            Some(slash) => after_scheme[slash..].trim_end_matches('/').to_string(),
+            None => String::new(),
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! Several nodes on one machine, for the main job, tests and the endpoint conformance
+//! run: each with the sample key of its city, a data directory of its own, and one
+//! shared registry — the sample registry with loopback endpoints, signed by the sample
+//! operator keys. The keys are published; **never use this setup for real cases**.
+
+use crate::error::NodeError;
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use tongban::sample;
+
+/// The files of one demo node.
+#[derive(Debug, Clone)]
+pub struct DemoNode {
+    /// Its configuration file.
+    pub config: PathBuf,
+    /// Its protocol endpoint's address.
+    pub listen: SocketAddr,
+    /// Its operator API's address.
+    pub operator_listen: SocketAddr,
+    /// Its endpoint URL, as in the registry.
+    pub endpoint: String,
+}
+
+fn io(what: &str, path: &Path, e: std::io::Error) -> NodeError {
+    NodeError::Config {
+        reason: format!("cannot {what} {}: {e}", path.display()),
+    }
+}
+
+/// A free loopback address: bound to port 0 and released.
+pub fn free_address() -> Result<SocketAddr, NodeError> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| NodeError::Listen {
+        address: "127.0.0.1:0".into(),
+        reason: e.to_string(),
+    })?;
+    listener.local_addr().map_err(|e| NodeError::Listen {
+        address: "127.0.0.1:0".into(),
+        reason: e.to_string(),
+    })
+}
+
+/// Writes, under `dir`, the registry (`registry.json`) and for each of `nodes` (sample
+/// node ids) its key file, data directory and configuration file, on free loopback
+/// ports. Returns the nodes by id.
+pub fn prepare(dir: &Path, nodes: &[&str]) -> Result<BTreeMap<String, DemoNode>, NodeError> {
+    let mut prepared = BTreeMap::new();
+    for node in nodes {
+        let listen = free_address()?;
+        let operator_listen = free_address()?;
+        let endpoint = format!("http://{listen}/tongban/v1");
+        let node_dir = dir.join(node);
+        std::fs::create_dir_all(&node_dir).map_err(|e| io("create", &node_dir, e))?;
+        let key = sample::key(node).map_err(|e| NodeError::Config {
+            reason: e.to_string(),
+        })?;
+        let key_file = node_dir.join("key.json");
+        let key_json = serde_json::to_vec_pretty(&key.to_file()).unwrap_or_default();
+        std::fs::write(&key_file, key_json).map_err(|e| io("write", &key_file, e))?;
+        let config = node_dir.join("node.toml");
+        let text = format!(
+            "node = \"{node}\"\nkey_file = \"key.json\"\nregistry_file = \"../registry.json\"\n\
+             listen = \"{listen}\"\noperator_listen = \"{operator_listen}\"\ndata_dir = \"data\"\n\n\
+             [delivery]\nattempts = 2\nfirst_backoff_ms = 50\nmax_backoff_ms = 500\n\
+             request_timeout_ms = 5000\nretry_interval_ms = 200\n"
+        );
+        std::fs::write(&config, text).map_err(|e| io("write", &config, e))?;
+        prepared.insert(
+            node.to_string(),
+            DemoNode {
+                config,
+                listen,
+                operator_listen,
+                endpoint,
+            },
+        );
+    }
+    let endpoints = prepared
+        .iter()
+        .map(|(node, files)| (node.clone(), files.endpoint.clone()))
+        .collect();
+    let registry = sample::registry_with_endpoints(&endpoints).map_err(|e| NodeError::Config {
+        reason: e.to_string(),
+    })?;
+    let registry_file = dir.join("registry.json");
+    std::fs::write(&registry_file, registry).map_err(|e| io("write", &registry_file, e))?;
+    Ok(prepared)
+}
+
+/// A client of a node's operator API (see [`crate::operator`]).
+#[derive(Debug, Clone)]
+pub struct OperatorClient {
+    base: String,
+    http: reqwest::Client,
+}
+
+/// A failed operator call: the HTTP status (0 when there was no answer) and the body.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("operator API: HTTP {status}: {body}")]
+pub struct OperatorError {
+    /// The status.
+    pub status: u16,
+    /// The answer, or why there was none.
+    pub body: String,
+}
+
+impl OperatorError {
+    /// The error code of the answer, if it is an error body.
+    pub fn code(&self) -> Option<String> {
+        serde_json::from_str::<tongban::http::ErrorBody>(&self.body)
+            .ok()
+            .map(|b| b.code)
+    }
+}
+
+impl OperatorClient {
+    /// A client of the operator API at `address`.
+    pub fn new(address: SocketAddr) -> OperatorClient {
+        OperatorClient {
+            base: format!("http://{address}/operator/v1"),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn call(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<serde_json::Value, OperatorError> {
+        let failed = |e: reqwest::Error| OperatorError {
+            status: 0,
+            body: e.to_string(),
+        };
+        let response = request.send().await.map_err(failed)?;
+        let status = response.status().as_u16();
+        let text = response.text().await.map_err(failed)?;
+        if !(200..300).contains(&status) {
+            return Err(OperatorError { status, body: text });
+        }
+        serde_json::from_str(&text).map_err(|e| OperatorError {
+            status,
+            body: format!("not JSON ({e}): {text}"),
+        })
+    }
+
+    /// Queues a message (`{"type", "case", "to", "agreement", "in_reply_to"?, "body"}`);
+    /// returns `{"id", "sha256", "state"}`.
+    pub async fn send(
+        &self,
+        message: &serde_json::Value,
+    ) -> Result<serde_json::Value, OperatorError> {
+        let request = self
+            .http
+            .post(format!("{}/messages", self.base))
+            .header("content-type", "application/json")
+            .body(message.to_string());
+        self.call(request).await
+    }
+
+    /// The case view, or `None` if the node has no such case.
+    pub async fn case(&self, case: &str) -> Result<Option<serde_json::Value>, OperatorError> {
+        match self
+            .call(self.http.get(format!("{}/cases/{case}", self.base)))
+            .await
+        {
+            Ok(view) => Ok(Some(view)),
+            Err(e) if e.status == 404 => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The outbox.
+    pub async fn outbox(&self) -> Result<serde_json::Value, OperatorError> {
+        self.call(self.http.get(format!("{}/outbox", self.base)))
+            .await
+    }
+
+    /// Polls the case until `done` holds for its view, for at most `timeout`.
+    pub async fn wait_for_case(
+        &self,
+        case: &str,
+        timeout: std::time::Duration,
+        done: impl Fn(&serde_json::Value) -> bool,
+    ) -> Result<serde_json::Value, OperatorError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let view = self.case(case).await?;
+            if let Some(view) = view.as_ref().filter(|v| done(v)) {
+                return Ok(view.clone());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(OperatorError {
+                    status: 0,
+                    body: format!("case {case} did not reach the expected state in {timeout:?}; last seen: {view:?}"),
+                });
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// The state of the first track of a case view (`"received"`, …), if any.
+pub fn track_state(view: &serde_json::Value) -> Option<&str> {
+    view.pointer("/tracks/0/state")
+        .and_then(serde_json::Value::as_str)
+}

@@ -1,0 +1,128 @@
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+//! # partner-node — the reference partner node of tongban
+//!
+//! What a city runs to take part in cross-region case transfer: the HTTP binding's
+//! endpoint (`POST <endpoint>/messages`), a durable SQLite inbox and outbox, and an
+//! operator API to move cases on. Every message goes through the `tongban` SDK:
+//! verified against the trust registry, applied to the case's lifecycle, and stored
+//! with its signed receipt in one transaction before the receipt leaves.
+//!
+//! Run it with `partner-node --config node.toml` (see [`config`]), or start it
+//! in-process with [`start`].
+
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod node;
+pub mod operator;
+pub mod outbox;
+pub mod server;
+pub mod store;
+
+pub use config::Config;
+pub use error::{NodeError, NODE_CODES};
+pub use node::Node;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// A node serving on its two addresses, until [`RunningNode::stop`].
+#[derive(Debug)]
+pub struct RunningNode {
+    /// Where the protocol endpoint listens.
+    pub address: SocketAddr,
+    /// Where the operator API listens.
+    pub operator_address: SocketAddr,
+    node: Arc<Node>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+async fn bind(address: SocketAddr) -> Result<TcpListener, NodeError> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|e| NodeError::Listen {
+            address: address.to_string(),
+            reason: e.to_string(),
+        })
+}
+
+/// Opens the store, binds both addresses and starts serving and delivering.
+pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
+    let listener = bind(config.listen).await?;
+    let operator_listener = bind(config.operator_listen).await?;
+    let base = config.endpoint_path();
+    let node = Arc::new(Node::open(config)?);
+    let address = listener.local_addr().map_err(|e| NodeError::Listen {
+        address: "protocol endpoint".into(),
+        reason: e.to_string(),
+    })?;
+    let operator_address = operator_listener
+        .local_addr()
+        .map_err(|e| NodeError::Listen {
+            address: "operator API".into(),
+            reason: e.to_string(),
+        })?;
+    let (shutdown, watcher) = watch::channel(false);
+    let serve = |listener: TcpListener, app: axum::Router, name: &'static str| {
+        let mut watcher = watcher.clone();
+        tokio::spawn(async move {
+            let stopped = async move {
+                let _ = watcher.wait_for(|stop| *stop).await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await
+            {
+                tracing::error!("{name} stopped: {e}");
+            }
+        })
+    };
+    let tasks = vec![
+        serve(
+            listener,
+            server::router(node.clone(), &base),
+            "protocol endpoint",
+        ),
+        serve(
+            operator_listener,
+            operator::router(node.clone()),
+            "operator API",
+        ),
+        tokio::spawn(outbox::run(node.clone(), watcher.clone())),
+    ];
+    tracing::info!(
+        node = %node.config().node,
+        %address, %operator_address,
+        endpoint = format!("{base}{}", tongban::http::MESSAGES_PATH),
+        "serving"
+    );
+    Ok(RunningNode {
+        address,
+        operator_address,
+        node,
+        shutdown,
+        tasks,
+    })
+}
+
+impl RunningNode {
+    /// The node.
+    pub fn node(&self) -> &Arc<Node> {
+        &self.node
+    }
+
+    /// Stops gracefully: stops accepting, lets requests in flight finish, stops the
+    /// outbox between deliveries, and closes the database.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        tracing::info!(node = %self.node.config().node, "stopped");
+    }
+}

@@ -1,0 +1,402 @@
+//! What a node does with messages: receive (verify, apply to the case, store, sign a
+//! receipt, in one transaction), send (build, sign, check, apply, queue) and record
+//! deliveries. Everything goes through the SDK; the store only keeps the results.
+
+use crate::config::Config;
+use crate::error::NodeError;
+use crate::store::{self, Store, StoredIds, StoredMessage};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::sync::{Mutex, MutexGuard};
+use tokio::sync::Notify;
+use tongban::client::{Client, ClientError, Delivery};
+use tongban::http::{status_for, ErrorBody};
+use tongban::lifecycle::Case;
+use tongban::registry::Registry;
+use tongban::*;
+
+/// How long messages this node signs stay valid: the protocol's maximum, 7 days, so
+/// that the outbox can retry through a long outage.
+pub const VALIDITY_SECONDS: i64 = 7 * 24 * 3600;
+
+/// A refusal: the HTTP status and the error body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The HTTP status.
+    pub status: u16,
+    /// The error body with its code.
+    pub body: ErrorBody,
+}
+
+impl From<Error> for Refusal {
+    fn from(error: Error) -> Self {
+        let body = ErrorBody::of(&error);
+        Refusal {
+            status: status_for(&body.code),
+            body,
+        }
+    }
+}
+
+impl From<NodeError> for Refusal {
+    fn from(error: NodeError) -> Self {
+        tracing::error!(code = error.code(), "{error}");
+        Refusal {
+            status: 500,
+            body: ErrorBody {
+                code: "node.storage".into(),
+                message:
+                    "the message could not be stored; nothing was recorded, send it again later"
+                        .into(),
+            },
+        }
+    }
+}
+
+macro_rules! refusal_from {
+    ($($error:ty),*) => {$(
+        impl From<$error> for Refusal {
+            fn from(error: $error) -> Self {
+                Refusal::from(Error::from(error))
+            }
+        }
+    )*};
+}
+refusal_from!(tongban::error::ReplayError, tongban::error::MessageError);
+
+/// A receipt given for a received message.
+#[derive(Debug, Clone)]
+pub struct Receipted {
+    /// The signed receipt's canonical bytes.
+    pub receipt: Vec<u8>,
+    /// Whether the message had been received before (the first receipt is returned).
+    pub replayed: bool,
+}
+
+/// A message the operator asks the node to send.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outgoing {
+    /// The message type (`transfer`, `supplement_request`, …).
+    #[serde(rename = "type")]
+    pub message_type: String,
+    /// The case.
+    pub case: String,
+    /// The receiving node.
+    pub to: String,
+    /// The agreement.
+    pub agreement: String,
+    /// The message answered, if any.
+    #[serde(default)]
+    pub in_reply_to: Option<String>,
+    /// The body, as in the protocol (§6).
+    pub body: Value,
+}
+
+/// A message queued for delivery.
+#[derive(Debug, Clone, Serialize)]
+pub struct Queued {
+    /// Its id.
+    pub id: String,
+    /// SHA-256 of its canonical bytes.
+    pub sha256: String,
+    /// The state of the case's track it moved.
+    pub state: String,
+}
+
+/// A running node's state.
+#[derive(Debug)]
+pub struct Node {
+    config: Config,
+    store: Mutex<Store>,
+    client: Client,
+    wake: Notify,
+}
+
+impl Node {
+    /// Opens the node's store.
+    pub fn open(config: Config) -> Result<Node, NodeError> {
+        let store = Store::open(&config.data_dir)?;
+        let client = Client::new(config.retry.clone()).map_err(|e| NodeError::Config {
+            reason: e.to_string(),
+        })?;
+        Ok(Node {
+            config,
+            store: Mutex::new(store),
+            client,
+            wake: Notify::new(),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The trust registry.
+    pub fn registry(&self) -> &Registry {
+        &self.config.registry
+    }
+
+    /// The HTTP client of the outbox.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Notified whenever a message is queued.
+    pub fn outbox_wake(&self) -> &Notify {
+        &self.wake
+    }
+
+    /// The store, locked. A poisoned lock only means a thread panicked mid-request;
+    /// its transaction was rolled back when it unwound, so the data is consistent.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Receives a message posted to this node. A message received before returns its
+    /// first receipt and changes nothing; a new one is verified against the registry,
+    /// applied to its case and stored with its signed receipt in one transaction, and
+    /// only then is the receipt returned.
+    pub fn receive(&self, bytes: &[u8]) -> Result<Receipted, Refusal> {
+        let now = Timestamp::now();
+        let unverified = Unverified::parse(bytes)?;
+        let digest = Sha256Digest::of(&canonical::to_canonical_bytes(unverified.document()));
+        let (sender, id, case_id) = {
+            let e = unverified.envelope();
+            (e.from.clone(), e.id.clone(), e.case.clone())
+        };
+        let mut store = self.store();
+        if let Some(stored) = store::find_message(store.connection(), &sender, &id)? {
+            if stored.direction == "in" && stored.sha256 == digest.as_str() {
+                if let Some(receipt) = stored.receipt {
+                    tracing::info!(%sender, %id, "duplicate delivery: the first receipt again");
+                    return Ok(Receipted {
+                        receipt,
+                        replayed: true,
+                    });
+                }
+            }
+            return Err(tongban::error::ReplayError::Duplicate {
+                sender: sender.to_string(),
+                message_id: id.to_string(),
+            }
+            .into());
+        }
+        let registry = self.registry();
+        let result = store.transaction(|db| {
+            let verifier = Verifier::with_replay_guard(registry, StoredIds(db))
+                .for_receiver(self.config.node.clone());
+            let verified = verifier.verify(unverified, &now)?;
+            let mut case =
+                store::load_case(db, &case_id)?.unwrap_or_else(|| Case::new(case_id.clone()));
+            case.apply(&verified, registry)?;
+            let body = Body::Receipt(Receipt {
+                answers_sha256: verified.digest().clone(),
+                outcome: ReceiptOutcome::Accepted { reference: None },
+            });
+            let mut receipt = verified
+                .envelope()
+                .reply(body, now.clone(), VALIDITY_SECONDS)?;
+            receipt.sign(&self.config.key)?;
+            let receipt_bytes = receipt.to_canonical_bytes()?;
+            if matches!(verified.envelope().body, Body::Transfer(_)) {
+                // The accepting receipt starts the time limit on this side too.
+                let own =
+                    Verifier::new(registry).verify(Unverified::parse(&receipt_bytes)?, &now)?;
+                case.apply(&own, registry)?;
+            }
+            let envelope = verified.envelope();
+            store::insert_message(
+                db,
+                &StoredMessage {
+                    direction: "in".into(),
+                    sender: envelope.from.to_string(),
+                    receiver: envelope.to.to_string(),
+                    id: envelope.id.to_string(),
+                    message_type: envelope.message_type().as_str().into(),
+                    sha256: verified.digest().to_string(),
+                    bytes: bytes.to_vec(),
+                    receipt: Some(receipt_bytes.clone()),
+                    stored_at: now.to_string(),
+                },
+                &case_id,
+            )?;
+            store::save_case(db, &case, &now)?;
+            tracing::info!(
+                %sender, %id, case = %case_id, r#type = envelope.message_type().as_str(),
+                "received and stored; receipt {}", receipt.id
+            );
+            Ok::<_, Refusal>(Receipted {
+                receipt: receipt_bytes,
+                replayed: false,
+            })
+        });
+        if let Err(refusal) = &result {
+            tracing::warn!(%sender, %id, code = %refusal.body.code, "refused: {}", refusal.body.message);
+        }
+        result
+    }
+
+    /// Builds, signs and queues a message from the operator. It is verified against
+    /// the registry and applied to the case here first, so that a message the receiver
+    /// would refuse is never sent.
+    pub fn send(&self, outgoing: Outgoing) -> Result<Queued, Refusal> {
+        let now = Timestamp::now();
+        let message_type = MessageType::try_from(outgoing.message_type.as_str())?;
+        let body = Body::from_json(message_type, &outgoing.body)?;
+        let route = Route {
+            from: self.config.node.clone(),
+            to: NodeId::parse(outgoing.to.as_str()).map_err(Error::from)?,
+            agreement: AgreementId::parse(outgoing.agreement.as_str()).map_err(Error::from)?,
+            case: CaseId::parse(outgoing.case.as_str()).map_err(Error::from)?,
+        };
+        let mut envelope = Envelope::new(route, body, now.clone(), VALIDITY_SECONDS)?;
+        envelope.in_reply_to = outgoing
+            .in_reply_to
+            .map(|id| MessageId::parse(id.as_str()).map_err(Error::from))
+            .transpose()?;
+        envelope.sign(&self.config.key)?;
+        let bytes = envelope.to_canonical_bytes()?;
+        let registry = self.registry();
+        let verified = Verifier::new(registry).verify(Unverified::parse(&bytes)?, &now)?;
+        let mut store = self.store();
+        let queued = store.transaction(|db| {
+            let mut case = store::load_case(db, &envelope.case)?
+                .unwrap_or_else(|| Case::new(envelope.case.clone()));
+            let state = case.apply(&verified, registry)?;
+            store::insert_message(
+                db,
+                &StoredMessage {
+                    direction: "out".into(),
+                    sender: envelope.from.to_string(),
+                    receiver: envelope.to.to_string(),
+                    id: envelope.id.to_string(),
+                    message_type: message_type.as_str().into(),
+                    sha256: verified.digest().to_string(),
+                    bytes: bytes.clone(),
+                    receipt: None,
+                    stored_at: now.to_string(),
+                },
+                &envelope.case,
+            )?;
+            store::enqueue(
+                db,
+                envelope.from.as_str(),
+                envelope.id.as_str(),
+                now_millis(),
+            )?;
+            store::save_case(db, &case, &now)?;
+            Ok::<_, Refusal>(Queued {
+                id: envelope.id.to_string(),
+                sha256: verified.digest().to_string(),
+                state: state.as_str().into(),
+            })
+        })?;
+        tracing::info!(id = %queued.id, case = %envelope.case, to = %envelope.to, r#type = message_type.as_str(), "queued");
+        self.wake.notify_one();
+        Ok(queued)
+    }
+
+    /// Records the outcome of one delivery round of an outbox entry: the receipt and
+    /// its effect on the case, a retry time, or a final failure.
+    pub fn record_delivery(
+        &self,
+        entry: &store::OutboxEntry,
+        outcome: Result<Delivery, ClientError>,
+    ) -> Result<(), NodeError> {
+        let registry = self.registry();
+        let mut store = self.store();
+        store.transaction(|db| match outcome {
+            Ok(delivery) => {
+                store::mark_delivered(db, &entry.sender, &entry.id, &delivery.receipt_bytes)?;
+                let case_id = delivery.receipt.envelope().case.clone();
+                if let Some(mut case) = store::load_case(db, &case_id)? {
+                    match case.apply(&delivery.receipt, registry) {
+                        Ok(state) => tracing::info!(id = %entry.id, case = %case_id, state = state.as_str(), attempts = delivery.attempts, "delivered"),
+                        Err(e) => tracing::warn!(id = %entry.id, code = e.code(), "delivered; the receipt does not move the case: {e}"),
+                    }
+                    store::save_case(db, &case, &Timestamp::now())?;
+                }
+                Ok(())
+            }
+            Err(error) => {
+                let text = format!("[{}] {error}", error.code());
+                if error.is_transient() {
+                    let backoff = self.retry_delay(entry.attempts + 1);
+                    tracing::warn!(id = %entry.id, "delivery round failed, next in {backoff:?}: {text}");
+                    let next = now_millis() + i64::try_from(backoff.as_millis()).unwrap_or(i64::MAX / 2);
+                    store::mark_attempt_failed(db, &entry.sender, &entry.id, &text, Some(next))
+                } else {
+                    tracing::error!(id = %entry.id, "delivery failed for good: {text}");
+                    store::mark_attempt_failed(db, &entry.sender, &entry.id, &text, None)
+                }
+            }
+        })
+    }
+
+    /// The pause after `rounds` failed delivery rounds: the configured interval,
+    /// doubling, at most five minutes.
+    fn retry_delay(&self, rounds: u32) -> std::time::Duration {
+        let interval = self.config.retry_interval;
+        interval
+            .saturating_mul(1u32 << rounds.saturating_sub(1).min(16))
+            .min(std::time::Duration::from_secs(300))
+    }
+
+    /// A case as the operator API shows it: status, tracks with deadlines, messages.
+    pub fn case_view(&self, case: &str) -> Result<Option<Value>, Refusal> {
+        let id = CaseId::parse(case).map_err(Error::from)?;
+        let store = self.store();
+        let Some(case) = store::load_case(store.connection(), &id)? else {
+            return Ok(None);
+        };
+        let messages = store::case_messages(store.connection(), &id)?;
+        drop(store);
+        let calendar = self.registry().calendar();
+        let today = tongban::calendar::CalendarDate::in_china(&Timestamp::now());
+        let tracks: Vec<Value> = case
+            .tracks()
+            .iter()
+            .map(|track| {
+                let mut view = serde_json::to_value(track).unwrap_or(Value::Null);
+                let deadline = match track.deadline(today, calendar) {
+                    Ok(d) => json!(d),
+                    Err(e) => json!({"error": ErrorBody::of(&e)}),
+                };
+                if let Value::Object(map) = &mut view {
+                    map.insert("deadline".into(), deadline);
+                }
+                view
+            })
+            .collect();
+        let messages: Vec<Value> = messages
+            .iter()
+            .map(|m| {
+                json!({
+                    "direction": m.direction,
+                    "id": m.id,
+                    "type": m.message_type,
+                    "from": m.sender,
+                    "to": m.receiver,
+                    "sha256": m.sha256,
+                    "stored_at": m.stored_at,
+                    "receipted": m.receipt.is_some(),
+                    "message": json::parse(&m.bytes).unwrap_or(Value::Null),
+                    "receipt": m.receipt.as_deref().and_then(|r| json::parse(r).ok()),
+                })
+            })
+            .collect();
+        Ok(Some(json!({
+            "case": case.id(),
+            "status": case.status(),
+            "tracks": tracks,
+            "messages": messages,
+        })))
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_millis() -> i64 {
+    i64::try_from(Timestamp::now().unix_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,95 @@
+//! The operator API, for the city's own staff and case system; bind it to a private
+//! address. It moves cases on by sending signed messages, and shows cases and the
+//! outbox.
+//!
+//! | method and path | does |
+//! |---|---|
+//! | `POST /operator/v1/messages` | build, sign, check and queue a message: `{"type", "case", "to", "agreement", "in_reply_to"?, "body"}`; 202 with `{"id", "sha256", "state"}` |
+//! | `GET /operator/v1/cases` | the case ids, newest first |
+//! | `GET /operator/v1/cases/{case}` | the case: status, tracks with deadlines, every message with its receipt |
+//! | `GET /operator/v1/outbox` | outbound messages and their delivery state |
+
+use crate::node::{Node, Outgoing, Refusal};
+use crate::server::refusal;
+use crate::store;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// The operator API's routes.
+pub fn router(node: Arc<Node>) -> Router {
+    Router::new()
+        .route("/operator/v1/messages", post(send))
+        .route("/operator/v1/cases", get(cases))
+        .route("/operator/v1/cases/{case}", get(case))
+        .route("/operator/v1/outbox", get(outbox))
+        .fallback(|| async { refusal("http.not_found", "no resource at this path") })
+        .with_state(node)
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
+) -> Result<T, Refusal> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| Err(refusal("node.storage", e.to_string())))
+}
+
+async fn send(State(node): State<Arc<Node>>, body: Bytes) -> Response {
+    let outgoing = tongban::json::parse(&body)
+        .map_err(|e| Refusal::from(tongban::Error::from(e)))
+        .and_then(|value| {
+            serde_json::from_value::<Outgoing>(value)
+                .map_err(|e| refusal("message.invalid", e.to_string()))
+        });
+    let result = match outgoing {
+        Ok(outgoing) => blocking(move || node.send(outgoing)).await,
+        Err(refused) => Err(refused),
+    };
+    match result {
+        Ok(queued) => (StatusCode::ACCEPTED, Json(queued)).into_response(),
+        Err(refused) => refused.into_response(),
+    }
+}
+
+async fn cases(State(node): State<Arc<Node>>) -> Response {
+    match blocking(move || Ok(store::case_ids(node.store().connection())?)).await {
+        Ok(ids) => Json(json!({ "cases": ids })).into_response(),
+        Err(refused) => refused.into_response(),
+    }
+}
+
+async fn case(State(node): State<Arc<Node>>, Path(case): Path<String>) -> Response {
+    match blocking(move || node.case_view(&case)).await {
+        Ok(Some(view)) => Json(view).into_response(),
+        Ok(None) => refusal("http.not_found", "no such case").into_response(),
+        Err(refused) => refused.into_response(),
+    }
+}
+
+async fn outbox(State(node): State<Arc<Node>>) -> Response {
+    let entries = blocking(move || Ok(store::outbox(node.store().connection())?)).await;
+    match entries {
+        Ok(entries) => {
+            let entries: Vec<Value> = entries
+                .iter()
+                .map(|e| {
+                    json!({
+                        "id": e.id,
+                        "status": e.status,
+                        "attempts": e.attempts,
+                        "next_attempt_unix_ms": e.next_attempt,
+                        "last_error": e.last_error,
+                    })
+                })
+                .collect();
+            Json(json!({ "outbox": entries })).into_response()
+        }
+        Err(refused) => refused.into_response(),
+    }
+}

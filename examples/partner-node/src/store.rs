@@ -1,0 +1,367 @@
+//! The durable store: one SQLite file in WAL mode with `synchronous = FULL`, so that a
+//! committed transaction survives a crash or power loss before a receipt leaves.
+//!
+//! - `messages`: every message received or sent, keyed by (sender, id), with the
+//!   receipt given (inbound) or received (outbound). It is also the durable replay
+//!   record: ids are never forgotten.
+//! - `cases`: each case's tracks and states, as the SDK's `Case` in JSON.
+//! - `outbox`: outbound messages and their delivery state, retried until receipted.
+
+use crate::error::NodeError;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::Path;
+use tongban::error::ReplayError;
+use tongban::lifecycle::Case;
+use tongban::{CaseId, MessageId, NodeId, ReplayGuard, Timestamp};
+
+/// The database file's name inside the data directory.
+pub const DATABASE_FILE: &str = "node.sqlite3";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS messages (
+    sender     TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    direction  TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    receiver   TEXT NOT NULL,
+    case_id    TEXT NOT NULL,
+    type       TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    bytes      BLOB NOT NULL,
+    receipt    BLOB,
+    stored_at  TEXT NOT NULL,
+    PRIMARY KEY (sender, id)
+);
+CREATE INDEX IF NOT EXISTS messages_by_case ON messages (case_id, stored_at);
+CREATE TABLE IF NOT EXISTS cases (
+    id         TEXT PRIMARY KEY,
+    state      TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    sender       TEXT NOT NULL,
+    id           TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    next_attempt INTEGER NOT NULL,
+    last_error   TEXT,
+    PRIMARY KEY (sender, id),
+    FOREIGN KEY (sender, id) REFERENCES messages (sender, id)
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt);
+";
+
+/// A stored message.
+#[derive(Debug, Clone)]
+pub struct StoredMessage {
+    /// `in` or `out`.
+    pub direction: String,
+    /// The sender.
+    pub sender: String,
+    /// The receiver.
+    pub receiver: String,
+    /// The message id.
+    pub id: String,
+    /// The message type.
+    pub message_type: String,
+    /// SHA-256 of its canonical bytes.
+    pub sha256: String,
+    /// Its canonical bytes.
+    pub bytes: Vec<u8>,
+    /// The receipt given (inbound) or received (outbound), once there is one.
+    pub receipt: Option<Vec<u8>>,
+    /// When it was stored.
+    pub stored_at: String,
+}
+
+/// An outbound message waiting for delivery.
+#[derive(Debug, Clone)]
+pub struct OutboxEntry {
+    /// The sender (this node).
+    pub sender: String,
+    /// The message id.
+    pub id: String,
+    /// `pending`, `delivered` or `failed`.
+    pub status: String,
+    /// Delivery rounds tried.
+    pub attempts: u32,
+    /// When the next round is due (Unix milliseconds).
+    pub next_attempt: i64,
+    /// The last failure, with its code.
+    pub last_error: Option<String>,
+    /// The message's bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// The open database.
+#[derive(Debug)]
+pub struct Store {
+    connection: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Store, NodeError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| NodeError::Storage {
+            reason: format!("cannot create {}: {e}", data_dir.display()),
+        })?;
+        let connection = Connection::open(data_dir.join(DATABASE_FILE))?;
+        let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(NodeError::Storage {
+                reason: format!("the database refused WAL mode ({mode})"),
+            });
+        }
+        connection.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+        )?;
+        connection.execute_batch(SCHEMA)?;
+        Ok(Store { connection })
+    }
+
+    /// Runs `work` in one immediate transaction, committed only if it returns `Ok`.
+    pub fn transaction<T, E: From<NodeError>>(
+        &mut self,
+        work: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = self
+            .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(NodeError::from)?;
+        let value = work(&tx)?;
+        tx.commit().map_err(NodeError::from)?;
+        Ok(value)
+    }
+
+    /// The connection, for reads.
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+fn row_to_message(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
+    Ok(StoredMessage {
+        direction: row.get(0)?,
+        sender: row.get(1)?,
+        receiver: row.get(2)?,
+        id: row.get(3)?,
+        message_type: row.get(4)?,
+        sha256: row.get(5)?,
+        bytes: row.get(6)?,
+        receipt: row.get(7)?,
+        stored_at: row.get(8)?,
+    })
+}
+
+const MESSAGE_COLUMNS: &str =
+    "direction, sender, receiver, id, type, sha256, bytes, receipt, stored_at";
+
+/// The message `id` of `sender`, if stored.
+pub fn find_message(
+    db: &Connection,
+    sender: &NodeId,
+    id: &MessageId,
+) -> Result<Option<StoredMessage>, NodeError> {
+    Ok(db
+        .query_row(
+            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender = ?1 AND id = ?2"),
+            params![sender.as_str(), id.as_str()],
+            row_to_message,
+        )
+        .optional()?)
+}
+
+/// Every message of a case, oldest first.
+pub fn case_messages(db: &Connection, case: &CaseId) -> Result<Vec<StoredMessage>, NodeError> {
+    let mut statement = db.prepare(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE case_id = ?1 ORDER BY stored_at, rowid"
+    ))?;
+    let rows = statement.query_map(params![case.as_str()], row_to_message)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Stores a message with its receipt, if any.
+pub fn insert_message(
+    db: &Connection,
+    message: &StoredMessage,
+    case: &CaseId,
+) -> Result<(), NodeError> {
+    db.execute(
+        "INSERT INTO messages (direction, sender, receiver, id, type, sha256, bytes, receipt, stored_at, case_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            message.direction,
+            message.sender,
+            message.receiver,
+            message.id,
+            message.message_type,
+            message.sha256,
+            message.bytes,
+            message.receipt,
+            message.stored_at,
+            case.as_str()
+        ],
+    )?;
+    Ok(())
+}
+
+/// The stored case, if any.
+pub fn load_case(db: &Connection, id: &CaseId) -> Result<Option<Case>, NodeError> {
+    let state: Option<String> = db
+        .query_row(
+            "SELECT state FROM cases WHERE id = ?1",
+            params![id.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    state
+        .map(|text| {
+            serde_json::from_str(&text).map_err(|e| NodeError::Storage {
+                reason: format!("case {id} cannot be read back: {e}"),
+            })
+        })
+        .transpose()
+}
+
+/// Every stored case id, newest first.
+pub fn case_ids(db: &Connection) -> Result<Vec<String>, NodeError> {
+    let mut statement = db.prepare("SELECT id FROM cases ORDER BY updated_at DESC, id")?;
+    let rows = statement.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Stores a case's new state.
+pub fn save_case(db: &Connection, case: &Case, now: &Timestamp) -> Result<(), NodeError> {
+    let state = serde_json::to_string(case).map_err(|e| NodeError::Storage {
+        reason: format!("case {} cannot be written: {e}", case.id()),
+    })?;
+    db.execute(
+        "INSERT INTO cases (id, state, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+        params![case.id().as_str(), state, now.as_str()],
+    )?;
+    Ok(())
+}
+
+/// Queues an outbound message (already in `messages`) for delivery now.
+pub fn enqueue(db: &Connection, sender: &str, id: &str, now_ms: i64) -> Result<(), NodeError> {
+    db.execute(
+        "INSERT INTO outbox (sender, id, status, next_attempt) VALUES (?1, ?2, 'pending', ?3)",
+        params![sender, id, now_ms],
+    )?;
+    Ok(())
+}
+
+const OUTBOX_COLUMNS: &str =
+    "o.sender, o.id, o.status, o.attempts, o.next_attempt, o.last_error, m.bytes";
+
+fn row_to_outbox(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
+    Ok(OutboxEntry {
+        sender: row.get(0)?,
+        id: row.get(1)?,
+        status: row.get(2)?,
+        attempts: row.get(3)?,
+        next_attempt: row.get(4)?,
+        last_error: row.get(5)?,
+        bytes: row.get(6)?,
+    })
+}
+
+/// Pending entries due at `now_ms`, oldest first, at most `limit`.
+pub fn due_outbox(db: &Connection, now_ms: i64, limit: u32) -> Result<Vec<OutboxEntry>, NodeError> {
+    let mut statement = db.prepare(&format!(
+        "SELECT {OUTBOX_COLUMNS} FROM outbox o JOIN messages m USING (sender, id)
+         WHERE o.status = 'pending' AND o.next_attempt <= ?1 ORDER BY o.next_attempt LIMIT ?2"
+    ))?;
+    let rows = statement.query_map(params![now_ms, limit], row_to_outbox)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// When the earliest pending entry is due, if any.
+pub fn next_due(db: &Connection) -> Result<Option<i64>, NodeError> {
+    Ok(db.query_row(
+        "SELECT MIN(next_attempt) FROM outbox WHERE status = 'pending'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Every outbox entry, newest first.
+pub fn outbox(db: &Connection) -> Result<Vec<OutboxEntry>, NodeError> {
+    let mut statement = db.prepare(&format!(
+        "SELECT {OUTBOX_COLUMNS} FROM outbox o JOIN messages m USING (sender, id) ORDER BY m.stored_at DESC"
+    ))?;
+    let rows = statement.query_map([], row_to_outbox)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Records the receipt of a delivered message.
+pub fn mark_delivered(
+    db: &Connection,
+    sender: &str,
+    id: &str,
+    receipt: &[u8],
+) -> Result<(), NodeError> {
+    db.execute(
+        "UPDATE messages SET receipt = ?3 WHERE sender = ?1 AND id = ?2",
+        params![sender, id, receipt],
+    )?;
+    db.execute(
+        "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = NULL WHERE sender = ?1 AND id = ?2",
+        params![sender, id],
+    )?;
+    Ok(())
+}
+
+/// Records a failed round: `final` marks the entry failed, else it is due again at
+/// `next_ms`.
+pub fn mark_attempt_failed(
+    db: &Connection,
+    sender: &str,
+    id: &str,
+    error: &str,
+    next_ms: Option<i64>,
+) -> Result<(), NodeError> {
+    match next_ms {
+        Some(next) => db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?3, next_attempt = ?4 WHERE sender = ?1 AND id = ?2",
+            params![sender, id, error, next],
+        )?,
+        None => db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?3, status = 'failed' WHERE sender = ?1 AND id = ?2",
+            params![sender, id, error],
+        )?,
+    };
+    Ok(())
+}
+
+/// The durable replay record for the SDK's verifier: a message id is a replay if any
+/// message of the same sender with that id is stored. Recording happens when the
+/// message is stored, in the same transaction as the case.
+pub struct StoredIds<'a>(pub &'a Connection);
+
+impl ReplayGuard for StoredIds<'_> {
+    fn check_and_record(
+        &self,
+        sender: &NodeId,
+        id: &MessageId,
+        _keep_until: &Timestamp,
+        _now: &Timestamp,
+    ) -> Result<(), ReplayError> {
+        let seen = self
+            .0
+            .query_row(
+                "SELECT 1 FROM messages WHERE sender = ?1 AND id = ?2",
+                params![sender.as_str(), id.as_str()],
+                |_| Ok(()),
+            )
+            .optional();
+        match seen {
+            Ok(None) => Ok(()),
+            // A read error must not let a replay through: treat it as seen.
+            Ok(Some(())) | Err(_) => Err(ReplayError::Duplicate {
+                sender: sender.to_string(),
+                message_id: id.to_string(),
+            }),
+        }
+    }
+}
