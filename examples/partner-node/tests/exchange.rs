@@ -1,0 +1,520 @@
+//! Two reference nodes over real loopback HTTP, each with its own SQLite file: receipts,
+//! duplicate delivery, restarts of either node, the whole lifecycle, and refusals.
+
+use partner_node::demo::{self, track_state, DemoNode, OperatorClient};
+use partner_node::{start, Config, RunningNode};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tongban::client::{Client, ClientError, RetryPolicy};
+use tongban::registry::Registry;
+use tongban::sample::{self, AGREEMENT, CASE, HUANGSHI, JIUJIANG};
+use tongban::*;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    nodes: BTreeMap<String, DemoNode>,
+    registry: Registry,
+}
+
+fn setup() -> Setup {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let nodes = demo::prepare(dir.path(), &[HUANGSHI, JIUJIANG]).expect("prepare nodes");
+    let bytes = std::fs::read(dir.path().join("registry.json")).expect("registry file");
+    let registry = Registry::bootstrap(&bytes, &Timestamp::now()).expect("registry");
+    Setup {
+        _dir: dir,
+        nodes,
+        registry,
+    }
+}
+
+async fn run(setup: &Setup, node: &str) -> RunningNode {
+    let config = Config::load(&setup.nodes[node].config).expect("config");
+    start(config).await.expect("node starts")
+}
+
+fn quick_client() -> Client {
+    Client::new(RetryPolicy {
+        attempts: 2,
+        first_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(100),
+        connect_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(5),
+    })
+    .expect("client")
+}
+
+/// A fresh transfer from Huangshi to Jiujiang, signed now.
+fn transfer(case: &str) -> Vec<u8> {
+    let mut route = sample::route(HUANGSHI).expect("route");
+    route.case = CaseId::parse(case).expect("case id");
+    let body = Body::Transfer(sample::transfer_body().expect("body"));
+    let mut message = Envelope::new(route, body, Timestamp::now(), 3600).expect("envelope");
+    message
+        .sign(&sample::key(HUANGSHI).expect("key"))
+        .expect("sign");
+    message.to_canonical_bytes().expect("bytes")
+}
+
+/// How many messages with `id` the node's database holds.
+fn stored_count(node: &RunningNode, id: &str) -> i64 {
+    node.node()
+        .store()
+        .connection()
+        .query_row("SELECT COUNT(*) FROM messages WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .expect("count")
+}
+
+fn id_of(bytes: &[u8]) -> String {
+    Unverified::parse(bytes)
+        .expect("parse")
+        .envelope()
+        .id
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_transfer_gets_a_verified_receipt_and_a_duplicate_the_same_one() {
+    let setup = setup();
+    let jiujiang = run(&setup, JIUJIANG).await;
+    let client = quick_client();
+    let message = transfer("HS-2026-100001");
+
+    let first = client
+        .deliver(&setup.registry, &message)
+        .await
+        .expect("delivered");
+    assert!(!first.replayed);
+    assert_eq!(first.attempts, 1);
+    assert_eq!(first.receipt.envelope().from.as_str(), JIUJIANG);
+    assert_eq!(
+        first
+            .receipt
+            .envelope()
+            .in_reply_to
+            .as_ref()
+            .map(|i| i.to_string()),
+        Some(id_of(&message))
+    );
+
+    let again = client
+        .deliver(&setup.registry, &message)
+        .await
+        .expect("delivered again");
+    assert!(
+        again.replayed,
+        "the second delivery is answered from the record"
+    );
+    assert_eq!(
+        again.receipt_bytes, first.receipt_bytes,
+        "the same receipt, byte for byte"
+    );
+    assert_eq!(stored_count(&jiujiang, &id_of(&message)), 1);
+
+    let view = OperatorClient::new(jiujiang.operator_address)
+        .case("HS-2026-100001")
+        .await
+        .expect("case view")
+        .expect("case exists");
+    assert_eq!(track_state(&view), Some("received"));
+    assert_eq!(view["messages"].as_array().map(Vec::len), Some(1));
+    jiujiang.stop().await;
+}
+
+#[tokio::test]
+async fn the_replay_record_and_the_receipt_survive_a_receiver_restart() {
+    let setup = setup();
+    let client = quick_client();
+    let message = transfer("HS-2026-100002");
+    let jiujiang = run(&setup, JIUJIANG).await;
+    let first = client
+        .deliver(&setup.registry, &message)
+        .await
+        .expect("delivered");
+    jiujiang.stop().await;
+
+    let jiujiang = run(&setup, JIUJIANG).await;
+    let again = client
+        .deliver(&setup.registry, &message)
+        .await
+        .expect("delivered after restart");
+    assert!(again.replayed);
+    assert_eq!(again.receipt_bytes, first.receipt_bytes);
+    assert_eq!(stored_count(&jiujiang, &id_of(&message)), 1);
+    jiujiang.stop().await;
+}
+
+#[tokio::test]
+async fn the_outbox_retries_across_restarts_of_both_nodes_until_receipted() {
+    let setup = setup();
+    let huangshi = run(&setup, HUANGSHI).await;
+    let operator = OperatorClient::new(huangshi.operator_address);
+    let transfer_body = serde_json::to_value(sample::transfer_body().expect("body")).expect("json");
+    let queued = operator
+        .send(&json!({"type": "transfer", "case": CASE, "to": JIUJIANG, "agreement": AGREEMENT, "body": transfer_body}))
+        .await
+        .expect("queued");
+    let id = queued["id"].as_str().expect("id").to_string();
+
+    // Jiujiang is down: the first round fails transiently and is rescheduled.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let outbox = operator.outbox().await.expect("outbox");
+        let entry = &outbox["outbox"][0];
+        if entry["attempts"].as_u64().unwrap_or(0) >= 1 {
+            assert_eq!(entry["status"], "pending");
+            let error = entry["last_error"].as_str().unwrap_or_default();
+            assert!(error.starts_with("[transport.unreachable]"), "{error}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no delivery round: {outbox}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Huangshi restarts with the message still queued, then Jiujiang comes up.
+    huangshi.stop().await;
+    let huangshi = run(&setup, HUANGSHI).await;
+    let jiujiang = run(&setup, JIUJIANG).await;
+    let operator = OperatorClient::new(huangshi.operator_address);
+    let view = operator
+        .wait_for_case(CASE, WAIT, |v| track_state(v) == Some("received"))
+        .await
+        .expect("delivered after the restarts");
+    assert_eq!(view["messages"][0]["receipted"], true);
+    assert_eq!(stored_count(&jiujiang, &id), 1, "delivered exactly once");
+    let outbox = operator.outbox().await.expect("outbox");
+    assert_eq!(outbox["outbox"][0]["status"], "delivered");
+    huangshi.stop().await;
+    jiujiang.stop().await;
+}
+
+async fn send(
+    operator: &OperatorClient,
+    message_type: &str,
+    to: &str,
+    in_reply_to: &str,
+    body: Value,
+) -> Value {
+    operator
+        .send(&json!({"type": message_type, "case": CASE, "to": to, "agreement": AGREEMENT, "in_reply_to": in_reply_to, "body": body}))
+        .await
+        .unwrap_or_else(|e| panic!("{message_type}: {e}"))
+}
+
+#[tokio::test]
+async fn a_whole_case_runs_to_decision_and_illegal_steps_are_refused_before_sending() {
+    let setup = setup();
+    let huangshi = run(&setup, HUANGSHI).await;
+    let jiujiang = run(&setup, JIUJIANG).await;
+    let hs = OperatorClient::new(huangshi.operator_address);
+    let jj = OperatorClient::new(jiujiang.operator_address);
+    let at = |state: &'static str| move |v: &Value| track_state(v) == Some(state);
+
+    let body = serde_json::to_value(sample::transfer_body().expect("body")).expect("json");
+    let queued = hs
+        .send(&json!({"type": "transfer", "case": CASE, "to": JIUJIANG, "agreement": AGREEMENT, "body": body}))
+        .await
+        .expect("transfer queued");
+    let transfer = queued["id"].as_str().expect("id").to_string();
+    assert_eq!(queued["state"], "transferred");
+    hs.wait_for_case(CASE, WAIT, at("received"))
+        .await
+        .expect("received");
+
+    // Huangshi is the window: it may not decide. Refused here, nothing queued.
+    let refused = hs
+        .send(&json!({"type": "decision", "case": CASE, "to": JIUJIANG, "agreement": AGREEMENT, "in_reply_to": transfer,
+            "body": {"outcome": "approved", "decided_by": "黄石", "documents": []}}))
+        .await
+        .expect_err("the window cannot decide");
+    assert_eq!(
+        (refused.status, refused.code().as_deref()),
+        (409, Some("lifecycle.wrong_party"))
+    );
+    // Not yet in review: a supplement request is an illegal step.
+    let refused = jj
+        .send(&json!({"type": "supplement_request", "case": CASE, "to": HUANGSHI, "agreement": AGREEMENT, "in_reply_to": transfer,
+            "body": {"items": [{"material": "租赁合同", "reason": "缺页"}], "due_working_days": 5}}))
+        .await
+        .expect_err("not in review yet");
+    assert_eq!(
+        refused.code().as_deref(),
+        Some("lifecycle.illegal_transition")
+    );
+    // Form data is checked before anything is signed for the wire.
+    let refused = hs
+        .send(&json!({"type": "transfer", "case": "HS-2026-100009", "to": JIUJIANG, "agreement": AGREEMENT,
+            "body": serde_json::to_value(sample::transfer_body().expect("body")).map(|mut b| { b["form"]["employees"] = json!("three"); b }).expect("json")}))
+        .await
+        .expect_err("invalid form");
+    assert_eq!(
+        (refused.status, refused.code().as_deref()),
+        (422, Some("item.form_invalid"))
+    );
+
+    send(
+        &jj,
+        "status_update",
+        HUANGSHI,
+        &transfer,
+        json!({"status": "in_review"}),
+    )
+    .await;
+    send(&jj, "supplement_request", HUANGSHI, &transfer,
+        json!({"items": [{"material": "经营场所租赁合同", "reason": "缺少签章页"}], "due_working_days": 5})).await;
+    hs.wait_for_case(CASE, WAIT, at("supplement_requested"))
+        .await
+        .expect("supplement requested");
+    let file = json!({"name": "租赁合同", "sha256": Sha256Digest::of(b"contract").as_str(), "media_type": "application/pdf", "size": 1024});
+    send(
+        &hs,
+        "supplement",
+        JIUJIANG,
+        &transfer,
+        json!({"materials": [file]}),
+    )
+    .await;
+    jj.wait_for_case(CASE, WAIT, at("supplemented"))
+        .await
+        .expect("supplemented");
+    send(&jj, "decision", HUANGSHI, &transfer,
+        json!({"outcome": "approved", "decided_by": "九江市行政审批局", "documents": [{"kind": "electronic_licence", "file": file}]})).await;
+    let hs_view = hs
+        .wait_for_case(CASE, WAIT, at("decided"))
+        .await
+        .expect("decided at Huangshi");
+    let jj_view = jj
+        .wait_for_case(CASE, WAIT, |v| {
+            track_state(v) == Some("decided")
+                && v["messages"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .all(|m| m["receipted"] == true)
+        })
+        .await
+        .expect("decided and delivered at Jiujiang");
+
+    let types = |v: &Value| -> Vec<String> {
+        v["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| {
+                format!(
+                    "{} {}",
+                    m["direction"].as_str().unwrap_or(""),
+                    m["type"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        types(&hs_view),
+        [
+            "out transfer",
+            "in status_update",
+            "in supplement_request",
+            "out supplement",
+            "in decision"
+        ]
+    );
+    assert_eq!(
+        types(&jj_view),
+        [
+            "in transfer",
+            "out status_update",
+            "out supplement_request",
+            "in supplement",
+            "out decision"
+        ]
+    );
+    assert_eq!(hs_view["status"], "decided");
+    assert_eq!(
+        hs_view["tracks"][0]["received_on"],
+        jj_view["tracks"][0]["received_on"]
+    );
+    assert!(hs_view["tracks"][0]["deadline"].is_object());
+    huangshi.stop().await;
+    jiujiang.stop().await;
+}
+
+async fn post(url: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(url)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("answer");
+    let status = response.status().as_u16();
+    let body = response.bytes().await.expect("body");
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_binding_refuses_with_json_error_bodies_and_stores_nothing() {
+    let setup = setup();
+    let jiujiang = run(&setup, JIUJIANG).await;
+    let url = format!("{}/messages", setup.nodes[JIUJIANG].endpoint);
+    let message = transfer("HS-2026-100003");
+
+    let (status, body) = post(&url, "text/plain", message.clone()).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (415, Some("http.media_type"))
+    );
+    let oversized = vec![b' '; tongban::json::Limits::PROTOCOL.max_bytes + 1];
+    let (status, body) = post(&url, "application/json", oversized).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (413, Some("json.too_large"))
+    );
+    let (status, body) = post(
+        &format!("{url}/elsewhere"),
+        "application/json",
+        message.clone(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("http.not_found"))
+    );
+    let response = reqwest::get(&url).await.expect("answer");
+    assert_eq!(response.status().as_u16(), 405);
+    let body: Value =
+        serde_json::from_slice(&response.bytes().await.expect("body")).expect("json body");
+    assert_eq!(body["code"], "http.method_not_allowed");
+
+    // A tampered copy: the signature no longer verifies.
+    let tampered = String::from_utf8(message.clone())
+        .expect("utf-8")
+        .replace("陈丽华", "陈丽芳");
+    let (status, body) = post(
+        &url,
+        "application/json; charset=utf-8",
+        tampered.into_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("signature.invalid"))
+    );
+    assert_eq!(
+        stored_count(&jiujiang, &id_of(&message)),
+        0,
+        "nothing stored for a refusal"
+    );
+
+    // The genuine message is then accepted; the same id with other content is a replay.
+    let (status, _) = post(&url, "application/json", message.clone()).await;
+    assert_eq!(status, 200);
+    let mut other: Value = serde_json::from_slice(&message).expect("json");
+    other.as_object_mut().expect("object").remove("signatures");
+    other["body"]["item_name"] = json!("个体工商户设立登记");
+    tongban::signing::sign_document(&mut other, &sample::key(HUANGSHI).expect("key"))
+        .expect("sign");
+    let (status, body) = post(
+        &url,
+        "application/json",
+        tongban::canonical::to_canonical_bytes(&other),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("replay.duplicate"))
+    );
+    assert_eq!(stored_count(&jiujiang, &id_of(&message)), 1);
+
+    // The client reports a refusal with the receiver's code and does not retry it.
+    let expired = {
+        let mut value: Value = serde_json::from_slice(&transfer("HS-2026-100004")).expect("json");
+        value.as_object_mut().expect("object").remove("signatures");
+        value["created"] = json!("2026-01-05T09:00:00+08:00");
+        value["expires"] = json!("2026-01-05T10:00:00+08:00");
+        tongban::signing::sign_document(&mut value, &sample::key(HUANGSHI).expect("key"))
+            .expect("sign");
+        tongban::canonical::to_canonical_bytes(&value)
+    };
+    let (status, body) = post(&url, "application/json", expired.clone()).await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("time.expired")));
+    let error = quick_client()
+        .deliver(&setup.registry, &expired)
+        .await
+        .expect_err("expired");
+    assert!(
+        matches!(error, ClientError::Message(_)),
+        "refused locally before sending: {error}"
+    );
+    assert_eq!(error.code(), "time.expired");
+    jiujiang.stop().await;
+}
+
+#[tokio::test]
+async fn the_client_gives_up_on_an_unreachable_receiver_with_a_transport_code() {
+    let setup = setup();
+    // Jiujiang is not running: every attempt is a connection error.
+    let error = quick_client()
+        .deliver(&setup.registry, &transfer("HS-2026-100005"))
+        .await
+        .expect_err("nobody listens");
+    assert_eq!(error.code(), "transport.unreachable");
+    assert!(error.is_transient());
+    assert!(
+        matches!(error, ClientError::Unreachable { attempts: 2, .. }),
+        "{error}"
+    );
+}
+
+#[test]
+fn bad_configuration_is_refused_with_the_setting_at_fault() {
+    let setup = setup();
+    let config = &setup.nodes[JIUJIANG].config;
+    let original = std::fs::read_to_string(config).expect("config");
+    let cases = [
+        (
+            original.replace("node = \"jiujiang.360400\"", "node = \"Jiujiang\""),
+            "node:",
+        ),
+        (
+            original.replace("node = \"jiujiang.360400\"", "node = \"nanchang.360100\""),
+            "key_file: the key belongs to jiujiang.360400",
+        ),
+        (
+            original.replace("key.json", "missing.json"),
+            "key_file: cannot read",
+        ),
+        (
+            original.replace("../registry.json", "key.json"),
+            "registry_file:",
+        ),
+        (
+            original.replace("listen = \"127.0.0.1", "listen = \"localhost"),
+            "listen:",
+        ),
+        (format!("{original}\nunknown = 1\n"), "unknown field"),
+        (
+            original.replace("attempts = 2", "attempts = 0"),
+            "delivery.attempts",
+        ),
+    ];
+    for (text, expected) in cases {
+        std::fs::write(config, &text).expect("write config");
+        let error = Config::load(config).expect_err(expected);
+        assert_eq!(error.code(), "node.config");
+        assert!(
+            error.to_string().contains(expected),
+            "{error} does not name {expected}"
+        );
+    }
+    std::fs::write(config, original).expect("restore");
+    assert!(Config::load(config).is_ok());
+}
