@@ -44,6 +44,36 @@ pub(crate) enum ConformanceCommand {
         #[arg(long)]
         list: bool,
     },
+    /// Drive a live node over the HTTP binding through scripted exchanges (a valid
+    /// transfer, a duplicate, each kind of refusal, a whole case). With no --url, start
+    /// the reference node on loopback and test it.
+    Endpoint {
+        /// The node's endpoint URL as in the registry (…/tongban/v1).
+        #[arg(long, requires = "registry")]
+        url: Option<String>,
+        /// The signed registry the node trusts.
+        #[arg(long)]
+        registry: Option<PathBuf>,
+        /// The tester's key file (a window party to hs-jj.cross-river; default: the
+        /// sample Huangshi key).
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// The node's id, if its endpoint in the registry differs from --url.
+        #[arg(long)]
+        node: Option<String>,
+        /// The node's operator API (the reference node's), for the whole-case check.
+        #[arg(long)]
+        operator: Option<String>,
+        /// Write a JUnit XML report here.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        /// Write a JSON report here.
+        #[arg(long, name = "json-report")]
+        json_report: Option<PathBuf>,
+        /// Write a self-contained HTML report here.
+        #[arg(long)]
+        html: Option<PathBuf>,
+    },
     /// Regenerate the vectors from the seeded generator.
     Generate {
         /// Where to write them (default: the suite's own folder).
@@ -98,6 +128,27 @@ pub(crate) fn run(command: ConformanceCommand) -> Result<Output, Failure> {
             let dir = vectors.unwrap_or_else(vector::vectors_dir);
             listing(&selected(&dir, filter.as_deref())?)
         }
+        ConformanceCommand::Endpoint {
+            url,
+            registry,
+            key,
+            node,
+            operator,
+            junit,
+            json_report,
+            html,
+        } => endpoint(
+            url.as_deref(),
+            registry.as_deref(),
+            key.as_deref(),
+            node.as_deref(),
+            operator.as_deref(),
+            &Reports {
+                junit,
+                json_report,
+                html,
+            },
+        ),
         ConformanceCommand::Generate { out } => {
             let dir = out.unwrap_or_else(vector::vectors_dir);
             let count = tongban_conformance::write_vectors(&dir).map_err(failure)?;
@@ -160,25 +211,113 @@ pub(crate) fn run(command: ConformanceCommand) -> Result<Output, Failure> {
                 started.elapsed().as_secs_f64()
             );
             run::enforce_category_skips(&mut results);
-            write_report(junit.as_ref(), &report::junit(&name, &results))?;
-            write_report(json_report.as_ref(), &report::json_report(&name, &results))?;
-            write_report(html.as_ref(), &report::html(&name, &results))?;
-            let summary = report::summary(&name, &results);
-            let (_, total) = report::counts(&results);
-            if total.failed > 0 || total.passed == 0 {
-                // The summary with every failure goes to standard error, so that the
-                // standard output of --json stays one JSON object.
-                eprint!("{summary}");
-                return Err(Failure {
-                    code: "conformance.failed",
-                    message: if total.failed > 0 {
-                        format!("{} of {} vectors failed", total.failed, results.len())
-                    } else {
-                        "no vector passed: the implementation skipped everything".to_string()
-                    },
-                });
-            }
-            Ok(Output::Text(summary))
+            finish(
+                &name,
+                &results,
+                &Reports {
+                    junit,
+                    json_report,
+                    html,
+                },
+                "vectors",
+            )
         }
     }
+}
+
+/// Where to write the reports of a run.
+struct Reports {
+    junit: Option<PathBuf>,
+    json_report: Option<PathBuf>,
+    html: Option<PathBuf>,
+}
+
+/// Writes the reports and the summary; fails with `conformance.failed` if anything
+/// failed or nothing passed.
+fn finish(
+    name: &str,
+    results: &[run::CaseResult],
+    reports: &Reports,
+    what: &str,
+) -> Result<Output, Failure> {
+    write_report(reports.junit.as_ref(), &report::junit(name, results))?;
+    write_report(
+        reports.json_report.as_ref(),
+        &report::json_report(name, results),
+    )?;
+    write_report(reports.html.as_ref(), &report::html(name, results))?;
+    let summary = report::summary(name, results);
+    let (_, total) = report::counts(results);
+    if total.failed > 0 || total.passed == 0 {
+        // The summary with every failure goes to standard error, so that the
+        // standard output of --json stays one JSON object.
+        eprint!("{summary}");
+        return Err(Failure {
+            code: "conformance.failed",
+            message: if total.failed > 0 {
+                format!("{} of {} {what} failed", total.failed, results.len())
+            } else {
+                format!("no {what} passed: the implementation skipped everything")
+            },
+        });
+    }
+    Ok(Output::Text(summary))
+}
+
+/// `tongban conformance endpoint`.
+fn endpoint(
+    url: Option<&str>,
+    registry: Option<&Path>,
+    key: Option<&Path>,
+    node: Option<&str>,
+    operator: Option<&str>,
+    reports: &Reports,
+) -> Result<Output, Failure> {
+    use tongban_conformance::endpoint;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| failure(format!("cannot start the async runtime: {e}")))?;
+    let started = std::time::Instant::now();
+    let mut progress = |r: &run::CaseResult| {
+        let mark = match &r.verdict {
+            run::Verdict::Passed => "ok  ",
+            run::Verdict::Failed { .. } => "FAIL",
+            run::Verdict::Skipped { .. } => "skip",
+        };
+        eprintln!("{mark} {:<36} {:>7.1} ms", r.id, r.millis);
+    };
+    let (name, results) = match url {
+        Some(url) => {
+            let registry = registry.ok_or_else(|| Failure {
+                code: USAGE,
+                message: "--url needs --registry".into(),
+            })?;
+            let target = endpoint::Target::from_files(url, registry, key, node, operator).map_err(
+                |message| Failure {
+                    code: USAGE,
+                    message,
+                },
+            )?;
+            eprintln!("testing {} at {url}", target.node);
+            let results = runtime.block_on(endpoint::run(&target, &mut progress));
+            (format!("endpoint {url} ({})", target.node), results)
+        }
+        None => {
+            eprintln!("starting the reference node (jiujiang.360400) on loopback");
+            let results = runtime
+                .block_on(endpoint::run_reference(&mut progress))
+                .map_err(failure)?;
+            (
+                "reference node (partner-node) on loopback".to_string(),
+                results,
+            )
+        }
+    };
+    eprintln!(
+        "ran {} checks in {:.1} s",
+        results.len(),
+        started.elapsed().as_secs_f64()
+    );
+    finish(&name, &results, reports, "checks")
 }

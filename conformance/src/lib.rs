@@ -21,6 +21,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "endpoint")]
+pub mod endpoint;
 pub mod generate;
 pub mod report;
 pub mod run;

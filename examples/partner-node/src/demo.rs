@@ -116,8 +116,13 @@ impl OperatorError {
 impl OperatorClient {
     /// A client of the operator API at `address`.
     pub fn new(address: SocketAddr) -> OperatorClient {
+        OperatorClient::at(&format!("http://{address}"))
+    }
+
+    /// A client of the operator API at the URL `base` (`http://127.0.0.1:7401`).
+    pub fn at(base: &str) -> OperatorClient {
         OperatorClient {
-            base: format!("http://{address}/operator/v1"),
+            base: format!("{}/operator/v1", base.trim_end_matches('/')),
             http: reqwest::Client::new(),
         }
     }

@@ -1,5 +1,9 @@
 //! `partner-node --config node.toml`: runs the reference partner node until Ctrl-C or
 //! SIGTERM. Logs go to standard error; set `RUST_LOG` (default `info`) to choose.
+//!
+//! `partner-node demo-setup --dir DIR`: writes a demonstration setup (Huangshi and
+//! Jiujiang with the published sample keys, the sample registry with loopback
+//! endpoints) and prints how to start both nodes.
 
 use clap::Parser;
 use partner_node::{start, Config};
@@ -8,11 +12,46 @@ use std::process::ExitCode;
 
 /// The reference partner node of the tongban case-transfer protocol.
 #[derive(Parser)]
-#[command(version)]
+#[command(version, args_conflicts_with_subcommands = true)]
 struct Args {
-    /// The configuration file (TOML).
-    #[arg(long, short)]
-    config: PathBuf,
+    /// The configuration file (TOML) of the node to run.
+    #[arg(long, short, required = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Write a demonstration setup of two nodes on loopback (sample keys: never for
+    /// real cases) and print how to start them.
+    DemoSetup {
+        /// The directory to write to.
+        #[arg(long)]
+        dir: PathBuf,
+    },
+}
+
+fn demo_setup(dir: &std::path::Path) -> ExitCode {
+    use tongban::sample::{HUANGSHI, JIUJIANG};
+    match partner_node::demo::prepare(dir, &[HUANGSHI, JIUJIANG]) {
+        Ok(nodes) => {
+            println!("registry: {}", dir.join("registry.json").display());
+            for (node, files) in nodes {
+                println!(
+                    "{node}: partner-node --config {}   # endpoint {}, operator API http://{}",
+                    files.config.display(),
+                    files.endpoint,
+                    files.operator_listen
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error [{}]: {e}", e.code());
+            ExitCode::from(2)
+        }
+    }
 }
 
 #[tokio::main]
@@ -23,9 +62,15 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let args = Args::parse();
-    let running = match Config::load(&args.config) {
+    let config = match (args.command, args.config) {
+        (Some(Command::DemoSetup { dir }), _) => return demo_setup(&dir),
+        (None, Some(config)) => config,
+        (None, None) => return ExitCode::from(2),
+    };
+    let running = match Config::load(&config) {
         Ok(config) => start(config).await,
         Err(e) => Err(e),
     };

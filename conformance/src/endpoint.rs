@@ -1,0 +1,647 @@
+//! Endpoint conformance (feature `endpoint`): drives a live node over the HTTP binding
+//! through scripted exchanges and reports them like vectors (category `endpoint`).
+//!
+//! The tester plays a member (the sample Huangshi window by default) and sends the node
+//! under test (the competent authority, Jiujiang in the sample registry) a valid
+//! transfer, the same transfer again, and one message for each kind of refusal; each
+//! must get the right HTTP status and error code (`docs/PROTOCOL.md` §21). With the
+//! node's operator API, a whole case then runs to decision between the node and a
+//! reference node the tester starts for its own side.
+//!
+//! [`run_reference`] starts the reference node on loopback and tests it.
+
+use crate::run::{CaseResult, Verdict};
+use partner_node::demo::{self, track_state, OperatorClient};
+use partner_node::{start, Config};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tongban::client::{Client, RetryPolicy};
+use tongban::http::{ErrorBody, MEDIA_TYPE, MESSAGES_PATH, REPLAYED_HEADER};
+use tongban::registry::Registry;
+use tongban::sample::{self, AGREEMENT, HUANGSHI, JIUJIANG};
+use tongban::*;
+
+/// What to test and as whom.
+#[derive(Debug)]
+pub struct Target {
+    /// The node's endpoint, as in the registry (`…/tongban/v1`).
+    pub endpoint: String,
+    /// The node under test.
+    pub node: NodeId,
+    /// The registry the node trusts.
+    pub registry: Registry,
+    /// The registry's bytes, for the tester's own reference node.
+    pub registry_file: std::path::PathBuf,
+    /// The tester's key: a member that is a party to the sample agreement.
+    pub key: KeyPair,
+    /// The node's operator API (the reference node's), for the whole-case check.
+    pub operator: Option<String>,
+}
+
+impl Target {
+    /// A target from files: the registry, the tester's key file, the node's endpoint
+    /// URL and, if the URL is not a member's endpoint, the node's id.
+    pub fn from_files(
+        endpoint: &str,
+        registry_file: &Path,
+        key_file: Option<&Path>,
+        node: Option<&str>,
+        operator: Option<&str>,
+    ) -> Result<Target, String> {
+        let bytes = std::fs::read(registry_file)
+            .map_err(|e| format!("{}: {e}", registry_file.display()))?;
+        let registry = Registry::bootstrap(&bytes, &Timestamp::now())
+            .map_err(|e| format!("{}: [{}] {e}", registry_file.display(), e.code()))?;
+        let key = match key_file {
+            Some(path) => {
+                let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let file = json::parse(&text)
+                    .map_err(|e| e.to_string())
+                    .and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                KeyPair::from_file(&file)
+                    .map_err(|e| format!("{}: [{}] {e}", path.display(), e.code()))?
+            }
+            None => sample::key(HUANGSHI).map_err(|e| e.to_string())?,
+        };
+        let endpoint = endpoint.trim_end_matches('/').to_string();
+        let node = match node {
+            Some(node) => NodeId::parse(node).map_err(|e| e.to_string())?,
+            None => registry
+                .document()
+                .members
+                .iter()
+                .find(|m| m.endpoint.trim_end_matches('/') == endpoint)
+                .map(|m| m.node.clone())
+                .ok_or_else(|| {
+                    format!("no member of the registry has the endpoint {endpoint}; pass --node")
+                })?,
+        };
+        Ok(Target {
+            endpoint,
+            node,
+            registry,
+            registry_file: registry_file.to_path_buf(),
+            key,
+            operator: operator.map(str::to_string),
+        })
+    }
+}
+
+/// One scripted check's outcome: the HTTP status and the error code (or `null` for a
+/// receipt), plus what was wrong beyond them.
+type Outcome = Result<Value, String>;
+
+struct Tester<'a> {
+    target: &'a Target,
+    http: reqwest::Client,
+    run: String,
+    cases: u32,
+}
+
+struct Answer {
+    status: u16,
+    code: Option<String>,
+    replayed: bool,
+    body: Vec<u8>,
+}
+
+impl Tester<'_> {
+    fn case_id(&mut self) -> String {
+        self.cases += 1;
+        format!("CONF-{}-{:03}", self.run, self.cases)
+    }
+
+    /// A transfer from the tester to the node, with `edit` applied before signing.
+    fn transfer(&mut self, edit: impl FnOnce(&mut Value)) -> Result<Vec<u8>, String> {
+        let route = Route {
+            from: self.target.key.owner().clone(),
+            to: self.target.node.clone(),
+            agreement: AgreementId::parse(AGREEMENT).map_err(|e| e.to_string())?,
+            case: CaseId::parse(self.case_id()).map_err(|e| e.to_string())?,
+        };
+        let body = Body::Transfer(sample::transfer_body().map_err(|e| e.to_string())?);
+        let message =
+            Envelope::new(route, body, Timestamp::now(), 3600).map_err(|e| e.to_string())?;
+        self.sign(
+            message.to_value().map_err(|e| e.to_string())?,
+            edit,
+            &self.target.key,
+        )
+    }
+
+    fn sign(
+        &self,
+        mut value: Value,
+        edit: impl FnOnce(&mut Value),
+        key: &KeyPair,
+    ) -> Result<Vec<u8>, String> {
+        if let Some(object) = value.as_object_mut() {
+            object.remove("signatures");
+        }
+        edit(&mut value);
+        signing::sign_document(&mut value, key).map_err(|e| e.to_string())?;
+        Ok(canonical::to_canonical_bytes(&value))
+    }
+
+    async fn post(&self, content_type: &str, body: Vec<u8>) -> Result<Answer, String> {
+        let response = self
+            .http
+            .post(format!("{}{MESSAGES_PATH}", self.target.endpoint))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| format!("no answer: {e}"))?;
+        let status = response.status().as_u16();
+        let replayed = response
+            .headers()
+            .get(REPLAYED_HEADER)
+            .is_some_and(|v| v.as_bytes() == b"true");
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| format!("no body: {e}"))?
+            .to_vec();
+        let code = (status != 200).then(|| {
+            json::parse(&body)
+                .ok()
+                .and_then(|v| serde_json::from_value::<ErrorBody>(v).ok())
+                .map_or_else(|| "(no error body)".to_string(), |b| b.code)
+        });
+        Ok(Answer {
+            status,
+            code,
+            replayed,
+            body,
+        })
+    }
+
+    async fn refusal(&self, bytes: Result<Vec<u8>, String>) -> Outcome {
+        self.refusal_as(MEDIA_TYPE, bytes).await
+    }
+
+    async fn refusal_as(&self, content_type: &str, bytes: Result<Vec<u8>, String>) -> Outcome {
+        let answer = self.post(content_type, bytes?).await?;
+        Ok(json!({"status": answer.status, "code": answer.code}))
+    }
+}
+
+fn expected(status: u16, code: &str) -> Value {
+    json!({"status": status, "code": code})
+}
+
+fn result(
+    id: &str,
+    description: &str,
+    expected: Value,
+    outcome: Outcome,
+    started: Instant,
+) -> CaseResult {
+    let verdict = match outcome {
+        Ok(actual) if crate::run::matches(&expected, &actual) => Verdict::Passed,
+        Ok(actual) => Verdict::Failed { expected, actual },
+        Err(why) => Verdict::Failed {
+            expected,
+            actual: json!({"error": why}),
+        },
+    };
+    CaseResult {
+        id: format!("endpoint/{id}"),
+        category: "endpoint".into(),
+        description: description.into(),
+        verdict,
+        millis: started.elapsed().as_secs_f64() * 1000.0,
+    }
+}
+
+/// Runs every check against `target`, calling `progress` after each.
+pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<CaseResult> {
+    let mut tester = Tester {
+        target,
+        http: reqwest::Client::new(),
+        // Unique per run, so that runs against the same node never share a case.
+        run: MessageId::new_v7(&Timestamp::now())
+            .to_string()
+            .replace('-', "")[20..]
+            .to_uppercase(),
+        cases: 0,
+    };
+    let mut results = Vec::new();
+    let mut record = |r: CaseResult, results: &mut Vec<CaseResult>| {
+        progress(&r);
+        results.push(r);
+    };
+    let accepted = json!({"status": 200, "receipt": "verified", "answers": "the transfer"});
+
+    // A valid transfer, verified end to end by the SDK's client.
+    let started = Instant::now();
+    let transfer = tester.transfer(|_| {});
+    let client = Client::new(RetryPolicy {
+        attempts: 1,
+        ..RetryPolicy::default()
+    });
+    let mut first_receipt = None;
+    let outcome = match (&transfer, &client) {
+        (Ok(bytes), Ok(client)) => match client.deliver(&target.registry, bytes).await {
+            Ok(delivery) => {
+                first_receipt = Some(delivery.receipt_bytes.clone());
+                Ok(accepted.clone())
+            }
+            Err(e) => Err(format!("[{}] {e}", e.code())),
+        },
+        (Err(e), _) => Err(e.clone()),
+        (_, Err(e)) => Err(e.to_string()),
+    };
+    record(result("transfer_receipted", "a valid transfer gets a signed receipt that verifies against the registry and binds the transfer", accepted, outcome, started), &mut results);
+
+    let started = Instant::now();
+    let outcome = match (&transfer, &first_receipt) {
+        (Ok(bytes), Some(first)) => tester.post(MEDIA_TYPE, bytes.clone()).await.map(|a| {
+            json!({"status": a.status, "same_receipt": &a.body == first, "replayed_header": a.replayed})
+        }),
+        _ => Err("no first receipt to compare with".into()),
+    };
+    record(
+        result(
+            "duplicate_same_receipt",
+            "the same transfer again gets the first receipt, byte for byte, marked as replayed",
+            json!({"status": 200, "same_receipt": true, "replayed_header": true}),
+            outcome,
+            started,
+        ),
+        &mut results,
+    );
+
+    let transfer_doc: Option<Value> = transfer.as_ref().ok().and_then(|b| json::parse(b).ok());
+    let started = Instant::now();
+    let replayed = match &transfer_doc {
+        Some(doc) => tester.sign(
+            doc.clone(),
+            |v| v["body"]["item_name"] = json!("个体工商户设立登记"),
+            &target.key,
+        ),
+        None => Err("no transfer".into()),
+    };
+    let outcome = tester.refusal(replayed).await;
+    record(
+        result(
+            "replayed_id",
+            "another message with an id already accepted is refused",
+            expected(409, "replay.duplicate"),
+            outcome,
+            started,
+        ),
+        &mut results,
+    );
+
+    let started = Instant::now();
+    let supplement = match &transfer_doc {
+        Some(doc) => Unverified::parse(&canonical::to_canonical_bytes(doc))
+            .map_err(|e| e.to_string())
+            .and_then(|answered| {
+                let transfer = answered.envelope();
+                let route = Route {
+                    from: transfer.from.clone(),
+                    to: transfer.to.clone(),
+                    agreement: transfer.agreement.clone(),
+                    case: transfer.case.clone(),
+                };
+                let body = Body::Supplement(Supplement {
+                    materials: Vec::new(),
+                    form: None,
+                    note: Some("conformance".into()),
+                });
+                let mut message = Envelope::new(route, body, Timestamp::now(), 3600)
+                    .map_err(|e| e.to_string())?;
+                message.in_reply_to = Some(transfer.id.clone());
+                tester.sign(
+                    message.to_value().map_err(|e| e.to_string())?,
+                    |_| {},
+                    &target.key,
+                )
+            }),
+        None => Err("no transfer".into()),
+    };
+    let outcome = tester.refusal(supplement).await;
+    record(
+        result(
+            "illegal_transition",
+            "a supplement for an item that was only received (no supplement requested) is refused",
+            expected(409, "lifecycle.illegal_transition"),
+            outcome,
+            started,
+        ),
+        &mut results,
+    );
+
+    let refusals: Vec<(&str, &str, u16, &str, Box<dyn FnOnce(&mut Value)>)> = vec![
+        (
+            "bad_signature",
+            "a transfer changed after signing is refused",
+            401,
+            "signature.invalid",
+            Box::new(|_| {}),
+        ),
+        (
+            "expired",
+            "a transfer that expired long ago is refused",
+            422,
+            "time.expired",
+            Box::new(|v| {
+                v["created"] = json!("2026-01-05T09:00:00+08:00");
+                v["expires"] = json!("2026-01-05T10:00:00+08:00");
+            }),
+        ),
+        (
+            "item_unknown",
+            "a transfer of an item outside the agreement's catalogue is refused",
+            422,
+            "item.unknown",
+            Box::new(|v| v["body"]["item"] = json!("HB-JX-9999")),
+        ),
+        (
+            "mode_not_allowed",
+            "a transfer in a handling mode the item does not allow is refused",
+            422,
+            "item.mode_not_allowed",
+            Box::new(|v| v["body"]["mode"] = json!("joint_handling")),
+        ),
+        (
+            "form_invalid",
+            "a transfer whose form data fails the item's form schema is refused",
+            422,
+            "item.form_invalid",
+            Box::new(|v| v["body"]["form"]["employees"] = json!("three")),
+        ),
+        (
+            "material_missing",
+            "a transfer without a material the item requires is refused",
+            422,
+            "item.material_missing",
+            Box::new(|v| {
+                if let Some(list) = v["body"]["materials"].as_array_mut() {
+                    list.truncate(1);
+                }
+            }),
+        ),
+        (
+            "wrong_receiver",
+            "a transfer addressed to another member is refused",
+            403,
+            "message.wrong_receiver",
+            Box::new(|v| v["to"] = json!("wuhan.420100")),
+        ),
+    ];
+    for (id, description, status, code, edit) in refusals {
+        let started = Instant::now();
+        let mut bytes = tester.transfer(edit);
+        if id == "bad_signature" {
+            bytes = bytes.map(|b| {
+                String::from_utf8_lossy(&b)
+                    .replace("陈丽华", "陈丽芳")
+                    .into_bytes()
+            });
+        }
+        let outcome = tester.refusal(bytes).await;
+        record(
+            result(id, description, expected(status, code), outcome, started),
+            &mut results,
+        );
+    }
+
+    let started = Instant::now();
+    let stranger = NodeId::parse("zhuhai.440400")
+        .map_err(|e| e.to_string())
+        .and_then(|node| KeyPair::generate(node, None).map_err(|e| e.to_string()));
+    let unknown = match stranger {
+        Ok(key) => tester.transfer(|_| {}).and_then(|bytes| {
+            let mut doc = json::parse(&bytes).map_err(|e| e.to_string())?;
+            doc["from"] = json!("zhuhai.440400");
+            tester.sign(doc, |_| {}, &key)
+        }),
+        Err(e) => Err(e),
+    };
+    let outcome = tester.refusal(unknown).await;
+    record(
+        result(
+            "unknown_sender",
+            "a transfer from a node that is not a member is refused",
+            expected(403, "registry.unknown_member"),
+            outcome,
+            started,
+        ),
+        &mut results,
+    );
+
+    let started = Instant::now();
+    let outcome = tester
+        .refusal(Ok(br#"{"protocol":"1.0","protocol":"1.0"}"#.to_vec()))
+        .await;
+    record(
+        result(
+            "duplicate_key",
+            "a document with a duplicate member name is refused",
+            expected(400, "json.duplicate_key"),
+            outcome,
+            started,
+        ),
+        &mut results,
+    );
+
+    let started = Instant::now();
+    let oversized = vec![b' '; json::Limits::PROTOCOL.max_bytes + 1];
+    let outcome = tester.refusal(Ok(oversized)).await;
+    record(
+        result(
+            "oversized",
+            "a body over the 1 MiB limit is refused before it is read",
+            expected(413, "json.too_large"),
+            outcome,
+            started,
+        ),
+        &mut results,
+    );
+
+    let started = Instant::now();
+    let plain = tester.transfer(|_| {});
+    let outcome = tester.refusal_as("text/plain", plain).await;
+    record(
+        result(
+            "media_type",
+            "a body sent as text/plain is refused",
+            expected(415, "http.media_type"),
+            outcome,
+            started,
+        ),
+        &mut results,
+    );
+
+    let started = Instant::now();
+    let outcome = whole_case(&mut tester).await;
+    let whole = json!({"window": "decided", "authority": "decided"});
+    let mut full = result("whole_case", "a case runs transfer → receipt → review → supplement request → supplement → decision between the node and a reference node", whole, outcome, started);
+    if target.operator.is_none() {
+        full.verdict = Verdict::Skipped {
+            reason: "needs the node's operator API (--operator)".into(),
+        };
+    }
+    record(full, &mut results);
+    results
+}
+
+/// The whole case: the tester starts a reference node for its own side at the
+/// tester's endpoint in the registry (which must be on loopback), and drives both
+/// nodes through their operator APIs.
+async fn whole_case(tester: &mut Tester<'_>) -> Outcome {
+    let target = tester.target;
+    let Some(operator) = &target.operator else {
+        return Err("no operator API".into());
+    };
+    let own = target
+        .registry
+        .member(target.key.owner())
+        .ok_or("the tester's node is not a member")?;
+    let listen = own
+        .endpoint
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|address| address.parse().ok())
+        .ok_or_else(|| {
+            format!(
+                "the tester's endpoint {} is not an http:// loopback address it can listen on",
+                own.endpoint
+            )
+        })?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let registry = Registry::bootstrap(
+        &std::fs::read(&target.registry_file).map_err(|e| e.to_string())?,
+        &Timestamp::now(),
+    )
+    .map_err(|e| e.to_string())?;
+    let config = Config {
+        node: target.key.owner().clone(),
+        key: KeyPair::from_file(&target.key.to_file()).map_err(|e| e.to_string())?,
+        registry,
+        registry_file: target.registry_file.clone(),
+        listen,
+        operator_listen: demo::free_address().map_err(|e| e.to_string())?,
+        data_dir: dir.path().join("data"),
+        retry: RetryPolicy {
+            attempts: 2,
+            first_backoff: Duration::from_millis(50),
+            max_backoff: Duration::from_millis(500),
+            ..RetryPolicy::default()
+        },
+        retry_interval: Duration::from_millis(200),
+    };
+    let window = start(config)
+        .await
+        .map_err(|e| format!("[{}] {e}", e.code()))?;
+    let outcome = drive(
+        tester,
+        &OperatorClient::new(window.operator_address),
+        &OperatorClient::at(operator),
+    )
+    .await;
+    window.stop().await;
+    outcome
+}
+
+async fn drive(
+    tester: &mut Tester<'_>,
+    window: &OperatorClient,
+    authority: &OperatorClient,
+) -> Outcome {
+    const WAIT: Duration = Duration::from_secs(20);
+    let target = tester.target;
+    let case = tester.case_id();
+    let (window_node, authority_node) = (target.key.owner().to_string(), target.node.to_string());
+    let message = |message_type: &str, to: &str, in_reply_to: Option<&str>, body: Value| json!({"type": message_type, "case": case, "to": to, "agreement": AGREEMENT, "in_reply_to": in_reply_to, "body": body});
+    let e = |e: demo::OperatorError| e.to_string();
+    let at = |state: &'static str| move |v: &Value| track_state(v) == Some(state);
+    let transfer = serde_json::to_value(sample::transfer_body().map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    let queued = window
+        .send(&message("transfer", &authority_node, None, transfer))
+        .await
+        .map_err(e)?;
+    let id = queued["id"].as_str().unwrap_or_default().to_string();
+    window
+        .wait_for_case(&case, WAIT, at("received"))
+        .await
+        .map_err(e)?;
+    authority
+        .send(&message(
+            "status_update",
+            &window_node,
+            Some(&id),
+            json!({"status": "in_review"}),
+        ))
+        .await
+        .map_err(e)?;
+    authority
+        .send(&message("supplement_request", &window_node, Some(&id), json!({"items": [{"material": "经营场所租赁合同", "reason": "缺少签章页"}], "due_working_days": 5})))
+        .await
+        .map_err(e)?;
+    window
+        .wait_for_case(&case, WAIT, at("supplement_requested"))
+        .await
+        .map_err(e)?;
+    let file = json!({"name": "经营场所租赁合同", "sha256": Sha256Digest::of(b"conformance").as_str(), "media_type": "application/pdf", "size": 1});
+    window
+        .send(&message(
+            "supplement",
+            &authority_node,
+            Some(&id),
+            json!({"materials": [file]}),
+        ))
+        .await
+        .map_err(e)?;
+    authority
+        .wait_for_case(&case, WAIT, at("supplemented"))
+        .await
+        .map_err(e)?;
+    authority
+        .send(&message("decision", &window_node, Some(&id), json!({"outcome": "approved", "decided_by": "conformance", "documents": [{"kind": "electronic_licence", "file": file}]})))
+        .await
+        .map_err(e)?;
+    let window_view = window
+        .wait_for_case(&case, WAIT, at("decided"))
+        .await
+        .map_err(e)?;
+    let authority_view = authority
+        .case(&case)
+        .await
+        .map_err(e)?
+        .unwrap_or(Value::Null);
+    Ok(json!({"window": track_state(&window_view), "authority": track_state(&authority_view)}))
+}
+
+/// Starts the reference node as Jiujiang on loopback (a temporary data directory, the
+/// sample registry with loopback endpoints), tests it with the sample Huangshi key,
+/// and stops it.
+pub async fn run_reference(
+    progress: &mut dyn FnMut(&CaseResult),
+) -> Result<Vec<CaseResult>, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let nodes = demo::prepare(dir.path(), &[HUANGSHI, JIUJIANG]).map_err(|e| e.to_string())?;
+    let config = Config::load(&nodes[JIUJIANG].config).map_err(|e| e.to_string())?;
+    let node = start(config)
+        .await
+        .map_err(|e| format!("[{}] {e}", e.code()))?;
+    let target = Target::from_files(
+        &nodes[JIUJIANG].endpoint,
+        &dir.path().join("registry.json"),
+        None,
+        None,
+        Some(&format!("http://{}", node.operator_address)),
+    );
+    let results = match target {
+        Ok(target) => Ok(run(&target, progress).await),
+        Err(e) => Err(e),
+    };
+    node.stop().await;
+    results
+}
