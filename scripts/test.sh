@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every test of the project, from a fresh machine: installs what it needs (rustfmt,
-# clippy, the wasm32 target, Node.js, xmllint, Chromium; the WASM build installs its own
-# tools), then checks formatting, lints (also for wasm32), the wasm32 build, the
-# dependency policy, the docs, the main job, the conformance runs, the WASM package
-# (Node tests, TypeScript declarations, the portal in a browser), and the test suite.
+# clippy, the wasm32 target, Node.js, xmllint, Chromium, a Python package; the WASM build
+# installs its own tools), then checks formatting, lints (also for wasm32), the wasm32
+# build, the dependency policy, the docs, the main job, the conformance runs, the HTTP
+# binding (OpenAPI, a live partner node), the WASM package (Node tests, TypeScript
+# declarations, the portal in a browser), and the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Never regenerate committed files or skip comparisons in a test run.
@@ -58,12 +59,19 @@ if grep -E '^(reqwest|hyper|tokio|mio|socket2|h2|rustls|native-tls|ureq) ' <<<"$
   echo "the default build of tongban must have no network dependency" >&2
   exit 1
 fi
+# The check can fail: the client feature does bring a network stack.
+if ! cargo tree -p tongban -e normal --target all --prefix none --locked --features client | grep -qE '^reqwest '; then
+  echo "the dependency check sees no reqwest even with the client feature: it cannot catch anything" >&2
+  exit 1
+fi
 echo "ok: no hazmat, no legacy_compatibility, no network crates"
 
 step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
-step "main job: cargo run -p tongban --example huangshi_to_jiujiang"
+step "main job: cargo run -p partner-node --example cross_river"
+cargo run -q -p partner-node --example cross_river --locked | tail -n 1
+# The SDK-only walk-through of the same exchange, without a network.
 cargo run -q -p tongban --example huangshi_to_jiujiang --locked | tail -n 1
 
 step "conformance vectors: regenerate and compare with the committed files"
@@ -88,6 +96,29 @@ if TONGBAN_ADAPTER_BROKEN=duplicate-keys cargo run -q -p tongban-cli --locked --
 fi
 tail -n 1 target/conformance-broken.txt
 xmllint --noout --schema conformance/junit.xsd target/conformance-node.xml target/conformance-broken.xml
+
+step "HTTP binding: the OpenAPI document validates (openapi-spec-validator, resolving its schema references)"
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "openapi-spec-validator==0.9.0"
+python3 -m openapi_spec_validator docs/openapi.json
+
+step "endpoint conformance: a partner-node process on loopback, tested over HTTP, then stopped with SIGTERM"
+cargo build -q -p partner-node -p tongban-cli --locked
+demo=$(mktemp -d)
+target/debug/partner-node demo-setup --dir "$demo" >"$demo/setup.txt"
+jiujiang=$(grep '^jiujiang' "$demo/setup.txt")
+endpoint=$(sed 's/.*# endpoint \([^,]*\),.*/\1/' <<<"$jiujiang")
+operator=$(sed 's/.*operator API //' <<<"$jiujiang")
+target/debug/partner-node --config "$demo/jiujiang.360400/node.toml" 2>"$demo/jiujiang.log" &
+node_pid=$!
+for _ in $(seq 1 100); do grep -q serving "$demo/jiujiang.log" && break; sleep 0.1; done
+target/debug/tongban conformance endpoint --url "$endpoint" --registry "$demo/registry.json" \
+  --operator "$operator" --junit target/conformance-endpoint.xml
+xmllint --noout --schema conformance/junit.xsd target/conformance-endpoint.xml
+kill -TERM "$node_pid"
+wait "$node_pid" || { echo "partner-node did not exit cleanly on SIGTERM" >&2; cat "$demo/jiujiang.log" >&2; exit 1; }
+grep -q "stopped" "$demo/jiujiang.log"
+rm -rf "$demo"
+echo "ok: partner-node stopped gracefully"
 
 step "WASM package: build (bindings/wasm/build.sh), then type-check its declarations"
 bindings/wasm/build.sh

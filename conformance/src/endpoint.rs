@@ -93,6 +93,9 @@ impl Target {
 /// receipt), plus what was wrong beyond them.
 type Outcome = Result<Value, String>;
 
+/// A change to a message before it is signed.
+type Edit = Box<dyn FnOnce(&mut Value)>;
+
 struct Tester<'a> {
     target: &'a Target,
     http: reqwest::Client,
@@ -336,7 +339,7 @@ pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<
         &mut results,
     );
 
-    let refusals: Vec<(&str, &str, u16, &str, Box<dyn FnOnce(&mut Value)>)> = vec![
+    let refusals: Vec<(&str, &str, u16, &str, Edit)> = vec![
         (
             "bad_signature",
             "a transfer changed after signing is refused",

@@ -518,3 +518,15 @@ fn bad_configuration_is_refused_with_the_setting_at_fault() {
     std::fs::write(config, original).expect("restore");
     assert!(Config::load(config).is_ok());
 }
+
+#[test]
+fn every_node_code_is_documented_in_the_readme() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    for (code, _) in partner_node::NODE_CODES {
+        assert!(
+            readme.contains(&format!("| `{code}` |")),
+            "{code} is not in the README"
+        );
+    }
+}
