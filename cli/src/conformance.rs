@@ -31,15 +31,8 @@ pub(crate) enum ConformanceCommand {
         /// line); default: the Rust SDK in-process.
         #[arg(long)]
         adapter: Option<String>,
-        /// Write a JUnit XML report here.
-        #[arg(long)]
-        junit: Option<PathBuf>,
-        /// Write a JSON report here.
-        #[arg(long, name = "json-report")]
-        json_report: Option<PathBuf>,
-        /// Write a self-contained HTML report here.
-        #[arg(long)]
-        html: Option<PathBuf>,
+        #[command(flatten)]
+        reports: Reports,
         /// Only list the vectors that would run.
         #[arg(long)]
         list: bool,
@@ -64,15 +57,8 @@ pub(crate) enum ConformanceCommand {
         /// The node's operator API (the reference node's), for the whole-case check.
         #[arg(long)]
         operator: Option<String>,
-        /// Write a JUnit XML report here.
-        #[arg(long)]
-        junit: Option<PathBuf>,
-        /// Write a JSON report here.
-        #[arg(long, name = "json-report")]
-        json_report: Option<PathBuf>,
-        /// Write a self-contained HTML report here.
-        #[arg(long)]
-        html: Option<PathBuf>,
+        #[command(flatten)]
+        reports: Reports,
     },
     /// Regenerate the vectors from the seeded generator.
     Generate {
@@ -134,20 +120,14 @@ pub(crate) fn run(command: ConformanceCommand) -> Result<Output, Failure> {
             key,
             node,
             operator,
-            junit,
-            json_report,
-            html,
+            reports,
         } => endpoint(
             url.as_deref(),
             registry.as_deref(),
             key.as_deref(),
             node.as_deref(),
             operator.as_deref(),
-            &Reports {
-                junit,
-                json_report,
-                html,
-            },
+            &reports,
         ),
         ConformanceCommand::Generate { out } => {
             let dir = out.unwrap_or_else(vector::vectors_dir);
@@ -161,9 +141,7 @@ pub(crate) fn run(command: ConformanceCommand) -> Result<Output, Failure> {
             filter,
             vectors,
             adapter,
-            junit,
-            json_report,
-            html,
+            reports,
             list,
         } => {
             let dir = vectors.unwrap_or_else(vector::vectors_dir);
@@ -211,24 +189,22 @@ pub(crate) fn run(command: ConformanceCommand) -> Result<Output, Failure> {
                 started.elapsed().as_secs_f64()
             );
             run::enforce_category_skips(&mut results);
-            finish(
-                &name,
-                &results,
-                &Reports {
-                    junit,
-                    json_report,
-                    html,
-                },
-                "vectors",
-            )
+            finish(&name, &results, &reports, "vectors")
         }
     }
 }
 
 /// Where to write the reports of a run.
-struct Reports {
+#[derive(clap::Args)]
+pub(crate) struct Reports {
+    /// Write a JUnit XML report here.
+    #[arg(long)]
     junit: Option<PathBuf>,
+    /// Write a JSON report here.
+    #[arg(long = "json-report")]
     json_report: Option<PathBuf>,
+    /// Write a self-contained HTML report here.
+    #[arg(long)]
     html: Option<PathBuf>,
 }
 

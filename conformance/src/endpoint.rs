@@ -168,10 +168,7 @@ impl Tester<'_> {
             .map_err(|e| format!("no body: {e}"))?
             .to_vec();
         let code = (status != 200).then(|| {
-            json::parse(&body)
-                .ok()
-                .and_then(|v| serde_json::from_value::<ErrorBody>(v).ok())
-                .map_or_else(|| "(no error body)".to_string(), |b| b.code)
+            ErrorBody::parse(&body).map_or_else(|| "(no error body)".to_string(), |b| b.code)
         });
         Ok(Answer {
             status,

@@ -277,10 +277,7 @@ impl Client {
                 after: retry_after,
             };
         }
-        match crate::json::parse(&bytes)
-            .ok()
-            .and_then(|v| serde_json::from_value::<ErrorBody>(v).ok())
-        {
+        match ErrorBody::parse(&bytes) {
             Some(body) if (400..500).contains(&status) => {
                 Attempt::Fail(ClientError::Refused { status, body })
             }
@@ -305,10 +302,7 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, String
 }
 
 fn error_suffix(bytes: &[u8]) -> String {
-    match crate::json::parse(bytes)
-        .ok()
-        .and_then(|v| serde_json::from_value::<ErrorBody>(v).ok())
-    {
+    match ErrorBody::parse(bytes) {
         Some(body) => format!(" [{}] {}", body.code, body.message),
         None => String::new(),
     }

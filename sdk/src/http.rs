@@ -52,6 +52,13 @@ pub struct ErrorBody {
 }
 
 impl ErrorBody {
+    /// Reads an error body from a response body (strict JSON); `None` if it is not one.
+    pub fn parse(bytes: &[u8]) -> Option<ErrorBody> {
+        crate::json::parse(bytes)
+            .ok()
+            .and_then(|value| serde_json::from_value(value).ok())
+    }
+
     /// The error body of an SDK error.
     pub fn of(error: &crate::Error) -> ErrorBody {
         ErrorBody {

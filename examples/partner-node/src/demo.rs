@@ -107,9 +107,7 @@ pub struct OperatorError {
 impl OperatorError {
     /// The error code of the answer, if it is an error body.
     pub fn code(&self) -> Option<String> {
-        serde_json::from_str::<tongban::http::ErrorBody>(&self.body)
-            .ok()
-            .map(|b| b.code)
+        tongban::http::ErrorBody::parse(self.body.as_bytes()).map(|b| b.code)
     }
 }
 
