@@ -114,6 +114,13 @@ for _ in $(seq 1 100); do grep -q serving "$demo/jiujiang.log" && break; sleep 0
 target/debug/tongban conformance endpoint --url "$endpoint" --registry "$demo/registry.json" \
   --operator "$operator" --junit target/conformance-endpoint.xml
 xmllint --noout --schema conformance/junit.xsd target/conformance-endpoint.xml
+# Property-based fuzzing of the endpoint from its OpenAPI document: no 5xx, only
+# documented statuses, error bodies as documented, malformed input refused. Schema-valid
+# messages are expected to be refused (their signatures cannot verify), so the check that
+# such data is accepted does not apply.
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "schemathesis==4.32.5"
+(cd docs && python3 -m schemathesis.cli run openapi.json --url "$endpoint" --max-examples 200 \
+  --seed 20261129 --exclude-checks positive_data_acceptance --no-color) | tail -n 12
 kill -TERM "$node_pid"
 wait "$node_pid" || { echo "partner-node did not exit cleanly on SIGTERM" >&2; cat "$demo/jiujiang.log" >&2; exit 1; }
 grep -q "stopped" "$demo/jiujiang.log"
