@@ -12,7 +12,9 @@
 //! code ([`Error::code`], listed in [`ERROR_CODES`]).
 //!
 //! The default build has no network dependency and compiles for
-//! `wasm32-unknown-unknown`.
+//! `wasm32-unknown-unknown`. [`http`] describes the HTTP binding (paths, error body,
+//! status per code) without one; the feature `client` adds `client`, which delivers
+//! messages over it with retries and checks the receipt.
 //!
 //! ```
 //! use tongban::*;
