@@ -110,7 +110,9 @@ endpoint=$(sed 's/.*# endpoint \([^,]*\),.*/\1/' <<<"$jiujiang")
 operator=$(sed 's/.*operator API //' <<<"$jiujiang")
 target/debug/partner-node --config "$demo/jiujiang.360400/node.toml" 2>"$demo/jiujiang.log" &
 node_pid=$!
+trap 'kill "$node_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do grep -q serving "$demo/jiujiang.log" && break; sleep 0.1; done
+grep -q serving "$demo/jiujiang.log" || { echo "partner-node did not start" >&2; cat "$demo/jiujiang.log" >&2; exit 1; }
 target/debug/tongban conformance endpoint --url "$endpoint" --registry "$demo/registry.json" \
   --operator "$operator" --junit target/conformance-endpoint.xml
 xmllint --noout --schema conformance/junit.xsd target/conformance-endpoint.xml
@@ -124,6 +126,7 @@ python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ig
 kill -TERM "$node_pid"
 wait "$node_pid" || { echo "partner-node did not exit cleanly on SIGTERM" >&2; cat "$demo/jiujiang.log" >&2; exit 1; }
 grep -q "stopped" "$demo/jiujiang.log"
+trap - EXIT
 rm -rf "$demo"
 echo "ok: partner-node stopped gracefully"
 

@@ -34,7 +34,9 @@ pub struct RetryPolicy {
     pub attempts: u32,
     /// Backoff before the second attempt; it doubles with each further attempt.
     pub first_backoff: Duration,
-    /// Upper bound of one backoff, and of a `Retry-After` the client honours.
+    /// Upper bound of one backoff, and of a `Retry-After` (in seconds) the client
+    /// honours between its attempts; a longer one is reported in
+    /// [`ClientError::retry_after`] for the caller's own schedule.
     pub max_backoff: Duration,
     /// Time allowed to connect.
     pub connect_timeout: Duration,
@@ -70,7 +72,7 @@ impl RetryPolicy {
             Ok(()) => f64::from(u32::from_le_bytes(random)) / f64::from(u32::MAX),
             Err(_) => 1.0,
         };
-        full.mul_f64(0.5 + 0.5 * fraction)
+        Duration::try_from_secs_f64(full.as_secs_f64() * (0.5 + 0.5 * fraction)).unwrap_or(full)
     }
 }
 
@@ -110,6 +112,8 @@ pub enum ClientError {
         attempts: u32,
         /// The last failure.
         last: String,
+        /// The `Retry-After` (in seconds) of the last answer, if any.
+        retry_after: Option<Duration>,
     },
     /// The receiver answered outside the binding (`transport.bad_response`).
     #[error("the receiver's answer is not allowed by the binding: {reason}")]
@@ -135,9 +139,27 @@ impl ClientError {
         }
     }
 
-    /// Whether sending the same message again later may succeed.
+    /// Whether sending the same message again later may succeed, so that a sender
+    /// keeps it (until it expires): no receipt yet (`transport.unreachable`), an answer
+    /// outside the binding or a receipt that does not verify here yet (the receiver may
+    /// hold the message; a resend returns its receipt again), or this sender's registry
+    /// has expired. A refusal and an invalid message are final.
     pub fn is_transient(&self) -> bool {
-        matches!(self, ClientError::Unreachable { .. })
+        match self {
+            ClientError::Unreachable { .. }
+            | ClientError::BadResponse { .. }
+            | ClientError::Receipt(_) => true,
+            ClientError::Message(e) => e.code() == "registry.expired",
+            ClientError::Refused { .. } => false,
+        }
+    }
+
+    /// The receiver's `Retry-After` on the last attempt, if it gave one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ClientError::Unreachable { retry_after, .. } => *retry_after,
+            _ => None,
+        }
     }
 }
 
@@ -170,13 +192,17 @@ pub struct Client {
 impl Client {
     /// A client with its own connection pool.
     pub fn new(policy: RetryPolicy) -> Result<Client, ClientError> {
+        // Never follow a redirect: it would send the signed message to a host the
+        // registry does not name.
         let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(policy.connect_timeout)
             .timeout(policy.request_timeout)
             .build()
             .map_err(|e| ClientError::Unreachable {
                 attempts: 0,
                 last: format!("cannot build the HTTP client: {e}"),
+                retry_after: None,
             })?;
         Ok(Client { http, policy })
     }
@@ -205,6 +231,7 @@ impl Client {
         let url = format!("{}{MESSAGES_PATH}", member.endpoint.trim_end_matches('/'));
         let attempts = self.policy.attempts.max(1);
         let mut last = String::new();
+        let mut last_retry_after = None;
         for attempt in 1..=attempts {
             match self.attempt(&url, message).await {
                 Attempt::Receipt { bytes, replayed } => {
@@ -219,6 +246,7 @@ impl Client {
                 Attempt::Fail(error) => return Err(error),
                 Attempt::Retry { reason, after } => {
                     last = reason;
+                    last_retry_after = after;
                     if attempt < attempts {
                         let backoff = self.policy.backoff(attempt);
                         let wait =
@@ -228,7 +256,11 @@ impl Client {
                 }
             }
         }
-        Err(ClientError::Unreachable { attempts, last })
+        Err(ClientError::Unreachable {
+            attempts,
+            last,
+            retry_after: last_retry_after,
+        })
     }
 
     async fn attempt(&self, url: &str, message: &[u8]) -> Attempt {
@@ -270,6 +302,11 @@ impl Client {
         };
         if status == 200 {
             return Attempt::Receipt { bytes, replayed };
+        }
+        if (300..400).contains(&status) {
+            return Attempt::Fail(ClientError::BadResponse {
+                reason: format!("HTTP {status}: redirects are not followed"),
+            });
         }
         if is_transient(status) {
             return Attempt::Retry {

@@ -37,7 +37,7 @@ pub const BINDING_CODES: &[(&str, &str)] = &[
     ),
     (
         "transport.bad_response",
-        "the receiver answered with something the binding does not allow (a body that is not a receipt or an error, or an unexpected status)",
+        "the receiver answered with something the binding does not allow (a redirect, a body that is neither a receipt nor an error body, an unexpected status)",
     ),
 ];
 

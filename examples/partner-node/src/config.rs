@@ -14,7 +14,7 @@
 //! first_backoff_ms = 200
 //! max_backoff_ms = 10000
 //! request_timeout_ms = 10000
-//! retry_interval_ms = 1000            # first pause between rounds; doubles up to max_backoff_ms
+//! retry_interval_ms = 1000            # pause before the next round; doubles up to 5 minutes
 //! ```
 
 use crate::error::NodeError;

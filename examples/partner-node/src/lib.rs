@@ -116,8 +116,9 @@ impl RunningNode {
         &self.node
     }
 
-    /// Stops gracefully: stops accepting, lets requests in flight finish, stops the
-    /// outbox between deliveries, and closes the database.
+    /// Stops gracefully: stops accepting, lets requests in flight finish, cancels
+    /// deliveries in flight (safe: a resend gets the first receipt), and closes the
+    /// database.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         for task in self.tasks {

@@ -62,7 +62,7 @@ macro_rules! refusal_from {
         }
     )*};
 }
-refusal_from!(tongban::error::ReplayError, tongban::error::MessageError);
+refusal_from!(tongban::error::MessageError);
 
 /// A receipt given for a received message.
 #[derive(Debug, Clone)]
@@ -167,21 +167,20 @@ impl Node {
             (e.from.clone(), e.id.clone(), e.case.clone())
         };
         let mut store = self.store();
+        // The same message again (same digest): its first receipt, nothing changes.
+        // Another message with a known id goes through verification, whose replay check
+        // refuses it after its signatures (§8), so unsigned probes learn nothing.
         if let Some(stored) = store::find_message(store.connection(), &sender, &id)? {
-            if stored.direction == "in" && stored.sha256 == digest.as_str() {
-                if let Some(receipt) = stored.receipt {
-                    tracing::info!(%sender, %id, "duplicate delivery: the first receipt again");
-                    return Ok(Receipted {
-                        receipt,
-                        replayed: true,
-                    });
-                }
+            if let (true, Some(receipt)) = (
+                stored.direction == "in" && stored.sha256 == digest.as_str(),
+                stored.receipt,
+            ) {
+                tracing::info!(%sender, %id, "duplicate delivery: the first receipt again");
+                return Ok(Receipted {
+                    receipt,
+                    replayed: true,
+                });
             }
-            return Err(tongban::error::ReplayError::Duplicate {
-                sender: sender.to_string(),
-                message_id: id.to_string(),
-            }
-            .into());
         }
         let registry = self.registry();
         let result = store.transaction(|db| {
@@ -323,7 +322,9 @@ impl Node {
             Err(error) => {
                 let text = format!("[{}] {error}", error.code());
                 if error.is_transient() {
-                    let backoff = self.retry_delay(entry.attempts + 1);
+                    let backoff = self
+                        .retry_delay(entry.attempts + 1)
+                        .max(error.retry_after().unwrap_or_default());
                     tracing::warn!(id = %entry.id, "delivery round failed, next in {backoff:?}: {text}");
                     let next = now_millis() + i64::try_from(backoff.as_millis()).unwrap_or(i64::MAX / 2);
                     store::mark_attempt_failed(db, &entry.sender, &entry.id, &text, Some(next))

@@ -1,71 +1,105 @@
-//! The outbox worker: delivers queued messages until each has a verified receipt or a
-//! final refusal. Its schedule lives in the database, so it survives restarts.
+//! The outbox worker: delivers queued messages until each has a verified receipt, a
+//! final refusal, or has expired. Its schedule lives in the database, so it survives
+//! restarts. Deliveries run concurrently, one task per message, so a slow or dead
+//! receiver does not hold up the others; messages of one case go in queue order.
 
 use crate::node::{now_millis, Node};
 use crate::store;
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
-/// Entries taken per round.
+/// Entries taken per look at the outbox.
 const BATCH: u32 = 32;
 /// Longest sleep between looks at the outbox.
 const IDLE: Duration = Duration::from_secs(30);
 
-/// Runs until `shutdown` turns true.
+/// Ids of the messages being delivered now.
+type InFlight = Arc<Mutex<BTreeSet<String>>>;
+
+fn lock(in_flight: &InFlight) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
+    in_flight.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Runs until `shutdown` turns true. Shutting down cancels deliveries in flight; that
+/// is safe, because a resend gets the receiver's first receipt.
 pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
+    let in_flight: InFlight = Arc::default();
+    let mut deliveries = JoinSet::new();
     loop {
         if *shutdown.borrow() {
+            deliveries.abort_all();
             return;
         }
-        let due = {
+        let looked = {
             let node = node.clone();
+            let looking = in_flight.clone();
             tokio::task::spawn_blocking(move || {
-                store::due_outbox(node.store().connection(), now_millis(), BATCH)
+                let db = node.store();
+                // Entries in flight are still pending; take enough to see past them.
+                let limit =
+                    BATCH.saturating_add(u32::try_from(lock(&looking).len()).unwrap_or(u32::MAX));
+                let due = store::due_outbox(db.connection(), now_millis(), limit)?;
+                Ok::<_, crate::NodeError>((due, store::next_due(db.connection())?))
             })
             .await
         };
-        let due = match due {
-            Ok(Ok(due)) => due,
+        let (due, next) = match looked {
+            Ok(Ok(looked)) => looked,
             Ok(Err(e)) => {
                 tracing::error!(code = e.code(), "outbox: {e}");
-                Vec::new()
+                (Vec::new(), Some(now_millis() + pause_millis(&node)))
             }
             Err(e) => {
                 tracing::error!("outbox: {e}");
-                Vec::new()
+                (Vec::new(), Some(now_millis() + pause_millis(&node)))
             }
         };
-        for entry in &due {
-            let outcome = tokio::select! {
-                outcome = node.client().deliver(node.registry(), &entry.bytes) => outcome,
-                _ = shutdown.changed() => return,
-            };
-            let node = node.clone();
-            let entry = entry.clone();
-            let recorded =
-                tokio::task::spawn_blocking(move || node.record_delivery(&entry, outcome)).await;
-            if let Ok(Err(e)) = recorded {
-                tracing::error!(code = e.code(), "outbox: cannot record a delivery: {e}");
+        for entry in due {
+            if !lock(&in_flight).insert(entry.id.clone()) {
+                continue;
             }
-        }
-        if !due.is_empty() {
-            continue;
-        }
-        let next = {
             let node = node.clone();
-            tokio::task::spawn_blocking(move || store::next_due(node.store().connection())).await
-        };
+            let in_flight = in_flight.clone();
+            deliveries.spawn(async move {
+                let outcome = node.client().deliver(node.registry(), &entry.bytes).await;
+                let id = entry.id.clone();
+                let recorder = node.clone();
+                let recorded =
+                    tokio::task::spawn_blocking(move || recorder.record_delivery(&entry, outcome))
+                        .await;
+                match recorded {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::error!(code = e.code(), %id, "outbox: cannot record a delivery: {e}"),
+                    Err(e) => tracing::error!(%id, "outbox: recording a delivery failed: {e}"),
+                }
+                lock(&in_flight).remove(&id);
+            });
+        }
+        // Sleep until the next entry is due, a message is queued, a delivery ends (the
+        // next message of its case may go), or shutdown. An entry that is due but in
+        // flight is waited for through its task; a failed recording leaves the entry
+        // due, and is retried after a pause rather than at once.
+        let now = now_millis();
         let wait = match next {
-            Ok(Ok(Some(at))) => {
-                Duration::from_millis(u64::try_from(at - now_millis()).unwrap_or(0)).min(IDLE)
-            }
+            Some(at) if at > now => Duration::from_millis(at.abs_diff(now)).min(IDLE),
+            // Due, yet nothing is being delivered: pause rather than spin.
+            Some(_) if deliveries.is_empty() => node.config().retry_interval,
+            // Nothing queued, or the due entries are in flight (their tasks wake us).
             _ => IDLE,
         };
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = node.outbox_wake().notified() => {}
-            _ = shutdown.changed() => return,
+            Some(_) = deliveries.join_next(), if !deliveries.is_empty() => {}
+            _ = shutdown.changed() => {}
         }
     }
+}
+
+/// The configured pause between delivery rounds, in milliseconds.
+fn pause_millis(node: &Node) -> i64 {
+    i64::try_from(node.config().retry_interval.as_millis()).unwrap_or(1_000)
 }

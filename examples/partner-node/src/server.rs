@@ -42,16 +42,29 @@ pub fn router(node: Arc<Node>, base: &str) -> Router {
         .with_state(node)
 }
 
+/// Whether a Content-Type is `application/json`, with no parameter but `charset=utf-8`.
+fn is_json_utf8(content_type: &str) -> bool {
+    let mut parts = content_type
+        .split(';')
+        .map(|p| p.trim().to_ascii_lowercase());
+    parts.next().as_deref() == Some(MEDIA_TYPE)
+        && parts.all(|p| {
+            matches!(
+                p.replace(' ', "").as_str(),
+                "charset=utf-8" | "charset=\"utf-8\""
+            )
+        })
+}
+
 /// Checks the request's media type and size before reading it, reads at most the
 /// protocol's size limit, and hands the bytes to the node on a blocking thread.
 async fn post_message(State(node): State<Arc<Node>>, headers: HeaderMap, body: Body) -> Response {
     let limit = Limits::PROTOCOL.max_bytes;
-    let media_type = headers
+    let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase());
-    if media_type.as_deref() != Some(MEDIA_TYPE) {
+        .unwrap_or("");
+    if !is_json_utf8(content_type) {
         return refusal(
             "http.media_type",
             format!("send the message as {MEDIA_TYPE}"),

@@ -266,20 +266,31 @@ fn row_to_outbox(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
     })
 }
 
-/// Pending entries due at `now_ms`, oldest first, at most `limit`.
+/// The condition that makes outbox entry `o` (joined with its message `m`) the next
+/// to deliver of its case: no older entry for the same receiver and case is pending.
+/// Messages of one case are delivered in the order they were queued, because the
+/// receiver's lifecycle would refuse them out of order.
+const HEAD_OF_CASE: &str = "o.status = 'pending' AND NOT EXISTS (
+    SELECT 1 FROM outbox p JOIN messages pm USING (sender, id)
+    WHERE p.status = 'pending' AND pm.receiver = m.receiver AND pm.case_id = m.case_id
+      AND p.rowid < o.rowid)";
+
+/// Entries due at `now_ms` that are next of their case, oldest first, at most `limit`.
 pub fn due_outbox(db: &Connection, now_ms: i64, limit: u32) -> Result<Vec<OutboxEntry>, NodeError> {
     let mut statement = db.prepare(&format!(
         "SELECT {OUTBOX_COLUMNS} FROM outbox o JOIN messages m USING (sender, id)
-         WHERE o.status = 'pending' AND o.next_attempt <= ?1 ORDER BY o.next_attempt LIMIT ?2"
+         WHERE {HEAD_OF_CASE} AND o.next_attempt <= ?1 ORDER BY o.next_attempt, o.rowid LIMIT ?2"
     ))?;
     let rows = statement.query_map(params![now_ms, limit], row_to_outbox)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// When the earliest pending entry is due, if any.
+/// When the earliest entry that is next of its case is due, if any.
 pub fn next_due(db: &Connection) -> Result<Option<i64>, NodeError> {
     Ok(db.query_row(
-        "SELECT MIN(next_attempt) FROM outbox WHERE status = 'pending'",
+        &format!(
+            "SELECT MIN(o.next_attempt) FROM outbox o JOIN messages m USING (sender, id) WHERE {HEAD_OF_CASE}"
+        ),
         [],
         |r| r.get(0),
     )?)

@@ -530,3 +530,112 @@ fn every_node_code_is_documented_in_the_readme() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_storage_fault_refuses_with_node_storage_records_nothing_and_a_resend_succeeds() {
+    let setup = setup();
+    let jiujiang = run(&setup, JIUJIANG).await;
+    let client = quick_client();
+    for (fault, undo) in [
+        // A read-only database.
+        ("PRAGMA query_only = ON", "PRAGMA query_only = OFF"),
+        // A full disk: no page may be added.
+        (
+            "PRAGMA max_page_count = 1",
+            "PRAGMA max_page_count = 1073741823",
+        ),
+    ] {
+        let message = transfer(&format!("HS-2026-1001{}", fault.len()));
+        let id = id_of(&message);
+        {
+            let store = jiujiang.node().store();
+            let pages: i64 = store
+                .connection()
+                .query_row("PRAGMA page_count", [], |r| r.get(0))
+                .expect("pages");
+            let fault = fault.replace("= 1", &format!("= {pages}"));
+            store
+                .connection()
+                .execute_batch(&fault)
+                .expect("inject the fault");
+        }
+        let error = client
+            .deliver(&setup.registry, &message)
+            .await
+            .expect_err(fault);
+        assert_eq!(
+            error.code(),
+            "transport.unreachable",
+            "{fault}: a 500 is transient"
+        );
+        assert!(
+            error.to_string().contains("[node.storage]"),
+            "{fault}: {error}"
+        );
+        jiujiang
+            .node()
+            .store()
+            .connection()
+            .execute_batch(undo)
+            .expect("lift the fault");
+        assert_eq!(
+            stored_count(&jiujiang, &id),
+            0,
+            "{fault}: no receipt without the case"
+        );
+        let delivery = client
+            .deliver(&setup.registry, &message)
+            .await
+            .expect("delivered once the fault is gone");
+        assert!(
+            !delivery.replayed,
+            "{fault}: nothing was recorded the first time"
+        );
+        assert_eq!(stored_count(&jiujiang, &id), 1);
+    }
+    jiujiang.stop().await;
+}
+
+#[tokio::test]
+async fn messages_of_one_case_are_delivered_in_the_order_they_were_queued() {
+    let setup = setup();
+    let huangshi = run(&setup, HUANGSHI).await;
+    let hs = OperatorClient::new(huangshi.operator_address);
+    let body = serde_json::to_value(sample::transfer_body().expect("body")).expect("json");
+    let transfer = hs
+        .send(&json!({"type": "transfer", "case": CASE, "to": JIUJIANG, "agreement": AGREEMENT, "body": body}))
+        .await
+        .expect("transfer queued");
+    // Jiujiang is down: the transfer's first round fails and it waits for its retry.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while hs.outbox().await.expect("outbox")["outbox"][0]["attempts"]
+        .as_u64()
+        .unwrap_or(0)
+        == 0
+    {
+        assert!(tokio::time::Instant::now() < deadline, "no delivery round");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The withdrawal is due at once, but must not overtake the transfer: Jiujiang would
+    // refuse a withdrawal for a case it does not have, for good.
+    send(
+        &hs,
+        "withdrawal",
+        JIUJIANG,
+        transfer["id"].as_str().expect("id"),
+        json!({"requested_by": "applicant", "reason": "申请人撤回"}),
+    )
+    .await;
+    let jiujiang = run(&setup, JIUJIANG).await;
+    let view = OperatorClient::new(jiujiang.operator_address)
+        .wait_for_case(CASE, WAIT, |v| track_state(v) == Some("withdrawn"))
+        .await
+        .expect("both delivered, in order");
+    assert_eq!(view["messages"].as_array().map(Vec::len), Some(2));
+    let outbox = hs.outbox().await.expect("outbox");
+    for entry in outbox["outbox"].as_array().expect("entries") {
+        assert_eq!(entry["status"], "delivered", "{entry}");
+    }
+    huangshi.stop().await;
+    jiujiang.stop().await;
+}

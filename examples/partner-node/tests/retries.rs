@@ -16,11 +16,12 @@ use tongban::registry::Registry;
 use tongban::sample::{self, HUANGSHI, JIUJIANG};
 use tongban::*;
 
-/// Answers the first `transient.len()` requests with those statuses, then forwards
-/// each request to the node behind it; records every body it saw.
+/// Answers the first `transient.len()` requests with those statuses and `Retry-After`
+/// values (a 3xx redirects to the node), then forwards each request to the node behind
+/// it; records every body it saw.
 #[derive(Clone)]
 struct Gateway {
-    transient: Arc<Mutex<Vec<u16>>>,
+    transient: Arc<Mutex<Vec<(u16, &'static str)>>>,
     seen: Arc<Mutex<Vec<Vec<u8>>>>,
     behind: String,
 }
@@ -31,9 +32,12 @@ async fn forward(State(gateway): State<Gateway>, headers: HeaderMap, body: Bytes
         let mut transient = gateway.transient.lock().expect("lock");
         (!transient.is_empty()).then(|| transient.remove(0))
     };
-    if let Some(status) = next {
-        let status = StatusCode::from_u16(status).expect("status");
-        return (status, [("retry-after", "0")], "try again").into_response();
+    if let Some((status, retry_after)) = next {
+        let code = StatusCode::from_u16(status).expect("status");
+        if code.is_redirection() {
+            return (code, [("location", gateway.behind.as_str())], "elsewhere").into_response();
+        }
+        return (code, [("retry-after", retry_after)], "try again").into_response();
     }
     let content_type = headers
         .get("content-type")
@@ -93,7 +97,7 @@ async fn transient_answers_are_retried_with_the_same_bytes_and_refusals_are_not(
     let behind = format!("http://{}/tongban/v1/messages", config.listen);
     let jiujiang = start(config).await.expect("Jiujiang starts");
     let gateway = Gateway {
-        transient: Arc::new(Mutex::new(vec![503, 429, 502])),
+        transient: Arc::new(Mutex::new(vec![(503, "0"), (429, "1"), (502, "0")])),
         seen: Arc::new(Mutex::new(Vec::new())),
         behind,
     };
@@ -108,17 +112,25 @@ async fn transient_answers_are_retried_with_the_same_bytes_and_refusals_are_not(
     let client = Client::new(RetryPolicy {
         attempts: 5,
         first_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(50),
+        max_backoff: Duration::from_secs(2),
         connect_timeout: Duration::from_secs(2),
         request_timeout: Duration::from_secs(5),
     })
     .expect("client");
     let message = signed(|_| {});
+    let started = std::time::Instant::now();
     let delivery = client
         .deliver(&registry, &message)
         .await
         .expect("delivered in the end");
     assert_eq!(delivery.attempts, 4, "503, 429 and 502, then the receipt");
+    // The backoffs add up to at most 70 ms; only the 429's Retry-After of 1 s explains
+    // a wait of a second (a lower bound: a slow machine cannot fail it).
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After ignored: {:?}",
+        started.elapsed()
+    );
     {
         let seen = gateway.seen.lock().expect("lock");
         assert_eq!(seen.len(), 4);
@@ -162,7 +174,30 @@ async fn transient_answers_are_retried_with_the_same_bytes_and_refusals_are_not(
     gateway.seen.lock().expect("lock").clear();
 
     // Exhausted transient failures give transport.unreachable with the last one named.
-    *gateway.transient.lock().expect("lock") = vec![503; 5];
+    // A redirect is never followed: the message would go to a host the registry does
+    // not name. Nothing reaches the node.
+    *gateway.transient.lock().expect("lock") = vec![(307, "0")];
+    let redirected = signed(|_| {});
+    let error = client
+        .deliver(&registry, &redirected)
+        .await
+        .expect_err("not followed");
+    assert_eq!(error.code(), "transport.bad_response");
+    assert!(error.is_transient(), "the sender keeps the message");
+    let held: i64 = jiujiang
+        .node()
+        .store()
+        .connection()
+        .query_row(
+            "SELECT COUNT(*) FROM messages WHERE bytes = ?1",
+            [&redirected],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(held, 0);
+    gateway.seen.lock().expect("lock").clear();
+
+    *gateway.transient.lock().expect("lock") = vec![(503, "0"); 5];
     let error = client
         .deliver(&registry, &signed(|_| {}))
         .await
