@@ -32,7 +32,7 @@ pub struct Target {
     /// The registry the node trusts.
     pub registry: Registry,
     /// The registry's bytes, for the tester's own reference node.
-    pub registry_file: std::path::PathBuf,
+    pub registry_bytes: Vec<u8>,
     /// The tester's key: a member that is a party to the sample agreement.
     pub key: KeyPair,
     /// The node's operator API (the reference node's), for the whole-case check.
@@ -56,11 +56,7 @@ impl Target {
         let key = match key_file {
             Some(path) => {
                 let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-                let file = json::parse(&text)
-                    .map_err(|e| e.to_string())
-                    .and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                KeyPair::from_file(&file)
+                KeyPair::from_key_file_json(&text)
                     .map_err(|e| format!("{}: [{}] {e}", path.display(), e.code()))?
             }
             None => sample::key(HUANGSHI).map_err(|e| e.to_string())?,
@@ -82,7 +78,7 @@ impl Target {
             endpoint,
             node,
             registry,
-            registry_file: registry_file.to_path_buf(),
+            registry_bytes: bytes,
             key,
             operator: operator.map(str::to_string),
         })
@@ -515,16 +511,12 @@ async fn whole_case(tester: &mut Tester<'_>) -> Outcome {
             )
         })?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let registry = Registry::bootstrap(
-        &std::fs::read(&target.registry_file).map_err(|e| e.to_string())?,
-        &Timestamp::now(),
-    )
-    .map_err(|e| e.to_string())?;
+    let registry = Registry::bootstrap(&target.registry_bytes, &Timestamp::now())
+        .map_err(|e| e.to_string())?;
     let config = Config {
         node: target.key.owner().clone(),
         key: KeyPair::from_file(&target.key.to_file()).map_err(|e| e.to_string())?,
         registry,
-        registry_file: target.registry_file.clone(),
         listen,
         operator_listen: demo::free_address().map_err(|e| e.to_string())?,
         data_dir: dir.path().join("data"),

@@ -365,6 +365,17 @@ impl KeyPair {
         }
     }
 
+    /// Reads a key file's JSON text (strict parser: `json.*` codes) and loads its key
+    /// (`key.malformed` when the document is not a key file).
+    pub fn from_key_file_json(bytes: &[u8]) -> Result<KeyPair, crate::Error> {
+        let file: KeyFile = serde_json::from_value(crate::json::parse(bytes)?).map_err(|e| {
+            KeyError::Malformed {
+                reason: format!("not a key file: {e}"),
+            }
+        })?;
+        Ok(KeyPair::from_file(&file)?)
+    }
+
     /// Loads a key file.
     pub fn from_file(file: &KeyFile) -> Result<KeyPair, KeyError> {
         let algorithm = Algorithm::try_from(file.entry.algorithm.as_str()).map_err(|e| {
@@ -548,6 +559,21 @@ mod tests {
         let again = KeyPair::from_file(&file).expect("load");
         assert_eq!(again.public_key(), pair.public_key());
         assert!(!format!("{pair:?}").contains(&file.secret_key));
+    }
+
+    #[test]
+    fn key_file_json_is_read_strictly() {
+        let pair = KeyPair::generate(node(), None).expect("key");
+        let text = serde_json::to_vec(&pair.to_file()).expect("json");
+        let again = KeyPair::from_key_file_json(&text).expect("load");
+        assert_eq!(again.public_key(), pair.public_key());
+        let code = |bytes: &[u8]| {
+            KeyPair::from_key_file_json(bytes)
+                .expect_err("refused")
+                .code()
+        };
+        assert_eq!(code(br#"{"a":1,"a":1}"#), "json.duplicate_key");
+        assert_eq!(code(br#"{"keys":[]}"#), "key.malformed");
     }
 
     #[test]

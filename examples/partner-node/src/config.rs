@@ -23,7 +23,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tongban::client::RetryPolicy;
-use tongban::crypto::KeyFile;
 use tongban::registry::Registry;
 use tongban::{KeyPair, NodeId, Timestamp};
 
@@ -85,8 +84,6 @@ pub struct Config {
     pub key: KeyPair,
     /// The trust registry.
     pub registry: Registry,
-    /// The registry file, to which a newer registry would be written.
-    pub registry_file: PathBuf,
     /// Address of the protocol endpoint.
     pub listen: SocketAddr,
     /// Address of the operator API.
@@ -133,10 +130,7 @@ impl Config {
                 format!("cannot read {}: {e}", key_path.display()),
             )
         })?;
-        let key_file: KeyFile = tongban::json::parse(&key_text)
-            .map_err(|e| bad("key_file", e))
-            .and_then(|v| serde_json::from_value(v).map_err(|e| bad("key_file", e)))?;
-        let key = KeyPair::from_file(&key_file).map_err(|e| bad("key_file", e))?;
+        let key = KeyPair::from_key_file_json(&key_text).map_err(|e| bad("key_file", e))?;
         if key.owner() != &node {
             return Err(bad(
                 "key_file",
@@ -195,7 +189,6 @@ impl Config {
             node,
             key,
             registry,
-            registry_file,
         })
     }
 

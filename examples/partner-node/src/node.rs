@@ -161,7 +161,6 @@ impl Node {
     pub fn receive(&self, bytes: &[u8]) -> Result<Receipted, Refusal> {
         let now = Timestamp::now();
         let unverified = Unverified::parse(bytes)?;
-        let digest = Sha256Digest::of(&canonical::to_canonical_bytes(unverified.document()));
         let (sender, id, case_id) = {
             let e = unverified.envelope();
             (e.from.clone(), e.id.clone(), e.case.clone())
@@ -170,11 +169,16 @@ impl Node {
         // The same message again (same digest): its first receipt, nothing changes.
         // Another message with a known id goes through verification, whose replay check
         // refuses it after its signatures (§8), so unsigned probes learn nothing.
+        // Only then is the digest computed here; a new message gets it from `verify`.
         if let Some(stored) = store::find_message(store.connection(), &sender, &id)? {
-            if let (true, Some(receipt)) = (
-                stored.direction == "in" && stored.sha256 == digest.as_str(),
-                stored.receipt,
-            ) {
+            let same = || {
+                let digest =
+                    Sha256Digest::of(&canonical::to_canonical_bytes(unverified.document()));
+                stored.sha256 == digest.as_str()
+            };
+            if let (true, Some(receipt)) =
+                (stored.direction == "in" && same(), stored.receipt.clone())
+            {
                 tracing::info!(%sender, %id, "duplicate delivery: the first receipt again");
                 return Ok(Receipted {
                     receipt,
