@@ -7,6 +7,10 @@
 //! safe. A refusal (any other 4xx) is final and never retried. Success means a signed
 //! receipt that verifies against the registry and answers exactly the message sent.
 //!
+//! [`Client::new`] speaks HTTP through [`HttpTransport`] with the system clock. A
+//! simulation hands the client its own network ([`Transport`]), clock ([`Clock`]) and
+//! jitter seed, and gets the same retry and verification logic.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), tongban::client::ClientError> {
 //! use tongban::client::{Client, RetryPolicy};
@@ -23,8 +27,12 @@ use crate::http::{is_transient, ErrorBody, MEDIA_TYPE, MESSAGES_PATH, REPLAYED_H
 use crate::json::Limits;
 use crate::message::{Body, ReceiptOutcome};
 use crate::registry::Registry;
-use crate::time::Timestamp;
+use crate::time::Clock;
 use crate::verify::{Unverified, Verified, Verifier};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How often and how patiently to send.
@@ -62,17 +70,142 @@ impl RetryPolicy {
     /// with "equal jitter", uniformly drawn from its upper half, so that senders that
     /// failed together do not retry together.
     pub fn backoff(&self, attempt: u32) -> Duration {
+        self.backoff_at(attempt, Jitter::Os.fraction())
+    }
+
+    /// The backoff before attempt `attempt + 1` at the point `fraction` (0 to 1) of its
+    /// jitter range: the exponential delay times `0.5 + 0.5 × fraction`.
+    pub fn backoff_at(&self, attempt: u32, fraction: f64) -> Duration {
         let exponent = attempt.saturating_sub(1).min(30);
         let full = self
             .first_backoff
             .saturating_mul(1u32 << exponent)
             .min(self.max_backoff);
-        let mut random = [0u8; 4];
-        let fraction = match getrandom::getrandom(&mut random) {
-            Ok(()) => f64::from(u32::from_le_bytes(random)) / f64::from(u32::MAX),
-            Err(_) => 1.0,
-        };
+        let fraction = fraction.clamp(0.0, 1.0);
         Duration::try_from_secs_f64(full.as_secs_f64() * (0.5 + 0.5 * fraction)).unwrap_or(full)
+    }
+}
+
+/// Where the jitter of backoffs comes from.
+#[derive(Debug, Clone)]
+enum Jitter {
+    /// The operating system's random numbers.
+    Os,
+    /// A seeded sequence (SplitMix64), for runs that must repeat exactly.
+    Seeded(Arc<Mutex<u64>>),
+}
+
+impl Jitter {
+    /// A number from 0 to 1.
+    fn fraction(&self) -> f64 {
+        let bits = match self {
+            Jitter::Os => {
+                let mut random = [0u8; 4];
+                match getrandom::getrandom(&mut random) {
+                    Ok(()) => u32::from_le_bytes(random),
+                    Err(_) => u32::MAX,
+                }
+            }
+            Jitter::Seeded(state) => {
+                let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+                *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                let mut z = *state;
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                // The high 32 bits of the mixed state.
+                u32::try_from((z ^ (z >> 31)) >> 32).unwrap_or(u32::MAX)
+            }
+        };
+        f64::from(bits) / f64::from(u32::MAX)
+    }
+}
+
+/// A receiver's answer to a POST, as a [`Transport`] hands it over.
+#[derive(Debug, Clone, Default)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The response headers the client reads, by lower-case name (`retry-after`,
+    /// `tongban-replayed`); others may be left out.
+    pub headers: BTreeMap<String, String>,
+    /// The response body, at most the protocol's size limit.
+    pub body: Vec<u8>,
+}
+
+/// A POST in progress.
+pub type Posting<'a> = Pin<Box<dyn Future<Output = Result<Answer, String>> + Send + 'a>>;
+
+/// How a [`Client`] carries a message to a receiver's endpoint: [`HttpTransport`] over
+/// real HTTP, or a simulated network. One call is one attempt; the client does the
+/// retrying, the verification and the timing between attempts.
+pub trait Transport: Send + Sync + std::fmt::Debug {
+    /// POSTs `body` to `url` as `application/json` and returns the answer. An `Err`
+    /// (with a description) is a failure to get an answer at all: no connection, a
+    /// timeout, a body larger than the protocol's size limit. It must not follow
+    /// redirects, which would send the message to a host the registry does not name.
+    fn post<'a>(&'a self, url: &'a str, body: &'a [u8]) -> Posting<'a>;
+}
+
+/// The HTTP transport: reqwest with rustls, the policy's timeouts, one connection
+/// pool, no redirects.
+#[derive(Debug, Clone)]
+pub struct HttpTransport {
+    http: reqwest::Client,
+}
+
+impl HttpTransport {
+    /// A transport with the connect and request timeouts of `policy`.
+    pub fn new(policy: &RetryPolicy) -> Result<HttpTransport, ClientError> {
+        // Never follow a redirect: it would send the signed message to a host the
+        // registry does not name.
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(policy.connect_timeout)
+            .timeout(policy.request_timeout)
+            .build()
+            .map_err(|e| ClientError::Unreachable {
+                attempts: 0,
+                last: format!("cannot build the HTTP client: {e}"),
+                retry_after: None,
+            })?;
+        Ok(HttpTransport { http })
+    }
+
+    async fn send(&self, url: &str, body: &[u8]) -> Result<Answer, String> {
+        let mut response = self
+            .http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, MEDIA_TYPE)
+            .body(body.to_vec())
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
+        let headers = [REPLAYED_HEADER, "retry-after"]
+            .into_iter()
+            .filter_map(|name| {
+                let value = response.headers().get(name)?.to_str().ok()?;
+                Some((name.to_string(), value.to_string()))
+            })
+            .collect();
+        let limit = Limits::PROTOCOL.max_bytes;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e))? {
+            if bytes.len() + chunk.len() > limit {
+                return Err(format!("response larger than {limit} bytes"));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Answer {
+            status: response.status().as_u16(),
+            headers,
+            body: bytes,
+        })
+    }
+}
+
+impl Transport for HttpTransport {
+    fn post<'a>(&'a self, url: &'a str, body: &'a [u8]) -> Posting<'a> {
+        Box::pin(self.send(url, body))
     }
 }
 
@@ -185,26 +318,41 @@ enum Attempt {
 /// Sends messages over the HTTP binding.
 #[derive(Debug, Clone)]
 pub struct Client {
-    http: reqwest::Client,
+    transport: Arc<dyn Transport>,
     policy: RetryPolicy,
+    clock: Clock,
+    jitter: Jitter,
 }
 
 impl Client {
-    /// A client with its own connection pool.
+    /// An HTTP client with its own connection pool and the system clock.
     pub fn new(policy: RetryPolicy) -> Result<Client, ClientError> {
-        // Never follow a redirect: it would send the signed message to a host the
-        // registry does not name.
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(policy.connect_timeout)
-            .timeout(policy.request_timeout)
-            .build()
-            .map_err(|e| ClientError::Unreachable {
-                attempts: 0,
-                last: format!("cannot build the HTTP client: {e}"),
-                retry_after: None,
-            })?;
-        Ok(Client { http, policy })
+        let transport = HttpTransport::new(&policy)?;
+        Ok(Client::with_transport(policy, Arc::new(transport)))
+    }
+
+    /// A client over `transport`, with the system clock and random jitter.
+    pub fn with_transport(policy: RetryPolicy, transport: Arc<dyn Transport>) -> Client {
+        Client {
+            transport,
+            policy,
+            clock: Clock::system(),
+            jitter: Jitter::Os,
+        }
+    }
+
+    /// The same client reading the time from `clock`: the time against which the
+    /// message and its receipt are verified.
+    pub fn with_clock(mut self, clock: Clock) -> Client {
+        self.clock = clock;
+        self
+    }
+
+    /// The same client drawing the jitter of its backoffs from a sequence seeded with
+    /// `seed`, so that a run repeats exactly (simulations, tests).
+    pub fn with_jitter_seed(mut self, seed: u64) -> Client {
+        self.jitter = Jitter::Seeded(Arc::new(Mutex::new(seed)));
+        self
     }
 
     /// The retry policy.
@@ -220,7 +368,7 @@ impl Client {
         message: &[u8],
     ) -> Result<Delivery, ClientError> {
         let sent =
-            Verifier::new(registry).verify(Unverified::parse(message)?, &Timestamp::now())?;
+            Verifier::new(registry).verify(Unverified::parse(message)?, &self.clock.now())?;
         let receiver = &sent.envelope().to;
         let member = registry.member(receiver).ok_or_else(|| {
             Error::from(crate::error::RegistryError::UnknownMember {
@@ -235,7 +383,7 @@ impl Client {
         for attempt in 1..=attempts {
             match self.attempt(&url, message).await {
                 Attempt::Receipt { bytes, replayed } => {
-                    let receipt = check_receipt(registry, &sent, &bytes)?;
+                    let receipt = check_receipt(registry, &sent, &bytes, &self.clock)?;
                     return Ok(Delivery {
                         receipt,
                         receipt_bytes: bytes,
@@ -248,7 +396,7 @@ impl Client {
                     last = reason;
                     last_retry_after = after;
                     if attempt < attempts {
-                        let backoff = self.policy.backoff(attempt);
+                        let backoff = self.policy.backoff_at(attempt, self.jitter.fraction());
                         let wait =
                             after.map_or(backoff, |a| a.min(self.policy.max_backoff).max(backoff));
                         tokio::time::sleep(wait).await;
@@ -264,35 +412,8 @@ impl Client {
     }
 
     async fn attempt(&self, url: &str, message: &[u8]) -> Attempt {
-        let response = match self
-            .http
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, MEDIA_TYPE)
-            .body(message.to_vec())
-            .send()
-            .await
-        {
-            Ok(response) => response,
-            Err(e) => {
-                return Attempt::Retry {
-                    reason: describe(&e),
-                    after: None,
-                }
-            }
-        };
-        let status = response.status().as_u16();
-        let replayed = response
-            .headers()
-            .get(REPLAYED_HEADER)
-            .is_some_and(|v| v.as_bytes() == b"true");
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let bytes = match read_limited(response).await {
-            Ok(bytes) => bytes,
+        let answer = match self.transport.post(url, message).await {
+            Ok(answer) => answer,
             Err(reason) => {
                 return Attempt::Retry {
                     reason,
@@ -300,6 +421,16 @@ impl Client {
                 }
             }
         };
+        let Answer {
+            status,
+            headers,
+            body: bytes,
+        } = answer;
+        let replayed = headers.get(REPLAYED_HEADER).is_some_and(|v| v == "true");
+        let retry_after = headers
+            .get("retry-after")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
         if status == 200 {
             return Attempt::Receipt { bytes, replayed };
         }
@@ -323,19 +454,6 @@ impl Client {
             }),
         }
     }
-}
-
-/// Reads a response body up to the protocol's size limit.
-async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
-    let limit = Limits::PROTOCOL.max_bytes;
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e))? {
-        if bytes.len() + chunk.len() > limit {
-            return Err(format!("response larger than {limit} bytes"));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
 }
 
 fn error_suffix(bytes: &[u8]) -> String {
@@ -362,10 +480,11 @@ fn check_receipt(
     registry: &Registry,
     sent: &Verified,
     bytes: &[u8],
+    clock: &Clock,
 ) -> Result<Verified, ClientError> {
     let verifier = Verifier::new(registry).for_receiver(sent.envelope().from.clone());
     let receipt = Unverified::parse(bytes)
-        .and_then(|unverified| verifier.verify(unverified, &Timestamp::now()))
+        .and_then(|unverified| verifier.verify(unverified, &clock.now()))
         .map_err(ClientError::Receipt)?;
     receipt
         .check_receipt_for(sent)
@@ -375,5 +494,40 @@ fn check_receipt(
         _ => Err(ClientError::BadResponse {
             reason: "HTTP 200 with a receipt that does not accept the message".into(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_within_its_jitter_range_and_is_capped() {
+        let policy = RetryPolicy {
+            first_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(300),
+            ..RetryPolicy::default()
+        };
+        assert_eq!(policy.backoff_at(1, 0.0), Duration::from_millis(50));
+        assert_eq!(policy.backoff_at(1, 1.0), Duration::from_millis(100));
+        assert_eq!(policy.backoff_at(2, 1.0), Duration::from_millis(200));
+        assert_eq!(policy.backoff_at(3, 1.0), Duration::from_millis(300));
+        assert_eq!(policy.backoff_at(u32::MAX, 7.0), Duration::from_millis(300));
+        let drawn = policy.backoff(2);
+        assert!(drawn >= Duration::from_millis(100) && drawn <= Duration::from_millis(200));
+    }
+
+    #[test]
+    fn seeded_jitter_repeats_and_spreads() {
+        let draw = |seed| {
+            let jitter = Jitter::Seeded(Arc::new(Mutex::new(seed)));
+            (0..1000).map(|_| jitter.fraction()).collect::<Vec<_>>()
+        };
+        let first = draw(7);
+        assert_eq!(first, draw(7));
+        assert_ne!(first, draw(8));
+        assert!(first.iter().all(|f| (0.0..=1.0).contains(f)));
+        let mean = first.iter().sum::<f64>() / 1000.0;
+        assert!((0.45..0.55).contains(&mean), "mean {mean}");
     }
 }

@@ -81,7 +81,7 @@ pub use id::{
     NodeId, RegionCode,
 };
 pub use message::*;
-pub use time::Timestamp;
+pub use time::{Clock, Timestamp};
 pub use verify::{
     MemoryReplayGuard, ParseOptions, ReplayGuard, Unverified, Verified, VerifiedSummary, Verifier,
     Warning,

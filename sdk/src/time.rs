@@ -40,12 +40,7 @@ impl Timestamp {
     /// the caller passes the time in, e.g. from JavaScript's `Date.now()`).
     #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
     pub fn now() -> Timestamp {
-        let seconds = OffsetDateTime::now_utc().unix_timestamp();
-        // The system clock is always within the range `from_unix_seconds` accepts.
-        Timestamp::from_unix_seconds(seconds).unwrap_or_else(|_| Timestamp {
-            text: "1970-01-01T00:00:00Z".into(),
-            at: OffsetDateTime::UNIX_EPOCH,
-        })
+        Clock::system().now()
     }
 
     /// The timestamp `seconds` later (earlier when negative), in UTC.
@@ -71,6 +66,51 @@ impl Timestamp {
     /// The text as written.
     pub fn as_str(&self) -> &str {
         &self.text
+    }
+}
+
+/// Where "now" comes from: the system clock, or a clock that a simulation or test
+/// drives. Timestamps it gives have whole seconds, as messages carry them.
+#[derive(Clone)]
+pub struct Clock {
+    unix_millis: std::sync::Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+impl Clock {
+    /// The system clock (not on `wasm32-unknown-unknown`).
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    pub fn system() -> Clock {
+        Clock::from_fn(|| {
+            i64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000)
+                .unwrap_or(i64::MAX)
+        })
+    }
+
+    /// A clock that reads milliseconds since the Unix epoch from `unix_millis`.
+    pub fn from_fn(unix_millis: impl Fn() -> i64 + Send + Sync + 'static) -> Clock {
+        Clock {
+            unix_millis: std::sync::Arc::new(unix_millis),
+        }
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn unix_millis(&self) -> i64 {
+        (self.unix_millis)()
+    }
+
+    /// The current time, in whole seconds.
+    pub fn now(&self) -> Timestamp {
+        let seconds = self.unix_millis().div_euclid(1000);
+        Timestamp::from_unix_seconds(seconds).unwrap_or_else(|_| Timestamp {
+            text: "1970-01-01T00:00:00Z".into(),
+            at: OffsetDateTime::UNIX_EPOCH,
+        })
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({})", self.now().as_str())
     }
 }
 
@@ -138,6 +178,17 @@ impl schemars::JsonSchema for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_driven_clock_gives_whole_seconds_in_utc() {
+        let clock = Clock::from_fn(|| 1_764_552_000_999);
+        assert_eq!(clock.unix_millis(), 1_764_552_000_999);
+        assert_eq!(clock.now().as_str(), "2025-12-01T01:20:00Z");
+        let before_epoch = Clock::from_fn(|| -1);
+        assert_eq!(before_epoch.now().as_str(), "1969-12-31T23:59:59Z");
+        let system = Clock::system().now().unix_seconds();
+        assert!((system - Timestamp::now().unix_seconds()).abs() <= 1);
+    }
 
     #[test]
     fn offsets_compare_by_instant_and_keep_their_text() {

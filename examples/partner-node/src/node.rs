@@ -104,26 +104,59 @@ pub struct Queued {
     pub state: String,
 }
 
+/// What a node runs on besides its configuration: a process has the system clock, an
+/// HTTP client and tokio's blocking threads for storage work; a simulation supplies a
+/// simulated clock and network and runs storage work inline, so that a run repeats
+/// exactly.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    /// Where "now" comes from.
+    pub clock: Clock,
+    /// The outbox's client.
+    pub client: Client,
+    /// Whether storage work runs on tokio's blocking threads (`true`) or inline on the
+    /// task that asks for it (`false`).
+    pub blocking_threads: bool,
+}
+
+impl Environment {
+    /// A process's environment: the system clock, an HTTP client with the configured
+    /// retry policy, blocking threads.
+    pub fn process(config: &Config) -> Result<Environment, NodeError> {
+        let client = Client::new(config.retry.clone()).map_err(|e| NodeError::Config {
+            reason: e.to_string(),
+        })?;
+        Ok(Environment {
+            clock: Clock::system(),
+            client,
+            blocking_threads: true,
+        })
+    }
+}
+
 /// A running node's state.
 #[derive(Debug)]
 pub struct Node {
     config: Config,
     store: Mutex<Store>,
-    client: Client,
+    environment: Environment,
     wake: Notify,
 }
 
 impl Node {
-    /// Opens the node's store.
+    /// Opens the node's store, in a process's environment.
     pub fn open(config: Config) -> Result<Node, NodeError> {
+        let environment = Environment::process(&config)?;
+        Node::open_in(config, environment)
+    }
+
+    /// Opens the node's store, in the given environment.
+    pub fn open_in(config: Config, environment: Environment) -> Result<Node, NodeError> {
         let store = Store::open(&config.data_dir)?;
-        let client = Client::new(config.retry.clone()).map_err(|e| NodeError::Config {
-            reason: e.to_string(),
-        })?;
         Ok(Node {
             config,
             store: Mutex::new(store),
-            client,
+            environment,
             wake: Notify::new(),
         })
     }
@@ -138,9 +171,39 @@ impl Node {
         &self.config.registry
     }
 
-    /// The HTTP client of the outbox.
+    /// The client of the outbox.
     pub fn client(&self) -> &Client {
-        &self.client
+        &self.environment.client
+    }
+
+    /// The current time.
+    pub fn now(&self) -> Timestamp {
+        self.environment.clock.now()
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn now_millis(&self) -> i64 {
+        self.environment.clock.unix_millis()
+    }
+
+    /// Runs storage work (blocking SQLite calls) off the async threads, or inline in a
+    /// simulation. Work that panicked is a storage failure.
+    pub async fn storage_work<T, E>(
+        &self,
+        work: impl FnOnce() -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<NodeError> + Send + 'static,
+    {
+        if !self.environment.blocking_threads {
+            return work();
+        }
+        tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+            Err(E::from(NodeError::Storage {
+                reason: format!("the storage task failed: {e}"),
+            }))
+        })
     }
 
     /// Notified whenever a message is queued.
@@ -159,7 +222,7 @@ impl Node {
     /// applied to its case and stored with its signed receipt in one transaction, and
     /// only then is the receipt returned.
     pub fn receive(&self, bytes: &[u8]) -> Result<Receipted, Refusal> {
-        let now = Timestamp::now();
+        let now = self.now();
         let unverified = Unverified::parse(bytes)?;
         let (sender, id, case_id) = {
             let e = unverified.envelope();
@@ -245,7 +308,7 @@ impl Node {
     /// the registry and applied to the case here first, so that a message the receiver
     /// would refuse is never sent.
     pub fn send(&self, outgoing: Outgoing) -> Result<Queued, Refusal> {
-        let now = Timestamp::now();
+        let now = self.now();
         let message_type = MessageType::try_from(outgoing.message_type.as_str())?;
         let body = Body::from_json(message_type, &outgoing.body)?;
         let route = Route {
@@ -287,7 +350,7 @@ impl Node {
                 db,
                 envelope.from.as_str(),
                 envelope.id.as_str(),
-                now_millis(),
+                self.now_millis(),
             )?;
             store::save_case(db, &case, &now)?;
             Ok::<_, Refusal>(Queued {
@@ -319,7 +382,7 @@ impl Node {
                         Ok(state) => tracing::info!(id = %entry.id, case = %case_id, state = state.as_str(), attempts = delivery.attempts, "delivered"),
                         Err(e) => tracing::warn!(id = %entry.id, code = e.code(), "delivered; the receipt does not move the case: {e}"),
                     }
-                    store::save_case(db, &case, &Timestamp::now())?;
+                    store::save_case(db, &case, &self.now())?;
                 }
                 Ok(())
             }
@@ -330,7 +393,7 @@ impl Node {
                         .retry_delay(entry.attempts + 1)
                         .max(error.retry_after().unwrap_or_default());
                     tracing::warn!(id = %entry.id, "delivery round failed, next in {backoff:?}: {text}");
-                    let next = now_millis() + i64::try_from(backoff.as_millis()).unwrap_or(i64::MAX / 2);
+                    let next = self.now_millis() + i64::try_from(backoff.as_millis()).unwrap_or(i64::MAX / 2);
                     store::mark_attempt_failed(db, &entry.sender, &entry.id, &text, Some(next))
                 } else {
                     tracing::error!(id = %entry.id, "delivery failed for good: {text}");
@@ -359,7 +422,7 @@ impl Node {
         let messages = store::case_messages(store.connection(), &id)?;
         drop(store);
         let calendar = self.registry().calendar();
-        let today = tongban::calendar::CalendarDate::in_china(&Timestamp::now());
+        let today = tongban::calendar::CalendarDate::in_china(&self.now());
         let tracks: Vec<Value> = case
             .tracks()
             .iter()
@@ -399,9 +462,4 @@ impl Node {
             "messages": messages,
         })))
     }
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_millis() -> i64 {
-    i64::try_from(Timestamp::now().unix_millis()).unwrap_or(i64::MAX)
 }

@@ -32,12 +32,13 @@ pub fn router(node: Arc<Node>) -> Router {
         .with_state(node)
 }
 
+/// Runs `work` on the node as storage work.
 async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
+    node: &Arc<Node>,
+    work: impl FnOnce(&Node) -> Result<T, Refusal> + Send + 'static,
 ) -> Result<T, Refusal> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .unwrap_or_else(|e| Err(refusal("node.storage", e.to_string())))
+    let worker = node.clone();
+    node.storage_work(move || work(&worker)).await
 }
 
 async fn send(State(node): State<Arc<Node>>, body: Bytes) -> Response {
@@ -48,7 +49,7 @@ async fn send(State(node): State<Arc<Node>>, body: Bytes) -> Response {
                 .map_err(|e| refusal("message.invalid", e.to_string()))
         });
     let result = match outgoing {
-        Ok(outgoing) => blocking(move || node.send(outgoing)).await,
+        Ok(outgoing) => blocking(&node, move |node| node.send(outgoing)).await,
         Err(refused) => Err(refused),
     };
     match result {
@@ -58,14 +59,18 @@ async fn send(State(node): State<Arc<Node>>, body: Bytes) -> Response {
 }
 
 async fn cases(State(node): State<Arc<Node>>) -> Response {
-    match blocking(move || Ok(store::case_ids(node.store().connection())?)).await {
+    match blocking(&node, |node| {
+        Ok(store::case_ids(node.store().connection())?)
+    })
+    .await
+    {
         Ok(ids) => Json(json!({ "cases": ids })).into_response(),
         Err(refused) => refused.into_response(),
     }
 }
 
 async fn case(State(node): State<Arc<Node>>, Path(case): Path<String>) -> Response {
-    match blocking(move || node.case_view(&case)).await {
+    match blocking(&node, move |node| node.case_view(&case)).await {
         Ok(Some(view)) => Json(view).into_response(),
         Ok(None) => refusal("http.not_found", "no such case").into_response(),
         Err(refused) => refused.into_response(),
@@ -73,7 +78,7 @@ async fn case(State(node): State<Arc<Node>>, Path(case): Path<String>) -> Respon
 }
 
 async fn outbox(State(node): State<Arc<Node>>) -> Response {
-    let entries = blocking(move || Ok(store::outbox(node.store().connection())?)).await;
+    let entries = blocking(&node, |node| Ok(store::outbox(node.store().connection())?)).await;
     match entries {
         Ok(entries) => {
             let entries: Vec<Value> = entries

@@ -3,7 +3,7 @@
 //! restarts. Deliveries run concurrently, one task per message, so a slow or dead
 //! receiver does not hold up the others; messages of one case go in queue order.
 
-use crate::node::{now_millis, Node};
+use crate::node::Node;
 use crate::store;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -34,27 +34,23 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
             return;
         }
         let looked = {
-            let node = node.clone();
+            let looker = node.clone();
             let looking = in_flight.clone();
-            tokio::task::spawn_blocking(move || {
-                let db = node.store();
+            node.storage_work(move || {
+                let db = looker.store();
                 // Entries in flight are still pending; take enough to see past them.
                 let limit =
                     BATCH.saturating_add(u32::try_from(lock(&looking).len()).unwrap_or(u32::MAX));
-                let due = store::due_outbox(db.connection(), now_millis(), limit)?;
+                let due = store::due_outbox(db.connection(), looker.now_millis(), limit)?;
                 Ok::<_, crate::NodeError>((due, store::next_due(db.connection())?))
             })
             .await
         };
         let (due, next) = match looked {
-            Ok(Ok(looked)) => looked,
-            Ok(Err(e)) => {
-                tracing::error!(code = e.code(), "outbox: {e}");
-                (Vec::new(), Some(now_millis() + pause_millis(&node)))
-            }
+            Ok(looked) => looked,
             Err(e) => {
-                tracing::error!("outbox: {e}");
-                (Vec::new(), Some(now_millis() + pause_millis(&node)))
+                tracing::error!(code = e.code(), "outbox: {e}");
+                (Vec::new(), Some(node.now_millis() + pause_millis(&node)))
             }
         };
         for entry in due {
@@ -67,13 +63,11 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
                 let outcome = node.client().deliver(node.registry(), &entry.bytes).await;
                 let id = entry.id.clone();
                 let recorder = node.clone();
-                let recorded =
-                    tokio::task::spawn_blocking(move || recorder.record_delivery(&entry, outcome))
-                        .await;
-                match recorded {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::error!(code = e.code(), %id, "outbox: cannot record a delivery: {e}"),
-                    Err(e) => tracing::error!(%id, "outbox: recording a delivery failed: {e}"),
+                let recorded = node
+                    .storage_work(move || recorder.record_delivery(&entry, outcome))
+                    .await;
+                if let Err(e) = recorded {
+                    tracing::error!(code = e.code(), %id, "outbox: cannot record a delivery: {e}");
                 }
                 lock(&in_flight).remove(&id);
             });
@@ -82,7 +76,7 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
         // next message of its case may go), or shutdown. An entry that is due but in
         // flight is waited for through its task; a failed recording leaves the entry
         // due, and is retried after a pause rather than at once.
-        let now = now_millis();
+        let now = node.now_millis();
         let wait = match next {
             Some(at) if at > now => Duration::from_millis(at.abs_diff(now)).min(IDLE),
             // Due, yet nothing is being delivered: pause rather than spin.
@@ -90,11 +84,14 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
             // Nothing queued, or the due entries are in flight (their tasks wake us).
             _ => IDLE,
         };
+        // Biased, so that a run in a simulation repeats exactly; every branch only
+        // wakes the loop, so the order does not matter otherwise.
         tokio::select! {
+            biased;
+            _ = shutdown.changed() => {}
             _ = tokio::time::sleep(wait) => {}
             _ = node.outbox_wake().notified() => {}
             Some(_) = deliveries.join_next(), if !deliveries.is_empty() => {}
-            _ = shutdown.changed() => {}
         }
     }
 }

@@ -57,7 +57,7 @@ fn is_json_utf8(content_type: &str) -> bool {
 }
 
 /// Checks the request's media type and size before reading it, reads at most the
-/// protocol's size limit, and hands the bytes to the node on a blocking thread.
+/// protocol's size limit, and hands the bytes to the node as storage work.
 async fn post_message(State(node): State<Arc<Node>>, headers: HeaderMap, body: Body) -> Response {
     let limit = Limits::PROTOCOL.max_bytes;
     let content_type = headers
@@ -88,9 +88,10 @@ async fn post_message(State(node): State<Arc<Node>>, headers: HeaderMap, body: B
         Ok(bytes) => bytes,
         Err(_) => return too_large().into_response(),
     };
-    let answer = tokio::task::spawn_blocking(move || node.receive(&bytes)).await;
+    let receiver = node.clone();
+    let answer = node.storage_work(move || receiver.receive(&bytes)).await;
     match answer {
-        Ok(Ok(receipted)) => {
+        Ok(receipted) => {
             let mut response = (
                 StatusCode::OK,
                 [(header::CONTENT_TYPE, MEDIA_TYPE)],
@@ -104,14 +105,6 @@ async fn post_message(State(node): State<Arc<Node>>, headers: HeaderMap, body: B
             }
             response
         }
-        Ok(Err(refused)) => refused.into_response(),
-        Err(join) => {
-            tracing::error!("the receive task failed: {join}");
-            refusal(
-                "node.storage",
-                "the message could not be stored; send it again later",
-            )
-            .into_response()
-        }
+        Err(refused) => refused.into_response(),
     }
 }
