@@ -223,6 +223,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "the message is not allowed in the case's current state",
     ),
     (
+        "lifecycle.receipt_pending",
+        "the message answers a transfer whose accepting receipt has not arrived here yet; send it again later",
+    ),
+    (
         "lifecycle.wrong_party",
         "the message type may not be sent by this side of the case",
     ),
@@ -942,6 +946,15 @@ pub enum LifecycleError {
         /// The refused message type (with its status or outcome).
         message_type: String,
     },
+    /// From the authority while the window still awaits the transfer's accepting
+    /// receipt, and allowed once it is in: the receipt is on its way (transient).
+    #[error(
+        "{message_type} arrived before the accepting receipt of its transfer; send it again later"
+    )]
+    ReceiptPending {
+        /// The message type (with its status).
+        message_type: String,
+    },
     /// Sent by the wrong side.
     #[error("{message_type} may not be sent by {sender}")]
     WrongParty {
@@ -971,6 +984,7 @@ impl LifecycleError {
     pub fn code(&self) -> &'static str {
         match self {
             LifecycleError::IllegalTransition { .. } => "lifecycle.illegal_transition",
+            LifecycleError::ReceiptPending { .. } => "lifecycle.receipt_pending",
             LifecycleError::WrongParty { .. } => "lifecycle.wrong_party",
             LifecycleError::WrongCase { .. } => "lifecycle.wrong_case",
             LifecycleError::NoTrack { .. } => "lifecycle.no_track",

@@ -77,12 +77,12 @@ impl ErrorBody {
 /// | 403 | `registry.unknown_member`, `message.wrong_receiver`, `agreement.not_party`, `agreement.wrong_role` |
 /// | 404 | `http.not_found` |
 /// | 405 | `http.method_not_allowed` |
-/// | 409 | `replay.duplicate`, `lifecycle.*` |
+/// | 409 | `replay.duplicate`, `lifecycle.*` but `lifecycle.receipt_pending` |
 /// | 413 | `json.too_large` |
 /// | 415 | `http.media_type` |
 /// | 422 | every other code: a well-formed, authentic message the rules refuse |
 /// | 500 | `node.storage` |
-/// | 503 | `registry.expired` (the receiver's own registry is out of date) |
+/// | 503 | `registry.expired` (the receiver's own registry is out of date), `lifecycle.receipt_pending` (the message overtook the receipt of its transfer) |
 pub fn status_for(code: &str) -> u16 {
     let (area, _) = code.split_once('.').unwrap_or((code, ""));
     match code {
@@ -96,7 +96,7 @@ pub fn status_for(code: &str) -> u16 {
         "http.not_found" => 404,
         "http.method_not_allowed" => 405,
         "node.storage" => 500,
-        "registry.expired" => 503,
+        "registry.expired" | "lifecycle.receipt_pending" => 503,
         _ => match area {
             "json" | "id" | "message" | "calendar" => 400,
             "signature" | "key" => 401,

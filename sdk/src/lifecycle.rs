@@ -309,13 +309,24 @@ impl Case {
                 .into());
             }
         }
-        let next =
-            next_state(track.state, &envelope.body, receipt_for_transfer).ok_or_else(|| {
-                LifecycleError::IllegalTransition {
+        let next = match next_state(track.state, &envelope.body, receipt_for_transfer) {
+            Some(next) => next,
+            // The authority answered the transfer, so it accepted it; its receipt has
+            // not reached this side yet (it travels separately and may be delayed).
+            None if track.state == ItemState::Transferred
+                && sender_side == Side::Authority
+                && next_state(ItemState::Received, &envelope.body, false).is_some() =>
+            {
+                return Err(LifecycleError::ReceiptPending { message_type }.into());
+            }
+            None => {
+                return Err(LifecycleError::IllegalTransition {
                     state: track.state.as_str(),
-                    message_type: message_type.clone(),
+                    message_type,
                 }
-            })?;
+                .into())
+            }
+        };
         let track = &mut self.tracks[index];
         if track.state == ItemState::Transferred && next == ItemState::Received {
             track.received_on = Some(CalendarDate::in_china(&envelope.created));

@@ -355,6 +355,14 @@ fn registry_codes() -> Vec<(&'static str, &'static str)> {
     ));
     case.apply(&transfer, &trusted)
         .expect("transfer opens the case");
+    let review = verified(
+        sample::signed(MessageType::StatusUpdate, 60).expect("status update"),
+        61,
+    );
+    produced.push((
+        "lifecycle.receipt_pending",
+        code_of(case.clone().apply(&review, &trusted)),
+    ));
     produced.push((
         "lifecycle.illegal_transition",
         code_of(case.apply(&decision, &trusted)),

@@ -770,7 +770,17 @@ proptest! {
                                 (n, false) if n.starts_with("receipt") => "receipt for another message",
                                 (n, _) => n,
                             };
-                            table(model[t].0, full).ok_or("lifecycle.illegal_transition")
+                            match table(model[t].0, full) {
+                                Some(next) => Ok(next),
+                                // Overtook the transfer's receipt: allowed once it is in.
+                                None if model[t].0 == ItemState::Transferred
+                                    && by_authority
+                                    && table(ItemState::Received, full).is_some() =>
+                                {
+                                    Err("lifecycle.receipt_pending")
+                                }
+                                None => Err("lifecycle.illegal_transition"),
+                            }
                         }
                     }
                 }

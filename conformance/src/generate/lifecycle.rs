@@ -307,6 +307,31 @@ pub(super) fn lifecycle(g: &mut Gen, registry: &str) {
                 );
             }),
         ),
+        (
+            "review-before-receipt",
+            "a review that overtakes the transfer's receipt waits for it (transient), then applies",
+            Box::new(move |t: &mut Talk| {
+                let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
+                t.send(
+                    JIUJIANG,
+                    status(ReportedStatus::InReview),
+                    None,
+                    refused("lifecycle.receipt_pending"),
+                );
+                t.send(
+                    JIUJIANG,
+                    receipt(&transfer, true),
+                    Some(&transfer.id),
+                    state("received"),
+                );
+                t.send(
+                    JIUJIANG,
+                    status(ReportedStatus::InReview),
+                    None,
+                    state("in_review"),
+                );
+            }),
+        ),
     ];
     for (name, description, script) in scenarios {
         let mut talk = Talk {
