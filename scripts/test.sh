@@ -37,6 +37,7 @@ cargo fmt --all --check
 
 step "cargo clippy (workspace, all targets)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p partner-node --features simulation --all-targets --locked -- -D warnings
 
 step "cargo clippy (tongban and tongban-wasm, with and without forms, for wasm32-unknown-unknown)"
 cargo clippy -p tongban --target wasm32-unknown-unknown --locked -- -D warnings
@@ -146,6 +147,10 @@ xmllint --noout --schema conformance/junit.xsd target/conformance-wasm.xml
 
 step "cargo test --workspace"
 cargo test --workspace --locked
+
+step "deterministic simulation: 500 seeds of two nodes under crashes and partitions (release build)"
+TONGBAN_SIM_SEEDS=500 cargo test --release -p partner-node --features simulation --locked \
+  --lib --test simulation -- --nocapture
 
 echo
 echo "all checks passed in $((SECONDS - started)) s"

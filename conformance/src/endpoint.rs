@@ -527,6 +527,7 @@ async fn whole_case(tester: &mut Tester<'_>) -> Outcome {
             ..RetryPolicy::default()
         },
         retry_interval: Duration::from_millis(200),
+        max_retry_interval: Duration::from_secs(5),
     };
     let window = start(config)
         .await

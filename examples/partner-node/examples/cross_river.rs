@@ -15,7 +15,6 @@ use partner_node::{start, Config, RunningNode};
 use serde_json::{json, Value};
 use std::time::Duration;
 use tongban::sample::{self, AGREEMENT, CASE, HUANGSHI, JIUJIANG};
-use tongban::Sha256Digest;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -125,15 +124,6 @@ fn print_deadline(side: &str, view: &Value) {
     );
 }
 
-fn file(name: &str, content: &str, size: u64) -> Value {
-    json!({
-        "name": name,
-        "sha256": Sha256Digest::of(content.as_bytes()).as_str(),
-        "media_type": "application/pdf",
-        "size": size,
-    })
-}
-
 async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), Failure> {
     let hs = OperatorClient::new(huangshi.operator_address);
     let jj = OperatorClient::new(jiujiang.operator_address);
@@ -154,13 +144,9 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
     print_deadline("Huangshi, after the receipt", &view);
 
     println!("\n== 2. Jiujiang starts its review, then asks for a supplement (补正) ==");
-    let review = json!({"status": "in_review", "note": "九江市行政审批局已受理，进入审查"});
+    let review = demo::step_body("status_update")?;
     send_reply(&jj, "status_update", HUANGSHI, &transfer_id, review).await?;
-    let request = json!({
-        "items": [{"material": "经营场所租赁合同", "reason": "缺少出租方签章页，请补充完整的租赁合同"}],
-        "due_working_days": 5,
-        "note": "请于5个工作日内补正",
-    });
+    let request = demo::step_body("supplement_request")?;
     send_reply(&jj, "supplement_request", HUANGSHI, &transfer_id, request).await?;
     let view = hs
         .wait_for_case(CASE, WAIT, at_hs("supplement_requested"))
@@ -169,25 +155,14 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
     print_deadline("Huangshi", &view);
 
     println!("\n== 3. Huangshi's window sends the supplement ==");
-    let supplement = json!({
-        "materials": [file("经营场所租赁合同（含签章页）", "租赁合同 签章页 庐山北路88号", 640_000)],
-        "note": "申请人已补齐签章页",
-    });
+    let supplement = demo::step_body("supplement")?;
     send_reply(&hs, "supplement", JIUJIANG, &transfer_id, supplement).await?;
     let view = jj.wait_for_case(CASE, WAIT, at_jj("supplemented")).await?;
     print_new("Jiujiang", &view, &mut printed);
     print_deadline("Jiujiang", &view);
 
     println!("\n== 4. Jiujiang decides and sends the electronic licence ==");
-    let decision = json!({
-        "outcome": "approved",
-        "decided_by": "九江市行政审批局",
-        "documents": [{
-            "kind": "electronic_licence",
-            "number": "92360402MA3XJJ0042",
-            "file": file("个体工商户营业执照（电子证照）", "营业执照 黄石市磁湖理发店九江分店", 96_000),
-        }],
-    });
+    let decision = demo::step_body("decision")?;
     send_reply(&jj, "decision", HUANGSHI, &transfer_id, decision).await?;
     let view = hs.wait_for_case(CASE, WAIT, at_hs("decided")).await?;
     print_new("Huangshi", &view, &mut printed);

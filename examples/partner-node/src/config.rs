@@ -14,7 +14,8 @@
 //! first_backoff_ms = 200
 //! max_backoff_ms = 10000
 //! request_timeout_ms = 10000
-//! retry_interval_ms = 1000            # pause before the next round; doubles up to 5 minutes
+//! retry_interval_ms = 1000            # pause before the next round; doubles …
+//! max_retry_interval_ms = 300000      # … up to this (5 minutes)
 //! ```
 
 use crate::error::NodeError;
@@ -61,6 +62,8 @@ pub struct DeliveryFile {
     pub request_timeout_ms: u64,
     /// Pause before the outbox retries a message whose round failed, in milliseconds.
     pub retry_interval_ms: u64,
+    /// Longest pause between rounds, in milliseconds.
+    pub max_retry_interval_ms: u64,
 }
 
 impl Default for DeliveryFile {
@@ -71,6 +74,7 @@ impl Default for DeliveryFile {
             max_backoff_ms: 10_000,
             request_timeout_ms: 10_000,
             retry_interval_ms: 1_000,
+            max_retry_interval_ms: 300_000,
         }
     }
 }
@@ -92,8 +96,11 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The client's retry policy for one delivery round.
     pub retry: RetryPolicy,
-    /// Pause before the outbox retries a message whose round failed.
+    /// Pause before the outbox retries a message whose round failed; it doubles with
+    /// each failed round.
     pub retry_interval: Duration,
+    /// Longest pause between rounds.
+    pub max_retry_interval: Duration,
 }
 
 fn bad(field: &str, reason: impl std::fmt::Display) -> NodeError {
@@ -186,6 +193,12 @@ impl Config {
                 request_timeout: Duration::from_millis(delivery.request_timeout_ms.max(1)),
             },
             retry_interval: Duration::from_millis(delivery.retry_interval_ms.max(1)),
+            max_retry_interval: Duration::from_millis(
+                delivery
+                    .max_retry_interval_ms
+                    .max(delivery.retry_interval_ms)
+                    .max(1),
+            ),
             node,
             key,
             registry,

@@ -206,3 +206,47 @@ pub fn track_state(view: &serde_json::Value) -> Option<&str> {
     view.pointer("/tracks/0/state")
         .and_then(serde_json::Value::as_str)
 }
+
+fn file(name: &str, content: &str, size: u64) -> serde_json::Value {
+    serde_json::json!({
+        "name": name,
+        "sha256": tongban::Sha256Digest::of(content.as_bytes()).as_str(),
+        "media_type": "application/pdf",
+        "size": size,
+    })
+}
+
+/// The body (§6) of a step of the sample barber-shop case after its transfer, as the
+/// operator API takes it: Jiujiang's `status_update` (review) and `supplement_request`,
+/// Huangshi's `supplement`, Jiujiang's `decision`.
+pub fn step_body(message_type: &str) -> Result<serde_json::Value, NodeError> {
+    use serde_json::json;
+    Ok(match message_type {
+        "status_update" => {
+            json!({"status": "in_review", "note": "九江市行政审批局已受理，进入审查"})
+        }
+        "supplement_request" => json!({
+            "items": [{"material": "经营场所租赁合同", "reason": "缺少出租方签章页，请补充完整的租赁合同"}],
+            "due_working_days": 5,
+            "note": "请于5个工作日内补正",
+        }),
+        "supplement" => json!({
+            "materials": [file("经营场所租赁合同（含签章页）", "租赁合同 签章页 庐山北路88号", 640_000)],
+            "note": "申请人已补齐签章页",
+        }),
+        "decision" => json!({
+            "outcome": "approved",
+            "decided_by": "九江市行政审批局",
+            "documents": [{
+                "kind": "electronic_licence",
+                "number": "92360402MA3XJJ0042",
+                "file": file("个体工商户营业执照（电子证照）", "营业执照 黄石市磁湖理发店九江分店", 96_000),
+            }],
+        }),
+        other => {
+            return Err(NodeError::Config {
+                reason: format!("the sample case has no step {other}"),
+            })
+        }
+    })
+}

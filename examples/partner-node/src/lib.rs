@@ -18,6 +18,8 @@ pub mod node;
 pub mod operator;
 pub mod outbox;
 pub mod server;
+#[cfg(feature = "simulation")]
+pub mod simulation;
 pub mod store;
 
 pub use config::Config;

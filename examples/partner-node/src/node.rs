@@ -404,12 +404,12 @@ impl Node {
     }
 
     /// The pause after `rounds` failed delivery rounds: the configured interval,
-    /// doubling, at most five minutes.
+    /// doubling, at most the configured maximum.
     fn retry_delay(&self, rounds: u32) -> std::time::Duration {
         let interval = self.config.retry_interval;
         interval
             .saturating_mul(1u32 << rounds.saturating_sub(1).min(16))
-            .min(std::time::Duration::from_secs(300))
+            .min(self.config.max_retry_interval)
     }
 
     /// A case as the operator API shows it: status, tracks with deadlines, messages.
