@@ -132,6 +132,20 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
+impl Answer {
+    /// The headers a client reads (`tongban-replayed`, `retry-after`) from an HTTP
+    /// response's header map, by lower-case name.
+    pub fn headers_of(headers: &reqwest::header::HeaderMap) -> BTreeMap<String, String> {
+        [REPLAYED_HEADER, "retry-after"]
+            .into_iter()
+            .filter_map(|name| {
+                let value = headers.get(name)?.to_str().ok()?;
+                Some((name.to_string(), value.to_string()))
+            })
+            .collect()
+    }
+}
+
 /// A POST in progress.
 pub type Posting<'a> = Pin<Box<dyn Future<Output = Result<Answer, String>> + Send + 'a>>;
 
@@ -180,13 +194,7 @@ impl HttpTransport {
             .send()
             .await
             .map_err(|e| describe(&e))?;
-        let headers = [REPLAYED_HEADER, "retry-after"]
-            .into_iter()
-            .filter_map(|name| {
-                let value = response.headers().get(name)?.to_str().ok()?;
-                Some((name.to_string(), value.to_string()))
-            })
-            .collect();
+        let headers = Answer::headers_of(response.headers());
         let limit = Limits::PROTOCOL.max_bytes;
         let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e))? {

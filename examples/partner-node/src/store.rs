@@ -179,6 +179,15 @@ pub fn case_messages(db: &Connection, case: &CaseId) -> Result<Vec<StoredMessage
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Every stored message with its case id, oldest first.
+pub fn all_messages(db: &Connection) -> Result<Vec<(String, StoredMessage)>, NodeError> {
+    let mut statement = db.prepare(&format!(
+        "SELECT {MESSAGE_COLUMNS}, case_id FROM messages ORDER BY rowid"
+    ))?;
+    let rows = statement.query_map([], |row| Ok((row.get(9)?, row_to_message(row)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Stores a message with its receipt, if any.
 pub fn insert_message(
     db: &Connection,

@@ -8,7 +8,8 @@
 //! - **duplicated**: accepted by its receiver more than once;
 //! - **unexpected**: accepted or stored but never sent, stored but never accepted, or
 //!   accepted but not stored (a receipt without the case);
-//! - **incomplete**: a case not decided on both sides, or an operator step refused.
+//! - **incomplete**: a case not held and decided by both its window and its authority,
+//!   or an operator step refused.
 
 use crate::store::{self, Store, StoredMessage};
 use std::collections::BTreeMap;
@@ -76,15 +77,12 @@ struct Stored {
 fn read(dir: &std::path::Path) -> Result<Stored, crate::NodeError> {
     let db = Store::open(dir)?;
     let connection = db.connection();
-    let mut messages = Vec::new();
+    let messages = store::all_messages(connection)?;
     let mut states = BTreeMap::new();
     for case in store::case_ids(connection)? {
         let id = CaseId::parse(case.as_str()).map_err(|e| crate::NodeError::Storage {
             reason: e.to_string(),
         })?;
-        for message in store::case_messages(connection, &id)? {
-            messages.push((case.clone(), message));
-        }
         if let Some(stored) = store::load_case(connection, &id)? {
             let state = stored
                 .tracks()
@@ -185,17 +183,105 @@ pub fn check(
             ));
         }
     }
+    // Every case is held by its window and its authority, decided on both sides.
+    let mut holders: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
     for (node, stored) in &nodes {
-        let decided = stored.states.values().filter(|s| *s == "decided").count();
-        if decided < cases {
-            findings.incomplete.push(format!(
-                "{node}: {decided} of {cases} case(s) decided ({:?})",
-                stored.states
-            ));
+        for (case, state) in &stored.states {
+            holders
+                .entry(case)
+                .or_default()
+                .push((node.as_str(), state.as_str()));
+        }
+    }
+    if holders.len() != cases {
+        findings
+            .incomplete
+            .push(format!("{} case(s) held, {cases} handed in", holders.len()));
+    }
+    for (case, held) in &holders {
+        if held.len() != 2 || held.iter().any(|(_, state)| *state != "decided") {
+            findings.incomplete.push(format!("{case}: {held:?}"));
         }
     }
     findings
         .incomplete
         .extend(desk_refusals.iter().map(|r| format!("operator step {r}")));
     Ok((findings, sent.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SENDER: &str = "huangshi.420200";
+    const RECEIVER: &str = "jiujiang.360400";
+
+    fn message(direction: &str, id: &str) -> StoredMessage {
+        StoredMessage {
+            direction: direction.into(),
+            sender: SENDER.into(),
+            receiver: RECEIVER.into(),
+            id: id.into(),
+            message_type: "transfer".into(),
+            sha256: "digest".into(),
+            bytes: b"{}".to_vec(),
+            receipt: Some(b"{}".to_vec()),
+            stored_at: "2026-12-01T01:00:00Z".into(),
+        }
+    }
+
+    /// Databases where the sender sent and delivered `sent`, and the receiver stored
+    /// `stored`.
+    fn databases(
+        root: &std::path::Path,
+        sent: &[&str],
+        stored: &[&str],
+    ) -> BTreeMap<String, PathBuf> {
+        let case = CaseId::parse("HS-2026-000501").expect("case id");
+        let dirs = BTreeMap::from([
+            (SENDER.to_string(), root.join("sender")),
+            (RECEIVER.to_string(), root.join("receiver")),
+        ]);
+        let sender = Store::open(&dirs[SENDER]).expect("open");
+        for id in sent {
+            store::insert_message(sender.connection(), &message("out", id), &case).expect("insert");
+            store::enqueue(sender.connection(), SENDER, id, 0).expect("enqueue");
+            store::mark_delivered(sender.connection(), SENDER, id, b"{}").expect("deliver");
+        }
+        let receiver = Store::open(&dirs[RECEIVER]).expect("open");
+        for id in stored {
+            store::insert_message(receiver.connection(), &message("in", id), &case)
+                .expect("insert");
+        }
+        dirs
+    }
+
+    fn check_of(sent: &[&str], stored: &[&str], accepted: &[&str]) -> Check {
+        let root = tempfile::tempdir().expect("temp dir");
+        let dirs = databases(root.path(), sent, stored);
+        let accepted: Vec<(String, String, String)> = accepted
+            .iter()
+            .map(|id| (RECEIVER.to_string(), SENDER.to_string(), id.to_string()))
+            .collect();
+        check(&dirs, &accepted, 0, &[]).expect("check").0
+    }
+
+    #[test]
+    fn each_kind_of_finding_is_found() {
+        assert!(check_of(&["m1"], &["m1"], &["m1"]).is_valid());
+        let duplicated = check_of(&["m1"], &["m1"], &["m1", "m1"]);
+        assert_eq!(duplicated.duplicated.len(), 1, "{duplicated}");
+        let lost = check_of(&["m1"], &[], &[]);
+        assert_eq!(lost.lost.len(), 1, "{lost}");
+        let never_accepted = check_of(&["m1"], &["m1"], &[]);
+        assert_eq!(never_accepted.unexpected.len(), 1, "{never_accepted}");
+        let not_stored = check_of(&["m1"], &[], &["m1"]);
+        assert_eq!(not_stored.unexpected.len(), 1, "{not_stored}");
+        let never_sent = check_of(&[], &["m2"], &["m2"]);
+        assert_eq!(never_sent.unexpected.len(), 2, "{never_sent}");
+        let refused_step = check(&BTreeMap::new(), &[], 0, &["decision: refused".into()])
+            .expect("check")
+            .0;
+        assert_eq!(refused_step.incomplete.len(), 1);
+    }
 }

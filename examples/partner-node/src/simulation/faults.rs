@@ -80,9 +80,10 @@ pub fn plan(
     let mut at = Duration::from_millis(rng.random_range(100..1_500));
     while at < chaos && !nodes.is_empty() {
         let end = at + Duration::from_millis(rng.random_range(200..=LONGEST));
-        let node = nodes[rng.random_range(0..nodes.len())].clone();
-        let other =
-            nodes[(nodes.iter().position(|n| **n == node).unwrap_or(0) + 1) % nodes.len()].clone();
+        // Two different nodes (the same one if there is only one).
+        let first = rng.random_range(0..nodes.len());
+        let second = (first + rng.random_range(1..nodes.len().max(2))) % nodes.len();
+        let (node, other) = (nodes[first].clone(), nodes[second].clone());
         let (start, stop) = match rng.random_range(0..10) {
             0..=3 => (Fault::Crash(node.clone()), Fault::Restart(node)),
             4 | 5 => (

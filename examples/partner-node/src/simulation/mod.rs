@@ -1,8 +1,8 @@
-//! The deterministic simulation (feature `simulation`): Huangshi's and Jiujiang's
-//! reference nodes and an operator desk run whole case lifecycles over a simulated
-//! network (turmoil) in virtual time, in one thread, while a fault plan drawn from the
-//! run's seed crashes and restarts nodes, partitions and holds links and slows them
-//! down. Each node is the real node — the same endpoint, outbox, operator API and
+//! The deterministic simulation (feature `simulation`): the reference nodes of
+//! Huangshi, Jiujiang and Wuhan and an operator desk run whole case lifecycles (from
+//! Huangshi's window to the other two) over a simulated network (turmoil) in virtual
+//! time, in one thread, while a fault plan drawn from the run's seed crashes and
+//! restarts nodes, partitions and holds links and slows them down. Each node is the real node — the same endpoint, outbox, operator API and
 //! SQLite database (a real file) — with a simulated clock, network and storage work
 //! inline.
 //!
@@ -52,8 +52,8 @@ pub const EPOCH_UNIX_SECONDS: u64 = 1_796_086_800;
 const OPERATOR_PORT: u16 = 9001;
 /// The simulated host of the operator desk that drives the cases.
 const DESK: &str = "operator-desk";
-/// The nodes of the simulation.
-const NODES: [&str; 2] = [sample::HUANGSHI, sample::JIUJIANG];
+/// The nodes of the simulation: Huangshi's window, and two competent authorities.
+const NODES: [&str; 3] = [sample::HUANGSHI, sample::JIUJIANG, workload::WUHAN];
 
 /// What to simulate.
 #[derive(Debug, Clone)]
@@ -75,10 +75,10 @@ pub struct Settings {
 }
 
 impl Default for Settings {
-    /// 4 cases, 20 s of faults, 120 s of patience.
+    /// 6 cases (3 to Jiujiang, 3 to Wuhan), 20 s of faults, 120 s of patience.
     fn default() -> Self {
         Settings {
-            cases: 4,
+            cases: 6,
             chaos: Duration::from_secs(20),
             patience: Duration::from_secs(120),
             faults: true,

@@ -10,7 +10,7 @@ use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use std::time::Duration;
 use tongban::client::{Answer, Posting, Transport};
-use tongban::http::{MEDIA_TYPE, REPLAYED_HEADER};
+use tongban::http::MEDIA_TYPE;
 use tongban::json::Limits;
 
 /// The simulated network's transport for a node's outbox.
@@ -100,13 +100,7 @@ pub async fn request(
             .await
             .map_err(|e| format!("request to {host}: {e}"))?;
         let status = response.status().as_u16();
-        let headers = [REPLAYED_HEADER, "retry-after"]
-            .into_iter()
-            .filter_map(|name| {
-                let value = response.headers().get(name)?.to_str().ok()?;
-                Some((name.to_string(), value.to_string()))
-            })
-            .collect();
+        let headers = Answer::headers_of(response.headers());
         let limit = Limits::PROTOCOL.max_bytes;
         let body = Limited::new(response.into_body(), limit)
             .collect()

@@ -1,16 +1,18 @@
 //! The operator desk: moves every case through its whole lifecycle by calling the
-//! nodes' operator APIs, as the staff at the two windows would. Each round it reads
-//! both sides' view of a case and takes the one step that view calls for, so a step
-//! whose answer was lost (a crash, a partition) is seen done on the next round rather
-//! than taken twice.
+//! nodes' operator APIs, as the staff at the windows and authorities would. Huangshi's
+//! window transfers cases in turn to Jiujiang (a barber shop, agreement
+//! `hs-jj.cross-river`) and to Wuhan (a medical insurance transfer, agreement
+//! `wuhan-circle.cross-city`). Each round the desk reads both sides' view of a case and
+//! takes the one step that view calls for, so a step whose answer was lost (a crash, a
+//! partition) is seen done on the next round rather than taken twice.
 //!
-//! | Jiujiang's track | Huangshi's track | step |
+//! | authority's track | window's track | step |
 //! |---|---|---|
-//! | — | no case | Huangshi sends the `transfer` |
-//! | `received` | | Jiujiang sends a `status_update` (review) |
-//! | `in_review` | | Jiujiang sends a `supplement_request` |
-//! | `supplement_requested` | `supplement_requested` | Huangshi sends the `supplement` |
-//! | `supplemented` | | Jiujiang sends the `decision` |
+//! | — | no case | the window sends the `transfer` |
+//! | `received` | | the authority sends a `status_update` (review) |
+//! | `in_review` | | the authority sends a `supplement_request` |
+//! | `supplement_requested` | `supplement_requested` | the window sends the `supplement` |
+//! | `supplemented` | | the authority sends the `decision` |
 //! | `decided`, all receipted | `decided`, all receipted | the case is complete |
 
 use super::{lock, net, Shared, OPERATOR_PORT};
@@ -22,17 +24,31 @@ use std::time::Duration;
 use tongban::http::ErrorBody;
 use tongban::sample::{self, AGREEMENT, HUANGSHI, JIUJIANG};
 
+/// Wuhan, the third node.
+pub const WUHAN: &str = "wuhan.420100";
+/// The agreement of the Wuhan city circle.
+const WUHAN_CIRCLE: &str = "wuhan-circle.cross-city";
 /// Pause between the desk's rounds.
 const ROUND: Duration = Duration::from_millis(200);
 /// Time allowed for one call to an operator API.
 const CALL_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// One case of the run.
+struct Case {
+    id: String,
+    /// When (virtual time) its window hands it in.
+    start: Duration,
+    /// The competent authority's node and its simulated host.
+    authority: (&'static str, String),
+    agreement: &'static str,
+    transfer: Value,
+}
+
 /// The operator desk and its cases.
 pub struct Desk {
-    /// The cases, with the virtual time each starts at.
-    cases: Vec<(String, Duration)>,
-    huangshi: String,
-    jiujiang: String,
+    cases: Vec<Case>,
+    /// Huangshi's simulated host: the window of every case.
+    window: String,
     history: Shared,
     deadline: Duration,
 }
@@ -44,9 +60,36 @@ enum View {
     Unknown,
 }
 
+/// The transfer of a basic medical insurance relation from Huangshi to Wuhan
+/// (`WH-0001`).
+fn medical_transfer() -> Value {
+    let file = |name: &str, size: u64| {
+        json!({
+            "name": name,
+            "sha256": tongban::Sha256Digest::of(name.as_bytes()).as_str(),
+            "media_type": "application/pdf",
+            "size": size,
+        })
+    };
+    json!({
+        "applicant": {"kind": "natural_person", "name": "刘建国", "citizen_id": "420202199001011231"},
+        "item": "WH-0001",
+        "item_name": "基本医疗保险关系转移接续",
+        "mode": "received_here_handled_there",
+        "materials": [file("身份证", 120_000), file("参保凭证", 96_000)],
+        "form": {
+            "insured_name": "刘建国",
+            "from_region": "420200",
+            "to_region": "420100",
+            "insurance_type": "职工基本医疗保险",
+        },
+        "window": {"region": "420200", "service_centre": "黄石市市民之家", "window": "跨域通办专窗 12号"},
+    })
+}
+
 impl Desk {
-    /// A desk for `cases` cases between the simulated hosts of Huangshi and Jiujiang,
-    /// started one after the other over `spread`, which stops trying at `deadline`
+    /// A desk for `cases` cases, handed in one after the other over `spread`, on the
+    /// simulated `hosts` of Huangshi, Jiujiang and Wuhan; it stops trying at `deadline`
     /// (virtual time).
     pub fn new(
         cases: usize,
@@ -61,15 +104,26 @@ impl Desk {
                 .cloned()
                 .ok_or_else(|| format!("no host for {node}"))
         };
+        let barber = serde_json::to_value(sample::transfer_body().map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+        let mut list = Vec::new();
+        for n in 0..cases {
+            let (authority, agreement, transfer) = if n % 2 == 0 {
+                (JIUJIANG, AGREEMENT, barber.clone())
+            } else {
+                (WUHAN, WUHAN_CIRCLE, medical_transfer())
+            };
+            list.push(Case {
+                id: format!("HS-2026-{:06}", 501 + n),
+                start: spread.mul_f64(n as f64 / cases as f64),
+                authority: (authority, host(authority)?),
+                agreement,
+                transfer,
+            });
+        }
         Ok(Desk {
-            cases: (0..cases)
-                .map(|n| {
-                    let start = spread.mul_f64(n as f64 / cases as f64);
-                    (format!("HS-2026-{:06}", 501 + n), start)
-                })
-                .collect(),
-            huangshi: host(HUANGSHI)?,
-            jiujiang: host(JIUJIANG)?,
+            cases: list,
+            window: host(HUANGSHI)?,
             history,
             deadline,
         })
@@ -77,7 +131,7 @@ impl Desk {
 
     /// Runs rounds until every case is complete or the deadline passes.
     pub async fn run(self) -> turmoil::Result {
-        let mut open = self.cases.clone();
+        let mut open: Vec<&Case> = self.cases.iter().collect();
         while !open.is_empty() {
             if turmoil::sim_elapsed().unwrap_or_default() > self.deadline {
                 lock(&self.history).note(format_args!(
@@ -87,10 +141,10 @@ impl Desk {
                 return Ok(());
             }
             let mut still_open = Vec::new();
-            for (case, start) in open {
-                let due = turmoil::sim_elapsed().unwrap_or_default() >= start;
-                if !due || !self.round(&case).await? {
-                    still_open.push((case, start));
+            for case in open {
+                let due = turmoil::sim_elapsed().unwrap_or_default() >= case.start;
+                if !due || !self.round(case).await? {
+                    still_open.push(case);
                 }
             }
             open = still_open;
@@ -101,33 +155,36 @@ impl Desk {
     }
 
     /// One round for one case; whether the case is complete.
-    async fn round(&self, case: &str) -> Result<bool, String> {
-        let (hs, jj) = match (
-            self.view(&self.huangshi, case).await,
-            self.view(&self.jiujiang, case).await,
+    async fn round(&self, case: &Case) -> Result<bool, String> {
+        let (authority, authority_host) = (case.authority.0, &case.authority.1);
+        let (window, at_authority) = match (
+            self.view(&self.window, &case.id).await,
+            self.view(authority_host, &case.id).await,
         ) {
             (View::Unknown, _) | (_, View::Unknown) => return Ok(false),
             (View::NoCase, _) => {
-                let transfer =
-                    serde_json::to_value(sample::transfer_body().map_err(|e| e.to_string())?)
-                        .map_err(|e| e.to_string())?;
-                self.send(&self.huangshi, "transfer", case, JIUJIANG, None, transfer)
+                let transfer = case.transfer.clone();
+                self.send(&self.window, "transfer", case, authority, None, transfer)
                     .await;
                 return Ok(false);
             }
             (_, View::NoCase) => return Ok(false),
-            (View::Case(hs), View::Case(jj)) => (hs, jj),
+            (View::Case(window), View::Case(at_authority)) => (window, at_authority),
         };
-        let transfer = jj["tracks"][0]["transfer"].as_str().map(str::to_string);
-        let (from, to, step) = match (track_state(&jj), track_state(&hs)) {
-            (Some("received"), _) => (&self.jiujiang, HUANGSHI, "status_update"),
-            (Some("in_review"), _) => (&self.jiujiang, HUANGSHI, "supplement_request"),
+        let transfer = at_authority["tracks"][0]["transfer"]
+            .as_str()
+            .map(str::to_string);
+        let (from, to, step) = match (track_state(&at_authority), track_state(&window)) {
+            (Some("received"), _) => (authority_host, HUANGSHI, "status_update"),
+            (Some("in_review"), _) => (authority_host, HUANGSHI, "supplement_request"),
             (Some("supplement_requested"), Some("supplement_requested")) => {
-                (&self.huangshi, JIUJIANG, "supplement")
+                (&self.window, authority, "supplement")
             }
-            (Some("supplemented"), _) => (&self.jiujiang, HUANGSHI, "decision"),
-            (Some("decided"), Some("decided")) if receipted(&hs) && receipted(&jj) => {
-                lock(&self.history).note(format_args!("desk: {case} complete"));
+            (Some("supplemented"), _) => (authority_host, HUANGSHI, "decision"),
+            (Some("decided"), Some("decided"))
+                if receipted(&window) && receipted(&at_authority) =>
+            {
+                lock(&self.history).note(format_args!("desk: {} complete", case.id));
                 return Ok(true);
             }
             _ => return Ok(false),
@@ -152,13 +209,13 @@ impl Desk {
         &self,
         host: &str,
         step: &str,
-        case: &str,
+        case: &Case,
         to: &str,
         in_reply_to: Option<String>,
         body: Value,
     ) {
         let message = json!({
-            "type": step, "case": case, "to": to, "agreement": AGREEMENT,
+            "type": step, "case": case.id, "to": to, "agreement": case.agreement,
             "in_reply_to": in_reply_to, "body": body,
         });
         let bytes = serde_json::to_vec(&message).unwrap_or_default();
@@ -171,11 +228,11 @@ impl Desk {
             Err(_) => "no answer (indeterminate)".to_string(),
         };
         let mut history = lock(&self.history);
-        history.note(format_args!("desk: {host} {step} {case}: {outcome}"));
+        history.note(format_args!("desk: {host} {step} {}: {outcome}", case.id));
         if outcome.starts_with("refused") {
             history
                 .desk_refusals
-                .push(format!("{step} {case}: {outcome}"));
+                .push(format!("{step} {}: {outcome}", case.id));
         }
     }
 }
