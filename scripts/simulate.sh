@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the deterministic simulation of two reference nodes under crashes, partitions,
+# Runs the deterministic simulation of three reference nodes under crashes, partitions,
 # held and slow links over many seeds (a release build), and prints a summary: faults
 # injected, messages exchanged, and what the set checker found.
 #

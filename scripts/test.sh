@@ -148,7 +148,7 @@ xmllint --noout --schema conformance/junit.xsd target/conformance-wasm.xml
 step "cargo test --workspace"
 cargo test --workspace --locked
 
-step "deterministic simulation: 500 seeds of two nodes under crashes and partitions (release build)"
+step "deterministic simulation: 500 seeds of three nodes under crashes and partitions (release build)"
 TONGBAN_SIM_SEEDS=500 cargo test --release -p partner-node --features simulation --locked \
   --lib --test simulation -- --nocapture
 

@@ -86,37 +86,65 @@ impl RetryPolicy {
     }
 }
 
+/// A seeded sequence of random numbers (SplitMix64): the same seed gives the same
+/// numbers on every platform. Not for secrets; for runs that must repeat exactly
+/// (backoff jitter, message ids and fault plans in a simulation).
+#[derive(Debug, Clone)]
+pub struct SeededRandom {
+    state: u64,
+}
+
+impl SeededRandom {
+    /// The sequence of `seed`.
+    pub fn new(seed: u64) -> SeededRandom {
+        SeededRandom { state: seed }
+    }
+
+    /// The next number.
+    pub fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `range` (`start..end`, not empty), nearly uniform.
+    pub fn in_range(&mut self, range: std::ops::Range<u64>) -> u64 {
+        let span = range.end.saturating_sub(range.start).max(1);
+        range.start + self.next_u64() % span
+    }
+
+    /// A number from 0 to 1.
+    pub fn fraction(&mut self) -> f64 {
+        // The high 32 bits.
+        f64::from(u32::try_from(self.next_u64() >> 32).unwrap_or(u32::MAX)) / f64::from(u32::MAX)
+    }
+}
+
 /// Where the jitter of backoffs comes from.
 #[derive(Debug, Clone)]
 enum Jitter {
     /// The operating system's random numbers.
     Os,
-    /// A seeded sequence (SplitMix64), for runs that must repeat exactly.
-    Seeded(Arc<Mutex<u64>>),
+    /// A seeded sequence, shared by the clones of a client.
+    Seeded(Arc<Mutex<SeededRandom>>),
 }
 
 impl Jitter {
     /// A number from 0 to 1.
     fn fraction(&self) -> f64 {
-        let bits = match self {
+        match self {
             Jitter::Os => {
                 let mut random = [0u8; 4];
-                match getrandom::getrandom(&mut random) {
+                let bits = match getrandom::getrandom(&mut random) {
                     Ok(()) => u32::from_le_bytes(random),
                     Err(_) => u32::MAX,
-                }
+                };
+                f64::from(bits) / f64::from(u32::MAX)
             }
-            Jitter::Seeded(state) => {
-                let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
-                *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                let mut z = *state;
-                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-                // The high 32 bits of the mixed state.
-                u32::try_from((z ^ (z >> 31)) >> 32).unwrap_or(u32::MAX)
-            }
-        };
-        f64::from(bits) / f64::from(u32::MAX)
+            Jitter::Seeded(random) => random.lock().unwrap_or_else(|p| p.into_inner()).fraction(),
+        }
     }
 }
 
@@ -359,7 +387,7 @@ impl Client {
     /// The same client drawing the jitter of its backoffs from a sequence seeded with
     /// `seed`, so that a run repeats exactly (simulations, tests).
     pub fn with_jitter_seed(mut self, seed: u64) -> Client {
-        self.jitter = Jitter::Seeded(Arc::new(Mutex::new(seed)));
+        self.jitter = Jitter::Seeded(Arc::new(Mutex::new(SeededRandom::new(seed))));
         self
     }
 
@@ -526,9 +554,20 @@ mod tests {
     }
 
     #[test]
+    fn the_seeded_sequence_is_splitmix64() {
+        // The published first outputs of SplitMix64 for seed 0.
+        let mut random = SeededRandom::new(0);
+        assert_eq!(random.next_u64(), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(random.next_u64(), 0x6E78_9E6A_A1B9_65F4);
+        let mut random = SeededRandom::new(42);
+        assert!((0..1000).all(|_| (5..9).contains(&random.in_range(5..9))));
+        assert_eq!(random.in_range(3..3), 3);
+    }
+
+    #[test]
     fn seeded_jitter_repeats_and_spreads() {
         let draw = |seed| {
-            let jitter = Jitter::Seeded(Arc::new(Mutex::new(seed)));
+            let jitter = Jitter::Seeded(Arc::new(Mutex::new(SeededRandom::new(seed))));
             (0..1000).map(|_| jitter.fraction()).collect::<Vec<_>>()
         };
         let first = draw(7);

@@ -124,7 +124,10 @@ mod tests {
             let transient = is_transient(status);
             assert_eq!(
                 transient,
-                matches!(*code, "node.storage" | "registry.expired"),
+                matches!(
+                    *code,
+                    "node.storage" | "registry.expired" | "lifecycle.receipt_pending"
+                ),
                 "{code} → {status}"
             );
         }

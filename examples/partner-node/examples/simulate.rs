@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-/// The deterministic simulation of two reference nodes under faults.
+/// The deterministic simulation of three reference nodes under faults.
 #[derive(Parser)]
 struct Args {
     /// Seeds to run, from --first on.
@@ -49,6 +49,13 @@ fn main() -> ExitCode {
         Some(seed) => (seed, 1),
         None => (args.first, args.runs),
     };
+    let Some(last) = first
+        .checked_add(runs.saturating_sub(1))
+        .filter(|_| runs > 0)
+    else {
+        eprintln!("error: --runs must be at least 1 and the seeds must fit in 64 bits");
+        return ExitCode::from(2);
+    };
     let settings = Settings {
         cases: args.cases,
         chaos: Duration::from_secs(args.chaos_secs),
@@ -57,8 +64,7 @@ fn main() -> ExitCode {
         ..Settings::default()
     };
     println!(
-        "simulating seeds {first}..{} with {} case(s) each, {} s of faults",
-        first + runs - 1,
+        "simulating seeds {first}..={last} with {} case(s) each, {} s of faults",
         settings.cases,
         if settings.faults { args.chaos_secs } else { 0 }
     );
@@ -68,7 +74,7 @@ fn main() -> ExitCode {
     let (mut lost, mut duplicated, mut unexpected, mut incomplete) = (0, 0, 0, 0);
     let mut refused: BTreeMap<String, usize> = BTreeMap::new();
     let mut failing = Vec::new();
-    for seed in first..first + runs {
+    for seed in first..=last {
         let report = match run(seed, &settings) {
             Ok(report) => report,
             Err(e) => {

@@ -181,6 +181,15 @@ impl Config {
         if delivery.attempts == 0 {
             return Err(bad("delivery.attempts", "must be at least 1"));
         }
+        if delivery.max_retry_interval_ms < delivery.retry_interval_ms {
+            return Err(bad(
+                "delivery.max_retry_interval_ms",
+                format!(
+                    "{} is below retry_interval_ms ({})",
+                    delivery.max_retry_interval_ms, delivery.retry_interval_ms
+                ),
+            ));
+        }
         Ok(Config {
             listen: address("listen", &file.listen)?,
             operator_listen: address("operator_listen", &file.operator_listen)?,
@@ -193,12 +202,7 @@ impl Config {
                 request_timeout: Duration::from_millis(delivery.request_timeout_ms.max(1)),
             },
             retry_interval: Duration::from_millis(delivery.retry_interval_ms.max(1)),
-            max_retry_interval: Duration::from_millis(
-                delivery
-                    .max_retry_interval_ms
-                    .max(delivery.retry_interval_ms)
-                    .max(1),
-            ),
+            max_retry_interval: Duration::from_millis(delivery.max_retry_interval_ms.max(1)),
             node,
             key,
             registry,

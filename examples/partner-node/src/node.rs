@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::{Mutex, MutexGuard};
 use tokio::sync::Notify;
-use tongban::client::{Client, ClientError, Delivery};
+use tongban::client::{Client, ClientError, Delivery, SeededRandom};
 use tongban::http::{status_for, ErrorBody};
-use tongban::lifecycle::Case;
+use tongban::lifecycle::{Case, ItemState};
 use tongban::registry::Registry;
 use tongban::*;
 
@@ -105,18 +105,20 @@ pub struct Queued {
 }
 
 /// What a node runs on besides its configuration: a process has the system clock, an
-/// HTTP client and tokio's blocking threads for storage work; a simulation supplies a
-/// simulated clock and network and runs storage work inline, so that a run repeats
-/// exactly.
+/// HTTP client, random message ids and tokio's blocking threads for storage work; a
+/// simulation supplies a simulated clock and network, seeds the ids and runs storage
+/// work inline, so that a run repeats exactly.
 #[derive(Debug, Clone)]
 pub struct Environment {
-    /// Where "now" comes from.
+    /// Where "now" comes from; the client reads it too.
     pub clock: Clock,
     /// The outbox's client.
     pub client: Client,
     /// Whether storage work runs on tokio's blocking threads (`true`) or inline on the
     /// task that asks for it (`false`).
     pub blocking_threads: bool,
+    /// The seed of the random part of message ids; `None` for the system's randomness.
+    pub id_seed: Option<u64>,
 }
 
 impl Environment {
@@ -130,6 +132,7 @@ impl Environment {
             clock: Clock::system(),
             client,
             blocking_threads: true,
+            id_seed: None,
         })
     }
 }
@@ -140,6 +143,7 @@ pub struct Node {
     config: Config,
     store: Mutex<Store>,
     environment: Environment,
+    ids: Option<Mutex<SeededRandom>>,
     wake: Notify,
 }
 
@@ -151,14 +155,65 @@ impl Node {
     }
 
     /// Opens the node's store, in the given environment.
-    pub fn open_in(config: Config, environment: Environment) -> Result<Node, NodeError> {
+    pub fn open_in(config: Config, mut environment: Environment) -> Result<Node, NodeError> {
         let store = Store::open(&config.data_dir)?;
+        environment.client = environment.client.with_clock(environment.clock.clone());
         Ok(Node {
             config,
             store: Mutex::new(store),
+            ids: environment
+                .id_seed
+                .map(|seed| Mutex::new(SeededRandom::new(seed))),
             environment,
             wake: Notify::new(),
         })
+    }
+
+    /// A fresh message id for a message created at `created`: a UUIDv7 whose random
+    /// part comes from the system, or from the seeded sequence.
+    fn new_message_id(&self, created: &Timestamp) -> MessageId {
+        match &self.ids {
+            None => MessageId::new_v7(created),
+            Some(ids) => {
+                let mut ids = ids.lock().unwrap_or_else(|p| p.into_inner());
+                let mut random = [0u8; 10];
+                random[..8].copy_from_slice(&ids.next_u64().to_be_bytes());
+                random[8..].copy_from_slice(&ids.next_u64().to_be_bytes()[..2]);
+                MessageId::from_parts(created.unix_millis(), random)
+            }
+        }
+    }
+
+    /// A `lifecycle.receipt_pending` refusal is transient only while this node still
+    /// delivers a transfer of the case to the sender, whose receipt would make the
+    /// message legal; once no such transfer is on its way, the message is illegal for
+    /// good. Other errors pass unchanged.
+    fn unless_stalled(
+        &self,
+        db: &rusqlite::Connection,
+        case: &Case,
+        sender: &NodeId,
+        message_type: MessageType,
+        error: Error,
+    ) -> Result<Error, NodeError> {
+        if error.code() != "lifecycle.receipt_pending" {
+            return Ok(error);
+        }
+        let own = self.config.node.as_str();
+        for track in case.tracks() {
+            let waiting = track.state == ItemState::Transferred && &track.authority == sender;
+            if waiting
+                && store::outbox_status(db, own, track.transfer.as_str())?.as_deref()
+                    == Some("pending")
+            {
+                return Ok(error);
+            }
+        }
+        Ok(tongban::error::LifecycleError::IllegalTransition {
+            state: ItemState::Transferred.as_str(),
+            message_type: message_type.as_str().into(),
+        }
+        .into())
     }
 
     /// The configuration.
@@ -256,7 +311,17 @@ impl Node {
             let verified = verifier.verify(unverified, &now)?;
             let mut case =
                 store::load_case(db, &case_id)?.unwrap_or_else(|| Case::new(case_id.clone()));
-            case.apply(&verified, registry)?;
+            if let Err(error) = case.apply(&verified, registry) {
+                let envelope = verified.envelope();
+                let message_type = envelope.message_type();
+                return Err(Refusal::from(self.unless_stalled(
+                    db,
+                    &case,
+                    &envelope.from,
+                    message_type,
+                    error,
+                )?));
+            }
             let body = Body::Receipt(Receipt {
                 answers_sha256: verified.digest().clone(),
                 outcome: ReceiptOutcome::Accepted { reference: None },
@@ -264,6 +329,7 @@ impl Node {
             let mut receipt = verified
                 .envelope()
                 .reply(body, now.clone(), VALIDITY_SECONDS)?;
+            receipt.id = self.new_message_id(&now);
             receipt.sign(&self.config.key)?;
             let receipt_bytes = receipt.to_canonical_bytes()?;
             if matches!(verified.envelope().body, Body::Transfer(_)) {
@@ -318,6 +384,7 @@ impl Node {
             case: CaseId::parse(outgoing.case.as_str()).map_err(Error::from)?,
         };
         let mut envelope = Envelope::new(route, body, now.clone(), VALIDITY_SECONDS)?;
+        envelope.id = self.new_message_id(&now);
         envelope.in_reply_to = outgoing
             .in_reply_to
             .map(|id| MessageId::parse(id.as_str()).map_err(Error::from))

@@ -314,6 +314,17 @@ pub fn outbox(db: &Connection) -> Result<Vec<OutboxEntry>, NodeError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The outbox status (`pending`, `delivered`, `failed`) of message `id` of `sender`.
+pub fn outbox_status(db: &Connection, sender: &str, id: &str) -> Result<Option<String>, NodeError> {
+    Ok(db
+        .query_row(
+            "SELECT status FROM outbox WHERE sender = ?1 AND id = ?2",
+            params![sender, id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 /// Records the receipt of a delivered message.
 pub fn mark_delivered(
     db: &Connection,

@@ -505,6 +505,13 @@ fn bad_configuration_is_refused_with_the_setting_at_fault() {
             original.replace("attempts = 2", "attempts = 0"),
             "delivery.attempts",
         ),
+        (
+            original.replace(
+                "retry_interval_ms = 200",
+                "retry_interval_ms = 200\nmax_retry_interval_ms = 100",
+            ),
+            "delivery.max_retry_interval_ms: 100 is below retry_interval_ms (200)",
+        ),
     ];
     for (text, expected) in cases {
         std::fs::write(config, &text).expect("write config");
@@ -638,4 +645,85 @@ async fn messages_of_one_case_are_delivered_in_the_order_they_were_queued() {
     }
     huangshi.stop().await;
     jiujiang.stop().await;
+}
+
+/// Jiujiang's review of `transfer`, signed now: what Jiujiang sends once it accepted the
+/// transfer, possibly before its receipt reached Huangshi.
+fn review_of(transfer: &str) -> Vec<u8> {
+    let digest = Sha256Digest::of(b"unused by a status update");
+    let body = sample::body(MessageType::StatusUpdate, &digest).expect("body");
+    let mut message = Envelope::new(
+        sample::route(JIUJIANG).expect("route"),
+        body,
+        Timestamp::now(),
+        3600,
+    )
+    .expect("envelope");
+    message.in_reply_to = Some(MessageId::parse(transfer).expect("id"));
+    message
+        .sign(&sample::key(JIUJIANG).expect("key"))
+        .expect("sign");
+    message.to_canonical_bytes().expect("bytes")
+}
+
+#[tokio::test]
+async fn a_review_that_overtakes_the_receipt_waits_only_while_the_transfer_is_on_its_way() {
+    let setup = setup();
+    // Jiujiang is down: Huangshi's transfer stays in its outbox, unreceipted.
+    let huangshi = run(&setup, HUANGSHI).await;
+    let transfer = serde_json::to_value(sample::transfer_body().expect("body")).expect("json");
+    let queued = OperatorClient::new(huangshi.operator_address)
+        .send(&json!({"type": "transfer", "case": CASE, "to": JIUJIANG, "agreement": AGREEMENT, "body": transfer}))
+        .await
+        .expect("queued");
+    let transfer_id = queued["id"].as_str().expect("id").to_string();
+    let review = review_of(&transfer_id);
+    let client = quick_client();
+
+    let early = client
+        .deliver(&setup.registry, &review)
+        .await
+        .expect_err("the receipt is not in yet");
+    assert!(early.is_transient(), "{early}");
+    assert!(
+        early
+            .to_string()
+            .contains("HTTP 503 [lifecycle.receipt_pending]"),
+        "{early}"
+    );
+    assert_eq!(stored_count(&huangshi, &id_of(&review)), 0);
+
+    // The transfer fails for good (as after a final refusal): the review can never
+    // become legal, so it is refused for good.
+    let address = huangshi.address;
+    huangshi.stop().await;
+    {
+        let store = partner_node::store::Store::open(
+            &Config::load(&setup.nodes[HUANGSHI].config)
+                .expect("config")
+                .data_dir,
+        )
+        .expect("store");
+        partner_node::store::mark_attempt_failed(
+            store.connection(),
+            HUANGSHI,
+            &transfer_id,
+            "[test] refused for good",
+            None,
+        )
+        .expect("mark failed");
+    }
+    let huangshi = run(&setup, HUANGSHI).await;
+    assert_eq!(huangshi.address, address);
+    match client.deliver(&setup.registry, &review).await {
+        Err(ClientError::Refused { status, body }) => {
+            assert_eq!(
+                (status, body.code.as_str()),
+                (409, "lifecycle.illegal_transition")
+            );
+        }
+        other => panic!("expected a final refusal, got {other:?}"),
+    }
+    assert_eq!(stored_count(&huangshi, &id_of(&review)), 0);
+    huangshi.stop().await;
 }

@@ -69,8 +69,11 @@ type Key = (String, String);
 
 /// What one node's database holds.
 struct Stored {
+    /// Every message with its case.
     messages: Vec<(String, StoredMessage)>,
-    delivered: BTreeMap<Key, String>,
+    /// Outbox status by message.
+    outbox: BTreeMap<Key, String>,
+    /// Whether each case is decided on every track (else its track states).
     states: BTreeMap<String, String>,
 }
 
@@ -84,83 +87,141 @@ fn read(dir: &std::path::Path) -> Result<Stored, crate::NodeError> {
             reason: e.to_string(),
         })?;
         if let Some(stored) = store::load_case(connection, &id)? {
-            let state = stored
-                .tracks()
-                .first()
-                .map_or("none", |track| track.state.as_str());
-            states.insert(case, state.to_string());
+            let tracks: Vec<&str> = stored.tracks().iter().map(|t| t.state.as_str()).collect();
+            let state = if !tracks.is_empty() && tracks.iter().all(|s| *s == "decided") {
+                "decided".to_string()
+            } else {
+                tracks.join(",")
+            };
+            states.insert(case, state);
         }
     }
-    let delivered = store::outbox(connection)?
+    let outbox = store::outbox(connection)?
         .into_iter()
         .map(|entry| ((entry.sender, entry.id), entry.status))
         .collect();
     Ok(Stored {
         messages,
-        delivered,
+        outbox,
         states,
     })
 }
 
-/// Checks a finished run: the nodes' databases in `data_dirs`, the acceptances
-/// observed, `cases` cases expected complete and the operator steps refused. Returns
-/// the findings and the number of messages sent.
+/// What was observed during a run, outside the databases.
+#[derive(Debug, Default)]
+pub struct Observations {
+    /// Acceptances at receiving endpoints: (receiver, sender, message id).
+    pub accepted: Vec<(String, String, String)>,
+    /// Messages the operator API answered 202 for: (sender, message id).
+    pub acknowledged: Vec<(String, String)>,
+    /// Operator steps the nodes refused.
+    pub desk_refusals: Vec<String>,
+}
+
+/// The message types of a whole case, each once, on both sides.
+const LIFECYCLE: [&str; 5] = [
+    "decision",
+    "status_update",
+    "supplement",
+    "supplement_request",
+    "transfer",
+];
+
+/// A message sent: its type, receiver, digest, case and description.
+struct Sent {
+    message_type: String,
+    receiver: String,
+    sha256: String,
+    case: String,
+    label: String,
+}
+
+/// Checks a finished run: the nodes' databases in `data_dirs` against what was
+/// observed, with `cases` cases handed in. Returns the findings and the number of
+/// messages sent.
 pub fn check(
     data_dirs: &BTreeMap<String, PathBuf>,
-    accepted: &[(String, String, String)],
+    observed: &Observations,
     cases: usize,
-    desk_refusals: &[String],
 ) -> Result<(Check, usize), crate::NodeError> {
     let mut findings = Check::default();
-    let mut sent: BTreeMap<Key, (String, String, String)> = BTreeMap::new();
+    // At most one finding of loss per message.
+    let mut lost: BTreeMap<Key, String> = BTreeMap::new();
+    let mut sent: BTreeMap<Key, Sent> = BTreeMap::new();
     let mut stored_in: BTreeMap<(String, Key), String> = BTreeMap::new();
+    // Per case and holder, the message types it holds.
+    let mut types: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     let mut nodes = BTreeMap::new();
     for (node, dir) in data_dirs {
         let stored = read(dir)?;
         for (case, m) in &stored.messages {
             let key = (m.sender.clone(), m.id.clone());
-            let label = format!("{} {} {} → {}", case, m.message_type, m.sender, m.receiver);
+            types
+                .entry((case.clone(), node.clone()))
+                .or_default()
+                .push(m.message_type.clone());
             if m.direction == "out" {
-                let status = stored
-                    .delivered
-                    .get(&key)
-                    .map_or("not queued", String::as_str);
+                let label = format!(
+                    "{case} {} {} → {} ({})",
+                    m.message_type, m.sender, m.receiver, m.id
+                );
+                let status = stored.outbox.get(&key).map_or("not queued", String::as_str);
                 if status != "delivered" || m.receipt.is_none() {
-                    findings
-                        .lost
-                        .push(format!("{label} ({}): outbox {status}", m.id));
+                    lost.insert(key.clone(), format!("{label}: outbox {status}"));
                 }
-                sent.insert(key, (m.receiver.clone(), m.sha256.clone(), label));
+                sent.insert(
+                    key,
+                    Sent {
+                        message_type: m.message_type.clone(),
+                        receiver: m.receiver.clone(),
+                        sha256: m.sha256.clone(),
+                        case: case.clone(),
+                        label,
+                    },
+                );
             } else {
                 stored_in.insert((node.clone(), key), m.sha256.clone());
             }
         }
         nodes.insert(node.clone(), stored);
     }
+    for (sender, id) in &observed.acknowledged {
+        let key = (sender.clone(), id.clone());
+        if !sent.contains_key(&key) {
+            lost.entry(key)
+                .or_insert_with(|| format!("{id} of {sender}: queued, then not stored"));
+        }
+    }
     let mut acceptances: BTreeMap<(String, Key), usize> = BTreeMap::new();
-    for (receiver, sender, id) in accepted {
+    for (receiver, sender, id) in &observed.accepted {
         *acceptances
             .entry((receiver.clone(), (sender.clone(), id.clone())))
             .or_default() += 1;
     }
-    for (key, (receiver, sha256, label)) in &sent {
-        let at = (receiver.clone(), key.clone());
+    for (key, message) in &sent {
+        let at = (message.receiver.clone(), key.clone());
+        let label = &message.label;
         match (acceptances.get(&at), stored_in.get(&at)) {
-            (Some(_), Some(stored)) if stored == sha256 => {}
+            (Some(_), Some(stored)) if *stored == message.sha256 => {}
             (Some(_), Some(_)) => findings
                 .unexpected
-                .push(format!("{label} ({}): stored with another digest", key.1)),
-            (None, None) => findings
-                .lost
-                .push(format!("{label} ({}): not at the receiver", key.1)),
+                .push(format!("{label}: stored with another digest")),
+            (None, None) => {
+                lost.entry(key.clone())
+                    .or_insert_with(|| format!("{label}: not at the receiver"));
+            }
             (None, Some(_)) => findings
                 .unexpected
-                .push(format!("{label} ({}): stored, never accepted", key.1)),
+                .push(format!("{label}: stored, never accepted")),
             (Some(_), None) => findings
                 .unexpected
-                .push(format!("{label} ({}): accepted, not stored", key.1)),
+                .push(format!("{label}: accepted, not stored")),
         }
     }
+    let addressed_to = |receiver: &str, key: &Key| {
+        sent.get(key)
+            .is_some_and(|message| message.receiver == receiver)
+    };
     for ((receiver, key), count) in &acceptances {
         if *count > 1 {
             findings.duplicated.push(format!(
@@ -168,22 +229,34 @@ pub fn check(
                 key.1, key.0
             ));
         }
-        if !sent.contains_key(key) {
+        if !addressed_to(receiver, key) {
             findings.unexpected.push(format!(
-                "{} from {} accepted by {receiver}, never sent",
+                "{} from {} accepted by {receiver}, never sent to it",
                 key.1, key.0
             ));
         }
     }
     for (receiver, key) in stored_in.keys() {
-        if !sent.contains_key(key) {
+        if !addressed_to(receiver, key) {
             findings.unexpected.push(format!(
-                "{} from {} stored by {receiver}, never sent",
+                "{} from {} stored by {receiver}, never sent to it",
                 key.1, key.0
             ));
         }
     }
-    // Every case is held by its window and its authority, decided on both sides.
+    // Each holder of a case holds each message type of the lifecycle once.
+    for ((case, node), held) in &types {
+        for message_type in LIFECYCLE {
+            let count = held.iter().filter(|t| *t == message_type).count();
+            if count > 1 {
+                findings
+                    .duplicated
+                    .push(format!("{case}: {count} {message_type} messages at {node}"));
+            }
+        }
+    }
+    // Every case is held by exactly its window and its authority, decided by both,
+    // with every message of the lifecycle.
     let mut holders: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
     for (node, stored) in &nodes {
         for (case, state) in &stored.states {
@@ -199,13 +272,35 @@ pub fn check(
             .push(format!("{} case(s) held, {cases} handed in", holders.len()));
     }
     for (case, held) in &holders {
-        if held.len() != 2 || held.iter().any(|(_, state)| *state != "decided") {
+        let transfer = sent
+            .iter()
+            .find(|(_, m)| m.case == *case && m.message_type == "transfer");
+        let parties = transfer.map(|((window, _), m)| {
+            let mut parties = vec![window.as_str(), m.receiver.as_str()];
+            parties.sort_unstable();
+            parties
+        });
+        let holding: Vec<&str> = held.iter().map(|(node, _)| *node).collect();
+        let complete = |node: &str| {
+            types
+                .get(&(case.to_string(), node.to_string()))
+                .is_some_and(|held| LIFECYCLE.iter().all(|t| held.iter().any(|h| h == t)))
+        };
+        if parties.as_ref() != Some(&holding)
+            || held
+                .iter()
+                .any(|(node, state)| *state != "decided" || !complete(node))
+        {
             findings.incomplete.push(format!("{case}: {held:?}"));
         }
     }
-    findings
-        .incomplete
-        .extend(desk_refusals.iter().map(|r| format!("operator step {r}")));
+    findings.lost.extend(lost.into_values());
+    findings.incomplete.extend(
+        observed
+            .desk_refusals
+            .iter()
+            .map(|r| format!("operator step {r}")),
+    );
     Ok((findings, sent.len()))
 }
 
@@ -215,12 +310,13 @@ mod tests {
 
     const SENDER: &str = "huangshi.420200";
     const RECEIVER: &str = "jiujiang.360400";
+    const OTHER: &str = "wuhan.420100";
 
-    fn message(direction: &str, id: &str) -> StoredMessage {
+    fn message(direction: &str, id: &str, receiver: &str) -> StoredMessage {
         StoredMessage {
             direction: direction.into(),
             sender: SENDER.into(),
-            receiver: RECEIVER.into(),
+            receiver: receiver.into(),
             id: id.into(),
             message_type: "transfer".into(),
             sha256: "digest".into(),
@@ -230,58 +326,120 @@ mod tests {
         }
     }
 
-    /// Databases where the sender sent and delivered `sent`, and the receiver stored
-    /// `stored`.
-    fn databases(
-        root: &std::path::Path,
-        sent: &[&str],
-        stored: &[&str],
-    ) -> BTreeMap<String, PathBuf> {
-        let case = CaseId::parse("HS-2026-000501").expect("case id");
-        let dirs = BTreeMap::from([
-            (SENDER.to_string(), root.join("sender")),
-            (RECEIVER.to_string(), root.join("receiver")),
-        ]);
-        let sender = Store::open(&dirs[SENDER]).expect("open");
-        for id in sent {
-            store::insert_message(sender.connection(), &message("out", id), &case).expect("insert");
-            store::enqueue(sender.connection(), SENDER, id, 0).expect("enqueue");
-            store::mark_delivered(sender.connection(), SENDER, id, b"{}").expect("deliver");
-        }
-        let receiver = Store::open(&dirs[RECEIVER]).expect("open");
-        for id in stored {
-            store::insert_message(receiver.connection(), &message("in", id), &case)
-                .expect("insert");
-        }
-        dirs
+    /// What the three databases hold: the sender's messages (id, delivered?) and the
+    /// messages stored by each receiver.
+    struct Scene<'a> {
+        sent: &'a [(&'a str, bool)],
+        stored: &'a [(&'a str, &'a str)],
     }
 
-    fn check_of(sent: &[&str], stored: &[&str], accepted: &[&str]) -> Check {
+    fn check_of(scene: Scene<'_>, accepted: &[(&str, &str)], acknowledged: &[&str]) -> Check {
         let root = tempfile::tempdir().expect("temp dir");
-        let dirs = databases(root.path(), sent, stored);
-        let accepted: Vec<(String, String, String)> = accepted
-            .iter()
-            .map(|id| (RECEIVER.to_string(), SENDER.to_string(), id.to_string()))
+        let case = CaseId::parse("HS-2026-000501").expect("case id");
+        let dirs: BTreeMap<String, PathBuf> = [SENDER, RECEIVER, OTHER]
+            .into_iter()
+            .map(|node| (node.to_string(), root.path().join(node)))
             .collect();
-        check(&dirs, &accepted, 0, &[]).expect("check").0
+        let sender = Store::open(&dirs[SENDER]).expect("open");
+        for (id, delivered) in scene.sent {
+            let db = sender.connection();
+            store::insert_message(db, &message("out", id, RECEIVER), &case).expect("insert");
+            store::enqueue(db, SENDER, id, 0).expect("enqueue");
+            if *delivered {
+                store::mark_delivered(db, SENDER, id, b"{}").expect("deliver");
+            }
+        }
+        for (node, id) in scene.stored {
+            let receiver = Store::open(&dirs[*node]).expect("open");
+            store::insert_message(receiver.connection(), &message("in", id, node), &case)
+                .expect("insert");
+        }
+        let observed = Observations {
+            accepted: accepted
+                .iter()
+                .map(|(node, id)| (node.to_string(), SENDER.to_string(), id.to_string()))
+                .collect(),
+            acknowledged: acknowledged
+                .iter()
+                .map(|id| (SENDER.to_string(), id.to_string()))
+                .collect(),
+            desk_refusals: Vec::new(),
+        };
+        check(&dirs, &observed, 0).expect("check").0
     }
 
     #[test]
     fn each_kind_of_finding_is_found() {
-        assert!(check_of(&["m1"], &["m1"], &["m1"]).is_valid());
-        let duplicated = check_of(&["m1"], &["m1"], &["m1", "m1"]);
+        let delivered = Scene {
+            sent: &[("m1", true)],
+            stored: &[(RECEIVER, "m1")],
+        };
+        assert!(check_of(delivered, &[(RECEIVER, "m1")], &["m1"]).is_valid());
+        let twice = Scene {
+            sent: &[("m1", true)],
+            stored: &[(RECEIVER, "m1")],
+        };
+        let duplicated = check_of(twice, &[(RECEIVER, "m1"), (RECEIVER, "m1")], &[]);
         assert_eq!(duplicated.duplicated.len(), 1, "{duplicated}");
-        let lost = check_of(&["m1"], &[], &[]);
-        assert_eq!(lost.lost.len(), 1, "{lost}");
-        let never_accepted = check_of(&["m1"], &["m1"], &[]);
+        let nowhere = Scene {
+            sent: &[("m1", true)],
+            stored: &[],
+        };
+        let lost = check_of(nowhere, &[], &[]);
+        assert_eq!(lost.lost.len(), 1, "one finding per message: {lost}");
+        let pending = Scene {
+            sent: &[("m1", false)],
+            stored: &[(RECEIVER, "m1")],
+        };
+        let unreceipted = check_of(pending, &[(RECEIVER, "m1")], &[]);
+        assert_eq!(unreceipted.lost.len(), 1, "{unreceipted}");
+        let forgotten = check_of(
+            Scene {
+                sent: &[],
+                stored: &[],
+            },
+            &[],
+            &["m9"],
+        );
+        assert_eq!(
+            forgotten.lost.len(),
+            1,
+            "acknowledged, never stored: {forgotten}"
+        );
+        let silent = Scene {
+            sent: &[("m1", true)],
+            stored: &[(RECEIVER, "m1")],
+        };
+        let never_accepted = check_of(silent, &[], &[]);
         assert_eq!(never_accepted.unexpected.len(), 1, "{never_accepted}");
-        let not_stored = check_of(&["m1"], &[], &["m1"]);
+        let empty = Scene {
+            sent: &[("m1", true)],
+            stored: &[],
+        };
+        let not_stored = check_of(empty, &[(RECEIVER, "m1")], &[]);
         assert_eq!(not_stored.unexpected.len(), 1, "{not_stored}");
-        let never_sent = check_of(&[], &["m2"], &["m2"]);
+        let astray = Scene {
+            sent: &[("m1", true)],
+            stored: &[(RECEIVER, "m1"), (OTHER, "m1")],
+        };
+        let wrong_receiver = check_of(astray, &[(RECEIVER, "m1"), (OTHER, "m1")], &[]);
+        assert_eq!(wrong_receiver.unexpected.len(), 2, "{wrong_receiver}");
+        let invented = Scene {
+            sent: &[],
+            stored: &[(RECEIVER, "m2")],
+        };
+        let never_sent = check_of(invented, &[(RECEIVER, "m2")], &[]);
         assert_eq!(never_sent.unexpected.len(), 2, "{never_sent}");
-        let refused_step = check(&BTreeMap::new(), &[], 0, &["decision: refused".into()])
-            .expect("check")
-            .0;
+        let refused_step = check(
+            &BTreeMap::new(),
+            &Observations {
+                desk_refusals: vec!["decision: refused".into()],
+                ..Observations::default()
+            },
+            0,
+        )
+        .expect("check")
+        .0;
         assert_eq!(refused_step.incomplete.len(), 1);
     }
 }

@@ -1,20 +1,20 @@
 //! The fault plan of a run, drawn from its seed, and its injection into the running
-//! simulation: crashes and restarts of nodes, partitions between nodes and between the
-//! operator desk and a node, held links (messages delayed, then delivered in a burst)
-//! and slow links (up to 1.5 s per message, so messages on different connections
-//! overtake each other). Faults overlap freely; a link is partitioned while any
-//! partition on it lasts, held while any hold lasts, and a node is down while any
-//! crash of it lasts. Every fault ends within the chaos window plus 4 s.
+//! simulation: crashes and restarts of nodes, partitions of the links that carry
+//! messages (between a window and an authority, and between the operator desk and a
+//! node), held links (messages delayed, then delivered in a burst) and slow links (up
+//! to 1.5 s per message, so that messages on different connections overtake each
+//! other). Faults overlap freely; a link is partitioned while any partition of it
+//! lasts, held while any hold lasts, as slow as its slowest slow-down, and a node is
+//! down while any crash of it lasts. Every fault ends within the chaos window plus 4 s.
 
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
+use tongban::client::SeededRandom;
 
 /// The latency of a healthy link: up to this, drawn per message.
 pub const NORMAL_LATENCY: Duration = Duration::from_millis(30);
-/// The longest a fault lasts.
+/// The longest a fault lasts, in milliseconds.
 const LONGEST: u64 = 4_000;
 
 /// One step of a fault plan. Hosts are simulated host names.
@@ -34,20 +34,20 @@ pub enum Fault {
     Release(String, String),
     /// Messages between the two hosts take up to the given time.
     Slow(String, String, Duration),
-    /// The link's latency is normal again.
-    Restore(String, String),
+    /// That slow-down ends.
+    Restore(String, String, Duration),
 }
 
-/// Faults injected in a run, by kind.
+/// Faults that took effect in a run, by kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FaultCounts {
-    /// Crashes of a node (each followed by a restart).
+    /// Crashes of a running node (each followed by a restart).
     pub crashes: usize,
-    /// Partitions.
+    /// Partitions of a link that was not partitioned.
     pub partitions: usize,
-    /// Holds.
+    /// Holds of a link that was not held.
     pub holds: usize,
-    /// Slow links.
+    /// Slow-downs that made a link slower.
     pub slow_links: usize,
 }
 
@@ -66,50 +66,45 @@ impl FaultCounts {
     }
 }
 
-/// The fault plan of `seed`: faults starting every 0.3–2.5 s of the chaos window,
-/// each lasting 0.2–4 s, sorted by time.
+/// The fault plan of `seed` over `nodes` and the `links` between them that carry
+/// messages: faults starting every 0.3–2.5 s of the chaos window, each lasting
+/// 0.2–4 s, sorted by time.
 pub fn plan(
     seed: u64,
     chaos: Duration,
-    hosts: &BTreeMap<&str, String>,
+    nodes: &[String],
+    links: &[(String, String)],
     desk: &str,
 ) -> Vec<(Duration, Fault)> {
-    let mut rng = SmallRng::seed_from_u64(seed);
-    let nodes: Vec<&String> = hosts.values().collect();
+    let mut random = SeededRandom::new(seed);
     let mut events = Vec::new();
-    let mut at = Duration::from_millis(rng.random_range(100..1_500));
-    while at < chaos && !nodes.is_empty() {
-        let end = at + Duration::from_millis(rng.random_range(200..=LONGEST));
-        // Two different nodes (the same one if there is only one).
-        let first = rng.random_range(0..nodes.len());
-        let second = (first + rng.random_range(1..nodes.len().max(2))) % nodes.len();
-        let (node, other) = (nodes[first].clone(), nodes[second].clone());
-        let (start, stop) = match rng.random_range(0..10) {
+    let mut at = Duration::from_millis(random.in_range(100..1_500));
+    while at < chaos && !nodes.is_empty() && !links.is_empty() {
+        let end = at + Duration::from_millis(random.in_range(200..LONGEST + 1));
+        let pick = |random: &mut SeededRandom, n: usize| {
+            usize::try_from(random.in_range(0..n as u64)).unwrap_or(0)
+        };
+        let node = nodes[pick(&mut random, nodes.len())].clone();
+        let (a, b) = links[pick(&mut random, links.len())].clone();
+        let (start, stop) = match random.in_range(0..10) {
             0..=3 => (Fault::Crash(node.clone()), Fault::Restart(node)),
-            4 | 5 => (
-                Fault::Partition(node.clone(), other.clone()),
-                Fault::Repair(node, other),
-            ),
+            4 | 5 => (Fault::Partition(a.clone(), b.clone()), Fault::Repair(a, b)),
             6 => (
                 Fault::Partition(desk.to_string(), node.clone()),
                 Fault::Repair(desk.to_string(), node),
             ),
-            7 => (
-                Fault::Hold(node.clone(), other.clone()),
-                Fault::Release(node, other),
-            ),
-            _ => (
-                Fault::Slow(
-                    node.clone(),
-                    other.clone(),
-                    Duration::from_millis(rng.random_range(100..1_500)),
-                ),
-                Fault::Restore(node, other),
-            ),
+            7 => (Fault::Hold(a.clone(), b.clone()), Fault::Release(a, b)),
+            _ => {
+                let latency = Duration::from_millis(random.in_range(100..1_500));
+                (
+                    Fault::Slow(a.clone(), b.clone(), latency),
+                    Fault::Restore(a, b, latency),
+                )
+            }
         };
         events.push((at, start));
         events.push((end, stop));
-        at += Duration::from_millis(rng.random_range(300..2_500));
+        at += Duration::from_millis(random.in_range(300..2_500));
     }
     // Stable: events at the same instant keep their order of drawing.
     events.sort_by_key(|(at, _)| *at);
@@ -124,9 +119,67 @@ struct LinkFaults {
     slow: Vec<Duration>,
 }
 
-/// Runs the simulation to its end while injecting `plan`, and counts the faults. With
-/// `amnesia`, a crashed node's database files are deleted before it restarts (a
-/// control for the checker).
+/// What a link does now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LinkState {
+    Partitioned,
+    Held,
+    Healthy,
+}
+
+impl LinkFaults {
+    /// Applies a link fault; whether it took effect (for the counts).
+    fn apply(&mut self, fault: &Fault) -> bool {
+        match fault {
+            Fault::Partition(..) => {
+                self.partitions += 1;
+                self.partitions == 1
+            }
+            Fault::Repair(..) => {
+                self.partitions = self.partitions.saturating_sub(1);
+                false
+            }
+            Fault::Hold(..) => {
+                self.holds += 1;
+                self.holds == 1
+            }
+            Fault::Release(..) => {
+                self.holds = self.holds.saturating_sub(1);
+                false
+            }
+            Fault::Slow(_, _, latency) => {
+                let slower = *latency > self.latency();
+                self.slow.push(*latency);
+                slower
+            }
+            Fault::Restore(_, _, latency) => {
+                if let Some(index) = self.slow.iter().position(|l| l == latency) {
+                    self.slow.remove(index);
+                }
+                false
+            }
+            Fault::Crash(_) | Fault::Restart(_) => false,
+        }
+    }
+
+    fn state(&self) -> LinkState {
+        if self.partitions > 0 {
+            LinkState::Partitioned
+        } else if self.holds > 0 {
+            LinkState::Held
+        } else {
+            LinkState::Healthy
+        }
+    }
+
+    fn latency(&self) -> Duration {
+        self.slow.iter().max().copied().unwrap_or(NORMAL_LATENCY)
+    }
+}
+
+/// Runs the simulation to its end while injecting `plan`, and counts the faults that
+/// took effect. With `amnesia`, a crashed node's database files are deleted before it
+/// restarts (a control for the checker).
 pub fn inject(
     sim: &mut turmoil::Sim<'_>,
     plan: Vec<(Duration, Fault)>,
@@ -141,23 +194,22 @@ pub fn inject(
     loop {
         while let Some((_, fault)) = plan.next_if(|(at, _)| *at <= sim.elapsed()) {
             match &fault {
-                Fault::Crash(node) | Fault::Restart(node) => {
-                    let crash = matches!(fault, Fault::Crash(_));
+                Fault::Crash(node) => {
                     let count = down.entry(node.clone()).or_default();
-                    if crash {
+                    *count += 1;
+                    if *count == 1 {
                         counts.crashes += 1;
-                        *count += 1;
-                        if *count == 1 {
-                            sim.crash(node.as_str());
-                            if amnesia {
-                                forget(node, data_dirs);
-                            }
+                        sim.crash(node.as_str());
+                        if amnesia {
+                            forget(node, data_dirs);
                         }
-                    } else {
-                        *count = count.saturating_sub(1);
-                        if *count == 0 {
-                            sim.bounce(node.as_str());
-                        }
+                    }
+                }
+                Fault::Restart(node) => {
+                    let count = down.entry(node.clone()).or_default();
+                    *count = count.saturating_sub(1);
+                    if *count == 0 {
+                        sim.bounce(node.as_str());
                     }
                 }
                 Fault::Partition(a, b)
@@ -165,37 +217,30 @@ pub fn inject(
                 | Fault::Hold(a, b)
                 | Fault::Release(a, b)
                 | Fault::Slow(a, b, _)
-                | Fault::Restore(a, b) => {
-                    let link = links.entry((a.clone(), b.clone())).or_default();
-                    match &fault {
-                        Fault::Partition(..) => {
-                            counts.partitions += 1;
-                            link.partitions += 1;
-                        }
-                        Fault::Repair(..) => link.partitions = link.partitions.saturating_sub(1),
-                        Fault::Hold(..) => {
-                            counts.holds += 1;
-                            link.holds += 1;
-                        }
-                        Fault::Release(..) => link.holds = link.holds.saturating_sub(1),
-                        Fault::Slow(_, _, latency) => {
-                            counts.slow_links += 1;
-                            link.slow.push(*latency);
-                        }
-                        _ => {
-                            link.slow.pop();
-                        }
-                    }
-                    if link.partitions > 0 {
-                        sim.partition(a.as_str(), b.as_str());
-                    } else if link.holds > 0 {
-                        sim.hold(a.as_str(), b.as_str());
+                | Fault::Restore(a, b, _) => {
+                    // turmoil's links have no direction.
+                    let key = if a <= b {
+                        (a.clone(), b.clone())
                     } else {
-                        sim.release(a.as_str(), b.as_str());
-                        sim.repair(a.as_str(), b.as_str());
+                        (b.clone(), a.clone())
+                    };
+                    let link = links.entry(key).or_default();
+                    if link.apply(&fault) {
+                        match fault {
+                            Fault::Partition(..) => counts.partitions += 1,
+                            Fault::Hold(..) => counts.holds += 1,
+                            _ => counts.slow_links += 1,
+                        }
                     }
-                    let latency = link.slow.iter().max().copied().unwrap_or(NORMAL_LATENCY);
-                    sim.set_link_max_message_latency(a.as_str(), b.as_str(), latency);
+                    match link.state() {
+                        LinkState::Partitioned => sim.partition(a.as_str(), b.as_str()),
+                        LinkState::Held => sim.hold(a.as_str(), b.as_str()),
+                        LinkState::Healthy => {
+                            sim.release(a.as_str(), b.as_str());
+                            sim.repair(a.as_str(), b.as_str());
+                        }
+                    }
+                    sim.set_link_max_message_latency(a.as_str(), b.as_str(), link.latency());
                 }
             }
             note(sim.elapsed(), format!("fault: {fault:?}"));
@@ -219,16 +264,23 @@ fn forget(host: &str, data_dirs: &BTreeMap<String, PathBuf>) {
 mod tests {
     use super::*;
 
-    fn hosts() -> BTreeMap<&'static str, String> {
-        BTreeMap::from([("a", "host-a".to_string()), ("b", "host-b".to_string())])
+    fn nodes() -> Vec<String> {
+        vec!["host-a".into(), "host-b".into(), "host-c".into()]
+    }
+
+    fn links() -> Vec<(String, String)> {
+        vec![
+            ("host-a".into(), "host-b".into()),
+            ("host-a".into(), "host-c".into()),
+        ]
     }
 
     #[test]
     fn a_plan_repeats_for_its_seed_and_every_fault_ends() {
         let chaos = Duration::from_secs(20);
-        let plan = plan(7, chaos, &hosts(), "desk");
-        assert_eq!(plan, super::plan(7, chaos, &hosts(), "desk"));
-        assert_ne!(plan, super::plan(8, chaos, &hosts(), "desk"));
+        let plan = plan(7, chaos, &nodes(), &links(), "desk");
+        assert_eq!(plan, super::plan(7, chaos, &nodes(), &links(), "desk"));
+        assert_ne!(plan, super::plan(8, chaos, &nodes(), &links(), "desk"));
         assert!(plan.windows(2).all(|w| w[0].0 <= w[1].0));
         let starts = plan
             .iter()
@@ -243,5 +295,47 @@ mod tests {
         assert!(starts >= 8, "{starts} faults in 20 s");
         let last = plan.last().map(|(at, _)| *at).unwrap_or_default();
         assert!(last <= chaos + Duration::from_millis(LONGEST));
+        // Only links that carry messages are cut: never b–c.
+        assert!(plan.iter().all(|(_, f)| !matches!(
+            f,
+            Fault::Partition(a, b) | Fault::Hold(a, b) if a.ends_with('b') && b.ends_with('c')
+        )));
+    }
+
+    #[test]
+    fn overlapping_faults_end_one_by_one() {
+        let (a, b) = ("a".to_string(), "b".to_string());
+        let slow = |ms| Fault::Slow(a.clone(), b.clone(), Duration::from_millis(ms));
+        let restore = |ms| Fault::Restore(a.clone(), b.clone(), Duration::from_millis(ms));
+        let mut link = LinkFaults::default();
+        assert!(link.apply(&Fault::Hold(a.clone(), b.clone())));
+        assert!(link.apply(&Fault::Partition(b.clone(), a.clone())));
+        assert!(
+            !link.apply(&Fault::Partition(a.clone(), b.clone())),
+            "already cut"
+        );
+        assert_eq!(link.state(), LinkState::Partitioned);
+        link.apply(&Fault::Repair(a.clone(), b.clone()));
+        assert_eq!(
+            link.state(),
+            LinkState::Partitioned,
+            "one partition still lasts"
+        );
+        link.apply(&Fault::Repair(b.clone(), a.clone()));
+        assert_eq!(
+            link.state(),
+            LinkState::Held,
+            "the hold outlasts the partitions"
+        );
+        link.apply(&Fault::Release(a.clone(), b.clone()));
+        assert_eq!(link.state(), LinkState::Healthy);
+        assert!(link.apply(&slow(500)));
+        assert!(link.apply(&slow(1_000)));
+        assert!(!link.apply(&slow(700)), "not slower than 1 s");
+        link.apply(&restore(1_000));
+        assert_eq!(link.latency(), Duration::from_millis(700));
+        link.apply(&restore(500));
+        link.apply(&restore(700));
+        assert_eq!(link.latency(), NORMAL_LATENCY);
     }
 }

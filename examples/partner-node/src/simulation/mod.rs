@@ -27,7 +27,7 @@ mod faults;
 mod net;
 mod workload;
 
-pub use checker::Check;
+pub use checker::{Check, Observations};
 pub use faults::{Fault, FaultCounts};
 pub use net::SimTransport;
 
@@ -41,7 +41,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
-use tongban::client::{Client, RetryPolicy};
+use tongban::client::{Client, RetryPolicy, SeededRandom};
 use tongban::http::{ErrorBody, REPLAYED_HEADER};
 use tongban::{sample, Clock, KeyPair, NodeId};
 
@@ -125,14 +125,12 @@ pub struct SimulationError {
 struct History {
     /// Events with their virtual time.
     trace: Vec<String>,
-    /// Acceptances observed at receiving endpoints: (receiver, sender, message id).
-    accepted: Vec<(String, String, String)>,
+    /// Acceptances, acknowledged operator steps and refused ones, for the checker.
+    observed: Observations,
     /// Duplicates answered with the first receipt.
     replayed: usize,
     /// Refusals by code.
     refused: BTreeMap<String, usize>,
-    /// Operator steps the nodes refused.
-    desk_refusals: Vec<String>,
     /// Short labels for message ids, in order of first appearance, so that traces of
     /// runs with the same seed compare equal although ids carry random bits.
     labels: BTreeMap<String, String>,
@@ -236,7 +234,7 @@ async fn observe(State((history, node)): State<(Shared, String)>, response: Resp
             history.note(format_args!(
                 "{node} accepted {label} ({case}) from {sender}"
             ));
-            history.accepted.push((node, sender, id));
+            history.observed.accepted.push((node, sender, id));
         }
     } else {
         let code = ErrorBody::parse(&bytes).map_or_else(|| "?".into(), |b| b.code);
@@ -246,11 +244,12 @@ async fn observe(State((history, node)): State<(Shared, String)>, response: Resp
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// One node's software, as turmoil starts (and restarts) it.
+/// One node's software, as turmoil starts (and restarts) it. `seed` differs per node
+/// and per start; it seeds the backoff jitter and the message ids.
 async fn node_software(
     node: &'static str,
     data_dir: PathBuf,
-    jitter_seed: u64,
+    seed: u64,
     history: Shared,
 ) -> turmoil::Result {
     let config = node_config(node, &data_dir)?;
@@ -261,11 +260,12 @@ async fn node_software(
     };
     let client = Client::with_transport(config.retry.clone(), Arc::new(transport))
         .with_clock(clock())
-        .with_jitter_seed(jitter_seed);
+        .with_jitter_seed(seed);
     let environment = Environment {
         clock: clock(),
         client,
         blocking_threads: false,
+        id_seed: Some(seed.rotate_left(17)),
     };
     let node_state = Arc::new(Node::open_in(config, environment)?);
     lock(&history).note(format_args!("{node} started"));
@@ -316,9 +316,13 @@ pub fn run(seed: u64, settings: &Settings) -> Result<Report, SimulationError> {
         let (host, _) = endpoint_of(node).map_err(failed)?;
         let data_dir = root.path().join(node);
         let (dir, shared) = (data_dir.clone(), history.clone());
-        let jitter_seed = seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut seeds = SeededRandom::new(seed ^ (index as u64 + 1));
+        let seeds = std::cell::RefCell::new(seeds.next_u64());
         sim.host(host.as_str(), move || {
-            node_software(node, dir.clone(), jitter_seed, shared.clone())
+            // Each start draws its own seed, the same in every run of this seed.
+            let start_seed = SeededRandom::new(*seeds.borrow()).next_u64();
+            seeds.replace(start_seed);
+            node_software(node, dir.clone(), start_seed, shared.clone())
         });
         hosts.insert(node, host);
         data_dirs.insert(node.to_string(), data_dir);
@@ -333,7 +337,15 @@ pub fn run(seed: u64, settings: &Settings) -> Result<Report, SimulationError> {
     .map_err(failed)?;
     sim.client(DESK, desk.run());
     let plan = if settings.faults {
-        faults::plan(seed, settings.chaos, &hosts, DESK)
+        // Huangshi's window talks to each authority; the authorities never to each other.
+        let window = hosts[sample::HUANGSHI].clone();
+        let links: Vec<(String, String)> = hosts
+            .iter()
+            .filter(|(node, _)| **node != sample::HUANGSHI)
+            .map(|(_, host)| (window.clone(), host.clone()))
+            .collect();
+        let nodes: Vec<String> = hosts.values().cloned().collect();
+        faults::plan(seed, settings.chaos, &nodes, &links, DESK)
     } else {
         Vec::new()
     };
@@ -344,19 +356,16 @@ pub fn run(seed: u64, settings: &Settings) -> Result<Report, SimulationError> {
     let virtual_time = sim.elapsed();
     drop(sim);
     let history = std::mem::take(&mut *lock(&history));
-    let (check, messages) = checker::check(
-        &data_dirs,
-        &history.accepted,
-        settings.cases,
-        &history.desk_refusals,
-    )
-    .map_err(|e| failed(e.to_string()))?;
+    let (check, messages) = checker::check(&data_dirs, &history.observed, settings.cases)
+        .map_err(|e| failed(e.to_string()))?;
     Ok(Report {
         seed,
         virtual_time,
         faults: counts,
         messages,
-        posts: history.accepted.len() + history.replayed + history.refused.values().sum::<usize>(),
+        posts: history.observed.accepted.len()
+            + history.replayed
+            + history.refused.values().sum::<usize>(),
         replayed: history.replayed,
         refused: history.refused,
         check,

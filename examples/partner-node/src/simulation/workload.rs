@@ -164,7 +164,8 @@ impl Desk {
             (View::Unknown, _) | (_, View::Unknown) => return Ok(false),
             (View::NoCase, _) => {
                 let transfer = case.transfer.clone();
-                self.send(&self.window, "transfer", case, authority, None, transfer)
+                let window = (HUANGSHI, self.window.as_str());
+                self.send(window, "transfer", case, authority, None, transfer)
                     .await;
                 return Ok(false);
             }
@@ -174,13 +175,15 @@ impl Desk {
         let transfer = at_authority["tracks"][0]["transfer"]
             .as_str()
             .map(str::to_string);
+        let at_window = (HUANGSHI, self.window.as_str());
+        let at_authority_node = (authority, authority_host.as_str());
         let (from, to, step) = match (track_state(&at_authority), track_state(&window)) {
-            (Some("received"), _) => (authority_host, HUANGSHI, "status_update"),
-            (Some("in_review"), _) => (authority_host, HUANGSHI, "supplement_request"),
+            (Some("received"), _) => (at_authority_node, HUANGSHI, "status_update"),
+            (Some("in_review"), _) => (at_authority_node, HUANGSHI, "supplement_request"),
             (Some("supplement_requested"), Some("supplement_requested")) => {
-                (&self.window, authority, "supplement")
+                (at_window, authority, "supplement")
             }
-            (Some("supplemented"), _) => (authority_host, HUANGSHI, "decision"),
+            (Some("supplemented"), _) => (at_authority_node, HUANGSHI, "decision"),
             (Some("decided"), Some("decided"))
                 if receipted(&window) && receipted(&at_authority) =>
             {
@@ -201,13 +204,21 @@ impl Desk {
                 .map(View::Case)
                 .unwrap_or(View::Unknown),
             Ok(answer) if answer.status == 404 => View::NoCase,
-            _ => View::Unknown,
+            Ok(answer) => {
+                lock(&self.history).note(format_args!(
+                    "desk: {host} answered the view of {case} with HTTP {}",
+                    answer.status
+                ));
+                View::Unknown
+            }
+            Err(_) => View::Unknown,
         }
     }
 
+    /// Asks the operator API of `from` (node, host) to send a message.
     async fn send(
         &self,
-        host: &str,
+        from: (&str, &str),
         step: &str,
         case: &Case,
         to: &str,
@@ -219,8 +230,14 @@ impl Desk {
             "in_reply_to": in_reply_to, "body": body,
         });
         let bytes = serde_json::to_vec(&message).unwrap_or_default();
+        let (node, host) = from;
+        let mut queued = None;
         let outcome = match call(host, Method::POST, "/operator/v1/messages", Some(&bytes)).await {
-            Ok(answer) if answer.status == 202 => "queued".to_string(),
+            Ok(answer) if answer.status == 202 => {
+                let answer = tongban::json::parse(&answer.body).unwrap_or_default();
+                queued = answer["id"].as_str().map(str::to_string);
+                "queued".to_string()
+            }
             Ok(answer) => {
                 let code = ErrorBody::parse(&answer.body).map_or_else(|| "?".into(), |b| b.code);
                 format!("refused with HTTP {} [{code}]", answer.status)
@@ -228,9 +245,12 @@ impl Desk {
             Err(_) => "no answer (indeterminate)".to_string(),
         };
         let mut history = lock(&self.history);
-        history.note(format_args!("desk: {host} {step} {}: {outcome}", case.id));
-        if outcome.starts_with("refused") {
+        history.note(format_args!("desk: {node} {step} {}: {outcome}", case.id));
+        if let Some(id) = queued {
+            history.observed.acknowledged.push((node.to_string(), id));
+        } else if outcome.starts_with("refused") {
             history
+                .observed
                 .desk_refusals
                 .push(format!("{step} {}: {outcome}", case.id));
         }
