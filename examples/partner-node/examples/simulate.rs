@@ -56,6 +56,10 @@ fn main() -> ExitCode {
         eprintln!("error: --runs must be at least 1 and the seeds must fit in 64 bits");
         return ExitCode::from(2);
     };
+    if args.chaos_secs > 3_600 {
+        eprintln!("error: --chaos-secs is at most 3600 (an hour of virtual time)");
+        return ExitCode::from(2);
+    }
     let settings = Settings {
         cases: args.cases,
         chaos: Duration::from_secs(args.chaos_secs),

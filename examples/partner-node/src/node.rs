@@ -185,23 +185,28 @@ impl Node {
     }
 
     /// A `lifecycle.receipt_pending` refusal is transient only while this node still
-    /// delivers a transfer of the case to the sender, whose receipt would make the
-    /// message legal; once no such transfer is on its way, the message is illegal for
-    /// good. Other errors pass unchanged.
+    /// delivers the transfer whose receipt would make the message legal (the one it
+    /// answers, else any of the case's to the sender); once that transfer is no longer
+    /// on its way, the message is illegal for good. Other errors pass unchanged.
     fn unless_stalled(
         &self,
         db: &rusqlite::Connection,
         case: &Case,
-        sender: &NodeId,
-        message_type: MessageType,
+        envelope: &Envelope,
         error: Error,
     ) -> Result<Error, NodeError> {
         if error.code() != "lifecycle.receipt_pending" {
             return Ok(error);
         }
         let own = self.config.node.as_str();
+        let answered = case
+            .tracks()
+            .iter()
+            .any(|t| envelope.in_reply_to.as_ref() == Some(&t.transfer));
         for track in case.tracks() {
-            let waiting = track.state == ItemState::Transferred && &track.authority == sender;
+            let waiting = track.state == ItemState::Transferred
+                && track.authority == envelope.from
+                && (!answered || envelope.in_reply_to.as_ref() == Some(&track.transfer));
             if waiting
                 && store::outbox_status(db, own, track.transfer.as_str())?.as_deref()
                     == Some("pending")
@@ -211,7 +216,7 @@ impl Node {
         }
         Ok(tongban::error::LifecycleError::IllegalTransition {
             state: ItemState::Transferred.as_str(),
-            message_type: message_type.as_str().into(),
+            message_type: envelope.message_type().as_str().into(),
         }
         .into())
     }
@@ -312,15 +317,8 @@ impl Node {
             let mut case =
                 store::load_case(db, &case_id)?.unwrap_or_else(|| Case::new(case_id.clone()));
             if let Err(error) = case.apply(&verified, registry) {
-                let envelope = verified.envelope();
-                let message_type = envelope.message_type();
-                return Err(Refusal::from(self.unless_stalled(
-                    db,
-                    &case,
-                    &envelope.from,
-                    message_type,
-                    error,
-                )?));
+                let error = self.unless_stalled(db, &case, verified.envelope(), error)?;
+                return Err(Refusal::from(error));
             }
             let body = Body::Receipt(Receipt {
                 answers_sha256: verified.digest().clone(),

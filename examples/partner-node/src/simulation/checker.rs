@@ -3,8 +3,8 @@
 //! receiving application accepted (observed at its endpoint during the run), and the
 //! messages each receiver stored.
 //!
-//! - **lost**: sent, but not accepted and stored by its receiver, or not receipted at
-//!   its sender;
+//! - **lost**: acknowledged by an operator API but never stored; sent but neither
+//!   accepted nor stored by its receiver; or not receipted at its sender;
 //! - **duplicated**: accepted by its receiver more than once;
 //! - **unexpected**: accepted or stored but never sent, stored but never accepted, or
 //!   accepted but not stored (a receipt without the case);
