@@ -207,7 +207,8 @@ pub fn track_state(view: &serde_json::Value) -> Option<&str> {
         .and_then(serde_json::Value::as_str)
 }
 
-fn file(name: &str, content: &str, size: u64) -> serde_json::Value {
+/// A reference to an attached PDF, as a message body carries it (§6).
+pub(crate) fn file(name: &str, content: &str, size: u64) -> serde_json::Value {
     serde_json::json!({
         "name": name,
         "sha256": tongban::Sha256Digest::of(content.as_bytes()).as_str(),

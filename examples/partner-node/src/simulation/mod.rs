@@ -43,6 +43,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 use tongban::client::{Client, RetryPolicy, SeededRandom};
 use tongban::http::{ErrorBody, REPLAYED_HEADER};
+use tongban::registry::Registry;
 use tongban::{sample, Clock, KeyPair, NodeId};
 
 /// When every simulation starts: 2026-12-01T01:00:00Z, 09:00 on a working Tuesday in
@@ -170,19 +171,14 @@ fn clock() -> Clock {
     })
 }
 
-/// The simulated host name and path of a node's endpoint, from the registry.
-fn endpoint_of(node: &str) -> Result<(String, String), String> {
-    let registry = sample::registry().map_err(|e| e.to_string())?;
+/// The simulated host of a node: the host of its endpoint in the registry.
+fn host_of(registry: &Registry, node: &str) -> Result<String, String> {
     let id = NodeId::parse(node).map_err(|e| e.to_string())?;
     let member = registry
         .member(&id)
         .ok_or_else(|| format!("{node} is not in the sample registry"))?;
-    let rest = member
-        .endpoint
-        .strip_prefix("https://")
-        .ok_or_else(|| format!("{node}'s endpoint is not https"))?;
-    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    Ok((host.to_string(), path.to_string()))
+    let (host, _, _) = net::split_url(&member.endpoint)?;
+    Ok(host)
 }
 
 /// A node's configuration in the simulation: its sample key, the sample registry,
@@ -253,7 +249,7 @@ async fn node_software(
     history: Shared,
 ) -> turmoil::Result {
     let config = node_config(node, &data_dir)?;
-    let (_, base) = endpoint_of(node)?;
+    let base = config.endpoint_path();
     let transport = SimTransport {
         connect_timeout: config.retry.connect_timeout,
         request_timeout: config.retry.request_timeout,
@@ -310,18 +306,19 @@ pub fn run(seed: u64, settings: &Settings) -> Result<Report, SimulationError> {
         .max_message_latency(faults::NORMAL_LATENCY)
         .simulation_duration(deadline + Duration::from_secs(60))
         .build();
+    let registry = sample::registry().map_err(|e| failed(e.to_string()))?;
     let mut hosts = BTreeMap::new();
     let mut data_dirs = BTreeMap::new();
     for (index, node) in NODES.into_iter().enumerate() {
-        let (host, _) = endpoint_of(node).map_err(failed)?;
+        let host = host_of(&registry, node).map_err(failed)?;
         let data_dir = root.path().join(node);
         let (dir, shared) = (data_dir.clone(), history.clone());
-        let mut seeds = SeededRandom::new(seed ^ (index as u64 + 1));
-        let seeds = std::cell::RefCell::new(seeds.next_u64());
+        let last_seed =
+            std::cell::Cell::new(SeededRandom::new(seed ^ (index as u64 + 1)).next_u64());
         sim.host(host.as_str(), move || {
             // Each start draws its own seed, the same in every run of this seed.
-            let start_seed = SeededRandom::new(*seeds.borrow()).next_u64();
-            seeds.replace(start_seed);
+            let start_seed = SeededRandom::new(last_seed.get()).next_u64();
+            last_seed.set(start_seed);
             node_software(node, dir.clone(), start_seed, shared.clone())
         });
         hosts.insert(node, host);

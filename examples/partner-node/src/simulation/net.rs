@@ -41,7 +41,7 @@ impl Transport for SimTransport {
 }
 
 /// Host, port and path of an `http://` or `https://` URL.
-fn split_url(url: &str) -> Result<(String, u16, String), String> {
+pub fn split_url(url: &str) -> Result<(String, u16, String), String> {
     let (rest, default_port) = if let Some(rest) = url.strip_prefix("https://") {
         (rest, 443)
     } else if let Some(rest) = url.strip_prefix("http://") {

@@ -16,7 +16,7 @@
 //! | `decided`, all receipted | `decided`, all receipted | the case is complete |
 
 use super::{lock, net, Shared, OPERATOR_PORT};
-use crate::demo::{step_body, track_state};
+use crate::demo::{file, step_body, track_state};
 use axum::http::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -63,20 +63,15 @@ enum View {
 /// The transfer of a basic medical insurance relation from Huangshi to Wuhan
 /// (`WH-0001`).
 fn medical_transfer() -> Value {
-    let file = |name: &str, size: u64| {
-        json!({
-            "name": name,
-            "sha256": tongban::Sha256Digest::of(name.as_bytes()).as_str(),
-            "media_type": "application/pdf",
-            "size": size,
-        })
-    };
     json!({
         "applicant": {"kind": "natural_person", "name": "刘建国", "citizen_id": "420202199001011231"},
         "item": "WH-0001",
         "item_name": "基本医疗保险关系转移接续",
         "mode": "received_here_handled_there",
-        "materials": [file("身份证", 120_000), file("参保凭证", 96_000)],
+        "materials": [
+            file("身份证", "身份证 刘建国", 120_000),
+            file("参保凭证", "参保凭证 刘建国 黄石", 96_000),
+        ],
         "form": {
             "insured_name": "刘建国",
             "from_region": "420200",
