@@ -28,15 +28,29 @@ fn io(what: &str, path: &Path, e: std::io::Error) -> NodeError {
     }
 }
 
-/// A free loopback address: bound to port 0 and released.
+/// A free loopback address, outside the ephemeral range (32768–60999 on Linux) from
+/// which the system picks ports for outgoing connections, so that none of those takes
+/// it between now and the node binding it: a random port from 20000–32767 that binds,
+/// then is released.
 pub fn free_address() -> Result<SocketAddr, NodeError> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| NodeError::Listen {
-        address: "127.0.0.1:0".into(),
-        reason: e.to_string(),
-    })?;
-    listener.local_addr().map_err(|e| NodeError::Listen {
-        address: "127.0.0.1:0".into(),
-        reason: e.to_string(),
+    let mut random = tongban::client::SeededRandom::new(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+            ^ u64::from(std::process::id()),
+    );
+    let mut last = String::new();
+    for _ in 0..64 {
+        let port = u16::try_from(random.in_range(20_000..32_768)).unwrap_or(20_000);
+        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        match TcpListener::bind(address) {
+            Ok(_) => return Ok(address),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(NodeError::Listen {
+        address: "127.0.0.1:20000-32767".into(),
+        reason: format!("no free port found: {last}"),
     })
 }
 
