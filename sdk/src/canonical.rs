@@ -6,7 +6,9 @@
 //! and only these, are hashed and signed.
 
 use crate::error::Error;
-use serde_json::{Number, Value};
+use serde_json::{Map, Number, Value};
+use std::fmt::Write;
+use std::ops::Range;
 
 /// Parses `bytes` strictly (see [`crate::json`]) and returns their canonical form.
 pub fn canonicalize(bytes: &[u8]) -> Result<Vec<u8>, Error> {
@@ -19,18 +21,42 @@ pub fn to_canonical_bytes(value: &Value) -> Vec<u8> {
 }
 
 /// The canonical bytes of a JSON value without the top-level member `skip` (if the
-/// value is an object), e.g. an envelope without its `signatures`, with no copy.
+/// value is an object), e.g. an envelope without its `signatures`.
 pub fn to_canonical_bytes_without(value: &Value, skip: Option<&str>) -> Vec<u8> {
-    let mut out = String::new();
-    write_value(&mut out, value, skip);
-    out.into_bytes()
+    let Some(name) = skip else {
+        let mut out = String::new();
+        write_value(&mut out, value, None);
+        return out.into_bytes();
+    };
+    let (mut bytes, member) = to_canonical_bytes_locating(value, name, 0);
+    if let Some(member) = member {
+        bytes.drain(member);
+    }
+    bytes
 }
 
-fn write_value(out: &mut String, value: &Value, skip: Option<&str>) {
+/// The canonical bytes of `value` and, if it is an object with a member `name`, the
+/// range of that member together with one comma next to it: removing the range leaves
+/// the canonical bytes of the object without the member. One pass gives both the
+/// bytes a message's digest covers and the bytes its signatures cover. `capacity` is a
+/// size hint (e.g. the length of the parsed bytes).
+pub(crate) fn to_canonical_bytes_locating(
+    value: &Value,
+    name: &str,
+    capacity: usize,
+) -> (Vec<u8>, Option<Range<usize>>) {
+    let mut out = String::with_capacity(capacity);
+    let member = write_value(&mut out, value, Some(name));
+    (out.into_bytes(), member)
+}
+
+/// Writes `value`; for an object, returns the range of its member `locate` with one
+/// adjacent comma (see [`to_canonical_bytes_locating`]).
+fn write_value(out: &mut String, value: &Value, locate: Option<&str>) -> Option<Range<usize>> {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&format_number(n)),
+        Value::Number(n) => write_number(out, n),
         Value::String(s) => write_string(out, s),
         Value::Array(items) => {
             out.push('[');
@@ -42,45 +68,102 @@ fn write_value(out: &mut String, value: &Value, skip: Option<&str>) {
             }
             out.push(']');
         }
-        Value::Object(map) => {
-            let mut members: Vec<(&String, &Value)> = map
-                .iter()
-                .filter(|(name, _)| Some(name.as_str()) != skip)
-                .collect();
-            members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+        Value::Object(map) => return write_object(out, map, locate),
+    }
+    None
+}
+
+fn write_object(
+    out: &mut String,
+    map: &Map<String, Value>,
+    locate: Option<&str>,
+) -> Option<Range<usize>> {
+    let mut located = None;
+    let mut write_members =
+        |out: &mut String, members: &mut dyn Iterator<Item = (&String, &Value)>| {
             out.push('{');
-            for (i, (name, item)) in members.into_iter().enumerate() {
+            for (i, (name, item)) in members.enumerate() {
+                let start = out.len();
                 if i > 0 {
                     out.push(',');
                 }
                 write_string(out, name);
                 out.push(':');
                 write_value(out, item, None);
+                if Some(name.as_str()) == locate {
+                    // The member and the comma before it; a first member takes the comma
+                    // after it instead (added below).
+                    located = Some(start..out.len());
+                }
             }
             out.push('}');
+        };
+    if in_canonical_order(map) {
+        write_members(out, &mut map.iter());
+    } else {
+        let mut members: Vec<(&String, &Value)> = map.iter().collect();
+        members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+        write_members(out, &mut members.into_iter());
+    }
+    located.map(|range| {
+        let first = out.as_bytes()[range.start] != b',';
+        match (first, map.len()) {
+            (true, 1) | (false, _) => range,
+            (true, _) => range.start..range.end + 1,
         }
+    })
+}
+
+/// Whether the map already iterates in RFC 8785 order (UTF-16 code units of the
+/// names). Without characters beyond the Basic Multilingual Plane, UTF-8 byte order is
+/// UTF-16 order, so an ordered map of such names needs no sorting.
+fn in_canonical_order(map: &Map<String, Value>) -> bool {
+    let mut previous: Option<&str> = None;
+    map.keys().all(|name| {
+        let in_order = previous.is_none_or(|p| p.as_bytes() < name.as_bytes());
+        previous = Some(name);
+        in_order && name.bytes().all(|b| b < 0xF0)
+    })
+}
+
+/// Writes `s` as a canonical JSON string (RFC 8785 §3.2.2.2).
+pub(crate) fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    let mut rest = s;
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| b < 0x20 || b == b'"' || b == b'\\')
+    {
+        out.push_str(&rest[..at]);
+        match rest.as_bytes()[at] {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x08 => out.push_str("\\b"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            0x0c => out.push_str("\\f"),
+            b'\r' => out.push_str("\\r"),
+            control => {
+                let _ = write!(out, "\\u{control:04x}");
+            }
+        }
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+    out.push('"');
+}
+
+/// Integers within ±2^53 print as themselves; everything else goes through the
+/// double formatting of [`format_double`].
+fn write_number(out: &mut String, n: &Number) {
+    match n.as_i64() {
+        Some(i) if i.unsigned_abs() <= 1 << 53 => {
+            let _ = write!(out, "{i}");
+        }
+        _ => out.push_str(&format_number(n)),
     }
 }
 
-fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\u{c}' => out.push_str("\\f"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-/// Every JSON number is an IEEE 754 double in RFC 8785; integers beyond 2^53 round.
 fn format_number(n: &Number) -> String {
     let double = match (n.as_i64(), n.as_u64()) {
         (Some(i), _) => i as f64,
@@ -149,6 +232,46 @@ mod tests {
     }
 
     /// RFC 8785 §3.2.2, the worked example.
+    #[test]
+    fn locating_a_member_gives_the_bytes_without_it() {
+        let cases = [
+            (
+                r#"{"b":1,"signatures":[2],"z":{"signatures":3}}"#,
+                "{\"b\":1,\"z\":{\"signatures\":3}}",
+            ),
+            (r#"{"signatures":[2],"z":1}"#, r#"{"z":1}"#),
+            (r#"{"a":1,"signatures":[2]}"#, r#"{"a":1}"#),
+            (r#"{"signatures":[2]}"#, "{}"),
+            (r#"{"a":1}"#, r#"{"a":1}"#),
+        ];
+        for (input, without) in cases {
+            let value = crate::json::parse(input.as_bytes()).expect("valid");
+            let (bytes, member) = to_canonical_bytes_locating(&value, "signatures", 0);
+            assert_eq!(bytes, to_canonical_bytes(&value), "{input}");
+            let mut rest = bytes.clone();
+            if let Some(member) = member {
+                rest.drain(member);
+            }
+            assert_eq!(String::from_utf8(rest).expect("UTF-8"), without, "{input}");
+            let skipped = to_canonical_bytes_without(&value, Some("signatures"));
+            assert_eq!(
+                String::from_utf8(skipped).expect("UTF-8"),
+                without,
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_beyond_the_basic_plane_are_sorted_by_utf16() {
+        // U+1F600 sorts before U+FB01 in UTF-16 (a surrogate, 0xD83D) but after it in
+        // UTF-8 bytes (0xF0 > 0xEF), so the ordered map's order must not be kept.
+        assert_eq!(
+            canon("{\"\u{fb01}\":1,\"\u{1f600}\":2}"),
+            "{\"\u{1f600}\":2,\"\u{fb01}\":1}"
+        );
+    }
+
     #[test]
     fn rfc8785_section_3_2_2_example() {
         let input = r#"{

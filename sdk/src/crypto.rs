@@ -87,15 +87,7 @@ impl SignatureSuite for Ed25519Suite {
     }
 
     fn check_public_key(&self, public_key: &[u8]) -> Result<(), KeyError> {
-        let key =
-            ed25519_dalek::VerifyingKey::from_bytes(&array(public_key, "Ed25519 public key")?)
-                .map_err(|_| KeyError::Malformed {
-                    reason: "not a point on the Ed25519 curve".into(),
-                })?;
-        if key.is_weak() {
-            return Err(KeyError::Weak);
-        }
-        Ok(())
+        ed25519_public_key(public_key).map(|_| ())
     }
 
     fn public_key_of(&self, secret_key: &[u8]) -> Result<Vec<u8>, KeyError> {
@@ -104,9 +96,8 @@ impl SignatureSuite for Ed25519Suite {
     }
 
     fn sign(&self, secret_key: &[u8], message: &[u8]) -> Result<Vec<u8>, KeyError> {
-        use ed25519_dalek::Signer;
         let key = ed25519_dalek::SigningKey::from_bytes(&array(secret_key, "Ed25519 secret key")?);
-        Ok(key.sign(message).to_bytes().to_vec())
+        Ok(ed25519_sign(&key, message))
     }
 
     fn signature_length(&self) -> usize {
@@ -123,9 +114,33 @@ impl SignatureSuite for Ed25519Suite {
         let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&public) else {
             return false;
         };
-        key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(&signature))
-            .is_ok()
+        ed25519_verify(&key, message, &signature)
     }
+}
+
+/// Decodes an Ed25519 public key, refusing points off the curve and weak keys.
+fn ed25519_public_key(public_key: &[u8]) -> Result<ed25519_dalek::VerifyingKey, KeyError> {
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&array(public_key, "Ed25519 public key")?)
+        .map_err(|_| KeyError::Malformed {
+            reason: "not a point on the Ed25519 curve".into(),
+        })?;
+    if key.is_weak() {
+        return Err(KeyError::Weak);
+    }
+    Ok(key)
+}
+
+/// An Ed25519 signature of `message`.
+fn ed25519_sign(key: &ed25519_dalek::SigningKey, message: &[u8]) -> Vec<u8> {
+    use ed25519_dalek::Signer;
+    key.sign(message).to_bytes().to_vec()
+}
+
+/// Whether `signature` is a valid Ed25519 signature of `message` under `key`, by
+/// `verify_strict` (the only way tongban checks an Ed25519 signature).
+fn ed25519_verify(key: &ed25519_dalek::VerifyingKey, message: &[u8], signature: &[u8; 64]) -> bool {
+    key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature))
+        .is_ok()
 }
 
 /// Fills `buf` from the system's random source.
@@ -149,20 +164,31 @@ pub fn from_base64url(text: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(text).ok()
 }
 
-/// A checked public key of some algorithm.
+/// A checked public key of some algorithm, decoded once.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PublicKey {
     algorithm: Algorithm,
     bytes: Vec<u8>,
+    decoded: DecodedPublicKey,
+}
+
+/// A public key decoded for its algorithm's arithmetic, so that verifying a signature
+/// does not decode (decompress) the key again.
+#[derive(Clone, PartialEq, Eq)]
+enum DecodedPublicKey {
+    Ed25519(ed25519_dalek::VerifyingKey),
 }
 
 impl PublicKey {
     /// Checks and wraps an encoded public key; weak keys are refused with `key.weak`.
     pub fn from_bytes(algorithm: Algorithm, bytes: &[u8]) -> Result<PublicKey, KeyError> {
-        algorithm.suite().check_public_key(bytes)?;
+        let decoded = match algorithm {
+            Algorithm::Ed25519 => DecodedPublicKey::Ed25519(ed25519_public_key(bytes)?),
+        };
         Ok(PublicKey {
             algorithm,
             bytes: bytes.to_vec(),
+            decoded,
         })
     }
 
@@ -186,9 +212,11 @@ impl PublicKey {
 
     /// Whether `signature` over `message` verifies under this key.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        self.algorithm
-            .suite()
-            .verify(&self.bytes, message, signature)
+        match &self.decoded {
+            DecodedPublicKey::Ed25519(key) => signature
+                .try_into()
+                .is_ok_and(|signature| ed25519_verify(key, message, signature)),
+        }
     }
 }
 
@@ -281,8 +309,14 @@ pub struct KeyPair {
     key_id: KeyId,
     owner: NodeId,
     algorithm: Algorithm,
-    secret: Zeroizing<Vec<u8>>,
+    secret: SecretKey,
     public_key: PublicKey,
+}
+
+/// A secret key decoded (expanded) once, so that signing does not derive it again. The
+/// key is wiped from memory when dropped.
+enum SecretKey {
+    Ed25519(ed25519_dalek::SigningKey),
 }
 
 impl KeyPair {
@@ -293,12 +327,19 @@ impl KeyPair {
         algorithm: Algorithm,
         secret: &[u8],
     ) -> Result<KeyPair, KeyError> {
-        let public = algorithm.suite().public_key_of(secret)?;
+        let (secret, public) = match algorithm {
+            Algorithm::Ed25519 => {
+                let key =
+                    ed25519_dalek::SigningKey::from_bytes(&array(secret, "Ed25519 secret key")?);
+                let public = key.verifying_key().to_bytes();
+                (SecretKey::Ed25519(key), public)
+            }
+        };
         Ok(KeyPair {
             key_id,
             owner,
             algorithm,
-            secret: Zeroizing::new(secret.to_vec()),
+            secret,
             public_key: PublicKey::from_bytes(algorithm, &public)?,
         })
     }
@@ -354,14 +395,18 @@ impl KeyPair {
 
     /// Signs raw bytes.
     pub fn sign_bytes(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
-        self.algorithm.suite().sign(&self.secret, message)
+        match &self.secret {
+            SecretKey::Ed25519(key) => Ok(ed25519_sign(key, message)),
+        }
     }
 
     /// The key file form, secret included.
     pub fn to_file(&self) -> KeyFile {
         KeyFile {
             entry: KeyEntry::from(&self.trusted_key()),
-            secret_key: base64url(&self.secret),
+            secret_key: match &self.secret {
+                SecretKey::Ed25519(key) => base64url(Zeroizing::new(key.to_bytes()).as_ref()),
+            },
         }
     }
 

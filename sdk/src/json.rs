@@ -7,6 +7,7 @@
 //! nesting deeper than [`Limits::max_depth`] and trailing data.
 
 use crate::error::JsonError;
+use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
 
 /// Size and depth limits applied by [`parse`].
@@ -53,16 +54,14 @@ pub fn parse_with_limits(bytes: &[u8], limits: Limits) -> Result<Value, JsonErro
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         return Err(JsonError::Bom);
     }
-    if let Err(e) = std::str::from_utf8(bytes) {
-        return Err(JsonError::InvalidUtf8 {
-            offset: e.valid_up_to(),
-        });
-    }
+    let text = std::str::from_utf8(bytes).map_err(|e| JsonError::InvalidUtf8 {
+        offset: e.valid_up_to(),
+    })?;
     let mut parser = Parser {
+        text,
         bytes,
         pos: 0,
         max_depth: limits.max_depth.min(Limits::MAX_DEPTH),
-        path: Vec::new(),
     };
     parser.skip_whitespace();
     let value = parser.value(1)?;
@@ -74,17 +73,25 @@ pub fn parse_with_limits(bytes: &[u8], limits: Limits) -> Result<Value, JsonErro
 }
 
 struct Parser<'a> {
+    /// The document, valid UTF-8; slices of it between ASCII bytes need no new check.
+    text: &'a str,
     /// The document, already checked to be UTF-8.
     bytes: &'a [u8],
     pos: usize,
     max_depth: usize,
-    /// Member names and indexes leading to the current value, for error paths.
-    path: Vec<String>,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
+    }
+
+    /// The text from `start` to the current position. Both lie next to ASCII bytes, so
+    /// this never fails on a document that passed the UTF-8 check.
+    fn slice(&self, start: usize) -> Result<&'a str, JsonError> {
+        self.text
+            .get(start..self.pos)
+            .ok_or(JsonError::InvalidUtf8 { offset: start })
     }
 
     fn syntax(&self, reason: &'static str) -> JsonError {
@@ -141,22 +148,25 @@ impl Parser<'_> {
                 return Err(self.syntax("expected a member name"));
             }
             let key = self.string()?;
-            if map.contains_key(&key) {
-                return Err(JsonError::DuplicateKey {
-                    key,
-                    path: pointer(&self.path),
-                });
-            }
+            let slot = match map.entry(key) {
+                Entry::Vacant(slot) => slot,
+                Entry::Occupied(taken) => {
+                    return Err(JsonError::DuplicateKey {
+                        key: taken.key().clone(),
+                        path: String::new(),
+                    })
+                }
+            };
             self.skip_whitespace();
             if self.peek() != Some(b':') {
                 return Err(self.syntax("expected ':'"));
             }
             self.pos += 1;
             self.skip_whitespace();
-            self.path.push(key.clone());
-            let value = self.value(depth + 1)?;
-            self.path.pop();
-            map.insert(key, value);
+            let value = self
+                .value(depth + 1)
+                .map_err(|e| within(e, || slot.key().clone()))?;
+            slot.insert(value);
             self.skip_whitespace();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -179,9 +189,9 @@ impl Parser<'_> {
         }
         loop {
             self.skip_whitespace();
-            self.path.push(items.len().to_string());
-            let value = self.value(depth + 1)?;
-            self.path.pop();
+            let value = self
+                .value(depth + 1)
+                .map_err(|e| within(e, || items.len().to_string()))?;
             items.push(value);
             self.skip_whitespace();
             match self.peek() {
@@ -206,11 +216,7 @@ impl Parser<'_> {
                 }
                 self.pos += 1;
             }
-            let run = std::str::from_utf8(&self.bytes[start..self.pos]).map_err(|e| {
-                JsonError::InvalidUtf8 {
-                    offset: start + e.valid_up_to(),
-                }
-            })?;
+            let run = self.slice(start)?;
             out.push_str(run);
             match self.peek() {
                 Some(b'"') => {
@@ -321,8 +327,7 @@ impl Parser<'_> {
             }
         }
         // The slice holds only ASCII bytes checked above.
-        let text = std::str::from_utf8(&self.bytes[start..self.pos])
-            .map_err(|_| JsonError::InvalidUtf8 { offset: start })?;
+        let text = self.slice(start)?;
         if integer {
             if let Ok(i) = text.parse::<i64>() {
                 return Ok(Value::Number(i.into()));
@@ -336,6 +341,19 @@ impl Parser<'_> {
             .and_then(Number::from_f64)
             .map(Value::Number)
             .ok_or(JsonError::NumberOutOfRange { offset: start })
+    }
+}
+
+/// Adds the member name or array index an error occurred in to the front of a
+/// duplicate key's path as the error leaves that member: the path is built for the one
+/// error, not for every member parsed.
+fn within(error: JsonError, segment: impl FnOnce() -> String) -> JsonError {
+    match error {
+        JsonError::DuplicateKey { key, path } => JsonError::DuplicateKey {
+            key,
+            path: pointer(&[segment()]) + &path,
+        },
+        other => other,
     }
 }
 

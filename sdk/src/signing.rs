@@ -13,7 +13,7 @@ use crate::error::{Error, MessageError};
 use crate::id::KeyId;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// The largest integer the protocol carries: 2^53 − 1.
 pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
@@ -49,13 +49,28 @@ pub(crate) fn unsigned_bytes(document: &Value) -> Vec<u8> {
 /// `{"alg":…,"kid":…}` with `,"signed":` + unsigned + `}` in place of its closing brace
 /// (`signed` sorts after `alg` and `kid`).
 pub(crate) fn signing_input_from(unsigned: &[u8], algorithm: &str, key_id: &str) -> Vec<u8> {
-    let mut input = crate::canonical::to_canonical_bytes(&json!({
-        "alg": algorithm,
-        "kid": key_id,
-    }));
-    input.pop();
-    input.extend_from_slice(b",\"signed\":");
-    input.extend_from_slice(unsigned);
+    signing_input_from_parts(&[unsigned], algorithm, key_id)
+}
+
+/// [`signing_input_from`] with the unsigned bytes given in pieces, e.g. the canonical
+/// message before and after its `signatures` member, so that they are copied once.
+pub(crate) fn signing_input_from_parts(
+    unsigned: &[&[u8]],
+    algorithm: &str,
+    key_id: &str,
+) -> Vec<u8> {
+    // `{"alg":…,"kid":…,"signed":…}`: the members are already in canonical order.
+    let mut head = String::from("{\"alg\":");
+    crate::canonical::write_string(&mut head, algorithm);
+    head.push_str(",\"kid\":");
+    crate::canonical::write_string(&mut head, key_id);
+    head.push_str(",\"signed\":");
+    let size = head.len() + unsigned.iter().map(|part| part.len()).sum::<usize>() + 1;
+    let mut input = Vec::with_capacity(size);
+    input.extend_from_slice(head.as_bytes());
+    for part in unsigned {
+        input.extend_from_slice(part);
+    }
     input.push(b'}');
     input
 }
@@ -64,7 +79,7 @@ pub(crate) fn signing_input_from(unsigned: &[u8], algorithm: &str, key_id: &str)
 /// the new signature. The document must be an object whose numbers are all integers
 /// within ±(2^53−1).
 pub fn sign_document(document: &mut Value, key: &KeyPair) -> Result<SignatureEntry, Error> {
-    check_numbers(document, &mut Vec::new())?;
+    check_numbers(document)?;
     let algorithm = key.algorithm().as_str();
     let input = signing_input(document, algorithm, key.key_id().as_str());
     let entry = SignatureEntry {
@@ -96,39 +111,45 @@ pub fn sign_document(document: &mut Value, key: &KeyPair) -> Result<SignatureEnt
 }
 
 /// Refuses fractions and integers beyond ±(2^53−1) anywhere in `value`.
-pub(crate) fn check_numbers(value: &Value, path: &mut Vec<String>) -> Result<(), MessageError> {
+pub(crate) fn check_numbers(value: &Value) -> Result<(), MessageError> {
+    unsafe_number(value).map_or(Ok(()), |mut path| {
+        path.reverse();
+        Err(MessageError::UnsafeNumber {
+            path: crate::json::pointer(&path),
+        })
+    })
+}
+
+/// The path, innermost segment first, to the first unsafe number in `value`; built
+/// only when there is one.
+fn unsafe_number(value: &Value) -> Option<Vec<String>> {
     match value {
         Value::Number(n) => {
             let safe = n
                 .as_i64()
                 .is_some_and(|i| i.unsigned_abs() <= MAX_SAFE_INTEGER as u64);
-            if safe {
-                Ok(())
-            } else {
-                Err(MessageError::UnsafeNumber {
-                    path: crate::json::pointer(path),
-                })
-            }
+            (!safe).then(Vec::new)
         }
-        Value::Array(items) => items.iter().enumerate().try_for_each(|(i, item)| {
-            path.push(i.to_string());
-            let result = check_numbers(item, path);
-            path.pop();
-            result
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            unsafe_number(item).map(|mut path| {
+                path.push(i.to_string());
+                path
+            })
         }),
-        Value::Object(members) => members.iter().try_for_each(|(name, item)| {
-            path.push(name.clone());
-            let result = check_numbers(item, path);
-            path.pop();
-            result
+        Value::Object(members) => members.iter().find_map(|(name, item)| {
+            unsafe_number(item).map(|mut path| {
+                path.push(name.clone());
+                path
+            })
         }),
-        _ => Ok(()),
+        _ => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn signing_input_strips_signatures_and_binds_alg_and_kid() {
@@ -151,19 +172,19 @@ mod tests {
     #[test]
     fn unsafe_numbers_are_found_with_their_path() {
         let ok = json!({"size": MAX_SAFE_INTEGER, "n": [-MAX_SAFE_INTEGER]});
-        assert!(check_numbers(&ok, &mut Vec::new()).is_ok());
+        assert!(check_numbers(&ok).is_ok());
         let big = json!({"body": {"materials": [{"size": MAX_SAFE_INTEGER + 1}]}});
         assert_eq!(
-            check_numbers(&big, &mut Vec::new()),
+            check_numbers(&big),
             Err(MessageError::UnsafeNumber {
                 path: "/body/materials/0/size".into()
             })
         );
         let most_negative = json!({"form": {"n": i64::MIN}});
-        assert!(check_numbers(&most_negative, &mut Vec::new()).is_err());
+        assert!(check_numbers(&most_negative).is_err());
         let just_past = json!([-MAX_SAFE_INTEGER - 1]);
-        assert!(check_numbers(&just_past, &mut Vec::new()).is_err());
+        assert!(check_numbers(&just_past).is_err());
         let fraction = json!({"form": {"area": 12.5}});
-        assert!(check_numbers(&fraction, &mut Vec::new()).is_err());
+        assert!(check_numbers(&fraction).is_err());
     }
 }

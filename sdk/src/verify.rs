@@ -6,20 +6,20 @@
 //! validity window against the verifier's clock with a clock-skew allowance, and that
 //! the message id was not accepted before.
 
-use crate::canonical::to_canonical_bytes;
+use crate::canonical::to_canonical_bytes_locating;
 use crate::crypto::{from_base64url, Algorithm, KeyResolver};
 use crate::digest::Sha256Digest;
 use crate::error::{Error, IdError, IdRule, MessageError, ReplayError, SignatureError, TimeError};
 use crate::id::{mask_citizen_id, CreditCodePolicy, KeyId, MessageId, NodeId};
 use crate::message::{Applicant, Body, Envelope, MessageType};
-use crate::signing::{check_numbers, signing_input_from, unsigned_bytes};
+use crate::signing::{check_numbers, signing_input_from_parts};
 use crate::time::Timestamp;
 use crate::version::{ProtocolVersion, VersionRules};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_path_to_error::Segment;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 const NANOS: i128 = 1_000_000_000;
 
@@ -45,6 +45,8 @@ pub struct Warning {
 #[derive(Debug, Clone)]
 pub struct Unverified {
     document: Value,
+    /// The size of the parsed bytes: the canonical form's likely size.
+    wire_size: usize,
     envelope: Envelope,
     rules: &'static VersionRules,
     warnings: Vec<Warning>,
@@ -55,7 +57,10 @@ pub struct Unverified {
 pub struct Verified {
     document: Value,
     envelope: Envelope,
-    digest: Sha256Digest,
+    /// The canonical bytes of the whole message, from the one canonical pass.
+    canonical: Vec<u8>,
+    /// SHA-256 of `canonical`, computed when first asked for: verifying needs no digest.
+    digest: OnceLock<Sha256Digest>,
     signers: Vec<KeyId>,
     warnings: Vec<Warning>,
 }
@@ -88,7 +93,7 @@ impl Unverified {
             .ok_or_else(|| MessageError::UnknownType {
                 message_type: type_name.clone(),
             })?;
-        check_numbers(&document, &mut Vec::new())?;
+        check_numbers(&document)?;
         let envelope = deserialize_envelope(&document, message_type)?;
         if envelope.from == envelope.to {
             return Err(invalid("to: a node does not send messages to itself"));
@@ -108,6 +113,7 @@ impl Unverified {
         let warnings = check_credit_codes(&envelope, options.credit_codes)?;
         Ok(Unverified {
             document,
+            wire_size: bytes.len(),
             envelope,
             rules,
             warnings,
@@ -141,6 +147,9 @@ fn invalid(reason: &str) -> Error {
 /// flattened body, so on failure the body is deserialized alone (only then) to name the
 /// field at fault.
 fn deserialize_envelope(document: &Value, message_type: MessageType) -> Result<Envelope, Error> {
+    if let Some(envelope) = decode_envelope(document, message_type) {
+        return Ok(envelope);
+    }
     serde_path_to_error::deserialize::<_, Envelope>(document).map_err(|err| {
         match document
             .get("body")
@@ -149,6 +158,47 @@ fn deserialize_envelope(document: &Value, message_type: MessageType) -> Result<E
             Some(Err(body_err)) => from_serde_error(body_err, document, "body"),
             _ => from_serde_error(err, document, ""),
         }
+    })
+}
+
+/// Decodes the typed envelope member by member and the body by its type, without the
+/// buffering serde's flattened body needs or the cost of tracking paths. `None` when
+/// anything is amiss: [`deserialize_envelope`] then finds and explains the fault.
+fn decode_envelope(document: &Value, message_type: MessageType) -> Option<Envelope> {
+    fn member<T: serde::de::DeserializeOwned>(document: &Value, name: &str) -> Option<T> {
+        T::deserialize(document.get(name)?).ok()
+    }
+    fn optional<T: serde::de::DeserializeOwned>(document: &Value, name: &str) -> Option<Option<T>> {
+        match document.get(name) {
+            None => Some(None),
+            Some(value) => Option::<T>::deserialize(value).ok(),
+        }
+    }
+    let body = document.get("body")?;
+    let body = match message_type {
+        MessageType::Transfer => Body::Transfer(Deserialize::deserialize(body).ok()?),
+        MessageType::Receipt => Body::Receipt(Deserialize::deserialize(body).ok()?),
+        MessageType::StatusUpdate => Body::StatusUpdate(Deserialize::deserialize(body).ok()?),
+        MessageType::SupplementRequest => {
+            Body::SupplementRequest(Deserialize::deserialize(body).ok()?)
+        }
+        MessageType::Supplement => Body::Supplement(Deserialize::deserialize(body).ok()?),
+        MessageType::Decision => Body::Decision(Deserialize::deserialize(body).ok()?),
+        MessageType::Withdrawal => Body::Withdrawal(Deserialize::deserialize(body).ok()?),
+        MessageType::ProtocolError => Body::ProtocolError(Deserialize::deserialize(body).ok()?),
+    };
+    Some(Envelope {
+        protocol: member(document, "protocol")?,
+        id: member(document, "id")?,
+        case: member(document, "case")?,
+        in_reply_to: optional(document, "in_reply_to")?,
+        from: member(document, "from")?,
+        to: member(document, "to")?,
+        agreement: member(document, "agreement")?,
+        created: member(document, "created")?,
+        expires: member(document, "expires")?,
+        body,
+        signatures: optional::<Vec<_>>(document, "signatures")?.unwrap_or_default(),
     })
 }
 
@@ -379,6 +429,7 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
     pub fn verify(&self, message: Unverified, now: &Timestamp) -> Result<Verified, Error> {
         let Unverified {
             document,
+            wire_size,
             envelope,
             rules,
             warnings,
@@ -393,7 +444,14 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             }
         }
         self.keys.check_parties(&envelope, now)?;
-        let signers = self.check_signatures(&document, &envelope, now)?;
+        // One canonical pass gives both the digest's bytes and the signed bytes.
+        let (canonical, signatures) =
+            to_canonical_bytes_locating(&document, "signatures", wire_size);
+        let unsigned: &[&[u8]] = match &signatures {
+            Some(member) => &[&canonical[..member.start], &canonical[member.end..]],
+            None => &[&canonical],
+        };
+        let signers = self.check_signatures(unsigned, &envelope, now)?;
         self.keys.check_message(&envelope)?;
         let skew = i128::from(rules.clock_skew_seconds) * NANOS;
         if envelope.created.unix_nanos() > now.unix_nanos() + skew {
@@ -415,11 +473,11 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             .plus_seconds(rules.clock_skew_seconds + 1)?;
         self.replay
             .check_and_record(&envelope.from, &envelope.id, &keep_until, now)?;
-        let digest = Sha256Digest::of(&to_canonical_bytes(&document));
         Ok(Verified {
             document,
             envelope,
-            digest,
+            canonical,
+            digest: OnceLock::new(),
             signers,
             warnings,
         })
@@ -428,14 +486,13 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
     /// Every signature must verify; at least one must be by a key of the sender.
     fn check_signatures(
         &self,
-        document: &Value,
+        unsigned: &[&[u8]],
         envelope: &Envelope,
         now: &Timestamp,
     ) -> Result<Vec<KeyId>, Error> {
         if envelope.signatures.is_empty() {
             return Err(SignatureError::Missing.into());
         }
-        let unsigned = unsigned_bytes(document);
         let mut signers = Vec::new();
         let mut seen_key_ids = BTreeSet::new();
         let mut by_sender = false;
@@ -468,7 +525,7 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
                 }
                 .into());
             }
-            let input = signing_input_from(&unsigned, &entry.algorithm, entry.key_id.as_str());
+            let input = signing_input_from_parts(unsigned, &entry.algorithm, entry.key_id.as_str());
             if !key.public_key.verify(&input, &signature) {
                 return Err(SignatureError::Invalid {
                     key_id: entry.key_id.to_string(),
@@ -532,12 +589,13 @@ impl Verified {
 
     /// SHA-256 of the canonical bytes of the whole message, signatures included.
     pub fn digest(&self) -> &Sha256Digest {
-        &self.digest
+        self.digest
+            .get_or_init(|| Sha256Digest::of(&self.canonical))
     }
 
     /// The canonical bytes of the whole message.
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        to_canonical_bytes(&self.document)
+        self.canonical.clone()
     }
 
     /// Ids of the keys whose signatures verified.
@@ -571,7 +629,7 @@ impl Verified {
         if receipt.case != message.case || receipt.agreement != message.agreement {
             return Err(fail("case or agreement differs").into());
         }
-        if body.answers_sha256 != answered.digest {
+        if &body.answers_sha256 != answered.digest() {
             return Err(fail("answers_sha256 differs from the message's digest").into());
         }
         Ok(())
@@ -591,7 +649,7 @@ impl Verified {
             created: e.created.to_string(),
             expires: e.expires.to_string(),
             signed_by: self.signers.iter().map(ToString::to_string).collect(),
-            sha256: self.digest.to_string(),
+            sha256: self.digest().to_string(),
             warnings: self.warnings.clone(),
         }
     }

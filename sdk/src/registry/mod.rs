@@ -133,7 +133,7 @@ impl Registry {
     /// its signatures cover (the canonical registry without `signatures`) with it.
     fn load(bytes: &[u8]) -> Result<(Vec<u8>, Registry), Error> {
         let raw = crate::json::parse_with_limits(bytes, REGISTRY_LIMITS)?;
-        check_numbers(&raw, &mut Vec::new()).map_err(|e| match e {
+        check_numbers(&raw).map_err(|e| match e {
             crate::error::MessageError::UnsafeNumber { path } => {
                 invalid(path, "numbers must be integers within ±(2^53−1)")
             }

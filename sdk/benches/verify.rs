@@ -1,0 +1,473 @@
+//! The verification fast path against its floor and its peers, in one run.
+//!
+//! `cargo bench -p tongban --bench verify` measures, on the same signed 3 KB transfer
+//! with Chinese content ([`tongban::sample::benchmark_transfer`], written by `examples/bench_fixture.rs` for the JavaScript side):
+//! - the floor: `verify_strict` and `sign` alone over the same signing input;
+//! - tongban's full verify path (parse, canonicalize, verify, registry checks, form
+//!   schema, typed decode) and its sign path;
+//! - peers doing the same job on the same document;
+//! - batch verification of 64 messages from different senders against one by one;
+//!
+//! then prints every figure as a ratio to the floor or peer measured in the same run.
+//! `BENCHMARKS.md` explains the method.
+
+use criterion::{BatchSize, Criterion, Throughput};
+use ed25519_dalek::{Signer, SigningKey};
+use std::hint::black_box;
+use std::path::PathBuf;
+use tongban::registry::Registry;
+use tongban::sample::{self, HUANGSHI};
+use tongban::*;
+
+/// Everything a benchmark needs, built once.
+struct Fixture {
+    registry: Registry,
+    message: Envelope,
+    bytes: Vec<u8>,
+    now: Timestamp,
+    signing_input: Vec<u8>,
+    signature: ed25519_dalek::Signature,
+    signing_key: SigningKey,
+    key: KeyPair,
+}
+
+fn fixture() -> Fixture {
+    let created = Timestamp::parse(sample::CREATED).expect("sample time");
+    let message = sample::benchmark_transfer(0, &created).expect("benchmark transfer");
+    let bytes = message.to_canonical_bytes().expect("canonical bytes");
+    let document = message.to_value().expect("document");
+    let entry = &message.signatures[0];
+    let signing_input =
+        tongban::signing::signing_input(&document, &entry.algorithm, entry.key_id.as_str());
+    let signature_bytes = tongban::crypto::from_base64url(&entry.signature).expect("base64url");
+    let signature = ed25519_dalek::Signature::from_slice(&signature_bytes).expect("64 bytes");
+    let signing_key = SigningKey::from_bytes(&sample::seed(HUANGSHI));
+    Fixture {
+        registry: sample::registry().expect("sample registry"),
+        now: message.created.plus_seconds(30).expect("time"),
+        message,
+        bytes,
+        signing_input,
+        signature,
+        signing_key,
+        key: sample::key(HUANGSHI).expect("sample key"),
+    }
+}
+
+fn verify_group(c: &mut Criterion, f: &Fixture) {
+    let verifying_key = f.signing_key.verifying_key();
+    assert!(verifying_key
+        .verify_strict(&f.signing_input, &f.signature)
+        .is_ok());
+    let mut group = c.benchmark_group("verify");
+    group.throughput(Throughput::Bytes(f.bytes.len() as u64));
+    group.bench_function("floor", |b| {
+        b.iter(|| verifying_key.verify_strict(black_box(&f.signing_input), black_box(&f.signature)))
+    });
+    group.bench_function("tongban", |b| {
+        b.iter(|| {
+            // A fresh verifier each time, or the second round would be a replay.
+            let verifier = Verifier::new(&f.registry);
+            verifier.verify(Unverified::parse(black_box(&f.bytes))?, &f.now)
+        })
+    });
+    let naive = NaivePeer::new(f);
+    assert_real_check("naive", &f.bytes, |bytes| naive.verify(bytes).is_some());
+    group.bench_function("naive", |b| b.iter(|| naive.verify(black_box(&f.bytes))));
+    let jws = JwsPeer::new(f, &naive);
+    assert_real_check("jws", &jws.token, |token| jws.verify(token).is_some());
+    group.bench_function("jws", |b| b.iter(|| jws.verify(black_box(&jws.token))));
+    let matrix = MatrixPeer::new(f, &naive);
+    assert_real_check("matrix", &matrix.bytes, |bytes| {
+        matrix.verify(bytes).is_some()
+    });
+    group.bench_function("matrix", |b| {
+        b.iter(|| matrix.verify(black_box(&matrix.bytes)))
+    });
+    group.finish();
+}
+
+/// Checks that a verifier accepts `input` and refuses it with one signed character
+/// changed, so that every pipeline measured does the real work.
+fn assert_real_check(name: &str, input: &[u8], accepts: impl Fn(&[u8]) -> bool) {
+    assert!(accepts(input), "{name} must accept its input");
+    let text = String::from_utf8(input.to_vec()).expect("UTF-8");
+    let tampered = if text.contains("陈丽华") {
+        text.replacen("陈丽华", "陈丽娟", 1)
+    } else {
+        // A JWS: change one character of the payload (the middle part).
+        let middle = text.find('.').expect("a compact JWS") + text.len() / 3;
+        let replacement = if &text[middle..=middle] == "A" {
+            "B"
+        } else {
+            "A"
+        };
+        format!("{}{replacement}{}", &text[..middle], &text[middle + 1..])
+    };
+    assert!(
+        !accepts(tampered.as_bytes()),
+        "{name} must refuse a changed input"
+    );
+}
+
+/// The schemas every schema-validating peer checks: the published envelope schema and
+/// the item's form schema, each compiled once.
+struct Schemas {
+    envelope: jsonschema::Validator,
+    form: jsonschema::Validator,
+}
+
+impl Schemas {
+    fn new(f: &Fixture) -> Schemas {
+        let Body::Transfer(transfer) = &f.message.body else {
+            panic!("the benchmark message is a transfer");
+        };
+        let form = f
+            .registry
+            .document()
+            .agreements
+            .iter()
+            .flat_map(|agreement| &agreement.items)
+            .find(|item| item.code == transfer.item)
+            .map(|item| serde_json::Value::Object(item.form_schema.clone()))
+            .expect("the item is in the catalogue");
+        let envelope = tongban::schema::schema("envelope").expect("envelope schema");
+        Schemas {
+            envelope: jsonschema::validator_for(&envelope).expect("envelope schema compiles"),
+            form: jsonschema::validator_for(&form).expect("form schema compiles"),
+        }
+    }
+
+    /// Schema-validates the document and decodes it into tongban's types, as the
+    /// full path does; `None` if anything fails.
+    fn check_and_decode(&self, document: serde_json::Value) -> Option<Envelope> {
+        let valid = self.envelope.is_valid(&document)
+            && self.form.is_valid(document.get("body")?.get("form")?);
+        valid.then(|| serde_json::from_value(document).ok())?
+    }
+}
+
+/// serde_json + serde_jcs + ed25519-dalek + jsonschema: the pipeline one writes
+/// without tongban. No duplicate-key check, no registry.
+struct NaivePeer {
+    key: ed25519_dalek::VerifyingKey,
+    schemas: Schemas,
+}
+
+impl NaivePeer {
+    fn new(f: &Fixture) -> NaivePeer {
+        NaivePeer {
+            key: f.signing_key.verifying_key(),
+            schemas: Schemas::new(f),
+        }
+    }
+
+    fn verify(&self, bytes: &[u8]) -> Option<Envelope> {
+        let document: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+        let mut unsigned = document.clone();
+        let signatures = unsigned.as_object_mut()?.remove("signatures")?;
+        let entry = signatures.get(0)?;
+        let (alg, kid, sig) = (entry.get("alg")?, entry.get("kid")?, entry.get("sig")?);
+        let input = serde_jcs::to_vec(&serde_json::json!({
+            "alg": alg, "kid": kid, "signed": unsigned,
+        }))
+        .ok()?;
+        let signature = tongban::crypto::from_base64url(sig.as_str()?)?;
+        let signature = ed25519_dalek::Signature::from_slice(&signature).ok()?;
+        self.key.verify_strict(&input, &signature).ok()?;
+        self.schemas.check_and_decode(document)
+    }
+}
+
+/// The same document as the payload of a compact JWS (EdDSA) from jsonwebtoken.
+struct JwsPeer {
+    token: Vec<u8>,
+    key: jsonwebtoken::DecodingKey,
+    validation: jsonwebtoken::Validation,
+    schemas: Schemas,
+}
+
+impl JwsPeer {
+    fn new(f: &Fixture, naive: &NaivePeer) -> JwsPeer {
+        let mut unsigned = f.message.to_value().expect("document");
+        unsigned
+            .as_object_mut()
+            .map(|members| members.remove("signatures"));
+        let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+        let secret = jsonwebtoken::EncodingKey::from_ed_der(&pkcs8(&sample::seed(HUANGSHI)));
+        let token = jsonwebtoken::encode(&header, &unsigned, &secret).expect("JWS");
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        JwsPeer {
+            token: token.into_bytes(),
+            key: jsonwebtoken::DecodingKey::from_ed_der(naive.key.as_bytes()),
+            validation,
+            schemas: Schemas::new(f),
+        }
+    }
+
+    fn verify(&self, token: &[u8]) -> Option<Envelope> {
+        let token = std::str::from_utf8(token).ok()?;
+        let data =
+            jsonwebtoken::decode::<serde_json::Value>(token, &self.key, &self.validation).ok()?;
+        self.schemas.check_and_decode(data.claims)
+    }
+}
+
+/// The same document signed as Matrix signs JSON (ruma-signatures: canonical JSON,
+/// signatures by entity and key id).
+struct MatrixPeer {
+    bytes: Vec<u8>,
+    keys: ruma_signatures::PublicKeyMap,
+    schemas: Schemas,
+}
+
+impl MatrixPeer {
+    fn new(f: &Fixture, naive: &NaivePeer) -> MatrixPeer {
+        let mut unsigned = f.message.to_value().expect("document");
+        unsigned
+            .as_object_mut()
+            .map(|members| members.remove("signatures"));
+        let mut object: ruma_common::CanonicalJsonObject =
+            serde_json::from_value(unsigned).expect("canonical JSON object");
+        let pair = ruma_signatures::Ed25519KeyPair::from_der(
+            &pkcs8(&sample::seed(HUANGSHI)),
+            "sample".into(),
+        )
+        .expect("key pair");
+        ruma_signatures::sign_json(HUANGSHI, &pair, &mut object).expect("signed");
+        let key_set = [(
+            "ed25519:sample".to_string(),
+            ruma_common::serde::Base64::new(naive.key.as_bytes().to_vec()),
+        )];
+        MatrixPeer {
+            bytes: serde_json::to_vec(&object).expect("bytes"),
+            keys: [(HUANGSHI.to_string(), key_set.into_iter().collect())]
+                .into_iter()
+                .collect(),
+            schemas: Schemas::new(f),
+        }
+    }
+
+    fn verify(&self, bytes: &[u8]) -> Option<Envelope> {
+        let object: ruma_common::CanonicalJsonObject = serde_json::from_slice(bytes).ok()?;
+        ruma_signatures::verify_json(&self.keys, &object).ok()?;
+        let mut document = serde_json::to_value(object).ok()?;
+        document.as_object_mut()?.remove("signatures");
+        self.schemas.check_and_decode(document)
+    }
+}
+
+/// A PKCS#8 (v1) document holding an Ed25519 seed, the form the JOSE and Matrix
+/// crates load secret keys from.
+fn pkcs8(seed: &[u8; 32]) -> Vec<u8> {
+    let mut der = vec![
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    der.extend_from_slice(seed);
+    der
+}
+
+fn sign_group(c: &mut Criterion, f: &Fixture) {
+    let mut unsigned = f.message.clone();
+    unsigned.signatures.clear();
+    let mut group = c.benchmark_group("sign");
+    group.bench_function("floor", |b| {
+        b.iter(|| f.signing_key.sign(black_box(&f.signing_input)))
+    });
+    group.bench_function("tongban", |b| {
+        b.iter_batched(
+            || unsigned.clone(),
+            |mut message| {
+                message.sign(&f.key)?;
+                message.to_canonical_bytes()
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+/// 64 transfers, each signed by a different sender: their signatures checked one by
+/// one with `verify_strict` against ed25519-dalek's batch verification.
+fn batch_group(c: &mut Criterion, f: &Fixture) {
+    const SENDERS: usize = 64;
+    let mut inputs = Vec::new();
+    let mut signatures = Vec::new();
+    let mut keys = Vec::new();
+    for index in 0..SENDERS {
+        let key = SigningKey::from_bytes(&sample::seed(&format!("sender-{index:02}.420200")));
+        let message = sample::benchmark_transfer(index as u32, &f.message.created)
+            .expect("benchmark transfer");
+        let input = tongban::signing::signing_input(
+            &message.to_value().expect("document"),
+            "ed25519",
+            &format!("sender-{index:02}.420200#1"),
+        );
+        signatures.push(key.sign(&input));
+        keys.push(key.verifying_key());
+        inputs.push(input);
+    }
+    let messages: Vec<&[u8]> = inputs.iter().map(Vec::as_slice).collect();
+    let one_by_one = || {
+        keys.iter()
+            .zip(&messages)
+            .zip(&signatures)
+            .all(|((key, message), signature)| key.verify_strict(message, signature).is_ok())
+    };
+    assert!(one_by_one());
+    assert!(ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok());
+    let mut wrong = signatures.clone();
+    wrong.swap(0, 1);
+    assert!(ed25519_dalek::verify_batch(&messages, &wrong, &keys).is_err());
+    let mut group = c.benchmark_group("batch64");
+    group.throughput(Throughput::Elements(SENDERS as u64));
+    group.bench_function("one-by-one", |b| b.iter(|| black_box(one_by_one())));
+    group.bench_function("batch", |b| {
+        b.iter(|| ed25519_dalek::verify_batch(black_box(&messages), &signatures, &keys))
+    });
+    group.finish();
+}
+
+fn stages_group(c: &mut Criterion, f: &Fixture) {
+    let mut group = c.benchmark_group("stages");
+    group.bench_function("parse", |b| {
+        b.iter(|| Unverified::parse(black_box(&f.bytes)))
+    });
+    group.bench_function("json", |b| {
+        b.iter(|| tongban::json::parse(black_box(&f.bytes)))
+    });
+    let document = tongban::json::parse(&f.bytes).expect("parse");
+    group.bench_function("canonicalize", |b| {
+        b.iter(|| tongban::canonical::to_canonical_bytes(black_box(&document)))
+    });
+    group.finish();
+}
+
+fn main() {
+    let f = fixture();
+    let mut c = Criterion::default()
+        .output_directory(&criterion_dir())
+        .configure_from_args();
+    verify_group(&mut c, &f);
+    sign_group(&mut c, &f);
+    batch_group(&mut c, &f);
+    stages_group(&mut c, &f);
+    c.final_summary();
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs each function once
+    // as a smoke test and measures nothing.
+    if std::env::args().any(|arg| arg == "--bench") {
+        print_table(&f);
+    }
+}
+
+/// The median of one benchmark in this run, in nanoseconds, from criterion's
+/// estimates; `None` when it did not run (e.g. under `--test` or a filter).
+fn median_ns(group: &str, function: &str) -> Option<f64> {
+    let path = criterion_dir()
+        .join(group)
+        .join(function)
+        .join("new/estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let estimates: serde_json::Value = serde_json::from_str(&text).ok()?;
+    estimates["median"]["point_estimate"].as_f64()
+}
+
+/// Prints the results as the Markdown table of `BENCHMARKS.md`: every figure with its
+/// ratio to the floor or peer measured in the same run.
+fn print_table(f: &Fixture) {
+    let rows = [
+        (
+            "verify",
+            "floor",
+            "verify",
+            "floor",
+            "`verify_strict` alone (floor)",
+        ),
+        (
+            "verify",
+            "tongban",
+            "verify",
+            "floor",
+            "tongban full verify path",
+        ),
+        (
+            "verify",
+            "naive",
+            "verify",
+            "tongban",
+            "serde_json + serde_jcs + ed25519-dalek + jsonschema",
+        ),
+        (
+            "verify",
+            "jws",
+            "verify",
+            "tongban",
+            "JWS EdDSA (jsonwebtoken) + jsonschema",
+        ),
+        (
+            "verify",
+            "matrix",
+            "verify",
+            "tongban",
+            "Matrix signed JSON (ruma-signatures) + jsonschema",
+        ),
+        ("sign", "floor", "sign", "floor", "`sign` alone (floor)"),
+        (
+            "sign",
+            "tongban",
+            "sign",
+            "floor",
+            "tongban sign path (sign + wire bytes)",
+        ),
+        (
+            "batch64",
+            "one-by-one",
+            "batch64",
+            "one-by-one",
+            "64 senders, `verify_strict` one by one",
+        ),
+        (
+            "batch64",
+            "batch",
+            "batch64",
+            "one-by-one",
+            "64 senders, batch verification",
+        ),
+    ];
+    let mut lines = vec![
+        format!(
+            "Message: the benchmark transfer, {} bytes; medians of this run.",
+            f.bytes.len()
+        ),
+        String::new(),
+        "| measurement | time | against |".to_string(),
+        "|---|---:|---|".to_string(),
+    ];
+    for (group, function, base_group, base, label) in rows {
+        let (Some(ns), Some(base_ns)) = (median_ns(group, function), median_ns(base_group, base))
+        else {
+            continue;
+        };
+        let per = if group == "batch64" { ns / 64.0 } else { ns };
+        let against = if (group, function) == (base_group, base) {
+            "—".to_string()
+        } else {
+            format!("{:.2}× {base_group}/{base}", ns / base_ns)
+        };
+        lines.push(format!("| {label} | {:.1} µs | {against} |", per / 1000.0));
+    }
+    if lines.len() > 4 {
+        println!("\n{}", lines.join("\n"));
+    }
+}
+
+/// Where criterion keeps its estimates: `target/criterion` of the workspace.
+fn criterion_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("criterion")
+}
