@@ -148,6 +148,11 @@ xmllint --noout --schema conformance/junit.xsd target/conformance-wasm.xml
 step "cargo test --workspace"
 cargo test --workspace --locked
 
+step "benchmarks, smoke only: each measurement once (debug build; scripts/bench.sh measures)"
+cargo test -p tongban --benches --locked
+cargo run -q -p tongban --locked --example bench_fixture -- target/bench-fixture
+node bindings/wasm/bench/peers.mjs target/bench-fixture 20
+
 step "deterministic simulation: 500 seeds of three nodes under crashes and partitions (release build)"
 TONGBAN_SIM_SEEDS=500 cargo test --release -p partner-node --features simulation --locked \
   --lib --test simulation -- --nocapture

@@ -143,22 +143,61 @@ fn invalid(reason: &str) -> Error {
     .into()
 }
 
-/// Deserializes the typed envelope. Serde loses the path of an error inside the
-/// flattened body, so on failure the body is deserialized alone (only then) to name the
-/// field at fault.
+/// Deserializes the typed envelope with [`decode_envelope`]; on failure, finds and
+/// explains the fault with [`envelope_error`].
 fn deserialize_envelope(document: &Value, message_type: MessageType) -> Result<Envelope, Error> {
-    if let Some(envelope) = decode_envelope(document, message_type) {
-        return Ok(envelope);
+    decode_envelope(document, message_type).ok_or_else(|| envelope_error(document, message_type))
+}
+
+/// Why a document is not an envelope of `message_type`, naming the field at fault: the
+/// body first, then the other members in document order (as a derived deserializer
+/// meets them), then the first missing member.
+fn envelope_error(document: &Value, message_type: MessageType) -> Error {
+    if let Some(Err(err)) = document
+        .get("body")
+        .map(|body| Body::from_value(message_type, body))
+    {
+        return from_serde_error(err, document, "body");
     }
-    serde_path_to_error::deserialize::<_, Envelope>(document).map_err(|err| {
-        match document
-            .get("body")
-            .map(|body| Body::from_value(message_type, body))
-        {
-            Some(Err(body_err)) => from_serde_error(body_err, document, "body"),
-            _ => from_serde_error(err, document, ""),
-        }
-    })
+    fn check<T: serde::de::DeserializeOwned>(document: &Value, name: &str) -> Option<Error> {
+        let value = document.get(name)?;
+        let err = serde_path_to_error::deserialize::<_, T>(value).err()?;
+        Some(from_serde_error(err, document, name))
+    }
+    type Check = fn(&Value, &str) -> Option<Error>;
+    let members: [(&str, Check); 10] = [
+        ("agreement", check::<crate::id::AgreementId>),
+        ("case", check::<crate::id::CaseId>),
+        ("created", check::<Timestamp>),
+        ("expires", check::<Timestamp>),
+        ("from", check::<NodeId>),
+        ("id", check::<MessageId>),
+        ("in_reply_to", check::<Option<MessageId>>),
+        ("protocol", check::<ProtocolVersion>),
+        ("signatures", check::<Vec<crate::signing::SignatureEntry>>),
+        ("to", check::<NodeId>),
+    ];
+    if let Some(err) = members
+        .iter()
+        .find_map(|(name, check)| check(document, name))
+    {
+        return err;
+    }
+    let required = [
+        "protocol",
+        "id",
+        "case",
+        "from",
+        "to",
+        "agreement",
+        "created",
+        "expires",
+        "body",
+    ];
+    match required.iter().find(|name| document.get(**name).is_none()) {
+        Some(name) => invalid(&format!("envelope: missing field `{name}`")),
+        None => invalid("envelope: not a message of this type"),
+    }
 }
 
 /// Decodes the typed envelope member by member and the body by its type, without the

@@ -372,3 +372,26 @@ fn structure_and_identifier_errors_name_the_field() {
     );
     assert!(!err.to_string().contains("19900101"));
 }
+
+#[test]
+fn sign_to_bytes_is_sign_then_canonical_bytes_and_verifies() {
+    let created = at(0);
+    let mut message = sample::benchmark_transfer(7, &created).expect("sample");
+    message.signatures.clear();
+    let mut other = message.clone();
+    let key = sample::key(HUANGSHI).expect("key");
+    let bytes = message.sign_to_bytes(&key).expect("signed");
+    other.sign(&key).expect("signed");
+    assert_eq!(message, other);
+    assert_eq!(bytes, other.to_canonical_bytes().expect("bytes"));
+    assert!(
+        (2048..=4096).contains(&bytes.len()),
+        "{} bytes",
+        bytes.len()
+    );
+    let verified = Verifier::new(sample::registry().expect("registry"))
+        .verify(Unverified::parse(&bytes).expect("parse"), &at(30))
+        .expect("the benchmark transfer verifies against the sample registry");
+    assert_eq!(verified.canonical_bytes(), bytes);
+    assert_eq!(verified.digest(), &Sha256Digest::of(&bytes));
+}

@@ -328,8 +328,7 @@ impl Node {
                 .envelope()
                 .reply(body, now.clone(), VALIDITY_SECONDS)?;
             receipt.id = self.new_message_id(&now);
-            receipt.sign(&self.config.key)?;
-            let receipt_bytes = receipt.to_canonical_bytes()?;
+            let receipt_bytes = receipt.sign_to_bytes(&self.config.key)?;
             if matches!(verified.envelope().body, Body::Transfer(_)) {
                 // The accepting receipt starts the time limit on this side too.
                 let own =
@@ -387,8 +386,7 @@ impl Node {
             .in_reply_to
             .map(|id| MessageId::parse(id.as_str()).map_err(Error::from))
             .transpose()?;
-        envelope.sign(&self.config.key)?;
-        let bytes = envelope.to_canonical_bytes()?;
+        let bytes = envelope.sign_to_bytes(&self.config.key)?;
         let registry = self.registry();
         let verified = Verifier::new(registry).verify(Unverified::parse(&bytes)?, &now)?;
         let mut store = self.store();

@@ -277,6 +277,16 @@ impl Envelope {
         Ok(())
     }
 
+    /// Signs as [`Envelope::sign`] does and returns the canonical bytes of the signed
+    /// message, the form to send: one conversion to JSON for both, where `sign` followed
+    /// by [`Envelope::to_canonical_bytes`] converts twice.
+    pub fn sign_to_bytes(&mut self, key: &KeyPair) -> Result<Vec<u8>, Error> {
+        let mut document = self.to_value()?;
+        let entry = sign_document(&mut document, key)?;
+        self.signatures.push(entry);
+        Ok(crate::canonical::to_canonical_bytes(&document))
+    }
+
     /// The canonical (RFC 8785) bytes of the message, signatures included: the form to
     /// send and to hash.
     pub fn to_canonical_bytes(&self) -> Result<Vec<u8>, Error> {

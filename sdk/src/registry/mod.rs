@@ -542,6 +542,9 @@ fn check_form_with(
     form: &serde_json::Map<String, Value>,
 ) -> Result<(), Error> {
     let form = Value::Object(form.clone());
+    if validator.is_valid(&form) {
+        return Ok(());
+    }
     let first_error = validator
         .iter_errors(&form)
         .next()

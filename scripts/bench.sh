@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Reproduces the tables of BENCHMARKS.md on this machine, in one run (release builds):
+#   1. the Rust verification path against its floor and its peers, and batch
+#      verification (criterion: sdk/benches/verify.rs);
+#   2. the WASM package in Node against two JavaScript stacks (bindings/wasm/bench/peers.mjs);
+#   3. the reference node's durable acceptance rate under a bounded load from a second
+#      process (examples/partner-node/examples/load.rs).
+# Every figure is a ratio to a floor or peer measured in the same run. Takes about 10
+# minutes; the outputs are also kept in target/bench/.
+#
+#   ./scripts/bench.sh            # everything
+#   ./scripts/bench.sh rust       # only part 1 (or: wasm, node)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+parts="${1:-rust wasm node}"
+out=target/bench
+mkdir -p "$out"
+step() { printf '\n==> %s\n' "$*" >&2; }
+machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(rustc --version)"
+echo "machine: $machine" | tee "$out/machine.txt"
+
+if [[ " $parts " == *" rust "* ]]; then
+  step "Rust: floor, full path, peers, batch (cargo bench -p tongban --bench verify)"
+  cargo bench --locked -p tongban --bench verify -- --noplot 2>&1 | tee "$out/rust.txt" |
+    grep -E '^(\||Message:|[a-z0-9]+/[a-z-]+ +time:)' >&2
+fi
+
+if [[ " $parts " == *" wasm "* ]]; then
+  step "WASM package in Node against JavaScript stacks"
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  bindings/wasm/build.sh >/dev/null
+  cargo run --locked -q --release -p tongban --example bench_fixture -- "$out/fixture" >&2
+  node bindings/wasm/bench/peers.mjs "$out/fixture" 2>&1 | tee "$out/wasm.txt" >&2
+fi
+
+if [[ " $parts " == *" node "* ]]; then
+  step "Reference node: durable acceptance under load from a second process"
+  cargo run --locked -q --release -p partner-node --example load -- 2>&1 | tee "$out/node.txt" >&2
+fi
+step "done: outputs in $out/"
