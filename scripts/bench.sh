@@ -35,6 +35,7 @@ fi
 
 if [[ " $parts " == *" node "* ]]; then
   step "Reference node: durable acceptance under load from a second process"
+  cargo build --locked -q --release -p partner-node --bin partner-node
   cargo run --locked -q --release -p partner-node --example load -- 2>&1 | tee "$out/node.txt" >&2
 fi
 step "done: outputs in $out/"

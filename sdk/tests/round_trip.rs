@@ -394,4 +394,17 @@ fn sign_to_bytes_is_sign_then_canonical_bytes_and_verifies() {
         .expect("the benchmark transfer verifies against the sample registry");
     assert_eq!(verified.canonical_bytes(), bytes);
     assert_eq!(verified.digest(), &Sha256Digest::of(&bytes));
+    let ids: std::collections::BTreeSet<_> = [0, 1, 1 << 14, 1 << 16, 99_999]
+        .into_iter()
+        .map(|index| {
+            sample::benchmark_transfer(index, &created)
+                .expect("sample")
+                .id
+        })
+        .collect();
+    assert_eq!(
+        ids.len(),
+        5,
+        "every benchmark transfer has an id of its own"
+    );
 }

@@ -148,16 +148,19 @@ pub fn benchmark_transfer_body() -> Result<Transfer, Error> {
 /// `created` (e.g. [`CREATED`], or now to send it to a running node).
 pub fn benchmark_transfer(index: u32, created: &Timestamp) -> Result<Envelope, Error> {
     let mut route = route(HUANGSHI)?;
-    route.case = id(CaseId::parse(format!("HS-2026-{:06}", 200_000 + index)))?;
+    route.case = id(CaseId::parse(format!(
+        "HS-2026-{:06}",
+        200_000 + u64::from(index)
+    )))?;
     let mut message = Envelope::new(
         route,
         Body::Transfer(benchmark_transfer_body()?),
         created.clone(),
         VALIDITY_SECONDS,
     )?;
-    let mut random = [0u8; 10];
-    random[..4].copy_from_slice(&index.to_be_bytes());
-    random[4] = 0xbe;
+    // The index goes where the UUIDv7 version and variant bits do not mask it.
+    let mut random = [0xbe; 10];
+    random[6..].copy_from_slice(&index.to_be_bytes());
     message.id = MessageId::from_parts(created.unix_millis(), random);
     message.sign(&key(HUANGSHI)?)?;
     Ok(message)
