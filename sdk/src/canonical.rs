@@ -6,9 +6,9 @@
 //! and only these, are hashed and signed.
 
 use crate::error::Error;
+use crate::json::MemberSpan;
 use serde_json::{Map, Number, Value};
 use std::fmt::Write;
-use std::ops::Range;
 
 /// Parses `bytes` strictly (see [`crate::json`]) and returns their canonical form.
 pub fn canonicalize(bytes: &[u8]) -> Result<Vec<u8>, Error> {
@@ -28,31 +28,33 @@ pub fn to_canonical_bytes_without(value: &Value, skip: Option<&str>) -> Vec<u8> 
         write_value(&mut out, value, None);
         return out.into_bytes();
     };
-    let (mut bytes, member) = to_canonical_bytes_locating(value, name, 0);
-    if let Some(member) = member {
-        bytes.drain(member);
+    let (mut bytes, [span]) = to_canonical_bytes_locating(value, [name], 0);
+    if let Some(span) = span {
+        bytes.drain(span.member);
     }
     bytes
 }
 
-/// The canonical bytes of `value` and, if it is an object with a member `name`, the
-/// range of that member together with one comma next to it: removing the range leaves
-/// the canonical bytes of the object without the member. One pass gives both the
-/// bytes a message's digest covers and the bytes its signatures cover. `capacity` is a
-/// size hint (e.g. the length of the parsed bytes).
-pub(crate) fn to_canonical_bytes_locating(
+/// The canonical bytes of `value` and, if it is an object, where its members `names`
+/// sit in them (see [`MemberSpan`]). One pass gives the bytes a message's digest covers,
+/// the bytes its signatures cover (without the `signatures` span) and its body.
+/// `capacity` is a size hint (e.g. the length of the parsed bytes).
+pub(crate) fn to_canonical_bytes_locating<const N: usize>(
     value: &Value,
-    name: &str,
+    names: [&str; N],
     capacity: usize,
-) -> (Vec<u8>, Option<Range<usize>>) {
+) -> (Vec<u8>, [Option<MemberSpan>; N]) {
     let mut out = String::with_capacity(capacity);
-    let member = write_value(&mut out, value, Some(name));
-    (out.into_bytes(), member)
+    let mut spans = [const { None }; N];
+    write_value(&mut out, value, Some((&names, &mut spans)));
+    (out.into_bytes(), spans)
 }
 
-/// Writes `value`; for an object, returns the range of its member `locate` with one
-/// adjacent comma (see [`to_canonical_bytes_locating`]).
-fn write_value(out: &mut String, value: &Value, locate: Option<&str>) -> Option<Range<usize>> {
+/// Top-level member names to locate, and where their spans go.
+type Locate<'a, 'b> = Option<(&'a [&'a str], &'b mut [Option<MemberSpan>])>;
+
+/// Writes `value`; for an object, records the spans of the members in `locate`.
+fn write_value(out: &mut String, value: &Value, locate: Locate<'_, '_>) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -68,17 +70,12 @@ fn write_value(out: &mut String, value: &Value, locate: Option<&str>) -> Option<
             }
             out.push(']');
         }
-        Value::Object(map) => return write_object(out, map, locate),
+        Value::Object(map) => write_object(out, map, locate),
     }
-    None
 }
 
-fn write_object(
-    out: &mut String,
-    map: &Map<String, Value>,
-    locate: Option<&str>,
-) -> Option<Range<usize>> {
-    let mut located = None;
+fn write_object(out: &mut String, map: &Map<String, Value>, mut locate: Locate<'_, '_>) {
+    let count = map.len();
     let mut write_members =
         |out: &mut String, members: &mut dyn Iterator<Item = (&String, &Value)>| {
             out.push('{');
@@ -89,11 +86,23 @@ fn write_object(
                 }
                 write_string(out, name);
                 out.push(':');
+                let value_start = out.len();
                 write_value(out, item, None);
-                if Some(name.as_str()) == locate {
-                    // The member and the comma before it; a first member takes the comma
-                    // after it instead (added below).
-                    located = Some(start..out.len());
+                let Some((names, spans)) = locate.as_mut() else {
+                    continue;
+                };
+                if let Some(at) = names.iter().position(|n| *n == name.as_str()) {
+                    // The member and the comma before it; a first member takes the
+                    // comma after it instead, unless it is the only one.
+                    let member = match (i, count) {
+                        (0, 1) => start..out.len(),
+                        (0, _) => start..out.len() + 1,
+                        _ => start..out.len(),
+                    };
+                    spans[at] = Some(MemberSpan {
+                        value: value_start..out.len(),
+                        member,
+                    });
                 }
             }
             out.push('}');
@@ -105,13 +114,6 @@ fn write_object(
         members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
         write_members(out, &mut members.into_iter());
     }
-    located.map(|range| {
-        let first = out.as_bytes()[range.start] != b',';
-        match (first, map.len()) {
-            (true, 1) | (false, _) => range,
-            (true, _) => range.start..range.end + 1,
-        }
-    })
 }
 
 /// Whether the map already iterates in RFC 8785 order (UTF-16 code units of the
@@ -246,11 +248,17 @@ mod tests {
         ];
         for (input, without) in cases {
             let value = crate::json::parse(input.as_bytes()).expect("valid");
-            let (bytes, member) = to_canonical_bytes_locating(&value, "signatures", 0);
+            let (bytes, [span]) = to_canonical_bytes_locating(&value, ["signatures"], 0);
             assert_eq!(bytes, to_canonical_bytes(&value), "{input}");
+            assert_eq!(
+                crate::json::canonical_spans(&bytes, ["signatures"]),
+                Some([span.clone()]),
+                "the scan of canonical bytes finds the same span: {input}"
+            );
             let mut rest = bytes.clone();
-            if let Some(member) = member {
-                rest.drain(member);
+            if let Some(span) = span {
+                assert_eq!(&bytes[span.value], b"[2]");
+                rest.drain(span.member);
             }
             assert_eq!(String::from_utf8(rest).expect("UTF-8"), without, "{input}");
             let skipped = to_canonical_bytes_without(&value, Some("signatures"));

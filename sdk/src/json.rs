@@ -9,6 +9,7 @@
 use crate::error::JsonError;
 use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
+use std::ops::Range;
 
 /// Size and depth limits applied by [`parse`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -364,6 +365,211 @@ pub fn pointer(path: &[String]) -> String {
         .collect()
 }
 
+/// Where one top-level member of a canonical document sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MemberSpan {
+    /// The member's value.
+    pub value: Range<usize>,
+    /// The member with one adjacent comma (the one before it, or after it for the first
+    /// member): removing it leaves the canonical document without the member.
+    pub member: Range<usize>,
+}
+
+/// Checks, in one pass and without allocating, that `bytes` are a JSON object already
+/// in canonical form (RFC 8785) that [`parse`] accepts, with integers within ±(2^53−1)
+/// as its only numbers, and returns the spans of its top-level members `names`.
+///
+/// `None` only means "not known to be canonical": names with escapes or characters
+/// beyond the Basic Multilingual Plane, whitespace, fractions and anything invalid all
+/// get `None`, and the caller falls back to [`parse`], which reports any error.
+/// Members strictly increasing in byte order (which, for such names, is UTF-16 order)
+/// also rules out duplicate keys.
+pub(crate) fn canonical_spans<const N: usize>(
+    bytes: &[u8],
+    names: [&str; N],
+) -> Option<[Option<MemberSpan>; N]> {
+    let limits = Limits::PROTOCOL;
+    if bytes.len() > limits.max_bytes || std::str::from_utf8(bytes).is_err() {
+        return None;
+    }
+    let mut scan = CanonicalScan {
+        bytes,
+        pos: 0,
+        max_depth: limits.max_depth,
+    };
+    let mut spans = [const { None }; N];
+    if scan.peek()? != b'{' {
+        return None;
+    }
+    scan.object(1, Some((&names, &mut spans)))?;
+    (scan.pos == bytes.len()).then_some(spans)
+}
+
+/// The scanner of [`canonical_spans`]: every method returns `None` as soon as the
+/// input is not canonical.
+struct CanonicalScan<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    max_depth: usize,
+}
+
+/// The top-level names to locate and where their spans go.
+type Wanted<'n, 's, const N: usize> = (&'n [&'n str; N], &'s mut [Option<MemberSpan>; N]);
+
+impl<'a> CanonicalScan<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.pos += 1)
+    }
+
+    fn value(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'{' => self.object::<0>(depth, None),
+            b'[' => self.array(depth),
+            b'"' => self.string(false).map(|_| ()),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.integer(),
+            _ => None,
+        }
+    }
+
+    fn literal(&mut self, literal: &[u8]) -> Option<()> {
+        self.bytes[self.pos..]
+            .starts_with(literal)
+            .then(|| self.pos += literal.len())
+    }
+
+    fn object<const N: usize>(
+        &mut self,
+        depth: usize,
+        mut wanted: Option<Wanted<'_, '_, N>>,
+    ) -> Option<()> {
+        if depth > self.max_depth {
+            return None;
+        }
+        self.eat(b'{')?;
+        if self.eat(b'}').is_some() {
+            return Some(());
+        }
+        let mut previous: Option<&[u8]> = None;
+        loop {
+            let start = self.pos;
+            let name = self.string(true)?;
+            if previous.is_some_and(|p| p >= name) {
+                return None;
+            }
+            previous = Some(name);
+            self.eat(b':')?;
+            let value_start = self.pos;
+            self.value(depth + 1)?;
+            let value = value_start..self.pos;
+            let first = self.bytes[start - 1] == b'{';
+            let last = self.peek()? == b'}';
+            if let Some((names, spans)) = wanted.as_mut() {
+                if let Some(i) = names.iter().position(|n| n.as_bytes() == name) {
+                    let member = match (first, last) {
+                        (false, _) => start - 1..value.end,
+                        (true, false) => start..value.end + 1,
+                        (true, true) => start..value.end,
+                    };
+                    spans[i] = Some(MemberSpan { value, member });
+                }
+            }
+            if last {
+                self.pos += 1;
+                return Some(());
+            }
+            self.eat(b',')?;
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Option<()> {
+        if depth > self.max_depth {
+            return None;
+        }
+        self.eat(b'[')?;
+        if self.eat(b']').is_some() {
+            return Some(());
+        }
+        loop {
+            self.value(depth + 1)?;
+            if self.eat(b']').is_some() {
+                return Some(());
+            }
+            self.eat(b',')?;
+        }
+    }
+
+    /// A string in canonical form; returns its raw contents. A member name (`name`)
+    /// may have no escapes and no character beyond the Basic Multilingual Plane.
+    fn string(&mut self, name: bool) -> Option<&'a [u8]> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        loop {
+            let byte = self.peek()?;
+            match byte {
+                b'"' => {
+                    self.pos += 1;
+                    return Some(&self.bytes[start..self.pos - 1]);
+                }
+                0x00..=0x1f => return None,
+                0xf0..=0xff if name => return None,
+                b'\\' if name => return None,
+                b'\\' => {
+                    let escape = self.bytes.get(self.pos + 1..)?;
+                    let length = match escape.first()? {
+                        b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
+                        // RFC 8785 writes other control characters as \u00xx, lower case.
+                        b'u' if is_canonical_control_escape(escape.get(1..5)?) => 6,
+                        _ => return None,
+                    };
+                    self.pos += length;
+                }
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    /// An integer as RFC 8785 writes it (no leading zeros, no `-0`, no fraction or
+    /// exponent) within ±(2^53−1).
+    fn integer(&mut self) -> Option<()> {
+        let negative = self.eat(b'-').is_some();
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+        let digits = &self.bytes[start..self.pos];
+        let leading_zero = digits.len() > 1 && digits[0] == b'0';
+        if digits.is_empty() || leading_zero || digits.len() > 16 || (negative && digits == b"0") {
+            return None;
+        }
+        if let Some(b'.' | b'e' | b'E') = self.peek() {
+            return None;
+        }
+        let magnitude = digits
+            .iter()
+            .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+        (magnitude <= crate::signing::MAX_SAFE_INTEGER as u64).then_some(())
+    }
+}
+
+/// Whether the four hex digits of a `\u` escape are how RFC 8785 writes a control
+/// character: lower-case hex, below U+0020, and not one with a short escape.
+fn is_canonical_control_escape(hex: &[u8]) -> bool {
+    let lower_hex = hex
+        .iter()
+        .all(|d| d.is_ascii_digit() || (b'a'..=b'f').contains(d));
+    let Ok(code) = u32::from_str_radix(std::str::from_utf8(hex).unwrap_or("g"), 16) else {
+        return false;
+    };
+    lower_hex && code < 0x20 && !matches!(code, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,6 +601,55 @@ mod tests {
         assert_eq!(code(b"[01]"), "json.syntax");
         assert_eq!(code(b"[1,]"), "json.syntax");
         assert_eq!(code(b""), "json.syntax");
+    }
+
+    #[test]
+    fn the_canonical_scan_accepts_only_canonical_documents() {
+        let canonical = |text: &str| canonical_spans(text.as_bytes(), ["b"]).is_some();
+        for yes in [
+            r#"{}"#,
+            r#"{"a":[1,-2,true,false,null,{}],"b":"黄石\n\u001f\"","c":9007199254740991}"#,
+            r#"{"a":{"x":{"y":[]}},"b":-9007199254740991}"#,
+        ] {
+            assert!(canonical(yes), "{yes}");
+            assert!(parse(yes.as_bytes()).is_ok(), "{yes}");
+        }
+        for no in [
+            r#"{ }"#,
+            r#"{"b":1,"a":2}"#,
+            r#"{"a":1,"a":2}"#,
+            r#"{"a":"\/"}"#,
+            r#"{"a":"\u0041"}"#,
+            r#"{"a":"\u001F"}"#,
+            r#"{"a":"\u000a"}"#,
+            r#"{"\u0061":1}"#,
+            r#"{"a":-0}"#,
+            r#"{"a":1.5}"#,
+            r#"{"a":1e3}"#,
+            r#"{"a":01}"#,
+            r#"{"a":9007199254740992}"#,
+            r#"{"😀":1}"#,
+            r#"[1]"#,
+            r#"{"a":1}x"#,
+            "{\"a\":\"\t\"}",
+        ] {
+            assert!(!canonical(no), "{no}");
+        }
+        let deep = |n: usize| format!("{{\"a\":{}{}}}", "[".repeat(n), "]".repeat(n));
+        assert!(canonical(&deep(Limits::PROTOCOL.max_depth - 1)));
+        assert!(!canonical(&deep(Limits::PROTOCOL.max_depth)));
+        assert!(parse(deep(Limits::PROTOCOL.max_depth).as_bytes()).is_err());
+    }
+
+    #[test]
+    fn the_canonical_scan_finds_top_level_members() {
+        let text = br#"{"a":{"b":1},"b":[2],"c":3}"#;
+        let [b, c, z] = canonical_spans(text, ["b", "c", "z"]).expect("canonical");
+        let b = b.expect("b");
+        assert_eq!(&text[b.value.clone()], b"[2]");
+        assert_eq!(&text[b.member], b",\"b\":[2]");
+        assert_eq!(&text[c.expect("c").value], b"3");
+        assert_eq!(z, None);
     }
 
     #[test]

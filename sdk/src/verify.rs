@@ -11,6 +11,7 @@ use crate::crypto::{from_base64url, Algorithm, KeyResolver};
 use crate::digest::Sha256Digest;
 use crate::error::{Error, IdError, IdRule, MessageError, ReplayError, SignatureError, TimeError};
 use crate::id::{mask_citizen_id, CreditCodePolicy, KeyId, MessageId, NodeId};
+use crate::json::MemberSpan;
 use crate::message::{Applicant, Body, Envelope, MessageType};
 use crate::signing::{check_numbers, signing_input_from_parts};
 use crate::time::Timestamp;
@@ -44,9 +45,9 @@ pub struct Warning {
 /// [`Unverified::envelope`] only to route or display it, never to act on it.
 #[derive(Debug, Clone)]
 pub struct Unverified {
-    document: Value,
-    /// The size of the parsed bytes: the canonical form's likely size.
-    wire_size: usize,
+    canonical: Canonical,
+    /// The parsed document, built when first asked for (verifying does not need it).
+    document: OnceLock<Value>,
     envelope: Envelope,
     rules: &'static VersionRules,
     warnings: Vec<Warning>,
@@ -55,10 +56,9 @@ pub struct Unverified {
 /// A message whose signatures, sender, validity window and freshness were verified.
 #[derive(Debug, Clone)]
 pub struct Verified {
-    document: Value,
+    canonical: Canonical,
+    document: OnceLock<Value>,
     envelope: Envelope,
-    /// The canonical bytes of the whole message, from the one canonical pass.
-    canonical: Vec<u8>,
     /// SHA-256 of `canonical`, computed when first asked for: verifying needs no digest.
     digest: OnceLock<Sha256Digest>,
     signers: Vec<KeyId>,
@@ -74,31 +74,28 @@ impl Unverified {
     /// Parses message bytes: strict JSON, a supported major version, a known message
     /// type, safe integers only, and the structure of that type.
     pub fn parse_with(bytes: &[u8], options: ParseOptions) -> Result<Unverified, Error> {
-        let document = crate::json::parse(bytes)?;
-        let Value::Object(members) = &document else {
-            return Err(invalid("a message must be a JSON object"));
+        // Fast path: bytes already canonical (as tongban and every careful sender writes
+        // them) are checked in one pass and decoded straight from the bytes. Anything
+        // else, and every error, goes through the strict parser.
+        let decoded = crate::json::canonical_spans(bytes, ["body", "signatures"]).and_then(
+            |[body, signatures]| {
+                let canonical = Canonical {
+                    bytes: bytes.to_vec(),
+                    body,
+                    signatures,
+                };
+                let (envelope, rules) = decode_canonical(&canonical)?;
+                Some((canonical, OnceLock::new(), envelope, rules))
+            },
+        );
+        let (canonical, document, envelope, rules) = match decoded {
+            Some(decoded) => decoded,
+            None => parse_any(bytes)?,
         };
-        let Some(Value::String(version)) = members.get("protocol") else {
-            return Err(invalid("protocol: a string MAJOR.MINOR is required"));
-        };
-        let rules = ProtocolVersion::parse(version)?.major_version()?.rules();
-        let Some(Value::String(type_name)) = members.get("type") else {
-            return Err(invalid("type: a string is required"));
-        };
-        let message_type = rules
-            .message_types
-            .iter()
-            .copied()
-            .find(|t| t.as_str() == type_name)
-            .ok_or_else(|| MessageError::UnknownType {
-                message_type: type_name.clone(),
-            })?;
-        check_numbers(&document)?;
-        let envelope = deserialize_envelope(&document, message_type)?;
         if envelope.from == envelope.to {
             return Err(invalid("to: a node does not send messages to itself"));
         }
-        if message_type.requires_in_reply_to() && envelope.in_reply_to.is_none() {
+        if envelope.message_type().requires_in_reply_to() && envelope.in_reply_to.is_none() {
             return Err(invalid("in_reply_to: required for this message type"));
         }
         let window = envelope.expires.unix_nanos() - envelope.created.unix_nanos();
@@ -112,8 +109,8 @@ impl Unverified {
         }
         let warnings = check_credit_codes(&envelope, options.credit_codes)?;
         Ok(Unverified {
+            canonical,
             document,
-            wire_size: bytes.len(),
             envelope,
             rules,
             warnings,
@@ -127,7 +124,12 @@ impl Unverified {
 
     /// The parsed document, unknown members included.
     pub fn document(&self) -> &Value {
-        &self.document
+        self.canonical.document(&self.document)
+    }
+
+    /// The canonical bytes of the whole message, signatures included.
+    pub fn canonical_bytes(&self) -> &[u8] {
+        &self.canonical.bytes
     }
 
     /// Warnings from parsing (e.g. a tolerated credit-code check character).
@@ -143,10 +145,135 @@ fn invalid(reason: &str) -> Error {
     .into()
 }
 
-/// Deserializes the typed envelope with [`decode_envelope`]; on failure, finds and
-/// explains the fault with [`envelope_error`].
-fn deserialize_envelope(document: &Value, message_type: MessageType) -> Result<Envelope, Error> {
-    decode_envelope(document, message_type).ok_or_else(|| envelope_error(document, message_type))
+/// A message's canonical bytes and where its body and signatures sit in them.
+#[derive(Debug, Clone)]
+struct Canonical {
+    bytes: Vec<u8>,
+    body: Option<MemberSpan>,
+    signatures: Option<MemberSpan>,
+}
+
+impl Canonical {
+    /// The bytes without the `signatures` member, in two pieces.
+    fn unsigned(&self) -> [&[u8]; 2] {
+        match &self.signatures {
+            Some(span) => [
+                &self.bytes[..span.member.start],
+                &self.bytes[span.member.end..],
+            ],
+            None => [&self.bytes, &[]],
+        }
+    }
+
+    /// The parsed document, from `cache` or parsed from the canonical bytes.
+    fn document<'a>(&self, cache: &'a OnceLock<Value>) -> &'a Value {
+        // The bytes are canonical JSON the strict parser accepted or wrote, so parsing
+        // them again cannot fail.
+        cache.get_or_init(|| crate::json::parse(&self.bytes).unwrap_or_default())
+    }
+}
+
+/// The strict path, for bytes that are not known to be canonical: the full parser, the
+/// version, the type, safe numbers, canonicalization, then the typed decode, with an
+/// error that names the field at fault.
+fn parse_any(
+    bytes: &[u8],
+) -> Result<(Canonical, OnceLock<Value>, Envelope, &'static VersionRules), Error> {
+    let document = crate::json::parse(bytes)?;
+    let Value::Object(members) = &document else {
+        return Err(invalid("a message must be a JSON object"));
+    };
+    let Some(Value::String(version)) = members.get("protocol") else {
+        return Err(invalid("protocol: a string MAJOR.MINOR is required"));
+    };
+    let rules = ProtocolVersion::parse(version)?.major_version()?.rules();
+    let Some(Value::String(type_name)) = members.get("type") else {
+        return Err(invalid("type: a string is required"));
+    };
+    let message_type = rules
+        .message_types
+        .iter()
+        .copied()
+        .find(|t| t.as_str() == type_name)
+        .ok_or_else(|| MessageError::UnknownType {
+            message_type: type_name.clone(),
+        })?;
+    check_numbers(&document)?;
+    let (bytes, [body, signatures]) =
+        to_canonical_bytes_locating(&document, ["body", "signatures"], bytes.len());
+    let canonical = Canonical {
+        bytes,
+        body,
+        signatures,
+    };
+    let envelope = match decode_canonical(&canonical) {
+        Some((envelope, _)) => envelope,
+        None => return Err(envelope_error(&document, message_type)),
+    };
+    Ok((canonical, OnceLock::from(document), envelope, rules))
+}
+
+/// The envelope's members as they are on the wire, the body skipped: it is decoded
+/// by its type once the type is known.
+#[derive(Deserialize)]
+struct WireEnvelope {
+    protocol: ProtocolVersion,
+    id: MessageId,
+    case: crate::id::CaseId,
+    #[serde(default)]
+    in_reply_to: Option<MessageId>,
+    from: NodeId,
+    to: NodeId,
+    agreement: crate::id::AgreementId,
+    created: Timestamp,
+    expires: Timestamp,
+    #[serde(rename = "type")]
+    message_type: String,
+    #[serde(rename = "body")]
+    _body: serde::de::IgnoredAny,
+    #[serde(default)]
+    signatures: Vec<crate::signing::SignatureEntry>,
+}
+
+/// Decodes the typed envelope straight from canonical bytes: the members, then the
+/// body by its type from its own span. `None` when anything is amiss;
+/// [`envelope_error`] then finds and explains the fault.
+fn decode_canonical(canonical: &Canonical) -> Option<(Envelope, &'static VersionRules)> {
+    let wire: WireEnvelope = serde_json::from_slice(&canonical.bytes).ok()?;
+    let rules = wire.protocol.major_version().ok()?.rules();
+    let message_type = rules
+        .message_types
+        .iter()
+        .copied()
+        .find(|t| t.as_str() == wire.message_type)?;
+    let body = &canonical.bytes[canonical.body.as_ref()?.value.clone()];
+    fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
+        serde_json::from_slice(body).ok()
+    }
+    let body = match message_type {
+        MessageType::Transfer => Body::Transfer(decode(body)?),
+        MessageType::Receipt => Body::Receipt(decode(body)?),
+        MessageType::StatusUpdate => Body::StatusUpdate(decode(body)?),
+        MessageType::SupplementRequest => Body::SupplementRequest(decode(body)?),
+        MessageType::Supplement => Body::Supplement(decode(body)?),
+        MessageType::Decision => Body::Decision(decode(body)?),
+        MessageType::Withdrawal => Body::Withdrawal(decode(body)?),
+        MessageType::ProtocolError => Body::ProtocolError(decode(body)?),
+    };
+    let envelope = Envelope {
+        protocol: wire.protocol,
+        id: wire.id,
+        case: wire.case,
+        in_reply_to: wire.in_reply_to,
+        from: wire.from,
+        to: wire.to,
+        agreement: wire.agreement,
+        created: wire.created,
+        expires: wire.expires,
+        body,
+        signatures: wire.signatures,
+    };
+    Some((envelope, rules))
 }
 
 /// Why a document is not an envelope of `message_type`, naming the field at fault: the
@@ -198,47 +325,6 @@ fn envelope_error(document: &Value, message_type: MessageType) -> Error {
         Some(name) => invalid(&format!("envelope: missing field `{name}`")),
         None => invalid("envelope: not a message of this type"),
     }
-}
-
-/// Decodes the typed envelope member by member and the body by its type, without the
-/// buffering serde's flattened body needs or the cost of tracking paths. `None` when
-/// anything is amiss: [`deserialize_envelope`] then finds and explains the fault.
-fn decode_envelope(document: &Value, message_type: MessageType) -> Option<Envelope> {
-    fn member<T: serde::de::DeserializeOwned>(document: &Value, name: &str) -> Option<T> {
-        T::deserialize(document.get(name)?).ok()
-    }
-    fn optional<T: serde::de::DeserializeOwned>(document: &Value, name: &str) -> Option<Option<T>> {
-        match document.get(name) {
-            None => Some(None),
-            Some(value) => Option::<T>::deserialize(value).ok(),
-        }
-    }
-    let body = document.get("body")?;
-    let body = match message_type {
-        MessageType::Transfer => Body::Transfer(Deserialize::deserialize(body).ok()?),
-        MessageType::Receipt => Body::Receipt(Deserialize::deserialize(body).ok()?),
-        MessageType::StatusUpdate => Body::StatusUpdate(Deserialize::deserialize(body).ok()?),
-        MessageType::SupplementRequest => {
-            Body::SupplementRequest(Deserialize::deserialize(body).ok()?)
-        }
-        MessageType::Supplement => Body::Supplement(Deserialize::deserialize(body).ok()?),
-        MessageType::Decision => Body::Decision(Deserialize::deserialize(body).ok()?),
-        MessageType::Withdrawal => Body::Withdrawal(Deserialize::deserialize(body).ok()?),
-        MessageType::ProtocolError => Body::ProtocolError(Deserialize::deserialize(body).ok()?),
-    };
-    Some(Envelope {
-        protocol: member(document, "protocol")?,
-        id: member(document, "id")?,
-        case: member(document, "case")?,
-        in_reply_to: optional(document, "in_reply_to")?,
-        from: member(document, "from")?,
-        to: member(document, "to")?,
-        agreement: member(document, "agreement")?,
-        created: member(document, "created")?,
-        expires: member(document, "expires")?,
-        body,
-        signatures: optional::<Vec<_>>(document, "signatures")?.unwrap_or_default(),
-    })
 }
 
 /// The JSON Pointer of a serde path (enum variant segments are not part of the data).
@@ -467,8 +553,8 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
     /// then freshness, so that only authentic, current messages are recorded.
     pub fn verify(&self, message: Unverified, now: &Timestamp) -> Result<Verified, Error> {
         let Unverified {
+            canonical,
             document,
-            wire_size,
             envelope,
             rules,
             warnings,
@@ -483,14 +569,7 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             }
         }
         self.keys.check_parties(&envelope, now)?;
-        // One canonical pass gives both the digest's bytes and the signed bytes.
-        let (canonical, signatures) =
-            to_canonical_bytes_locating(&document, "signatures", wire_size);
-        let unsigned: &[&[u8]] = match &signatures {
-            Some(member) => &[&canonical[..member.start], &canonical[member.end..]],
-            None => &[&canonical],
-        };
-        let signers = self.check_signatures(unsigned, &envelope, now)?;
+        let signers = self.check_signatures(&canonical.unsigned(), &envelope, now)?;
         self.keys.check_message(&envelope)?;
         let skew = i128::from(rules.clock_skew_seconds) * NANOS;
         if envelope.created.unix_nanos() > now.unix_nanos() + skew {
@@ -513,9 +592,9 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
         self.replay
             .check_and_record(&envelope.from, &envelope.id, &keep_until, now)?;
         Ok(Verified {
+            canonical,
             document,
             envelope,
-            canonical,
             digest: OnceLock::new(),
             signers,
             warnings,
@@ -623,18 +702,18 @@ impl Verified {
 
     /// The verified document, unknown members of newer minor versions included.
     pub fn document(&self) -> &Value {
-        &self.document
+        self.canonical.document(&self.document)
     }
 
     /// SHA-256 of the canonical bytes of the whole message, signatures included.
     pub fn digest(&self) -> &Sha256Digest {
         self.digest
-            .get_or_init(|| Sha256Digest::of(&self.canonical))
+            .get_or_init(|| Sha256Digest::of(&self.canonical.bytes))
     }
 
     /// The canonical bytes of the whole message.
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        self.canonical.clone()
+        self.canonical.bytes.clone()
     }
 
     /// Ids of the keys whose signatures verified.

@@ -66,3 +66,55 @@ proptest! {
         prop_assert!(back == x, "{} -> {} -> {}", x, text, back);
     }
 }
+
+/// Parses `bytes` as given (canonical bytes take the fast path) and behind a leading
+/// space (never canonical, so the strict path): both must agree on everything.
+fn parse_both_ways(bytes: &[u8]) -> (Result<Unverified, Error>, Result<Unverified, Error>) {
+    let mut spaced = b" ".to_vec();
+    spaced.extend_from_slice(bytes);
+    (Unverified::parse(bytes), Unverified::parse(&spaced))
+}
+
+fn assert_same_outcome(bytes: &[u8]) -> Result<(), TestCaseError> {
+    match parse_both_ways(bytes) {
+        (Ok(fast), Ok(strict)) => {
+            prop_assert_eq!(fast.envelope(), strict.envelope());
+            prop_assert_eq!(fast.canonical_bytes(), strict.canonical_bytes());
+            prop_assert_eq!(fast.document(), strict.document());
+            prop_assert_eq!(fast.warnings(), strict.warnings());
+        }
+        (Err(fast), Err(strict)) => prop_assert_eq!(fast.code(), strict.code()),
+        (fast, strict) => prop_assert!(
+            false,
+            "fast path {:?} but strict path {:?}",
+            fast.map(|_| ()).map_err(|e| e.code()),
+            strict.map(|_| ()).map_err(|e| e.code())
+        ),
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// The canonical fast path of `Unverified::parse` accepts exactly what the strict
+    /// path accepts, with the same result, and refuses the rest with the same code:
+    /// every message type and the benchmark transfer, with one byte changed to anything.
+    #[test]
+    fn fast_and_strict_parsing_agree(
+        which in 0usize..=MessageType::ALL.len(),
+        index in any::<prop::sample::Index>(),
+        byte in any::<u8>(),
+    ) {
+        let created = Timestamp::parse(sample::CREATED).expect("time");
+        let message = match MessageType::ALL.get(which) {
+            Some(message_type) => sample::signed(*message_type, 60),
+            None => sample::benchmark_transfer(1, &created),
+        };
+        let mut bytes = message.and_then(|m| m.to_canonical_bytes()).expect("sample");
+        assert_same_outcome(&bytes)?;
+        let i = index.index(bytes.len());
+        bytes[i] = byte;
+        assert_same_outcome(&bytes)?;
+    }
+}

@@ -295,8 +295,7 @@ impl Node {
         // Only then is the digest computed here; a new message gets it from `verify`.
         if let Some(stored) = store::find_message(store.connection(), &sender, &id)? {
             let same = || {
-                let digest =
-                    Sha256Digest::of(&canonical::to_canonical_bytes(unverified.document()));
+                let digest = Sha256Digest::of(unverified.canonical_bytes());
                 stored.sha256 == digest.as_str()
             };
             if let (true, Some(receipt)) =
