@@ -15,6 +15,7 @@ use criterion::{BatchSize, Criterion, Throughput};
 use ed25519_dalek::{Signer, SigningKey};
 use std::hint::black_box;
 use std::path::PathBuf;
+use std::time::SystemTime;
 use tongban::registry::Registry;
 use tongban::sample::{self, HUANGSHI};
 use tongban::*;
@@ -64,13 +65,16 @@ fn verify_group(c: &mut Criterion, f: &Fixture) {
     group.bench_function("floor", |b| {
         b.iter(|| verifying_key.verify_strict(black_box(&f.signing_input), black_box(&f.signature)))
     });
-    group.bench_function("tongban", |b| {
-        b.iter(|| {
-            // A fresh verifier each time, or the second round would be a replay.
-            let verifier = Verifier::new(&f.registry);
-            verifier.verify(Unverified::parse(black_box(&f.bytes))?, &f.now)
-        })
-    });
+    // A fresh verifier each time, or the second round would be a replay.
+    let tongban =
+        |bytes: &[u8]| Verifier::new(&f.registry).verify(Unverified::parse(bytes)?, &f.now);
+    assert_real_check("tongban", &f.bytes, |bytes| tongban(bytes).is_ok());
+    group.bench_function("tongban", |b| b.iter(|| tongban(black_box(&f.bytes))));
+    // The same message with a space in front is not canonical: the strict path, as for a
+    // sender that does not write canonical bytes.
+    let spaced = [b" ".as_slice(), &f.bytes].concat();
+    assert_real_check("tongban-strict", &spaced, |bytes| tongban(bytes).is_ok());
+    group.bench_function("tongban-strict", |b| b.iter(|| tongban(black_box(&spaced))));
     let naive = NaivePeer::new(f);
     assert_real_check("naive", &f.bytes, |bytes| naive.verify(bytes).is_some());
     group.bench_function("naive", |b| b.iter(|| naive.verify(black_box(&f.bytes))));
@@ -110,10 +114,10 @@ fn assert_real_check(name: &str, input: &[u8], accepts: impl Fn(&[u8]) -> bool) 
     );
 }
 
-/// The schemas every schema-validating peer checks: the published envelope schema and
-/// the item's form schema, each compiled once.
+/// What every peer checks after the signature, as tongban does: the item's form schema
+/// (compiled once) and the typed decode into tongban's types, which checks the
+/// envelope's structure.
 struct Schemas {
-    envelope: jsonschema::Validator,
     form: jsonschema::Validator,
 }
 
@@ -131,24 +135,21 @@ impl Schemas {
             .find(|item| item.code == transfer.item)
             .map(|item| serde_json::Value::Object(item.form_schema.clone()))
             .expect("the item is in the catalogue");
-        let envelope = tongban::schema::schema("envelope").expect("envelope schema");
         Schemas {
-            envelope: jsonschema::validator_for(&envelope).expect("envelope schema compiles"),
             form: jsonschema::validator_for(&form).expect("form schema compiles"),
         }
     }
 
-    /// Schema-validates the document and decodes it into tongban's types, as the
-    /// full path does; `None` if anything fails.
+    /// Checks the form against its schema and decodes the document into tongban's
+    /// types; `None` if either fails.
     fn check_and_decode(&self, document: serde_json::Value) -> Option<Envelope> {
-        let valid = self.envelope.is_valid(&document)
-            && self.form.is_valid(document.get("body")?.get("form")?);
+        let valid = self.form.is_valid(document.get("body")?.get("form")?);
         valid.then(|| serde_json::from_value(document).ok())?
     }
 }
 
 /// serde_json + serde_jcs + ed25519-dalek + jsonschema: the pipeline one writes
-/// without tongban. No duplicate-key check, no registry.
+/// without tongban. No duplicate-key check, no registry, validity or replay checks.
 struct NaivePeer {
     key: ed25519_dalek::VerifyingKey,
     schemas: Schemas,
@@ -334,9 +335,13 @@ fn batch_group(c: &mut Criterion, f: &Fixture) {
 }
 
 fn stages_group(c: &mut Criterion, f: &Fixture) {
+    let spaced = [b" ".as_slice(), &f.bytes].concat();
     let mut group = c.benchmark_group("stages");
     group.bench_function("parse", |b| {
         b.iter(|| Unverified::parse(black_box(&f.bytes)))
+    });
+    group.bench_function("parse-strict", |b| {
+        b.iter(|| Unverified::parse(black_box(&spaced)))
     });
     group.bench_function("json", |b| {
         b.iter(|| tongban::json::parse(black_box(&f.bytes)))
@@ -349,6 +354,7 @@ fn stages_group(c: &mut Criterion, f: &Fixture) {
 }
 
 fn main() {
+    let started = SystemTime::now();
     let f = fixture();
     let mut c = Criterion::default()
         .output_directory(&criterion_dir())
@@ -361,17 +367,18 @@ fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs each function once
     // as a smoke test and measures nothing.
     if std::env::args().any(|arg| arg == "--bench") {
-        print_table(&f);
+        print_table(&f, started);
     }
 }
 
-/// The median of one benchmark in this run, in nanoseconds, from criterion's
-/// estimates; `None` when it did not run (e.g. under `--test` or a filter).
-fn median_ns(group: &str, function: &str) -> Option<f64> {
-    let path = criterion_dir()
-        .join(group)
-        .join(function)
-        .join("new/estimates.json");
+/// The median of benchmark `id` (`group/function`) of this run, started at `started`,
+/// in nanoseconds, from criterion's estimates; `None` when it did not run in this run
+/// (under `--test`, or left out by a filter: criterion keeps older runs' files).
+fn median_ns(id: &str, started: SystemTime) -> Option<f64> {
+    let path = criterion_dir().join(id).join("new/estimates.json");
+    if std::fs::metadata(&path).ok()?.modified().ok()? < started {
+        return None;
+    }
     let text = std::fs::read_to_string(path).ok()?;
     let estimates: serde_json::Value = serde_json::from_str(&text).ok()?;
     estimates["median"]["point_estimate"].as_f64()
@@ -379,64 +386,60 @@ fn median_ns(group: &str, function: &str) -> Option<f64> {
 
 /// Prints the results as the Markdown table of `BENCHMARKS.md`: every figure with its
 /// ratio to the floor or peer measured in the same run.
-fn print_table(f: &Fixture) {
+fn print_table(f: &Fixture, started: SystemTime) {
+    // (benchmark, the one it is compared with, label)
     let rows = [
+        ("verify/floor", "", "`verify_strict` alone (floor)"),
         (
-            "verify",
-            "floor",
-            "verify",
-            "floor",
-            "`verify_strict` alone (floor)",
+            "verify/tongban",
+            "verify/floor",
+            "tongban full verify, canonical input",
         ),
         (
-            "verify",
-            "tongban",
-            "verify",
-            "floor",
-            "tongban full verify path",
+            "verify/tongban-strict",
+            "verify/floor",
+            "tongban full verify, input not canonical",
         ),
         (
-            "verify",
-            "naive",
-            "verify",
-            "tongban",
-            "serde_json + serde_jcs + ed25519-dalek + jsonschema",
+            "verify/naive",
+            "verify/tongban",
+            "naive: serde_json + serde_jcs + dalek + jsonschema",
         ),
         (
-            "verify",
-            "jws",
-            "verify",
-            "tongban",
+            "verify/jws",
+            "verify/tongban",
             "JWS EdDSA (jsonwebtoken) + jsonschema",
         ),
         (
-            "verify",
-            "matrix",
-            "verify",
-            "tongban",
+            "verify/matrix",
+            "verify/tongban",
             "Matrix signed JSON (ruma-signatures) + jsonschema",
         ),
-        ("sign", "floor", "sign", "floor", "`sign` alone (floor)"),
+        ("sign/floor", "", "`sign` alone (floor)"),
         (
-            "sign",
-            "tongban",
-            "sign",
-            "floor",
-            "tongban sign path (sign + wire bytes)",
+            "sign/tongban",
+            "sign/floor",
+            "tongban sign path (`sign_to_bytes`)",
         ),
         (
-            "batch64",
-            "one-by-one",
-            "batch64",
-            "one-by-one",
-            "64 senders, `verify_strict` one by one",
+            "batch64/one-by-one",
+            "",
+            "64 keys, `verify_strict` one by one, per message",
         ),
         (
-            "batch64",
-            "batch",
-            "batch64",
-            "one-by-one",
-            "64 senders, batch verification",
+            "batch64/batch",
+            "batch64/one-by-one",
+            "64 keys, `verify_batch`, per message",
+        ),
+        (
+            "stages/parse",
+            "",
+            "stage: `Unverified::parse`, canonical input",
+        ),
+        (
+            "stages/parse-strict",
+            "",
+            "stage: `Unverified::parse`, input not canonical",
         ),
     ];
     let mut lines = vec![
@@ -445,21 +448,23 @@ fn print_table(f: &Fixture) {
             f.bytes.len()
         ),
         String::new(),
-        "| measurement | time | against |".to_string(),
+        "| measurement | median | ratio in this run |".to_string(),
         "|---|---:|---|".to_string(),
     ];
-    for (group, function, base_group, base, label) in rows {
-        let (Some(ns), Some(base_ns)) = (median_ns(group, function), median_ns(base_group, base))
-        else {
+    for (id, base, label) in rows {
+        let Some(ns) = median_ns(id, started) else {
             continue;
         };
-        let per = if group == "batch64" { ns / 64.0 } else { ns };
-        let against = if (group, function) == (base_group, base) {
-            "—".to_string()
+        let per = if id.starts_with("batch64/") {
+            ns / 64.0
         } else {
-            format!("{:.2}× {base_group}/{base}", ns / base_ns)
+            ns
         };
-        lines.push(format!("| {label} | {:.1} µs | {against} |", per / 1000.0));
+        let ratio = match median_ns(base, started) {
+            Some(base_ns) => format!("{:.2}× {base}", ns / base_ns),
+            None => "—".to_string(),
+        };
+        lines.push(format!("| {label} | {:.1} µs | {ratio} |", per / 1000.0));
     }
     if lines.len() > 4 {
         println!("\n{}", lines.join("\n"));

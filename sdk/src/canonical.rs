@@ -92,17 +92,9 @@ fn write_object(out: &mut String, map: &Map<String, Value>, mut locate: Locate<'
                     continue;
                 };
                 if let Some(at) = names.iter().position(|n| *n == name.as_str()) {
-                    // The member and the comma before it; a first member takes the
-                    // comma after it instead, unless it is the only one.
-                    let member = match (i, count) {
-                        (0, 1) => start..out.len(),
-                        (0, _) => start..out.len() + 1,
-                        _ => start..out.len(),
-                    };
-                    spans[at] = Some(MemberSpan {
-                        value: value_start..out.len(),
-                        member,
-                    });
+                    let name_start = if i == 0 { start } else { start + 1 };
+                    let value = value_start..out.len();
+                    spans[at] = Some(MemberSpan::new(name_start, value, i == 0, i + 1 == count));
                 }
             }
             out.push('}');
@@ -233,7 +225,8 @@ mod tests {
         String::from_utf8(canonicalize(text.as_bytes()).expect("valid JSON")).expect("UTF-8")
     }
 
-    /// RFC 8785 §3.2.2, the worked example.
+    /// The writer's member spans: removing one leaves the canonical bytes without the
+    /// member, wherever it sits, and the canonical scan finds the same span.
     #[test]
     fn locating_a_member_gives_the_bytes_without_it() {
         let cases = [
@@ -280,6 +273,7 @@ mod tests {
         );
     }
 
+    /// RFC 8785 §3.2.2, the worked example.
     #[test]
     fn rfc8785_section_3_2_2_example() {
         let input = r#"{

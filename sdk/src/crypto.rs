@@ -313,8 +313,8 @@ pub struct KeyPair {
     public_key: PublicKey,
 }
 
-/// A secret key decoded (expanded) once, so that signing does not derive it again. The
-/// key is wiped from memory when dropped.
+/// A secret key decoded once with its public key, so that signing does not derive the
+/// public key again. The key is wiped from memory when dropped.
 enum SecretKey {
     Ed25519(ed25519_dalek::SigningKey),
 }
@@ -329,8 +329,8 @@ impl KeyPair {
     ) -> Result<KeyPair, KeyError> {
         let (secret, public) = match algorithm {
             Algorithm::Ed25519 => {
-                let key =
-                    ed25519_dalek::SigningKey::from_bytes(&array(secret, "Ed25519 secret key")?);
+                let seed = Zeroizing::new(array::<32>(secret, "Ed25519 secret key")?);
+                let key = ed25519_dalek::SigningKey::from_bytes(&seed);
                 let public = key.verifying_key().to_bytes();
                 (SecretKey::Ed25519(key), public)
             }

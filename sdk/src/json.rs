@@ -375,6 +375,19 @@ pub(crate) struct MemberSpan {
     pub member: Range<usize>,
 }
 
+impl MemberSpan {
+    /// The span of a member whose name starts (with its quote) at `name` and whose
+    /// value is `value`, `first` and/or `last` in its object.
+    pub(crate) fn new(name: usize, value: Range<usize>, first: bool, last: bool) -> MemberSpan {
+        let member = match (first, last) {
+            (false, _) => name - 1..value.end,
+            (true, false) => name..value.end + 1,
+            (true, true) => name..value.end,
+        };
+        MemberSpan { value, member }
+    }
+}
+
 /// Checks, in one pass and without allocating, that `bytes` are a JSON object already
 /// in canonical form (RFC 8785) that [`parse`] accepts, with integers within ±(2^53−1)
 /// as its only numbers, and returns the spans of its top-level members `names`.
@@ -472,12 +485,7 @@ impl<'a> CanonicalScan<'a> {
             let last = self.peek()? == b'}';
             if let Some((names, spans)) = wanted.as_mut() {
                 if let Some(i) = names.iter().position(|n| n.as_bytes() == name) {
-                    let member = match (first, last) {
-                        (false, _) => start - 1..value.end,
-                        (true, false) => start..value.end + 1,
-                        (true, true) => start..value.end,
-                    };
-                    spans[i] = Some(MemberSpan { value, member });
+                    spans[i] = Some(MemberSpan::new(start, value, first, last));
                 }
             }
             if last {

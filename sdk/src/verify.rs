@@ -191,10 +191,7 @@ fn parse_any(
         return Err(invalid("type: a string is required"));
     };
     let message_type = rules
-        .message_types
-        .iter()
-        .copied()
-        .find(|t| t.as_str() == type_name)
+        .message_type(type_name)
         .ok_or_else(|| MessageError::UnknownType {
             message_type: type_name.clone(),
         })?;
@@ -241,11 +238,7 @@ struct WireEnvelope {
 fn decode_canonical(canonical: &Canonical) -> Option<(Envelope, &'static VersionRules)> {
     let wire: WireEnvelope = serde_json::from_slice(&canonical.bytes).ok()?;
     let rules = wire.protocol.major_version().ok()?.rules();
-    let message_type = rules
-        .message_types
-        .iter()
-        .copied()
-        .find(|t| t.as_str() == wire.message_type)?;
+    let message_type = rules.message_type(&wire.message_type)?;
     let body = &canonical.bytes[canonical.body.as_ref()?.value.clone()];
     fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
         serde_json::from_slice(body).ok()

@@ -125,6 +125,16 @@ pub struct VersionRules {
     pub message_types: &'static [MessageType],
 }
 
+impl VersionRules {
+    /// The message type named `name` in this major version.
+    pub fn message_type(&self, name: &str) -> Option<MessageType> {
+        self.message_types
+            .iter()
+            .copied()
+            .find(|t| t.as_str() == name)
+    }
+}
+
 static V1_RULES: VersionRules = VersionRules {
     clock_skew_seconds: 300,
     max_validity_seconds: 7 * 24 * 3600,

@@ -138,7 +138,7 @@ function tongban(text = message) {
 }
 
 check(tongban() === "transfer", "tongban verifies the fixture message");
-check(typeof codeOf(() => tongban(tamper(message))) === "string", "tongban refuses a changed message");
+check(codeOf(() => tongban(tamper(message))) === "signature.invalid", "tongban refuses a changed message as signature.invalid");
 
 // ---- 2. jose + canonicalize + ajv ---------------------------------------------------
 

@@ -277,6 +277,30 @@ impl Node {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The first receipt of message `id` of `sender`, if it was received before with
+    /// the same `digest`.
+    fn first_receipt(
+        &self,
+        db: &rusqlite::Connection,
+        sender: &NodeId,
+        id: &MessageId,
+        digest: &Sha256Digest,
+    ) -> Result<Option<Receipted>, NodeError> {
+        let Some(stored) = store::find_message(db, sender, id)? else {
+            return Ok(None);
+        };
+        match stored.receipt {
+            Some(receipt) if stored.direction == "in" && stored.sha256 == digest.as_str() => {
+                tracing::info!(%sender, %id, "duplicate delivery: the first receipt again");
+                Ok(Some(Receipted {
+                    receipt,
+                    replayed: true,
+                }))
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// Receives a message posted to this node. A message received before returns its
     /// first receipt and changes nothing; a new one is verified against the registry,
     /// applied to its case and stored with its signed receipt in one transaction, and
@@ -288,51 +312,54 @@ impl Node {
             let e = unverified.envelope();
             (e.from.clone(), e.id.clone(), e.case.clone())
         };
-        let mut store = self.store();
         // The same message again (same digest): its first receipt, nothing changes.
         // Another message with a known id goes through verification, whose replay check
         // refuses it after its signatures (§8), so unsigned probes learn nothing.
-        // Only then is the digest computed here; a new message gets it from `verify`.
-        if let Some(stored) = store::find_message(store.connection(), &sender, &id)? {
-            let same = || {
-                let digest = Sha256Digest::of(unverified.canonical_bytes());
-                stored.sha256 == digest.as_str()
-            };
-            if let (true, Some(receipt)) =
-                (stored.direction == "in" && same(), stored.receipt.clone())
-            {
-                tracing::info!(%sender, %id, "duplicate delivery: the first receipt again");
-                return Ok(Receipted {
-                    receipt,
-                    replayed: true,
-                });
-            }
+        let digest = Sha256Digest::of(unverified.canonical_bytes());
+        if let Some(first) = self.first_receipt(self.store().connection(), &sender, &id, &digest)? {
+            return Ok(first);
         }
+        // Verifying, signing the receipt and checking it need no storage, so they run
+        // before the store is locked, on as many threads as messages arrive; the
+        // durable replay check runs in the transaction, after the signatures (§8).
         let registry = self.registry();
+        let verified = Verifier::with_replay_guard(registry, DeferredReplayCheck)
+            .for_receiver(self.config.node.clone())
+            .verify(unverified, &now)?;
+        let body = Body::Receipt(Receipt {
+            answers_sha256: verified.digest().clone(),
+            outcome: ReceiptOutcome::Accepted { reference: None },
+        });
+        let mut receipt = verified
+            .envelope()
+            .reply(body, now.clone(), VALIDITY_SECONDS)?;
+        receipt.id = self.new_message_id(&now);
+        let receipt_bytes = receipt.sign_to_bytes(&self.config.key)?;
+        // The accepting receipt of a transfer starts the time limit on this side too.
+        let own_receipt = match verified.envelope().body {
+            Body::Transfer(_) => {
+                Some(Verifier::new(registry).verify(Unverified::parse(&receipt_bytes)?, &now)?)
+            }
+            _ => None,
+        };
+        let mut store = self.store();
         let result = store.transaction(|db| {
-            let verifier = Verifier::with_replay_guard(registry, StoredIds(db))
-                .for_receiver(self.config.node.clone());
-            let verified = verifier.verify(unverified, &now)?;
+            // A copy of this message may have been stored while it was being verified.
+            if let Some(first) = self.first_receipt(db, &sender, &id, &digest)? {
+                return Ok(first);
+            }
+            // The durable replay record is the stored messages themselves.
+            StoredIds(db)
+                .check_and_record(&sender, &id, &verified.envelope().expires, &now)
+                .map_err(Error::from)?;
             let mut case =
                 store::load_case(db, &case_id)?.unwrap_or_else(|| Case::new(case_id.clone()));
             if let Err(error) = case.apply(&verified, registry) {
                 let error = self.unless_stalled(db, &case, verified.envelope(), error)?;
                 return Err(Refusal::from(error));
             }
-            let body = Body::Receipt(Receipt {
-                answers_sha256: verified.digest().clone(),
-                outcome: ReceiptOutcome::Accepted { reference: None },
-            });
-            let mut receipt = verified
-                .envelope()
-                .reply(body, now.clone(), VALIDITY_SECONDS)?;
-            receipt.id = self.new_message_id(&now);
-            let receipt_bytes = receipt.sign_to_bytes(&self.config.key)?;
-            if matches!(verified.envelope().body, Body::Transfer(_)) {
-                // The accepting receipt starts the time limit on this side too.
-                let own =
-                    Verifier::new(registry).verify(Unverified::parse(&receipt_bytes)?, &now)?;
-                case.apply(&own, registry)?;
+            if let Some(own) = &own_receipt {
+                case.apply(own, registry)?;
             }
             let envelope = verified.envelope();
             store::insert_message(
@@ -523,5 +550,22 @@ impl Node {
             "tracks": tracks,
             "messages": messages,
         })))
+    }
+}
+
+/// A replay guard that defers the check: a received message is verified before the
+/// store is locked, and its durable replay check ([`StoredIds`]) runs in the
+/// transaction that stores it.
+struct DeferredReplayCheck;
+
+impl ReplayGuard for DeferredReplayCheck {
+    fn check_and_record(
+        &self,
+        _sender: &NodeId,
+        _id: &MessageId,
+        _keep_until: &Timestamp,
+        _now: &Timestamp,
+    ) -> Result<(), tongban::error::ReplayError> {
+        Ok(())
     }
 }

@@ -271,10 +271,7 @@ impl Envelope {
     /// [`crate::signing::sign_document`]: a typed `Envelope` holds only the members it
     /// knows.
     pub fn sign(&mut self, key: &KeyPair) -> Result<(), Error> {
-        let mut document = self.to_value()?;
-        let entry = sign_document(&mut document, key)?;
-        self.signatures.push(entry);
-        Ok(())
+        self.sign_to_bytes(key).map(|_| ())
     }
 
     /// Signs as [`Envelope::sign`] does and returns the canonical bytes of the signed

@@ -552,10 +552,13 @@ fn check_form_with(
             field: format!("/body/form{}", error.instance_path().as_str()),
             reason: error.to_string(),
         });
-    match first_error {
-        Some(error) => Err(error.into()),
-        None => Ok(()),
-    }
+    // `is_valid` said no: without a first error the form is still refused.
+    Err(first_error
+        .unwrap_or_else(|| RouteError::FormInvalid {
+            field: "/body/form".into(),
+            reason: "does not match the item's form schema".into(),
+        })
+        .into())
 }
 
 /// Without the `forms` feature a form cannot be checked, so it is refused, never
