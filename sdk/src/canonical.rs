@@ -28,14 +28,14 @@ pub fn to_canonical_bytes_without(value: &Value, skip: Option<&str>) -> Vec<u8> 
         write_value(&mut out, value, None);
         return out.into_bytes();
     };
-    let (mut bytes, [span]) = to_canonical_bytes_locating(value, [name], 0);
+    let (mut text, [span]) = to_canonical_bytes_locating(value, [name], 0);
     if let Some(span) = span {
-        bytes.drain(span.member);
+        text.drain(span.member);
     }
-    bytes
+    text.into_bytes()
 }
 
-/// The canonical bytes of `value` and, if it is an object, where its members `names`
+/// The canonical text of `value` and, if it is an object, where its members `names`
 /// sit in them (see [`MemberSpan`]). One pass gives the bytes a message's digest covers,
 /// the bytes its signatures cover (without the `signatures` span) and its body.
 /// `capacity` is a size hint (e.g. the length of the parsed bytes).
@@ -43,11 +43,11 @@ pub(crate) fn to_canonical_bytes_locating<const N: usize>(
     value: &Value,
     names: [&str; N],
     capacity: usize,
-) -> (Vec<u8>, [Option<MemberSpan>; N]) {
+) -> (String, [Option<MemberSpan>; N]) {
     let mut out = String::with_capacity(capacity);
     let mut spans = [const { None }; N];
     write_value(&mut out, value, Some((&names, &mut spans)));
-    (out.into_bytes(), spans)
+    (out, spans)
 }
 
 /// Top-level member names to locate, and where their spans go.
@@ -241,10 +241,14 @@ mod tests {
         ];
         for (input, without) in cases {
             let value = crate::json::parse(input.as_bytes()).expect("valid");
-            let (bytes, [span]) = to_canonical_bytes_locating(&value, ["signatures"], 0);
+            let (text, [span]) = to_canonical_bytes_locating(&value, ["signatures"], 0);
+            let bytes = text.into_bytes();
             assert_eq!(bytes, to_canonical_bytes(&value), "{input}");
             assert_eq!(
-                crate::json::canonical_spans(&bytes, ["signatures"]),
+                crate::json::canonical_spans(
+                    std::str::from_utf8(&bytes).expect("UTF-8"),
+                    ["signatures"]
+                ),
                 Some([span.clone()]),
                 "the scan of canonical bytes finds the same span: {input}"
             );

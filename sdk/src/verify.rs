@@ -11,7 +11,7 @@ use crate::crypto::{from_base64url, Algorithm, KeyResolver};
 use crate::digest::Sha256Digest;
 use crate::error::{Error, IdError, IdRule, MessageError, ReplayError, SignatureError, TimeError};
 use crate::id::{mask_citizen_id, CreditCodePolicy, KeyId, MessageId, NodeId};
-use crate::json::MemberSpan;
+use crate::json::{self, MemberSpan};
 use crate::message::{Applicant, Body, Envelope, MessageType};
 use crate::signing::{check_numbers, signing_input_from_parts};
 use crate::time::Timestamp;
@@ -77,17 +77,18 @@ impl Unverified {
         // Fast path: bytes already canonical (as tongban and every careful sender writes
         // them) are checked in one pass and decoded straight from the bytes. Anything
         // else, and every error, goes through the strict parser.
-        let decoded = crate::json::canonical_spans(bytes, ["body", "signatures"]).and_then(
-            |[body, signatures]| {
-                let canonical = Canonical {
-                    bytes: bytes.to_vec(),
-                    body,
-                    signatures,
-                };
-                let (envelope, rules) = decode_canonical(&canonical)?;
-                Some((canonical, OnceLock::new(), envelope, rules))
-            },
-        );
+        let text = std::str::from_utf8(bytes).ok();
+        let spans = text
+            .and_then(|text| Some((text, json::canonical_spans(text, ["body", "signatures"])?)));
+        let decoded = spans.and_then(|(text, [body, signatures])| {
+            let canonical = Canonical {
+                text: text.to_owned(),
+                body,
+                signatures,
+            };
+            let (envelope, rules) = decode_canonical(&canonical)?;
+            Some((canonical, OnceLock::new(), envelope, rules))
+        });
         let (canonical, document, envelope, rules) = match decoded {
             Some(decoded) => decoded,
             None => parse_any(bytes)?,
@@ -129,7 +130,7 @@ impl Unverified {
 
     /// The canonical bytes of the whole message, signatures included.
     pub fn canonical_bytes(&self) -> &[u8] {
-        &self.canonical.bytes
+        self.canonical.text.as_bytes()
     }
 
     /// Warnings from parsing (e.g. a tolerated credit-code check character).
@@ -148,7 +149,8 @@ fn invalid(reason: &str) -> Error {
 /// A message's canonical bytes and where its body and signatures sit in them.
 #[derive(Debug, Clone)]
 struct Canonical {
-    bytes: Vec<u8>,
+    /// The canonical text (valid UTF-8, so decoding need not check it again).
+    text: String,
     body: Option<MemberSpan>,
     signatures: Option<MemberSpan>,
 }
@@ -158,10 +160,10 @@ impl Canonical {
     fn unsigned(&self) -> [&[u8]; 2] {
         match &self.signatures {
             Some(span) => [
-                &self.bytes[..span.member.start],
-                &self.bytes[span.member.end..],
+                &self.text.as_bytes()[..span.member.start],
+                &self.text.as_bytes()[span.member.end..],
             ],
-            None => [&self.bytes, &[]],
+            None => [self.text.as_bytes(), &[]],
         }
     }
 
@@ -169,7 +171,7 @@ impl Canonical {
     fn document<'a>(&self, cache: &'a OnceLock<Value>) -> &'a Value {
         // The bytes are canonical JSON the strict parser accepted or wrote, so parsing
         // them again cannot fail.
-        cache.get_or_init(|| crate::json::parse(&self.bytes).unwrap_or_default())
+        cache.get_or_init(|| crate::json::parse(self.text.as_bytes()).unwrap_or_default())
     }
 }
 
@@ -196,10 +198,10 @@ fn parse_any(
             message_type: type_name.clone(),
         })?;
     check_numbers(&document)?;
-    let (bytes, [body, signatures]) =
+    let (text, [body, signatures]) =
         to_canonical_bytes_locating(&document, ["body", "signatures"], bytes.len());
     let canonical = Canonical {
-        bytes,
+        text,
         body,
         signatures,
     };
@@ -236,12 +238,12 @@ struct WireEnvelope {
 /// body by its type from its own span. `None` when anything is amiss;
 /// [`envelope_error`] then finds and explains the fault.
 fn decode_canonical(canonical: &Canonical) -> Option<(Envelope, &'static VersionRules)> {
-    let wire: WireEnvelope = serde_json::from_slice(&canonical.bytes).ok()?;
+    let wire: WireEnvelope = serde_json::from_str(&canonical.text).ok()?;
     let rules = wire.protocol.major_version().ok()?.rules();
     let message_type = rules.message_type(&wire.message_type)?;
-    let body = &canonical.bytes[canonical.body.as_ref()?.value.clone()];
-    fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
-        serde_json::from_slice(body).ok()
+    let body = canonical.text.get(canonical.body.as_ref()?.value.clone())?;
+    fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Option<T> {
+        serde_json::from_str(body).ok()
     }
     let body = match message_type {
         MessageType::Transfer => Body::Transfer(decode(body)?),
@@ -701,12 +703,12 @@ impl Verified {
     /// SHA-256 of the canonical bytes of the whole message, signatures included.
     pub fn digest(&self) -> &Sha256Digest {
         self.digest
-            .get_or_init(|| Sha256Digest::of(&self.canonical.bytes))
+            .get_or_init(|| Sha256Digest::of(self.canonical.text.as_bytes()))
     }
 
     /// The canonical bytes of the whole message.
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        self.canonical.bytes.clone()
+        self.canonical.text.clone().into_bytes()
     }
 
     /// Ids of the keys whose signatures verified.
