@@ -499,7 +499,9 @@ fn error_suffix(bytes: &[u8]) -> String {
     }
 }
 
-fn describe(error: &reqwest::Error) -> String {
+/// An error with its causes, joined by `: ` (a transport error alone often says only
+/// "error sending request").
+pub fn describe(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {

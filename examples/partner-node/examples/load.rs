@@ -50,6 +50,7 @@ use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tongban::client::describe;
 use tongban::http::{ErrorBody, MEDIA_TYPE, MESSAGES_PATH, REPLAYED_HEADER};
 use tongban::registry::Registry;
 use tongban::sample::{self, HUANGSHI, JIUJIANG};
@@ -659,18 +660,6 @@ async fn post(http: &reqwest::Client, endpoint: &str, body: Vec<u8>) -> Result<R
         replayed,
         body: body.to_vec(),
     })
-}
-
-/// A reqwest error with its causes.
-fn describe(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Checks that `answer` is HTTP 200 with a receipt that verifies against the registry
