@@ -1,10 +1,10 @@
-//! What a node does with messages: receive (verify, apply to the case, store, sign a
-//! receipt, in one transaction), send (build, sign, check, apply, queue) and record
-//! deliveries. Everything goes through the SDK; the store only keeps the results.
+//! What a node does with messages: receive (verify and sign a receipt, then check the
+//! replay record, apply to the case and store message and receipt in one transaction),
+//! send (build, sign, check, apply, queue) and record deliveries. Everything goes through the SDK; the store only keeps the results.
 
 use crate::config::Config;
 use crate::error::NodeError;
-use crate::store::{self, Store, StoredIds, StoredMessage};
+use crate::store::{self, Store, StoredMessage};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::{Mutex, MutexGuard};
@@ -277,34 +277,12 @@ impl Node {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The first receipt of message `id` of `sender`, if it was received before with
-    /// the same `digest`.
-    fn first_receipt(
-        &self,
-        db: &rusqlite::Connection,
-        sender: &NodeId,
-        id: &MessageId,
-        digest: &Sha256Digest,
-    ) -> Result<Option<Receipted>, NodeError> {
-        let Some(stored) = store::find_message(db, sender, id)? else {
-            return Ok(None);
-        };
-        match stored.receipt {
-            Some(receipt) if stored.direction == "in" && stored.sha256 == digest.as_str() => {
-                tracing::info!(%sender, %id, "duplicate delivery: the first receipt again");
-                Ok(Some(Receipted {
-                    receipt,
-                    replayed: true,
-                }))
-            }
-            _ => Ok(None),
-        }
-    }
-
     /// Receives a message posted to this node. A message received before returns its
-    /// first receipt and changes nothing; a new one is verified against the registry,
-    /// applied to its case and stored with its signed receipt in one transaction, and
-    /// only then is the receipt returned.
+    /// first receipt and changes nothing. A new one is verified against the registry and
+    /// its accepting receipt signed before the store is locked (on the blocking pool's
+    /// threads, several at a time); then one transaction checks the replay record,
+    /// applies the message to its case and stores both with the receipt, and only after
+    /// the commit is the receipt returned.
     pub fn receive(&self, bytes: &[u8]) -> Result<Receipted, Refusal> {
         let now = self.now();
         let unverified = Unverified::parse(bytes)?;
@@ -312,46 +290,46 @@ impl Node {
             let e = unverified.envelope();
             (e.from.clone(), e.id.clone(), e.case.clone())
         };
-        // The same message again (same digest): its first receipt, nothing changes.
-        // Another message with a known id goes through verification, whose replay check
-        // refuses it after its signatures (§8), so unsigned probes learn nothing.
         let digest = Sha256Digest::of(unverified.canonical_bytes());
-        if let Some(first) = self.first_receipt(self.store().connection(), &sender, &id, &digest)? {
+        // The same message again: its first receipt, nothing changes. Another message
+        // with a known id is refused in the transaction, after its signatures verified
+        // (§8), so that unsigned probes learn nothing.
+        let stored_copy = |node: &Node| -> Result<Option<Receipted>, NodeError> {
+            let stored = store::find_message(node.store().connection(), &sender, &id)?;
+            Ok(stored.and_then(|stored| first_receipt(stored, &digest)))
+        };
+        if let Some(first) = stored_copy(self)? {
             return Ok(first);
         }
-        // Verifying, signing the receipt and checking it need no storage, so they run
-        // before the store is locked, on as many threads as messages arrive; the
-        // durable replay check runs in the transaction, after the signatures (§8).
-        let registry = self.registry();
-        let verified = Verifier::with_replay_guard(registry, DeferredReplayCheck)
-            .for_receiver(self.config.node.clone())
-            .verify(unverified, &now)?;
-        let body = Body::Receipt(Receipt {
-            answers_sha256: verified.digest().clone(),
-            outcome: ReceiptOutcome::Accepted { reference: None },
-        });
-        let mut receipt = verified
-            .envelope()
-            .reply(body, now.clone(), VALIDITY_SECONDS)?;
-        receipt.id = self.new_message_id(&now);
-        let receipt_bytes = receipt.sign_to_bytes(&self.config.key)?;
-        // The accepting receipt of a transfer starts the time limit on this side too.
-        let own_receipt = match verified.envelope().body {
-            Body::Transfer(_) => {
-                Some(Verifier::new(registry).verify(Unverified::parse(&receipt_bytes)?, &now)?)
+        let prepared = match self.verify_and_sign(unverified, &now) {
+            Ok(prepared) => prepared,
+            Err(refusal) => {
+                // A copy stored while this one was being verified gets its first receipt,
+                // whatever this verification said at its own `now` (§22).
+                return match stored_copy(self)? {
+                    Some(first) => Ok(first),
+                    None => Err(refusal),
+                };
             }
-            _ => None,
         };
+        let Prepared {
+            verified,
+            receipt,
+            own_receipt,
+        } = prepared;
+        let registry = self.registry();
         let mut store = self.store();
         let result = store.transaction(|db| {
-            // A copy of this message may have been stored while it was being verified.
-            if let Some(first) = self.first_receipt(db, &sender, &id, &digest)? {
-                return Ok(first);
+            // The replay record is the stored messages themselves.
+            if let Some(stored) = store::find_message(db, &sender, &id)? {
+                return first_receipt(stored, &digest).ok_or_else(|| {
+                    let replay = tongban::error::ReplayError::Duplicate {
+                        sender: sender.to_string(),
+                        message_id: id.to_string(),
+                    };
+                    Refusal::from(Error::from(replay))
+                });
             }
-            // The durable replay record is the stored messages themselves.
-            StoredIds(db)
-                .check_and_record(&sender, &id, &verified.envelope().expires, &now)
-                .map_err(Error::from)?;
             let mut case =
                 store::load_case(db, &case_id)?.unwrap_or_else(|| Case::new(case_id.clone()));
             if let Err(error) = case.apply(&verified, registry) {
@@ -370,9 +348,9 @@ impl Node {
                     receiver: envelope.to.to_string(),
                     id: envelope.id.to_string(),
                     message_type: envelope.message_type().as_str().into(),
-                    sha256: verified.digest().to_string(),
+                    sha256: digest.to_string(),
                     bytes: bytes.to_vec(),
-                    receipt: Some(receipt_bytes.clone()),
+                    receipt: Some(receipt.clone()),
                     stored_at: now.to_string(),
                 },
                 &case_id,
@@ -380,10 +358,10 @@ impl Node {
             store::save_case(db, &case, &now)?;
             tracing::info!(
                 %sender, %id, case = %case_id, r#type = envelope.message_type().as_str(),
-                "received and stored; receipt {}", receipt.id
+                "received and stored with its receipt"
             );
             Ok::<_, Refusal>(Receipted {
-                receipt: receipt_bytes,
+                receipt,
                 replayed: false,
             })
         });
@@ -391,6 +369,47 @@ impl Node {
             tracing::warn!(%sender, %id, code = %refusal.body.code, "refused: {}", refusal.body.message);
         }
         result
+    }
+
+    /// Verifies a received message against the registry, with the replay check left to
+    /// the transaction that stores it, and signs its accepting receipt; for a transfer
+    /// also checks that receipt, which starts the time limit on this side too. Nothing
+    /// here needs the store, so it runs before the store is locked. A receipt this node
+    /// cannot sign or verify is its own fault (e.g. its key revoked), never the sender's:
+    /// `node.storage` (500), retried later.
+    fn verify_and_sign(&self, message: Unverified, now: &Timestamp) -> Result<Prepared, Refusal> {
+        let registry = self.registry();
+        let verified = Verifier::with_replay_guard(registry, ReplayCheckedWhenStored)
+            .for_receiver(self.config.node.clone())
+            .verify(message, now)?;
+        let own_fault = |e: Error| {
+            Refusal::from(NodeError::Config {
+                reason: format!("this node cannot sign a receipt the registry accepts: {e}"),
+            })
+        };
+        let body = Body::Receipt(Receipt {
+            answers_sha256: verified.digest().clone(),
+            outcome: ReceiptOutcome::Accepted { reference: None },
+        });
+        let mut reply = verified
+            .envelope()
+            .reply(body, now.clone(), VALIDITY_SECONDS)
+            .map_err(own_fault)?;
+        reply.id = self.new_message_id(now);
+        let receipt = reply.sign_to_bytes(&self.config.key).map_err(own_fault)?;
+        let own_receipt = match verified.envelope().body {
+            Body::Transfer(_) => Some(
+                Unverified::parse(&receipt)
+                    .and_then(|own| Verifier::new(registry).verify(own, now))
+                    .map_err(own_fault)?,
+            ),
+            _ => None,
+        };
+        Ok(Prepared {
+            verified,
+            receipt,
+            own_receipt,
+        })
     }
 
     /// Builds, signs and queues a message from the operator. It is verified against
@@ -553,12 +572,38 @@ impl Node {
     }
 }
 
-/// A replay guard that defers the check: a received message is verified before the
-/// store is locked, and its durable replay check ([`StoredIds`]) runs in the
-/// transaction that stores it.
-struct DeferredReplayCheck;
+/// A received message, verified, with its signed accepting receipt (and, for a
+/// transfer, that receipt verified), ready for the transaction that stores it.
+struct Prepared {
+    verified: Verified,
+    receipt: Vec<u8>,
+    own_receipt: Option<Verified>,
+}
 
-impl ReplayGuard for DeferredReplayCheck {
+/// The first receipt of a stored message, if `stored` is the same message received
+/// before: received here, with the same `digest` and a receipt.
+fn first_receipt(stored: StoredMessage, digest: &Sha256Digest) -> Option<Receipted> {
+    match stored.receipt {
+        Some(receipt) if stored.direction == "in" && stored.sha256 == digest.as_str() => {
+            tracing::info!(
+                sender = %stored.sender, id = %stored.id,
+                "duplicate delivery: the first receipt again"
+            );
+            Some(Receipted {
+                receipt,
+                replayed: true,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A replay guard that accepts every id. Only for a verifier whose caller checks the
+/// stored ids itself, in the transaction that stores the message, after verification
+/// (as [`Node::receive`] does).
+struct ReplayCheckedWhenStored;
+
+impl ReplayGuard for ReplayCheckedWhenStored {
     fn check_and_record(
         &self,
         _sender: &NodeId,

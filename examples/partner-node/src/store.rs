@@ -10,9 +10,8 @@
 use crate::error::NodeError;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
-use tongban::error::ReplayError;
 use tongban::lifecycle::Case;
-use tongban::{CaseId, MessageId, NodeId, ReplayGuard, Timestamp};
+use tongban::{CaseId, MessageId, NodeId, Timestamp};
 
 /// The database file's name inside the data directory.
 pub const DATABASE_FILE: &str = "node.sqlite3";
@@ -363,36 +362,4 @@ pub fn mark_attempt_failed(
         )?,
     };
     Ok(())
-}
-
-/// The durable replay record for the SDK's verifier: a message id is a replay if any
-/// message of the same sender with that id is stored. Recording happens when the
-/// message is stored, in the same transaction as the case.
-pub struct StoredIds<'a>(pub &'a Connection);
-
-impl ReplayGuard for StoredIds<'_> {
-    fn check_and_record(
-        &self,
-        sender: &NodeId,
-        id: &MessageId,
-        _keep_until: &Timestamp,
-        _now: &Timestamp,
-    ) -> Result<(), ReplayError> {
-        let seen = self
-            .0
-            .query_row(
-                "SELECT 1 FROM messages WHERE sender = ?1 AND id = ?2",
-                params![sender.as_str(), id.as_str()],
-                |_| Ok(()),
-            )
-            .optional();
-        match seen {
-            Ok(None) => Ok(()),
-            // A read error must not let a replay through: treat it as seen.
-            Ok(Some(())) | Err(_) => Err(ReplayError::Duplicate {
-                sender: sender.to_string(),
-                message_id: id.to_string(),
-            }),
-        }
-    }
 }

@@ -127,6 +127,52 @@ async fn a_transfer_gets_a_verified_receipt_and_a_duplicate_the_same_one() {
 }
 
 #[tokio::test]
+async fn copies_arriving_together_are_stored_once_and_a_reused_id_is_refused() {
+    let setup = setup();
+    let jiujiang = run(&setup, JIUJIANG).await;
+    let client = quick_client();
+
+    // Four copies of one transfer at once: verified side by side, stored once, and
+    // every copy answered with the one receipt.
+    let message = transfer("HS-2026-100011");
+    let deliver = || client.deliver(&setup.registry, &message);
+    let (a, b, c, d) = tokio::join!(deliver(), deliver(), deliver(), deliver());
+    let deliveries: Vec<_> = [a, b, c, d]
+        .into_iter()
+        .map(|d| d.expect("every copy is answered with a receipt"))
+        .collect();
+    assert_eq!(deliveries.iter().filter(|d| !d.replayed).count(), 1);
+    assert!(deliveries
+        .iter()
+        .all(|d| d.receipt_bytes == deliveries[0].receipt_bytes));
+    assert_eq!(stored_count(&jiujiang, &id_of(&message)), 1);
+
+    // Two different messages with one id at once: one is accepted, the other refused
+    // as a replay once its signature verified.
+    let key = sample::key(HUANGSHI).expect("key");
+    let original = Unverified::parse(&transfer("HS-2026-100012")).expect("parse");
+    let mut other = original.envelope().clone();
+    other.signatures.clear();
+    if let Body::Transfer(body) = &mut other.body {
+        body.form.insert("employees".into(), json!(4));
+    }
+    let other = other.sign_to_bytes(&key).expect("signed");
+    let first = original.canonical_bytes().to_vec();
+    let (a, b) = tokio::join!(
+        client.deliver(&setup.registry, &first),
+        client.deliver(&setup.registry, &other)
+    );
+    let refused: Vec<_> = [&a, &b]
+        .into_iter()
+        .filter_map(|result| result.as_ref().err())
+        .collect();
+    assert_eq!(refused.len(), 1, "one accepted, one refused: {a:?} {b:?}");
+    assert_eq!(refused[0].code(), "replay.duplicate");
+    assert_eq!(stored_count(&jiujiang, &id_of(&first)), 1);
+    jiujiang.stop().await;
+}
+
+#[tokio::test]
 async fn the_replay_record_and_the_receipt_survive_a_receiver_restart() {
     let setup = setup();
     let client = quick_client();
