@@ -190,10 +190,7 @@ struct JwsPeer {
 
 impl JwsPeer {
     fn new(f: &Fixture, naive: &NaivePeer) -> JwsPeer {
-        let mut unsigned = f.message.to_value().expect("document");
-        unsigned
-            .as_object_mut()
-            .map(|members| members.remove("signatures"));
+        let unsigned = unsigned_document(f);
         let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
         let secret = jsonwebtoken::EncodingKey::from_ed_der(&pkcs8(&sample::seed(HUANGSHI)));
         let token = jsonwebtoken::encode(&header, &unsigned, &secret).expect("JWS");
@@ -226,10 +223,7 @@ struct MatrixPeer {
 
 impl MatrixPeer {
     fn new(f: &Fixture, naive: &NaivePeer) -> MatrixPeer {
-        let mut unsigned = f.message.to_value().expect("document");
-        unsigned
-            .as_object_mut()
-            .map(|members| members.remove("signatures"));
+        let unsigned = unsigned_document(f);
         let mut object: ruma_common::CanonicalJsonObject =
             serde_json::from_value(unsigned).expect("canonical JSON object");
         let pair = ruma_signatures::Ed25519KeyPair::from_der(
@@ -258,6 +252,16 @@ impl MatrixPeer {
         document.as_object_mut()?.remove("signatures");
         self.schemas.check_and_decode(document)
     }
+}
+
+/// The benchmark message as a JSON value without its `signatures`: what the JWS and
+/// Matrix peers sign their own way.
+fn unsigned_document(f: &Fixture) -> serde_json::Value {
+    let mut unsigned = f.message.to_value().expect("document");
+    unsigned
+        .as_object_mut()
+        .map(|members| members.remove("signatures"));
+    unsigned
 }
 
 /// A PKCS#8 (v1) document holding an Ed25519 seed, the form the JOSE and Matrix

@@ -59,8 +59,6 @@ pub struct Verified {
     canonical: Canonical,
     document: OnceLock<Value>,
     envelope: Envelope,
-    /// SHA-256 of `canonical`, computed when first asked for: verifying needs no digest.
-    digest: OnceLock<Sha256Digest>,
     signers: Vec<KeyId>,
     warnings: Vec<Warning>,
 }
@@ -85,6 +83,7 @@ impl Unverified {
                 text: text.to_owned(),
                 body,
                 signatures,
+                digest: OnceLock::new(),
             };
             let (envelope, rules) = decode_canonical(&canonical)?;
             Some((canonical, OnceLock::new(), envelope, rules))
@@ -133,6 +132,12 @@ impl Unverified {
         self.canonical.text.as_bytes()
     }
 
+    /// SHA-256 of the canonical bytes, the digest a receipt binds to; computed once and
+    /// kept by the [`Verified`] message.
+    pub fn digest(&self) -> &Sha256Digest {
+        self.canonical.digest()
+    }
+
     /// Warnings from parsing (e.g. a tolerated credit-code check character).
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings
@@ -153,6 +158,9 @@ struct Canonical {
     text: String,
     body: Option<MemberSpan>,
     signatures: Option<MemberSpan>,
+    /// SHA-256 of `text`, computed when first asked for (verifying needs no digest) and
+    /// kept from the unverified message to the verified one.
+    digest: OnceLock<Sha256Digest>,
 }
 
 impl Canonical {
@@ -165,6 +173,12 @@ impl Canonical {
             ],
             None => [self.text.as_bytes(), &[]],
         }
+    }
+
+    /// SHA-256 of the canonical text, computed once.
+    fn digest(&self) -> &Sha256Digest {
+        self.digest
+            .get_or_init(|| Sha256Digest::of(self.text.as_bytes()))
     }
 
     /// The parsed document, from `cache` or parsed from the canonical bytes.
@@ -204,6 +218,7 @@ fn parse_any(
         text,
         body,
         signatures,
+        digest: OnceLock::new(),
     };
     let envelope = match decode_canonical(&canonical) {
         Some((envelope, _)) => envelope,
@@ -242,19 +257,9 @@ fn decode_canonical(canonical: &Canonical) -> Option<(Envelope, &'static Version
     let rules = wire.protocol.major_version().ok()?.rules();
     let message_type = rules.message_type(&wire.message_type)?;
     let body = canonical.text.get(canonical.body.as_ref()?.value.clone())?;
-    fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Option<T> {
-        serde_json::from_str(body).ok()
-    }
-    let body = match message_type {
-        MessageType::Transfer => Body::Transfer(decode(body)?),
-        MessageType::Receipt => Body::Receipt(decode(body)?),
-        MessageType::StatusUpdate => Body::StatusUpdate(decode(body)?),
-        MessageType::SupplementRequest => Body::SupplementRequest(decode(body)?),
-        MessageType::Supplement => Body::Supplement(decode(body)?),
-        MessageType::Decision => Body::Decision(decode(body)?),
-        MessageType::Withdrawal => Body::Withdrawal(decode(body)?),
-        MessageType::ProtocolError => Body::ProtocolError(decode(body)?),
-    };
+    let mut deserializer = serde_json::Deserializer::from_str(body);
+    let body = Body::deserialize_as(message_type, &mut deserializer).ok()?;
+    deserializer.end().ok()?;
     let envelope = Envelope {
         protocol: wire.protocol,
         id: wire.id,
@@ -590,7 +595,6 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             canonical,
             document,
             envelope,
-            digest: OnceLock::new(),
             signers,
             warnings,
         })
@@ -702,8 +706,7 @@ impl Verified {
 
     /// SHA-256 of the canonical bytes of the whole message, signatures included.
     pub fn digest(&self) -> &Sha256Digest {
-        self.digest
-            .get_or_init(|| Sha256Digest::of(self.canonical.text.as_bytes()))
+        self.canonical.digest()
     }
 
     /// The canonical bytes of the whole message.

@@ -41,7 +41,7 @@ use partner_node::store::DATABASE_FILE;
 use partner_node::Config;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::net::SocketAddr;
 use std::ops::Range;
@@ -729,7 +729,7 @@ fn check_stored(
              WHERE direction = 'in' AND sender = ?1 AND type = 'transfer'",
         )
         .context(|| format!("cannot query {}", database.display()))?;
-    let stored: HashMap<String, Option<Vec<u8>>> = statement
+    let stored: BTreeMap<String, Option<Vec<u8>>> = statement
         .query_map([HUANGSHI], |row| Ok((row.get(0)?, row.get(1)?)))
         .and_then(|rows| rows.collect())
         .context(|| format!("cannot read {}", database.display()))?;

@@ -290,7 +290,7 @@ impl Node {
             let e = unverified.envelope();
             (e.from.clone(), e.id.clone(), e.case.clone())
         };
-        let digest = Sha256Digest::of(unverified.canonical_bytes());
+        let digest = unverified.digest().clone();
         // The same message again: its first receipt, nothing changes. Another message
         // with a known id is refused in the transaction, after its signatures verified
         // (§8), so that unsigned probes learn nothing.

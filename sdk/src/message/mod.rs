@@ -193,16 +193,33 @@ impl Body {
         message_type: MessageType,
         value: &serde_json::Value,
     ) -> Result<Body, serde_path_to_error::Error<serde_json::Error>> {
-        use serde_path_to_error::deserialize as de;
+        let mut track = serde_path_to_error::Track::new();
+        let tracked = serde_path_to_error::Deserializer::new(value, &mut track);
+        Body::deserialize_as(message_type, tracked)
+            .map_err(|err| serde_path_to_error::Error::new(track.path(), err))
+    }
+
+    /// Deserializes the body of a message of type `message_type` from any
+    /// deserializer: the one dispatch by type, for canonical text and for values.
+    pub(crate) fn deserialize_as<'de, D: serde::Deserializer<'de>>(
+        message_type: MessageType,
+        deserializer: D,
+    ) -> Result<Body, D::Error> {
         Ok(match message_type {
-            MessageType::Transfer => Body::Transfer(de(value)?),
-            MessageType::Receipt => Body::Receipt(de(value)?),
-            MessageType::StatusUpdate => Body::StatusUpdate(de(value)?),
-            MessageType::SupplementRequest => Body::SupplementRequest(de(value)?),
-            MessageType::Supplement => Body::Supplement(de(value)?),
-            MessageType::Decision => Body::Decision(de(value)?),
-            MessageType::Withdrawal => Body::Withdrawal(de(value)?),
-            MessageType::ProtocolError => Body::ProtocolError(de(value)?),
+            MessageType::Transfer => Body::Transfer(Deserialize::deserialize(deserializer)?),
+            MessageType::Receipt => Body::Receipt(Deserialize::deserialize(deserializer)?),
+            MessageType::StatusUpdate => {
+                Body::StatusUpdate(Deserialize::deserialize(deserializer)?)
+            }
+            MessageType::SupplementRequest => {
+                Body::SupplementRequest(Deserialize::deserialize(deserializer)?)
+            }
+            MessageType::Supplement => Body::Supplement(Deserialize::deserialize(deserializer)?),
+            MessageType::Decision => Body::Decision(Deserialize::deserialize(deserializer)?),
+            MessageType::Withdrawal => Body::Withdrawal(Deserialize::deserialize(deserializer)?),
+            MessageType::ProtocolError => {
+                Body::ProtocolError(Deserialize::deserialize(deserializer)?)
+            }
         })
     }
 }
@@ -271,17 +288,24 @@ impl Envelope {
     /// [`crate::signing::sign_document`]: a typed `Envelope` holds only the members it
     /// knows.
     pub fn sign(&mut self, key: &KeyPair) -> Result<(), Error> {
-        self.sign_to_bytes(key).map(|_| ())
+        self.signed_document(key).map(|_| ())
     }
 
     /// Signs as [`Envelope::sign`] does and returns the canonical bytes of the signed
     /// message, the form to send: one conversion to JSON for both, where `sign` followed
     /// by [`Envelope::to_canonical_bytes`] converts twice.
     pub fn sign_to_bytes(&mut self, key: &KeyPair) -> Result<Vec<u8>, Error> {
+        Ok(crate::canonical::to_canonical_bytes(
+            &self.signed_document(key)?,
+        ))
+    }
+
+    /// Adds a signature by `key` and returns the signed message as a JSON value.
+    fn signed_document(&mut self, key: &KeyPair) -> Result<serde_json::Value, Error> {
         let mut document = self.to_value()?;
         let entry = sign_document(&mut document, key)?;
         self.signatures.push(entry);
-        Ok(crate::canonical::to_canonical_bytes(&document))
+        Ok(document)
     }
 
     /// The canonical (RFC 8785) bytes of the message, signatures included: the form to
