@@ -2,8 +2,8 @@
 //!
 //! An [`Algorithm`] names a suite; each suite implements the small [`SignatureSuite`]
 //! trait, so a second suite (SM2 with SM3) can be added without touching message code.
-//! Ed25519 verification uses `verify_strict`, and small-order public keys are refused
-//! when a key is loaded.
+//! Ed25519 verification uses `verify_strict`; a public key that is not canonically
+//! encoded or has a small-order component is refused when it is loaded.
 
 use crate::error::{KeyError, SignatureError};
 use crate::id::{KeyId, NodeId};
@@ -118,16 +118,28 @@ impl SignatureSuite for Ed25519Suite {
     }
 }
 
-/// Decodes an Ed25519 public key, refusing points off the curve and weak keys.
+/// Decodes an Ed25519 public key. Refused: a point off the curve or not in its canonical
+/// encoding (`key.malformed`), and a point with a small-order component, of small or of
+/// mixed order (`key.weak`). Honest keys are never refused; the refused ones are where
+/// strict, cofactored and cofactorless verifiers disagree (ed25519-speccheck).
 fn ed25519_public_key(public_key: &[u8]) -> Result<ed25519_dalek::VerifyingKey, KeyError> {
-    let key = ed25519_dalek::VerifyingKey::from_bytes(&array(public_key, "Ed25519 public key")?)
-        .map_err(|_| KeyError::Malformed {
+    let bytes = array(public_key, "Ed25519 public key")?;
+    let point = curve25519_dalek::edwards::CompressedEdwardsY(bytes)
+        .decompress()
+        .ok_or_else(|| KeyError::Malformed {
             reason: "not a point on the Ed25519 curve".into(),
         })?;
-    if key.is_weak() {
+    if point.compress().to_bytes() != bytes {
+        return Err(KeyError::Malformed {
+            reason: "not the canonical encoding of its point".into(),
+        });
+    }
+    if point.is_small_order() || !point.is_torsion_free() {
         return Err(KeyError::Weak);
     }
-    Ok(key)
+    ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| KeyError::Malformed {
+        reason: "not a point on the Ed25519 curve".into(),
+    })
 }
 
 /// An Ed25519 signature of `message`.
@@ -642,6 +654,35 @@ mod tests {
             Err(KeyError::Weak)
         );
         let err = PublicKey::from_bytes(Algorithm::Ed25519, &[1, 2, 3]).expect_err("short");
+        assert_eq!(err.code(), "key.malformed");
+    }
+
+    #[test]
+    fn mixed_order_and_non_canonical_keys_are_refused() {
+        use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+        let honest = KeyPair::generate(node(), None).expect("key");
+        let honest = curve25519_dalek::edwards::CompressedEdwardsY(
+            array(honest.public_key().as_bytes(), "key").expect("32 bytes"),
+        )
+        .decompress()
+        .expect("point");
+        // An honest key plus a point of order 2, 4 or 8 still decodes, and is weak.
+        for torsion in [EIGHT_TORSION[4], EIGHT_TORSION[2], EIGHT_TORSION[1]] {
+            let mixed = (honest + torsion).compress().to_bytes();
+            assert_eq!(
+                PublicKey::from_bytes(Algorithm::Ed25519, &mixed),
+                Err(KeyError::Weak)
+            );
+        }
+        // The base point with its x sign bit flipped is -B: fine. The identity (x = 0)
+        // with the sign bit set is a second, non-canonical encoding of the identity.
+        let mut negated = ED25519_BASEPOINT_POINT.compress().to_bytes();
+        negated[31] ^= 0x80;
+        assert!(PublicKey::from_bytes(Algorithm::Ed25519, &negated).is_ok());
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        identity[31] = 0x80;
+        let err = PublicKey::from_bytes(Algorithm::Ed25519, &identity).expect_err("-0");
         assert_eq!(err.code(), "key.malformed");
     }
 

@@ -15,12 +15,20 @@ pub struct Timestamp {
 }
 
 impl Timestamp {
-    /// Parses an RFC 3339 date-time.
+    /// Parses an RFC 3339 date-time with at most nine fractional digits (so that every
+    /// reader compares the same instant, to the nanosecond).
     pub fn parse(text: impl Into<String>) -> Result<Timestamp, TimeError> {
         let text = text.into();
         let upper_case = text.as_bytes().get(10) == Some(&b'T') && !text.ends_with('z');
+        let fraction_digits = match text.as_bytes().get(19) {
+            Some(b'.') => text.as_bytes()[20..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count(),
+            _ => 0,
+        };
         match OffsetDateTime::parse(&text, &Rfc3339) {
-            Ok(at) if upper_case => Ok(Timestamp { text, at }),
+            Ok(at) if upper_case && fraction_digits <= 9 => Ok(Timestamp { text, at }),
             _ => Err(TimeError::Format { value: text }),
         }
     }
@@ -203,12 +211,19 @@ mod tests {
     }
 
     #[test]
+    fn nine_fractional_digits_are_nanoseconds() {
+        let at = Timestamp::parse("2026-11-28T01:30:00.123456789Z").expect("valid");
+        assert_eq!(at.unix_nanos() % 1_000_000_000, 123_456_789);
+    }
+
+    #[test]
     fn malformed_times_are_refused() {
         for bad in [
             "2026-11-28 01:30:00Z",
             "2026-11-28t01:30:00Z",
             "2026-11-28T01:30:00z",
             "2026-02-30T00:00:00Z",
+            "2026-11-28T01:30:00.1234567891Z",
             "yesterday",
         ] {
             assert_eq!(
