@@ -7,6 +7,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
+use http_body_util::BodyExt;
 use std::sync::Arc;
 use tongban::http::{status_for, ErrorBody, MEDIA_TYPE, MESSAGES_PATH, REPLAYED_HEADER};
 use tongban::json::Limits;
@@ -56,37 +57,85 @@ fn is_json_utf8(content_type: &str) -> bool {
         })
 }
 
+/// A body refused as too large is still read to its end, up to this many bytes, and
+/// thrown away: closing a connection with unread data resets it, and the sender may
+/// then never read the 413. A longer body is refused at once and the connection closed.
+const DRAIN_LIMIT: u64 = 8 * 1024 * 1024;
+
+/// The body's bytes if there are at most `limit`. Otherwise `Err(drained)`: whether
+/// the rest was read and discarded, so that the connection can be kept.
+async fn read_body(mut body: Body, limit: usize) -> Result<Vec<u8>, bool> {
+    let mut bytes = Vec::new();
+    let mut read = 0u64;
+    let mut over = false;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(|_| false)?.into_data() else {
+            continue;
+        };
+        read += data.len() as u64;
+        over |= bytes.len() + data.len() > limit;
+        if read > DRAIN_LIMIT {
+            return Err(false);
+        }
+        if !over {
+            bytes.extend_from_slice(&data);
+        }
+    }
+    if over {
+        Err(true)
+    } else {
+        Ok(bytes)
+    }
+}
+
+/// Reads and discards a body that will not be used, unless it is declared longer than
+/// [`DRAIN_LIMIT`]; whether it was read to its end.
+async fn drain(body: Body, declared: Option<u64>) -> bool {
+    declared.is_none_or(|length| length <= DRAIN_LIMIT)
+        && matches!(read_body(body, 0).await, Ok(_) | Err(true))
+}
+
+/// A refusal sent without using the body; unless the body was read to its end, the
+/// connection is closed and the answer says so.
+fn refused_unread(refused: Refusal, drained: bool) -> Response {
+    let mut response = refused.into_response();
+    if !drained {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
 /// Checks the request's media type and size before reading it, reads at most the
 /// protocol's size limit, and hands the bytes to the node as storage work.
 async fn post_message(State(node): State<Arc<Node>>, headers: HeaderMap, body: Body) -> Response {
     let limit = Limits::PROTOCOL.max_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !is_json_utf8(content_type) {
-        return refusal(
+        let refused = refusal(
             "http.media_type",
             format!("send the message as {MEDIA_TYPE}"),
-        )
-        .into_response();
+        );
+        return refused_unread(refused, drain(body, declared).await);
     }
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let too_large = || {
-        refusal(
-            "json.too_large",
-            format!("the message is larger than {limit} bytes"),
-        )
-    };
+    let too_large = refusal(
+        "json.too_large",
+        format!("the message is larger than {limit} bytes"),
+    );
     if declared.is_some_and(|length| length > limit as u64) {
-        return too_large().into_response();
+        return refused_unread(too_large, drain(body, declared).await);
     }
-    let bytes = match axum::body::to_bytes(body, limit).await {
+    let bytes = match read_body(body, limit).await {
         Ok(bytes) => bytes,
-        Err(_) => return too_large().into_response(),
+        Err(drained) => return refused_unread(too_large, drained),
     };
     let receiver = node.clone();
     let answer = node.storage_work(move || receiver.receive(&bytes)).await;

@@ -406,6 +406,73 @@ async fn post(url: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
+/// Reads one HTTP/1.1 response with a Content-Length from `stream`: its head and body.
+async fn read_response(stream: &mut tokio::net::TcpStream) -> (String, Vec<u8>) {
+    use tokio::io::AsyncReadExt;
+    let mut bytes = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        if let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&bytes[..end]).to_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .expect("a content-length");
+            if bytes.len() >= end + 4 + length {
+                return (head, bytes[end + 4..end + 4 + length].to_vec());
+            }
+        }
+        let read = stream.read(&mut buffer).await.expect("the answer");
+        assert!(read > 0, "the node closed the connection without an answer");
+        bytes.extend_from_slice(&buffer[..read]);
+    }
+}
+
+#[tokio::test]
+async fn a_refused_body_is_read_so_that_the_sender_gets_the_answer() {
+    // The node refuses from the head alone (size, media type). It must still read the
+    // body: closing a connection with unread data resets it, and the sender, still
+    // writing, may never see the answer. Here the body is only sent once the node has
+    // answered, and the same connection is used again afterwards.
+    use tokio::io::AsyncWriteExt;
+    let setup = setup();
+    let _jiujiang = run(&setup, JIUJIANG).await;
+    let url =
+        reqwest::Url::parse(&format!("{}/messages", setup.nodes[JIUJIANG].endpoint)).expect("url");
+    let address = format!(
+        "{}:{}",
+        url.host_str().expect("host"),
+        url.port().expect("port")
+    );
+    let mut stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    let limit = tongban::json::Limits::PROTOCOL.max_bytes;
+    let requests = [
+        ("application/json", limit + 1, "413", "json.too_large"),
+        ("text/plain", 64 * 1024, "415", "http.media_type"),
+        ("application/json", 3 * limit, "413", "json.too_large"),
+    ];
+    for (content_type, size, status, code) in requests {
+        let head = format!(
+            "POST {} HTTP/1.1\r\nhost: {address}\r\ncontent-type: {content_type}\r\ncontent-length: {size}\r\n\r\n",
+            url.path()
+        );
+        stream.write_all(head.as_bytes()).await.expect("head");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        stream
+            .write_all(&vec![b' '; size])
+            .await
+            .expect("the node reads the body it refuses");
+        let (head, body) = read_response(&mut stream).await;
+        assert!(head.starts_with(&format!("http/1.1 {status}")), "{head}");
+        assert!(!head.contains("connection: close"), "{head}");
+        let body: Value = serde_json::from_slice(&body).expect("an error body");
+        assert_eq!(body["code"], code);
+    }
+}
+
 #[tokio::test]
 async fn the_binding_refuses_with_json_error_bodies_and_stores_nothing() {
     let setup = setup();
