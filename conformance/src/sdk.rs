@@ -27,8 +27,16 @@ fn text<'a>(input: &'a Value, field: &str) -> Result<&'a str, String> {
         .ok_or_else(|| format!("input.{field} must be a string"))
 }
 
-/// The bytes of `{"text": …}`, `{"base64": …}` or `{"fill": {"byte", "count"}}`.
+/// The bytes of `{"text": …}`, `{"base64": …}`, `{"fill": {"byte", "count"}}` or
+/// `{"concat": [bytes, …]}`.
 pub fn bytes_of(input: &Value) -> Result<Vec<u8>, String> {
+    if let Some(parts) = input["concat"].as_array() {
+        let mut bytes = Vec::new();
+        for part in parts {
+            bytes.extend(bytes_of(part)?);
+        }
+        return Ok(bytes);
+    }
     if let Some(text) = input["text"].as_str() {
         return Ok(text.as_bytes().to_vec());
     }
@@ -43,7 +51,7 @@ pub fn bytes_of(input: &Value) -> Result<Vec<u8>, String> {
         (Some(byte), Some(count)) if count <= 64 * 1024 * 1024 => {
             Ok(vec![byte; usize::try_from(count).unwrap_or(0)])
         }
-        _ => Err("give text, base64 or fill {byte, count}".into()),
+        _ => Err("give text, base64, fill {byte, count} or concat [bytes, …]".into()),
     }
 }
 

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 /// implementation must produce.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Vector {
-    /// Unique id, `<category>/<name>`; the file is `vectors/<id>.json`.
+    /// Unique id, `<category>/<name>` (a category may have folders, `hostile/json`); the
+    /// file is `vectors/<id>.json`.
     pub id: String,
     /// One line saying what is tested.
     pub description: String,
@@ -23,9 +24,12 @@ pub struct Vector {
 }
 
 impl Vector {
-    /// The category: the part of the id before the first `/`.
+    /// The category: the vector's folder, the id up to its last `/` (`signatures`,
+    /// `hostile/json`).
     pub fn category(&self) -> &str {
-        self.id.split('/').next().unwrap_or(&self.id)
+        self.id
+            .rsplit_once('/')
+            .map_or(&self.id, |(folder, _)| folder)
     }
 }
 

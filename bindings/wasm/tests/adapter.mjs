@@ -14,6 +14,9 @@ const tongban = await import(pathToFileURL(`${pkg}/forms/node.js`).href);
 const { Case, Registry, Verifier, canonicalize, checkIdentifier } = tongban;
 
 function bytesOf(input) {
+  if (Array.isArray(input.concat)) {
+    return new Uint8Array(Buffer.concat(input.concat.map((part) => Buffer.from(bytesOf(part)))));
+  }
   if (typeof input.text === "string") return input.text;
   if (typeof input.base64 === "string") return new Uint8Array(Buffer.from(input.base64, "base64"));
   if (input.fill) return new Uint8Array(input.fill.count).fill(input.fill.byte);

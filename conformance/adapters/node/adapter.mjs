@@ -4,10 +4,10 @@
 //
 // It shares no code with the Rust SDK: RFC 8785 comes from the `canonicalize` package,
 // Ed25519 from Node's own crypto, body structure from `ajv` over the published JSON
-// Schemas, and the strict JSON parser and identifier rules are written here from the
-// specification. It implements `canonicalize`, `identifier` and `verify` against a key
-// set; the registry, lifecycle and deadline operations answer "unsupported", so the
-// runner reports them as skipped.
+// Schemas, and the strict JSON parser, identifier rules and the Ed25519 point checks
+// that make verification strict are written here from the specification. It implements
+// `canonicalize`, `identifier` and `verify` against a key set; the registry, lifecycle
+// and deadline operations answer "unsupported", so the runner reports them as skipped.
 //
 // TONGBAN_ADAPTER_BROKEN=duplicate-keys makes the parser accept duplicate keys: a
 // deliberately broken implementation, to show that the suite catches it.
@@ -24,8 +24,9 @@ const BROKEN = process.env.TONGBAN_ADAPTER_BROKEN ?? "";
 const MAX_BYTES = 1024 * 1024;
 const MAX_DEPTH = 32;
 const MAX_SAFE = 2 ** 53 - 1;
-const SKEW_MS = 300_000;
-const MAX_VALIDITY_MS = 7 * 24 * 3600 * 1000;
+const NANOS = 1_000_000_000n;
+const SKEW = 300n * NANOS;
+const MAX_VALIDITY = 7n * 24n * 3600n * NANOS;
 
 class Refusal extends Error {
   constructor(code, message) {
@@ -190,13 +191,14 @@ function calendarDate(y, m, d) {
   return m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1];
 }
 
-/** Milliseconds since the epoch of an RFC 3339 time, or a time.format refusal. */
+/** Nanoseconds since the epoch (a BigInt) of an RFC 3339 time with at most nine
+ * fractional digits, or a time.format refusal. */
 function timestamp(v) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/.exec(v);
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-](\d{2}):(\d{2}))$/.exec(v);
   const offsetOk = m && (m[8] === "Z" || (+m[9] <= 23 && +m[10] <= 59));
   if (!m || !offsetOk || !calendarDate(+m[1], +m[2], +m[3]) || +m[4] > 23 || +m[5] > 59 || +m[6] > 59) refuse("time.format");
-  // Milliseconds: finer fractions are compared at millisecond precision.
-  return Date.parse(v);
+  const seconds = Date.parse(`${v.slice(0, 19)}${m[8]}`) / 1000;
+  return BigInt(seconds) * NANOS + BigInt((m[7] ?? "").padEnd(9, "0"));
 }
 
 const IDENTIFIERS = {
@@ -290,7 +292,7 @@ function parseMessage(bytes) {
   if (doc.from === doc.to) refuse("message.invalid", "from equals to");
   if (doc.type === "receipt" && !isString(doc.in_reply_to)) refuse("message.invalid", "in_reply_to");
   const window = timestamp(doc.expires) - timestamp(doc.created);
-  if (!(window > 0 && window <= MAX_VALIDITY_MS)) refuse("time.bad_window");
+  if (!(window > 0n && window <= MAX_VALIDITY)) refuse("time.bad_window");
   // §2 step 10: the credit code's check character, last.
   if (applicant?.kind === "legal_entity") IDENTIFIERS.credit_code(applicant.credit_code);
   return doc;
@@ -306,10 +308,83 @@ function decodeBase64url(text) {
   return bytes.toString("base64url") === text ? bytes : undefined;
 }
 
+// ---------------------------------------------------------------- Ed25519 points (§7, §8)
+// Node's crypto (OpenSSL) verifies cofactorless and itself refuses S ≥ L and an R that
+// is not canonically encoded. What strict verification adds is checked here on the
+// curve -x² + y² = 1 + d·x²·y²: small-order R, and public keys that are not canonically
+// encoded or have a small-order component.
+
+const P = 2n ** 255n - 19n;
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+const mod = (a) => ((a % P) + P) % P;
+function power(base, exponent) {
+  let result = 1n;
+  for (let b = mod(base), e = exponent; e > 0n; e >>= 1n, b = (b * b) % P) {
+    if (e & 1n) result = (result * b) % P;
+  }
+  return result;
+}
+const D = mod(-121665n * power(121666n, P - 2n));
+const SQRT_MINUS_1 = power(2n, (P - 1n) / 4n);
+const IDENTITY = [0n, 1n, 1n, 0n];
+
+/** The point (extended coordinates) of a 32-byte encoding; undefined if the encoding is
+ * not canonical (y ≥ p, or x = 0 with the sign bit set) or no point has this y. */
+function decodePoint(bytes) {
+  let y = 0n;
+  for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? bytes[i] & 0x7f : bytes[i]);
+  const negative = bytes[31] >> 7 === 1;
+  if (y >= P) return undefined;
+  const u = mod(y * y - 1n);
+  const v = mod(D * y * y + 1n);
+  let x = mod(u * power(v, 3n) * power(u * power(v, 7n), (P - 5n) / 8n));
+  if (mod(v * x * x) === mod(-u)) x = mod(x * SQRT_MINUS_1);
+  if (mod(v * x * x) !== u) return undefined;
+  if (x === 0n && negative) return undefined;
+  if (((x & 1n) === 1n) !== negative) x = P - x;
+  return [x, y, 1n, mod(x * y)];
+}
+
+function add([x1, y1, z1, t1], [x2, y2, z2, t2]) {
+  const a = mod((y1 - x1) * (y2 - x2));
+  const b = mod((y1 + x1) * (y2 + x2));
+  const c = mod(2n * D * t1 * t2);
+  const d = mod(2n * z1 * z2);
+  const [e, f, g, h] = [b - a, d - c, d + c, b + a];
+  return [mod(e * f), mod(g * h), mod(f * g), mod(e * h)];
+}
+
+function multiply(point, scalar) {
+  let result = IDENTITY;
+  for (let p = point, n = scalar; n > 0n; n >>= 1n, p = add(p, p)) {
+    if (n & 1n) result = add(result, p);
+  }
+  return result;
+}
+
+const isIdentity = ([x, y, z]) => x === 0n && y === z;
+
+/** Refuses a public key that is not a canonical point encoding (`key.malformed`) or has
+ * a small-order component (`key.weak`). */
+function checkPublicKey(text) {
+  const bytes = decodeBase64url(text);
+  if (!bytes || bytes.length !== 32) refuse("key.malformed", "not 32 bytes of base64url");
+  const point = decodePoint(bytes);
+  if (!point) refuse("key.malformed", "not the canonical encoding of a curve point");
+  if (isIdentity(multiply(point, 8n)) || !isIdentity(multiply(point, L))) refuse("key.weak");
+}
+
+/** Whether the R half of a signature decodes to a point of small order. */
+function smallOrderR(signature) {
+  const r = decodePoint(signature.subarray(0, 32));
+  return r !== undefined && isIdentity(multiply(r, 8n));
+}
+
 /** One verifier: trusted keys, an optional receiver, and the ids it accepted. */
 function verifier(keySetText, receiver) {
   const keys = new Map();
   for (const k of parseStrict(Buffer.from(keySetText, "utf8")).value.keys) {
+    checkPublicKey(k.public_key);
     keys.set(k.kid, { owner: k.owner, key: createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: k.public_key }, format: "jwk" }) });
   }
   const seen = new Set();
@@ -331,13 +406,15 @@ function verifier(keySetText, receiver) {
       const signature = decodeBase64url(s.sig);
       if (!signature || signature.length !== 64) refuse("signature.malformed");
       const input = canonicalBytes({ alg: s.alg, kid: s.kid, signed: unsigned });
-      if (!edVerify(null, input, key.key, signature)) refuse("signature.invalid");
+      if (smallOrderR(signature) || !edVerify(null, input, key.key, signature)) {
+        refuse("signature.invalid");
+      }
       bySender ||= key.owner === doc.from;
     }
     if (!bySender) refuse("signature.key_not_sender");
     const now = timestamp(nowText);
-    if (timestamp(doc.created) > now + SKEW_MS) refuse("time.not_yet_valid");
-    if (timestamp(doc.expires) + SKEW_MS < now) refuse("time.expired");
+    if (timestamp(doc.created) > now + SKEW) refuse("time.not_yet_valid");
+    if (timestamp(doc.expires) + SKEW < now) refuse("time.expired");
     const replayKey = `${doc.from} ${doc.id}`;
     if (seen.has(replayKey)) refuse("replay.duplicate");
     seen.add(replayKey);
@@ -349,6 +426,7 @@ function verifier(keySetText, receiver) {
 // ---------------------------------------------------------------- the adapter protocol
 
 function bytesOf(input) {
+  if (Array.isArray(input.concat)) return Buffer.concat(input.concat.map(bytesOf));
   if (typeof input.text === "string") return Buffer.from(input.text, "utf8");
   if (typeof input.base64 === "string") return Buffer.from(input.base64, "base64");
   if (input.fill) return Buffer.alloc(input.fill.count, input.fill.byte);

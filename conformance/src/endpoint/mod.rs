@@ -8,7 +8,14 @@
 //! node's operator API, a whole case then runs to decision between the node and a
 //! reference node the tester starts for its own side.
 //!
+//! The hostile corpus (`conformance/vectors/hostile/`) follows: each vector the node
+//! can answer whatever its clock and replay record is posted to it and must be refused
+//! with its code (see `corpus`), and afterwards a valid transfer must still get its
+//! receipt.
+//!
 //! [`run_reference`] starts the reference node on loopback and tests it.
+
+mod corpus;
 
 use crate::run::{CaseResult, Verdict};
 use partner_node::demo::{self, track_state, OperatorClient};
@@ -250,7 +257,7 @@ pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<
         (Err(e), _) => Err(e.clone()),
         (_, Err(e)) => Err(e.to_string()),
     };
-    record(result("transfer_receipted", "a valid transfer gets a signed receipt that verifies against the registry and binds the transfer", accepted, outcome, started), &mut results);
+    record(result("transfer_receipted", "a valid transfer gets a signed receipt that verifies against the registry and binds the transfer", accepted.clone(), outcome, started), &mut results);
 
     let started = Instant::now();
     let outcome = match (&transfer, &first_receipt) {
@@ -468,6 +475,27 @@ pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<
             "media_type",
             "a body sent as text/plain is refused",
             expected(415, "http.media_type"),
+            outcome,
+            started,
+        ),
+        &mut results,
+    );
+
+    corpus::run(&tester, &mut |r| record(r, &mut results)).await;
+    let started = Instant::now();
+    let outcome = match (tester.transfer(|_| {}), &client) {
+        (Ok(bytes), Ok(client)) => match client.deliver(&target.registry, &bytes).await {
+            Ok(_) => Ok(accepted.clone()),
+            Err(e) => Err(format!("[{}] {e}", e.code())),
+        },
+        (Err(e), _) => Err(e),
+        (_, Err(e)) => Err(e.to_string()),
+    };
+    record(
+        result(
+            "still_serving",
+            "after the hostile corpus, a valid transfer still gets its receipt",
+            accepted.clone(),
             outcome,
             started,
         ),

@@ -2,62 +2,92 @@
 
 use super::*;
 
-pub(super) fn lifecycle(g: &mut Gen, registry: &str) {
-    // A conversation between Huangshi (window) and Jiujiang (authority), one message a
-    // minute from T0.
-    struct Talk<'a> {
-        g: &'a mut Gen,
-        minute: i64,
-        messages: Vec<Value>,
-        results: Vec<Value>,
-    }
-    impl Talk<'_> {
-        fn send(
-            &mut self,
-            from: &str,
-            body: Body,
-            in_reply_to: Option<&MessageId>,
-            expected: Value,
-        ) -> Envelope {
-            let to = if from == HUANGSHI { JIUJIANG } else { HUANGSHI };
-            let created = must("time", ts(T0).plus_seconds(60 * self.minute));
-            self.minute += 1;
-            let mut envelope = self
-                .g
-                .envelope(from, to, sample::AGREEMENT, body, created.as_str());
-            envelope.in_reply_to = in_reply_to.cloned();
-            must("sign", envelope.sign(&must("key", sample::key(from))));
-            let text = text(&must("value", envelope.to_value()));
-            self.messages
-                .push(json!({"text": text, "now": created.as_str()}));
-            self.results.push(expected);
-            envelope
+/// A conversation between Huangshi (window) and Jiujiang (authority), one message a
+/// minute from T0, with the outcome each message must get.
+pub(super) struct Talk<'a> {
+    g: &'a mut Gen,
+    minute: i64,
+    /// The messages, as vector input.
+    pub(super) messages: Vec<Value>,
+    /// The outcome each must get.
+    pub(super) results: Vec<Value>,
+}
+
+impl Talk<'_> {
+    /// A conversation that starts at T0.
+    pub(super) fn new(g: &mut Gen) -> Talk<'_> {
+        Talk {
+            g,
+            minute: 0,
+            messages: Vec::new(),
+            results: Vec::new(),
         }
     }
-    let state = |s: &str| json!({"outcome": "accepted", "state": s});
-    let status = |s: ReportedStatus| {
-        Body::StatusUpdate(StatusUpdate {
-            status: s,
-            note: None,
-        })
-    };
-    let other = |t: MessageType| must("body", sample::body(t, &Sha256Digest::of(b"other")));
-    let receipt = |transfer: &Envelope, accepted: bool| {
-        let digest = Sha256Digest::of(&must("bytes", transfer.to_canonical_bytes()));
-        Body::Receipt(Receipt {
-            answers_sha256: digest,
-            outcome: if accepted {
-                ReceiptOutcome::Accepted { reference: None }
-            } else {
-                ReceiptOutcome::Refused {
-                    code: "item.form_invalid".into(),
-                    reason: "表单不完整".into(),
-                }
-            },
-        })
-    };
-    let barber = || Body::Transfer(must("transfer", sample::transfer_body()));
 
+    /// Sends `body` from `from` to the other node, answering `in_reply_to`.
+    pub(super) fn send(
+        &mut self,
+        from: &str,
+        body: Body,
+        in_reply_to: Option<&MessageId>,
+        expected: Value,
+    ) -> Envelope {
+        let to = if from == HUANGSHI { JIUJIANG } else { HUANGSHI };
+        let created = must("time", ts(T0).plus_seconds(60 * self.minute));
+        self.minute += 1;
+        let mut envelope = self
+            .g
+            .envelope(from, to, sample::AGREEMENT, body, created.as_str());
+        envelope.in_reply_to = in_reply_to.cloned();
+        must("sign", envelope.sign(&must("key", sample::key(from))));
+        let text = text(&must("value", envelope.to_value()));
+        self.messages
+            .push(json!({"text": text, "now": created.as_str()}));
+        self.results.push(expected);
+        envelope
+    }
+}
+
+/// An accepted lifecycle outcome in `state`.
+pub(super) fn state(name: &str) -> Value {
+    json!({"outcome": "accepted", "state": name})
+}
+
+/// A status update.
+pub(super) fn status(status: ReportedStatus) -> Body {
+    Body::StatusUpdate(StatusUpdate { status, note: None })
+}
+
+/// The sample body of `message_type`; a receipt among them answers other bytes.
+pub(super) fn other(message_type: MessageType) -> Body {
+    must(
+        "body",
+        sample::body(message_type, &Sha256Digest::of(b"other")),
+    )
+}
+
+/// The receipt of `transfer`, accepting or refusing it.
+pub(super) fn receipt(transfer: &Envelope, accepted: bool) -> Body {
+    let digest = Sha256Digest::of(&must("bytes", transfer.to_canonical_bytes()));
+    Body::Receipt(Receipt {
+        answers_sha256: digest,
+        outcome: if accepted {
+            ReceiptOutcome::Accepted { reference: None }
+        } else {
+            ReceiptOutcome::Refused {
+                code: "item.form_invalid".into(),
+                reason: "表单不完整".into(),
+            }
+        },
+    })
+}
+
+/// The sample transfer body.
+pub(super) fn barber() -> Body {
+    Body::Transfer(must("transfer", sample::transfer_body()))
+}
+
+pub(super) fn lifecycle(g: &mut Gen, registry: &str) {
     type Script = Box<dyn Fn(&mut Talk)>;
     let scenarios: Vec<(&str, &str, Script)> = vec![
         (
@@ -334,12 +364,7 @@ pub(super) fn lifecycle(g: &mut Gen, registry: &str) {
         ),
     ];
     for (name, description, script) in scenarios {
-        let mut talk = Talk {
-            g: &mut *g,
-            minute: 0,
-            messages: Vec::new(),
-            results: Vec::new(),
-        };
+        let mut talk = Talk::new(g);
         script(&mut talk);
         let (messages, results) = (talk.messages, talk.results);
         g.push(
@@ -351,12 +376,7 @@ pub(super) fn lifecycle(g: &mut Gen, registry: &str) {
         );
     }
     // A message of another case.
-    let mut talk = Talk {
-        g: &mut *g,
-        minute: 0,
-        messages: Vec::new(),
-        results: Vec::new(),
-    };
+    let mut talk = Talk::new(g);
     talk.send(HUANGSHI, barber(), None, refused("lifecycle.wrong_case"));
     let messages = talk.messages;
     g.push(

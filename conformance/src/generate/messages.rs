@@ -11,7 +11,7 @@ pub(super) fn keys_fixture(g: &mut Gen) -> String {
 }
 
 /// Adds the Ed25519 group order L to a 32-byte little-endian scalar.
-fn add_group_order(scalar: &mut [u8]) {
+pub(super) fn add_group_order(scalar: &mut [u8]) {
     const L: [u8; 32] = [
         0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
         0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,

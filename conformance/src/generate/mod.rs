@@ -3,6 +3,7 @@
 //! again gives the same bytes; CI regenerates and fails on any difference.
 
 mod canonicalization;
+mod hostile;
 mod identifiers;
 mod lifecycle;
 mod messages;
@@ -181,6 +182,7 @@ pub fn generate() -> Generated {
     registry::checks(&mut g, &registry);
     lifecycle::lifecycle(&mut g, &registry);
     lifecycle::deadlines(&mut g, &registry);
+    hostile::hostile(&mut g, &keys, &registry);
     g.out
 }
 

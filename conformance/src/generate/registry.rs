@@ -2,16 +2,33 @@
 
 use super::*;
 
-fn registry_doc(version: u64, keys: &[u8]) -> RegistryDocument {
+pub(super) fn registry_doc(version: u64, keys: &[u8]) -> RegistryDocument {
     must("registry", sample::registry_document(version, keys, 2))
 }
 
-fn registry_text(doc: &RegistryDocument, signers: &[u8]) -> String {
+pub(super) fn registry_text(doc: &RegistryDocument, signers: &[u8]) -> String {
     String::from_utf8_lossy(&must(
         "sign registry",
         sample::signed_registry(doc, signers),
     ))
     .into_owned()
+}
+
+/// A `registry` vector: `offered` bootstrapped at `now`, or as an update of `trusted`.
+pub(super) fn registry_vector(
+    g: &mut Gen,
+    id: &str,
+    description: &str,
+    trusted: Option<&str>,
+    offered: String,
+    now: &str,
+    expected: Value,
+) {
+    let mut input = json!({"registry": offered, "now": now});
+    if let Some(trusted) = trusted {
+        input["trusted"] = json!(trusted);
+    }
+    g.push(id, description, "registry", input, expected);
 }
 
 /// Writes the registry fixtures and the registry vectors; returns the main registry.
@@ -34,17 +51,8 @@ pub(super) fn registries(g: &mut Gen) -> String {
                offered: String,
                now: &str,
                expected: Value| {
-        let mut input = json!({"registry": offered, "now": now});
-        if let Some(trusted) = trusted {
-            input["trusted"] = json!(trusted);
-        }
-        g.push(
-            &format!("registry/{name}"),
-            description,
-            "registry",
-            input,
-            expected,
-        );
+        let id = format!("registry/{name}");
+        registry_vector(g, &id, description, trusted, offered, now, expected);
     };
     reg(
         g,
@@ -246,7 +254,7 @@ pub(super) fn registries(g: &mut Gen) -> String {
     v1
 }
 
-fn variant(g: &mut Gen, name: &str, edit: impl FnOnce(&mut RegistryDocument)) -> String {
+pub(super) fn variant(g: &mut Gen, name: &str, edit: impl FnOnce(&mut RegistryDocument)) -> String {
     let mut doc = registry_doc(1, &[0, 1, 2]);
     edit(&mut doc);
     g.fixture(name, registry_text(&doc, &[0, 1]))
