@@ -49,19 +49,19 @@ pub fn summary(implementation: &str, results: &[CaseResult]) -> String {
     let _ = writeln!(out, "conformance of {implementation}\n");
     let _ = writeln!(
         out,
-        "{:<18} {:>7} {:>7} {:>7}",
+        "{:<20} {:>7} {:>7} {:>7}",
         "category", "passed", "failed", "skipped"
     );
     for (category, c) in &by_category {
         let _ = writeln!(
             out,
-            "{category:<18} {:>7} {:>7} {:>7}",
+            "{category:<20} {:>7} {:>7} {:>7}",
             c.passed, c.failed, c.skipped
         );
     }
     let _ = writeln!(
         out,
-        "{:<18} {:>7} {:>7} {:>7}",
+        "{:<20} {:>7} {:>7} {:>7}",
         "total", total.passed, total.failed, total.skipped
     );
     for result in results {
