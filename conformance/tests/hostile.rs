@@ -39,8 +39,9 @@ fn signed_parts(vector: &Vector) -> (Vec<u8>, [u8; 64]) {
     (input, sig.try_into().expect("64 bytes"))
 }
 
-/// Whether [8](S·B − k·A − R) is the identity: the cofactored equation.
-fn cofactored(public: &[u8; 32], input: &[u8], signature: &[u8; 64]) -> bool {
+/// S·B − k·A − R, with R decoded leniently (a non-canonical encoding gives its point):
+/// the identity for the cofactorless point equation, of small order for the cofactored.
+fn residue(public: &[u8; 32], input: &[u8], signature: &[u8; 64]) -> EdwardsPoint {
     let decode = |bytes: &[u8]| {
         CompressedEdwardsY(bytes.try_into().expect("32 bytes"))
             .decompress()
@@ -54,7 +55,12 @@ fn cofactored(public: &[u8; 32], input: &[u8], signature: &[u8; 64]) -> bool {
     hash.update(public);
     hash.update(input);
     let k = Scalar::from_bytes_mod_order_wide(&hash.finalize().into());
-    (EdwardsPoint::mul_base(&s) - k * a - r)
+    EdwardsPoint::mul_base(&s) - k * a - r
+}
+
+/// Whether [8](S·B − k·A − R) is the identity: the cofactored equation.
+fn cofactored(public: &[u8; 32], input: &[u8], signature: &[u8; 64]) -> bool {
+    residue(public, input, signature)
         .mul_by_cofactor()
         .is_identity()
 }
@@ -151,4 +157,22 @@ fn a_mixed_order_key_passes_the_small_order_check_alone() {
     );
     let point = CompressedEdwardsY(public).decompress().expect("point");
     assert!(!point.is_torsion_free());
+}
+
+#[test]
+fn a_non_canonical_identity_r_satisfies_the_point_equation_but_not_strict() {
+    let corpus = corpus();
+    for id in [
+        "hostile/signatures/non-canonical-r-y-is-p-plus-1",
+        "hostile/signatures/non-canonical-r-identity-negative-zero-x",
+    ] {
+        let (input, signature) = signed_parts(&find(&corpus, id));
+        assert!(
+            residue(&huangshi(), &input, &signature).is_identity(),
+            "{id}"
+        );
+        let key = VerifyingKey::from_bytes(&huangshi()).expect("key");
+        let signature = Signature::from_bytes(&signature);
+        assert!(key.verify_strict(&input, &signature).is_err(), "{id}");
+    }
 }

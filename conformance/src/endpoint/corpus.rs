@@ -4,9 +4,9 @@
 //! record or its registry's dates is posted to the node as it is, and must be refused
 //! with the vector's code and that code's status (§21.3): documents the strict parser
 //! refuses, and signed messages from the sample Huangshi window to the node refused by
-//! their signatures, structure or registry checks. The signed ones need a node that
-//! trusts the sample keys (the demo registry does); for any other node only the
-//! documents are sent.
+//! their signatures, structure or registry checks. The signed ones need a node whose
+//! registry has the sample members, keys and agreements (the demo registry does, valid
+//! until the end of 2030); for any other node only the documents are sent.
 
 use super::{expected, result, Tester};
 use crate::generate;
@@ -16,13 +16,15 @@ use crate::vector::Vector;
 use serde_json::Value;
 use std::time::Instant;
 use tongban::http::{status_for, MEDIA_TYPE};
-use tongban::sample::{self, HUANGSHI};
+use tongban::registry::Member;
+use tongban::sample;
 use tongban::NodeId;
 
 /// Refusals decided by the receiver's clock, its replay record or its registry's dates:
 /// a live node answers these by its own state, so they are not sent.
-const STATEFUL: [&str; 7] = [
-    "time.",
+const STATEFUL: [&str; 8] = [
+    "time.expired",
+    "time.not_yet_valid",
     "replay.",
     "lifecycle.",
     "key.revoked",
@@ -102,26 +104,26 @@ fn probe(vector: &Vector, node: &NodeId) -> Option<Probe> {
     })
 }
 
-/// Whether the node's registry gives Huangshi the sample key, so that messages signed
-/// with it reach the checks after the signature.
-fn trusts_sample_keys(tester: &Tester<'_>) -> bool {
-    let Ok(key) = sample::key(HUANGSHI) else {
+/// Whether the node's registry has the sample registry's members, keys and agreements
+/// (endpoints aside), so that the signed vectors reach the same checks there: the demo
+/// registry of `partner-node demo-setup` does.
+fn has_sample_members(tester: &Tester<'_>) -> bool {
+    let Ok(sample) = sample::registry_document(1, &[0, 1, 2], 2) else {
         return false;
     };
-    let public_key = tongban::crypto::base64url(key.public_key().as_bytes());
-    tester
-        .target
-        .registry
-        .document()
-        .members
-        .iter()
-        .any(|member| {
-            member.node.as_str() == HUANGSHI
-                && member
-                    .keys
-                    .iter()
-                    .any(|k| &k.key_id == key.key_id() && k.public_key == public_key)
-        })
+    let theirs = tester.target.registry.document();
+    let without_endpoints = |members: &[Member]| -> Vec<Member> {
+        members
+            .iter()
+            .cloned()
+            .map(|mut m| {
+                m.endpoint.clear();
+                m
+            })
+            .collect()
+    };
+    theirs.agreements == sample.agreements
+        && without_endpoints(&theirs.members) == without_endpoints(&sample.members)
 }
 
 /// Posts the corpus to the node, calling `record` with each result.
@@ -134,7 +136,7 @@ pub(super) async fn run(tester: &Tester<'_>, record: &mut dyn FnMut(CaseResult))
         .filter_map(|v| probe(v, &tester.target.node))
         .collect();
     let signed_ones = probes.iter().filter(|p| p.signed).count();
-    let with_signed = trusts_sample_keys(tester);
+    let with_signed = has_sample_members(tester);
     for probe in probes.into_iter().filter(|p| with_signed || !p.signed) {
         let started = Instant::now();
         let outcome = tester.refusal_as(MEDIA_TYPE, Ok(probe.bytes)).await;
@@ -156,7 +158,7 @@ pub(super) async fn run(tester: &Tester<'_>, record: &mut dyn FnMut(CaseResult))
         );
         skipped.verdict = Verdict::Skipped {
             reason: format!(
-                "{signed_ones} not sent: the node's registry does not give {HUANGSHI} the sample key"
+                "{signed_ones} not sent: the node's registry does not have the sample members, keys and agreements"
             ),
         };
         record(skipped);

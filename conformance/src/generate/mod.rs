@@ -75,6 +75,10 @@ impl Gen {
         input: Value,
         expected: Value,
     ) {
+        assert!(
+            self.out.vectors.iter().all(|v| v.id != id),
+            "generator: two vectors named {id}"
+        );
         self.out.vectors.push(Vector {
             id: id.to_string(),
             description: description.to_string(),

@@ -9,6 +9,7 @@ use axum::routing::post;
 use axum::Router;
 use http_body_util::BodyExt;
 use std::sync::Arc;
+use std::time::Duration;
 use tongban::http::{status_for, ErrorBody, MEDIA_TYPE, MESSAGES_PATH, REPLAYED_HEADER};
 use tongban::json::Limits;
 
@@ -57,42 +58,67 @@ fn is_json_utf8(content_type: &str) -> bool {
         })
 }
 
-/// A body refused as too large is still read to its end, up to this many bytes, and
-/// thrown away: closing a connection with unread data resets it, and the sender may
-/// then never read the 413. A longer body is refused at once and the connection closed.
+/// A body the node refuses without using it (too large, wrong media type) is still
+/// read and thrown away, up to this many bytes and for at most [`DRAIN_TIME`]: closing
+/// a connection with unread data resets it, and the sender may then never read the
+/// answer. Otherwise the answer says `Connection: close`.
 const DRAIN_LIMIT: u64 = 8 * 1024 * 1024;
+/// How long the node waits for the rest of a body it refuses.
+const DRAIN_TIME: Duration = Duration::from_secs(10);
 
-/// The body's bytes if there are at most `limit`. Otherwise `Err(drained)`: whether
-/// the rest was read and discarded, so that the connection can be kept.
-async fn read_body(mut body: Body, limit: usize) -> Result<Vec<u8>, bool> {
-    let mut bytes = Vec::new();
-    let mut read = 0u64;
-    let mut over = false;
-    while let Some(frame) = body.frame().await {
-        let Ok(data) = frame.map_err(|_| false)?.into_data() else {
-            continue;
-        };
-        read += data.len() as u64;
-        over |= bytes.len() + data.len() > limit;
-        if read > DRAIN_LIMIT {
-            return Err(false);
-        }
-        if !over {
-            bytes.extend_from_slice(&data);
-        }
-    }
-    if over {
-        Err(true)
-    } else {
-        Ok(bytes)
-    }
+/// What reading a request body gave.
+enum ReadBody {
+    /// The whole body, within the limit.
+    Complete(Vec<u8>),
+    /// The body goes past the limit; the rest is unread.
+    TooLarge,
+    /// The body could not be read to its end.
+    Failed,
 }
 
-/// Reads and discards a body that will not be used, unless it is declared longer than
-/// [`DRAIN_LIMIT`]; whether it was read to its end.
-async fn drain(body: Body, declared: Option<u64>) -> bool {
-    declared.is_none_or(|length| length <= DRAIN_LIMIT)
-        && matches!(read_body(body, 0).await, Ok(_) | Err(true))
+/// Reads the body while it stays within `limit` bytes.
+async fn read_body(body: &mut Body, limit: usize) -> ReadBody {
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return ReadBody::Failed;
+        };
+        if let Some(data) = frame.data_ref() {
+            if bytes.len() + data.len() > limit {
+                return ReadBody::TooLarge;
+            }
+            bytes.extend_from_slice(data);
+        }
+    }
+    ReadBody::Complete(bytes)
+}
+
+/// Reads and discards the rest of a body the node will not use, within [`DRAIN_LIMIT`]
+/// and [`DRAIN_TIME`]; whether it was read to its end. A body declared longer, or one
+/// the sender waits to be asked for (`Expect: 100-continue`), is not read at all.
+async fn drain(mut body: Body, headers: &HeaderMap, declared: Option<u64>) -> bool {
+    let waits_to_be_asked = headers
+        .get(header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    if waits_to_be_asked || declared.is_some_and(|length| length > DRAIN_LIMIT) {
+        return false;
+    }
+    let discard = async {
+        let mut read = 0u64;
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return false;
+            };
+            read += frame.data_ref().map_or(0, |data| data.len() as u64);
+            if read > DRAIN_LIMIT {
+                return false;
+            }
+        }
+        true
+    };
+    tokio::time::timeout(DRAIN_TIME, discard)
+        .await
+        .unwrap_or(false)
 }
 
 /// A refusal sent without using the body; unless the body was read to its end, the
@@ -107,9 +133,13 @@ fn refused_unread(refused: Refusal, drained: bool) -> Response {
     response
 }
 
-/// Checks the request's media type and size before reading it, reads at most the
+/// Checks the request's media type and size before using its body, reads at most the
 /// protocol's size limit, and hands the bytes to the node as storage work.
-async fn post_message(State(node): State<Arc<Node>>, headers: HeaderMap, body: Body) -> Response {
+async fn post_message(
+    State(node): State<Arc<Node>>,
+    headers: HeaderMap,
+    mut body: Body,
+) -> Response {
     let limit = Limits::PROTOCOL.max_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -124,18 +154,24 @@ async fn post_message(State(node): State<Arc<Node>>, headers: HeaderMap, body: B
             "http.media_type",
             format!("send the message as {MEDIA_TYPE}"),
         );
-        return refused_unread(refused, drain(body, declared).await);
+        return refused_unread(refused, drain(body, &headers, declared).await);
     }
     let too_large = refusal(
         "json.too_large",
         format!("the message is larger than {limit} bytes"),
     );
     if declared.is_some_and(|length| length > limit as u64) {
-        return refused_unread(too_large, drain(body, declared).await);
+        return refused_unread(too_large, drain(body, &headers, declared).await);
     }
-    let bytes = match read_body(body, limit).await {
-        Ok(bytes) => bytes,
-        Err(drained) => return refused_unread(too_large, drained),
+    let bytes = match read_body(&mut body, limit).await {
+        ReadBody::Complete(bytes) => bytes,
+        ReadBody::TooLarge => {
+            return refused_unread(too_large, drain(body, &headers, None).await);
+        }
+        ReadBody::Failed => {
+            let refused = refusal("json.syntax", "the body could not be read to its end");
+            return refused_unread(refused, false);
+        }
     };
     let receiver = node.clone();
     let answer = node.storage_work(move || receiver.receive(&bytes)).await;

@@ -431,10 +431,12 @@ async fn read_response(stream: &mut tokio::net::TcpStream) -> (String, Vec<u8>) 
 
 #[tokio::test]
 async fn a_refused_body_is_read_so_that_the_sender_gets_the_answer() {
-    // The node refuses from the head alone (size, media type). It must still read the
-    // body: closing a connection with unread data resets it, and the sender, still
-    // writing, may never see the answer. Here the body is only sent once the node has
-    // answered, and the same connection is used again afterwards.
+    // The node can refuse from the head alone (size, media type), but must still read
+    // the body: closing a connection with unread data resets it, and the sender, still
+    // writing, may never see the answer. Here the body is sent only after a pause in
+    // which a node that answers from the head alone would have closed the connection
+    // (the write then fails), and the same connection is used again afterwards, for a
+    // chunked body too.
     use tokio::io::AsyncWriteExt;
     let setup = setup();
     let _jiujiang = run(&setup, JIUJIANG).await;
@@ -470,6 +472,45 @@ async fn a_refused_body_is_read_so_that_the_sender_gets_the_answer() {
         assert!(!head.contains("connection: close"), "{head}");
         let body: Value = serde_json::from_slice(&body).expect("an error body");
         assert_eq!(body["code"], code);
+    }
+    let head = format!(
+        "POST {} HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+        url.path()
+    );
+    stream.write_all(head.as_bytes()).await.expect("head");
+    for _ in 0..3 {
+        let chunk = vec![b' '; limit / 2];
+        stream
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .await
+            .expect("chunk size");
+        stream.write_all(&chunk).await.expect("chunk");
+        stream.write_all(b"\r\n").await.expect("chunk end");
+    }
+    stream.write_all(b"0\r\n\r\n").await.expect("last chunk");
+    let (head, _) = read_response(&mut stream).await;
+    assert!(head.starts_with("http/1.1 413"), "{head}");
+    assert!(!head.contains("connection: close"), "{head}");
+
+    // Not drained: a body declared longer than 8 MiB, or one the sender sends only when
+    // asked (Expect: 100-continue). The answer comes at once, and closes the connection.
+    for extra in ["", "expect: 100-continue\r\n"] {
+        let size = if extra.is_empty() {
+            9 * 1024 * 1024
+        } else {
+            2 * limit
+        };
+        let mut stream = tokio::net::TcpStream::connect(&address)
+            .await
+            .expect("connect");
+        let head = format!(
+            "POST {} HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\ncontent-length: {size}\r\n{extra}\r\n",
+            url.path()
+        );
+        stream.write_all(head.as_bytes()).await.expect("head");
+        let (head, _) = read_response(&mut stream).await;
+        assert!(head.starts_with("http/1.1 413"), "{head}");
+        assert!(head.contains("connection: close"), "{head}");
     }
 }
 

@@ -84,11 +84,6 @@ pub(super) fn signature(r: [u8; 32], s: &Scalar) -> [u8; 64] {
     bytes
 }
 
-/// The zero scalar.
-pub(super) fn zero() -> Scalar {
-    Scalar::ZERO
-}
-
 /// The eight points of small order, named by their order (`order-8-1`, …).
 pub(super) fn small_order_points() -> Vec<(String, EdwardsPoint)> {
     EIGHT_TORSION
@@ -106,12 +101,13 @@ pub(super) fn small_order_points() -> Vec<(String, EdwardsPoint)> {
         .collect()
 }
 
-/// The point of order `order` (2, 4 or 8) among the small-order points.
+/// The first point of order `order` (1, 2, 4 or 8) among the small-order points.
 pub(super) fn torsion_of_order(order: u32) -> EdwardsPoint {
     small_order_points()
         .into_iter()
         .find(|(name, _)| name.starts_with(&format!("order-{order}-")))
-        .map_or(EIGHT_TORSION[0], |(_, point)| point)
+        .map(|(_, point)| point)
+        .unwrap_or_else(|| panic!("generator: no point of order {order}"))
 }
 
 /// Encodings that decode although they are not the canonical encoding of their point:
@@ -152,7 +148,7 @@ pub(super) fn off_curve() -> [u8; 32] {
             bytes
         })
         .find(|bytes| CompressedEdwardsY(*bytes).decompress().is_none())
-        .unwrap_or([0xff; 32])
+        .unwrap_or_else(|| panic!("generator: every small y is on the curve"))
 }
 
 /// A canonical encoding of `point`.

@@ -4,7 +4,7 @@
 use super::super::registry::{registry_doc, registry_text, registry_vector, variant};
 use super::*;
 
-/// A transfer from Huangshi, its unsigned document and a resigning helper.
+/// The unsigned document of a new sample transfer from Huangshi to Jiujiang.
 fn transfer_document(g: &mut Gen) -> Value {
     let transfer = g.transfer(T0);
     must("value", transfer.to_value())
@@ -37,11 +37,16 @@ pub(super) fn envelope(g: &mut Gen, keys: &str) {
         ("null", Value::Null, "message.invalid"),
     ];
     for (name, protocol, code) in versions {
+        let mut message = resign(&|d| d["protocol"] = protocol.clone());
+        if name == "number" {
+            // The canonical form of 1.0 is 1; the message must carry the literal 1.0.
+            message = message.replacen("\"protocol\":1,", "\"protocol\":1.0,", 1);
+        }
         push(
             g,
             &format!("protocol-{name}"),
             &format!("protocol {protocol}"),
-            at(resign(&|d| d["protocol"] = protocol.clone()), T1),
+            at(message, T1),
             refused(code),
         );
     }
@@ -123,9 +128,10 @@ pub(super) fn envelope(g: &mut Gen, keys: &str) {
             "receipt-without-in-reply-to",
             "a receipt that answers nothing",
             &|d| {
+                // A well-formed receipt body, so only the missing in_reply_to is at fault.
+                let receipt = must("sample", sample::signed(MessageType::Receipt, 60));
                 d["type"] = json!("receipt");
-                d["body"] =
-                    json!({"answers_sha256": Sha256Digest::of(b"x"), "outcome": "accepted"});
+                d["body"] = must("value", receipt.to_value())["body"].clone();
             },
             "message.invalid",
         ),
@@ -223,6 +229,11 @@ pub(super) fn checks(g: &mut Gen, registry: &str) {
         d.as_object_mut().map(|m| m.remove("signatures"));
         signed_value(d, wuhan)
     };
+    let from_wuhan = {
+        let mut d = document.clone();
+        d["from"] = json!(wuhan);
+        signed_value(d, wuhan)
+    };
     let cases: Vec<(&str, &str, &str, String, &str, Value)> = vec![
         (
             "key-revoked-after-created",
@@ -273,6 +284,22 @@ pub(super) fn checks(g: &mut Gen, registry: &str) {
             refused("key.outside_validity"),
         ),
         (
+            "sender-not-party",
+            "Wuhan, a member outside the agreement, sends Jiujiang a transfer under it",
+            registry,
+            from_wuhan,
+            T1,
+            refused("agreement.not_party"),
+        ),
+        (
+            "mode-not-allowed",
+            "joint handling, which the barber-shop item does not allow",
+            registry,
+            resign(&|d| d["body"]["mode"] = json!("joint_handling")),
+            T1,
+            refused("item.mode_not_allowed"),
+        ),
+        (
             "signed-by-another-member",
             "a valid signature by Wuhan's key on Huangshi's transfer",
             registry,
@@ -313,7 +340,7 @@ pub(super) fn checks(g: &mut Gen, registry: &str) {
             refused("item.unknown"),
         ),
         (
-            "form-extra-type",
+            "form-wrong-type",
             "form data of the wrong type (an array)",
             registry,
             resign(&|d| d["body"]["form"]["shop_name"] = json!(["理发店"])),
@@ -479,6 +506,15 @@ pub(super) fn registry(g: &mut Gen) {
         "an operator key of order 4",
         None,
         registry_text(&doc, &[0, 1]),
+        T0,
+        refused("key.weak"),
+    );
+    push(
+        g,
+        "weak-key-before-threshold",
+        "an operator key of order 4 and one signature of two: keys are checked before signatures are counted",
+        None,
+        registry_text(&doc, &[0]),
         T0,
         refused("key.weak"),
     );

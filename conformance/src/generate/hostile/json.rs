@@ -97,8 +97,8 @@ fn duplicate_keys(g: &mut Gen) {
             r#"{"\n":1,"\u000a":2}"#,
         ),
         (
-            "escaped-nul",
-            "\"\\u0000\" twice",
+            "nul",
+            "\"\\u0000\" twice, the same escape",
             r#"{"\u0000":1,"\u0000":2}"#,
         ),
         (
@@ -116,7 +116,7 @@ fn duplicate_keys(g: &mut Gen) {
         parse_refused(
             g,
             &format!("duplicate-key-{name}"),
-            &format!("{what}: the same name after unescaping"),
+            &format!("{what}: one name after unescaping"),
             utf8(text),
             "json.duplicate_key",
         );

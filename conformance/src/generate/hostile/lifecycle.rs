@@ -82,13 +82,10 @@ impl Step {
         })
     }
 
-    /// The refusal of this step in `from` when the diagram has no such transition.
+    /// The refusal of this step in `from` when the diagram has no such transition (the
+    /// step answers the transfer, so it reaches the track even when that is final).
     fn refusal(self, from: &str) -> &'static str {
-        let is_receipt = matches!(self, Step::ReceiptAccepted | Step::ReceiptRefused);
-        if matches!(from, "refused" | "closed" | "withdrawn") && !is_receipt {
-            // No open track between the two nodes; a receipt finds the transfer's.
-            "lifecycle.no_track"
-        } else if from == "transferred"
+        if from == "transferred"
             && self.sender() == JIUJIANG
             && self.transition("received").is_some()
         {
@@ -99,11 +96,10 @@ impl Step {
     }
 }
 
-/// The steps that lead a new track to `state`.
-fn path_to(state: &str) -> Vec<Step> {
+/// The steps after the transfer that lead its track to `state`.
+fn path_to(state: &str) -> &'static [Step] {
     use ReportedStatus::*;
-    let mut path = vec![Step::Transfer];
-    let rest: &[Step] = match state {
+    match state {
         "received" => &[Step::ReceiptAccepted],
         "refused" => &[Step::ReceiptRefused],
         "in_review" => &[Step::ReceiptAccepted, Step::Status(InReview)],
@@ -131,9 +127,7 @@ fn path_to(state: &str) -> Vec<Step> {
         ],
         "withdrawn" => &[Step::Withdrawal],
         _ => &[],
-    };
-    path.extend_from_slice(rest);
-    path
+    }
 }
 
 const STATES: [&str; 9] = [
@@ -148,34 +142,67 @@ const STATES: [&str; 9] = [
     "withdrawn",
 ];
 
-/// Sends `step` in `talk`; receipts answer `transfer`.
-fn send(talk: &mut Talk, step: Step, transfer: Option<&Envelope>, expected: Value) -> Envelope {
-    let (body, answers) = match (step, transfer) {
-        (Step::Transfer, _) => (barber(), None),
-        (Step::ReceiptAccepted, Some(t)) => (receipt(t, true), Some(&t.id)),
-        (Step::ReceiptRefused, Some(t)) => (receipt(t, false), Some(&t.id)),
-        (Step::Status(s), _) => (status(s), None),
-        (Step::SupplementRequest, _) => (other(MessageType::SupplementRequest), None),
-        (Step::Supplement, _) => (other(MessageType::Supplement), None),
-        (Step::Decision, _) => (other(MessageType::Decision), None),
-        _ => (other(MessageType::Withdrawal), None),
-    };
-    talk.send(step.sender(), body, answers, expected)
+/// The body of `step`; a receipt answers `transfer`.
+fn body(step: Step, transfer: &Envelope) -> Body {
+    match step {
+        Step::Transfer => barber(),
+        Step::ReceiptAccepted => receipt(transfer, true),
+        Step::ReceiptRefused => receipt(transfer, false),
+        Step::Status(s) => status(s),
+        Step::SupplementRequest => other(MessageType::SupplementRequest),
+        Step::Supplement => other(MessageType::Supplement),
+        Step::Decision => other(MessageType::Decision),
+        Step::Withdrawal => other(MessageType::Withdrawal),
+    }
+}
+
+/// A new track led to `state`: the conversation so far, its transfer and its last
+/// message.
+fn track_in<'g>(g: &'g mut Gen, target: &str) -> (Talk<'g>, Envelope, Envelope) {
+    let mut talk = Talk::new(g);
+    let transfer = talk.send(HUANGSHI, barber(), None, state("transferred"));
+    let mut current = "transferred";
+    let mut last = transfer.clone();
+    for &step in path_to(target) {
+        current = step
+            .transition(current)
+            .unwrap_or_else(|| panic!("generator: the path to {target} leaves the diagram"));
+        let answers =
+            matches!(step, Step::ReceiptAccepted | Step::ReceiptRefused).then_some(&transfer.id);
+        last = talk.send(
+            step.sender(),
+            body(step, &transfer),
+            answers,
+            state(current),
+        );
+    }
+    (talk, transfer, last)
+}
+
+/// Pushes the vector `hostile/lifecycle/<name>` of a conversation's messages and results.
+fn push_track(
+    g: &mut Gen,
+    registry: &str,
+    name: &str,
+    description: &str,
+    talk: (Vec<Value>, Vec<Value>),
+) {
+    let (messages, results) = talk;
+    g.push(
+        &format!("hostile/lifecycle/{name}"),
+        description,
+        "lifecycle",
+        json!({"registry": registry, "case": sample::CASE, "messages": messages}),
+        json!({"outcome": "accepted", "results": results}),
+    );
 }
 
 pub(super) fn transitions(g: &mut Gen, registry: &str) {
     for from in STATES {
+        let state_name = from.replace('_', "-");
+        // Every step, from its own side, answering the transfer: the diagram decides.
         for step in STEPS {
-            let mut talk = Talk::new(g);
-            let mut transfer: Option<Envelope> = None;
-            let mut current = "";
-            for earlier in path_to(from) {
-                current = earlier.transition(current).unwrap_or("transferred");
-                let sent = send(&mut talk, earlier, transfer.as_ref(), state(current));
-                if earlier == Step::Transfer {
-                    transfer = Some(sent);
-                }
-            }
+            let (mut talk, transfer, _) = track_in(g, from);
             let (expected, outcome) = match step.transition(from) {
                 Some(next) => (state(next), format!("accepted, now {next}")),
                 None => {
@@ -183,21 +210,83 @@ pub(super) fn transitions(g: &mut Gen, registry: &str) {
                     (refused(code), format!("refused with {code}"))
                 }
             };
-            send(&mut talk, step, transfer.as_ref(), expected);
-            let (messages, results) = (talk.messages, talk.results);
-            g.push(
-                &format!(
-                    "hostile/lifecycle/{}-{}",
-                    from.replace('_', "-"),
-                    step.name()
-                ),
-                &format!(
-                    "{} in state {from}: {outcome}",
-                    step.name().replace('-', " ")
-                ),
-                "lifecycle",
-                json!({"registry": registry, "case": sample::CASE, "messages": messages}),
-                json!({"outcome": "accepted", "results": results}),
+            let answers = (step != Step::Transfer).then_some(&transfer.id);
+            talk.send(step.sender(), body(step, &transfer), answers, expected);
+            let description = format!(
+                "{} in state {from}: {outcome}",
+                step.name().replace('-', " ")
+            );
+            let parts = (talk.messages, talk.results);
+
+            push_track(
+                g,
+                registry,
+                &format!("{state_name}-{}", step.name()),
+                &description,
+                parts,
+            );
+        }
+        // A receipt of the last message, from the side that received it: allowed in every
+        // state, and it changes nothing.
+        if from != "transferred" {
+            let (mut talk, _, last) = track_in(g, from);
+            let sender = if last.from.as_str() == HUANGSHI {
+                JIUJIANG
+            } else {
+                HUANGSHI
+            };
+            talk.send(sender, receipt(&last, true), Some(&last.id), state(from));
+            let description =
+                format!("a receipt of the last message in state {from}: accepted, still {from}");
+            let parts = (talk.messages, talk.results);
+
+            push_track(
+                g,
+                registry,
+                &format!("{state_name}-receipt-of-last-message"),
+                &description,
+                parts,
+            );
+        }
+        if matches!(from, "refused" | "closed" | "withdrawn") {
+            // Without in_reply_to a message goes to the only open track: there is none.
+            let (mut talk, _, _) = track_in(g, from);
+            talk.send(
+                HUANGSHI,
+                other(MessageType::Withdrawal),
+                None,
+                refused("lifecycle.no_track"),
+            );
+            let description =
+                format!("a withdrawal that answers nothing in state {from}: no open track");
+            let parts = (talk.messages, talk.results);
+
+            push_track(
+                g,
+                registry,
+                &format!("{state_name}-no-open-track"),
+                &description,
+                parts,
+            );
+        } else {
+            // The window's message from the authority: its side is checked before the table.
+            let (mut talk, transfer, _) = track_in(g, from);
+            talk.send(
+                JIUJIANG,
+                other(MessageType::Withdrawal),
+                Some(&transfer.id),
+                refused("lifecycle.wrong_party"),
+            );
+            let description =
+                format!("a withdrawal by the authority in state {from}: the window's message");
+            let parts = (talk.messages, talk.results);
+
+            push_track(
+                g,
+                registry,
+                &format!("{state_name}-withdrawal-by-authority"),
+                &description,
+                parts,
             );
         }
     }

@@ -3,6 +3,7 @@
 
 use super::ed25519::{self, Signer};
 use super::*;
+use curve25519_dalek::scalar::Scalar;
 
 /// The sample key set with Huangshi's public key replaced by `public_key`.
 fn key_set_with(keys: &str, public_key: &[u8]) -> String {
@@ -63,7 +64,7 @@ pub(super) fn keys(g: &mut Gen) {
             &format!("small-order-{name}"),
             &format!("a public key of small order ({name}), with R = A and S = 0: cofactored verification accepts any message"),
             &encoded,
-            &ed25519::signature(encoded, &ed25519::zero()),
+            &ed25519::signature(encoded, &Scalar::ZERO),
             "key.weak",
         );
     }
@@ -85,7 +86,7 @@ pub(super) fn keys(g: &mut Gen) {
             &format!("non-canonical-{name}"),
             &format!("a public key that decodes but is not canonically encoded ({name})"),
             &encoded,
-            &ed25519::signature(encoded, &ed25519::zero()),
+            &ed25519::signature(encoded, &Scalar::ZERO),
             "key.malformed",
         );
     }
@@ -124,10 +125,8 @@ pub(super) fn signatures(g: &mut Gen, keys: &str) {
     let document = must("value", transfer.to_value());
     let input = signing_input(&document);
     let huangshi = Signer::from_seed(&sample::seed(HUANGSHI));
-    let good = with_signature(
-        &document,
-        &huangshi.sign_with_torsion(&ed25519::torsion_of_order(1), &input),
-    );
+    let honest = huangshi.sign_with_torsion(&ed25519::torsion_of_order(1), &input);
+    let good = with_signature(&document, &honest);
     let push = |g: &mut Gen, name: &str, description: &str, message: String, result: Value| {
         verify_one(
             g,
@@ -153,7 +152,7 @@ pub(super) fn signatures(g: &mut Gen, keys: &str) {
             g,
             &format!("small-order-r-{name}"),
             &format!("R of small order ({name}) and S = k·a"),
-            with_signature(&document, &huangshi.sign_with(r, ed25519::zero(), &input)),
+            with_signature(&document, &huangshi.sign_with(r, Scalar::ZERO, &input)),
             refused("signature.invalid"),
         );
     }
@@ -169,16 +168,20 @@ pub(super) fn signatures(g: &mut Gen, keys: &str) {
             refused("signature.invalid"),
         );
     }
-    for (name, r) in ed25519::non_canonical_encodings().into_iter().take(2) {
+    // The identity, encoded as y = p + 1 or with x = −0: with S = k·a even the
+    // cofactorless equation holds; only the encoding check refuses these.
+    let identity_encodings = ed25519::non_canonical_encodings()
+        .into_iter()
+        .filter(|(name, _)| name == "y-is-p-plus-1" || name == "identity-negative-zero-x");
+    for (name, r) in identity_encodings {
         push(
             g,
             &format!("non-canonical-r-{name}"),
             &format!("R not canonically encoded ({name}), S = k·a over that encoding"),
-            with_signature(&document, &huangshi.sign_with(r, ed25519::zero(), &input)),
+            with_signature(&document, &huangshi.sign_with(r, Scalar::ZERO, &input)),
             refused("signature.invalid"),
         );
     }
-    let honest = huangshi.sign_with_torsion(&ed25519::torsion_of_order(1), &input);
     let mut s_plus_2l = honest;
     for _ in 0..2 {
         super::super::messages::add_group_order(&mut s_plus_2l[32..]);
@@ -223,9 +226,6 @@ pub(super) fn signatures(g: &mut Gen, keys: &str) {
     ] {
         let mut bytes = [honest, honest].concat();
         bytes.truncate(length);
-        if length == 65 {
-            bytes.push(0);
-        }
         push(
             g,
             &format!("length-{length}"),
@@ -345,7 +345,25 @@ pub(super) fn signatures(g: &mut Gen, keys: &str) {
         refused("signature.invalid"),
     );
     let entry = good_doc["signatures"][0].clone();
-    let entry_edits: [(&str, &str, Value, &str); 8] = [
+    let entry_edits: [(&str, &str, Value, &str); 11] = [
+        (
+            "stripped",
+            "no signatures member at all",
+            Value::Null,
+            "signature.missing",
+        ),
+        (
+            "empty",
+            "an empty signatures array",
+            json!([]),
+            "signature.missing",
+        ),
+        (
+            "kid-of-nobody",
+            "a key id no trusted key has",
+            json!([{"alg": "ed25519", "kid": "zhuhai.440400#1", "sig": entry["sig"]}]),
+            "signature.unknown_key",
+        ),
         (
             "as-object",
             "signatures as an object, not an array",
@@ -397,7 +415,11 @@ pub(super) fn signatures(g: &mut Gen, keys: &str) {
     ];
     for (name, description, value, code) in entry_edits {
         let mut edited = good_doc.clone();
-        edited["signatures"] = value;
+        if value.is_null() {
+            edited.as_object_mut().map(|m| m.remove("signatures"));
+        } else {
+            edited["signatures"] = value;
+        }
         push(g, name, description, text(&edited), refused(code));
     }
 }
