@@ -68,10 +68,25 @@ fn generate<T: JsonSchema>(name: &str) -> Value {
     schema
 }
 
+/// The envelope schema with the rule of §2 step 8 that the types check in code: a
+/// receipt's `in_reply_to` is required and not null.
+fn receipts_answer(mut schema: Value) -> Value {
+    let branches = schema.get_mut("oneOf").and_then(Value::as_array_mut);
+    for branch in branches.into_iter().flatten() {
+        if branch.pointer("/properties/type/const") == Some(&Value::from("receipt")) {
+            branch["properties"]["in_reply_to"] = serde_json::json!({"$ref": "#/$defs/MessageId"});
+            if let Some(required) = branch["required"].as_array_mut() {
+                required.push(Value::from("in_reply_to"));
+            }
+        }
+    }
+    schema
+}
+
 /// The schema called `name` (see [`SCHEMA_NAMES`]), or `None` for an unknown name.
 pub fn schema(name: &str) -> Option<Value> {
     Some(match name {
-        "envelope" => generate::<Envelope>(name),
+        "envelope" => receipts_answer(generate::<Envelope>(name)),
         "transfer" => generate::<Transfer>(name),
         "receipt" => generate::<Receipt>(name),
         "status_update" => generate::<StatusUpdate>(name),

@@ -204,3 +204,48 @@ fn the_sample_registry_validates_against_the_registry_schema() {
     bad["members"][0]["role"] = json!("mayor");
     assert!(!registry.is_valid(&bad));
 }
+
+/// The disagreements the `schema_differential` fuzz target found (fuzz/README.md), now
+/// settled: the envelope schema and the typed parse agree on each.
+#[test]
+fn the_schemas_and_the_types_agree_on_the_fuzzers_findings() {
+    let envelope = validator(&schema("envelope").expect("envelope")).expect("compiles");
+    let message = |t: MessageType| {
+        sample::signed(t, 60)
+            .and_then(|m| m.to_value())
+            .expect("sample")
+    };
+    let parses = |value: &serde_json::Value| {
+        tongban::Unverified::parse(&tongban::canonical::to_canonical_bytes(value)).is_ok()
+    };
+    // F1: a `sig` that is not base64url is read by both (verification refuses it).
+    let mut empty_sig = message(MessageType::StatusUpdate);
+    empty_sig["signatures"][0]["sig"] = json!("");
+    assert!(envelope.is_valid(&empty_sig) && parses(&empty_sig));
+    // F3: a receipt without in_reply_to, or with null, is refused by both.
+    for answered in [None, Some(serde_json::Value::Null)] {
+        let mut receipt = message(MessageType::Receipt);
+        if let Some(members) = receipt.as_object_mut() {
+            match &answered {
+                None => members.remove("in_reply_to"),
+                Some(null) => members.insert("in_reply_to".into(), null.clone()),
+            };
+        }
+        assert!(
+            !envelope.is_valid(&receipt) && !parses(&receipt),
+            "{answered:?}"
+        );
+    }
+    // F4: due_working_days past u32 is refused by both.
+    let mut request = message(MessageType::SupplementRequest);
+    request["body"]["due_working_days"] = json!(4_294_967_296u64);
+    assert!(!envelope.is_valid(&request) && !parses(&request));
+    // F2: Body::from_json refuses integers past 2^53 − 1, as the transfer schema does.
+    let transfer = validator(&schema("transfer").expect("transfer")).expect("compiles");
+    let mut body = message(MessageType::Transfer)["body"].clone();
+    body["materials"][0]["size"] = json!(9_007_199_254_740_992u64);
+    assert!(!transfer.is_valid(&body));
+    let err = tongban::Body::from_json(MessageType::Transfer, &body).expect_err("too large");
+    assert_eq!(err.code(), "message.unsafe_number");
+    assert!(err.to_string().contains("/body/materials/0/size"), "{err}");
+}

@@ -184,6 +184,7 @@ impl Body {
     /// checks and error codes as a received message's body (`message.invalid` naming
     /// the field at fault under `/body`).
     pub fn from_json(message_type: MessageType, value: &serde_json::Value) -> Result<Body, Error> {
+        crate::signing::check_numbers(&serde_json::json!({ "body": value }))?;
         Body::from_value(message_type, value).map_err(|err| crate::verify::body_error(err, value))
     }
 

@@ -35,6 +35,7 @@ pub struct SupplementRequest {
     /// What is missing or must be corrected.
     pub items: Vec<SupplementItem>,
     /// Working days the applicant has to supply them.
+    #[schemars(range(max = 4_294_967_295u32))]
     pub due_working_days: u32,
     /// A note for the applicant.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -40,6 +40,7 @@ pub struct Operator {
     /// The operator's name, e.g. `云上办联盟运营中心`.
     pub name: String,
     /// How many distinct operator keys must sign a registry (m of n).
+    #[schemars(range(max = 4_294_967_295u32))]
     pub threshold: u32,
     /// The operator keys (n).
     pub keys: Vec<OperatorKey>,
@@ -164,6 +165,7 @@ pub struct CatalogueItem {
     /// Allowed handling modes.
     pub modes: Vec<HandlingMode>,
     /// Statutory time limit in working days.
+    #[schemars(range(max = 4_294_967_295u32))]
     pub time_limit_working_days: u32,
     /// Names of the materials a transfer must carry.
     pub required_materials: Vec<String>,
