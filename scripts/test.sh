@@ -4,7 +4,8 @@
 # installs its own tools), then checks formatting, lints (also for wasm32), the wasm32
 # build, the dependency policy, the docs, the main job, the conformance runs, the HTTP
 # binding (OpenAPI, a live partner node), the WASM package (Node tests, TypeScript
-# declarations, the portal in a browser), and the test suite.
+# declarations, the portal in a browser), the test suite, and a short run of each fuzz
+# target (installing cargo-fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Never regenerate committed files or skip comparisons in a test run.
@@ -148,6 +149,9 @@ xmllint --noout --schema conformance/junit.xsd target/conformance-wasm.xml
 
 step "cargo test --workspace"
 cargo test --workspace --locked
+
+step "fuzzing, smoke only: each cargo-fuzz target for 15 s over its committed corpus (fuzz/README.md)"
+fuzz/smoke.sh 15
 
 step "benchmarks, smoke only: each measurement once (debug build; scripts/bench.sh measures)"
 cargo test -p tongban --benches --locked
