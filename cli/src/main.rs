@@ -253,7 +253,7 @@ pub(crate) fn read_input(path: Option<&Path>, limit: usize) -> Result<Vec<u8>, F
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, Failure> {
     let bytes = read_input(Some(path), PROTOCOL_READ_LIMIT)?;
     let value = tongban::json::parse(&bytes).map_err(tongban::Error::from)?;
-    serde_json::from_value(value).map_err(|e| Failure {
+    tongban::shape::from_value(&value).map_err(|e| Failure {
         code: "key.malformed",
         message: format!("{}: not a {what}: {e}", path.display()),
     })

@@ -104,7 +104,7 @@ fn trust(input: &Value) -> Result<Result<Trust, Error>, String> {
     }
     let keys = text(input, "keys")?;
     let parsed = tongban::json::parse(keys.as_bytes()).map_err(|e| e.to_string())?;
-    let file: KeySetFile = serde_json::from_value(parsed).map_err(|e| e.to_string())?;
+    let file: KeySetFile = tongban::shape::from_value(&parsed).map_err(|e| e.to_string())?;
     Ok(KeySet::from_file(&file)
         .map(Trust::Keys)
         .map_err(Error::from))

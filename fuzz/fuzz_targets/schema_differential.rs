@@ -352,30 +352,7 @@ fn allowed(error: &Error) -> Option<&'static str> {
     by_code.or_else(by_reason).map(|(_, why)| *why)
 }
 
-/// F5 and F6, open (README): serde's derived types also read other shapes than the
-/// schema's: a struct from a JSON array of its fields in order (F5), a unit variant from
-/// an object `{"variant": null}` (F6). Whether `document` has such a shape where the
-/// typed value read from it (`typed`, serialized again) has an object or a string: the
-/// disagreements let through until they are fixed.
-fn read_in_another_shape(document: &Value, typed: &Value) -> bool {
-    match (document, typed) {
-        (Value::Array(_), Value::Object(_)) | (Value::Object(_), Value::String(_)) => true,
-        (Value::Object(d), Value::Object(t)) => t
-            .iter()
-            .any(|(name, inner)| d.get(name).is_some_and(|v| read_in_another_shape(v, inner))),
-        (Value::Array(d), Value::Array(t)) => {
-            d.iter().zip(t).any(|(d, t)| read_in_another_shape(d, t))
-        }
-        _ => false,
-    }
-}
-
-fn judge(what: &str, document: &Value, rust: Result<Value, Error>, schema: &jsonschema::Validator) {
-    let (rust, typed) = match rust {
-        Ok(typed) => (Ok(()), typed),
-        Err(e) => (Err(e), Value::Null),
-    };
-    let typed = &typed;
+fn judge(what: &str, document: &Value, rust: Result<(), Error>, schema: &jsonschema::Validator) {
     let schema_errors = || -> Vec<String> {
         schema
             .iter_errors(document)
@@ -384,14 +361,10 @@ fn judge(what: &str, document: &Value, rust: Result<Value, Error>, schema: &json
     };
     match (rust, schema.is_valid(document)) {
         (Ok(()), true) | (Err(_), false) => {}
-        (Ok(()), false) => {
-            if !read_in_another_shape(document, typed) {
-                panic!(
-                    "{what}: the Rust types accept what the schema refuses: {:?}\n{document}",
-                    schema_errors()
-                );
-            }
-        }
+        (Ok(()), false) => panic!(
+            "{what}: the Rust types accept what the schema refuses: {:?}\n{document}",
+            schema_errors()
+        ),
         (Err(e), true) => {
             if allowed(&e).is_none() {
                 panic!(
@@ -417,12 +390,10 @@ fn compare(document: &Value) {
             return;
         }
     };
-    let rust = Unverified::parse(&bytes).and_then(|m| m.envelope().to_value());
+    let rust = Unverified::parse(&bytes).map(|_| ());
     judge("envelope", &value, rust, envelope_schema());
     if let (Some("transfer"), Some(body)) = (value["type"].as_str(), value.get("body")) {
-        let rust = Body::from_json(MessageType::Transfer, body).map(|body| {
-            serde_json::to_value(&body).expect("a body read serializes")["body"].clone()
-        });
+        let rust = Body::from_json(MessageType::Transfer, body).map(|_| ());
         judge("transfer body", body, rust, transfer_schema());
     }
 }

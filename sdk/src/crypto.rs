@@ -425,7 +425,7 @@ impl KeyPair {
     /// Reads a key file's JSON text (strict parser: `json.*` codes) and loads its key
     /// (`key.malformed` when the document is not a key file).
     pub fn from_key_file_json(bytes: &[u8]) -> Result<KeyPair, crate::Error> {
-        let file: KeyFile = serde_json::from_value(crate::json::parse(bytes)?).map_err(|e| {
+        let file: KeyFile = crate::shape::from_value(&crate::json::parse(bytes)?).map_err(|e| {
             KeyError::Malformed {
                 reason: format!("not a key file: {e}"),
             }

@@ -56,7 +56,7 @@ impl ErrorBody {
     pub fn parse(bytes: &[u8]) -> Option<ErrorBody> {
         crate::json::parse(bytes)
             .ok()
-            .and_then(|value| serde_json::from_value(value).ok())
+            .and_then(|value| crate::shape::from_value(&value).ok())
     }
 
     /// The error body of an SDK error.

@@ -68,6 +68,7 @@ pub mod message;
 pub mod registry;
 pub mod sample;
 pub mod schema;
+pub mod shape;
 pub mod signing;
 pub mod time;
 pub mod verify;

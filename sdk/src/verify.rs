@@ -13,6 +13,7 @@ use crate::error::{Error, IdError, IdRule, MessageError, ReplayError, SignatureE
 use crate::id::{mask_citizen_id, CreditCodePolicy, KeyId, MessageId, NodeId};
 use crate::json::{self, MemberSpan};
 use crate::message::{Applicant, Body, Envelope, MessageType};
+use crate::shape::Strict;
 use crate::signing::{check_numbers, signing_input_from_parts};
 use crate::time::Timestamp;
 use crate::version::{ProtocolVersion, VersionRules};
@@ -253,12 +254,14 @@ struct WireEnvelope {
 /// body by its type from its own span. `None` when anything is amiss;
 /// [`envelope_error`] then finds and explains the fault.
 fn decode_canonical(canonical: &Canonical) -> Option<(Envelope, &'static VersionRules)> {
-    let wire: WireEnvelope = serde_json::from_str(&canonical.text).ok()?;
+    let mut deserializer = serde_json::Deserializer::from_str(&canonical.text);
+    let wire = WireEnvelope::deserialize(Strict(&mut deserializer)).ok()?;
+    deserializer.end().ok()?;
     let rules = wire.protocol.major_version().ok()?.rules();
     let message_type = rules.message_type(&wire.message_type)?;
     let body = canonical.text.get(canonical.body.as_ref()?.value.clone())?;
     let mut deserializer = serde_json::Deserializer::from_str(body);
-    let body = Body::deserialize_as(message_type, &mut deserializer).ok()?;
+    let body = Body::deserialize_as(message_type, Strict(&mut deserializer)).ok()?;
     deserializer.end().ok()?;
     let envelope = Envelope {
         protocol: wire.protocol,
@@ -288,7 +291,7 @@ fn envelope_error(document: &Value, message_type: MessageType) -> Error {
     }
     fn check<T: serde::de::DeserializeOwned>(document: &Value, name: &str) -> Option<Error> {
         let value = document.get(name)?;
-        let err = serde_path_to_error::deserialize::<_, T>(value).err()?;
+        let err = crate::shape::from_value_tracked::<T>(value).err()?;
         Some(from_serde_error(err, document, name))
     }
     type Check = fn(&Value, &str) -> Option<Error>;

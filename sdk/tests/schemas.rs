@@ -249,3 +249,107 @@ fn the_schemas_and_the_types_agree_on_the_fuzzers_findings() {
     assert_eq!(err.code(), "message.unsafe_number");
     assert!(err.to_string().contains("/body/materials/0/size"), "{err}");
 }
+
+/// F5 and F6: serde alone reads a struct from an array of its fields and a variant
+/// without data from `{"variant": null}`; the schemas refuse both, and so does the SDK,
+/// on the canonical path (`Unverified::parse`) and the strict one (`Body::from_json`),
+/// naming the field.
+#[test]
+fn structs_are_read_from_objects_and_variants_without_data_from_strings() {
+    use serde::de::DeserializeOwned;
+    use serde_json::Value;
+    let envelope = validator(&schema("envelope").expect("envelope")).expect("compiles");
+    let transfer_schema = validator(&schema("transfer").expect("transfer")).expect("compiles");
+    let message = |t: MessageType| {
+        sample::signed(t, 60)
+            .and_then(|m| m.to_value())
+            .expect("sample")
+    };
+    /// Puts `shape` at `pointer`, after checking that serde alone reads it as a `T`.
+    fn reshape<T: DeserializeOwned>(mut document: Value, pointer: &str, shape: Value) -> Value {
+        let lax = serde_json::from_value::<T>(shape.clone());
+        assert!(lax.is_ok(), "serde alone reads {shape} at {pointer}");
+        *document.pointer_mut(pointer).expect("field exists") = shape;
+        document
+    }
+    let refused = |document: &Value, pointer: &str| {
+        assert!(!envelope.is_valid(document), "schema: {pointer}");
+        let bytes = tongban::canonical::to_canonical_bytes(document);
+        let err = tongban::Unverified::parse(&bytes).expect_err(pointer);
+        assert_eq!(err.code(), "message.invalid", "{pointer}: {err}");
+        assert!(err.to_string().contains(pointer), "{pointer}: {err}");
+        if document["type"] == "transfer" {
+            let body = &document["body"];
+            assert!(
+                !transfer_schema.is_valid(body),
+                "transfer schema: {pointer}"
+            );
+            let err = tongban::Body::from_json(MessageType::Transfer, body).expect_err(pointer);
+            assert_eq!(err.code(), "message.invalid", "{pointer}: {err}");
+            assert!(err.to_string().contains(pointer), "{pointer}: {err}");
+        }
+    };
+
+    let transfer = message(MessageType::Transfer);
+    let status = message(MessageType::StatusUpdate);
+    let signature = &status["signatures"][0];
+    let entry = json!([signature["alg"], signature["kid"], signature["sig"]]);
+    let signed =
+        reshape::<tongban::signing::SignatureEntry>(status.clone(), "/signatures/0", entry);
+    refused(&signed, "/signatures/0");
+
+    let file = &transfer["body"]["materials"][0];
+    let material = json!([
+        file["name"],
+        file["sha256"],
+        file["media_type"],
+        file["size"]
+    ]);
+    let materials = reshape::<tongban::FileRef>(transfer.clone(), "/body/materials/0", material);
+    refused(&materials, "/body/materials/0");
+
+    let person = &transfer["body"]["applicant"];
+    let applicant = json!(["natural_person", person["name"], person["citizen_id"]]);
+    let applicant = reshape::<tongban::Applicant>(transfer.clone(), "/body/applicant", applicant);
+    refused(&applicant, "/body/applicant");
+
+    let body = &transfer["body"];
+    let fields = [
+        "applicant",
+        "item",
+        "item_name",
+        "mode",
+        "materials",
+        "form",
+        "window",
+    ];
+    let whole = Value::Array(fields.iter().map(|f| body[*f].clone()).collect());
+    let whole = reshape::<tongban::Transfer>(transfer.clone(), "/body", whole);
+    assert!(!envelope.is_valid(&whole));
+    let bytes = tongban::canonical::to_canonical_bytes(&whole);
+    let err = tongban::Unverified::parse(&bytes).expect_err("a body as an array");
+    assert_eq!(err.code(), "message.invalid", "{err}");
+    assert!(
+        err.to_string().contains("expected struct Transfer"),
+        "{err}"
+    );
+
+    let receipt = message(MessageType::Receipt);
+    let outcome = reshape::<tongban::ReceiptOutcome>(receipt, "/body/outcome", json!(["accepted"]));
+    refused(&outcome, "/body/outcome");
+
+    // F6: variants without data, written as objects.
+    let mode = reshape::<tongban::HandlingMode>(
+        transfer.clone(),
+        "/body/mode",
+        json!({"fully_online": null}),
+    );
+    refused(&mode, "/body/mode");
+    let reported = json!({"in_review": null});
+    let reported = reshape::<tongban::ReportedStatus>(status, "/body/status", reported);
+    refused(&reported, "/body/status");
+    let withdrawal = message(MessageType::Withdrawal);
+    let by = json!({"applicant": null});
+    let by = reshape::<tongban::WithdrawnBy>(withdrawal, "/body/requested_by", by);
+    refused(&by, "/body/requested_by");
+}

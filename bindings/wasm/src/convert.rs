@@ -152,7 +152,7 @@ pub fn document(value: &JsValue, what: &str) -> JsResult<Value> {
 
 /// A typed value from a JSON document; a mismatch is a `code` error naming `what`.
 pub fn typed<T: DeserializeOwned>(document: Value, code: &str, what: &str) -> JsResult<T> {
-    serde_json::from_value(document)
+    tongban::shape::from_value(&document)
         .map_err(|e| crate::error::js_error(code, &format!("not a {what}: {e}")))
 }
 

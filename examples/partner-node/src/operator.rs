@@ -45,7 +45,7 @@ async fn send(State(node): State<Arc<Node>>, body: Bytes) -> Response {
     let outgoing = tongban::json::parse(&body)
         .map_err(|e| Refusal::from(tongban::Error::from(e)))
         .and_then(|value| {
-            serde_json::from_value::<Outgoing>(value)
+            tongban::shape::from_value::<Outgoing>(&value)
                 .map_err(|e| refusal("message.invalid", e.to_string()))
         });
     let result = match outgoing {

@@ -184,7 +184,12 @@ impl Body {
     /// checks and error codes as a received message's body (`message.invalid` naming
     /// the field at fault under `/body`).
     pub fn from_json(message_type: MessageType, value: &serde_json::Value) -> Result<Body, Error> {
-        crate::signing::check_numbers(&serde_json::json!({ "body": value }))?;
+        crate::signing::check_numbers(value).map_err(|err| match err {
+            MessageError::UnsafeNumber { path } => MessageError::UnsafeNumber {
+                path: format!("/body{path}"),
+            },
+            other => other,
+        })?;
         Body::from_value(message_type, value).map_err(|err| crate::verify::body_error(err, value))
     }
 
@@ -196,7 +201,7 @@ impl Body {
     ) -> Result<Body, serde_path_to_error::Error<serde_json::Error>> {
         let mut track = serde_path_to_error::Track::new();
         let tracked = serde_path_to_error::Deserializer::new(value, &mut track);
-        Body::deserialize_as(message_type, tracked)
+        Body::deserialize_as(message_type, crate::shape::Strict(tracked))
             .map_err(|err| serde_path_to_error::Error::new(track.path(), err))
     }
 

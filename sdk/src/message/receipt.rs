@@ -11,6 +11,7 @@ pub struct Receipt {
     /// SHA-256 of the canonical bytes of the answered message, signatures included.
     pub answers_sha256: Sha256Digest,
     /// Accepted or refused.
+    #[serde(deserialize_with = "crate::shape::object")]
     pub outcome: ReceiptOutcome,
 }
 

@@ -12,6 +12,7 @@ pub type FormData = serde_json::Map<String, serde_json::Value>;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Transfer {
     /// Who applies.
+    #[serde(deserialize_with = "crate::shape::object")]
     pub applicant: Applicant,
     /// The service item, from the agreement's catalogue.
     pub item: ItemCode,

@@ -139,7 +139,7 @@ impl Registry {
             }
             other => other.into(),
         })?;
-        let document: RegistryDocument = serde_path_to_error::deserialize(&raw).map_err(|e| {
+        let document: RegistryDocument = crate::shape::from_value_tracked(&raw).map_err(|e| {
             invalid(
                 crate::verify::serde_pointer(e.path()),
                 e.inner().to_string(),

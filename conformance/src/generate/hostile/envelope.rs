@@ -171,6 +171,107 @@ pub(super) fn envelope(g: &mut Gen, keys: &str) {
     for (name, description, edit, code) in structure {
         push(g, name, description, at(resign(edit), T1), refused(code));
     }
+    // Shapes serde's derived types read but the schemas refuse (PROTOCOL §2, step 7):
+    // a struct written as an array of its fields in their declared order, a variant
+    // without data written as an object.
+    let receipt = must(
+        "value",
+        must("sample", sample::signed(MessageType::Receipt, 60)).to_value(),
+    );
+    let withdrawal = must(
+        "value",
+        must("sample", sample::signed(MessageType::Withdrawal, 60)).to_value(),
+    );
+    let fields = |value: &Value, names: &[&str]| -> Value {
+        names.iter().map(|name| value[*name].clone()).collect()
+    };
+    let shapes: [Edit; 7] = [
+        (
+            "shape-body-as-array",
+            "the transfer body as an array of its fields in order",
+            &|d| {
+                let order = [
+                    "applicant",
+                    "item",
+                    "item_name",
+                    "mode",
+                    "materials",
+                    "form",
+                    "window",
+                ];
+                d["body"] = fields(&d["body"], &order);
+            },
+            "message.invalid",
+        ),
+        (
+            "shape-applicant-as-array",
+            "the applicant as an array: its kind, then its fields in order",
+            &|d| {
+                let applicant = &d["body"]["applicant"];
+                assert_eq!(applicant["kind"], "natural_person", "the sample applicant");
+                d["body"]["applicant"] = fields(applicant, &["kind", "name", "citizen_id"]);
+            },
+            "message.invalid",
+        ),
+        (
+            "shape-material-as-array",
+            "a material as an array of its fields in order",
+            &|d| {
+                let order = ["name", "sha256", "media_type", "size"];
+                d["body"]["materials"][0] = fields(&d["body"]["materials"][0], &order);
+            },
+            "message.invalid",
+        ),
+        (
+            "shape-window-as-array",
+            "the receiving window as an array of its fields in order",
+            &|d| {
+                let order = ["region", "service_centre", "window", "clerk"];
+                d["body"]["window"] = fields(&d["body"]["window"], &order);
+            },
+            "message.invalid",
+        ),
+        (
+            "shape-mode-as-object",
+            "the handling mode written as {\"fully_online\": null}",
+            &|d| d["body"]["mode"] = json!({"fully_online": null}),
+            "message.invalid",
+        ),
+        (
+            "shape-receipt-outcome-as-array",
+            "a receipt whose outcome is [\"accepted\"]",
+            &|d| {
+                d["type"] = json!("receipt");
+                d["in_reply_to"] = receipt["in_reply_to"].clone();
+                d["body"] = receipt["body"].clone();
+                d["body"]["outcome"] = json!(["accepted"]);
+            },
+            "message.invalid",
+        ),
+        (
+            "shape-requested-by-as-object",
+            "a withdrawal requested by {\"applicant\": null}",
+            &|d| {
+                d["type"] = json!("withdrawal");
+                d["body"] = withdrawal["body"].clone();
+                d["body"]["requested_by"] = json!({"applicant": null});
+            },
+            "message.invalid",
+        ),
+    ];
+    for (name, description, edit, code) in shapes {
+        push(g, name, description, at(resign(edit), T1), refused(code));
+    }
+    let mut entry_as_array: Value = must("json", serde_json::from_str(&fine));
+    let entry = entry_as_array["signatures"][0].clone();
+    entry_as_array["signatures"][0] = fields(&entry, &["alg", "kid", "sig"]);
+    push(
+        g,
+        "shape-signature-entry-as-array",
+        "the signature entry as [alg, kid, sig]",
+        at(text(&entry_as_array), T1),
+        refused("message.invalid"),
+    );
     // Replay: the record holds (sender, id) of authentic messages only.
     let mut forged: Value = must("json", serde_json::from_str(&fine));
     forged["body"]["applicant"]["name"] = json!("王丽华");
