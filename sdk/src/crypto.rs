@@ -516,6 +516,8 @@ impl TryFrom<&KeyEntry> for TrustedKey {
 #[derive(Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct KeyFile {
     /// The public part.
+    // Flattened: serde reads it from its own buffer, out of `shape::Strict`'s reach,
+    // so `KeyEntry` must keep only strings and string-like fields.
     #[serde(flatten)]
     pub entry: KeyEntry,
     /// The secret key (for Ed25519, the 32-byte seed), unpadded base64url.

@@ -6,11 +6,15 @@
 //! other implementation, refuse both, so a member reading with derived types alone
 //! would accept messages that the others refuse.
 //!
-//! [`Strict`] wraps a deserializer and closes both doors at every depth: structs are
-//! read from objects only, and variants without data from strings only. Internally
-//! tagged enums (`Applicant` by `kind`, `ReceiptOutcome` by `status`) are read by serde
-//! from buffered content, out of a wrapper's reach; the fields that hold them are read
-//! with [`object`]. Everything the SDK reads from JSON goes through [`Strict`].
+//! [`Strict`] wraps a deserializer and closes both doors in everything read through
+//! it: structs are read from objects only, and variants without data from strings only.
+//! It cannot reach into what serde first copies into its own buffer: the variants of
+//! internally tagged and untagged enums and `#[serde(flatten)]` fields. So the
+//! protocol's tagged enums (`Applicant` by `kind`, `ReceiptOutcome` by `status`) read
+//! themselves from objects only with [`object`] and keep only strings in their
+//! variants, and `Envelope` and `Body` read their body by its type through [`Strict`].
+//! The SDK reads every protocol document (messages, registries, key files, error
+//! bodies) through [`Strict`].
 
 use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, StrDeserializer};
 use serde::de::{
@@ -22,11 +26,12 @@ use std::fmt;
 use std::marker::PhantomData;
 
 /// A deserializer that reads structs from JSON objects only and variants without data
-/// from strings only, at every depth. Made for serde_json's deserializers (text and
-/// [`Value`]), which hand enums over only through `deserialize_enum`.
+/// from strings only, at every depth serde does not buffer (see the module). Made for
+/// serde_json's deserializers (text and [`Value`]), which hand enums over only through
+/// `deserialize_enum`.
 pub struct Strict<D>(pub D);
 
-/// Reads a `T` from a JSON value in the shapes the schemas allow.
+/// Reads a `T` from a JSON value through [`Strict`].
 pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, serde_json::Error> {
     T::deserialize(Strict(value))
 }
@@ -39,9 +44,9 @@ pub(crate) fn from_value_tracked<'de, T: Deserialize<'de>>(
     serde_path_to_error::deserialize(Strict(value))
 }
 
-/// Reads a field's value from a JSON object only, for `#[serde(deserialize_with)]` on
-/// fields that hold an internally tagged enum: serde would read one from an array too,
-/// with the tag as its first element.
+/// Reads a `T` from a JSON object only: for internally tagged enums, which serde would
+/// read from an array too, with the tag as its first element. Use it in the enum's own
+/// `Deserialize` (as `Applicant` does) or with `#[serde(deserialize_with)]` on a field.
 pub fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<T, D::Error> {

@@ -12,11 +12,12 @@ use crate::digest::Sha256Digest;
 use crate::error::{Error, IdError, IdRule, MessageError, ReplayError, SignatureError, TimeError};
 use crate::id::{mask_citizen_id, CreditCodePolicy, KeyId, MessageId, NodeId};
 use crate::json::{self, MemberSpan};
-use crate::message::{Applicant, Body, Envelope, MessageType};
+use crate::message::{Applicant, Body, Envelope, MessageType, WireEnvelope};
 use crate::shape::Strict;
 use crate::signing::{check_numbers, signing_input_from_parts};
 use crate::time::Timestamp;
 use crate::version::{ProtocolVersion, VersionRules};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_path_to_error::Segment;
@@ -228,34 +229,13 @@ fn parse_any(
     Ok((canonical, OnceLock::from(document), envelope, rules))
 }
 
-/// The envelope's members as they are on the wire, the body skipped: it is decoded
-/// by its type once the type is known.
-#[derive(Deserialize)]
-struct WireEnvelope {
-    protocol: ProtocolVersion,
-    id: MessageId,
-    case: crate::id::CaseId,
-    #[serde(default)]
-    in_reply_to: Option<MessageId>,
-    from: NodeId,
-    to: NodeId,
-    agreement: crate::id::AgreementId,
-    created: Timestamp,
-    expires: Timestamp,
-    #[serde(rename = "type")]
-    message_type: String,
-    #[serde(rename = "body")]
-    _body: serde::de::IgnoredAny,
-    #[serde(default)]
-    signatures: Vec<crate::signing::SignatureEntry>,
-}
-
 /// Decodes the typed envelope straight from canonical bytes: the members, then the
 /// body by its type from its own span. `None` when anything is amiss;
 /// [`envelope_error`] then finds and explains the fault.
 fn decode_canonical(canonical: &Canonical) -> Option<(Envelope, &'static VersionRules)> {
     let mut deserializer = serde_json::Deserializer::from_str(&canonical.text);
-    let wire = WireEnvelope::deserialize(Strict(&mut deserializer)).ok()?;
+    // The body is skipped here and read by its type from its own span.
+    let wire = WireEnvelope::<IgnoredAny>::deserialize(Strict(&mut deserializer)).ok()?;
     deserializer.end().ok()?;
     let rules = wire.protocol.major_version().ok()?.rules();
     let message_type = rules.message_type(&wire.message_type)?;
@@ -263,20 +243,7 @@ fn decode_canonical(canonical: &Canonical) -> Option<(Envelope, &'static Version
     let mut deserializer = serde_json::Deserializer::from_str(body);
     let body = Body::deserialize_as(message_type, Strict(&mut deserializer)).ok()?;
     deserializer.end().ok()?;
-    let envelope = Envelope {
-        protocol: wire.protocol,
-        id: wire.id,
-        case: wire.case,
-        in_reply_to: wire.in_reply_to,
-        from: wire.from,
-        to: wire.to,
-        agreement: wire.agreement,
-        created: wire.created,
-        expires: wire.expires,
-        body,
-        signatures: wire.signatures,
-    };
-    Some((envelope, rules))
+    Some((wire.with_body(body), rules))
 }
 
 /// Why a document is not an envelope of `message_type`, naming the field at fault: the

@@ -207,6 +207,50 @@ fn inconsistent_registries_name_the_field() {
     assert!(err.to_string().contains("/members/0/region"), "{err}");
 }
 
+/// Shapes serde alone reads but the registry schema refuses (PROTOCOL §2, step 7): an
+/// object written as an array of its fields in order, a variant without data as an
+/// object. The registry refuses them, naming the field.
+#[test]
+fn registries_are_read_in_the_schemas_shapes() {
+    use tongban::registry::{Member, Operator};
+    let schema = tongban::schema::schema("registry").expect("registry schema");
+    let validator = tongban::schema::offline_validator(&schema).expect("compiles");
+    let original = serde_json::to_value(document()).expect("json");
+    let fields = |value: &serde_json::Value, names: &[&str]| -> serde_json::Value {
+        names.iter().map(|name| value[*name].clone()).collect()
+    };
+    let member = fields(
+        &original["members"][0],
+        &[
+            "node",
+            "name",
+            "region",
+            "role",
+            "endpoint",
+            "protocols",
+            "keys",
+        ],
+    );
+    let operator = fields(&original["operator"], &["name", "threshold", "keys"]);
+    assert!(serde_json::from_value::<Member>(member.clone()).is_ok());
+    assert!(serde_json::from_value::<Operator>(operator.clone()).is_ok());
+    let role = json!({"competent_authority": null});
+    assert!(serde_json::from_value::<tongban::registry::Role>(role.clone()).is_ok());
+    for (pointer, shape) in [
+        ("/members/0", member),
+        ("/operator", operator),
+        ("/members/1/role", role),
+    ] {
+        let mut value = original.clone();
+        *value.pointer_mut(pointer).expect("field exists") = shape;
+        assert!(!validator.is_valid(&value), "the schema refuses {pointer}");
+        let bytes = tongban::canonical::to_canonical_bytes(&value);
+        let err = Registry::bootstrap(&bytes, &issued()).expect_err(pointer);
+        assert_eq!(err.code(), "registry.invalid", "{pointer}: {err}");
+        assert!(err.to_string().contains(pointer), "{pointer}: {err}");
+    }
+}
+
 #[test]
 fn version_negotiation_picks_the_highest_common_version() {
     let registry = registry_with(|doc| {

@@ -250,6 +250,35 @@ fn the_schemas_and_the_types_agree_on_the_fuzzers_findings() {
     assert!(err.to_string().contains("/body/materials/0/size"), "{err}");
 }
 
+/// `Envelope` and `Body` read back what they write, through their own `Deserialize`.
+#[test]
+fn envelopes_and_bodies_read_back_what_they_write() {
+    for message_type in MessageType::ALL {
+        let message = sample::signed(message_type, 60).expect("sample");
+        let value = message.to_value().expect("value");
+        let read: tongban::Envelope = serde_json::from_value(value.clone()).expect("envelope");
+        assert_eq!(read, message, "{message_type}");
+        let text = serde_json::to_string(&message.body).expect("body json");
+        let body: tongban::Body = serde_json::from_str(&text).expect("body");
+        assert_eq!(body, message.body, "{message_type}");
+    }
+    let mut unknown = sample::signed(MessageType::Decision, 60)
+        .and_then(|m| m.to_value())
+        .expect("sample");
+    unknown["type"] = json!("verdict");
+    let err = serde_json::from_value::<tongban::Envelope>(unknown).expect_err("unknown type");
+    assert!(err.to_string().contains("verdict"), "{err}");
+    let mut bad = sample::signed(MessageType::Transfer, 60)
+        .and_then(|m| m.to_value())
+        .expect("sample");
+    bad["body"]["materials"][0]["size"] = json!("large");
+    let err = serde_json::from_value::<tongban::Envelope>(bad).expect_err("bad size");
+    assert!(
+        err.to_string().starts_with("/body/materials/0/size: "),
+        "{err}"
+    );
+}
+
 /// F5 and F6: serde alone reads a struct from an array of its fields and a variant
 /// without data from `{"variant": null}`; the schemas refuse both, and so does the SDK,
 /// on the canonical path (`Unverified::parse`) and the strict one (`Body::from_json`),
@@ -265,15 +294,25 @@ fn structs_are_read_from_objects_and_variants_without_data_from_strings() {
             .and_then(|m| m.to_value())
             .expect("sample")
     };
-    /// Puts `shape` at `pointer`, after checking that serde alone reads it as a `T`.
-    fn reshape<T: DeserializeOwned>(mut document: Value, pointer: &str, shape: Value) -> Value {
-        let lax = serde_json::from_value::<T>(shape.clone());
-        assert!(lax.is_ok(), "serde alone reads {shape} at {pointer}");
+    /// Puts `shape` at `pointer`.
+    fn put(mut document: Value, pointer: &str, shape: Value) -> Value {
         *document.pointer_mut(pointer).expect("field exists") = shape;
         document
     }
+    /// Puts `shape` at `pointer`, after checking that serde alone reads it as a `T`.
+    fn reshape<T: DeserializeOwned>(document: Value, pointer: &str, shape: Value) -> Value {
+        let lax = serde_json::from_value::<T>(shape.clone());
+        assert!(lax.is_ok(), "serde alone reads {shape} at {pointer}");
+        put(document, pointer, shape)
+    }
+    // The tagged enums' derived Deserialize read an array with the tag first (the
+    // shape test in `tongban::shape` shows it); `Applicant` and `ReceiptOutcome` now
+    // have their own, so these use `put`.
     let refused = |document: &Value, pointer: &str| {
         assert!(!envelope.is_valid(document), "schema: {pointer}");
+        // Envelope's own Deserialize reads the same shapes as Unverified::parse.
+        let err = serde_json::from_value::<tongban::Envelope>(document.clone());
+        assert!(err.is_err(), "Envelope::deserialize: {pointer}");
         let bytes = tongban::canonical::to_canonical_bytes(document);
         let err = tongban::Unverified::parse(&bytes).expect_err(pointer);
         assert_eq!(err.code(), "message.invalid", "{pointer}: {err}");
@@ -310,8 +349,15 @@ fn structs_are_read_from_objects_and_variants_without_data_from_strings() {
 
     let person = &transfer["body"]["applicant"];
     let applicant = json!(["natural_person", person["name"], person["citizen_id"]]);
-    let applicant = reshape::<tongban::Applicant>(transfer.clone(), "/body/applicant", applicant);
+    let applicant = put(transfer.clone(), "/body/applicant", applicant);
     refused(&applicant, "/body/applicant");
+    // Tagged enums read from objects only, wherever they are read.
+    let alone =
+        serde_json::from_value::<tongban::Applicant>(applicant["body"]["applicant"].clone());
+    assert!(alone
+        .expect_err("an array")
+        .to_string()
+        .contains("expected an object"));
 
     let body = &transfer["body"];
     let fields = [
@@ -335,7 +381,7 @@ fn structs_are_read_from_objects_and_variants_without_data_from_strings() {
     );
 
     let receipt = message(MessageType::Receipt);
-    let outcome = reshape::<tongban::ReceiptOutcome>(receipt, "/body/outcome", json!(["accepted"]));
+    let outcome = put(receipt, "/body/outcome", json!(["accepted"]));
     refused(&outcome, "/body/outcome");
 
     // F6: variants without data, written as objects.

@@ -19,14 +19,16 @@ pub use transfer::{Applicant, FileRef, FormData, HandlingMode, ReceivingWindow, 
 use crate::crypto::KeyPair;
 use crate::error::{Error, MessageError};
 use crate::id::{AgreementId, CaseId, MessageId, NodeId};
+use crate::shape::Strict;
 use crate::signing::{sign_document, SignatureEntry};
 use crate::time::Timestamp;
 use crate::version::ProtocolVersion;
 use schemars::JsonSchema;
+use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
 /// A protocol message: routing, validity, body and signatures.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Envelope {
     /// The protocol version, e.g. `1.0`.
     pub protocol: ProtocolVersion,
@@ -55,6 +57,72 @@ pub struct Envelope {
     pub signatures: Vec<SignatureEntry>,
 }
 
+/// The envelope's members as they are on the wire, with the body as `B` (skipped, or
+/// kept as JSON) until its type is known.
+#[derive(Deserialize)]
+pub(crate) struct WireEnvelope<B> {
+    pub(crate) protocol: ProtocolVersion,
+    id: MessageId,
+    case: CaseId,
+    #[serde(default)]
+    in_reply_to: Option<MessageId>,
+    from: NodeId,
+    to: NodeId,
+    agreement: AgreementId,
+    created: Timestamp,
+    expires: Timestamp,
+    #[serde(rename = "type")]
+    pub(crate) message_type: String,
+    body: B,
+    #[serde(default)]
+    signatures: Vec<SignatureEntry>,
+}
+
+impl<B> WireEnvelope<B> {
+    /// The envelope with its body read.
+    pub(crate) fn with_body(self, body: Body) -> Envelope {
+        Envelope {
+            protocol: self.protocol,
+            id: self.id,
+            case: self.case,
+            in_reply_to: self.in_reply_to,
+            from: self.from,
+            to: self.to,
+            agreement: self.agreement,
+            created: self.created,
+            expires: self.expires,
+            body,
+            signatures: self.signatures,
+        }
+    }
+}
+
+/// Reads `{"type": …, "body": …}`, as a body is serialized, in the shapes the schemas
+/// allow.
+impl<'de> Deserialize<'de> for Body {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Body, D::Error> {
+        #[derive(Deserialize)]
+        struct Typed {
+            #[serde(rename = "type")]
+            message_type: String,
+            body: serde_json::Value,
+        }
+        let typed = Typed::deserialize(Strict(deserializer))?;
+        Body::of_type(&typed.message_type, &typed.body)
+    }
+}
+
+/// Reads the shapes the schemas allow (see [`crate::shape`]), the body by its `type`. A
+/// received message is read with [`crate::Unverified::parse`], which also applies the
+/// protocol's limits and checks.
+impl<'de> Deserialize<'de> for Envelope {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Envelope, D::Error> {
+        let wire = WireEnvelope::<serde_json::Value>::deserialize(Strict(deserializer))?;
+        let body = Body::of_type(&wire.message_type, &wire.body)?;
+        Ok(wire.with_body(body))
+    }
+}
+
 /// Who sends a message to whom, about which case, under which agreement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
@@ -69,7 +137,7 @@ pub struct Route {
 }
 
 /// The body of a message, tagged by its type.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "type", content = "body", rename_all = "snake_case")]
 pub enum Body {
     /// A case handed in at one window, sent to the competent authority.
@@ -193,6 +261,16 @@ impl Body {
         Body::from_value(message_type, value).map_err(|err| crate::verify::body_error(err, value))
     }
 
+    /// Reads a body of the type named `type_name` from its JSON, for `Deserialize`:
+    /// an error names the field at fault under `/body`.
+    fn of_type<E: de::Error>(type_name: &str, body: &serde_json::Value) -> Result<Body, E> {
+        let message_type = MessageType::try_from(type_name).map_err(E::custom)?;
+        Body::from_value(message_type, body).map_err(|err| {
+            let field = crate::verify::serde_pointer(err.path());
+            E::custom(format_args!("/body{field}: {}", err.inner()))
+        })
+    }
+
     /// Deserializes the body of a message of type `message_type` alone, keeping the
     /// path of any error (serde loses it inside the envelope's flattened body).
     pub(crate) fn from_value(
@@ -200,8 +278,8 @@ impl Body {
         value: &serde_json::Value,
     ) -> Result<Body, serde_path_to_error::Error<serde_json::Error>> {
         let mut track = serde_path_to_error::Track::new();
-        let tracked = serde_path_to_error::Deserializer::new(value, &mut track);
-        Body::deserialize_as(message_type, crate::shape::Strict(tracked))
+        let tracked = serde_path_to_error::Deserializer::new(Strict(value), &mut track);
+        Body::deserialize_as(message_type, tracked)
             .map_err(|err| serde_path_to_error::Error::new(track.path(), err))
     }
 

@@ -2,7 +2,7 @@
 
 use crate::digest::Sha256Digest;
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// The body of a `receipt` message. The envelope's `in_reply_to` names the answered
 /// message and `answers_sha256` binds the receipt to its exact canonical bytes.
@@ -11,12 +11,11 @@ pub struct Receipt {
     /// SHA-256 of the canonical bytes of the answered message, signatures included.
     pub answers_sha256: Sha256Digest,
     /// Accepted or refused.
-    #[serde(deserialize_with = "crate::shape::object")]
     pub outcome: ReceiptOutcome,
 }
 
 /// Whether the receiver took the message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ReceiptOutcome {
     /// Stored; the receiver is now responsible for the message.
@@ -32,4 +31,28 @@ pub enum ReceiptOutcome {
         /// A human-readable reason.
         reason: String,
     },
+}
+
+impl<'de> Deserialize<'de> for ReceiptOutcome {
+    /// From an object only (serde would read a tagged enum from an array too). The
+    /// fields are read from serde's buffer, out of [`crate::shape::Strict`]'s reach,
+    /// so they must stay strings.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ReceiptOutcome, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(tag = "status", rename_all = "snake_case")]
+        enum Tagged {
+            Accepted {
+                #[serde(default)]
+                reference: Option<String>,
+            },
+            Refused {
+                code: String,
+                reason: String,
+            },
+        }
+        Ok(match crate::shape::object(deserializer)? {
+            Tagged::Accepted { reference } => ReceiptOutcome::Accepted { reference },
+            Tagged::Refused { code, reason } => ReceiptOutcome::Refused { code, reason },
+        })
+    }
 }

@@ -3,7 +3,7 @@
 use crate::digest::Sha256Digest;
 use crate::id::{CitizenId, CreditCode, ItemCode, RegionCode};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Form data of a service item: a JSON object, validated against the item's form schema.
 pub type FormData = serde_json::Map<String, serde_json::Value>;
@@ -12,7 +12,6 @@ pub type FormData = serde_json::Map<String, serde_json::Value>;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Transfer {
     /// Who applies.
-    #[serde(deserialize_with = "crate::shape::object")]
     pub applicant: Applicant,
     /// The service item, from the agreement's catalogue.
     pub item: ItemCode,
@@ -30,7 +29,7 @@ pub struct Transfer {
 }
 
 /// The applicant: a natural person or a legal entity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Applicant {
     /// A citizen, identified by a GB 11643 citizen ID.
@@ -52,6 +51,49 @@ pub enum Applicant {
         /// Name of the legal representative or the agent at the window.
         representative: String,
     },
+}
+
+impl<'de> Deserialize<'de> for Applicant {
+    /// From an object only (serde would read a tagged enum from an array too). The
+    /// fields are read from serde's buffer, out of [`crate::shape::Strict`]'s reach,
+    /// so they must stay strings.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Applicant, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(tag = "kind", rename_all = "snake_case")]
+        enum Tagged {
+            NaturalPerson {
+                name: String,
+                citizen_id: CitizenId,
+                #[serde(default)]
+                phone: Option<String>,
+            },
+            LegalEntity {
+                name: String,
+                credit_code: CreditCode,
+                representative: String,
+            },
+        }
+        Ok(match crate::shape::object(deserializer)? {
+            Tagged::NaturalPerson {
+                name,
+                citizen_id,
+                phone,
+            } => Applicant::NaturalPerson {
+                name,
+                citizen_id,
+                phone,
+            },
+            Tagged::LegalEntity {
+                name,
+                credit_code,
+                representative,
+            } => Applicant::LegalEntity {
+                name,
+                credit_code,
+                representative,
+            },
+        })
+    }
 }
 
 /// The three handling modes of cross-region service.
