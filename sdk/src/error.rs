@@ -735,6 +735,25 @@ pub enum ReplayError {
         /// The replayed message id.
         message_id: String,
     },
+    /// The message is within its validity window by `now`, but a guard that forgets
+    /// ids has already forgotten ids kept as long as this one, at a later `now`: the
+    /// clock went back, and the message expired by the guard's latest clock. Refused
+    /// as expired (`time.expired`), as §8 promises once an id may be forgotten.
+    #[error(
+        "message {message_id} from {sender} expired by the verifier's latest clock: its id \
+         is kept until {keep_until}, and ids were already forgotten at {forgotten_at} \
+         (the clock went back)"
+    )]
+    Forgotten {
+        /// The sender.
+        sender: String,
+        /// The message id.
+        message_id: String,
+        /// Until when the id would be kept.
+        keep_until: String,
+        /// The latest `now` at which the guard forgot ids.
+        forgotten_at: String,
+    },
 }
 
 impl ReplayError {
@@ -742,6 +761,7 @@ impl ReplayError {
     pub fn code(&self) -> &'static str {
         match self {
             ReplayError::Duplicate { .. } => "replay.duplicate",
+            ReplayError::Forgotten { .. } => "time.expired",
         }
     }
 }

@@ -393,7 +393,9 @@ fn check_credit_codes(
 /// Remembers accepted message ids so that a replay is refused.
 ///
 /// An id must be kept at least until the message's expiry plus the clock-skew
-/// allowance; after that the time check refuses the message anyway.
+/// allowance; after that the time check refuses the message anyway. A guard that
+/// forgets ids must refuse, as expired, a message whose id it may have forgotten at a
+/// later `now` than the one given (the clock went back; [`ReplayError::Forgotten`]).
 pub trait ReplayGuard {
     /// Records message `id` of `sender` as accepted, keeping it until `keep_until`;
     /// refuses with `replay.duplicate` if it is already recorded. `now` lets the guard
@@ -408,7 +410,8 @@ pub trait ReplayGuard {
 }
 
 /// An in-memory [`ReplayGuard`]; forgets expired ids as it goes, in O(log n) per
-/// message. Durable nodes use a database-backed guard instead.
+/// message, by the latest `now` it was given, so a clock that goes back does not bring
+/// a forgotten id back. Durable nodes use a database-backed guard instead.
 #[derive(Debug, Default)]
 pub struct MemoryReplayGuard {
     seen: Mutex<SeenIds>,
@@ -418,6 +421,8 @@ pub struct MemoryReplayGuard {
 struct SeenIds {
     until: BTreeMap<(NodeId, MessageId), i64>,
     by_expiry: BTreeSet<(i64, NodeId, MessageId)>,
+    /// The latest `now` given: ids kept until before it (in seconds) are forgotten.
+    latest: Option<Timestamp>,
 }
 
 impl MemoryReplayGuard {
@@ -454,9 +459,23 @@ impl ReplayGuard for MemoryReplayGuard {
         now: &Timestamp,
     ) -> Result<(), ReplayError> {
         let mut seen = self.lock();
-        let now = now.unix_seconds();
+        let latest = match &seen.latest {
+            Some(latest) if latest > now => latest.clone(),
+            _ => now.clone(),
+        };
+        seen.latest = Some(latest.clone());
+        let horizon = latest.unix_seconds();
+        let until = keep_until.unix_seconds();
+        if until < horizon {
+            return Err(ReplayError::Forgotten {
+                sender: sender.to_string(),
+                message_id: id.to_string(),
+                keep_until: keep_until.to_string(),
+                forgotten_at: latest.to_string(),
+            });
+        }
         while let Some((until, _, _)) = seen.by_expiry.first() {
-            if *until >= now {
+            if *until >= horizon {
                 break;
             }
             if let Some((_, node, message)) = seen.by_expiry.pop_first() {
@@ -470,7 +489,6 @@ impl ReplayGuard for MemoryReplayGuard {
                 message_id: id.to_string(),
             });
         }
-        let until = keep_until.unix_seconds();
         seen.by_expiry.insert((until, key.0.clone(), key.1.clone()));
         seen.until.insert(key, until);
         Ok(())

@@ -232,6 +232,45 @@ fn the_replay_guard_forgets_only_what_can_no_longer_verify() {
         .check_and_record(&huangshi, &id, &at(300), &at(151))
         .expect("forgotten ids are new");
     assert_eq!(guard.len(), 2);
+    // Ids kept until before the latest `now` (151) may be forgotten: an earlier `now`
+    // does not bring them back.
+    let stale = guard.check_and_record(&jiujiang, &other, &at(140), &at(100));
+    assert_eq!(stale.map_err(|e| e.code()), Err("time.expired"));
+    assert_eq!(guard.len(), 2, "a refused id is not recorded");
+}
+
+/// A clock that goes back must not bring a forgotten id back: the message is refused
+/// as expired by the verifier's latest clock.
+#[test]
+fn a_clock_that_goes_back_does_not_reopen_a_forgotten_id() {
+    let first = sample::signed_transfer().expect("transfer");
+    let bytes = first.to_canonical_bytes().expect("bytes");
+    let verifier = Verifier::new(sample::key_set().expect("keys"));
+    let verify = |bytes: &[u8], now: Timestamp| {
+        verifier.verify(Unverified::parse(bytes).expect("parse"), &now)
+    };
+    verify(&bytes, at(1)).expect("first");
+    // Much later, another message: the guard forgets the first id.
+    let later = at(sample::VALIDITY_SECONDS + 400);
+    let mut next = first
+        .reply(
+            Body::StatusUpdate(StatusUpdate {
+                status: ReportedStatus::InReview,
+                note: None,
+            }),
+            later.clone(),
+            60,
+        )
+        .expect("reply");
+    (next.from, next.to) = (first.from.clone(), first.to.clone());
+    next.in_reply_to = None;
+    next.sign(&sample::key(HUANGSHI).expect("key"))
+        .expect("sign");
+    verify(&next.to_canonical_bytes().expect("bytes"), later).expect("next");
+    // The clock steps back to where the first message is valid again.
+    let err = verify(&bytes, at(2)).map(|_| ()).expect_err("replay");
+    assert_eq!(err.code(), "time.expired");
+    assert!(err.to_string().contains("the clock went back"), "{err}");
 }
 
 #[test]
