@@ -93,7 +93,7 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ),
     (
         "time.expired",
-        "the message expired before now minus the clock-skew allowance",
+        "the message expired before now minus the clock-skew allowance (now being, for a receiver that forgets replay records, the latest now it forgot them by, §8 step 5)",
     ),
     (
         "time.bad_window",
@@ -736,13 +736,13 @@ pub enum ReplayError {
         message_id: String,
     },
     /// The message is within its validity window by `now`, but a guard that forgets
-    /// ids has already forgotten ids kept as long as this one, at a later `now`: the
-    /// clock went back, and the message expired by the guard's latest clock. Refused
-    /// as expired (`time.expired`), as §8 promises once an id may be forgotten.
+    /// ids has already forgotten ids kept as long as this one, by a later `now` (the
+    /// clock went back): the message expired by the guard's latest clock. Its code is
+    /// `time.expired`, as §8 step 5 says; [`crate::Verifier`] reports it as
+    /// [`TimeError::Expired`] at that latest clock.
     #[error(
-        "message {message_id} from {sender} expired by the verifier's latest clock: its id \
-         is kept until {keep_until}, and ids were already forgotten at {forgotten_at} \
-         (the clock went back)"
+        "message {message_id} from {sender} would be kept until {keep_until}, but ids \
+         were already forgotten by a later clock (latest now {forgotten_at})"
     )]
     Forgotten {
         /// The sender.

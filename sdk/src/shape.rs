@@ -9,7 +9,8 @@
 //! [`Strict`] wraps a deserializer and closes both doors in everything read through
 //! it: structs are read from objects only, and variants without data from strings only.
 //! It cannot reach into what serde first copies into its own buffer: the variants of
-//! internally tagged and untagged enums and `#[serde(flatten)]` fields. So the
+//! internally tagged and untagged enums, the content of an adjacently tagged enum that
+//! comes before its tag, and `#[serde(flatten)]` fields. So the
 //! protocol's tagged enums (`Applicant` by `kind`, `ReceiptOutcome` by `status`) read
 //! themselves from objects only with [`object`] and keep only strings in their
 //! variants, and `Envelope` and `Body` read their body by its type through [`Strict`].

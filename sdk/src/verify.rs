@@ -399,7 +399,9 @@ fn check_credit_codes(
 pub trait ReplayGuard {
     /// Records message `id` of `sender` as accepted, keeping it until `keep_until`;
     /// refuses with `replay.duplicate` if it is already recorded. `now` lets the guard
-    /// forget ids whose `keep_until` has passed.
+    /// forget ids whose `keep_until` has passed; a guard that forgets refuses with
+    /// [`ReplayError::Forgotten`] (`time.expired`) an id it may have forgotten by a
+    /// later `now`.
     fn check_and_record(
         &self,
         sender: &NodeId,
@@ -411,7 +413,10 @@ pub trait ReplayGuard {
 
 /// An in-memory [`ReplayGuard`]; forgets expired ids as it goes, in O(log n) per
 /// message, by the latest `now` it was given, so a clock that goes back does not bring
-/// a forgotten id back. Durable nodes use a database-backed guard instead.
+/// a forgotten id back. Its time only moves forward: after a `now` in the future, it
+/// refuses messages that expire before that `now` until the clock catches up, and
+/// checking old messages at their own past times needs a new guard. Durable nodes use
+/// a database-backed guard instead.
 #[derive(Debug, Default)]
 pub struct MemoryReplayGuard {
     seen: Mutex<SeenIds>,
@@ -578,7 +583,15 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             .expires
             .plus_seconds(rules.clock_skew_seconds + 1)?;
         self.replay
-            .check_and_record(&envelope.from, &envelope.id, &keep_until, now)?;
+            .check_and_record(&envelope.from, &envelope.id, &keep_until, now)
+            .map_err(|err| match err {
+                ReplayError::Forgotten { forgotten_at, .. } => TimeError::Expired {
+                    expires: envelope.expires.to_string(),
+                    now: forgotten_at,
+                }
+                .into(),
+                other => Error::from(other),
+            })?;
         Ok(Verified {
             canonical,
             document,

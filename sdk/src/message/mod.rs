@@ -114,7 +114,7 @@ impl<'de> Deserialize<'de> for Body {
 
 /// Reads the shapes the schemas allow (see [`crate::shape`]), the body by its `type`. A
 /// received message is read with [`crate::Unverified::parse`], which also applies the
-/// protocol's limits and checks.
+/// protocol's limits and checks and refuses duplicate keys (serde_json keeps the last).
 impl<'de> Deserialize<'de> for Envelope {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Envelope, D::Error> {
         let wire = WireEnvelope::<serde_json::Value>::deserialize(Strict(deserializer))?;
@@ -271,8 +271,8 @@ impl Body {
         })
     }
 
-    /// Deserializes the body of a message of type `message_type` alone, keeping the
-    /// path of any error (serde loses it inside the envelope's flattened body).
+    /// Deserializes the body of a message of type `message_type` alone, through
+    /// [`Strict`], keeping the path of any error.
     pub(crate) fn from_value(
         message_type: MessageType,
         value: &serde_json::Value,
