@@ -8,10 +8,13 @@
 //! may also transfer, since the sample members are `both` — or Wuhan, a member that is
 //! no party to their agreement); the earlier message it answers; minutes since the
 //! previous step; and maybe a twist: the receiver's key signs, a receipt binds a wrong
-//! digest, the receiver's clock is off, or the message travels under another agreement.
+//! digest, the receiver's clock is off (hours ahead or behind, also behind the previous
+//! step's), or the message travels under another agreement.
 //!
 //! Properties:
 //! - nothing panics, and every refusal has a stable code listed in `ERROR_CODES`;
+//! - no (sender, id) is verified twice, whatever the clock does (a resent message is a
+//!   replay);
 //! - a message the case refuses leaves it unchanged;
 //! - an accepted transfer appends one track in `transferred`, for its sender (window),
 //!   receiver (authority), agreement, item and digest, and no open track had that item
@@ -25,6 +28,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
+use std::collections::BTreeSet;
 use tongban::calendar::CalendarDate;
 use tongban::lifecycle::{Case, CaseStatus, ItemState, Track};
 use tongban::sample;
@@ -56,8 +60,8 @@ enum Twist {
     /// A receipt binds a digest other than the answered message's.
     WrongDigest,
     /// The receiver's clock, in seconds after creation (otherwise a minute, as in the
-    /// conformance vectors); negative when it is behind. It never goes back, though:
-    /// a clock behind the previous step's stays where it was.
+    /// conformance vectors); negative when it is behind. It may go back behind the
+    /// previous step's by hours: the replay guard must still refuse every replay.
     Clock(i16),
     /// Under the cross-province agreement, which has Huangshi, Jiujiang and Wuhan as
     /// parties but other items, instead of the Huangshi–Jiujiang one.
@@ -181,15 +185,13 @@ fn body(kind: Kind, answered: &Sha256Digest) -> Body {
 }
 
 /// The receiver's clock when step `step`, created at `created`, arrives: `lag` seconds
-/// later, but never before `last`, the previous step's (a replay guard forgets ids by
-/// the latest time it saw, so a clock going back days would let a replay through).
-fn arrival(step: &Step, created: &Timestamp, last: Option<Timestamp>) -> Timestamp {
+/// later, whatever the previous step's clock was.
+fn arrival(step: &Step, created: &Timestamp) -> Timestamp {
     let lag = match step.twist {
         Some(Twist::Clock(seconds)) => i64::from(seconds),
         _ => 60,
     };
-    let now = must("time", created.plus_seconds(lag).map_err(Error::from));
-    last.filter(|last| *last > now).unwrap_or(now)
+    must("time", created.plus_seconds(lag).map_err(Error::from))
 }
 
 /// The signed bytes of step `index`, created at `created`.
@@ -433,7 +435,9 @@ fuzz_target!(|steps: Vec<Step>| {
         "time",
         Timestamp::parse(sample::CREATED).map_err(Error::from),
     );
-    let mut now = None;
+    // Every (sender, id) the verifier accepted: none may be accepted twice, whatever
+    // the clock does.
+    let mut accepted = BTreeSet::new();
     for (index, step) in steps.iter().take(MAX_STEPS).enumerate() {
         created = must(
             "time",
@@ -441,8 +445,7 @@ fuzz_target!(|steps: Vec<Step>| {
                 .plus_seconds(60 * i64::from(step.minutes))
                 .map_err(Error::from),
         );
-        let arrived = arrival(step, &created, now.take());
-        now = Some(arrived.clone());
+        let arrived = arrival(step, &created);
         let Some(bytes) = build(index, step, &created, &sent) else {
             continue;
         };
@@ -458,6 +461,9 @@ fuzz_target!(|steps: Vec<Step>| {
                 continue;
             }
         };
+        let envelope = message.envelope();
+        let first = accepted.insert((envelope.from.clone(), envelope.id.clone()));
+        assert!(first, "a replay was accepted at {arrived}: {}", envelope.id);
         let before = case.clone();
         match case.apply(&message, registry) {
             Ok(state) => check_step(&before, &case, &message, state),
