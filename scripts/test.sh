@@ -111,13 +111,14 @@ target/debug/partner-node demo-setup --dir "$demo" >"$demo/setup.txt"
 jiujiang=$(grep '^jiujiang' "$demo/setup.txt")
 endpoint=$(sed 's/.*# endpoint \([^,]*\),.*/\1/' <<<"$jiujiang")
 operator=$(sed 's/.*operator API //' <<<"$jiujiang")
+operator_token=$(sed 's/.*operator token \([^,]*\),.*/\1/' <<<"$jiujiang")
 target/debug/partner-node --config "$demo/jiujiang.360400/node.toml" 2>"$demo/jiujiang.log" &
 node_pid=$!
 trap 'kill "$node_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do grep -q serving "$demo/jiujiang.log" && break; sleep 0.1; done
 grep -q serving "$demo/jiujiang.log" || { echo "partner-node did not start" >&2; cat "$demo/jiujiang.log" >&2; exit 1; }
 target/debug/tongban conformance endpoint --url "$endpoint" --registry "$demo/registry.json" \
-  --operator "$operator" --junit target/conformance-endpoint.xml
+  --operator "$operator" --operator-token-file "$operator_token" --junit target/conformance-endpoint.xml
 xmllint --noout --schema conformance/junit.xsd target/conformance-endpoint.xml
 # Property-based fuzzing of the endpoint from its OpenAPI document: no 5xx, only
 # documented statuses, error bodies as documented, malformed input refused. Schema-valid

@@ -55,8 +55,11 @@ pub(crate) enum ConformanceCommand {
         #[arg(long)]
         node: Option<String>,
         /// The node's operator API (the reference node's), for the whole-case check.
-        #[arg(long)]
+        #[arg(long, requires = "operator_token_file")]
         operator: Option<String>,
+        /// The file holding the operator API's bearer token (mode 600).
+        #[arg(long, requires = "operator")]
+        operator_token_file: Option<PathBuf>,
         #[command(flatten)]
         reports: Reports,
     },
@@ -120,13 +123,14 @@ pub(crate) fn run(command: ConformanceCommand) -> Result<Output, Failure> {
             key,
             node,
             operator,
+            operator_token_file,
             reports,
         } => endpoint(
             url.as_deref(),
             registry.as_deref(),
             key.as_deref(),
             node.as_deref(),
-            operator.as_deref(),
+            operator.as_deref().zip(operator_token_file.as_deref()),
             &reports,
         ),
         ConformanceCommand::Generate { out } => {
@@ -246,7 +250,7 @@ fn endpoint(
     registry: Option<&Path>,
     key: Option<&Path>,
     node: Option<&str>,
-    operator: Option<&str>,
+    operator: Option<(&str, &Path)>,
     reports: &Reports,
 ) -> Result<Output, Failure> {
     use tongban_conformance::endpoint;
@@ -269,12 +273,16 @@ fn endpoint(
                 code: USAGE,
                 message: "--url needs --registry".into(),
             })?;
-            let target = endpoint::Target::from_files(url, registry, key, node, operator).map_err(
-                |message| Failure {
-                    code: USAGE,
-                    message,
-                },
-            )?;
+            let usage = |message| Failure {
+                code: USAGE,
+                message,
+            };
+            let operator = operator
+                .map(|(url, token_file)| endpoint::Operator::from_file(url, token_file))
+                .transpose()
+                .map_err(usage)?;
+            let target =
+                endpoint::Target::from_files(url, registry, key, node, operator).map_err(usage)?;
             eprintln!("testing {} at {url}", target.node);
             let results = runtime.block_on(endpoint::run(&target, &mut progress));
             (format!("endpoint {url} ({})", target.node), results)

@@ -18,6 +18,7 @@
 mod corpus;
 
 use crate::run::{CaseResult, Verdict};
+use partner_node::auth::OperatorToken;
 use partner_node::demo::{self, track_state, OperatorClient};
 use partner_node::{start, Config};
 use serde_json::{json, Value};
@@ -43,7 +44,27 @@ pub struct Target {
     /// The tester's key: a member that is a party to the sample agreement.
     pub key: KeyPair,
     /// The node's operator API (the reference node's), for the whole-case check.
-    pub operator: Option<String>,
+    pub operator: Option<Operator>,
+}
+
+/// A node's operator API and the token it wants.
+#[derive(Debug)]
+pub struct Operator {
+    /// Its URL (`http://127.0.0.1:7401`).
+    pub url: String,
+    /// Its bearer token.
+    pub token: OperatorToken,
+}
+
+impl Operator {
+    /// The operator API at `url`, with the token read from `token_file`.
+    pub fn from_file(url: &str, token_file: &Path) -> Result<Operator, String> {
+        let token = OperatorToken::load(token_file).map_err(|e| e.to_string())?;
+        Ok(Operator {
+            url: url.to_string(),
+            token,
+        })
+    }
 }
 
 impl Target {
@@ -54,7 +75,7 @@ impl Target {
         registry_file: &Path,
         key_file: Option<&Path>,
         node: Option<&str>,
-        operator: Option<&str>,
+        operator: Option<Operator>,
     ) -> Result<Target, String> {
         let bytes = std::fs::read(registry_file)
             .map_err(|e| format!("{}: {e}", registry_file.display()))?;
@@ -87,7 +108,7 @@ impl Target {
             registry,
             registry_bytes: bytes,
             key,
-            operator: operator.map(str::to_string),
+            operator,
         })
     }
 }
@@ -547,6 +568,8 @@ async fn whole_case(tester: &mut Tester<'_>) -> Outcome {
         registry,
         listen,
         operator_listen: demo::free_address().map_err(|e| e.to_string())?,
+        operator_token: OperatorToken::generate().map_err(|e| e.to_string())?,
+        operator_hosts: Vec::new(),
         data_dir: dir.path().join("data"),
         retry: RetryPolicy {
             attempts: 2,
@@ -562,8 +585,8 @@ async fn whole_case(tester: &mut Tester<'_>) -> Outcome {
         .map_err(|e| format!("[{}] {e}", e.code()))?;
     let outcome = drive(
         tester,
-        &OperatorClient::new(window.operator_address),
-        &OperatorClient::at(operator),
+        &window.operator_client(),
+        &OperatorClient::at(&operator.url, operator.token.secret()),
     )
     .await;
     window.stop().await;
@@ -657,7 +680,10 @@ pub async fn run_reference(
         &dir.path().join("registry.json"),
         None,
         None,
-        Some(&format!("http://{}", node.operator_address)),
+        Some(Operator {
+            url: format!("http://{}", node.operator_address),
+            token: node.node().config().operator_token.clone(),
+        }),
     );
     let results = match target {
         Ok(target) => Ok(run(&target, progress).await),

@@ -125,8 +125,8 @@ fn print_deadline(side: &str, view: &Value) {
 }
 
 async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), Failure> {
-    let hs = OperatorClient::new(huangshi.operator_address);
-    let jj = OperatorClient::new(jiujiang.operator_address);
+    let hs = huangshi.operator_client();
+    let jj = jiujiang.operator_client();
     let mut printed = Vec::new();
     let at_hs =
         |state: &'static str| move |v: &Value| track_state(v) == Some(state) && delivered(v);

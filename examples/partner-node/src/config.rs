@@ -7,6 +7,8 @@
 //! registry_file = "registry.json"     # the alliance's signed trust registry
 //! listen = "127.0.0.1:7400"           # where partners post messages
 //! operator_listen = "127.0.0.1:7401"  # the operator API; keep it on a private address
+//! operator_token_file = "operator.token"  # its bearer token (mode 600; `partner-node new-token`)
+//! operator_hosts = []                 # optional: more names the operator API answers to
 //! data_dir = "data"                   # the SQLite database lives here
 //!
 //! [delivery]                          # optional; these are the defaults
@@ -18,6 +20,7 @@
 //! max_retry_interval_ms = 300000      # … up to this (5 minutes)
 //! ```
 
+use crate::auth::OperatorToken;
 use crate::error::NodeError;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -41,6 +44,11 @@ pub struct ConfigFile {
     pub listen: String,
     /// Address of the operator API.
     pub operator_listen: String,
+    /// Path of the operator API's bearer token; required.
+    pub operator_token_file: Option<PathBuf>,
+    /// More host names (`name:port`) the operator API answers to, beside its address.
+    #[serde(default)]
+    pub operator_hosts: Vec<String>,
     /// Directory of the database.
     pub data_dir: PathBuf,
     /// Delivery settings.
@@ -92,6 +100,10 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Address of the operator API.
     pub operator_listen: SocketAddr,
+    /// The operator API's bearer token.
+    pub operator_token: OperatorToken,
+    /// More host names the operator API answers to (see [`crate::auth::OperatorGuard`]).
+    pub operator_hosts: Vec<String>,
     /// Directory of the database.
     pub data_dir: PathBuf,
     /// The client's retry policy for one delivery round.
@@ -177,6 +189,18 @@ impl Config {
                 )
             })
         };
+        let operator_listen = address("operator_listen", &file.operator_listen)?;
+        // The operator API signs in the node's name: never without a credential, on
+        // loopback too (a web page on the operator's machine reaches loopback).
+        let token_file = file.operator_token_file.as_deref().ok_or_else(|| {
+            bad(
+                "operator_token_file",
+                format!(
+                    "required: the operator API on {operator_listen} signs and sends in {node}'s name and shows personal data, so it is never served without a token (partner-node new-token --file operator.token writes one)"
+                ),
+            )
+        })?;
+        let operator_token = OperatorToken::load(&resolve(token_file))?;
         let delivery = file.delivery;
         if delivery.attempts == 0 {
             return Err(bad("delivery.attempts", "must be at least 1"));
@@ -192,7 +216,9 @@ impl Config {
         }
         Ok(Config {
             listen: address("listen", &file.listen)?,
-            operator_listen: address("operator_listen", &file.operator_listen)?,
+            operator_listen,
+            operator_token,
+            operator_hosts: file.operator_hosts,
             data_dir: resolve(&file.data_dir),
             retry: RetryPolicy {
                 attempts: delivery.attempts,

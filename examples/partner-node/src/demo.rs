@@ -3,6 +3,7 @@
 //! shared registry — the sample registry with loopback endpoints, signed by the sample
 //! operator keys. The keys are published; **never use this setup for real cases**.
 
+use crate::auth::OperatorToken;
 use crate::error::NodeError;
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
@@ -18,6 +19,8 @@ pub struct DemoNode {
     pub listen: SocketAddr,
     /// Its operator API's address.
     pub operator_listen: SocketAddr,
+    /// Its operator API's token file (mode 600).
+    pub operator_token_file: PathBuf,
     /// Its endpoint URL, as in the registry.
     pub endpoint: String,
 }
@@ -71,10 +74,13 @@ pub fn prepare(dir: &Path, nodes: &[&str]) -> Result<BTreeMap<String, DemoNode>,
         let key_file = node_dir.join("key.json");
         let key_json = serde_json::to_vec_pretty(&key.to_file()).unwrap_or_default();
         std::fs::write(&key_file, key_json).map_err(|e| io("write", &key_file, e))?;
+        let operator_token_file = node_dir.join("operator.token");
+        OperatorToken::generate()?.write_new(&operator_token_file)?;
         let config = node_dir.join("node.toml");
         let text = format!(
             "node = \"{node}\"\nkey_file = \"key.json\"\nregistry_file = \"../registry.json\"\n\
-             listen = \"{listen}\"\noperator_listen = \"{operator_listen}\"\ndata_dir = \"data\"\n\n\
+             listen = \"{listen}\"\noperator_listen = \"{operator_listen}\"\n\
+             operator_token_file = \"operator.token\"\ndata_dir = \"data\"\n\n\
              [delivery]\nattempts = 2\nfirst_backoff_ms = 50\nmax_backoff_ms = 500\n\
              request_timeout_ms = 5000\nretry_interval_ms = 200\n"
         );
@@ -85,6 +91,7 @@ pub fn prepare(dir: &Path, nodes: &[&str]) -> Result<BTreeMap<String, DemoNode>,
                 config,
                 listen,
                 operator_listen,
+                operator_token_file,
                 endpoint,
             },
         );
@@ -101,11 +108,20 @@ pub fn prepare(dir: &Path, nodes: &[&str]) -> Result<BTreeMap<String, DemoNode>,
     Ok(prepared)
 }
 
-/// A client of a node's operator API (see [`crate::operator`]).
-#[derive(Debug, Clone)]
+/// A client of a node's operator API (see [`crate::operator`]), with its token.
+#[derive(Clone)]
 pub struct OperatorClient {
     base: String,
+    token: String,
     http: reqwest::Client,
+}
+
+impl std::fmt::Debug for OperatorClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OperatorClient")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A failed operator call: the HTTP status (0 when there was no answer) and the body.
@@ -126,17 +142,25 @@ impl OperatorError {
 }
 
 impl OperatorClient {
-    /// A client of the operator API at `address`.
-    pub fn new(address: SocketAddr) -> OperatorClient {
-        OperatorClient::at(&format!("http://{address}"))
+    /// A client of the operator API at `address`, presenting `token`.
+    pub fn new(address: SocketAddr, token: &str) -> OperatorClient {
+        OperatorClient::at(&format!("http://{address}"), token)
     }
 
-    /// A client of the operator API at the URL `base` (`http://127.0.0.1:7401`).
-    pub fn at(base: &str) -> OperatorClient {
+    /// A client of the operator API at the URL `base` (`http://127.0.0.1:7401`),
+    /// presenting `token`.
+    pub fn at(base: &str, token: &str) -> OperatorClient {
         OperatorClient {
             base: format!("{}/operator/v1", base.trim_end_matches('/')),
+            token: token.to_string(),
             http: reqwest::Client::new(),
         }
+    }
+
+    /// A client of a demo node's operator API, with the token from its file.
+    pub fn of_demo(node: &DemoNode) -> Result<OperatorClient, NodeError> {
+        let token = OperatorToken::load(&node.operator_token_file)?;
+        Ok(OperatorClient::new(node.operator_listen, token.secret()))
     }
 
     async fn call(
@@ -147,7 +171,11 @@ impl OperatorClient {
             status: 0,
             body: e.to_string(),
         };
-        let response = request.send().await.map_err(failed)?;
+        let response = request
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(failed)?;
         let status = response.status().as_u16();
         let text = response.text().await.map_err(failed)?;
         if !(200..300).contains(&status) {

@@ -11,6 +11,7 @@
 //! Run it with `partner-node --config node.toml` (see [`config`]), or start it
 //! in-process with [`start`].
 
+pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod error;
@@ -92,7 +93,14 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         ),
         serve(
             operator_listener,
-            operator::router(node.clone()),
+            operator::router(
+                node.clone(),
+                auth::OperatorGuard::new(
+                    node.config().operator_token.clone(),
+                    operator_address,
+                    &node.config().operator_hosts,
+                ),
+            ),
             "operator API",
         ),
         tokio::spawn(outbox::run(node.clone(), watcher.clone())),
@@ -116,6 +124,14 @@ impl RunningNode {
     /// The node.
     pub fn node(&self) -> &Arc<Node> {
         &self.node
+    }
+
+    /// A client of this node's operator API, with its token.
+    pub fn operator_client(&self) -> demo::OperatorClient {
+        demo::OperatorClient::new(
+            self.operator_address,
+            self.node.config().operator_token.secret(),
+        )
     }
 
     /// Stops gracefully: stops accepting, lets requests in flight finish, cancels

@@ -4,6 +4,9 @@
 //! `partner-node demo-setup --dir DIR`: writes a demonstration setup (Huangshi and
 //! Jiujiang with the published sample keys, the sample registry with loopback
 //! endpoints) and prints how to start both nodes.
+//!
+//! `partner-node new-token --file PATH`: writes a new operator token to a new file
+//! that only its owner can read (the configuration's `operator_token_file`).
 
 use clap::Parser;
 use partner_node::{start, Config};
@@ -30,6 +33,27 @@ enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// Write a new random operator token (32 bytes, base64url) to a new file of mode
+    /// 600, for the configuration's operator_token_file.
+    NewToken {
+        /// The file to create (an existing file is never overwritten).
+        #[arg(long)]
+        file: PathBuf,
+    },
+}
+
+fn new_token(file: &std::path::Path) -> ExitCode {
+    let written = partner_node::auth::OperatorToken::generate().and_then(|t| t.write_new(file));
+    match written {
+        Ok(()) => {
+            println!("wrote a new operator token to {}", file.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error [{}]: {e}", e.code());
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn demo_setup(dir: &std::path::Path) -> ExitCode {
@@ -39,9 +63,10 @@ fn demo_setup(dir: &std::path::Path) -> ExitCode {
             println!("registry: {}", dir.join("registry.json").display());
             for (node, files) in nodes {
                 println!(
-                    "{node}: partner-node --config {}   # endpoint {}, operator API http://{}",
+                    "{node}: partner-node --config {}   # endpoint {}, operator token {}, operator API http://{}",
                     files.config.display(),
                     files.endpoint,
+                    files.operator_token_file.display(),
                     files.operator_listen
                 );
             }
@@ -67,6 +92,7 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     let config = match (args.command, args.config) {
         (Some(Command::DemoSetup { dir }), _) => return demo_setup(&dir),
+        (Some(Command::NewToken { file }), _) => return new_token(&file),
         (None, Some(config)) => config,
         (None, None) => return ExitCode::from(2),
     };

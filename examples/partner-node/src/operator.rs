@@ -1,6 +1,7 @@
 //! The operator API, for the city's own staff and case system; bind it to a private
 //! address. It moves cases on by sending signed messages, and shows cases and the
-//! outbox.
+//! outbox. Every request passes [`crate::auth`]'s guard first: the operator token,
+//! the operator API's own host name, no foreign origin, JSON bodies only.
 //!
 //! | method and path | does |
 //! |---|---|
@@ -9,6 +10,7 @@
 //! | `GET /operator/v1/cases/{case}` | the case: status, tracks with deadlines, every message with its receipt |
 //! | `GET /operator/v1/outbox` | outbound messages and their delivery state |
 
+use crate::auth::{self, OperatorGuard};
 use crate::node::{Node, Outgoing, Refusal};
 use crate::server::refusal;
 use crate::store;
@@ -21,8 +23,9 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-/// The operator API's routes.
-pub fn router(node: Arc<Node>) -> Router {
+/// The operator API's routes, behind `guard` (unknown paths too: without the token,
+/// nothing about the API is shown).
+pub fn router(node: Arc<Node>, guard: OperatorGuard) -> Router {
     Router::new()
         .route("/operator/v1/messages", post(send))
         .route("/operator/v1/cases", get(cases))
@@ -30,6 +33,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/operator/v1/outbox", get(outbox))
         .fallback(|| async { refusal("http.not_found", "no resource at this path") })
         .with_state(node)
+        .layer(axum::middleware::from_fn_with_state(guard, auth::guard))
 }
 
 /// Runs `work` on the node as storage work.

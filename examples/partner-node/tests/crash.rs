@@ -127,7 +127,7 @@ async fn nothing_lost_nothing_twice_while_the_receiver_is_killed_and_restarted()
     );
     let mut huangshi = spawn(&nodes[HUANGSHI], &hs_log);
     let mut jiujiang = spawn(&nodes[JIUJIANG], &jj_log);
-    let operator = OperatorClient::new(nodes[HUANGSHI].operator_listen);
+    let operator = OperatorClient::of_demo(&nodes[HUANGSHI]).expect("operator token");
     let body = serde_json::to_value(sample::transfer_body().expect("body")).expect("json");
 
     let mut kills = 0;

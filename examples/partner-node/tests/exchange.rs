@@ -116,7 +116,8 @@ async fn a_transfer_gets_a_verified_receipt_and_a_duplicate_the_same_one() {
     );
     assert_eq!(stored_count(&jiujiang, &id_of(&message)), 1);
 
-    let view = OperatorClient::new(jiujiang.operator_address)
+    let view = jiujiang
+        .operator_client()
         .case("HS-2026-100001")
         .await
         .expect("case view")
@@ -199,7 +200,7 @@ async fn the_replay_record_and_the_receipt_survive_a_receiver_restart() {
 async fn the_outbox_retries_across_restarts_of_both_nodes_until_receipted() {
     let setup = setup();
     let huangshi = run(&setup, HUANGSHI).await;
-    let operator = OperatorClient::new(huangshi.operator_address);
+    let operator = huangshi.operator_client();
     let transfer_body = serde_json::to_value(sample::transfer_body().expect("body")).expect("json");
     let queued = operator
         .send(&json!({"type": "transfer", "case": CASE, "to": JIUJIANG, "agreement": AGREEMENT, "body": transfer_body}))
@@ -229,7 +230,7 @@ async fn the_outbox_retries_across_restarts_of_both_nodes_until_receipted() {
     huangshi.stop().await;
     let huangshi = run(&setup, HUANGSHI).await;
     let jiujiang = run(&setup, JIUJIANG).await;
-    let operator = OperatorClient::new(huangshi.operator_address);
+    let operator = huangshi.operator_client();
     let view = operator
         .wait_for_case(CASE, WAIT, |v| track_state(v) == Some("received"))
         .await
@@ -260,8 +261,8 @@ async fn a_whole_case_runs_to_decision_and_illegal_steps_are_refused_before_send
     let setup = setup();
     let huangshi = run(&setup, HUANGSHI).await;
     let jiujiang = run(&setup, JIUJIANG).await;
-    let hs = OperatorClient::new(huangshi.operator_address);
-    let jj = OperatorClient::new(jiujiang.operator_address);
+    let hs = huangshi.operator_client();
+    let jj = jiujiang.operator_client();
     let at = |state: &'static str| move |v: &Value| track_state(v) == Some(state);
 
     let body = serde_json::to_value(sample::transfer_body().expect("body")).expect("json");
@@ -655,6 +656,20 @@ fn bad_configuration_is_refused_with_the_setting_at_fault() {
             "listen:",
         ),
         (format!("{original}\nunknown = 1\n"), "unknown field"),
+        // The operator API is never served without its token, on loopback or not.
+        (
+            original.replace("operator_token_file = \"operator.token\"\n", ""),
+            "operator_token_file: required",
+        ),
+        (
+            original
+                .replace("operator_token_file = \"operator.token\"\n", "")
+                .replace(
+                    "operator_listen = \"127.0.0.1",
+                    "operator_listen = \"0.0.0.0",
+                ),
+            "operator_token_file: required: the operator API on 0.0.0.0",
+        ),
         (
             original.replace("attempts = 2", "attempts = 0"),
             "delivery.attempts",
@@ -678,6 +693,18 @@ fn bad_configuration_is_refused_with_the_setting_at_fault() {
     }
     std::fs::write(config, original).expect("restore");
     assert!(Config::load(config).is_ok());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let token = &setup.nodes[JIUJIANG].operator_token_file;
+        std::fs::set_permissions(token, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        let error = Config::load(config).expect_err("a token others can read");
+        assert!(
+            error.to_string().contains("operator_token_file:"),
+            "{error}"
+        );
+        assert!(error.to_string().contains("chmod 600"), "{error}");
+    }
 }
 
 #[test]
@@ -688,6 +715,12 @@ fn every_node_code_is_documented_in_the_readme() {
         assert!(
             readme.contains(&format!("| `{code}` |")),
             "{code} is not in the README"
+        );
+    }
+    for (code, status, _) in partner_node::auth::OPERATOR_CODES {
+        assert!(
+            readme.contains(&format!("| `{code}` | {status} |")),
+            "{code} ({status}) is not in the README's operator API table"
         );
     }
 }
@@ -761,7 +794,7 @@ async fn a_storage_fault_refuses_with_node_storage_records_nothing_and_a_resend_
 async fn messages_of_one_case_are_delivered_in_the_order_they_were_queued() {
     let setup = setup();
     let huangshi = run(&setup, HUANGSHI).await;
-    let hs = OperatorClient::new(huangshi.operator_address);
+    let hs = huangshi.operator_client();
     let body = serde_json::to_value(sample::transfer_body().expect("body")).expect("json");
     let transfer = hs
         .send(&json!({"type": "transfer", "case": CASE, "to": JIUJIANG, "agreement": AGREEMENT, "body": body}))
@@ -788,7 +821,8 @@ async fn messages_of_one_case_are_delivered_in_the_order_they_were_queued() {
     )
     .await;
     let jiujiang = run(&setup, JIUJIANG).await;
-    let view = OperatorClient::new(jiujiang.operator_address)
+    let view = jiujiang
+        .operator_client()
         .wait_for_case(CASE, WAIT, |v| track_state(v) == Some("withdrawn"))
         .await
         .expect("both delivered, in order");
@@ -842,7 +876,7 @@ async fn a_review_that_overtakes_the_receipt_waits_only_while_the_transfer_is_on
     // Jiujiang is down: Huangshi's transfer stays in its outbox, unreceipted.
     let huangshi = run(&setup, HUANGSHI).await;
     let transfer = serde_json::to_value(sample::transfer_body().expect("body")).expect("json");
-    let queued = OperatorClient::new(huangshi.operator_address)
+    let queued = huangshi.operator_client()
         .send(&json!({"type": "transfer", "case": CASE, "to": JIUJIANG, "agreement": AGREEMENT, "body": transfer}))
         .await
         .expect("queued");

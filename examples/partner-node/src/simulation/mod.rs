@@ -31,6 +31,7 @@ pub use checker::{Check, Observations};
 pub use faults::{Fault, FaultCounts};
 pub use net::SimTransport;
 
+use crate::auth::{OperatorGuard, OperatorToken};
 use crate::config::Config;
 use crate::node::{Environment, Node};
 use crate::{operator, outbox, server};
@@ -53,6 +54,9 @@ pub const EPOCH_UNIX_SECONDS: u64 = 1_796_086_800;
 const OPERATOR_PORT: u16 = 9001;
 /// The simulated host of the operator desk that drives the cases.
 const DESK: &str = "operator-desk";
+/// The operator token every simulated node gives its desk (the simulation's own, like
+/// its sample keys).
+const DESK_TOKEN: &str = "simulation-operator-desk-token-0123456789";
 /// The nodes of the simulation: Huangshi's window, and two competent authorities.
 const NODES: [&str; 3] = [sample::HUANGSHI, sample::JIUJIANG, workload::WUHAN];
 
@@ -187,6 +191,7 @@ fn node_config(node: &str, data_dir: &Path) -> Result<Config, String> {
     let id = NodeId::parse(node).map_err(|e| e.to_string())?;
     let key: KeyPair = sample::key(node).map_err(|e| e.to_string())?;
     let registry = sample::registry().map_err(|e| e.to_string())?;
+    let host = host_of(&registry, node)?;
     Ok(Config {
         node: id,
         key,
@@ -194,6 +199,9 @@ fn node_config(node: &str, data_dir: &Path) -> Result<Config, String> {
         // Not bound: the simulated hosts listen on their own ports.
         listen: ([0, 0, 0, 0], 443).into(),
         operator_listen: ([0, 0, 0, 0], OPERATOR_PORT).into(),
+        operator_token: OperatorToken::from_secret(DESK_TOKEN).map_err(|e| e.to_string())?,
+        // The desk names the node's host, as a person would its DNS name.
+        operator_hosts: vec![host],
         data_dir: data_dir.to_path_buf(),
         retry: RetryPolicy {
             attempts: 3,
@@ -271,7 +279,12 @@ async fn node_software(
     let (_stop, watcher) = tokio::sync::watch::channel(false);
     tokio::spawn(outbox::run(node_state.clone(), watcher));
     tokio::spawn(net::serve(443, endpoint));
-    net::serve(OPERATOR_PORT, operator::router(node_state)).await?;
+    let guard = OperatorGuard::new(
+        node_state.config().operator_token.clone(),
+        node_state.config().operator_listen,
+        &node_state.config().operator_hosts,
+    );
+    net::serve(OPERATOR_PORT, operator::router(node_state, guard)).await?;
     Ok(())
 }
 

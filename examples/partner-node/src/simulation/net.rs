@@ -32,8 +32,8 @@ impl Transport for SimTransport {
                 Method::POST,
                 &path,
                 Some(body),
-                self.connect_timeout,
-                self.request_timeout,
+                None,
+                (self.connect_timeout, self.request_timeout),
             )
             .await
         })
@@ -63,15 +63,16 @@ pub fn split_url(url: &str) -> Result<(String, u16, String), String> {
 }
 
 /// One HTTP/1.1 request on a fresh simulated connection, `body` (if any) sent as
-/// `application/json`. The answer keeps the headers the client reads.
+/// `application/json`, with `bearer` (if any) as its bearer token, within the
+/// connect and request timeouts. The answer keeps the headers the client reads.
 pub async fn request(
     host: &str,
     port: u16,
     method: Method,
     path: &str,
     body: Option<&[u8]>,
-    connect_timeout: Duration,
-    request_timeout: Duration,
+    bearer: Option<&str>,
+    (connect_timeout, request_timeout): (Duration, Duration),
 ) -> Result<Answer, String> {
     let exchange = async {
         let stream = tokio::time::timeout(
@@ -91,6 +92,9 @@ pub async fn request(
             .header(header::HOST, host);
         if body.is_some() {
             builder = builder.header(header::CONTENT_TYPE, MEDIA_TYPE);
+        }
+        if let Some(token) = bearer {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
         let request = builder
             .body(Full::new(Bytes::copy_from_slice(body.unwrap_or_default())))

@@ -15,7 +15,7 @@
 //! | `supplemented` | | the authority sends the `decision` |
 //! | `decided`, all receipted | `decided`, all receipted | the case is complete |
 
-use super::{lock, net, Shared, OPERATOR_PORT};
+use super::{lock, net, Shared, DESK_TOKEN, OPERATOR_PORT};
 use crate::demo::{file, step_body, track_state};
 use axum::http::Method;
 use serde_json::{json, Value};
@@ -264,8 +264,8 @@ async fn call(
         method,
         path,
         body,
-        CALL_TIMEOUT,
-        CALL_TIMEOUT,
+        Some(DESK_TOKEN),
+        (CALL_TIMEOUT, CALL_TIMEOUT),
     )
     .await
 }
