@@ -155,17 +155,6 @@ fn ed25519_verify(key: &ed25519_dalek::VerifyingKey, message: &[u8], signature: 
         .is_ok()
 }
 
-/// Fills `buf` from the system's random source.
-///
-/// # Panics
-/// If the system has no random source at all (as key generation in every Ed25519
-/// library does); on `wasm32-unknown-unknown` the source is the Web Crypto API.
-pub(crate) fn fill_random(buf: &mut [u8]) {
-    if let Err(e) = getrandom::getrandom(buf) {
-        panic!("no system random source: {e}");
-    }
-}
-
 /// Encodes bytes as unpadded base64url (RFC 4648 §5), the protocol's binary encoding.
 pub fn base64url(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
@@ -360,7 +349,7 @@ impl KeyPair {
     /// `key_id` the id is `<owner>#<first 8 hex digits of SHA-256(public key)>`.
     pub fn generate(owner: NodeId, key_id: Option<KeyId>) -> Result<KeyPair, KeyError> {
         let mut secret = Zeroizing::new([0u8; 32]);
-        fill_random(secret.as_mut());
+        crate::random::fill_random(secret.as_mut());
         let public = Algorithm::Ed25519.suite().public_key_of(secret.as_ref())?;
         let key_id = match key_id {
             Some(id) => id,

@@ -11,6 +11,9 @@ use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
 use std::ops::Range;
 
+/// The largest integer the protocol carries: 2^53 − 1.
+pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
 /// Size and depth limits applied by [`parse`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -563,7 +566,7 @@ impl<'a> CanonicalScan<'a> {
         let magnitude = digits
             .iter()
             .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
-        (magnitude <= crate::signing::MAX_SAFE_INTEGER as u64).then_some(())
+        (magnitude <= MAX_SAFE_INTEGER as u64).then_some(())
     }
 }
 

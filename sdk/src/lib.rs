@@ -65,6 +65,8 @@ pub mod id;
 pub mod json;
 pub mod lifecycle;
 pub mod message;
+mod message_type;
+mod random;
 pub mod registry;
 pub mod sample;
 pub mod schema;

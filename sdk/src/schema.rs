@@ -29,30 +29,9 @@ pub const SCHEMA_NAMES: &[&str] = &[
     "registry",
 ];
 
+/// Compiles a JSON Schema offline (moved to the registry, which compiles form schemas).
 #[cfg(feature = "forms")]
-/// Refuses every `$ref` that is not inside the schema itself: no network, no files.
-struct NoRetrieval;
-
-#[cfg(feature = "forms")]
-impl jsonschema::Retrieve for NoRetrieval {
-    fn retrieve(
-        &self,
-        uri: &jsonschema::Uri<String>,
-    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
-        Err(format!("refusing to retrieve {uri}: schemas must be self-contained").into())
-    }
-}
-
-#[cfg(feature = "forms")]
-/// Compiles a draft 2020-12 JSON Schema with a retriever that refuses every remote or
-/// file `$ref`, so validation never touches the network or the file system.
-pub fn offline_validator(schema: &Value) -> Result<jsonschema::Validator, String> {
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .with_retriever(NoRetrieval)
-        .build(schema)
-        .map_err(|e| e.to_string())
-}
+pub use crate::registry::offline_validator;
 
 /// The `$id` of schema `name`, naming the major version.
 pub fn schema_id(name: &str) -> String {

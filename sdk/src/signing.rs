@@ -15,8 +15,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The largest integer the protocol carries: 2^53 − 1.
-pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+pub use crate::json::MAX_SAFE_INTEGER;
 
 /// One detached signature of an envelope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

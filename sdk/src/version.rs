@@ -8,7 +8,7 @@
 use crate::error::VersionError;
 #[cfg(doc)]
 use crate::json::Limits;
-use crate::message::MessageType;
+use crate::message_type::MessageType;
 
 /// A protocol version such as `1.0`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -68,7 +68,7 @@ impl MessageId {
     /// A fresh UUIDv7 for a message created at `now`, with randomness from the system.
     pub fn new_v7(now: &crate::Timestamp) -> MessageId {
         let mut random = [0u8; 10];
-        crate::crypto::fill_random(&mut random);
+        crate::random::fill_random(&mut random);
         MessageId::from_parts(now.unix_millis(), random)
     }
 }

@@ -5,10 +5,12 @@
 //! [`Body`] and detached signatures. On the wire the type is the envelope's `type`
 //! member and the body its `body` member.
 
+pub(crate) mod decode_error;
 mod receipt;
 mod steps;
 mod transfer;
 
+pub use crate::message_type::MessageType;
 pub use receipt::{Receipt, ReceiptOutcome};
 pub use steps::{
     Decision, DecisionOutcome, ProtocolError, ReportedStatus, ResultDocument, ResultKind,
@@ -158,73 +160,6 @@ pub enum Body {
     ProtocolError(ProtocolError),
 }
 
-/// The message types of protocol version 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub enum MessageType {
-    /// `transfer`
-    Transfer,
-    /// `receipt`
-    Receipt,
-    /// `status_update`
-    StatusUpdate,
-    /// `supplement_request`
-    SupplementRequest,
-    /// `supplement`
-    Supplement,
-    /// `decision`
-    Decision,
-    /// `withdrawal`
-    Withdrawal,
-    /// `protocol_error`
-    ProtocolError,
-}
-
-impl MessageType {
-    /// Every message type of version 1.
-    pub const ALL: [MessageType; 8] = [
-        MessageType::Transfer,
-        MessageType::Receipt,
-        MessageType::StatusUpdate,
-        MessageType::SupplementRequest,
-        MessageType::Supplement,
-        MessageType::Decision,
-        MessageType::Withdrawal,
-        MessageType::ProtocolError,
-    ];
-
-    /// The name on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageType::Transfer => "transfer",
-            MessageType::Receipt => "receipt",
-            MessageType::StatusUpdate => "status_update",
-            MessageType::SupplementRequest => "supplement_request",
-            MessageType::Supplement => "supplement",
-            MessageType::Decision => "decision",
-            MessageType::Withdrawal => "withdrawal",
-            MessageType::ProtocolError => "protocol_error",
-        }
-    }
-
-    /// Whether a message of this type must name the message it answers.
-    pub fn requires_in_reply_to(self) -> bool {
-        matches!(self, MessageType::Receipt)
-    }
-}
-
-impl TryFrom<&str> for MessageType {
-    type Error = MessageError;
-    fn try_from(name: &str) -> Result<Self, Self::Error> {
-        MessageType::ALL
-            .into_iter()
-            .find(|t| t.as_str() == name)
-            .ok_or_else(|| MessageError::UnknownType {
-                message_type: name.to_string(),
-            })
-    }
-}
-
 impl std::fmt::Display for MessageType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -258,7 +193,7 @@ impl Body {
             },
             other => other,
         })?;
-        Body::from_value(message_type, value).map_err(|err| crate::verify::body_error(err, value))
+        Body::from_value(message_type, value).map_err(|err| decode_error::body_error(err, value))
     }
 
     /// Reads a body of the type named `type_name` from its JSON, for `Deserialize`:
@@ -266,7 +201,7 @@ impl Body {
     fn of_type<E: de::Error>(type_name: &str, body: &serde_json::Value) -> Result<Body, E> {
         let message_type = MessageType::try_from(type_name).map_err(E::custom)?;
         Body::from_value(message_type, body).map_err(|err| {
-            let field = crate::verify::serde_pointer(err.path());
+            let field = decode_error::serde_pointer(err.path());
             E::custom(format_args!("/body{field}: {}", err.inner()))
         })
     }

@@ -14,12 +14,16 @@
 
 mod diff;
 mod document;
+mod forms;
 
 pub use diff::{diff, RegistryDiff};
 pub use document::{
     Agreement, AgreementKind, CatalogueItem, Member, MemberKey, Operator, OperatorKey, Parties,
     RegistryDocument, Role,
 };
+#[cfg(feature = "forms")]
+pub use forms::offline_validator;
+use forms::{compile_form, FormValidator};
 
 use crate::calendar::WorkingCalendar;
 use crate::crypto::{Algorithm, KeyResolver, PublicKey, TrustedKey};
@@ -141,7 +145,7 @@ impl Registry {
         })?;
         let document: RegistryDocument = crate::shape::from_value_tracked(&raw).map_err(|e| {
             invalid(
-                crate::verify::serde_pointer(e.path()),
+                crate::message::decode_error::serde_pointer(e.path()),
                 e.inner().to_string(),
             )
         })?;
@@ -512,26 +516,6 @@ impl Registry {
         }
         Ok(())
     }
-}
-
-/// An item's compiled form schema; nothing in a build without the `forms` feature.
-#[cfg(feature = "forms")]
-type FormValidator = jsonschema::Validator;
-/// An item's compiled form schema; nothing in a build without the `forms` feature.
-#[cfg(not(feature = "forms"))]
-#[derive(Debug, Clone)]
-struct FormValidator;
-
-/// Compiles an item's form schema (draft 2020-12, no remote references).
-#[cfg(feature = "forms")]
-fn compile_form(schema: &serde_json::Map<String, Value>) -> Result<FormValidator, String> {
-    crate::schema::offline_validator(&Value::Object(schema.clone()))
-}
-
-/// Without the `forms` feature form schemas are not compiled.
-#[cfg(not(feature = "forms"))]
-fn compile_form(_schema: &serde_json::Map<String, Value>) -> Result<FormValidator, String> {
-    Ok(FormValidator)
 }
 
 /// The first violation of `form` against its compiled schema, if any.

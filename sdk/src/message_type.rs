@@ -1,0 +1,72 @@
+//! The message types, by their names on the wire; below [`crate::version`], whose
+//! rules list the types each major version defines, and [`crate::message`], whose
+//! bodies they name.
+
+use crate::error::MessageError;
+
+/// The message types of protocol version 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum MessageType {
+    /// `transfer`
+    Transfer,
+    /// `receipt`
+    Receipt,
+    /// `status_update`
+    StatusUpdate,
+    /// `supplement_request`
+    SupplementRequest,
+    /// `supplement`
+    Supplement,
+    /// `decision`
+    Decision,
+    /// `withdrawal`
+    Withdrawal,
+    /// `protocol_error`
+    ProtocolError,
+}
+
+impl MessageType {
+    /// Every message type of version 1.
+    pub const ALL: [MessageType; 8] = [
+        MessageType::Transfer,
+        MessageType::Receipt,
+        MessageType::StatusUpdate,
+        MessageType::SupplementRequest,
+        MessageType::Supplement,
+        MessageType::Decision,
+        MessageType::Withdrawal,
+        MessageType::ProtocolError,
+    ];
+
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageType::Transfer => "transfer",
+            MessageType::Receipt => "receipt",
+            MessageType::StatusUpdate => "status_update",
+            MessageType::SupplementRequest => "supplement_request",
+            MessageType::Supplement => "supplement",
+            MessageType::Decision => "decision",
+            MessageType::Withdrawal => "withdrawal",
+            MessageType::ProtocolError => "protocol_error",
+        }
+    }
+
+    /// Whether a message of this type must name the message it answers.
+    pub fn requires_in_reply_to(self) -> bool {
+        matches!(self, MessageType::Receipt)
+    }
+}
+
+impl TryFrom<&str> for MessageType {
+    type Error = MessageError;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        MessageType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == name)
+            .ok_or_else(|| MessageError::UnknownType {
+                message_type: name.to_string(),
+            })
+    }
+}
