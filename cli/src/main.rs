@@ -79,9 +79,13 @@ enum Command {
         /// {"keys": [{"kid", "owner", "alg", "public_key"}, …]} (signatures only).
         #[arg(long)]
         keys: Option<PathBuf>,
-        /// Refuse messages not addressed to this node.
-        #[arg(long)]
+        /// Refuse messages not addressed to this node (a node checking its inbox).
+        #[arg(long, required_unless_present = "any_receiver")]
         receiver: Option<String>,
+        /// Accept messages addressed to any node (inspecting others' messages); one of
+        /// --receiver and --any-receiver is required.
+        #[arg(long, conflicts_with = "receiver")]
+        any_receiver: bool,
         /// The message (default: standard input).
         envelope: Option<PathBuf>,
         /// Verify as of this RFC 3339 time instead of now.
@@ -302,6 +306,7 @@ fn run(command: Command, options: ParseOptions) -> Result<Output, Failure> {
             registry,
             keys,
             receiver,
+            any_receiver: _,
             envelope,
             at,
         } => {
@@ -315,14 +320,14 @@ fn run(command: Command, options: ParseOptions) -> Result<Output, Failure> {
                 (Some(path), _) => {
                     let registry = registry::load(&path, &now)?;
                     Verifier::new(&registry)
-                        .for_receiver(receiver)
+                        .for_receiver_or_any(receiver)
                         .verify(message, &now)?
                 }
                 (None, Some(path)) => {
                     let file: KeySetFile = read_json(&path, "key-set file")?;
                     let keys = KeySet::from_file(&file).map_err(tongban::Error::from)?;
                     Verifier::new(keys)
-                        .for_receiver(receiver)
+                        .for_receiver_or_any(receiver)
                         .verify(message, &now)?
                 }
                 (None, None) => {

@@ -116,6 +116,7 @@ fn keygen_sign_verify_inspect_through_files_and_pipes() {
     let verified = tongban(
         &[
             "verify",
+            "--any-receiver",
             "--keys",
             path_str(&keys_path),
             path_str(&message_path),
@@ -135,6 +136,7 @@ fn keygen_sign_verify_inspect_through_files_and_pipes() {
         &[
             "--json",
             "verify",
+            "--any-receiver",
             "--keys",
             path_str(&keys_path),
             path_str(&message_path),
@@ -171,6 +173,7 @@ fn verify_failures_print_code_and_message_and_exit_non_zero() {
     let ok = tongban(
         &[
             "verify",
+            "--any-receiver",
             "--keys",
             path_str(&keys_path),
             "--at",
@@ -186,6 +189,7 @@ fn verify_failures_print_code_and_message_and_exit_non_zero() {
     let late = tongban(
         &[
             "verify",
+            "--any-receiver",
             "--keys",
             path_str(&keys_path),
             "--at",
@@ -206,6 +210,7 @@ fn verify_failures_print_code_and_message_and_exit_non_zero() {
         &[
             "--json",
             "verify",
+            "--any-receiver",
             "--keys",
             path_str(&keys_path),
             "--at",
@@ -265,6 +270,13 @@ fn bad_usage_exits_2_with_a_code() {
     let out = tongban(&["--json", "verify"], None);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(stdout_json(&out)["code"], "cli.usage");
+    // Whose inbox is a required choice: --receiver NODE or --any-receiver.
+    let unaddressed = tongban(&["--json", "verify", "--keys", "keys.json"], None);
+    assert_eq!(unaddressed.status.code(), Some(2));
+    assert_eq!(stdout_json(&unaddressed)["code"], "cli.usage");
+    assert!(stdout_json(&unaddressed)["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("--receiver")));
     let plain = tongban(&["frobnicate"], None);
     assert_eq!(plain.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&plain.stderr).starts_with("cli.usage: "));
@@ -536,6 +548,7 @@ fn verify_against_a_registry() {
         &[
             "--json",
             "verify",
+            "--any-receiver",
             "--registry",
             &v2,
             "--at",
@@ -568,6 +581,7 @@ fn verify_against_a_registry() {
         &[
             "--json",
             "verify",
+            "--any-receiver",
             "--registry",
             &v1,
             "--at",
@@ -582,7 +596,7 @@ fn verify_against_a_registry() {
         .expect("message")
         .contains("/body/mode"));
     let both = tongban(
-        &["verify", "--registry", &v1, "--keys", &v1],
+        &["verify", "--any-receiver", "--registry", &v1, "--keys", &v1],
         Some(&message),
     );
     assert_eq!(

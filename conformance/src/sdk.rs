@@ -127,10 +127,11 @@ fn verify(input: &Value) -> Result<Value, String> {
     };
     let results = match &trust {
         Trust::Registry(registry) => verify_all(
-            &Verifier::new(registry.as_ref()).for_receiver(receiver),
+            // A vector without a receiver verifies for any.
+            &Verifier::new(registry.as_ref()).for_receiver_or_any(receiver),
             input,
         )?,
-        Trust::Keys(keys) => verify_all(&Verifier::new(keys).for_receiver(receiver), input)?,
+        Trust::Keys(keys) => verify_all(&Verifier::new(keys).for_receiver_or_any(receiver), input)?,
     };
     Ok(json!({"outcome": "accepted", "results": results}))
 }
@@ -176,7 +177,7 @@ fn lifecycle(input: &Value) -> Result<Value, String> {
     };
     let case_id = CaseId::parse(text(input, "case")?).map_err(|e| e.to_string())?;
     let mut case = Case::new(case_id);
-    let verifier = Verifier::new(&registry);
+    let verifier = Verifier::new(&registry).any_receiver();
     let mut results = Vec::new();
     for message in messages(input)? {
         let now = time(message, "now")?;

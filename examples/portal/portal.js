@@ -117,7 +117,7 @@ $("transfer").addEventListener("submit", async (event) => {
     });
     const wire = signMessage(transfer, key);
     // The window checks its own signature before anything leaves the page.
-    const sent = Verifier.withKeys({ keys: [key.publicKey()] }).verify(wire, at);
+    const sent = Verifier.withKeys({ keys: [key.publicKey()] }, null).verify(wire, at);
     show("ok", "已签名，正在转交九江…", { 案件: caseId, 报文: sent.id });
 
     const response = await fetch("/transfer", {

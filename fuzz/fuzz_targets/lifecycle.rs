@@ -366,6 +366,10 @@ fn check_step(before: &Case, after: &Case, message: &Verified, state: ItemState)
     assert_eq!(new.state, state, "apply returns the new state");
     let mut messages = old.messages.clone();
     messages.insert(envelope.id.clone());
+    assert!(
+        new.after_final <= tongban::lifecycle::FINAL_ALLOWANCE,
+        "a final track takes a bounded number of messages"
+    );
     let expected = Track {
         state,
         messages,
@@ -375,11 +379,12 @@ fn check_step(before: &Case, after: &Case, message: &Verified, state: ItemState)
             }
             _ => old.received_on,
         },
+        after_final: old.after_final + u32::from(old.state.is_final()),
         ..old.clone()
     };
     assert_eq!(
         new, &expected,
-        "only state, messages and receipt date change"
+        "only state, messages, receipt date and the count after a final state change"
     );
     assert_eq!(
         envelope.agreement, old.agreement,
@@ -425,7 +430,7 @@ fn check_case(case: &Case) {
 
 fuzz_target!(|steps: Vec<Step>| {
     let registry = registry();
-    let verifier = Verifier::new(registry);
+    let verifier = Verifier::new(registry).any_receiver();
     let mut case = Case::new(must(
         "case",
         CaseId::parse(sample::CASE).map_err(Error::from),

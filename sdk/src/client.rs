@@ -403,8 +403,9 @@ impl Client {
         registry: &Registry,
         message: &[u8],
     ) -> Result<Delivery, ClientError> {
-        let sent =
-            Verifier::new(registry).verify(Unverified::parse(message)?, &self.clock.now())?;
+        let sent = Verifier::new(registry)
+            .any_receiver()
+            .verify(Unverified::parse(message)?, &self.clock.now())?;
         let receiver = &sent.envelope().to;
         let member = registry.member(receiver).ok_or_else(|| {
             Error::from(crate::error::RegistryError::UnknownMember {

@@ -238,6 +238,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "lifecycle.no_track",
         "the message matches no item of the case",
     ),
+    (
+        "lifecycle.other_window",
+        "the case id is that of a case another window opened: a case is its window and its id, and this message is not between that window and one of its authorities",
+    ),
 ];
 
 /// The top-level error: one variant per area, each carrying a structured sub-error.
@@ -997,6 +1001,20 @@ pub enum LifecycleError {
         /// The message.
         message_id: String,
     },
+    /// The case with this id belongs to another window.
+    #[error("case {case} was opened by {window}; a {message_type} from {sender} to {receiver} does not belong to it")]
+    OtherWindow {
+        /// The case id.
+        case: String,
+        /// The window that opened the case.
+        window: String,
+        /// The message type.
+        message_type: String,
+        /// The message's sender.
+        sender: String,
+        /// The message's receiver.
+        receiver: String,
+    },
 }
 
 impl LifecycleError {
@@ -1008,6 +1026,7 @@ impl LifecycleError {
             LifecycleError::WrongParty { .. } => "lifecycle.wrong_party",
             LifecycleError::WrongCase { .. } => "lifecycle.wrong_case",
             LifecycleError::NoTrack { .. } => "lifecycle.no_track",
+            LifecycleError::OtherWindow { .. } => "lifecycle.other_window",
         }
     }
 }

@@ -37,7 +37,7 @@
 //!
 //! let mut keys = KeySet::new();
 //! keys.insert(key.trusted_key());
-//! let verifier = Verifier::new(keys);
+//! let verifier = Verifier::new(keys).for_receiver(NodeId::parse("jiujiang.360400")?);
 //! let verified = verifier.verify(Unverified::parse(&bytes)?, &now)?;
 //! assert_eq!(verified.envelope(), &message);
 //!
@@ -87,6 +87,6 @@ pub use message::*;
 pub use time::{Clock, Timestamp};
 pub use verify::{
     MemoryReplayGuard, ParseOptions, ReplayGuard, Unverified, Verified, VerifiedSummary, Verifier,
-    Warning,
+    VerifierBuilder, Warning,
 };
 pub use version::{MajorVersion, ProtocolVersion};

@@ -1,7 +1,9 @@
 //! The case lifecycle both sides follow, with deadlines in working days.
 //!
-//! A [`Case`] applies [`Verified`] messages. Each transfer opens a [`Track`]: one service
-//! item at one competent authority. Joint handling (一事联办, 多地联办) is a case with
+//! A [`Case`] applies [`Verified`] messages. A case belongs to the window that opened
+//! it: its identity is that window and its case id, so two windows may use the same case
+//! id and a message of one never moves the other's case (`lifecycle.other_window`).
+//! Each transfer opens a [`Track`]: one service item at one competent authority. Joint handling (一事联办, 多地联办) is a case with
 //! several tracks, each with its own state and deadline; [`Case::status`] aggregates
 //! them. An illegal message is refused with a code and changes nothing.
 //!
@@ -18,7 +20,7 @@ use crate::calendar::{CalendarDate, WorkingCalendar};
 use crate::digest::Sha256Digest;
 use crate::error::{Error, LifecycleError, MessageError, RouteError};
 use crate::id::{AgreementId, CaseId, ItemCode, MessageId, NodeId};
-use crate::message::{Body, Envelope, ReceiptOutcome, ReportedStatus, Transfer};
+use crate::message::{Body, Envelope, ReceiptOutcome, ReportedStatus, Supplement, Transfer};
 use crate::registry::Registry;
 use crate::verify::Verified;
 use serde::{Deserialize, Serialize};
@@ -165,7 +167,16 @@ pub struct Track {
     pub received_on: Option<CalendarDate>,
     /// Ids of every message applied to this track.
     pub messages: BTreeSet<MessageId>,
+    /// Messages applied after the track reached a final state (receipts and protocol
+    /// errors, which change nothing); at most [`FINAL_ALLOWANCE`].
+    #[serde(default)]
+    pub after_final: u32,
 }
+
+/// How many messages a track in a final state still takes (receipts and protocol
+/// errors, which change nothing), so that what a peer can add to a finished case is
+/// bounded; later ones are `lifecycle.illegal_transition`.
+pub const FINAL_ALLOWANCE: u32 = 4;
 
 /// Where a track stands against its deadline on a given day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -249,6 +260,36 @@ impl Case {
         &self.tracks
     }
 
+    /// The window that opened the case (the sender of its transfers), once one did.
+    /// With the case id it is the case's identity.
+    pub fn window(&self) -> Option<&NodeId> {
+        self.tracks.first().map(|t| &t.window)
+    }
+
+    /// Refuses a message of another window's case with the same id: a transfer from
+    /// another node than the window, or any other message that is not between the
+    /// window and another node.
+    fn check_window(&self, envelope: &Envelope, message_type: &str) -> Result<(), Error> {
+        let Some(window) = self.window() else {
+            return Ok(());
+        };
+        let belongs = match envelope.body {
+            Body::Transfer(_) => &envelope.from == window,
+            _ => &envelope.from == window || &envelope.to == window,
+        };
+        if belongs {
+            return Ok(());
+        }
+        Err(LifecycleError::OtherWindow {
+            case: self.id.to_string(),
+            window: window.to_string(),
+            message_type: message_type.to_string(),
+            sender: envelope.from.to_string(),
+            receiver: envelope.to.to_string(),
+        }
+        .into())
+    }
+
     /// The aggregate status.
     pub fn status(&self) -> CaseStatus {
         if self.tracks.is_empty() {
@@ -266,8 +307,9 @@ impl Case {
         }
     }
 
-    /// Applies a verified message, using `registry` for the item's time limit. Returns
-    /// the state of the track it moved. An illegal message changes nothing.
+    /// Applies a verified message, using `registry` for the item's time limit and a
+    /// supplement's form schema. Returns the state of the track it moved. An illegal
+    /// message changes nothing.
     pub fn apply(&mut self, message: &Verified, registry: &Registry) -> Result<ItemState, Error> {
         let envelope = message.envelope();
         if envelope.case != self.id {
@@ -278,6 +320,7 @@ impl Case {
             .into());
         }
         let message_type = describe(&envelope.body);
+        self.check_window(envelope, &message_type)?;
         if let Body::Transfer(transfer) = &envelope.body {
             return self.open_track(message, transfer, registry, message_type);
         }
@@ -310,6 +353,13 @@ impl Case {
             }
         }
         let next = match next_state(track.state, &envelope.body, receipt_for_transfer) {
+            Some(_) if track.state.is_final() && track.after_final >= FINAL_ALLOWANCE => {
+                return Err(LifecycleError::IllegalTransition {
+                    state: track.state.as_str(),
+                    message_type,
+                }
+                .into())
+            }
             Some(next) => next,
             // The authority answered the transfer, so it accepted it; its receipt has
             // not reached this side yet (it travels separately and may be delayed).
@@ -327,9 +377,20 @@ impl Case {
                 .into())
             }
         };
+        // A supplement's form is the item's whole corrected form data, checked like a
+        // transfer's against the item's form schema (the item is the track's).
+        if let Body::Supplement(Supplement {
+            form: Some(form), ..
+        }) = &envelope.body
+        {
+            registry.check_form(&track.agreement, &track.item, form)?;
+        }
         let track = &mut self.tracks[index];
         if track.state == ItemState::Transferred && next == ItemState::Received {
             track.received_on = Some(CalendarDate::in_china(&envelope.created));
+        }
+        if track.state.is_final() {
+            track.after_final += 1;
         }
         track.state = next;
         track.messages.insert(envelope.id.clone());
@@ -374,17 +435,25 @@ impl Case {
             time_limit_working_days: item.time_limit_working_days,
             received_on: None,
             messages: BTreeSet::from([envelope.id.clone()]),
+            after_final: 0,
         });
         Ok(ItemState::Transferred)
     }
 
     /// The track a non-transfer message belongs to: the one holding the message it
-    /// answers, or the only track between its two nodes.
+    /// answers, or the only open track between its two nodes. Tracks are matched by
+    /// direction: the track's window is one end of the message (the case's window, see
+    /// [`Case::check_window`]) and its authority the other.
     fn track_for(&self, envelope: &Envelope) -> Result<usize, Error> {
         let between = |t: &Track| {
-            t.agreement == envelope.agreement
-                && ((t.window == envelope.from && t.authority == envelope.to)
-                    || (t.window == envelope.to && t.authority == envelope.from))
+            let authority = if envelope.from == t.window {
+                &envelope.to
+            } else if envelope.to == t.window {
+                &envelope.from
+            } else {
+                return false;
+            };
+            t.agreement == envelope.agreement && &t.authority == authority
         };
         if let Some(answered) = &envelope.in_reply_to {
             if let Some(i) = self

@@ -421,7 +421,13 @@ impl ReplayGuard for MemoryReplayGuard {
     }
 }
 
-/// Verifies messages against trusted keys and a replay guard.
+/// Verifies messages against trusted keys and a replay guard, for one receiver or,
+/// when chosen explicitly, for any.
+///
+/// [`Verifier::new`] and [`Verifier::with_replay_guard`] give a [`VerifierBuilder`],
+/// which cannot verify: say whose mail the verifier accepts first, with
+/// [`VerifierBuilder::for_receiver`] (a node verifying its inbox) or
+/// [`VerifierBuilder::any_receiver`] (a tool that inspects messages for anyone).
 #[derive(Debug)]
 pub struct Verifier<R, G = MemoryReplayGuard> {
     keys: R,
@@ -429,33 +435,85 @@ pub struct Verifier<R, G = MemoryReplayGuard> {
     receiver: Option<NodeId>,
 }
 
+/// A [`Verifier`] that does not know yet whose mail it accepts; the choice is
+/// required, so that a receiver cannot forget it and accept a message replayed to it
+/// from another member's inbox. A builder cannot verify:
+///
+/// ```compile_fail
+/// fn inbox(keys: tongban::KeySet, message: tongban::Unverified, now: &tongban::Timestamp) {
+///     let _ = tongban::Verifier::new(keys).verify(message, now); // whose inbox?
+/// }
+/// ```
+///
+/// ```
+/// fn inbox(keys: tongban::KeySet, message: tongban::Unverified, now: &tongban::Timestamp) {
+///     let jiujiang = tongban::NodeId::parse("jiujiang.360400").expect("node id");
+///     let _ = tongban::Verifier::new(keys).for_receiver(jiujiang).verify(message, now);
+/// }
+/// ```
+#[derive(Debug)]
+#[must_use = "choose the receiver with for_receiver(node) or any_receiver() to get a Verifier"]
+pub struct VerifierBuilder<R, G = MemoryReplayGuard> {
+    keys: R,
+    replay: G,
+}
+
 impl<R: KeyResolver> Verifier<R, MemoryReplayGuard> {
-    /// A verifier with an in-memory replay guard.
-    pub fn new(keys: R) -> Self {
-        Verifier {
+    /// A verifier with an in-memory replay guard, once its receiver is chosen.
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(keys: R) -> VerifierBuilder<R, MemoryReplayGuard> {
+        VerifierBuilder {
             keys,
             replay: MemoryReplayGuard::new(),
-            receiver: None,
         }
     }
 }
 
 impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
-    /// A verifier with the given replay guard.
-    pub fn with_replay_guard(keys: R, replay: G) -> Self {
+    /// A verifier with the given replay guard, once its receiver is chosen.
+    pub fn with_replay_guard(keys: R, replay: G) -> VerifierBuilder<R, G> {
+        VerifierBuilder { keys, replay }
+    }
+}
+
+impl<R: KeyResolver, G: ReplayGuard> VerifierBuilder<R, G> {
+    /// Accept only messages addressed to `node` (`message.wrong_receiver` otherwise):
+    /// what a node verifying its own inbox wants, so that a message meant for another
+    /// member cannot be replayed to it.
+    pub fn for_receiver(self, node: NodeId) -> Verifier<R, G> {
         Verifier {
-            keys,
-            replay,
+            keys: self.keys,
+            replay: self.replay,
+            receiver: Some(node),
+        }
+    }
+
+    /// Accept messages addressed to any node. Only for tools that verify messages on
+    /// behalf of others (an auditor, a gateway, a test); **never for a node's inbox**,
+    /// which must use [`VerifierBuilder::for_receiver`].
+    pub fn any_receiver(self) -> Verifier<R, G> {
+        Verifier {
+            keys: self.keys,
+            replay: self.replay,
             receiver: None,
         }
     }
 
-    /// Accept only messages addressed to `node` (`message.wrong_receiver` otherwise);
-    /// `None` accepts any receiver. A node verifying its own inbox sets this, so that a
-    /// message meant for another member cannot be replayed to it.
-    pub fn for_receiver(mut self, node: impl Into<Option<NodeId>>) -> Self {
-        self.receiver = node.into();
-        self
+    /// [`for_receiver`](Self::for_receiver) with `Some(node)`,
+    /// [`any_receiver`](Self::any_receiver) with `None`: for a binding or tool whose
+    /// own caller made the choice explicitly (a `--receiver` or `--any-receiver` flag).
+    pub fn for_receiver_or_any(self, receiver: Option<NodeId>) -> Verifier<R, G> {
+        match receiver {
+            Some(node) => self.for_receiver(node),
+            None => self.any_receiver(),
+        }
+    }
+}
+
+impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
+    /// The node whose mail this verifier accepts; `None` when it accepts any.
+    pub fn receiver(&self) -> Option<&NodeId> {
+        self.receiver.as_ref()
     }
 
     /// The key resolver.

@@ -23,7 +23,7 @@ fn check(document: &Value) -> Result<Verified, Error> {
 }
 
 fn check_bytes(bytes: &[u8], now: Timestamp) -> Result<Verified, Error> {
-    let verifier = Verifier::new(sample::key_set()?);
+    let verifier = Verifier::new(sample::key_set()?).any_receiver();
     verifier.verify(Unverified::parse(bytes)?, &now)
 }
 
@@ -228,7 +228,7 @@ fn produced_codes() -> Vec<(&'static str, &'static str)> {
     );
 
     // Replay
-    let verifier = Verifier::new(sample::key_set().expect("keys"));
+    let verifier = Verifier::new(sample::key_set().expect("keys")).any_receiver();
     let once = verifier.verify(Unverified::parse(&transfer).expect("parse"), &at(60));
     assert!(once.is_ok(), "{once:?}");
     let twice = verifier.verify(Unverified::parse(&transfer).expect("parse"), &at(61));
@@ -267,8 +267,8 @@ fn registry_codes() -> Vec<(&'static str, &'static str)> {
     let route_code = |registry: &Registry, edit: &dyn Fn(&mut Value)| {
         let doc = resigned(|d| edit(d), HUANGSHI);
         let bytes = tongban::canonical::to_canonical_bytes(&doc);
-        let result =
-            Unverified::parse(&bytes).and_then(|m| Verifier::new(registry).verify(m, &at(60)));
+        let result = Unverified::parse(&bytes)
+            .and_then(|m| Verifier::new(registry).any_receiver().verify(m, &at(60)));
         code_of(result)
     };
     produced.push((
@@ -331,7 +331,7 @@ fn registry_codes() -> Vec<(&'static str, &'static str)> {
     ));
 
     // Lifecycle
-    let verifier = Verifier::new(&trusted);
+    let verifier = Verifier::new(&trusted).any_receiver();
     let verified = |message: Envelope, offset: i64| {
         let bytes = message.to_canonical_bytes().expect("bytes");
         verifier
@@ -382,6 +382,19 @@ fn registry_codes() -> Vec<(&'static str, &'static str)> {
     produced.push((
         "lifecycle.wrong_party",
         code_of(case.apply(&by_authority, &trusted)),
+    ));
+    // Jiujiang opening a case of its own with Huangshi's case id.
+    let mut reverse = sample::signed_transfer().expect("transfer");
+    std::mem::swap(&mut reverse.from, &mut reverse.to);
+    reverse.id = MessageId::new_v7(&at(210));
+    reverse.signatures.clear();
+    reverse
+        .sign(&sample::key(JIUJIANG).expect("key"))
+        .expect("sign");
+    let reverse = verified(reverse, 211);
+    produced.push((
+        "lifecycle.other_window",
+        code_of(case.apply(&reverse, &trusted)),
     ));
     produced
 }

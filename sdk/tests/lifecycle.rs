@@ -55,6 +55,7 @@ impl Flow {
             .expect("sign");
         let bytes = message.to_canonical_bytes().expect("bytes");
         Verifier::new(&self.registry)
+            .any_receiver()
             .verify(Unverified::parse(&bytes).expect("parse"), &created)
             .expect("a valid message")
     }
@@ -321,6 +322,180 @@ fn a_whole_case_with_two_supplement_rounds() {
     assert_eq!(
         case.apply(&withdraw, &flow.registry).map_err(|e| e.code()),
         Err("lifecycle.no_track")
+    );
+}
+
+const WUHAN: &str = "wuhan.420100";
+const CROSS_PROVINCE: &str = "yunshangban.cross-province";
+
+/// A transfer of the cross-province transport item (YSB-0101), valid for any window.
+fn transport() -> Body {
+    let mut transfer = sample::transfer_body().expect("body");
+    transfer.item = ItemCode::parse("YSB-0101").expect("item");
+    transfer.item_name = "道路运输从业人员从业资格证换证".into();
+    transfer.materials[0].name = "身份证".into();
+    transfer.materials[1].name = "原从业资格证".into();
+    transfer.form = serde_json::from_value(json!({
+        "holder_name": "周建国", "certificate_no": "420100123456", "category": "道路货物运输驾驶员"
+    }))
+    .expect("form");
+    Body::Transfer(transfer)
+}
+
+/// Huangshi's case, transferred to Jiujiang and received.
+fn received_case(flow: &mut Flow) -> (Case, Verified) {
+    let mut case = Case::new(CaseId::parse(sample::CASE).expect("case"));
+    let transfer = flow.send(HUANGSHI, JIUJIANG, sample::AGREEMENT, barber(), None);
+    case.apply(&transfer, &flow.registry).expect("transferred");
+    let ack = flow.send(
+        JIUJIANG,
+        HUANGSHI,
+        sample::AGREEMENT,
+        receipt(&transfer, true),
+        Some(&transfer.envelope().id),
+    );
+    case.apply(&ack, &flow.registry).expect("received");
+    (case, transfer)
+}
+
+#[test]
+fn a_case_belongs_to_its_window_and_a_same_id_from_another_changes_nothing() {
+    let mut flow = Flow::new("2026-11-28T09:00:00+08:00");
+    let (mut case, transfer) = received_case(&mut flow);
+    assert_eq!(case.window().map(NodeId::as_str), Some(HUANGSHI));
+    let before = case.clone();
+    // Wuhan, a party to another agreement with Jiujiang, uses Huangshi's case id: a
+    // transfer of another item (it would open a second track, mixing two applicants'
+    // data in one case) or of the same item (it would make Huangshi's case look open
+    // twice). Both belong to Wuhan's own case, not to this one.
+    let squat = flow.send(WUHAN, JIUJIANG, CROSS_PROVINCE, transport(), None);
+    let refused = case
+        .apply(&squat, &flow.registry)
+        .expect_err("another window");
+    assert_eq!(refused.code(), "lifecycle.other_window");
+    assert!(refused.to_string().contains(HUANGSHI), "{refused}");
+    // Jiujiang (a member of both roles) opening a case of its own with the same id
+    // towards Huangshi: also another window's case.
+    let reverse = flow.send(JIUJIANG, HUANGSHI, sample::AGREEMENT, barber(), None);
+    assert_eq!(
+        case.apply(&reverse, &flow.registry).map_err(|e| e.code()),
+        Err("lifecycle.other_window")
+    );
+    // A step between two other nodes.
+    let elsewhere = flow.send(
+        WUHAN,
+        JIUJIANG,
+        CROSS_PROVINCE,
+        status(ReportedStatus::InReview),
+        None,
+    );
+    assert_eq!(
+        case.apply(&elsewhere, &flow.registry).map_err(|e| e.code()),
+        Err("lifecycle.other_window")
+    );
+    assert_eq!(case, before, "nothing changed");
+    // Huangshi's case goes on.
+    let review = flow.send(
+        JIUJIANG,
+        HUANGSHI,
+        sample::AGREEMENT,
+        status(ReportedStatus::InReview),
+        Some(&transfer.envelope().id),
+    );
+    assert_eq!(case.apply(&review, &flow.registry), Ok(ItemState::InReview));
+    // Wuhan's own case with the same id is a case of its own.
+    let mut wuhan_case = Case::new(CaseId::parse(sample::CASE).expect("case"));
+    assert_eq!(
+        wuhan_case.apply(&squat, &flow.registry),
+        Ok(ItemState::Transferred)
+    );
+    assert_eq!(wuhan_case.window().map(NodeId::as_str), Some(WUHAN));
+}
+
+#[test]
+fn a_final_track_takes_a_bounded_number_of_messages() {
+    let mut flow = Flow::new("2026-11-28T09:00:00+08:00");
+    let mut case = Case::new(CaseId::parse(sample::CASE).expect("case"));
+    let transfer = flow.send(HUANGSHI, JIUJIANG, sample::AGREEMENT, barber(), None);
+    case.apply(&transfer, &flow.registry).expect("transferred");
+    let refusal = flow.send(
+        JIUJIANG,
+        HUANGSHI,
+        sample::AGREEMENT,
+        receipt(&transfer, false),
+        Some(&transfer.envelope().id),
+    );
+    assert_eq!(case.apply(&refusal, &flow.registry), Ok(ItemState::Refused));
+    let error = || sample::body(MessageType::ProtocolError, &Sha256Digest::of(b"x")).expect("body");
+    let answered = Some(&transfer.envelope().id);
+    for _ in 0..tongban::lifecycle::FINAL_ALLOWANCE {
+        let message = flow.send(JIUJIANG, HUANGSHI, sample::AGREEMENT, error(), answered);
+        assert_eq!(case.apply(&message, &flow.registry), Ok(ItemState::Refused));
+    }
+    let before = case.clone();
+    let one_more = flow.send(JIUJIANG, HUANGSHI, sample::AGREEMENT, error(), answered);
+    assert_eq!(
+        case.apply(&one_more, &flow.registry).map_err(|e| e.code()),
+        Err("lifecycle.illegal_transition")
+    );
+    assert_eq!(case, before);
+    assert_eq!(case.tracks()[0].messages.len(), 2 + 4);
+}
+
+#[test]
+fn a_supplements_form_is_checked_against_the_items_form_schema() {
+    let mut flow = Flow::new("2026-11-28T09:00:00+08:00");
+    let (mut case, transfer) = received_case(&mut flow);
+    let answer = Some(&transfer.envelope().id);
+    for (from, to, body) in [
+        (JIUJIANG, HUANGSHI, status(ReportedStatus::InReview)),
+        (
+            JIUJIANG,
+            HUANGSHI,
+            sample::body(MessageType::SupplementRequest, &Sha256Digest::of(b"x")).expect("body"),
+        ),
+    ] {
+        let message = flow.send(from, to, sample::AGREEMENT, body, answer);
+        case.apply(&message, &flow.registry).expect("applied");
+    }
+    let supplement = |form: serde_json::Value| {
+        Body::Supplement(Supplement {
+            materials: Vec::new(),
+            form: Some(serde_json::from_value(form).expect("form")),
+            note: None,
+        })
+    };
+    // The barber item's schema needs shop_name, business_address and business_scope,
+    // and at most 1000 employees.
+    let too_many = supplement(json!({
+        "shop_name": "黄石市磁湖理发店九江分店", "business_address": "九江市浔阳区庐山北路88号",
+        "business_scope": "理发服务", "employees": 5000
+    }));
+    let message = flow.send(HUANGSHI, JIUJIANG, sample::AGREEMENT, too_many, answer);
+    let refused = case
+        .apply(&message, &flow.registry)
+        .expect_err("invalid form");
+    assert_eq!(refused.code(), "item.form_invalid");
+    assert!(
+        refused.to_string().contains("/body/form/employees"),
+        "{refused}"
+    );
+    assert_eq!(case.tracks()[0].state, ItemState::SupplementRequested);
+    let fields_only = supplement(json!({"employees": 3}));
+    let message = flow.send(HUANGSHI, JIUJIANG, sample::AGREEMENT, fields_only, answer);
+    assert_eq!(
+        case.apply(&message, &flow.registry).map_err(|e| e.code()),
+        Err("item.form_invalid"),
+        "the form is the whole corrected form, not a patch"
+    );
+    let corrected = supplement(json!({
+        "shop_name": "黄石市磁湖理发店九江分店", "business_address": "九江市浔阳区庐山北路88号",
+        "business_scope": "理发服务", "employees": 3
+    }));
+    let message = flow.send(HUANGSHI, JIUJIANG, sample::AGREEMENT, corrected, answer);
+    assert_eq!(
+        case.apply(&message, &flow.registry),
+        Ok(ItemState::Supplemented)
     );
 }
 

@@ -14,7 +14,9 @@ fn signed_bytes() -> Vec<u8> {
 
 fn verify(bytes: &[u8]) -> Result<Verified, Error> {
     let now = Timestamp::parse(sample::CREATED)?;
-    Verifier::new(sample::key_set()?).verify(Unverified::parse(bytes)?, &now)
+    Verifier::new(sample::key_set()?)
+        .any_receiver()
+        .verify(Unverified::parse(bytes)?, &now)
 }
 
 proptest! {
@@ -89,6 +91,7 @@ fn assert_same_outcome(bytes: &[u8]) -> Result<(), TestCaseError> {
                     .map_err(|e| e.code())?;
                 let keys = sample::key_set().map_err(|e| e.code())?;
                 let verified = Verifier::new(keys)
+                    .any_receiver()
                     .verify(message, &now)
                     .map_err(|e| e.code())?;
                 Ok(verified.digest().clone())

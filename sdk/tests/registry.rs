@@ -35,7 +35,7 @@ fn the_sample_registry_verifies_every_sample_message() {
     assert_eq!(registry.version(), 1);
     assert_eq!(registry.document().members.len(), 13);
     assert_eq!(registry.document().agreements.len(), 3);
-    let verifier = Verifier::new(&registry);
+    let verifier = Verifier::new(&registry).any_receiver();
     for (i, message_type) in MessageType::ALL.into_iter().enumerate() {
         let message = sample::signed(message_type, 60 * i as i64 + 60).expect("sample");
         let bytes = message.to_canonical_bytes().expect("bytes");
@@ -297,7 +297,9 @@ fn transfer_with(edit: impl FnOnce(&mut Envelope), created: &str) -> Vec<u8> {
 }
 
 fn verify_with(registry: &Registry, bytes: &[u8], now: &str) -> Result<Verified, Error> {
-    Verifier::new(registry).verify(Unverified::parse(bytes)?, &at(now))
+    Verifier::new(registry)
+        .any_receiver()
+        .verify(Unverified::parse(bytes)?, &at(now))
 }
 
 const NOW: &str = "2026-11-28T10:00:00+08:00";

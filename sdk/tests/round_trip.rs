@@ -12,7 +12,7 @@ fn at(offset_seconds: i64) -> Timestamp {
 
 #[test]
 fn every_message_type_round_trips() {
-    let verifier = Verifier::new(sample::key_set().expect("keys"));
+    let verifier = Verifier::new(sample::key_set().expect("keys")).any_receiver();
     for (i, message_type) in MessageType::ALL.into_iter().enumerate() {
         let offset = 60 * (i as i64 + 1);
         let message = sample::signed(message_type, offset).expect("sample");
@@ -52,7 +52,7 @@ fn chinese_content_round_trips_untouched() {
 
 #[test]
 fn receipts_bind_the_exact_message_they_answer() {
-    let verifier = Verifier::new(sample::key_set().expect("keys"));
+    let verifier = Verifier::new(sample::key_set().expect("keys")).any_receiver();
     let transfer = sample::signed_transfer().expect("transfer");
     let transfer = verifier
         .verify(
@@ -102,7 +102,7 @@ fn a_newer_minor_version_with_extra_fields_verifies_and_keeps_them() {
     tongban::signing::sign_document(&mut doc, &sample::key(HUANGSHI).expect("key")).expect("sign");
     let bytes = tongban::canonical::to_canonical_bytes(&doc);
 
-    let verifier = Verifier::new(sample::key_set().expect("keys"));
+    let verifier = Verifier::new(sample::key_set().expect("keys")).any_receiver();
     let verified = verifier
         .verify(
             Unverified::parse(&bytes).expect("a 1.0 reader parses 1.1"),
@@ -123,6 +123,7 @@ fn a_newer_minor_version_with_extra_fields_verifies_and_keeps_them() {
     let mut tampered = doc.clone();
     tampered["priority"] = json!("low");
     let err = Verifier::new(sample::key_set().expect("keys"))
+        .any_receiver()
         .verify(
             Unverified::parse(&tongban::canonical::to_canonical_bytes(&tampered)).expect("parse"),
             &at(1),
@@ -139,6 +140,7 @@ fn several_signatures_all_verify_and_one_is_the_senders() {
         .expect("countersign");
     let bytes = message.to_canonical_bytes().expect("bytes");
     let verified = Verifier::new(sample::key_set().expect("keys"))
+        .any_receiver()
         .verify(Unverified::parse(&bytes).expect("parse"), &at(1))
         .expect("verify");
     assert_eq!(verified.signers().len(), 2);
@@ -149,6 +151,7 @@ fn several_signatures_all_verify_and_one_is_the_senders() {
     doc["signatures"][0]["kid"] = doc["signatures"][1]["kid"].clone();
     doc["signatures"][1]["kid"] = first;
     let err = Verifier::new(sample::key_set().expect("keys"))
+        .any_receiver()
         .verify(
             Unverified::parse(&tongban::canonical::to_canonical_bytes(&doc)).expect("parse"),
             &at(1),
@@ -178,6 +181,7 @@ fn lenient_credit_codes_are_accepted_with_a_warning() {
     };
     let parsed = Unverified::parse_with(&bytes, lenient).expect("lenient");
     let verified = Verifier::new(sample::key_set().expect("keys"))
+        .any_receiver()
         .verify(parsed, &at(1))
         .expect("verify");
     assert_eq!(verified.warnings().len(), 1);
@@ -191,6 +195,7 @@ fn clock_skew_allowance_is_five_minutes_each_way() {
         .expect("bytes");
     let verify = |now: Timestamp| {
         Verifier::new(sample::key_set().expect("keys"))
+            .any_receiver()
             .verify(Unverified::parse(&bytes).expect("parse"), &now)
     };
     assert!(verify(at(-300)).is_ok());
@@ -245,7 +250,7 @@ fn the_replay_guard_forgets_only_what_can_no_longer_verify() {
 fn a_clock_that_goes_back_does_not_reopen_a_forgotten_id() {
     let first = sample::signed_transfer().expect("transfer");
     let bytes = first.to_canonical_bytes().expect("bytes");
-    let verifier = Verifier::new(sample::key_set().expect("keys"));
+    let verifier = Verifier::new(sample::key_set().expect("keys")).any_receiver();
     let verify = |bytes: &[u8], now: Timestamp| {
         verifier.verify(Unverified::parse(bytes).expect("parse"), &now)
     };
@@ -304,7 +309,11 @@ fn the_signatures_array_cannot_be_padded() {
         edit(&mut doc);
         let bytes = tongban::canonical::to_canonical_bytes(&doc);
         Unverified::parse(&bytes)
-            .and_then(|m| Verifier::new(sample::key_set()?).verify(m, &at(1)))
+            .and_then(|m| {
+                Verifier::new(sample::key_set()?)
+                    .any_receiver()
+                    .verify(m, &at(1))
+            })
             .expect_err("refused")
             .code()
     };
@@ -319,7 +328,7 @@ fn the_signatures_array_cannot_be_padded() {
 
 #[test]
 fn a_receipt_must_bind_every_part_of_the_message_it_answers() {
-    let verifier = Verifier::new(sample::key_set().expect("keys"));
+    let verifier = Verifier::new(sample::key_set().expect("keys")).any_receiver();
     let transfer = sample::signed_transfer()
         .and_then(|e| e.to_canonical_bytes())
         .expect("bytes");
@@ -336,6 +345,7 @@ fn a_receipt_must_bind_every_part_of_the_message_it_answers() {
         changed.sign(&jiujiang).expect("sign");
         let bytes = changed.to_canonical_bytes().expect("bytes");
         let verified = Verifier::new(sample::key_set().expect("keys"))
+            .any_receiver()
             .verify(Unverified::parse(&bytes).expect("parse"), &at(60))
             .expect("a well-signed receipt");
         verified.check_receipt_for(&transfer)
@@ -433,6 +443,7 @@ fn sign_to_bytes_is_sign_then_canonical_bytes_and_verifies() {
         bytes.len()
     );
     let verified = Verifier::new(sample::registry().expect("registry"))
+        .any_receiver()
         .verify(Unverified::parse(&bytes).expect("parse"), &at(30))
         .expect("the benchmark transfer verifies against the sample registry");
     assert_eq!(verified.canonical_bytes(), bytes);

@@ -90,6 +90,7 @@ fn the_worked_example_verifies() {
     let bytes = signed.to_canonical_bytes().expect("bytes");
     let now = Timestamp::parse("2026-11-28T10:00:00+08:00").expect("time");
     let verified = Verifier::new(sample::key_set().expect("keys"))
+        .any_receiver()
         .verify(Unverified::parse(&bytes).expect("parse"), &now)
         .expect("verify");
     assert_eq!(verified.envelope(), &signed);

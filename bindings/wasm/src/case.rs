@@ -33,6 +33,14 @@ impl JsCase {
         Ok(JsValue::from_str(state.as_str()).unchecked_into())
     }
 
+    /// The window that opened the case (with the case id, its identity, §18); `undefined`
+    /// until a transfer is applied. A message of another window's case with the same id
+    /// throws `lifecycle.other_window`.
+    #[wasm_bindgen(getter)]
+    pub fn window(&self) -> Option<String> {
+        self.0.window().map(|node| node.to_string())
+    }
+
     /// The aggregate status: `empty`, `in_progress`, `decided` or `completed`.
     #[wasm_bindgen(getter)]
     pub fn status(&self) -> CaseStatusName {

@@ -100,6 +100,9 @@ extern "C" {
     /// A public key entry.
     #[wasm_bindgen(typescript_type = "KeyEntry")]
     pub type KeyEntryObject;
+    /// The receiver of a verifier: a node id, or `null` for any node.
+    #[wasm_bindgen(typescript_type = "string | null")]
+    pub type ReceiverInput;
     /// A key set as an object or as JSON text.
     #[wasm_bindgen(typescript_type = "KeySetFile | string")]
     pub type KeySetInput;

@@ -1,9 +1,9 @@
 //! Verifying messages against a registry or a key set.
 
 use crate::convert::{
-    bytes, document, timestamp, to_js, typed, Bytes, EnvelopeObject, KeySetInput,
+    bytes, document, timestamp, to_js, typed, Bytes, EnvelopeObject, KeySetInput, ReceiverInput,
 };
-use crate::error::{JsResult, OrThrow};
+use crate::error::{argument, JsResult, OrThrow};
 use crate::registry::JsRegistry;
 use std::rc::Rc;
 use tongban::crypto::KeySetFile;
@@ -25,23 +25,25 @@ pub struct Verifier(Trust);
 
 #[wasm_bindgen]
 impl Verifier {
-    /// A verifier trusting the members of `registry`, applying its checks (§17). With
-    /// `receiver`, only messages addressed to that node are accepted.
+    /// A verifier trusting the members of `registry`, applying its checks (§17), for
+    /// messages addressed to `receiver` (a node id), or to any node when `receiver` is
+    /// `null`. The argument is required: a node verifying its inbox passes its own id.
     #[wasm_bindgen(js_name = withRegistry)]
-    pub fn with_registry(registry: &JsRegistry, receiver: Option<String>) -> JsResult<Verifier> {
-        let receiver = receiver.map(NodeId::parse).transpose().or_throw()?;
-        let verifier = tongban::Verifier::new(Rc::clone(&registry.0)).for_receiver(receiver);
+    pub fn with_registry(registry: &JsRegistry, receiver: &ReceiverInput) -> JsResult<Verifier> {
+        let receiver = chosen_receiver(receiver)?;
+        let verifier = tongban::Verifier::new(Rc::clone(&registry.0)).for_receiver_or_any(receiver);
         Ok(Verifier(Trust::Registry(verifier)))
     }
 
-    /// A verifier trusting the keys of a key set (signatures only; no registry checks).
+    /// A verifier trusting the keys of a key set (signatures only; no registry checks),
+    /// for messages addressed to `receiver`, or to any node when it is `null`.
     #[wasm_bindgen(js_name = withKeys)]
-    pub fn with_keys(key_set: &KeySetInput, receiver: Option<String>) -> JsResult<Verifier> {
-        let receiver = receiver.map(NodeId::parse).transpose().or_throw()?;
+    pub fn with_keys(key_set: &KeySetInput, receiver: &ReceiverInput) -> JsResult<Verifier> {
+        let receiver = chosen_receiver(receiver)?;
         let file: KeySetFile = typed(document(key_set, "key set")?, "key.malformed", "key set")?;
         let keys = KeySet::from_file(&file).or_throw()?;
         Ok(Verifier(Trust::Keys(
-            tongban::Verifier::new(keys).for_receiver(receiver),
+            tongban::Verifier::new(keys).for_receiver_or_any(receiver),
         )))
     }
 
@@ -55,6 +57,21 @@ impl Verifier {
             Trust::Keys(verifier) => verifier.verify(message, &now),
         };
         Ok(VerifiedMessage(verified.or_throw()?))
+    }
+}
+
+/// The receiver a verifier was given: a node id, or `null` for any node. Anything else,
+/// a forgotten argument (`undefined`) included, is a `wasm.argument` error.
+fn chosen_receiver(receiver: &ReceiverInput) -> JsResult<Option<NodeId>> {
+    let value: &JsValue = receiver.as_ref();
+    if value.is_null() {
+        return Ok(None);
+    }
+    match value.as_string() {
+        Some(node) => NodeId::parse(node).map(Some).or_throw(),
+        None => Err(argument(
+            "receiver: pass the node whose mail this verifier accepts (\"jiujiang.360400\"), or null to accept mail for any node",
+        )),
     }
 }
 

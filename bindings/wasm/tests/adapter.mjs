@@ -49,8 +49,8 @@ const operations = {
     let verifier;
     const trust = outcome(() => {
       verifier = input.registry !== undefined
-        ? Verifier.withRegistry(Registry.load(input.registry), input.receiver)
-        : Verifier.withKeys(input.keys, input.receiver);
+        ? Verifier.withRegistry(Registry.load(input.registry), input.receiver ?? null)
+        : Verifier.withKeys(input.keys, input.receiver ?? null);
       return {};
     });
     if (trust.outcome !== "accepted") return trust;
@@ -73,7 +73,7 @@ const operations = {
     const loaded = outcome(() => ((registry = Registry.load(input.registry)), {}));
     if (loaded.outcome !== "accepted") return loaded;
     const tracked = new Case(input.case);
-    const verifier = Verifier.withRegistry(registry);
+    const verifier = Verifier.withRegistry(registry, null);
     const results = verifyAll(verifier, input.messages, (v) => ({
       state: tracked.apply(v, registry),
     }));

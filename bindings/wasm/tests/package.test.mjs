@@ -133,15 +133,15 @@ test("signMessage and Verifier.withKeys: verified once, refused when tampered, r
   assert.deepEqual(verified.envelope, parseMessage(wire));
   assert.match(verified.sha256, /^[0-9a-f]{64}$/);
 
-  const verifier = Verifier.withKeys(JSON.stringify(keys));
+  const verifier = Verifier.withKeys(JSON.stringify(keys), null);
   verifier.verify(new TextEncoder().encode(wire), at(10));
   assert.equal(codeOf(() => verifier.verify(wire, at(11))), "replay.duplicate");
   const tampered = wire.replace("in_review", "suspended");
-  assert.equal(codeOf(() => Verifier.withKeys(keys).verify(tampered, at(10))), "signature.invalid");
+  assert.equal(codeOf(() => Verifier.withKeys(keys, null).verify(tampered, at(10))), "signature.invalid");
   assert.equal(codeOf(() => Verifier.withKeys(keys, HUANGSHI).verify(wire, at(10))), "message.wrong_receiver");
-  assert.equal(codeOf(() => Verifier.withKeys(keys).verify(wire, at(7200))), "time.expired");
+  assert.equal(codeOf(() => Verifier.withKeys(keys, null).verify(wire, at(7200))), "time.expired");
   const stranger = { keys: [KeyPair.generate(HUANGSHI).publicKey()] };
-  assert.equal(codeOf(() => Verifier.withKeys(stranger).verify(wire, at(10))), "signature.unknown_key");
+  assert.equal(codeOf(() => Verifier.withKeys(stranger, null).verify(wire, at(10))), "signature.unknown_key");
   // A second signature is appended, the first kept.
   const twice = signMessage(wire, KeyPair.generate(HUANGSHI, "huangshi.420200#second"));
   assert.equal(parseMessage(twice).signatures.length, 2);
@@ -154,8 +154,8 @@ test("parseMessage keeps members of a newer minor version, and signing covers th
   const key = KeyPair.generate(HUANGSHI);
   const wire = signMessage(newer, key);
   const keys = { keys: [key.publicKey()] };
-  assert.equal(Verifier.withKeys(keys).verify(wire, at(1)).envelope.priority, "urgent");
-  assert.equal(codeOf(() => Verifier.withKeys(keys).verify(wire.replace("urgent", "normal"), at(1))), "signature.invalid");
+  assert.equal(Verifier.withKeys(keys, null).verify(wire, at(1)).envelope.priority, "urgent");
+  assert.equal(codeOf(() => Verifier.withKeys(keys, null).verify(wire.replace("urgent", "normal"), at(1))), "signature.invalid");
 });
 
 test("a message signed by the Rust command verifies in JavaScript, byte for byte the same signature", () => {
@@ -166,7 +166,7 @@ test("a message signed by the Rust command verifies in JavaScript, byte for byte
   writeFileSync(join(dir, "message.json"), JSON.stringify(message));
   const signedInRust = execFileSync(cli, ["sign", "--key", keyFile, join(dir, "message.json")], { encoding: "utf8" });
   const key = KeyPair.fromKeyFile(readFileSync(keyFile, "utf8"));
-  const verified = Verifier.withKeys({ keys: [key.publicKey()] }).verify(signedInRust, at(5));
+  const verified = Verifier.withKeys({ keys: [key.publicKey()] }, null).verify(signedInRust, at(5));
   assert.equal(verified.id, message.id);
   assert.equal(signMessage(message, key), signedInRust.trim());
 });
@@ -182,19 +182,19 @@ test("a message signed in JavaScript verifies with the Rust command", () => {
   ], { encoding: "utf8" });
   const answer = JSON.parse(out);
   assert.equal(answer.ok, true);
-  const verified = Verifier.withRegistry(registry).verify(transfer, at(30));
+  const verified = Verifier.withRegistry(registry, null).verify(transfer, at(30));
   assert.equal(answer.result.sha256, verified.sha256);
   assert.equal(answer.result.id, verified.id);
   // And a tampered one is refused by Rust with the code JavaScript gives.
   writeFileSync(join(dir, "tampered.json"), transfer.replace("陈丽华", "陈丽芳"));
   let refusal;
   try {
-    execFileSync(cli, ["verify", "--json", "--registry", join(dir, "registry.json"), "--at", at(30), join(dir, "tampered.json")], { encoding: "utf8" });
+    execFileSync(cli, ["verify", "--json", "--registry", join(dir, "registry.json"), "--any-receiver", "--at", at(30), join(dir, "tampered.json")], { encoding: "utf8" });
   } catch (e) {
     refusal = JSON.parse(e.stdout);
   }
   assert.equal(refusal?.code, "signature.invalid");
-  assert.equal(codeOf(() => Verifier.withRegistry(registry).verify(transfer.replace("陈丽华", "陈丽芳"), at(30))), "signature.invalid");
+  assert.equal(codeOf(() => Verifier.withRegistry(registry, null).verify(transfer.replace("陈丽华", "陈丽芳"), at(30))), "signature.invalid");
 });
 
 test("Registry: load, bootstrap, update, document, calendar and negotiation", () => {
@@ -230,7 +230,7 @@ test("the core module refuses what it cannot check: form data and transfers agai
   const coreRegistry = core.Registry.load(fixture("registry-v1"));
   assert.equal(codeOf(() => coreRegistry.checkForm(AGREEMENT, "HB-JX-0042", transferBody().form)), "item.form_unchecked");
   const { transfer, receipt } = transferAndReceipt();
-  const verifier = core.Verifier.withRegistry(coreRegistry);
+  const verifier = core.Verifier.withRegistry(coreRegistry, null);
   assert.equal(codeOf(() => verifier.verify(transfer, at(30))), "item.form_unchecked");
   // Everything else is the same API and the same answers.
   assert.equal(verifier.verify(receipt, at(90)).type, "receipt");
@@ -241,22 +241,39 @@ test("Verifier.withRegistry applies the registry's checks", () => {
   const body = transferBody();
   body.mode = "joint_handling";
   const wrongMode = signMessage(createMessage({ ...route, type: "transfer", body, created: CREATED }), huangshi);
-  assert.equal(codeOf(() => Verifier.withRegistry(registry).verify(wrongMode, at(30))), "item.mode_not_allowed");
+  assert.equal(codeOf(() => Verifier.withRegistry(registry, null).verify(wrongMode, at(30))), "item.mode_not_allowed");
   const bySomeoneElse = signMessage(
     createMessage({ ...route, type: "transfer", body: transferBody(), created: CREATED }),
     KeyPair.generate(HUANGSHI, "huangshi.420200#sample"),
   );
-  assert.equal(codeOf(() => Verifier.withRegistry(registry).verify(bySomeoneElse, at(30))), "signature.invalid");
+  assert.equal(codeOf(() => Verifier.withRegistry(registry, null).verify(bySomeoneElse, at(30))), "signature.invalid");
   assert.equal(codeOf(() => Verifier.withRegistry(registry, "wuhan.420100").verify(wrongMode, at(30))), "message.wrong_receiver");
+});
+
+test("a verifier's receiver is a required choice: a node id, or null for any node", () => {
+  const { transfer } = transferAndReceipt();
+  // Forgotten: an inbox that would accept mail replayed from another member's.
+  assert.equal(codeOf(() => Verifier.withRegistry(registry)), "wasm.argument");
+  assert.equal(codeOf(() => Verifier.withRegistry(registry, undefined)), "wasm.argument");
+  assert.equal(codeOf(() => Verifier.withKeys({ keys: [] })), "wasm.argument");
+  assert.equal(codeOf(() => Verifier.withRegistry(registry, 42)), "wasm.argument");
+  assert.equal(codeOf(() => Verifier.withRegistry(registry, "Jiujiang")), "id.node_format");
+  // The transfer is addressed to Jiujiang: Wuhan's inbox refuses it, Jiujiang's and an
+  // explicit "any receiver" accept it.
+  assert.equal(codeOf(() => Verifier.withRegistry(registry, "wuhan.420100").verify(transfer, at(30))), "message.wrong_receiver");
+  assert.equal(Verifier.withRegistry(registry, JIUJIANG).verify(transfer, at(30)).type, "transfer");
+  assert.equal(Verifier.withRegistry(registry, null).verify(transfer, at(30)).type, "transfer");
 });
 
 test("a case runs from transfer to decision, with its deadline, and refuses an illegal step", () => {
   const { transfer, receipt } = transferAndReceipt();
-  const verifier = Verifier.withRegistry(registry);
+  const verifier = Verifier.withRegistry(registry, null);
   const tracked = new Case(CASE);
   assert.equal(tracked.status, "empty");
+  assert.equal(tracked.window, undefined);
   const t = verifier.verify(transfer, at(30));
   assert.equal(tracked.apply(t, registry), "transferred");
+  assert.equal(tracked.window, HUANGSHI);
   const r = verifier.verify(receipt, at(90));
   r.checkReceiptFor(t);
   assert.equal(tracked.apply(r, registry), "received");

@@ -33,11 +33,20 @@ impl Talk<'_> {
         expected: Value,
     ) -> Envelope {
         let to = if from == HUANGSHI { JIUJIANG } else { HUANGSHI };
+        self.send_between((from, to, sample::AGREEMENT), body, in_reply_to, expected)
+    }
+
+    /// Sends `body` from `from` to `to` under `agreement`, answering `in_reply_to`.
+    pub(super) fn send_between(
+        &mut self,
+        (from, to, agreement): (&str, &str, &str),
+        body: Body,
+        in_reply_to: Option<&MessageId>,
+        expected: Value,
+    ) -> Envelope {
         let created = must("time", ts(T0).plus_seconds(60 * self.minute));
         self.minute += 1;
-        let mut envelope = self
-            .g
-            .envelope(from, to, sample::AGREEMENT, body, created.as_str());
+        let mut envelope = self.g.envelope(from, to, agreement, body, created.as_str());
         envelope.in_reply_to = in_reply_to.cloned();
         must("sign", envelope.sign(&must("key", sample::key(from))));
         let text = text(&must("value", envelope.to_value()));
@@ -87,8 +96,26 @@ pub(super) fn barber() -> Body {
     Body::Transfer(must("transfer", sample::transfer_body()))
 }
 
+/// A conversation of a lifecycle vector.
+type Script = Box<dyn Fn(&mut Talk)>;
+
+/// Writes one `lifecycle/<name>` vector per scenario: its conversation and outcomes.
+fn push_scenarios(g: &mut Gen, registry: &str, scenarios: Vec<(&str, &str, Script)>) {
+    for (name, description, script) in scenarios {
+        let mut talk = Talk::new(g);
+        script(&mut talk);
+        let (messages, results) = (talk.messages, talk.results);
+        g.push(
+            &format!("lifecycle/{name}"),
+            description,
+            "lifecycle",
+            json!({"registry": registry, "case": sample::CASE, "messages": messages}),
+            json!({"outcome": "accepted", "results": results}),
+        );
+    }
+}
+
 pub(super) fn lifecycle(g: &mut Gen, registry: &str) {
-    type Script = Box<dyn Fn(&mut Talk)>;
     let scenarios: Vec<(&str, &str, Script)> = vec![
         (
             "whole-case",
@@ -363,18 +390,7 @@ pub(super) fn lifecycle(g: &mut Gen, registry: &str) {
             }),
         ),
     ];
-    for (name, description, script) in scenarios {
-        let mut talk = Talk::new(g);
-        script(&mut talk);
-        let (messages, results) = (talk.messages, talk.results);
-        g.push(
-            &format!("lifecycle/{name}"),
-            description,
-            "lifecycle",
-            json!({"registry": registry, "case": sample::CASE, "messages": messages}),
-            json!({"outcome": "accepted", "results": results}),
-        );
-    }
+    push_scenarios(g, registry, scenarios);
     // A message of another case.
     let mut talk = Talk::new(g);
     talk.send(HUANGSHI, barber(), None, refused("lifecycle.wrong_case"));
@@ -386,6 +402,163 @@ pub(super) fn lifecycle(g: &mut Gen, registry: &str) {
         json!({"registry": registry, "case": "HS-2026-000999", "messages": messages}),
         json!({"outcome": "accepted", "results": [refused("lifecycle.wrong_case")]}),
     );
+}
+
+/// A transfer of the cross-province transport item (YSB-0101) with the sample case id.
+fn transport() -> Body {
+    let mut transfer = must("transfer", sample::transfer_body());
+    transfer.item = must("item", ItemCode::parse("YSB-0101"));
+    transfer.item_name = "道路运输从业人员从业资格证换证".into();
+    transfer.materials[0].name = "身份证".into();
+    transfer.materials[1].name = "原从业资格证".into();
+    transfer.form = must(
+        "form",
+        serde_json::from_value(json!({
+            "holder_name": "周建国", "certificate_no": "420100123456", "category": "道路货物运输驾驶员"
+        })),
+    );
+    Body::Transfer(transfer)
+}
+
+/// A supplement carrying `form` as its form data.
+fn supplement_with(form: Value) -> Body {
+    Body::Supplement(Supplement {
+        materials: Vec::new(),
+        form: Some(must("form", serde_json::from_value(form))),
+        note: None,
+    })
+}
+
+/// Who a case belongs to (§18: a case is its window and its id), a supplement's form
+/// (the whole corrected form, checked against the item's schema) and what a finished
+/// track still takes. Generated after the rest, so that the earlier vectors keep their
+/// ids.
+pub(super) fn case_ownership(g: &mut Gen, registry: &str) {
+    const WUHAN: &str = "wuhan.420100";
+    const CROSS_PROVINCE: &str = "yunshangban.cross-province";
+    let received = |t: &mut Talk| {
+        let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
+        t.send(
+            JIUJIANG,
+            receipt(&transfer, true),
+            Some(&transfer.id),
+            state("received"),
+        );
+        transfer
+    };
+    let scenarios: Vec<(&str, &str, Script)> = vec![
+        (
+            "other-window-transfer",
+            "Wuhan sends Jiujiang a transfer with Huangshi's case id under another agreement: it belongs to Wuhan's own case (lifecycle.other_window), and Huangshi's case goes on",
+            Box::new(move |t: &mut Talk| {
+                let transfer = received(t);
+                t.send_between(
+                    (WUHAN, JIUJIANG, CROSS_PROVINCE),
+                    transport(),
+                    None,
+                    refused("lifecycle.other_window"),
+                );
+                t.send_between(
+                    (WUHAN, JIUJIANG, CROSS_PROVINCE),
+                    status(ReportedStatus::InReview),
+                    None,
+                    refused("lifecycle.other_window"),
+                );
+                t.send(
+                    JIUJIANG,
+                    status(ReportedStatus::InReview),
+                    Some(&transfer.id),
+                    state("in_review"),
+                );
+            }),
+        ),
+        (
+            "other-window-reverse",
+            "Jiujiang (a member of both roles) sends Huangshi a transfer with Huangshi's case id: it opens Jiujiang's own case, not a track of Huangshi's (lifecycle.other_window)",
+            Box::new(move |t: &mut Talk| {
+                let transfer = received(t);
+                t.send(JIUJIANG, barber(), None, refused("lifecycle.other_window"));
+                t.send(
+                    JIUJIANG,
+                    status(ReportedStatus::InReview),
+                    Some(&transfer.id),
+                    state("in_review"),
+                );
+            }),
+        ),
+        (
+            "final-allowance",
+            "a track refused for good takes 4 more protocol errors (they change nothing); the fifth is lifecycle.illegal_transition",
+            Box::new(move |t: &mut Talk| {
+                let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
+                t.send(
+                    JIUJIANG,
+                    receipt(&transfer, false),
+                    Some(&transfer.id),
+                    state("refused"),
+                );
+                for _ in 0..4 {
+                    t.send(
+                        JIUJIANG,
+                        other(MessageType::ProtocolError),
+                        Some(&transfer.id),
+                        state("refused"),
+                    );
+                }
+                t.send(
+                    JIUJIANG,
+                    other(MessageType::ProtocolError),
+                    Some(&transfer.id),
+                    refused("lifecycle.illegal_transition"),
+                );
+            }),
+        ),
+        (
+            "supplement-form",
+            "a supplement's form is the item's whole corrected form, checked against its schema: too many employees and a patch of one field are item.form_invalid, the whole valid form is applied",
+            Box::new(move |t: &mut Talk| {
+                let transfer = received(t);
+                let answer = Some(&transfer.id);
+                t.send(
+                    JIUJIANG,
+                    status(ReportedStatus::InReview),
+                    answer,
+                    state("in_review"),
+                );
+                t.send(
+                    JIUJIANG,
+                    other(MessageType::SupplementRequest),
+                    answer,
+                    state("supplement_requested"),
+                );
+                let whole = |employees: u32| {
+                    json!({
+                        "shop_name": "黄石市磁湖理发店九江分店", "business_address": "九江市浔阳区庐山北路88号",
+                        "business_scope": "理发服务", "employees": employees
+                    })
+                };
+                t.send(
+                    HUANGSHI,
+                    supplement_with(whole(5000)),
+                    answer,
+                    refused("item.form_invalid"),
+                );
+                t.send(
+                    HUANGSHI,
+                    supplement_with(json!({"employees": 3})),
+                    answer,
+                    refused("item.form_invalid"),
+                );
+                t.send(
+                    HUANGSHI,
+                    supplement_with(whole(3)),
+                    answer,
+                    state("supplemented"),
+                );
+            }),
+        ),
+    ];
+    push_scenarios(g, registry, scenarios);
 }
 
 pub(super) fn deadlines(g: &mut Gen, registry: &str) {

@@ -187,6 +187,8 @@ pub fn generate() -> Generated {
     lifecycle::lifecycle(&mut g, &registry);
     lifecycle::deadlines(&mut g, &registry);
     hostile::hostile(&mut g, &keys, &registry);
+    lifecycle::case_ownership(&mut g, &registry);
+    registry::agreement_end(&mut g);
     g.out
 }
 

@@ -422,6 +422,70 @@ pub(super) fn checks(g: &mut Gen, registry: &str) {
     );
 }
 
+/// An agreement's end (§17 step 2): transfers stop at `valid_until`, the other
+/// messages of open cases are accepted for 180 days more (inclusive), then nothing is.
+/// Generated after the rest, so that the earlier vectors keep their ids.
+pub(super) fn agreement_end(g: &mut Gen) {
+    const END: &str = "2026-11-27T23:59:59+08:00";
+    let ended = variant(g, "registry-agreement-ended", |d| {
+        d.agreements[2].valid_until = ts(END)
+    });
+    let wind_down_end = must("time", ts(END).plus_seconds(180 * 24 * 3600));
+    let after = must("time", wind_down_end.plus_seconds(1));
+    let decision = |g: &mut Gen, created: &Timestamp| {
+        let body = must(
+            "body",
+            sample::body(MessageType::Decision, &Sha256Digest::of(b"x")),
+        );
+        let envelope = g.envelope(
+            JIUJIANG,
+            HUANGSHI,
+            sample::AGREEMENT,
+            body,
+            created.as_str(),
+        );
+        let now = must("time", created.plus_seconds(60));
+        at(signed(envelope, JIUJIANG), now.as_str())
+    };
+    let transfer = g.transfer(T0);
+    let cases = vec![
+        (
+            "agreement-ended-transfer",
+            "the agreement ended the day before: a new transfer is refused",
+            at(signed(transfer, HUANGSHI), T1),
+            refused("agreement.inactive"),
+        ),
+        (
+            "agreement-wind-down-decision",
+            "the agreement ended the day before: a decision of an open case is accepted during the wind-down",
+            decision(g, &ts(T0)),
+            json!({"outcome": "accepted", "type": "decision"}),
+        ),
+        (
+            "agreement-wind-down-last-second",
+            "a decision created exactly 180 days after the agreement's end is accepted (the bound is inclusive)",
+            decision(g, &wind_down_end),
+            json!({"outcome": "accepted", "type": "decision"}),
+        ),
+        (
+            "agreement-after-wind-down",
+            "a decision created one second after the wind-down is refused",
+            decision(g, &after),
+            refused("agreement.inactive"),
+        ),
+    ];
+    for (name, description, message, result) in cases {
+        verify_vector(
+            g,
+            &format!("checks/{name}"),
+            description,
+            ("registry", &ended),
+            vec![message],
+            vec![result],
+        );
+    }
+}
+
 fn form_transfer(item: &str, materials: &[&str], form: Value, mode: HandlingMode) -> Transfer {
     let mut transfer = must("transfer", sample::transfer_body());
     transfer.item = must("item", ItemCode::parse(item));

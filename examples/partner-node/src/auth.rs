@@ -22,8 +22,8 @@ use std::path::Path;
 use subtle::ConstantTimeEq;
 use tongban::http::{ErrorBody, MEDIA_TYPE};
 
-/// Codes of the operator API's refusals of a request it does not serve (documented in
-/// the README), with their HTTP status.
+/// Codes of the operator API's own refusals (documented in the README), with their
+/// HTTP status: the guard's, then the API's.
 pub const OPERATOR_CODES: &[(&str, u16, &str)] = &[
     (
         "operator.unauthorized",
@@ -44,6 +44,11 @@ pub const OPERATOR_CODES: &[(&str, u16, &str)] = &[
         "http.media_type",
         415,
         "a POST whose Content-Type is not application/json",
+    ),
+    (
+        "operator.ambiguous_case",
+        409,
+        "several windows have a case with this id: ask for /operator/v1/cases/{window}/{case}",
     ),
 ];
 
@@ -228,7 +233,7 @@ fn is_json(content_type: &str) -> bool {
 }
 
 /// A refusal with one of [`OPERATOR_CODES`].
-fn refused(code: &str, message: impl Into<String>) -> Refusal {
+pub(crate) fn refused(code: &str, message: impl Into<String>) -> Refusal {
     let status = OPERATOR_CODES
         .iter()
         .find(|(c, _, _)| *c == code)

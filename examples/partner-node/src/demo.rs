@@ -201,16 +201,36 @@ impl OperatorClient {
         self.call(request).await
     }
 
-    /// The case view, or `None` if the node has no such case.
+    /// The case view by case id alone, or `None` if the node has no such case; refused
+    /// (`409 operator.ambiguous_case`) when several windows have a case with this id.
     pub async fn case(&self, case: &str) -> Result<Option<serde_json::Value>, OperatorError> {
-        match self
-            .call(self.http.get(format!("{}/cases/{case}", self.base)))
+        self.view(&format!("{}/cases/{case}", self.base)).await
+    }
+
+    /// The view of window `window`'s case `case`, or `None` if the node has no such case.
+    pub async fn case_of(
+        &self,
+        window: &str,
+        case: &str,
+    ) -> Result<Option<serde_json::Value>, OperatorError> {
+        self.view(&format!("{}/cases/{window}/{case}", self.base))
             .await
-        {
+    }
+
+    async fn view(&self, url: &str) -> Result<Option<serde_json::Value>, OperatorError> {
+        match self.call(self.http.get(url)).await {
             Ok(view) => Ok(Some(view)),
             Err(e) if e.status == 404 => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// The cases, newest first: `{"window", "case"}` each.
+    pub async fn cases(&self) -> Result<Vec<serde_json::Value>, OperatorError> {
+        let answer = self
+            .call(self.http.get(format!("{}/cases", self.base)))
+            .await?;
+        Ok(answer["cases"].as_array().cloned().unwrap_or_default())
     }
 
     /// The outbox.

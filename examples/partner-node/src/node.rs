@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::error::NodeError;
-use crate::store::{self, Store, StoredMessage};
+use crate::store::{self, CaseKey, Store, StoredMessage};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::{Mutex, MutexGuard};
@@ -286,9 +286,9 @@ impl Node {
     pub fn receive(&self, bytes: &[u8]) -> Result<Receipted, Refusal> {
         let now = self.now();
         let unverified = Unverified::parse(bytes)?;
-        let (sender, id, case_id) = {
+        let (sender, id) = {
             let e = unverified.envelope();
-            (e.from.clone(), e.id.clone(), e.case.clone())
+            (e.from.clone(), e.id.clone())
         };
         let digest = unverified.digest().clone();
         // The same message again: its first receipt, nothing changes. Another message
@@ -330,8 +330,7 @@ impl Node {
                     Refusal::from(Error::from(replay))
                 });
             }
-            let mut case =
-                store::load_case(db, &case_id)?.unwrap_or_else(|| Case::new(case_id.clone()));
+            let mut case = case_of(db, verified.envelope())?;
             if let Err(error) = case.apply(&verified, registry) {
                 let error = self.unless_stalled(db, &case, verified.envelope(), error)?;
                 return Err(Refusal::from(error));
@@ -340,6 +339,7 @@ impl Node {
                 case.apply(own, registry)?;
             }
             let envelope = verified.envelope();
+            let key = case_key(&case)?;
             store::insert_message(
                 db,
                 &StoredMessage {
@@ -349,15 +349,17 @@ impl Node {
                     id: envelope.id.to_string(),
                     message_type: envelope.message_type().as_str().into(),
                     sha256: digest.to_string(),
-                    bytes: bytes.to_vec(),
+                    // What the digest (and so the receipt) covers: the canonical bytes,
+                    // never the body as received (padding a sender added is not kept).
+                    bytes: verified.canonical_bytes(),
                     receipt: Some(receipt.clone()),
                     stored_at: now.to_string(),
                 },
-                &case_id,
+                &key,
             )?;
             store::save_case(db, &case, &now)?;
             tracing::info!(
-                %sender, %id, case = %case_id, r#type = envelope.message_type().as_str(),
+                %sender, %id, case = %key, r#type = envelope.message_type().as_str(),
                 "received and stored with its receipt"
             );
             Ok::<_, Refusal>(Receipted {
@@ -372,11 +374,13 @@ impl Node {
     }
 
     /// Verifies a received message against the registry, with the replay check left to
-    /// the transaction that stores it, and signs its accepting receipt; for a transfer
-    /// also checks that receipt, which starts the time limit on this side too. Nothing
-    /// here needs the store, so it runs before the store is locked. A receipt this node
-    /// cannot sign or verify is its own fault (e.g. its key revoked), never the sender's:
-    /// `node.storage` (500), retried later.
+    /// the transaction that stores it, and signs its accepting receipt and checks it as
+    /// the sender will (for a transfer that receipt also starts the time limit on this
+    /// side). Nothing here needs the store, so it runs before the store is locked. A
+    /// receipt dated past the agreement's wind-down refuses the message for good
+    /// (`agreement.inactive`); any other receipt this node cannot sign or verify is its
+    /// own fault (e.g. its key retired), never the sender's: `node.storage` (500),
+    /// retried later.
     fn verify_and_sign(&self, message: Unverified, now: &Timestamp) -> Result<Prepared, Refusal> {
         let registry = self.registry();
         let verified = Verifier::with_replay_guard(registry, ReplayCheckedWhenStored)
@@ -397,14 +401,19 @@ impl Node {
             .map_err(own_fault)?;
         reply.id = self.new_message_id(now);
         let receipt = reply.sign_to_bytes(&self.config.key).map_err(own_fault)?;
-        let own_receipt = match verified.envelope().body {
-            Body::Transfer(_) => Some(
-                Unverified::parse(&receipt)
-                    .and_then(|own| Verifier::new(registry).verify(own, now))
-                    .map_err(own_fault)?,
-            ),
-            _ => None,
-        };
+        // Every receipt is checked as its sender will check it before anything is
+        // stored: a receipt the sender would refuse must not follow a committed effect.
+        // Past the agreement's wind-down the message is refused for good; any other
+        // failure (this node's key retired, say) is this node's own, retried later.
+        let own_receipt = Unverified::parse(&receipt)
+            .and_then(|own| Verifier::new(registry).any_receiver().verify(own, now))
+            .map_err(|e| match e.code() {
+                "agreement.inactive" => Refusal::from(e),
+                _ => own_fault(e),
+            })?;
+        // The transfer's accepting receipt moves the case on this side too.
+        let own_receipt =
+            matches!(verified.envelope().body, Body::Transfer(_)).then_some(own_receipt);
         Ok(Prepared {
             verified,
             receipt,
@@ -433,12 +442,14 @@ impl Node {
             .transpose()?;
         let bytes = envelope.sign_to_bytes(&self.config.key)?;
         let registry = self.registry();
-        let verified = Verifier::new(registry).verify(Unverified::parse(&bytes)?, &now)?;
+        let verified = Verifier::new(registry)
+            .any_receiver()
+            .verify(Unverified::parse(&bytes)?, &now)?;
         let mut store = self.store();
         let queued = store.transaction(|db| {
-            let mut case = store::load_case(db, &envelope.case)?
-                .unwrap_or_else(|| Case::new(envelope.case.clone()));
+            let mut case = case_of(db, &envelope)?;
             let state = case.apply(&verified, registry)?;
+            let key = case_key(&case)?;
             store::insert_message(
                 db,
                 &StoredMessage {
@@ -452,7 +463,7 @@ impl Node {
                     receipt: None,
                     stored_at: now.to_string(),
                 },
-                &envelope.case,
+                &key,
             )?;
             store::enqueue(
                 db,
@@ -484,10 +495,10 @@ impl Node {
         store.transaction(|db| match outcome {
             Ok(delivery) => {
                 store::mark_delivered(db, &entry.sender, &entry.id, &delivery.receipt_bytes)?;
-                let case_id = delivery.receipt.envelope().case.clone();
-                if let Some(mut case) = store::load_case(db, &case_id)? {
+                let mut case = case_of(db, delivery.receipt.envelope())?;
+                if let Some(key) = CaseKey::of(&case) {
                     match case.apply(&delivery.receipt, registry) {
-                        Ok(state) => tracing::info!(id = %entry.id, case = %case_id, state = state.as_str(), attempts = delivery.attempts, "delivered"),
+                        Ok(state) => tracing::info!(id = %entry.id, case = %key, state = state.as_str(), attempts = delivery.attempts, "delivered"),
                         Err(e) => tracing::warn!(id = %entry.id, code = e.code(), "delivered; the receipt does not move the case: {e}"),
                     }
                     store::save_case(db, &case, &self.now())?;
@@ -520,14 +531,14 @@ impl Node {
             .min(self.config.max_retry_interval)
     }
 
-    /// A case as the operator API shows it: status, tracks with deadlines, messages.
-    pub fn case_view(&self, case: &str) -> Result<Option<Value>, Refusal> {
-        let id = CaseId::parse(case).map_err(Error::from)?;
+    /// A case as the operator API shows it: its window, status, tracks with deadlines
+    /// and messages.
+    pub fn case_view(&self, key: &CaseKey) -> Result<Option<Value>, Refusal> {
         let store = self.store();
-        let Some(case) = store::load_case(store.connection(), &id)? else {
+        let Some(case) = store::load_case(store.connection(), key)? else {
             return Ok(None);
         };
-        let messages = store::case_messages(store.connection(), &id)?;
+        let messages = store::case_messages(store.connection(), key)?;
         drop(store);
         let calendar = self.registry().calendar();
         let today = tongban::calendar::CalendarDate::in_china(&self.now());
@@ -565,11 +576,58 @@ impl Node {
             .collect();
         Ok(Some(json!({
             "case": case.id(),
+            "window": case.window(),
             "status": case.status(),
             "tracks": tracks,
             "messages": messages,
         })))
     }
+}
+
+/// The stored case a message belongs to (§18: a case is its window and its id), or a
+/// new case for a transfer that opens one (or a message that matches no case, which
+/// the lifecycle then refuses with `lifecycle.no_track`). A transfer's case is its
+/// sender's; any other message's is the case of its sender or receiver with its case
+/// id that this node holds; if it holds both, the message type says which end is the
+/// window, and a receipt or protocol error goes to the case that holds the message it
+/// answers.
+fn case_of(db: &rusqlite::Connection, envelope: &Envelope) -> Result<Case, NodeError> {
+    let key = |window: &NodeId| CaseKey {
+        window: window.clone(),
+        case: envelope.case.clone(),
+    };
+    let new_case = || Case::new(envelope.case.clone());
+    if let Body::Transfer(_) = envelope.body {
+        return Ok(store::load_case(db, &key(&envelope.from))?.unwrap_or_else(new_case));
+    }
+    let of_sender = store::load_case(db, &key(&envelope.from))?;
+    let of_receiver = store::load_case(db, &key(&envelope.to))?;
+    Ok(match (of_sender, of_receiver) {
+        (Some(case), None) | (None, Some(case)) => case,
+        (None, None) => new_case(),
+        (Some(of_sender), Some(of_receiver)) => match envelope.body {
+            Body::Supplement(_) | Body::Withdrawal(_) => of_sender,
+            Body::StatusUpdate(_) | Body::SupplementRequest(_) | Body::Decision(_) => of_receiver,
+            _ => {
+                let holds = |case: &Case| {
+                    envelope.in_reply_to.as_ref().is_some_and(|answered| {
+                        case.tracks().iter().any(|t| t.messages.contains(answered))
+                    })
+                };
+                [of_sender, of_receiver]
+                    .into_iter()
+                    .find(holds)
+                    .unwrap_or_else(new_case)
+            }
+        },
+    })
+}
+
+/// The key of a case a message was just applied to (so a transfer opened it).
+fn case_key(case: &Case) -> Result<CaseKey, NodeError> {
+    CaseKey::of(case).ok_or_else(|| NodeError::Storage {
+        reason: format!("case {} was applied a message but has no window", case.id()),
+    })
 }
 
 /// A received message, verified, with its signed accepting receipt (and, for a

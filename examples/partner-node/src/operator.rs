@@ -6,14 +6,15 @@
 //! | method and path | does |
 //! |---|---|
 //! | `POST /operator/v1/messages` | build, sign, check and queue a message: `{"type", "case", "to", "agreement", "in_reply_to"?, "body"}`; 202 with `{"id", "sha256", "state"}` |
-//! | `GET /operator/v1/cases` | the case ids, newest first |
-//! | `GET /operator/v1/cases/{case}` | the case: status, tracks with deadlines, every message with its receipt |
+//! | `GET /operator/v1/cases` | the cases, newest first: `{"cases": [{"window", "case"}]}` |
+//! | `GET /operator/v1/cases/{window}/{case}` | the case: window, status, tracks with deadlines, every message with its receipt |
+//! | `GET /operator/v1/cases/{case}` | the same, when only one window's case has this id (`409 operator.ambiguous_case` naming the windows otherwise) |
 //! | `GET /operator/v1/outbox` | outbound messages and their delivery state |
 
 use crate::auth::{self, OperatorGuard};
 use crate::node::{Node, Outgoing, Refusal};
 use crate::server::refusal;
-use crate::store;
+use crate::store::{self, CaseKey};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -22,6 +23,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::sync::Arc;
+use tongban::{CaseId, NodeId};
 
 /// The operator API's routes, behind `guard` (unknown paths too: without the token,
 /// nothing about the API is shown).
@@ -29,7 +31,8 @@ pub fn router(node: Arc<Node>, guard: OperatorGuard) -> Router {
     Router::new()
         .route("/operator/v1/messages", post(send))
         .route("/operator/v1/cases", get(cases))
-        .route("/operator/v1/cases/{case}", get(case))
+        .route("/operator/v1/cases/{case}", get(case_by_id))
+        .route("/operator/v1/cases/{window}/{case}", get(case))
         .route("/operator/v1/outbox", get(outbox))
         .fallback(|| async { refusal("http.not_found", "no resource at this path") })
         .with_state(node)
@@ -64,19 +67,73 @@ async fn send(State(node): State<Arc<Node>>, body: Bytes) -> Response {
 
 async fn cases(State(node): State<Arc<Node>>) -> Response {
     match blocking(&node, |node| {
-        Ok(store::case_ids(node.store().connection())?)
+        Ok(store::case_keys(node.store().connection(), None)?)
     })
     .await
     {
-        Ok(ids) => Json(json!({ "cases": ids })).into_response(),
+        Ok(keys) => {
+            let cases: Vec<Value> = keys
+                .iter()
+                .map(|k| json!({"window": k.window, "case": k.case}))
+                .collect();
+            Json(json!({ "cases": cases })).into_response()
+        }
         Err(refused) => refused.into_response(),
     }
 }
 
-async fn case(State(node): State<Arc<Node>>, Path(case): Path<String>) -> Response {
-    match blocking(&node, move |node| node.case_view(&case)).await {
+/// The view of case `key`, or 404.
+async fn view(node: Arc<Node>, key: CaseKey) -> Response {
+    match blocking(&node, move |node| node.case_view(&key)).await {
         Ok(Some(view)) => Json(view).into_response(),
         Ok(None) => refusal("http.not_found", "no such case").into_response(),
+        Err(refused) => refused.into_response(),
+    }
+}
+
+async fn case(
+    State(node): State<Arc<Node>>,
+    Path((window, case)): Path<(String, String)>,
+) -> Response {
+    let key = NodeId::parse(window.as_str()).and_then(|window| {
+        Ok(CaseKey {
+            window,
+            case: CaseId::parse(case.as_str())?,
+        })
+    });
+    match key {
+        Ok(key) => view(node, key).await,
+        Err(e) => Refusal::from(tongban::Error::from(e)).into_response(),
+    }
+}
+
+/// A case by its id alone: cases are a window's and an id (§18), so this answers only
+/// when one window's case has the id.
+async fn case_by_id(State(node): State<Arc<Node>>, Path(case): Path<String>) -> Response {
+    let id = match CaseId::parse(case.as_str()) {
+        Ok(id) => id,
+        Err(e) => return Refusal::from(tongban::Error::from(e)).into_response(),
+    };
+    let keys = blocking(&node, move |node| {
+        Ok(store::case_keys(node.store().connection(), Some(&id))?)
+    })
+    .await;
+    match keys {
+        Ok(keys) if keys.len() > 1 => {
+            let windows: Vec<String> = keys.iter().map(|k| k.window.to_string()).collect();
+            auth::refused(
+                "operator.ambiguous_case",
+                format!(
+                    "windows {} each have a case {case}: ask for /operator/v1/cases/{{window}}/{case}",
+                    windows.join(", ")
+                ),
+            )
+            .into_response()
+        }
+        Ok(mut keys) => match keys.pop() {
+            Some(key) => view(node, key).await,
+            None => refusal("http.not_found", "no such case").into_response(),
+        },
         Err(refused) => refused.into_response(),
     }
 }

@@ -4,7 +4,8 @@
 //! - `messages`: every message received or sent, keyed by (sender, id), with the
 //!   receipt given (inbound) or received (outbound). It is also the durable replay
 //!   record: ids are never forgotten.
-//! - `cases`: each case's tracks and states, as the SDK's `Case` in JSON.
+//! - `cases`: each case's tracks and states, as the SDK's `Case` in JSON, keyed by its
+//!   window and case id (a case belongs to the window that opened it, §18).
 //! - `outbox`: outbound messages and their delivery state, retried until receipted.
 
 use crate::error::NodeError;
@@ -16,25 +17,32 @@ use tongban::{CaseId, MessageId, NodeId, Timestamp};
 /// The database file's name inside the data directory.
 pub const DATABASE_FILE: &str = "node.sqlite3";
 
+/// The schema's version, kept in SQLite's `user_version`: 0 is the first layout (cases
+/// keyed by case id alone), 1 keys cases by window and case id.
+const SCHEMA_VERSION: i64 = 1;
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS messages (
-    sender     TEXT NOT NULL,
-    id         TEXT NOT NULL,
-    direction  TEXT NOT NULL CHECK (direction IN ('in', 'out')),
-    receiver   TEXT NOT NULL,
-    case_id    TEXT NOT NULL,
-    type       TEXT NOT NULL,
-    sha256     TEXT NOT NULL,
-    bytes      BLOB NOT NULL,
-    receipt    BLOB,
-    stored_at  TEXT NOT NULL,
+    sender      TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    direction   TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    receiver    TEXT NOT NULL,
+    case_window TEXT NOT NULL,
+    case_id     TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    bytes       BLOB NOT NULL,
+    receipt     BLOB,
+    stored_at   TEXT NOT NULL,
     PRIMARY KEY (sender, id)
 );
-CREATE INDEX IF NOT EXISTS messages_by_case ON messages (case_id, stored_at);
+CREATE INDEX IF NOT EXISTS messages_by_window_case ON messages (case_window, case_id, stored_at);
 CREATE TABLE IF NOT EXISTS cases (
-    id         TEXT PRIMARY KEY,
+    window     TEXT NOT NULL,
+    id         TEXT NOT NULL,
     state      TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (window, id)
 );
 CREATE TABLE IF NOT EXISTS outbox (
     sender       TEXT NOT NULL,
@@ -48,6 +56,54 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt);
 ";
+
+/// From version 0: cases are keyed by their window (the window of their first track)
+/// and id, and each message records its case's window. Version 0 kept one case per id,
+/// so every message of a case id belongs to that case.
+const MIGRATE_0_TO_1: &str = "
+CREATE TABLE cases_v1 (
+    window     TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (window, id)
+);
+INSERT INTO cases_v1 (window, id, state, updated_at)
+    SELECT json_extract(state, '$.tracks[0].window'), id, state, updated_at FROM cases
+    WHERE json_extract(state, '$.tracks[0].window') IS NOT NULL;
+DROP TABLE cases;
+ALTER TABLE cases_v1 RENAME TO cases;
+ALTER TABLE messages ADD COLUMN case_window TEXT NOT NULL DEFAULT '';
+UPDATE messages SET case_window = COALESCE(
+    (SELECT c.window FROM cases c WHERE c.id = messages.case_id), '');
+DROP INDEX IF EXISTS messages_by_case;
+CREATE INDEX messages_by_window_case ON messages (case_window, case_id, stored_at);
+";
+
+/// A case's identity: the window that opened it and its case id (§18).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CaseKey {
+    /// The window that opened the case.
+    pub window: NodeId,
+    /// Its case id.
+    pub case: CaseId,
+}
+
+impl CaseKey {
+    /// The key of a case that a transfer opened; `None` for an empty case.
+    pub fn of(case: &Case) -> Option<CaseKey> {
+        Some(CaseKey {
+            window: case.window()?.clone(),
+            case: case.id().clone(),
+        })
+    }
+}
+
+impl std::fmt::Display for CaseKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.window, self.case)
+    }
+}
 
 /// A stored message.
 #[derive(Debug, Clone)]
@@ -113,7 +169,7 @@ impl Store {
         connection.execute_batch(
             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
         )?;
-        connection.execute_batch(SCHEMA)?;
+        migrate(&connection)?;
         Ok(Store { connection })
     }
 
@@ -135,6 +191,36 @@ impl Store {
     pub fn connection(&self) -> &Connection {
         &self.connection
     }
+}
+
+/// Brings the schema to [`SCHEMA_VERSION`] in one transaction: a new database gets it
+/// whole, an older one is migrated step by step; a newer one is refused.
+fn migrate(connection: &Connection) -> Result<(), NodeError> {
+    let version: i64 = connection.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(NodeError::Storage {
+            reason: format!(
+                "the database has schema version {version}, newer than this node's {SCHEMA_VERSION}"
+            ),
+        });
+    }
+    let has_tables: bool = connection.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cases')",
+        [],
+        |r| r.get(0),
+    )?;
+    let steps = if !has_tables {
+        SCHEMA.to_string()
+    } else if version == 0 {
+        tracing::info!("migrating the database from schema version 0 to 1 (cases keyed by window)");
+        MIGRATE_0_TO_1.to_string()
+    } else {
+        String::new()
+    };
+    connection.execute_batch(&format!(
+        "BEGIN IMMEDIATE; {steps} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+    ))?;
+    Ok(())
 }
 
 fn row_to_message(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
@@ -170,11 +256,15 @@ pub fn find_message(
 }
 
 /// Every message of a case, oldest first.
-pub fn case_messages(db: &Connection, case: &CaseId) -> Result<Vec<StoredMessage>, NodeError> {
+pub fn case_messages(db: &Connection, key: &CaseKey) -> Result<Vec<StoredMessage>, NodeError> {
     let mut statement = db.prepare(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE case_id = ?1 ORDER BY stored_at, rowid"
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE case_window = ?1 AND case_id = ?2
+         ORDER BY stored_at, rowid"
     ))?;
-    let rows = statement.query_map(params![case.as_str()], row_to_message)?;
+    let rows = statement.query_map(
+        params![key.window.as_str(), key.case.as_str()],
+        row_to_message,
+    )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -187,15 +277,15 @@ pub fn all_messages(db: &Connection) -> Result<Vec<(String, StoredMessage)>, Nod
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Stores a message with its receipt, if any.
+/// Stores a message of case `key` with its receipt, if any.
 pub fn insert_message(
     db: &Connection,
     message: &StoredMessage,
-    case: &CaseId,
+    key: &CaseKey,
 ) -> Result<(), NodeError> {
     db.execute(
-        "INSERT INTO messages (direction, sender, receiver, id, type, sha256, bytes, receipt, stored_at, case_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO messages (direction, sender, receiver, id, type, sha256, bytes, receipt, stored_at, case_id, case_window)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             message.direction,
             message.sender,
@@ -206,46 +296,69 @@ pub fn insert_message(
             message.bytes,
             message.receipt,
             message.stored_at,
-            case.as_str()
+            key.case.as_str(),
+            key.window.as_str()
         ],
     )?;
     Ok(())
 }
 
-/// The stored case, if any.
-pub fn load_case(db: &Connection, id: &CaseId) -> Result<Option<Case>, NodeError> {
+/// The stored case `key`, if any.
+pub fn load_case(db: &Connection, key: &CaseKey) -> Result<Option<Case>, NodeError> {
     let state: Option<String> = db
         .query_row(
-            "SELECT state FROM cases WHERE id = ?1",
-            params![id.as_str()],
+            "SELECT state FROM cases WHERE window = ?1 AND id = ?2",
+            params![key.window.as_str(), key.case.as_str()],
             |r| r.get(0),
         )
         .optional()?;
     state
         .map(|text| {
             serde_json::from_str(&text).map_err(|e| NodeError::Storage {
-                reason: format!("case {id} cannot be read back: {e}"),
+                reason: format!("case {key} cannot be read back: {e}"),
             })
         })
         .transpose()
 }
 
-/// Every stored case id, newest first.
-pub fn case_ids(db: &Connection) -> Result<Vec<String>, NodeError> {
-    let mut statement = db.prepare("SELECT id FROM cases ORDER BY updated_at DESC, id")?;
-    let rows = statement.query_map([], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+/// Every stored case, newest first; only those with case id `case` when given.
+pub fn case_keys(db: &Connection, case: Option<&CaseId>) -> Result<Vec<CaseKey>, NodeError> {
+    let mut statement = db.prepare(
+        "SELECT window, id FROM cases WHERE ?1 IS NULL OR id = ?1
+         ORDER BY updated_at DESC, window, id",
+    )?;
+    let rows = statement.query_map(params![case.map(CaseId::as_str)], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut keys = Vec::new();
+    for row in rows {
+        let (window, case) = row?;
+        let unreadable = |e: tongban::error::IdError| NodeError::Storage {
+            reason: format!("a stored case key {window}/{case} cannot be read back: {e}"),
+        };
+        keys.push(CaseKey {
+            window: NodeId::parse(window.as_str()).map_err(unreadable)?,
+            case: CaseId::parse(case.as_str()).map_err(unreadable)?,
+        });
+    }
+    Ok(keys)
 }
 
-/// Stores a case's new state.
+/// Stores a case's new state; a case is stored once a transfer opened it.
 pub fn save_case(db: &Connection, case: &Case, now: &Timestamp) -> Result<(), NodeError> {
+    let key = CaseKey::of(case).ok_or_else(|| NodeError::Storage {
+        reason: format!(
+            "case {} has no track, so no window, and is not stored",
+            case.id()
+        ),
+    })?;
     let state = serde_json::to_string(case).map_err(|e| NodeError::Storage {
-        reason: format!("case {} cannot be written: {e}", case.id()),
+        reason: format!("case {key} cannot be written: {e}"),
     })?;
     db.execute(
-        "INSERT INTO cases (id, state, updated_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-        params![case.id().as_str(), state, now.as_str()],
+        "INSERT INTO cases (window, id, state, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (window, id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+        params![key.window.as_str(), key.case.as_str(), state, now.as_str()],
     )?;
     Ok(())
 }
@@ -280,8 +393,8 @@ fn row_to_outbox(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
 /// receiver's lifecycle would refuse them out of order.
 const HEAD_OF_CASE: &str = "o.status = 'pending' AND NOT EXISTS (
     SELECT 1 FROM outbox p JOIN messages pm USING (sender, id)
-    WHERE p.status = 'pending' AND pm.receiver = m.receiver AND pm.case_id = m.case_id
-      AND p.rowid < o.rowid)";
+    WHERE p.status = 'pending' AND pm.receiver = m.receiver
+      AND pm.case_window = m.case_window AND pm.case_id = m.case_id AND p.rowid < o.rowid)";
 
 /// Entries due at `now_ms` that are next of their case, oldest first, at most `limit`.
 pub fn due_outbox(db: &Connection, now_ms: i64, limit: u32) -> Result<Vec<OutboxEntry>, NodeError> {
@@ -362,4 +475,97 @@ pub fn mark_attempt_failed(
         )?,
     };
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tongban::sample;
+
+    /// The layout of schema version 0, as nodes of protocol 1.0 wrote it.
+    const SCHEMA_0: &str = "
+    CREATE TABLE messages (
+        sender TEXT NOT NULL, id TEXT NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        receiver TEXT NOT NULL, case_id TEXT NOT NULL, type TEXT NOT NULL,
+        sha256 TEXT NOT NULL, bytes BLOB NOT NULL, receipt BLOB, stored_at TEXT NOT NULL,
+        PRIMARY KEY (sender, id));
+    CREATE INDEX messages_by_case ON messages (case_id, stored_at);
+    CREATE TABLE cases (id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at TEXT NOT NULL);
+    CREATE TABLE outbox (
+        sender TEXT NOT NULL, id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL, last_error TEXT,
+        PRIMARY KEY (sender, id), FOREIGN KEY (sender, id) REFERENCES messages (sender, id));
+    CREATE INDEX outbox_due ON outbox (status, next_attempt);";
+
+    #[test]
+    fn a_database_of_schema_version_0_is_migrated_and_keeps_every_case_and_message() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        // A version-0 database holding Huangshi's case with its transfer.
+        let registry = sample::registry().expect("registry");
+        let transfer = sample::signed_transfer().expect("transfer");
+        let bytes = transfer.to_canonical_bytes().expect("bytes");
+        let now = Timestamp::parse(sample::CREATED).expect("time");
+        let verified = tongban::Verifier::new(&registry)
+            .any_receiver()
+            .verify(tongban::Unverified::parse(&bytes).expect("parse"), &now)
+            .expect("verified");
+        let mut case = Case::new(transfer.case.clone());
+        case.apply(&verified, &registry).expect("transferred");
+        {
+            let old = Connection::open(dir.path().join(DATABASE_FILE)).expect("open");
+            old.execute_batch(SCHEMA_0).expect("schema 0");
+            old.execute(
+                "INSERT INTO messages (sender, id, direction, receiver, case_id, type, sha256, bytes, stored_at)
+                 VALUES (?1, ?2, 'out', ?3, ?4, 'transfer', ?5, ?6, ?7)",
+                params![
+                    transfer.from.as_str(), transfer.id.as_str(), transfer.to.as_str(),
+                    transfer.case.as_str(), verified.digest().as_str(), bytes, now.as_str()
+                ],
+            )
+            .expect("message");
+            old.execute(
+                "INSERT INTO cases (id, state, updated_at) VALUES (?1, ?2, ?3)",
+                params![
+                    transfer.case.as_str(),
+                    serde_json::to_string(&case).expect("json"),
+                    now.as_str()
+                ],
+            )
+            .expect("case");
+        }
+        let store = Store::open(dir.path()).expect("migrated");
+        let db = store.connection();
+        let version: i64 = db
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(version, SCHEMA_VERSION);
+        let key = CaseKey::of(&case).expect("key");
+        assert_eq!(key.window, transfer.from);
+        assert_eq!(case_keys(db, None).expect("keys"), vec![key.clone()]);
+        assert_eq!(load_case(db, &key).expect("load"), Some(case.clone()));
+        let messages = case_messages(db, &key).expect("messages");
+        assert_eq!(messages.len(), 1);
+        assert_eq!(messages[0].bytes, bytes);
+        drop(store);
+        // Opening again changes nothing.
+        let again = Store::open(dir.path()).expect("reopened");
+        assert_eq!(
+            load_case(again.connection(), &key).expect("load"),
+            Some(case)
+        );
+    }
+
+    #[test]
+    fn a_database_of_a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        drop(Store::open(dir.path()).expect("new"));
+        let db = Connection::open(dir.path().join(DATABASE_FILE)).expect("open");
+        db.execute_batch("PRAGMA user_version = 99")
+            .expect("version");
+        drop(db);
+        let error = Store::open(dir.path()).expect_err("newer schema");
+        assert!(error.to_string().contains("schema version 99"), "{error}");
+    }
 }

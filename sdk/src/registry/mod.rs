@@ -12,6 +12,11 @@
 //! validity and revocation, membership, agreements, catalogues, handling modes, form
 //! data and required materials.
 
+/// How long after an agreement's `valid_until` the messages of its open cases (every
+/// type but `transfer`) are still accepted, so that cases opened while it was in force
+/// can finish: 180 days.
+pub const AGREEMENT_WIND_DOWN_SECONDS: i64 = 180 * 24 * 3600;
+
 mod diff;
 mod document;
 mod forms;
@@ -430,7 +435,16 @@ impl Registry {
                 .ok_or_else(|| RouteError::UnknownAgreement {
                     agreement: envelope.agreement.to_string(),
                 })?;
-        if envelope.created < agreement.valid_from || envelope.created > agreement.valid_until {
+        // New cases stop when the agreement ends; the cases already open may finish
+        // during the wind-down that follows (§17 step 2).
+        let last = match envelope.body {
+            Body::Transfer(_) => agreement.valid_until.clone(),
+            _ => agreement
+                .valid_until
+                .plus_seconds(AGREEMENT_WIND_DOWN_SECONDS)
+                .unwrap_or_else(|_| agreement.valid_until.clone()),
+        };
+        if envelope.created < agreement.valid_from || envelope.created > last {
             return Err(RouteError::AgreementInactive {
                 agreement: agreement.id.to_string(),
                 at: envelope.created.to_string(),

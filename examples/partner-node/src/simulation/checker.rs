@@ -15,7 +15,6 @@ use crate::store::{self, Store, StoredMessage};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
-use tongban::CaseId;
 
 /// The checker's findings; all empty when the run kept the guarantees.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -82,11 +81,9 @@ fn read(dir: &std::path::Path) -> Result<Stored, crate::NodeError> {
     let connection = db.connection();
     let messages = store::all_messages(connection)?;
     let mut states = BTreeMap::new();
-    for case in store::case_ids(connection)? {
-        let id = CaseId::parse(case.as_str()).map_err(|e| crate::NodeError::Storage {
-            reason: e.to_string(),
-        })?;
-        if let Some(stored) = store::load_case(connection, &id)? {
+    for key in store::case_keys(connection, None)? {
+        let case = key.case.to_string();
+        if let Some(stored) = store::load_case(connection, &key)? {
             let tracks: Vec<&str> = stored.tracks().iter().map(|t| t.state.as_str()).collect();
             let state = if !tracks.is_empty() && tracks.iter().all(|s| *s == "decided") {
                 "decided".to_string()
@@ -335,7 +332,10 @@ mod tests {
 
     fn check_of(scene: Scene<'_>, accepted: &[(&str, &str)], acknowledged: &[&str]) -> Check {
         let root = tempfile::tempdir().expect("temp dir");
-        let case = CaseId::parse("HS-2026-000501").expect("case id");
+        let case = store::CaseKey {
+            window: tongban::NodeId::parse(SENDER).expect("node id"),
+            case: tongban::CaseId::parse("HS-2026-000501").expect("case id"),
+        };
         let dirs: BTreeMap<String, PathBuf> = [SENDER, RECEIVER, OTHER]
             .into_iter()
             .map(|node| (node.to_string(), root.path().join(node)))
