@@ -1,5 +1,5 @@
-//! `tongban registry verify|show|diff`: what an operator runs to inspect and roll out a
-//! registry update.
+//! `tongban registry verify|show|diff|install`: what an operator runs to inspect and
+//! roll out a registry update.
 
 use crate::{read_input, time_or_now, Failure, Output};
 use clap::Subcommand;
@@ -31,6 +31,19 @@ pub(crate) enum RegistryCommand {
         /// Verify as of this RFC 3339 time instead of now.
         #[arg(long)]
         at: Option<String>,
+    },
+    /// Install a registry on a running reference node through its operator API: the
+    /// node accepts it only as an update of the registry in force, pins it and uses it
+    /// from the next message on, without a restart.
+    Install {
+        /// The new registry.
+        file: PathBuf,
+        /// The node's operator API (`http://127.0.0.1:7401`).
+        #[arg(long)]
+        operator: String,
+        /// The file holding the operator API's bearer token (mode 600).
+        #[arg(long)]
+        operator_token_file: PathBuf,
     },
     /// Verify two registries, say whether NEW is a valid update of OLD, and list what
     /// was added, removed and changed.
@@ -98,6 +111,11 @@ pub(crate) fn run(command: RegistryCommand) -> Result<Output, Failure> {
             }
             Ok(Output::Value("registry".into(), document))
         }
+        RegistryCommand::Install {
+            file,
+            operator,
+            operator_token_file,
+        } => install(&file, &operator, &operator_token_file),
         RegistryCommand::Diff { old, new, at } => {
             let now = time_or_now(at)?;
             let old_bytes = read_input(Some(&old), REGISTRY_LIMITS.max_bytes + 1)?;
@@ -114,5 +132,55 @@ pub(crate) fn run(command: RegistryCommand) -> Result<Output, Failure> {
             }
             Ok(Output::Value("registry diff".into(), changes))
         }
+    }
+}
+
+/// The stable code of an answer's code: the protocol's, the binding's or the operator
+/// API's; `transport.bad_response` for one none of them knows.
+fn known_code(code: &str) -> &'static str {
+    tongban::ERROR_CODES
+        .iter()
+        .chain(tongban::http::BINDING_CODES)
+        .map(|(known, _)| *known)
+        .chain(
+            partner_node::auth::OPERATOR_CODES
+                .iter()
+                .map(|(known, _, _)| *known),
+        )
+        .find(|known| *known == code)
+        .unwrap_or("transport.bad_response")
+}
+
+/// `tongban registry install`.
+fn install(file: &Path, operator: &str, token_file: &Path) -> Result<Output, Failure> {
+    let bytes = read_input(Some(file), REGISTRY_LIMITS.max_bytes + 1)?;
+    let token = partner_node::auth::OperatorToken::load(token_file).map_err(|e| Failure {
+        code: crate::USAGE,
+        message: e.to_string(),
+    })?;
+    let client = partner_node::demo::OperatorClient::at(operator, token.secret());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure {
+            code: "cli.io",
+            message: format!("cannot start the async runtime: {e}"),
+        })?;
+    match runtime.block_on(client.install_registry(bytes)) {
+        Ok(installed) => Ok(Output::Value("registry installed".into(), installed)),
+        Err(e) if e.status == 0 => Err(Failure {
+            code: "transport.unreachable",
+            message: format!("{operator}: {}", e.body),
+        }),
+        Err(e) => Err(Failure {
+            code: e
+                .code()
+                .as_deref()
+                .map_or("transport.bad_response", known_code),
+            message: format!(
+                "{operator} refused the registry (HTTP {}): {}",
+                e.status, e.body
+            ),
+        }),
     }
 }

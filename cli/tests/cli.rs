@@ -713,3 +713,60 @@ fn conformance_run_list_and_reports() {
         "an implementation that skips everything does not pass"
     );
 }
+
+#[test]
+fn registry_install_updates_a_running_node_and_refuses_a_rollback() {
+    use tongban::sample::JIUJIANG;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let nodes = partner_node::demo::prepare(dir.path(), &[HUANGSHI, JIUJIANG]).expect("demo setup");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let config = partner_node::Config::load(&nodes[JIUJIANG].config).expect("config");
+    let node = runtime
+        .block_on(partner_node::start(config))
+        .expect("node starts");
+    let v1 = std::fs::read(dir.path().join("registry.json")).expect("registry");
+    let mut document = tongban::registry::Registry::bootstrap(&v1, &tongban::Timestamp::now())
+        .expect("registry")
+        .document()
+        .clone();
+    document.signatures.clear();
+    document.version = 2;
+    let v2 = dir.path().join("registry-v2.json");
+    std::fs::write(
+        &v2,
+        sample::signed_registry(&document, &[0, 1]).expect("signed"),
+    )
+    .expect("write");
+    let v1_copy = dir.path().join("registry-v1.json");
+    std::fs::write(&v1_copy, &v1).expect("write");
+    let operator = format!("http://{}", node.operator_address);
+    let token = nodes[JIUJIANG].operator_token_file.clone();
+    let install = |file: &Path| {
+        tongban(
+            &[
+                "--json",
+                "registry",
+                "install",
+                path_str(file),
+                "--operator",
+                &operator,
+                "--operator-token-file",
+                path_str(&token),
+            ],
+            None,
+        )
+    };
+    let installed = install(&v2);
+    assert!(
+        installed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&installed.stdout)
+    );
+    assert_eq!(stdout_json(&installed)["result"]["version"], 2);
+    let rollback = install(&v1_copy);
+    assert_eq!(rollback.status.code(), Some(1));
+    assert_eq!(stdout_json(&rollback)["code"], "registry.rollback");
+    runtime.block_on(node.stop());
+    let unreachable = install(&v2);
+    assert_eq!(stdout_json(&unreachable)["code"], "transport.unreachable");
+}

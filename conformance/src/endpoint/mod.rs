@@ -566,6 +566,8 @@ async fn whole_case(tester: &mut Tester<'_>) -> Outcome {
         node: target.key.owner().clone(),
         key: KeyPair::from_file(&target.key.to_file()).map_err(|e| e.to_string())?,
         registry,
+        registry_bytes: target.registry_bytes.clone(),
+        registry_file: None,
         listen,
         operator_listen: demo::free_address().map_err(|e| e.to_string())?,
         operator_token: OperatorToken::generate().map_err(|e| e.to_string())?,

@@ -43,12 +43,17 @@ pub const OPERATOR_CODES: &[(&str, u16, &str)] = &[
     (
         "http.media_type",
         415,
-        "a POST whose Content-Type is not application/json",
+        "a POST or PUT whose Content-Type is not application/json",
     ),
     (
         "operator.ambiguous_case",
         409,
         "several windows have a case with this id: ask for /operator/v1/cases/{window}/{case}",
+    ),
+    (
+        "operator.registry_without_node",
+        422,
+        "the registry offered for installation does not list this node with its current key",
     ),
 ];
 
@@ -214,7 +219,8 @@ impl OperatorGuard {
                 "send this node's operator token: Authorization: Bearer <token>",
             ));
         }
-        if method == Method::POST && !is_json(text(header::CONTENT_TYPE).unwrap_or("")) {
+        let has_body = method == Method::POST || method == Method::PUT;
+        if has_body && !is_json(text(header::CONTENT_TYPE).unwrap_or("")) {
             return Err(refused(
                 "http.media_type",
                 format!("send the request as {MEDIA_TYPE}"),

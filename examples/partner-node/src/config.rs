@@ -94,8 +94,15 @@ pub struct Config {
     pub node: NodeId,
     /// Its signing key.
     pub key: KeyPair,
-    /// The trust registry.
+    /// The trust registry of the registry file, accepted on its own operator keys; the
+    /// node accepts it only as the registry pinned in its database or an update of it
+    /// ([`crate::node::Node::open`]).
     pub registry: Registry,
+    /// The registry file's bytes.
+    pub registry_bytes: Vec<u8>,
+    /// The registry file, which a registry installed while the node runs replaces; `None`
+    /// for a node configured in-process without one.
+    pub registry_file: Option<PathBuf>,
     /// Address of the protocol endpoint.
     pub listen: SocketAddr,
     /// Address of the operator API.
@@ -119,6 +126,32 @@ fn bad(field: &str, reason: impl std::fmt::Display) -> NodeError {
     NodeError::Config {
         reason: format!("{field}: {reason}"),
     }
+}
+
+/// Whether `registry` lists `node` as a member with `key` among its keys; if not, the
+/// setting at fault (`node` or `key_file`) and why.
+pub fn check_own_key(
+    registry: &Registry,
+    node: &NodeId,
+    key: &KeyPair,
+) -> Result<(), (&'static str, String)> {
+    let member = registry
+        .member(node)
+        .ok_or_else(|| ("node", format!("{node} is not a member of the registry")))?;
+    let published = member.keys.iter().any(|k| {
+        &k.key_id == key.key_id()
+            && k.public_key == tongban::crypto::base64url(key.public_key().as_bytes())
+    });
+    if !published {
+        return Err((
+            "key_file",
+            format!(
+                "key {} is not one of {node}'s keys in the registry",
+                key.key_id()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 impl Config {
@@ -165,22 +198,7 @@ impl Config {
         })?;
         let registry = Registry::bootstrap(&registry_bytes, &Timestamp::now())
             .map_err(|e| bad("registry_file", format!("[{}] {e}", e.code())))?;
-        let member = registry
-            .member(&node)
-            .ok_or_else(|| bad("node", format!("{node} is not a member of the registry")))?;
-        let published = member.keys.iter().any(|k| {
-            &k.key_id == key.key_id()
-                && k.public_key == tongban::crypto::base64url(key.public_key().as_bytes())
-        });
-        if !published {
-            return Err(bad(
-                "key_file",
-                format!(
-                    "key {} is not one of {node}'s keys in the registry",
-                    key.key_id()
-                ),
-            ));
-        }
+        check_own_key(&registry, &node, &key).map_err(|(field, reason)| bad(field, reason))?;
         let address = |field: &str, text: &str| {
             text.parse::<SocketAddr>().map_err(|e| {
                 bad(
@@ -232,6 +250,8 @@ impl Config {
             node,
             key,
             registry,
+            registry_bytes,
+            registry_file: Some(registry_file),
         })
     }
 

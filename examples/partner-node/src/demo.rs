@@ -225,6 +225,25 @@ impl OperatorClient {
         }
     }
 
+    /// Installs a new registry (its signed bytes); returns `{"version", "sha256", …}`.
+    pub async fn install_registry(
+        &self,
+        bytes: Vec<u8>,
+    ) -> Result<serde_json::Value, OperatorError> {
+        let request = self
+            .http
+            .put(format!("{}/registry", self.base))
+            .header("content-type", "application/json")
+            .body(bytes);
+        self.call(request).await
+    }
+
+    /// The node's health: registry and key expiry, warnings.
+    pub async fn health(&self) -> Result<serde_json::Value, OperatorError> {
+        self.call(self.http.get(format!("{}/health", self.base)))
+            .await
+    }
+
     /// The cases, newest first: `{"window", "case"}` each.
     pub async fn cases(&self) -> Result<Vec<serde_json::Value>, OperatorError> {
         let answer = self

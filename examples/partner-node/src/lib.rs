@@ -104,6 +104,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
             "operator API",
         ),
         tokio::spawn(outbox::run(node.clone(), watcher.clone())),
+        tokio::spawn(watch_expiry(node.clone(), watcher.clone())),
     ];
     tracing::info!(
         node = %node.config().node,
@@ -118,6 +119,18 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         shutdown,
         tasks,
     })
+}
+
+/// Logs, at start and every hour, a warning for the registry and the node's key if
+/// either expires within [`node::EXPIRY_WARNING_DAYS`], until the node stops.
+async fn watch_expiry(node: Arc<Node>, mut stop: watch::Receiver<bool>) {
+    loop {
+        node.warn_of_expiry();
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+    }
 }
 
 impl RunningNode {

@@ -2,12 +2,12 @@
 //! replay record, apply to the case and store message and receipt in one transaction),
 //! send (build, sign, check, apply, queue) and record deliveries. Everything goes through the SDK; the store only keeps the results.
 
-use crate::config::Config;
+use crate::config::{check_own_key, Config};
 use crate::error::NodeError;
 use crate::store::{self, CaseKey, Store, StoredMessage};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use tokio::sync::Notify;
 use tongban::client::{Client, ClientError, Delivery, SeededRandom};
 use tongban::http::{status_for, ErrorBody};
@@ -141,6 +141,8 @@ impl Environment {
 #[derive(Debug)]
 pub struct Node {
     config: Config,
+    /// The registry in force: the pinned one, replaced by [`Node::install_registry`].
+    registry: RwLock<Arc<Registry>>,
     store: Mutex<Store>,
     environment: Environment,
     ids: Option<Mutex<SeededRandom>>,
@@ -154,12 +156,18 @@ impl Node {
         Node::open_in(config, environment)
     }
 
-    /// Opens the node's store, in the given environment.
+    /// Opens the node's store, in the given environment, and accepts the configuration's
+    /// registry only as the registry pinned in the database or an update of it
+    /// ([`accepted_registry`]): a node never goes back to an older registry, nor takes
+    /// one its pinned operators did not sign.
     pub fn open_in(config: Config, mut environment: Environment) -> Result<Node, NodeError> {
-        let store = Store::open(&config.data_dir)?;
+        let mut store = Store::open(&config.data_dir)?;
+        let now = environment.clock.now();
+        let registry = store.transaction(|db| accepted_registry(db, &config, &now))?;
         environment.client = environment.client.with_clock(environment.clock.clone());
         Ok(Node {
             config,
+            registry: RwLock::new(Arc::new(registry)),
             store: Mutex::new(store),
             ids: environment
                 .id_seed
@@ -226,9 +234,104 @@ impl Node {
         &self.config
     }
 
-    /// The trust registry.
-    pub fn registry(&self) -> &Registry {
-        &self.config.registry
+    /// The trust registry in force.
+    pub fn registry(&self) -> Arc<Registry> {
+        self.registry
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Installs `bytes` as the new registry while the node runs: it must be an update
+    /// of the registry in force (signed by a threshold of its operator keys and of its
+    /// own, a greater version, not expired) that still lists this node with its key.
+    /// It is pinned in the database, written over the registry file (if any) so that
+    /// the next start finds it, and used from the next message on.
+    pub fn install_registry(&self, bytes: &[u8]) -> Result<Arc<Registry>, Refusal> {
+        let now = self.now();
+        let unusable = |e: Error| {
+            let mut refusal = Refusal::from(e);
+            refusal.status = 422;
+            refusal
+        };
+        let current = self.registry();
+        let next = current.update(bytes, &now).map_err(unusable)?;
+        if let Err((_, reason)) = check_own_key(&next, &self.config.node, &self.config.key) {
+            return Err(crate::auth::refused(
+                "operator.registry_without_node",
+                reason,
+            ));
+        }
+        let mut store = self.store();
+        let mut slot = self.registry.write().unwrap_or_else(|p| p.into_inner());
+        store.transaction(|db| store::pin_registry(db, &next, bytes, &now))?;
+        if let Some(file) = &self.config.registry_file {
+            write_replacing(file, bytes)?;
+        }
+        let next = Arc::new(next);
+        *slot = next.clone();
+        tracing::info!(version = next.version(), sha256 = %next.digest(), "registry installed");
+        Ok(next)
+    }
+
+    /// What an operator watches: the registry in force and this node's key, with the
+    /// time left before each expires, and a warning for each that expires within
+    /// [`EXPIRY_WARNING_DAYS`].
+    pub fn health(&self) -> Value {
+        let now = self.now();
+        let registry = self.registry();
+        let days_until =
+            |at: &Timestamp| (at.unix_seconds() - now.unix_seconds()).div_euclid(86_400);
+        let own_key = registry.member(&self.config.node).and_then(|m| {
+            m.keys
+                .iter()
+                .find(|k| &k.key_id == self.config.key.key_id())
+        });
+        let mut warnings = Vec::new();
+        let registry_days = days_until(&registry.document().expires);
+        if registry_days < EXPIRY_WARNING_DAYS {
+            warnings.push(format!(
+                "the registry (version {}) expires at {}, in {registry_days} days: install its successor",
+                registry.version(),
+                registry.document().expires
+            ));
+        }
+        let key_days = own_key.map(|k| days_until(&k.valid_until));
+        match (own_key, key_days) {
+            (Some(key), Some(days)) if days < EXPIRY_WARNING_DAYS => warnings.push(format!(
+                "this node's key {} is valid until {}, in {days} days: publish its successor in the registry and switch key_file",
+                key.key_id, key.valid_until
+            )),
+            (None, _) => warnings.push(format!(
+                "this node's key {} is not in the registry in force",
+                self.config.key.key_id()
+            )),
+            _ => {}
+        }
+        json!({
+            "status": if warnings.is_empty() { "ok" } else { "warning" },
+            "node": self.config.node,
+            "registry": {
+                "version": registry.version(),
+                "sha256": registry.digest(),
+                "expires": registry.document().expires,
+                "days_left": registry_days,
+            },
+            "key": {
+                "id": self.config.key.key_id(),
+                "valid_until": own_key.map(|k| &k.valid_until),
+                "days_left": key_days,
+            },
+            "warnings": warnings,
+        })
+    }
+
+    /// Logs the warnings of [`Node::health`], if any.
+    pub fn warn_of_expiry(&self) {
+        let health = self.health();
+        for warning in health["warnings"].as_array().into_iter().flatten() {
+            tracing::warn!("{}", warning.as_str().unwrap_or_default());
+        }
     }
 
     /// The client of the outbox.
@@ -317,7 +420,7 @@ impl Node {
             receipt,
             own_receipt,
         } = prepared;
-        let registry = self.registry();
+        let registry = &*self.registry();
         let mut store = self.store();
         let result = store.transaction(|db| {
             // The replay record is the stored messages themselves.
@@ -382,7 +485,7 @@ impl Node {
     /// own fault (e.g. its key retired), never the sender's: `node.storage` (500),
     /// retried later.
     fn verify_and_sign(&self, message: Unverified, now: &Timestamp) -> Result<Prepared, Refusal> {
-        let registry = self.registry();
+        let registry = &*self.registry();
         let verified = Verifier::with_replay_guard(registry, ReplayCheckedWhenStored)
             .for_receiver(self.config.node.clone())
             .verify(message, now)?;
@@ -441,7 +544,7 @@ impl Node {
             .map(|id| MessageId::parse(id.as_str()).map_err(Error::from))
             .transpose()?;
         let bytes = envelope.sign_to_bytes(&self.config.key)?;
-        let registry = self.registry();
+        let registry = &*self.registry();
         let verified = Verifier::new(registry)
             .any_receiver()
             .verify(Unverified::parse(&bytes)?, &now)?;
@@ -490,7 +593,7 @@ impl Node {
         entry: &store::OutboxEntry,
         outcome: Result<Delivery, ClientError>,
     ) -> Result<(), NodeError> {
-        let registry = self.registry();
+        let registry = &*self.registry();
         let mut store = self.store();
         store.transaction(|db| match outcome {
             Ok(delivery) => {
@@ -540,7 +643,8 @@ impl Node {
         };
         let messages = store::case_messages(store.connection(), key)?;
         drop(store);
-        let calendar = self.registry().calendar();
+        let registry = self.registry();
+        let calendar = registry.calendar();
         let today = tongban::calendar::CalendarDate::in_china(&self.now());
         let tracks: Vec<Value> = case
             .tracks()
@@ -582,6 +686,81 @@ impl Node {
             "messages": messages,
         })))
     }
+}
+
+/// How many days ahead [`Node::health`] warns that the registry or the node's key
+/// expires.
+pub const EXPIRY_WARNING_DAYS: i64 = 14;
+
+/// The registry a node starts with: the configuration's, accepted only as the registry
+/// pinned in the database (the same bytes' digest) or an update of it, which is then
+/// pinned; the first start pins the file as it is (the operator installed it). An older
+/// file (a rollback, which could bring back a key revoked since) or one the pinned
+/// operators did not sign is refused, naming `registry_file`.
+fn accepted_registry(
+    db: &rusqlite::Connection,
+    config: &Config,
+    now: &Timestamp,
+) -> Result<Registry, NodeError> {
+    let file = &config.registry;
+    let refuse = |reason: String| NodeError::Config {
+        reason: format!("registry_file: {reason}"),
+    };
+    // The configuration accepted the file already; this is its own copy for the node.
+    let file_copy = || {
+        Registry::load_trusted(&config.registry_bytes)
+            .map_err(|e| refuse(format!("[{}] {e}", e.code())))
+    };
+    let Some((pinned_version, pinned_bytes)) = store::pinned_registry(db)? else {
+        store::pin_registry(db, file, &config.registry_bytes, now)?;
+        return file_copy();
+    };
+    let pinned = Registry::load_trusted(&pinned_bytes).map_err(|e| NodeError::Storage {
+        reason: format!(
+            "the pinned registry cannot be read back: [{}] {e}",
+            e.code()
+        ),
+    })?;
+    if file.version() < pinned_version {
+        return Err(refuse(format!(
+            "[registry.rollback] the file has version {}, older than version {pinned_version} which this node accepted; an older registry could bring back keys revoked since. Install version {pinned_version} or later",
+            file.version()
+        )));
+    }
+    if file.version() == pinned_version {
+        if file.digest() != pinned.digest() {
+            return Err(refuse(format!(
+                "the file differs from the registry of the same version {pinned_version} which this node accepted (sha256 {} pinned, {} in the file)",
+                pinned.digest(),
+                file.digest()
+            )));
+        }
+        return file_copy();
+    }
+    let next = pinned.update(&config.registry_bytes, now).map_err(|e| {
+        refuse(format!(
+            "[{}] version {} is not an update of the pinned version {pinned_version}: {e}",
+            e.code(),
+            file.version()
+        ))
+    })?;
+    store::pin_registry(db, &next, &config.registry_bytes, now)?;
+    tracing::info!(
+        from = pinned_version,
+        to = next.version(),
+        "the registry file updates the pinned registry"
+    );
+    Ok(next)
+}
+
+/// Replaces `path` with `bytes` atomically: written beside it, then renamed over it.
+fn write_replacing(path: &std::path::Path, bytes: &[u8]) -> Result<(), NodeError> {
+    let fail = |e: std::io::Error| NodeError::Storage {
+        reason: format!("cannot write {}: {e}", path.display()),
+    };
+    let temporary = path.with_extension("json.installing");
+    std::fs::write(&temporary, bytes).map_err(fail)?;
+    std::fs::rename(&temporary, path).map_err(fail)
 }
 
 /// The stored case a message belongs to (§18: a case is its window and its id), or a

@@ -10,6 +10,9 @@
 //! | `GET /operator/v1/cases/{window}/{case}` | the case: window, status, tracks with deadlines, every message with its receipt |
 //! | `GET /operator/v1/cases/{case}` | the same, when only one window's case has this id (`409 operator.ambiguous_case` naming the windows otherwise) |
 //! | `GET /operator/v1/outbox` | outbound messages and their delivery state |
+//! | `GET /operator/v1/registry` | the registry in force: version, sha256, issued, expires |
+//! | `PUT /operator/v1/registry` | install a new registry (the signed registry file as the body): an update of the one in force, pinned, written over the registry file |
+//! | `GET /operator/v1/health` | the registry's and this node's key's expiry, with warnings |
 
 use crate::auth::{self, OperatorGuard};
 use crate::node::{Node, Outgoing, Refusal};
@@ -34,6 +37,8 @@ pub fn router(node: Arc<Node>, guard: OperatorGuard) -> Router {
         .route("/operator/v1/cases/{case}", get(case_by_id))
         .route("/operator/v1/cases/{window}/{case}", get(case))
         .route("/operator/v1/outbox", get(outbox))
+        .route("/operator/v1/registry", get(registry).put(install_registry))
+        .route("/operator/v1/health", get(health))
         .fallback(|| async { refusal("http.not_found", "no resource at this path") })
         .with_state(node)
         .layer(axum::middleware::from_fn_with_state(guard, auth::guard))
@@ -136,6 +141,31 @@ async fn case_by_id(State(node): State<Arc<Node>>, Path(case): Path<String>) -> 
         },
         Err(refused) => refused.into_response(),
     }
+}
+
+/// What the operator API says of a registry.
+fn registry_summary(registry: &tongban::registry::Registry) -> Value {
+    json!({
+        "version": registry.version(),
+        "sha256": registry.digest(),
+        "issued": registry.document().issued,
+        "expires": registry.document().expires,
+    })
+}
+
+async fn registry(State(node): State<Arc<Node>>) -> Response {
+    Json(registry_summary(&node.registry())).into_response()
+}
+
+async fn install_registry(State(node): State<Arc<Node>>, body: Bytes) -> Response {
+    match blocking(&node, move |node| node.install_registry(&body)).await {
+        Ok(installed) => Json(registry_summary(&installed)).into_response(),
+        Err(refused) => refused.into_response(),
+    }
+}
+
+async fn health(State(node): State<Arc<Node>>) -> Response {
+    Json(node.health()).into_response()
 }
 
 async fn outbox(State(node): State<Arc<Node>>) -> Response {

@@ -60,7 +60,7 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
             let node = node.clone();
             let in_flight = in_flight.clone();
             deliveries.spawn(async move {
-                let outcome = node.client().deliver(node.registry(), &entry.bytes).await;
+                let outcome = node.client().deliver(&node.registry(), &entry.bytes).await;
                 let id = entry.id.clone();
                 let recorder = node.clone();
                 let recorded = node

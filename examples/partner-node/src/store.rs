@@ -7,6 +7,8 @@
 //! - `cases`: each case's tracks and states, as the SDK's `Case` in JSON, keyed by its
 //!   window and case id (a case belongs to the window that opened it, §18).
 //! - `outbox`: outbound messages and their delivery state, retried until receipted.
+//! - `registry`: every trust registry the node accepted, by version; the highest is the
+//!   pin that a registry file or an installed registry must update (never roll back).
 
 use crate::error::NodeError;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -18,7 +20,7 @@ use tongban::{CaseId, MessageId, NodeId, Timestamp};
 pub const DATABASE_FILE: &str = "node.sqlite3";
 
 /// The schema's version, kept in SQLite's `user_version`: 0 is the first layout (cases
-/// keyed by case id alone), 1 keys cases by window and case id.
+/// keyed by case id alone), 1 keys cases by window and case id and pins the registry.
 const SCHEMA_VERSION: i64 = 1;
 
 const SCHEMA: &str = "
@@ -55,6 +57,12 @@ CREATE TABLE IF NOT EXISTS outbox (
     FOREIGN KEY (sender, id) REFERENCES messages (sender, id)
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt);
+CREATE TABLE IF NOT EXISTS registry (
+    version      INTEGER PRIMARY KEY,
+    sha256       TEXT NOT NULL,
+    bytes        BLOB NOT NULL,
+    installed_at TEXT NOT NULL
+);
 ";
 
 /// From version 0: cases are keyed by their window (the window of their first track)
@@ -78,6 +86,12 @@ UPDATE messages SET case_window = COALESCE(
     (SELECT c.window FROM cases c WHERE c.id = messages.case_id), '');
 DROP INDEX IF EXISTS messages_by_case;
 CREATE INDEX messages_by_window_case ON messages (case_window, case_id, stored_at);
+CREATE TABLE IF NOT EXISTS registry (
+    version      INTEGER PRIMARY KEY,
+    sha256       TEXT NOT NULL,
+    bytes        BLOB NOT NULL,
+    installed_at TEXT NOT NULL
+);
 ";
 
 /// A case's identity: the window that opened it and its case id (§18).
@@ -359,6 +373,35 @@ pub fn save_case(db: &Connection, case: &Case, now: &Timestamp) -> Result<(), No
         "INSERT INTO cases (window, id, state, updated_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (window, id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
         params![key.window.as_str(), key.case.as_str(), state, now.as_str()],
+    )?;
+    Ok(())
+}
+
+/// The pinned registry: the highest version accepted, with its bytes.
+pub fn pinned_registry(db: &Connection) -> Result<Option<(u64, Vec<u8>)>, NodeError> {
+    Ok(db
+        .query_row(
+            "SELECT version, bytes FROM registry ORDER BY version DESC LIMIT 1",
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .map(|(version, bytes)| (u64::try_from(version).unwrap_or(0), bytes)))
+}
+
+/// Records an accepted registry, which becomes the pin if its version is the highest.
+pub fn pin_registry(
+    db: &Connection,
+    registry: &tongban::registry::Registry,
+    bytes: &[u8],
+    now: &Timestamp,
+) -> Result<(), NodeError> {
+    let version = i64::try_from(registry.version()).map_err(|_| NodeError::Storage {
+        reason: format!("registry version {} is too large", registry.version()),
+    })?;
+    db.execute(
+        "INSERT INTO registry (version, sha256, bytes, installed_at) VALUES (?1, ?2, ?3, ?4)",
+        params![version, registry.digest().as_str(), bytes, now.as_str()],
     )?;
     Ok(())
 }

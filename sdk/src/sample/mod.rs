@@ -284,6 +284,6 @@ pub fn signed_transfer() -> Result<Envelope, Error> {
 
 mod registry;
 pub use registry::{
-    operator_key, registry, registry_document, registry_with_endpoints, signed_registry, OPERATOR,
-    REGISTRY_ISSUED,
+    operator_key, registry, registry_bytes, registry_document, registry_with_endpoints,
+    signed_registry, OPERATOR, REGISTRY_ISSUED,
 };

@@ -384,9 +384,13 @@ pub fn registry_with_endpoints(
     signed_registry(&document, &[0, 1])
 }
 
-/// The sample registry, version 1: operator keys 0, 1, 2 with threshold 2, signed by
-/// keys 0 and 1, trusted as of its issue time.
+/// The signed bytes of the sample registry, version 1: operator keys 0, 1, 2 with
+/// threshold 2, signed by keys 0 and 1.
+pub fn registry_bytes() -> Result<Vec<u8>, Error> {
+    signed_registry(&registry_document(1, &[0, 1, 2], 2)?, &[0, 1])
+}
+
+/// The sample registry ([`registry_bytes`]), trusted as of its issue time.
 pub fn registry() -> Result<Registry, Error> {
-    let bytes = signed_registry(&registry_document(1, &[0, 1, 2], 2)?, &[0, 1])?;
-    Registry::bootstrap(&bytes, &ts(REGISTRY_ISSUED)?)
+    Registry::bootstrap(&registry_bytes()?, &ts(REGISTRY_ISSUED)?)
 }

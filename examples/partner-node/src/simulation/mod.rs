@@ -196,6 +196,8 @@ fn node_config(node: &str, data_dir: &Path) -> Result<Config, String> {
         node: id,
         key,
         registry,
+        registry_bytes: sample::registry_bytes().map_err(|e| e.to_string())?,
+        registry_file: None,
         // Not bound: the simulated hosts listen on their own ports.
         listen: ([0, 0, 0, 0], 443).into(),
         operator_listen: ([0, 0, 0, 0], OPERATOR_PORT).into(),
