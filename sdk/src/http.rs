@@ -24,12 +24,20 @@ pub const BINDING_CODES: &[(&str, &str)] = &[
     ),
     ("http.not_found", "no resource at this path"),
     (
+        "http.timeout",
+        "the request's body was not received within the receiver's time limit; send it again",
+    ),
+    (
         "http.method_not_allowed",
         "the path does not accept this HTTP method",
     ),
     (
         "node.storage",
         "the receiver could not store the message; nothing was recorded, send it again later",
+    ),
+    (
+        "node.busy",
+        "the receiver has as many requests in flight as it serves at once; nothing was recorded, send it again after Retry-After",
     ),
     (
         "transport.unreachable",
@@ -77,10 +85,12 @@ impl ErrorBody {
 /// | 403 | `registry.unknown_member`, `message.wrong_receiver`, `agreement.not_party`, `agreement.wrong_role` |
 /// | 404 | `http.not_found` |
 /// | 405 | `http.method_not_allowed` |
+/// | 408 | `http.timeout` |
 /// | 409 | `replay.duplicate`, `lifecycle.*` but `lifecycle.receipt_pending` |
 /// | 413 | `json.too_large` |
 /// | 415 | `http.media_type` |
 /// | 422 | every other code: a well-formed, authentic message the rules refuse |
+/// | 429 | `node.busy` |
 /// | 500 | `node.storage` |
 /// | 503 | `registry.expired` (the receiver's own registry is out of date), `lifecycle.receipt_pending` (the message overtook the receipt of its transfer) |
 pub fn status_for(code: &str) -> u16 {
@@ -95,7 +105,9 @@ pub fn status_for(code: &str) -> u16 {
         "http.media_type" => 415,
         "http.not_found" => 404,
         "http.method_not_allowed" => 405,
+        "http.timeout" => 408,
         "node.storage" => 500,
+        "node.busy" => 429,
         "registry.expired" | "lifecycle.receipt_pending" => 503,
         _ => match area {
             "json" | "id" | "message" | "calendar" => 400,
@@ -107,9 +119,10 @@ pub fn status_for(code: &str) -> u16 {
 }
 
 /// Whether a response status is transient, so that the same message may be sent again
-/// later: a 5xx, or 429 (too many requests). Every other refusal is final.
+/// later: a 5xx, 429 (too many requests) or 408 (the request came too slowly). Every
+/// other refusal is final.
 pub fn is_transient(status: u16) -> bool {
-    status == 429 || (500..600).contains(&status)
+    status == 408 || status == 429 || (500..600).contains(&status)
 }
 
 #[cfg(test)]
@@ -126,7 +139,11 @@ mod tests {
                 transient,
                 matches!(
                     *code,
-                    "node.storage" | "registry.expired" | "lifecycle.receipt_pending"
+                    "node.storage"
+                        | "node.busy"
+                        | "http.timeout"
+                        | "registry.expired"
+                        | "lifecycle.receipt_pending"
                 ),
                 "{code} → {status}"
             );

@@ -573,6 +573,7 @@ async fn whole_case(tester: &mut Tester<'_>) -> Outcome {
         operator_token: OperatorToken::generate().map_err(|e| e.to_string())?,
         operator_hosts: Vec::new(),
         data_dir: dir.path().join("data"),
+        limits: Default::default(),
         retry: RetryPolicy {
             attempts: 2,
             first_backoff: Duration::from_millis(50),

@@ -11,6 +11,14 @@
 //! operator_hosts = []                 # optional: more names the operator API answers to
 //! data_dir = "data"                   # the SQLite database lives here
 //!
+//! [limits]                            # optional; these are the defaults
+//! max_connections = 1024              # open connections to the protocol endpoint, in all
+//! max_connections_per_peer = 64       # … from one IP address
+//! max_requests_in_flight = 64         # messages verified and stored at once (then 429 node.busy)
+//! max_body_bytes_in_flight = 67108864 # request bodies held at once (then 429 node.busy)
+//! header_timeout_ms = 10000           # to send a request's headers
+//! body_timeout_ms = 30000             # to send a request's body
+//!
 //! [delivery]                          # optional; these are the defaults
 //! attempts = 3                        # attempts per delivery round
 //! first_backoff_ms = 200
@@ -51,9 +59,79 @@ pub struct ConfigFile {
     pub operator_hosts: Vec<String>,
     /// Directory of the database.
     pub data_dir: PathBuf,
+    /// Limits on what peers can hold of the node.
+    #[serde(default)]
+    pub limits: LimitsFile,
     /// Delivery settings.
     #[serde(default)]
     pub delivery: DeliveryFile,
+}
+
+/// The `[limits]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsFile {
+    /// Open connections to the protocol endpoint, in all.
+    pub max_connections: usize,
+    /// Open connections from one IP address.
+    pub max_connections_per_peer: usize,
+    /// Messages verified and stored at once; more get `429 node.busy`.
+    pub max_requests_in_flight: usize,
+    /// Bytes of request bodies held at once; past them `429 node.busy`.
+    pub max_body_bytes_in_flight: usize,
+    /// Time allowed to send a request's headers, in milliseconds.
+    pub header_timeout_ms: u64,
+    /// Time allowed to send a request's body, in milliseconds.
+    pub body_timeout_ms: u64,
+}
+
+impl Default for LimitsFile {
+    fn default() -> Self {
+        LimitsFile {
+            max_connections: 1024,
+            max_connections_per_peer: 64,
+            max_requests_in_flight: 64,
+            max_body_bytes_in_flight: 64 * 1024 * 1024,
+            header_timeout_ms: 10_000,
+            body_timeout_ms: 30_000,
+        }
+    }
+}
+
+/// Limits on what peers can hold of the node (see [`LimitsFile`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Open connections to the protocol endpoint, in all.
+    pub max_connections: usize,
+    /// Open connections from one IP address.
+    pub max_connections_per_peer: usize,
+    /// Messages verified and stored at once.
+    pub max_requests_in_flight: usize,
+    /// Bytes of request bodies held at once.
+    pub max_body_bytes_in_flight: usize,
+    /// Time allowed to send a request's headers.
+    pub header_timeout: Duration,
+    /// Time allowed to send a request's body.
+    pub body_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::from(&LimitsFile::default())
+    }
+}
+
+impl From<&LimitsFile> for Limits {
+    fn from(file: &LimitsFile) -> Self {
+        Limits {
+            max_connections: file.max_connections,
+            max_connections_per_peer: file.max_connections_per_peer,
+            max_requests_in_flight: file.max_requests_in_flight,
+            max_body_bytes_in_flight: file.max_body_bytes_in_flight,
+            header_timeout: Duration::from_millis(file.header_timeout_ms),
+            body_timeout: Duration::from_millis(file.body_timeout_ms),
+        }
+    }
 }
 
 /// The `[delivery]` table.
@@ -113,6 +191,8 @@ pub struct Config {
     pub operator_hosts: Vec<String>,
     /// Directory of the database.
     pub data_dir: PathBuf,
+    /// Limits on what peers can hold of the node.
+    pub limits: Limits,
     /// The client's retry policy for one delivery round.
     pub retry: RetryPolicy,
     /// Pause before the outbox retries a message whose round failed; it doubles with
@@ -219,6 +299,31 @@ impl Config {
             )
         })?;
         let operator_token = OperatorToken::load(&resolve(token_file))?;
+        let limits = file.limits;
+        for (field, value) in [
+            ("limits.max_connections", limits.max_connections as u64),
+            (
+                "limits.max_connections_per_peer",
+                limits.max_connections_per_peer as u64,
+            ),
+            (
+                "limits.max_requests_in_flight",
+                limits.max_requests_in_flight as u64,
+            ),
+            ("limits.header_timeout_ms", limits.header_timeout_ms),
+            ("limits.body_timeout_ms", limits.body_timeout_ms),
+        ] {
+            if value == 0 {
+                return Err(bad(field, "must be at least 1"));
+            }
+        }
+        let one_message = tongban::json::Limits::PROTOCOL.max_bytes;
+        if limits.max_body_bytes_in_flight < one_message {
+            return Err(bad(
+                "limits.max_body_bytes_in_flight",
+                format!("must be at least {one_message}, the size of one message"),
+            ));
+        }
         let delivery = file.delivery;
         if delivery.attempts == 0 {
             return Err(bad("delivery.attempts", "must be at least 1"));
@@ -238,6 +343,7 @@ impl Config {
             operator_token,
             operator_hosts: file.operator_hosts,
             data_dir: resolve(&file.data_dir),
+            limits: Limits::from(&limits),
             retry: RetryPolicy {
                 attempts: delivery.attempts,
                 first_backoff: Duration::from_millis(delivery.first_backoff_ms),

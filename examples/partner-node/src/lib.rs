@@ -15,6 +15,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod listener;
 pub mod node;
 pub mod operator;
 pub mod outbox;
@@ -56,14 +57,16 @@ async fn bind(address: SocketAddr) -> Result<TcpListener, NodeError> {
 
 /// Opens the store, binds both addresses and starts serving and delivering.
 pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
-    let listener = bind(config.listen).await?;
+    let endpoint_listener = bind(config.listen).await?;
     let operator_listener = bind(config.operator_listen).await?;
     let base = config.endpoint_path();
     let node = Arc::new(Node::open(config)?);
-    let address = listener.local_addr().map_err(|e| NodeError::Listen {
-        address: "protocol endpoint".into(),
-        reason: e.to_string(),
-    })?;
+    let address = endpoint_listener
+        .local_addr()
+        .map_err(|e| NodeError::Listen {
+            address: "protocol endpoint".into(),
+            reason: e.to_string(),
+        })?;
     let operator_address = operator_listener
         .local_addr()
         .map_err(|e| NodeError::Listen {
@@ -71,27 +74,22 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
             reason: e.to_string(),
         })?;
     let (shutdown, watcher) = watch::channel(false);
-    let serve = |listener: TcpListener, app: axum::Router, name: &'static str| {
-        let mut watcher = watcher.clone();
-        tokio::spawn(async move {
-            let stopped = async move {
-                let _ = watcher.wait_for(|stop| *stop).await;
-            };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(stopped)
-                .await
-            {
-                tracing::error!("{name} stopped: {e}");
-            }
-        })
+    let limits = node.config().limits.clone();
+    // The operator API serves the city's own staff: a few connections.
+    let operator_limits = config::Limits {
+        max_connections: 64,
+        max_connections_per_peer: 64,
+        ..limits.clone()
     };
     let tasks = vec![
-        serve(
-            listener,
+        tokio::spawn(listener::serve(
+            endpoint_listener,
             server::router(node.clone(), &base),
+            limits,
+            watcher.clone(),
             "protocol endpoint",
-        ),
-        serve(
+        )),
+        tokio::spawn(listener::serve(
             operator_listener,
             operator::router(
                 node.clone(),
@@ -101,8 +99,10 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
                     &node.config().operator_hosts,
                 ),
             ),
+            operator_limits,
+            watcher.clone(),
             "operator API",
-        ),
+        )),
         tokio::spawn(outbox::run(node.clone(), watcher.clone())),
         tokio::spawn(watch_expiry(node.clone(), watcher.clone())),
     ];

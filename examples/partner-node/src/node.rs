@@ -144,6 +144,13 @@ pub struct Node {
     /// The registry in force: the pinned one, replaced by [`Node::install_registry`].
     registry: RwLock<Arc<Registry>>,
     store: Mutex<Store>,
+    /// A read-only connection for lookups before a message has verified, which never
+    /// wait for the writer (WAL readers do not block it, nor it them).
+    reader: Mutex<rusqlite::Connection>,
+    /// Messages verified and stored at once, at most `limits.max_requests_in_flight`.
+    in_flight: tokio::sync::Semaphore,
+    /// Request bodies held at once, in KiB, at most `limits.max_body_bytes_in_flight`.
+    body_budget: tokio::sync::Semaphore,
     environment: Environment,
     ids: Option<Mutex<SeededRandom>>,
     wake: Notify,
@@ -165,10 +172,17 @@ impl Node {
         let now = environment.clock.now();
         let registry = store.transaction(|db| accepted_registry(db, &config, &now))?;
         environment.client = environment.client.with_clock(environment.clock.clone());
+        let reader = Mutex::new(store::open_reader(&config.data_dir)?);
+        let in_flight = tokio::sync::Semaphore::new(config.limits.max_requests_in_flight);
+        let body_budget =
+            tokio::sync::Semaphore::new(config.limits.max_body_bytes_in_flight.div_ceil(1024));
         Ok(Node {
             config,
             registry: RwLock::new(Arc::new(registry)),
             store: Mutex::new(store),
+            reader,
+            in_flight,
+            body_budget,
             ids: environment
                 .id_seed
                 .map(|seed| Mutex::new(SeededRandom::new(seed))),
@@ -227,6 +241,16 @@ impl Node {
             message_type: envelope.message_type().as_str().into(),
         }
         .into())
+    }
+
+    /// The budget of request bodies held at once, one permit per KiB.
+    pub fn body_budget(&self) -> &tokio::sync::Semaphore {
+        &self.body_budget
+    }
+
+    /// A place among the messages verified and stored at once, if there is one free.
+    pub fn try_admit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.in_flight.try_acquire().ok()
     }
 
     /// The configuration.
@@ -397,8 +421,11 @@ impl Node {
         // The same message again: its first receipt, nothing changes. Another message
         // with a known id is refused in the transaction, after its signatures verified
         // (§8), so that unsigned probes learn nothing.
+        // These lookups read through the reader connection: a request that has not
+        // verified never takes the store's (the writer's) lock.
         let stored_copy = |node: &Node| -> Result<Option<Receipted>, NodeError> {
-            let stored = store::find_message(node.store().connection(), &sender, &id)?;
+            let reader = node.reader.lock().unwrap_or_else(|p| p.into_inner());
+            let stored = store::find_message(&reader, &sender, &id)?;
             Ok(stored.and_then(|stored| first_receipt(stored, &digest)))
         };
         if let Some(first) = stored_copy(self)? {

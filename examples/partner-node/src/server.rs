@@ -10,6 +10,7 @@ use axum::Router;
 use http_body_util::BodyExt;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{Semaphore, SemaphorePermit};
 use tongban::http::{status_for, ErrorBody, MEDIA_TYPE, MESSAGES_PATH, REPLAYED_HEADER};
 use tongban::json::Limits;
 
@@ -67,18 +68,23 @@ const DRAIN_LIMIT: u64 = 8 * 1024 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(10);
 
 /// What reading a request body gave.
-enum ReadBody {
-    /// The whole body, within the limit.
-    Complete(Vec<u8>),
+enum ReadBody<'a> {
+    /// The whole body, within the limit, with the share of the body budget it holds.
+    Complete(Vec<u8>, Vec<SemaphorePermit<'a>>),
     /// The body goes past the limit; the rest is unread.
     TooLarge,
+    /// The bodies being read hold the whole budget; the rest is unread.
+    OverBudget,
     /// The body could not be read to its end.
     Failed,
 }
 
-/// Reads the body while it stays within `limit` bytes.
-async fn read_body(body: &mut Body, limit: usize) -> ReadBody {
+/// Reads the body while it stays within `limit` bytes, taking a share of `budget`
+/// (one permit per KiB) for what it holds, so that the bodies held at once are bounded.
+async fn read_body<'a>(body: &mut Body, limit: usize, budget: &'a Semaphore) -> ReadBody<'a> {
     let mut bytes = Vec::new();
+    let mut held = Vec::new();
+    let mut held_kib = 0usize;
     while let Some(frame) = body.frame().await {
         let Ok(frame) = frame else {
             return ReadBody::Failed;
@@ -88,9 +94,31 @@ async fn read_body(body: &mut Body, limit: usize) -> ReadBody {
                 return ReadBody::TooLarge;
             }
             bytes.extend_from_slice(data);
+            let needed = bytes.len().div_ceil(1024).saturating_sub(held_kib);
+            if needed > 0 {
+                let Ok(permit) = budget.try_acquire_many(u32::try_from(needed).unwrap_or(u32::MAX))
+                else {
+                    return ReadBody::OverBudget;
+                };
+                held.push(permit);
+                held_kib += needed;
+            }
         }
     }
-    ReadBody::Complete(bytes)
+    ReadBody::Complete(bytes, held)
+}
+
+/// A transient refusal for a node at its limit: `429 node.busy`, retry after a second.
+fn busy(drained: bool) -> Response {
+    let refused = refusal(
+        "node.busy",
+        "too many requests in flight; send the message again later",
+    );
+    let mut response = refused_unread(refused, drained);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }
 
 /// Reads and discards the rest of a body the node will not use, within [`DRAIN_LIMIT`]
@@ -163,15 +191,37 @@ async fn post_message(
     if declared.is_some_and(|length| length > limit as u64) {
         return refused_unread(too_large, drain(body, &headers, declared).await);
     }
-    let bytes = match read_body(&mut body, limit).await {
-        ReadBody::Complete(bytes) => bytes,
+    // A body sent too slowly is given up with 408 http.timeout (transient: the sender
+    // sends it again) and the connection closed; the bodies held at once stay within
+    // the node's body budget, else 429 node.busy.
+    let body_timeout = node.config().limits.body_timeout;
+    let read = tokio::time::timeout(
+        body_timeout,
+        read_body(&mut body, limit, node.body_budget()),
+    )
+    .await;
+    let Ok(read) = read else {
+        tracing::warn!("a request body took longer than {body_timeout:?}; closing the connection");
+        let refused = refusal(
+            "http.timeout",
+            format!("the body was not received within {body_timeout:?}"),
+        );
+        return refused_unread(refused, false);
+    };
+    let (bytes, _body_share) = match read {
+        ReadBody::Complete(bytes, share) => (bytes, share),
         ReadBody::TooLarge => {
             return refused_unread(too_large, drain(body, &headers, None).await);
         }
+        ReadBody::OverBudget => return busy(false),
         ReadBody::Failed => {
             let refused = refusal("json.syntax", "the body could not be read to its end");
             return refused_unread(refused, false);
         }
+    };
+    // Only as many messages are verified and stored at once as the node allows.
+    let Some(_admitted) = node.try_admit() else {
+        return busy(true);
     };
     let receiver = node.clone();
     let answer = node.storage_work(move || receiver.receive(&bytes)).await;

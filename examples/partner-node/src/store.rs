@@ -207,6 +207,17 @@ impl Store {
     }
 }
 
+/// A read-only connection to the database in `data_dir` (opened by [`Store::open`]
+/// before), for lookups that must not wait for the writer.
+pub fn open_reader(data_dir: &Path) -> Result<Connection, NodeError> {
+    let connection = Connection::open_with_flags(
+        data_dir.join(DATABASE_FILE),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    connection.execute_batch("PRAGMA busy_timeout = 5000;")?;
+    Ok(connection)
+}
+
 /// Brings the schema to [`SCHEMA_VERSION`] in one transaction: a new database gets it
 /// whole, an older one is migrated step by step; a newer one is refused.
 fn migrate(connection: &Connection) -> Result<(), NodeError> {

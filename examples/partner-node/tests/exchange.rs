@@ -656,6 +656,14 @@ fn bad_configuration_is_refused_with_the_setting_at_fault() {
             "listen:",
         ),
         (format!("{original}\nunknown = 1\n"), "unknown field"),
+        (
+            format!("{original}\n[limits]\nmax_connections = 0\n"),
+            "limits.max_connections: must be at least 1",
+        ),
+        (
+            format!("{original}\n[limits]\nmax_body_bytes_in_flight = 65536\n"),
+            "limits.max_body_bytes_in_flight: must be at least 1048576",
+        ),
         // The operator API is never served without its token, on loopback or not.
         (
             original.replace("operator_token_file = \"operator.token\"\n", ""),

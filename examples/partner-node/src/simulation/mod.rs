@@ -205,6 +205,7 @@ fn node_config(node: &str, data_dir: &Path) -> Result<Config, String> {
         // The desk names the node's host, as a person would its DNS name.
         operator_hosts: vec![host],
         data_dir: data_dir.to_path_buf(),
+        limits: Default::default(),
         retry: RetryPolicy {
             attempts: 3,
             first_backoff: Duration::from_millis(50),

@@ -1,0 +1,143 @@
+//! Accepting connections within limits, so that no peer can hold the node by opening
+//! connections and sending slowly: at most `max_connections` open in all and
+//! `max_connections_per_peer` from one IP address (a connection beyond is closed at
+//! once), and request headers within `header_timeout` (else the connection is closed
+//! without an answer). Bodies are read within `body_timeout` by the handler that reads
+//! them ([`crate::server`]).
+
+use crate::config::Limits;
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// How long a stopping node waits for its connections' requests in flight.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Open connections, in all and per peer address.
+#[derive(Debug, Default)]
+struct Open {
+    total: usize,
+    by_peer: BTreeMap<IpAddr, usize>,
+}
+
+/// One admitted connection; it leaves the count when dropped.
+struct Admitted {
+    open: Arc<Mutex<Open>>,
+    peer: IpAddr,
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        open.total = open.total.saturating_sub(1);
+        if let Some(count) = open.by_peer.get_mut(&self.peer) {
+            *count -= 1;
+            if *count == 0 {
+                open.by_peer.remove(&self.peer);
+            }
+        }
+    }
+}
+
+/// Admits a connection from `peer` if the limits allow another.
+fn admit(open: &Arc<Mutex<Open>>, peer: IpAddr, limits: &Limits) -> Option<Admitted> {
+    let mut counts = open.lock().unwrap_or_else(|p| p.into_inner());
+    let from_peer = counts.by_peer.get(&peer).copied().unwrap_or(0);
+    if counts.total >= limits.max_connections || from_peer >= limits.max_connections_per_peer {
+        return None;
+    }
+    counts.total += 1;
+    *counts.by_peer.entry(peer).or_insert(0) += 1;
+    Some(Admitted {
+        open: open.clone(),
+        peer,
+    })
+}
+
+/// Serves `app` on `listener` within `limits` (HTTP/1.1) until `stop` turns true, then
+/// lets requests in flight finish for at most [`SHUTDOWN_GRACE`].
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    mut stop: watch::Receiver<bool>,
+    name: &'static str,
+) {
+    let open = Arc::new(Mutex::new(Open::default()));
+    let graceful = GracefulShutdown::new();
+    let mut refused = 0u64;
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.wait_for(|stop| *stop) => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors, say: wait a little rather than spin.
+                tracing::warn!("{name}: cannot accept a connection: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Some(admitted) = admit(&open, peer.ip(), &limits) else {
+            refused += 1;
+            if refused.is_power_of_two() {
+                tracing::warn!(%peer, refused, "{name}: connection limit reached, closing connections");
+            }
+            drop(stream);
+            continue;
+        };
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(%peer, "{name}: connection ended: {e}");
+            }
+            drop(admitted);
+        });
+    }
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("{name}: requests still in flight after {SHUTDOWN_GRACE:?}; closing");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_are_admitted_within_the_total_and_per_peer_limits() {
+        let limits = Limits {
+            max_connections: 3,
+            max_connections_per_peer: 2,
+            ..Limits::default()
+        };
+        let open = Arc::new(Mutex::new(Open::default()));
+        let (a, b): (IpAddr, IpAddr) = ([127, 0, 0, 2].into(), [127, 0, 0, 3].into());
+        let first = admit(&open, a, &limits).expect("first");
+        let second = admit(&open, a, &limits).expect("second from a");
+        assert!(admit(&open, a, &limits).is_none(), "a third from a");
+        let third = admit(&open, b, &limits).expect("one from b");
+        assert!(admit(&open, b, &limits).is_none(), "over the total");
+        drop(first);
+        assert!(admit(&open, b, &limits).is_some(), "a slot freed");
+        drop((second, third));
+        let counts = open.lock().expect("lock");
+        assert_eq!(counts.total, 0);
+        assert!(counts.by_peer.is_empty());
+    }
+}
