@@ -34,6 +34,10 @@ createMessage({ from: "a", to: "b", agreement: "c", case: "d", type: "status_upd
 canonicalize(42);
 // @ts-expect-error: no such status
 replyTo(transfer, { type: "status_update", body: { status: "lost" } });
+// @ts-expect-error: whose inbox is a required choice (a node id, or null for any)
+Verifier.withRegistry(registry);
+const inspector: Verifier = Verifier.withKeys({ keys: [key.publicKey()] }, null);
+const window: string | undefined = tracked.window;
 
 export function codeOf(error: unknown): string | undefined {
   return (error as TongbanError).code;
