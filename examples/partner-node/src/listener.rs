@@ -62,7 +62,7 @@ fn admit(open: &Arc<Mutex<Open>>, peer: IpAddr, limits: &Limits) -> Option<Admit
 }
 
 /// Serves `app` on `listener` within `limits` (HTTP/1.1) until `stop` turns true, then
-/// lets requests in flight finish for at most [`SHUTDOWN_GRACE`].
+/// lets requests in flight finish for at most 10 seconds.
 pub async fn serve(
     listener: TcpListener,
     app: Router,

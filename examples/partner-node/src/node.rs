@@ -165,7 +165,7 @@ impl Node {
 
     /// Opens the node's store, in the given environment, and accepts the configuration's
     /// registry only as the registry pinned in the database or an update of it
-    /// ([`accepted_registry`]): a node never goes back to an older registry, nor takes
+    /// (see `accepted_registry`): a node never goes back to an older registry, nor takes
     /// one its pinned operators did not sign.
     pub fn open_in(config: Config, mut environment: Environment) -> Result<Node, NodeError> {
         let mut store = Store::open(&config.data_dir)?;
