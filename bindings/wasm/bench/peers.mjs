@@ -3,7 +3,7 @@
 // against two JavaScript stacks doing the same job on the same document, all measured
 // in the same run.
 //
-//   tongban WASM    the forms module: `Verifier.withRegistry(registry).verify(message,
+//   tongban WASM    the forms module: `Verifier.withRegistry(registry, null).verify(message,
 //                   now)`, a fresh verifier each round (a reused one refuses the second
 //                   round as a replay). Parses, checks structure, resolves the key in
 //                   the signed registry, checks the Ed25519 signature, the validity
@@ -129,7 +129,7 @@ const { Registry, Verifier } = await load("forms");
 const registry = Registry.load(registryText);
 
 function tongban(text = message) {
-  const verifier = Verifier.withRegistry(registry);
+  const verifier = Verifier.withRegistry(registry, null);
   const verified = verifier.verify(text, now);
   const type = verified.type;
   verified.free();
