@@ -379,12 +379,22 @@ fn check_step(before: &Case, after: &Case, message: &Verified, state: ItemState)
             }
             _ => old.received_on,
         },
-        after_final: old.after_final + u32::from(old.state.is_final()),
+        after_final: old.after_final
+            + u32::from(old.state.is_final() && !matches!(envelope.body, Body::Receipt(_))),
+        answered_after_final: {
+            let mut answered = old.answered_after_final.clone();
+            if let (true, Body::Receipt(_), Some(id)) =
+                (old.state.is_final(), &envelope.body, &envelope.in_reply_to)
+            {
+                answered.insert(id.clone());
+            }
+            answered
+        },
         ..old.clone()
     };
     assert_eq!(
         new, &expected,
-        "only state, messages, receipt date and the count after a final state change"
+        "only state, messages, receipt date and what a final track took change"
     );
     assert_eq!(
         envelope.agreement, old.agreement,

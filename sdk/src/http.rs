@@ -41,7 +41,7 @@ pub const BINDING_CODES: &[(&str, &str)] = &[
     ),
     (
         "transport.unreachable",
-        "the client gave up: every attempt failed with a connection error, a timeout, a 5xx or a 429",
+        "the client gave up: every attempt failed with a connection error, a timeout, a 5xx, a 429 or a 408",
     ),
     (
         "transport.bad_response",

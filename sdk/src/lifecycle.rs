@@ -167,15 +167,23 @@ pub struct Track {
     pub received_on: Option<CalendarDate>,
     /// Ids of every message applied to this track.
     pub messages: BTreeSet<MessageId>,
-    /// Messages applied after the track reached a final state (receipts and protocol
-    /// errors, which change nothing); at most [`FINAL_ALLOWANCE`].
-    #[serde(default)]
+    /// Protocol errors applied after the track reached a final state; at most
+    /// [`FINAL_ALLOWANCE`].
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub after_final: u32,
+    /// Messages of the track answered by a receipt after it reached a final state; each
+    /// is answered once.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub answered_after_final: BTreeSet<MessageId>,
 }
 
-/// How many messages a track in a final state still takes (receipts and protocol
-/// errors, which change nothing), so that what a peer can add to a finished case is
-/// bounded; later ones are `lifecycle.illegal_transition`.
+fn is_zero(count: &u32) -> bool {
+    *count == 0
+}
+
+/// How many protocol errors a track in a final state still takes, so that what a peer
+/// can add to a finished case is bounded; later ones are `lifecycle.illegal_transition`.
+/// (A receipt is taken only if it answers a message of the track not answered since.)
 pub const FINAL_ALLOWANCE: u32 = 4;
 
 /// Where a track stands against its deadline on a given day.
@@ -353,7 +361,7 @@ impl Case {
             }
         }
         let next = match next_state(track.state, &envelope.body, receipt_for_transfer) {
-            Some(_) if track.state.is_final() && track.after_final >= FINAL_ALLOWANCE => {
+            Some(_) if track.state.is_final() && !takes_after_final(track, envelope) => {
                 return Err(LifecycleError::IllegalTransition {
                     state: track.state.as_str(),
                     message_type,
@@ -390,7 +398,12 @@ impl Case {
             track.received_on = Some(CalendarDate::in_china(&envelope.created));
         }
         if track.state.is_final() {
-            track.after_final += 1;
+            match (&envelope.body, &envelope.in_reply_to) {
+                (Body::Receipt(_), Some(answered)) => {
+                    track.answered_after_final.insert(answered.clone());
+                }
+                _ => track.after_final += 1,
+            }
         }
         track.state = next;
         track.messages.insert(envelope.id.clone());
@@ -436,6 +449,7 @@ impl Case {
             received_on: None,
             messages: BTreeSet::from([envelope.id.clone()]),
             after_final: 0,
+            answered_after_final: BTreeSet::new(),
         });
         Ok(ItemState::Transferred)
     }
@@ -476,6 +490,20 @@ impl Case {
             }
             .into()),
         }
+    }
+}
+
+/// Whether a track in a final state takes `envelope` (a receipt or a protocol error,
+/// the only messages allowed there): a receipt that answers one of its messages not
+/// answered since it became final, or one of its first [`FINAL_ALLOWANCE`] protocol
+/// errors.
+fn takes_after_final(track: &Track, envelope: &Envelope) -> bool {
+    match (&envelope.body, &envelope.in_reply_to) {
+        (Body::Receipt(_), Some(answered)) => {
+            track.messages.contains(answered) && !track.answered_after_final.contains(answered)
+        }
+        (Body::Receipt(_), None) => false,
+        _ => track.after_final < FINAL_ALLOWANCE,
     }
 }
 

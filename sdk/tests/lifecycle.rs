@@ -432,6 +432,27 @@ fn a_final_track_takes_a_bounded_number_of_messages() {
         let message = flow.send(JIUJIANG, HUANGSHI, sample::AGREEMENT, error(), answered);
         assert_eq!(case.apply(&message, &flow.registry), Ok(ItemState::Refused));
     }
+    // A receipt answering a message of the track, once.
+    let answer = receipt(&refusal, true);
+    let first = flow.send(
+        HUANGSHI,
+        JIUJIANG,
+        sample::AGREEMENT,
+        answer.clone(),
+        Some(&refusal.envelope().id),
+    );
+    assert_eq!(case.apply(&first, &flow.registry), Ok(ItemState::Refused));
+    let again = flow.send(
+        HUANGSHI,
+        JIUJIANG,
+        sample::AGREEMENT,
+        answer,
+        Some(&refusal.envelope().id),
+    );
+    assert_eq!(
+        case.apply(&again, &flow.registry).map_err(|e| e.code()),
+        Err("lifecycle.illegal_transition")
+    );
     let before = case.clone();
     let one_more = flow.send(JIUJIANG, HUANGSHI, sample::AGREEMENT, error(), answered);
     assert_eq!(
@@ -439,7 +460,7 @@ fn a_final_track_takes_a_bounded_number_of_messages() {
         Err("lifecycle.illegal_transition")
     );
     assert_eq!(case, before);
-    assert_eq!(case.tracks()[0].messages.len(), 2 + 4);
+    assert_eq!(case.tracks()[0].messages.len(), 2 + 4 + 1);
 }
 
 #[test]

@@ -488,21 +488,33 @@ pub(super) fn case_ownership(g: &mut Gen, registry: &str) {
         ),
         (
             "final-allowance",
-            "a track refused for good takes 4 more protocol errors (they change nothing); the fifth is lifecycle.illegal_transition",
+            "a withdrawn track takes one receipt per message of the track (a second answer to the withdrawal is refused) and 4 protocol errors (the fifth is refused): lifecycle.illegal_transition",
             Box::new(move |t: &mut Talk| {
-                let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
+                let transfer = received(t);
+                let withdrawal = t.send(
+                    HUANGSHI,
+                    other(MessageType::Withdrawal),
+                    Some(&transfer.id),
+                    state("withdrawn"),
+                );
                 t.send(
                     JIUJIANG,
-                    receipt(&transfer, false),
-                    Some(&transfer.id),
-                    state("refused"),
+                    receipt(&withdrawal, true),
+                    Some(&withdrawal.id),
+                    state("withdrawn"),
+                );
+                t.send(
+                    JIUJIANG,
+                    receipt(&withdrawal, true),
+                    Some(&withdrawal.id),
+                    refused("lifecycle.illegal_transition"),
                 );
                 for _ in 0..4 {
                     t.send(
                         JIUJIANG,
                         other(MessageType::ProtocolError),
                         Some(&transfer.id),
-                        state("refused"),
+                        state("withdrawn"),
                     );
                 }
                 t.send(

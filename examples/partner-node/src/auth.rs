@@ -169,12 +169,19 @@ pub struct OperatorGuard {
 
 impl OperatorGuard {
     /// The guard of an operator API bound to `address`: `Host` may be the address
-    /// itself, `localhost:<port>` when it is a loopback address, or one of `names`
-    /// (the configuration's `operator_hosts`, as `name:port` or `name`).
+    /// itself, `localhost:<port>` when it is a loopback address (and the loopback
+    /// addresses too when it is the unspecified address, `0.0.0.0`), or one of `names`
+    /// (the configuration's `operator_hosts`, written as clients write `Host`:
+    /// `name:port`, or `name` alone for port 80).
     pub fn new(token: OperatorToken, address: SocketAddr, names: &[String]) -> OperatorGuard {
+        let port = address.port();
         let mut hosts = vec![address.to_string()];
-        if address.ip().is_loopback() {
-            hosts.push(format!("localhost:{}", address.port()));
+        if address.ip().is_loopback() || address.ip().is_unspecified() {
+            hosts.push(format!("localhost:{port}"));
+        }
+        if address.ip().is_unspecified() {
+            hosts.push(format!("127.0.0.1:{port}"));
+            hosts.push(format!("[::1]:{port}"));
         }
         hosts.extend(names.iter().cloned());
         for host in &mut hosts {
@@ -275,6 +282,30 @@ pub async fn guard(State(guard): State<OperatorGuard>, request: Request, next: N
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wildcard_address_answers_to_its_loopback_names_too() {
+        let token = OperatorToken::from_secret(&"t".repeat(40)).expect("token");
+        let g = OperatorGuard::new(token, ([0, 0, 0, 0], 7401).into(), &["ops.example".into()]);
+        let bearer = format!("Bearer {}", "t".repeat(40));
+        for host in [
+            "127.0.0.1:7401",
+            "localhost:7401",
+            "[::1]:7401",
+            "ops.example",
+        ] {
+            let ok = [("host", host), ("authorization", bearer.as_str())];
+            assert_eq!(code(g.check(&Method::GET, &headers(&ok))), "ok", "{host}");
+        }
+        let other = [
+            ("host", "ops.example:8080"),
+            ("authorization", bearer.as_str()),
+        ];
+        assert_eq!(
+            code(g.check(&Method::GET, &headers(&other))),
+            "operator.host"
+        );
+    }
 
     fn guard() -> OperatorGuard {
         let token = OperatorToken::from_secret(&"t".repeat(40)).expect("token");

@@ -13,7 +13,8 @@
 //!
 //! [limits]                            # optional; these are the defaults
 //! max_connections = 1024              # open connections to the protocol endpoint, in all
-//! max_connections_per_peer = 64       # … from one IP address
+//! max_connections_per_peer = 16       # … from one IP address
+//! max_connection_age_ms = 120000      # then a connection is closed, whatever it does
 //! max_requests_in_flight = 64         # messages verified and stored at once (then 429 node.busy)
 //! max_body_bytes_in_flight = 67108864 # request bodies held at once (then 429 node.busy)
 //! header_timeout_ms = 10000           # to send a request's headers
@@ -75,6 +76,8 @@ pub struct LimitsFile {
     pub max_connections: usize,
     /// Open connections from one IP address.
     pub max_connections_per_peer: usize,
+    /// The age at which a connection is closed, in milliseconds.
+    pub max_connection_age_ms: u64,
     /// Messages verified and stored at once; more get `429 node.busy`.
     pub max_requests_in_flight: usize,
     /// Bytes of request bodies held at once; past them `429 node.busy`.
@@ -89,7 +92,8 @@ impl Default for LimitsFile {
     fn default() -> Self {
         LimitsFile {
             max_connections: 1024,
-            max_connections_per_peer: 64,
+            max_connections_per_peer: 16,
+            max_connection_age_ms: 120_000,
             max_requests_in_flight: 64,
             max_body_bytes_in_flight: 64 * 1024 * 1024,
             header_timeout_ms: 10_000,
@@ -105,6 +109,8 @@ pub struct Limits {
     pub max_connections: usize,
     /// Open connections from one IP address.
     pub max_connections_per_peer: usize,
+    /// The age at which a connection is closed.
+    pub max_connection_age: Duration,
     /// Messages verified and stored at once.
     pub max_requests_in_flight: usize,
     /// Bytes of request bodies held at once.
@@ -126,6 +132,7 @@ impl From<&LimitsFile> for Limits {
         Limits {
             max_connections: file.max_connections,
             max_connections_per_peer: file.max_connections_per_peer,
+            max_connection_age: Duration::from_millis(file.max_connection_age_ms),
             max_requests_in_flight: file.max_requests_in_flight,
             max_body_bytes_in_flight: file.max_body_bytes_in_flight,
             header_timeout: Duration::from_millis(file.header_timeout_ms),
@@ -317,11 +324,14 @@ impl Config {
                 return Err(bad(field, "must be at least 1"));
             }
         }
-        let one_message = tongban::json::Limits::PROTOCOL.max_bytes;
+        // One message of the largest size, in a buffer that may have doubled as it grew.
+        let one_message = 2 * tongban::json::Limits::PROTOCOL.max_bytes;
         if limits.max_body_bytes_in_flight < one_message {
             return Err(bad(
                 "limits.max_body_bytes_in_flight",
-                format!("must be at least {one_message}, the size of one message"),
+                format!(
+                    "must be at least {one_message}, the buffer of one message of the largest size"
+                ),
             ));
         }
         let delivery = file.delivery;

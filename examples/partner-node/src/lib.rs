@@ -75,10 +75,10 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         })?;
     let (shutdown, watcher) = watch::channel(false);
     let limits = node.config().limits.clone();
-    // The operator API serves the city's own staff: a few connections.
+    // The operator API serves the city's own staff and case system: a few connections.
     let operator_limits = config::Limits {
         max_connections: 64,
-        max_connections_per_peer: 64,
+        max_connections_per_peer: 32,
         ..limits.clone()
     };
     let tasks = vec![

@@ -1,9 +1,11 @@
 //! Accepting connections within limits, so that no peer can hold the node by opening
-//! connections and sending slowly: at most `max_connections` open in all and
+//! connections and sending or reading slowly: at most `max_connections` open in all and
 //! `max_connections_per_peer` from one IP address (a connection beyond is closed at
-//! once), and request headers within `header_timeout` (else the connection is closed
-//! without an answer). Bodies are read within `body_timeout` by the handler that reads
-//! them ([`crate::server`]).
+//! once), request headers within `header_timeout` and in at most 16 KiB of buffer
+//! (else the connection is closed without an answer), and no connection older than
+//! `max_connection_age`, whatever it does (a client that never reads its answers holds
+//! it no longer). Bodies are read within `body_timeout` by the handler that reads them
+//! ([`crate::server`]).
 
 use crate::config::Limits;
 use axum::Router;
@@ -19,6 +21,9 @@ use tokio::sync::watch;
 
 /// How long a stopping node waits for its connections' requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// The most a connection buffers of what a peer sends (hyper's least is 8 KiB).
+const MAX_BUFFER: usize = 16 * 1024;
 
 /// Open connections, in all and per peer address.
 #[derive(Debug, Default)]
@@ -62,7 +67,7 @@ fn admit(open: &Arc<Mutex<Open>>, peer: IpAddr, limits: &Limits) -> Option<Admit
 }
 
 /// Serves `app` on `listener` within `limits` (HTTP/1.1) until `stop` turns true, then
-/// lets requests in flight finish for at most 10 seconds.
+/// lets requests in flight finish for at most 10 seconds and closes what is left.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -72,8 +77,10 @@ pub async fn serve(
 ) {
     let open = Arc::new(Mutex::new(Open::default()));
     let graceful = GracefulShutdown::new();
+    let mut connections = tokio::task::JoinSet::new();
     let mut refused = 0u64;
     loop {
+        while connections.try_join_next().is_some() {}
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = stop.wait_for(|stop| *stop) => break,
@@ -98,11 +105,15 @@ pub async fn serve(
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_timeout)
+            .max_buf_size(MAX_BUFFER)
             .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
         let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(%peer, "{name}: connection ended: {e}");
+        let max_age = limits.max_connection_age;
+        connections.spawn(async move {
+            match tokio::time::timeout(max_age, connection).await {
+                Ok(Err(e)) => tracing::debug!(%peer, "{name}: connection ended: {e}"),
+                Err(_) => tracing::debug!(%peer, "{name}: connection closed at its maximum age"),
+                Ok(Ok(())) => {}
             }
             drop(admitted);
         });
@@ -113,6 +124,8 @@ pub async fn serve(
     {
         tracing::warn!("{name}: requests still in flight after {SHUTDOWN_GRACE:?}; closing");
     }
+    connections.abort_all();
+    while connections.join_next().await.is_some() {}
 }
 
 #[cfg(test)]

@@ -148,9 +148,9 @@ pub struct Node {
     /// wait for the writer (WAL readers do not block it, nor it them).
     reader: Mutex<rusqlite::Connection>,
     /// Messages verified and stored at once, at most `limits.max_requests_in_flight`.
-    in_flight: tokio::sync::Semaphore,
+    in_flight: Arc<tokio::sync::Semaphore>,
     /// Request bodies held at once, in KiB, at most `limits.max_body_bytes_in_flight`.
-    body_budget: tokio::sync::Semaphore,
+    body_budget: Arc<tokio::sync::Semaphore>,
     environment: Environment,
     ids: Option<Mutex<SeededRandom>>,
     wake: Notify,
@@ -173,9 +173,12 @@ impl Node {
         let registry = store.transaction(|db| accepted_registry(db, &config, &now))?;
         environment.client = environment.client.with_clock(environment.clock.clone());
         let reader = Mutex::new(store::open_reader(&config.data_dir)?);
-        let in_flight = tokio::sync::Semaphore::new(config.limits.max_requests_in_flight);
-        let body_budget =
-            tokio::sync::Semaphore::new(config.limits.max_body_bytes_in_flight.div_ceil(1024));
+        let in_flight = Arc::new(tokio::sync::Semaphore::new(
+            config.limits.max_requests_in_flight,
+        ));
+        let body_budget = Arc::new(tokio::sync::Semaphore::new(
+            config.limits.max_body_bytes_in_flight.div_ceil(1024),
+        ));
         Ok(Node {
             config,
             registry: RwLock::new(Arc::new(registry)),
@@ -244,13 +247,14 @@ impl Node {
     }
 
     /// The budget of request bodies held at once, one permit per KiB.
-    pub fn body_budget(&self) -> &tokio::sync::Semaphore {
+    pub fn body_budget(&self) -> &Arc<tokio::sync::Semaphore> {
         &self.body_budget
     }
 
-    /// A place among the messages verified and stored at once, if there is one free.
-    pub fn try_admit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        self.in_flight.try_acquire().ok()
+    /// A place among the messages verified and stored at once, if there is one free;
+    /// it is held until dropped, also by the storage work it is moved into.
+    pub fn try_admit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.in_flight.clone().try_acquire_owned().ok()
     }
 
     /// The configuration.
@@ -278,19 +282,44 @@ impl Node {
             refusal.status = 422;
             refusal
         };
-        let current = self.registry();
-        let next = current.update(bytes, &now).map_err(unusable)?;
+        let failed = |e: NodeError| {
+            tracing::error!(code = e.code(), "registry not installed: {e}");
+            Refusal {
+                status: 500,
+                body: ErrorBody {
+                    code: e.code().into(),
+                    message: format!("the registry was not installed: {e}"),
+                },
+            }
+        };
+        // Installations run one at a time, each as an update of the registry in force
+        // when it runs: two at once cannot leave the older one in force.
+        let mut slot = self.registry.write().unwrap_or_else(|p| p.into_inner());
+        let next = slot.update(bytes, &now).map_err(unusable)?;
         if let Err((_, reason)) = check_own_key(&next, &self.config.node, &self.config.key) {
             return Err(crate::auth::refused(
                 "operator.registry_without_node",
                 reason,
             ));
         }
+        // The new file is written and synced beside the old one first, the pin
+        // committed, and only then the file renamed over the old one: a failure leaves
+        // the pin and the file in agreement (a retry of the same bytes is accepted).
+        let staged = match &self.config.registry_file {
+            Some(file) => Some((stage_file(file, bytes).map_err(failed)?, file)),
+            None => None,
+        };
         let mut store = self.store();
-        let mut slot = self.registry.write().unwrap_or_else(|p| p.into_inner());
-        store.transaction(|db| store::pin_registry(db, &next, bytes, &now))?;
-        if let Some(file) = &self.config.registry_file {
-            write_replacing(file, bytes)?;
+        store
+            .transaction(|db| store::pin_registry(db, &next, bytes, &now))
+            .map_err(failed)?;
+        drop(store);
+        if let Some((staged, file)) = staged {
+            std::fs::rename(&staged, file).map_err(|e| {
+                failed(NodeError::Storage {
+                    reason: format!("cannot replace {}: {e}", file.display()),
+                })
+            })?;
         }
         let next = Arc::new(next);
         *slot = next.clone();
@@ -431,7 +460,10 @@ impl Node {
         if let Some(first) = stored_copy(self)? {
             return Ok(first);
         }
-        let prepared = match self.verify_and_sign(unverified, &now) {
+        // One registry for the whole message: verified and applied under the same one,
+        // whatever is installed meanwhile.
+        let registry = self.registry();
+        let prepared = match self.verify_and_sign(&registry, unverified, &now) {
             Ok(prepared) => prepared,
             Err(refusal) => {
                 // A copy stored while this one was being verified gets its first receipt,
@@ -447,7 +479,7 @@ impl Node {
             receipt,
             own_receipt,
         } = prepared;
-        let registry = &*self.registry();
+        let registry = &*registry;
         let mut store = self.store();
         let result = store.transaction(|db| {
             // The replay record is the stored messages themselves.
@@ -511,8 +543,12 @@ impl Node {
     /// (`agreement.inactive`); any other receipt this node cannot sign or verify is its
     /// own fault (e.g. its key retired), never the sender's: `node.storage` (500),
     /// retried later.
-    fn verify_and_sign(&self, message: Unverified, now: &Timestamp) -> Result<Prepared, Refusal> {
-        let registry = &*self.registry();
+    fn verify_and_sign(
+        &self,
+        registry: &Registry,
+        message: Unverified,
+        now: &Timestamp,
+    ) -> Result<Prepared, Refusal> {
         let verified = Verifier::with_replay_guard(registry, ReplayCheckedWhenStored)
             .for_receiver(self.config.node.clone())
             .verify(message, now)?;
@@ -624,7 +660,9 @@ impl Node {
         let mut store = self.store();
         store.transaction(|db| match outcome {
             Ok(delivery) => {
-                store::mark_delivered(db, &entry.sender, &entry.id, &delivery.receipt_bytes)?;
+                // The receipt's canonical bytes, never a receiver's padding.
+                let receipt = delivery.receipt.canonical_bytes();
+                store::mark_delivered(db, &entry.sender, &entry.id, &receipt)?;
                 let mut case = case_of(db, delivery.receipt.envelope())?;
                 if let Some(key) = CaseKey::of(&case) {
                     match case.apply(&delivery.receipt, registry) {
@@ -780,14 +818,18 @@ fn accepted_registry(
     Ok(next)
 }
 
-/// Replaces `path` with `bytes` atomically: written beside it, then renamed over it.
-fn write_replacing(path: &std::path::Path, bytes: &[u8]) -> Result<(), NodeError> {
+/// Writes `bytes` beside `path` and syncs them to disk; returns the staged file, to be
+/// renamed over `path`.
+fn stage_file(path: &std::path::Path, bytes: &[u8]) -> Result<std::path::PathBuf, NodeError> {
+    use std::io::Write;
+    let staged = path.with_extension("json.installing");
     let fail = |e: std::io::Error| NodeError::Storage {
-        reason: format!("cannot write {}: {e}", path.display()),
+        reason: format!("cannot write {}: {e}", staged.display()),
     };
-    let temporary = path.with_extension("json.installing");
-    std::fs::write(&temporary, bytes).map_err(fail)?;
-    std::fs::rename(&temporary, path).map_err(fail)
+    let mut file = std::fs::File::create(&staged).map_err(fail)?;
+    file.write_all(bytes).map_err(fail)?;
+    file.sync_all().map_err(fail)?;
+    Ok(staged)
 }
 
 /// The stored case a message belongs to (§18: a case is its window and its id), or a

@@ -26,6 +26,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::sync::Arc;
+use tongban::registry::REGISTRY_LIMITS;
 use tongban::{CaseId, NodeId};
 
 /// The operator API's routes, behind `guard` (unknown paths too: without the token,
@@ -157,7 +158,12 @@ async fn registry(State(node): State<Arc<Node>>) -> Response {
     Json(registry_summary(&node.registry())).into_response()
 }
 
-async fn install_registry(State(node): State<Arc<Node>>, body: Bytes) -> Response {
+async fn install_registry(State(node): State<Arc<Node>>, body: axum::body::Body) -> Response {
+    let limit = REGISTRY_LIMITS.max_bytes;
+    let Ok(body) = axum::body::to_bytes(body, limit).await else {
+        let message = format!("a registry is at most {limit} bytes");
+        return refusal("json.too_large", message).into_response();
+    };
     match blocking(&node, move |node| node.install_registry(&body)).await {
         Ok(installed) => Json(registry_summary(&installed)).into_response(),
         Err(refused) => refused.into_response(),

@@ -10,7 +10,7 @@ use axum::Router;
 use http_body_util::BodyExt;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tongban::http::{status_for, ErrorBody, MEDIA_TYPE, MESSAGES_PATH, REPLAYED_HEADER};
 use tongban::json::Limits;
 
@@ -68,9 +68,9 @@ const DRAIN_LIMIT: u64 = 8 * 1024 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(10);
 
 /// What reading a request body gave.
-enum ReadBody<'a> {
+enum ReadBody {
     /// The whole body, within the limit, with the share of the body budget it holds.
-    Complete(Vec<u8>, Vec<SemaphorePermit<'a>>),
+    Complete(Vec<u8>, Vec<OwnedSemaphorePermit>),
     /// The body goes past the limit; the rest is unread.
     TooLarge,
     /// The bodies being read hold the whole budget; the rest is unread.
@@ -80,8 +80,9 @@ enum ReadBody<'a> {
 }
 
 /// Reads the body while it stays within `limit` bytes, taking a share of `budget`
-/// (one permit per KiB) for what it holds, so that the bodies held at once are bounded.
-async fn read_body<'a>(body: &mut Body, limit: usize, budget: &'a Semaphore) -> ReadBody<'a> {
+/// (one permit per KiB of the buffer's capacity) for what it holds, so that the bodies
+/// held at once are bounded.
+async fn read_body(body: &mut Body, limit: usize, budget: &Arc<Semaphore>) -> ReadBody {
     let mut bytes = Vec::new();
     let mut held = Vec::new();
     let mut held_kib = 0usize;
@@ -94,10 +95,10 @@ async fn read_body<'a>(body: &mut Body, limit: usize, budget: &'a Semaphore) -> 
                 return ReadBody::TooLarge;
             }
             bytes.extend_from_slice(data);
-            let needed = bytes.len().div_ceil(1024).saturating_sub(held_kib);
+            let needed = bytes.capacity().div_ceil(1024).saturating_sub(held_kib);
             if needed > 0 {
-                let Ok(permit) = budget.try_acquire_many(u32::try_from(needed).unwrap_or(u32::MAX))
-                else {
+                let needed_permits = u32::try_from(needed).unwrap_or(u32::MAX);
+                let Ok(permit) = budget.clone().try_acquire_many_owned(needed_permits) else {
                     return ReadBody::OverBudget;
                 };
                 held.push(permit);
@@ -208,7 +209,7 @@ async fn post_message(
         );
         return refused_unread(refused, false);
     };
-    let (bytes, _body_share) = match read {
+    let (bytes, body_share) = match read {
         ReadBody::Complete(bytes, share) => (bytes, share),
         ReadBody::TooLarge => {
             return refused_unread(too_large, drain(body, &headers, None).await);
@@ -220,11 +221,18 @@ async fn post_message(
         }
     };
     // Only as many messages are verified and stored at once as the node allows.
-    let Some(_admitted) = node.try_admit() else {
+    let Some(admitted) = node.try_admit() else {
         return busy(true);
     };
+    // The place and the body's share go with the work, which runs on even if the
+    // request is dropped (a sender that closes its connection).
     let receiver = node.clone();
-    let answer = node.storage_work(move || receiver.receive(&bytes)).await;
+    let answer = node
+        .storage_work(move || {
+            let _held = (admitted, body_share);
+            receiver.receive(&bytes)
+        })
+        .await;
     match answer {
         Ok(receipted) => {
             let mut response = (

@@ -234,17 +234,68 @@ fn migrate(connection: &Connection) -> Result<(), NodeError> {
         [],
         |r| r.get(0),
     )?;
-    let steps = if !has_tables {
-        SCHEMA.to_string()
+    let migration = connection.unchecked_transaction()?;
+    if !has_tables {
+        migration.execute_batch(SCHEMA)?;
     } else if version == 0 {
         tracing::info!("migrating the database from schema version 0 to 1 (cases keyed by window)");
-        MIGRATE_0_TO_1.to_string()
-    } else {
-        String::new()
-    };
-    connection.execute_batch(&format!(
-        "BEGIN IMMEDIATE; {steps} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-    ))?;
+        migration.execute_batch(MIGRATE_0_TO_1)?;
+        split_mixed_cases(&migration)?;
+    }
+    migration.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))?;
+    migration.commit()?;
+    Ok(())
+}
+
+/// Schema version 0 let another window add a track to a case id it did not open; such
+/// a case becomes one case per window, each with its own tracks and messages (a
+/// message goes to the window it was sent by or to).
+fn split_mixed_cases(db: &Connection) -> Result<(), NodeError> {
+    let mut statement = db.prepare("SELECT window, id, state, updated_at FROM cases")?;
+    let cases: Vec<(String, String, String, String)> = statement
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    for (first, id, state, updated_at) in cases {
+        let mut document: serde_json::Value =
+            serde_json::from_str(&state).map_err(|e| NodeError::Storage {
+                reason: format!("case {id} cannot be read back: {e}"),
+            })?;
+        let tracks = document["tracks"].as_array().cloned().unwrap_or_default();
+        let mut by_window: std::collections::BTreeMap<String, Vec<serde_json::Value>> =
+            std::collections::BTreeMap::new();
+        for track in tracks {
+            let window = track["window"].as_str().unwrap_or_default().to_string();
+            by_window.entry(window).or_default().push(track);
+        }
+        if by_window.len() < 2 {
+            continue;
+        }
+        tracing::warn!(
+            case = %id,
+            windows = ?by_window.keys().collect::<Vec<_>>(),
+            "a case of schema version 0 held tracks of several windows; it becomes one case per window"
+        );
+        for (window, tracks) in by_window {
+            document["tracks"] = serde_json::Value::Array(tracks);
+            let state = document.to_string();
+            if window == first {
+                db.execute(
+                    "UPDATE cases SET state = ?3 WHERE window = ?1 AND id = ?2",
+                    params![window, id, state],
+                )?;
+            } else {
+                db.execute(
+                    "INSERT INTO cases (window, id, state, updated_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![window, id, state, updated_at],
+                )?;
+                db.execute(
+                    "UPDATE messages SET case_window = ?1
+                     WHERE case_id = ?2 AND (sender = ?1 OR receiver = ?1)",
+                    params![window, id],
+                )?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -400,7 +451,8 @@ pub fn pinned_registry(db: &Connection) -> Result<Option<(u64, Vec<u8>)>, NodeEr
         .map(|(version, bytes)| (u64::try_from(version).unwrap_or(0), bytes)))
 }
 
-/// Records an accepted registry, which becomes the pin if its version is the highest.
+/// Records an accepted registry, which becomes the pin if its version is the highest;
+/// the same registry again changes nothing, another of a pinned version is refused.
 pub fn pin_registry(
     db: &Connection,
     registry: &tongban::registry::Registry,
@@ -410,11 +462,29 @@ pub fn pin_registry(
     let version = i64::try_from(registry.version()).map_err(|_| NodeError::Storage {
         reason: format!("registry version {} is too large", registry.version()),
     })?;
-    db.execute(
-        "INSERT INTO registry (version, sha256, bytes, installed_at) VALUES (?1, ?2, ?3, ?4)",
-        params![version, registry.digest().as_str(), bytes, now.as_str()],
-    )?;
-    Ok(())
+    let pinned: Option<String> = db
+        .query_row(
+            "SELECT sha256 FROM registry WHERE version = ?1",
+            params![version],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match pinned {
+        // The same registry again (a retried installation): nothing to do.
+        Some(sha256) if sha256 == registry.digest().as_str() => Ok(()),
+        Some(sha256) => Err(NodeError::Storage {
+            reason: format!(
+                "another registry of version {version} is pinned already (sha256 {sha256})"
+            ),
+        }),
+        None => {
+            db.execute(
+                "INSERT INTO registry (version, sha256, bytes, installed_at) VALUES (?1, ?2, ?3, ?4)",
+                params![version, registry.digest().as_str(), bytes, now.as_str()],
+            )?;
+            Ok(())
+        }
+    }
 }
 
 /// Queues an outbound message (already in `messages`) for delivery now.
@@ -609,6 +679,98 @@ mod tests {
             load_case(again.connection(), &key).expect("load"),
             Some(case)
         );
+    }
+
+    /// Wuhan's transfer of the cross-province transport item with Huangshi's case id.
+    fn wuhan_transfer() -> tongban::Envelope {
+        let mut body = sample::transfer_body().expect("body");
+        body.item = tongban::ItemCode::parse("YSB-0101").expect("item");
+        body.materials[0].name = "身份证".into();
+        body.materials[1].name = "原从业资格证".into();
+        body.form = serde_json::from_value(serde_json::json!({
+            "holder_name": "周建国", "certificate_no": "420100123456", "category": "道路货物运输驾驶员"
+        }))
+        .expect("form");
+        let route = tongban::Route {
+            from: NodeId::parse("wuhan.420100").expect("node"),
+            to: NodeId::parse(sample::JIUJIANG).expect("node"),
+            agreement: tongban::AgreementId::parse("yunshangban.cross-province")
+                .expect("agreement"),
+            case: CaseId::parse(sample::CASE).expect("case"),
+        };
+        let created = Timestamp::parse(sample::CREATED).expect("time");
+        let mut message =
+            tongban::Envelope::new(route, tongban::Body::Transfer(body), created, 3600)
+                .expect("envelope");
+        message
+            .sign(&sample::key("wuhan.420100").expect("key"))
+            .expect("sign");
+        message
+    }
+
+    #[test]
+    fn a_case_of_schema_version_0_mixed_by_another_window_becomes_one_case_per_window() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let registry = sample::registry().expect("registry");
+        let now = Timestamp::parse(sample::CREATED).expect("time");
+        let verify = |message: &tongban::Envelope| {
+            let bytes = message.to_canonical_bytes().expect("bytes");
+            tongban::Verifier::new(&registry)
+                .any_receiver()
+                .verify(tongban::Unverified::parse(&bytes).expect("parse"), &now)
+                .expect("verified")
+        };
+        let huangshi = sample::signed_transfer().expect("transfer");
+        let wuhan = wuhan_transfer();
+        // Version 0 kept both transfers' tracks in one case: Wuhan's first.
+        let mut wuhan_case = Case::new(wuhan.case.clone());
+        wuhan_case
+            .apply(&verify(&wuhan), &registry)
+            .expect("Wuhan's track");
+        let mut huangshi_case = Case::new(huangshi.case.clone());
+        huangshi_case
+            .apply(&verify(&huangshi), &registry)
+            .expect("Huangshi's track");
+        let mut mixed = serde_json::to_value(&wuhan_case).expect("json");
+        let huangshi_tracks = serde_json::to_value(&huangshi_case).expect("json")["tracks"].clone();
+        mixed["tracks"]
+            .as_array_mut()
+            .expect("tracks")
+            .extend(huangshi_tracks.as_array().expect("tracks").iter().cloned());
+        {
+            let old = Connection::open(dir.path().join(DATABASE_FILE)).expect("open");
+            old.execute_batch(SCHEMA_0).expect("schema 0");
+            for message in [&wuhan, &huangshi] {
+                old.execute(
+                    "INSERT INTO messages (sender, id, direction, receiver, case_id, type, sha256, bytes, stored_at)
+                     VALUES (?1, ?2, 'in', ?3, ?4, 'transfer', 'x', ?5, ?6)",
+                    params![
+                        message.from.as_str(), message.id.as_str(), message.to.as_str(),
+                        message.case.as_str(), message.to_canonical_bytes().expect("bytes"), now.as_str()
+                    ],
+                )
+                .expect("message");
+            }
+            old.execute(
+                "INSERT INTO cases (id, state, updated_at) VALUES (?1, ?2, ?3)",
+                params![sample::CASE, mixed.to_string(), now.as_str()],
+            )
+            .expect("case");
+        }
+        let store = Store::open(dir.path()).expect("migrated");
+        let db = store.connection();
+        for (case, message) in [(&huangshi_case, &huangshi), (&wuhan_case, &wuhan)] {
+            let key = CaseKey::of(case).expect("key");
+            assert_eq!(
+                load_case(db, &key).expect("load").as_ref(),
+                Some(case),
+                "{key}"
+            );
+            let messages = case_messages(db, &key).expect("messages");
+            let ids: Vec<&str> = messages.iter().map(|m| m.id.as_str()).collect();
+            assert_eq!(ids, vec![message.id.as_str()], "{key}");
+        }
+        assert_eq!(case_keys(db, None).expect("keys").len(), 2);
     }
 
     #[test]

@@ -662,7 +662,7 @@ fn bad_configuration_is_refused_with_the_setting_at_fault() {
         ),
         (
             format!("{original}\n[limits]\nmax_body_bytes_in_flight = 65536\n"),
-            "limits.max_body_bytes_in_flight: must be at least 1048576",
+            "limits.max_body_bytes_in_flight: must be at least 2097152",
         ),
         // The operator API is never served without its token, on loopback or not.
         (

@@ -1,5 +1,5 @@
 //! Resource exhaustion over real sockets against a real node process: a thousand
-//! connections that send their headers or bodies slowly, from 16 loopback addresses,
+//! connections that send their headers or bodies slowly, from 63 loopback addresses,
 //! neither keep a valid transfer from another address from its receipt nor grow the
 //! node's memory past a bound; one address cannot open more than its share; and the
 //! node closes them all once their time is up.
@@ -18,9 +18,9 @@ use tongban::sample::{self, HUANGSHI, JIUJIANG};
 use tongban::*;
 
 /// Slow connections, spread over this many source addresses (127.0.0.2 …), each within
-/// the per-peer limit of 64.
+/// the per-peer limit of 16.
 const SLOW: usize = 1000;
-const PEERS: usize = 16;
+const PEERS: usize = 63;
 /// Generous: the node's own bound is its body budget (64 MiB) plus a few KiB per
 /// connection; slow senders hold almost nothing.
 const MEMORY_BOUND_KIB: u64 = 96 * 1024;
@@ -47,7 +47,9 @@ impl Drop for Node {
 /// Starts Jiujiang's node process with short timeouts and waits until it serves.
 fn spawn(node: &DemoNode, log: &Path) -> Node {
     let mut config = std::fs::read_to_string(&node.config).expect("config");
-    config.push_str("\n[limits]\nheader_timeout_ms = 4000\nbody_timeout_ms = 4000\n");
+    config.push_str(
+        "\n[limits]\nheader_timeout_ms = 4000\nbody_timeout_ms = 4000\nmax_connection_age_ms = 5000\n",
+    );
     std::fs::write(&node.config, config).expect("config");
     let child = Command::new(env!("CARGO_BIN_EXE_partner-node"))
         .arg("--config")
@@ -131,8 +133,12 @@ async fn a_thousand_slow_connections_neither_block_a_transfer_nor_grow_memory_pa
     let to = nodes[JIUJIANG].listen;
     let baseline = rss_kib(node.0.id());
 
-    // Half stall in their headers, half in a body they announced as 1 MiB.
-    let slow_head = b"POST /tongban/v1/messages HTTP/1.1\r\nHost: jiujiang\r\n".to_vec();
+    // Half stall in their headers (12 KiB of them, near the node's 16 KiB buffer), half
+    // in a body they announced as 1 MiB.
+    let mut slow_head = b"POST /tongban/v1/messages HTTP/1.1\r\nHost: jiujiang\r\n".to_vec();
+    for line in 0..100 {
+        slow_head.extend(format!("X-Padding-{line:03}: {}\r\n", "a".repeat(100)).as_bytes());
+    }
     let slow_body = b"POST /tongban/v1/messages HTTP/1.1\r\nHost: jiujiang\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{\"protocol\":".to_vec();
     let mut slow = Vec::with_capacity(SLOW);
     for i in 0..SLOW {
@@ -193,6 +199,22 @@ async fn a_thousand_slow_connections_neither_block_a_transfer_nor_grow_memory_pa
         still_open, 0,
         "slow connections the node kept past its timeouts"
     );
+
+    // A client that pipelines requests and never reads the answers is closed too (by
+    // the header timeout, which keeps running while the node cannot write, or else at
+    // the connection's maximum age, 5 s here).
+    let mut pipelined = Vec::new();
+    for _ in 0..2000 {
+        pipelined.extend_from_slice(b"GET /tongban/v1/nowhere HTTP/1.1\r\nHost: jiujiang\r\n\r\n");
+    }
+    let reader = stalled(IpAddr::from([127, 0, 0, 100]), to, &pipelined)
+        .await
+        .expect("pipelined");
+    tokio::time::sleep(Duration::from_millis(6500)).await;
+    assert!(
+        closed_by_node(reader),
+        "a client that never reads is closed"
+    );
 }
 
 #[tokio::test]
@@ -218,8 +240,8 @@ async fn one_address_gets_no_more_than_its_share_of_connections() {
         .count();
     assert_eq!(
         closed,
-        80 - 64,
-        "the node keeps 64 connections of one address and closes the rest"
+        80 - 16,
+        "the node keeps 16 connections of one address and closes the rest"
     );
     drop(node);
 }
@@ -272,21 +294,22 @@ async fn bodies_held_at_once_stay_within_the_budget_and_the_rest_are_told_to_com
     let dir = tempfile::tempdir().expect("temporary directory");
     let nodes = demo::prepare(dir.path(), &[HUANGSHI, JIUJIANG]).expect("prepare");
     let mut text = std::fs::read_to_string(&nodes[JIUJIANG].config).expect("config");
-    text.push_str("\n[limits]\nmax_body_bytes_in_flight = 1048576\n");
+    text.push_str("\n[limits]\nmax_body_bytes_in_flight = 2097152\n");
     std::fs::write(&nodes[JIUJIANG].config, text).expect("config");
     let config = partner_node::Config::load(&nodes[JIUJIANG].config).expect("config");
     let node = partner_node::start(config).await.expect("node starts");
     let head = b"POST /tongban/v1/messages HTTP/1.1\r\nHost: jiujiang\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n";
     let mut part = head.to_vec();
-    part.extend(std::iter::repeat_n(b' ', 600 * 1024));
+    part.extend(std::iter::repeat_n(b' ', 900 * 1024));
     let local = IpAddr::from([127, 0, 0, 1]);
-    // The first holds 600 KiB of the 1 MiB budget and stalls.
+    // Two hold at least 900 KiB each of the 2 MiB budget and stall.
     let first = stalled(local, node.address, &part).await.expect("first");
+    let second = stalled(local, node.address, &part).await.expect("second");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    // The second would take the budget past 1 MiB.
-    let mut second = stalled(local, node.address, &part).await.expect("second");
+    // A third would take the budget past 2 MiB.
+    let mut third = stalled(local, node.address, &part).await.expect("third");
     let mut answer = vec![0u8; 4096];
-    let read = tokio::time::timeout(Duration::from_secs(5), second.read(&mut answer))
+    let read = tokio::time::timeout(Duration::from_secs(5), third.read(&mut answer))
         .await
         .expect("answered")
         .expect("read");
@@ -297,6 +320,6 @@ async fn bodies_held_at_once_stay_within_the_budget_and_the_rest_are_told_to_com
         "{answer}"
     );
     assert!(answer.contains("node.busy"), "{answer}");
-    drop((first, second));
+    drop((first, second, third));
     node.stop().await;
 }
