@@ -55,6 +55,10 @@ export type TrackStatus = {
   time_limit_working_days: number;
   received_on: string | null;
   messages: string[];
+  /** Protocol errors taken since the track became final (at most 4), when any. */
+  after_final?: number;
+  /** Messages answered by a receipt since the track became final, when any. */
+  answered_after_final?: string[];
   deadline: { due: string; remaining_working_days: number; overdue: boolean } | null;
 };
 

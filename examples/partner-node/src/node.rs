@@ -501,7 +501,7 @@ impl Node {
                 case.apply(own, registry)?;
             }
             let envelope = verified.envelope();
-            let key = case_key(&case)?;
+            let key = store::save_case(db, &case, &now)?;
             store::insert_message(
                 db,
                 &StoredMessage {
@@ -519,7 +519,6 @@ impl Node {
                 },
                 &key,
             )?;
-            store::save_case(db, &case, &now)?;
             tracing::info!(
                 %sender, %id, case = %key, r#type = envelope.message_type().as_str(),
                 "received and stored with its receipt"
@@ -615,7 +614,7 @@ impl Node {
         let queued = store.transaction(|db| {
             let mut case = case_of(db, &envelope)?;
             let state = case.apply(&verified, registry)?;
-            let key = case_key(&case)?;
+            let key = store::save_case(db, &case, &now)?;
             store::insert_message(
                 db,
                 &StoredMessage {
@@ -637,7 +636,6 @@ impl Node {
                 envelope.id.as_str(),
                 self.now_millis(),
             )?;
-            store::save_case(db, &case, &now)?;
             Ok::<_, Refusal>(Queued {
                 id: envelope.id.to_string(),
                 sha256: verified.digest().to_string(),
@@ -868,13 +866,6 @@ fn case_of(db: &rusqlite::Connection, envelope: &Envelope) -> Result<Case, NodeE
                     .unwrap_or_else(new_case)
             }
         },
-    })
-}
-
-/// The key of a case a message was just applied to (so a transfer opened it).
-fn case_key(case: &Case) -> Result<CaseKey, NodeError> {
-    CaseKey::of(case).ok_or_else(|| NodeError::Storage {
-        reason: format!("case {} was applied a message but has no window", case.id()),
     })
 }
 

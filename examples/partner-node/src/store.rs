@@ -420,8 +420,9 @@ pub fn case_keys(db: &Connection, case: Option<&CaseId>) -> Result<Vec<CaseKey>,
     Ok(keys)
 }
 
-/// Stores a case's new state; a case is stored once a transfer opened it.
-pub fn save_case(db: &Connection, case: &Case, now: &Timestamp) -> Result<(), NodeError> {
+/// Stores a case's new state; a case is stored once a transfer opened it. Returns the
+/// key it is stored under.
+pub fn save_case(db: &Connection, case: &Case, now: &Timestamp) -> Result<CaseKey, NodeError> {
     let key = CaseKey::of(case).ok_or_else(|| NodeError::Storage {
         reason: format!(
             "case {} has no track, so no window, and is not stored",
@@ -436,7 +437,7 @@ pub fn save_case(db: &Connection, case: &Case, now: &Timestamp) -> Result<(), No
          ON CONFLICT (window, id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
         params![key.window.as_str(), key.case.as_str(), state, now.as_str()],
     )?;
-    Ok(())
+    Ok(key)
 }
 
 /// The pinned registry: the highest version accepted, with its bytes.
