@@ -136,7 +136,7 @@ echo "ok: partner-node stopped gracefully"
 
 step "WASM package: build (bindings/wasm/build.sh), then type-check its declarations"
 bindings/wasm/build.sh
-(cd bindings/wasm && node_modules/.bin/tsc -p tests/tsconfig.json)
+node bindings/wasm/tests/typecheck.mjs
 
 step "WASM package: Node tests, and the example portal in headless Chromium"
 cargo build -q -p tongban-cli --locked

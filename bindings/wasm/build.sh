@@ -47,17 +47,27 @@ for variant in core forms; do
     cargo build -p tongban-wasm --target wasm32-unknown-unknown --profile wasm-release --locked "${features[@]}"
     out=$PKG/$variant
     mkdir -p "$out"
-    wasm-bindgen --target web --out-dir "$out" --out-name tongban \
+    wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name tongban \
         "$ROOT/target/wasm32-unknown-unknown/wasm-release/tongban_wasm.wasm"
     echo "wasm-opt -Oz ($variant)" >&2
     node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
         --enable-sign-ext --enable-mutable-globals \
         "$out/tongban_bg.wasm" -o "$out/tongban_bg.opt.wasm"
     mv "$out/tongban_bg.opt.wasm" "$out/tongban_bg.wasm"
-    cp npm/index.js npm/node.js npm/index.d.ts "$out/"
+    # The public API: the checked JavaScript layer and its declarations, per module.
+    cp npm/api.js npm/state.js npm/manual.js npm/index.js npm/node.js \
+        npm/index.d.ts npm/manual.d.ts "$out/"
     cp "$PKG/types.d.ts" "$out/types.d.ts"
+    name=tongban
+    [ "$variant" = forms ] && name=tongban/forms
+    printf '// Which module of the package this is, for error messages.\nexport const MODULE = "%s";\n' \
+        "$name" > "$out/variant.js"
 done
 rm "$PKG/types.d.ts"
+cp npm/errors.js "$PKG/errors.js"
+# The error-code union of the declarations, from the built module's errorCodes(): the
+# same list as the Rust SDK's ERROR_CODES and the package's own codes.
+node scripts/codes.mjs "$PKG"
 sed "s/\"version\": \"VERSION\"/\"version\": \"$VERSION\"/" npm/package.json > "$PKG/package.json"
 cp npm/README.md "$PKG/README.md"
 

@@ -2,10 +2,11 @@
 // against the item's form schema from the trust registry, signs it with a key made in
 // this page, sends it to Jiujiang, and verifies the registry-signed receipt.
 //
-// The package is served at /tongban/ (the built bindings/wasm/pkg); the registry at
+// The package is "tongban/forms": served at /tongban/ (the built bindings/wasm/pkg) under
+// the import map of index.html, or bundled by esbuild or Vite (see README); the registry at
 // /registry.json; `?at=RFC3339` fixes the page's clock (the demo server has the same
 // option), so that a demonstration or a test is repeatable.
-import { Case, KeyPair, Registry, Verifier, createMessage, signMessage } from "/tongban/forms/index.js";
+import { Case, KeyPair, Registry, Verifier, createMessage, signMessage } from "tongban/forms";
 
 const HUANGSHI = "huangshi.420200";
 const JIUJIANG = "jiujiang.360400";

@@ -1,8 +1,8 @@
 // Serves the portal page and stands in for Jiujiang's endpoint, on loopback.
 //
-//   node examples/portal/server.mjs [--port N] [--at RFC3339]
+//   node examples/portal/server.mjs [--port N] [--at RFC3339] [--root DIR]
 //
-// GET /            the portal (this folder)
+// GET /            the portal (this folder, or DIR: the portal built by a bundler)
 // GET /tongban/…   the npm package, built by bindings/wasm/build.sh
 // GET /registry.json  the sample trust registry
 // POST /transfer   {"message": signed transfer, "key": the window's public key entry}
@@ -14,14 +14,16 @@
 // Jiujiang signs with its sample key, whose secret is public.
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
-import { extname, join, normalize } from "node:path";
+import { extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const { values: options } = parseArgs({
-  options: { port: { type: "string", default: "8080" }, at: { type: "string" } },
+  options: {
+    port: { type: "string", default: "8080" }, at: { type: "string" }, root: { type: "string" },
+  },
 });
-const here = fileURLToPath(new URL(".", import.meta.url));
+const here = options.root ? resolve(options.root) : fileURLToPath(new URL(".", import.meta.url));
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const pkg = process.env.TONGBAN_PACKAGE ?? join(root, "bindings/wasm/pkg");
 const { KeyPair, Registry, Verifier, replyTo, signMessage } = await import(

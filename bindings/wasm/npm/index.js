@@ -1,6 +1,7 @@
-// Browsers and bundlers: fetches and instantiates the module next to this file.
-import init from "./tongban.js";
+// Browsers and bundlers that emit assets referenced by `new URL(…, import.meta.url)`
+// (Vite, webpack 5, Parcel): fetches and instantiates the module next to this file.
+import { init } from "./manual.js";
 
-await init({ module_or_path: new URL("./tongban_bg.wasm", import.meta.url) });
+await init(new URL("./tongban_bg.wasm", import.meta.url));
 
-export * from "./tongban.js";
+export * from "./api.js";

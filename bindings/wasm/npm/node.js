@@ -1,7 +1,7 @@
 // Node.js: reads and instantiates the module next to this file.
 import { readFileSync } from "node:fs";
-import { initSync } from "./tongban.js";
+import { initSync } from "./manual.js";
 
-initSync({ module: readFileSync(new URL("./tongban_bg.wasm", import.meta.url)) });
+initSync(readFileSync(new URL("./tongban_bg.wasm", import.meta.url)));
 
-export * from "./tongban.js";
+export * from "./api.js";

@@ -6,6 +6,26 @@ use wasm_bindgen::prelude::*;
 /// package and never travels on the wire.
 pub const ARGUMENT: &str = "wasm.argument";
 
+/// The package's own codes, beside the protocol's: the JavaScript layer (`npm/api.js`)
+/// throws all but `wasm.argument` before anything reaches WebAssembly, and the Rust side
+/// throws `wasm.argument` for a document of the wrong shape. None travels on the wire.
+pub const PACKAGE_CODES: &[(&str, &str)] = &[
+    (ARGUMENT, "a JavaScript argument has the wrong type or shape, or is missing"),
+    (
+        "wasm.number",
+        "a number is not a safe integer where an integer is meant, is out of range, or is not finite",
+    ),
+    (
+        "wasm.foreign_object",
+        "an object of the package's other module (tongban against tongban/forms) was passed",
+    ),
+    ("wasm.freed", "an object was used after its free()"),
+    (
+        "wasm.not_initialized",
+        "a function of tongban/manual was called before init() finished, or init() failed",
+    ),
+];
+
 /// What every exported function returns: a value, or a thrown `TongbanError`.
 pub type JsResult<T> = Result<T, JsValue>;
 

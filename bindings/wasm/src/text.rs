@@ -27,16 +27,13 @@ pub fn check_identifier(kind: &IdentifierKindName, value: &str) -> JsResult<()> 
 }
 
 /// Every stable error code with its meaning, as in the specification's §13, followed
-/// by the package's own `wasm.argument`.
+/// by the package's own `wasm.*` codes.
 #[wasm_bindgen(js_name = errorCodes)]
 pub fn error_codes() -> JsResult<CodeList> {
     let codes: Vec<_> = tongban::ERROR_CODES
         .iter()
         .copied()
-        .chain([(
-            crate::error::ARGUMENT,
-            "a JavaScript argument has the wrong type or shape",
-        )])
+        .chain(crate::error::PACKAGE_CODES.iter().copied())
         .map(|(code, meaning)| serde_json::json!({"code": code, "meaning": meaning}))
         .collect();
     Ok(to_js(&codes)?.unchecked_into())

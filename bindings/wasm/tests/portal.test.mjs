@@ -1,33 +1,43 @@
 // The example portal (examples/portal/) in a real browser: Debian's Chromium, driven by
 // playwright-core, against the demo server on loopback. The page fills a Huangshi–
 // Jiujiang transfer, validates it, signs it with a key made in the page and verifies
-// Jiujiang's registry-signed receipt. Screenshots go to target/wasm/.
+// Jiujiang's registry-signed receipt: served as is (the package under an import map),
+// and built by esbuild and by Vite from the packed package (tests/bundle.mjs). A page
+// built for a target without top-level await loads `tongban/manual`. Screenshots go to
+// target/wasm/.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { CREATED, transferBody } from "./support.mjs";
+import { buildBundles } from "./bundle.mjs";
 
-const root = new URL("../../../", import.meta.url);
-const shots = new URL("target/wasm/", root).pathname;
+const root_ = new URL("../../../", import.meta.url);
+const shots = new URL("target/wasm/", root_).pathname;
 const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-let server;
+const servers = [];
 let browser;
-let base;
+let bundles;
 
-before(async () => {
-  mkdirSync(shots, { recursive: true });
-  server = spawn(process.execPath, [
-    new URL("examples/portal/server.mjs", root).pathname, "--port", "0", "--at", CREATED,
-  ], { stdio: ["ignore", "pipe", "inherit"] });
-  base = await new Promise((resolve, reject) => {
+/** Starts the demo server on `root` (default: the portal's own folder); returns its URL. */
+async function serve(root) {
+  const args = [new URL("examples/portal/server.mjs", root_).pathname, "--port", "0", "--at", CREATED];
+  if (root) args.push("--root", root);
+  const server = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  servers.push(server);
+  return new Promise((resolve, reject) => {
     server.once("exit", (code) => reject(new Error(`demo server exited with ${code}`)));
     server.stdout.on("data", (data) => {
       const match = /portal on (http:\S+)/.exec(String(data));
       if (match) resolve(match[1]);
     });
   });
+}
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  bundles = await buildBundles();
   browser = await chromium.launch({
     executablePath,
     args: [
@@ -39,16 +49,18 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.kill();
+  for (const server of servers) server.kill();
 });
 
-async function openPortal() {
+async function openPortal(base) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
+  const missing = [];
   page.on("pageerror", (e) => errors.push(e));
+  page.on("response", (r) => r.status() === 404 && missing.push(r.url()));
   await page.goto(`${base}?at=${encodeURIComponent(CREATED)}`);
   await page.waitForSelector("#status.ok");
-  return { page, errors };
+  return { page, errors, missing };
 }
 
 async function fill(page, form) {
@@ -66,41 +78,57 @@ const details = (page) =>
     Object.fromEntries(terms.map((dt) => [dt.textContent, dt.nextElementSibling.textContent])),
   );
 
-test("the portal validates, signs, transfers and verifies Jiujiang's receipt", async () => {
-  const { page, errors } = await openPortal();
-  assert.match(await page.textContent("#key-id"), /^huangshi\.420200#[0-9a-f]{8}$/);
-  assert.match(await page.textContent("#registry-version"), /^1 · [0-9a-f]{12}$/);
+for (const variant of ["served", "esbuild", "vite"]) {
+  test(`the portal (${variant}) validates, signs, transfers and verifies Jiujiang's receipt`, async () => {
+    const { page, errors, missing } = await openPortal(await serve(variant === "served" ? undefined : bundles[variant]));
+    assert.match(await page.textContent("#key-id"), /^huangshi\.420200#[0-9a-f]{8}$/);
+    assert.match(await page.textContent("#registry-version"), /^1 · [0-9a-f]{12}$/);
 
-  // An invalid form first: too many employees for the item's schema.
-  await fill(page, { ...transferBody().form, employees: 5000 });
-  await page.click("#validate");
-  await page.waitForSelector("#status.error");
-  assert.match(await page.textContent("#status"), /表单有误：\/body\/form\/employees/);
-  assert.equal((await details(page))["错误码"], "item.form_invalid");
-  await page.screenshot({ path: `${shots}portal-invalid.png`, fullPage: true });
+    // An invalid form first: too many employees for the item's schema.
+    await fill(page, { ...transferBody().form, employees: 5000 });
+    await page.click("#validate");
+    await page.waitForSelector("#status.error");
+    assert.match(await page.textContent("#status"), /表单有误：\/body\/form\/employees/);
+    assert.equal((await details(page))["错误码"], "item.form_invalid");
+    await page.screenshot({ path: `${shots}portal-${variant}-invalid.png`, fullPage: true });
 
-  // Corrected, validated, signed and sent.
-  await page.fill("#employees", "3");
-  await page.click("#validate");
-  await page.waitForSelector("#status.ok");
-  assert.equal(await page.textContent("#status"), "表单校验通过");
-  await page.click("#submit");
-  await page.waitForFunction(() => document.querySelector("#status").textContent.startsWith("回执"));
-  assert.equal(await page.textContent("#status"), "回执已验证：九江已受理");
-  const shown = await details(page);
-  assert.equal(shown["回执签名"], "jiujiang.360400#sample");
-  assert.equal(shown["状态"], "received");
-  assert.match(shown["绑定摘要"], /^[0-9a-f]{64}$/);
-  assert.match(shown["回执编号"], /^JJ-[0-9a-f]{8}$/);
-  // Received on Saturday 28 November 2026; three working days: due 2 December.
-  assert.equal(shown["办结期限"], "2026-12-02（剩余 3 个工作日）");
-  await page.screenshot({ path: `${shots}portal-receipt.png`, fullPage: true });
-  assert.deepEqual(errors, []);
+    // Corrected, validated, signed and sent.
+    await page.fill("#employees", "3");
+    await page.click("#validate");
+    await page.waitForSelector("#status.ok");
+    assert.equal(await page.textContent("#status"), "表单校验通过");
+    await page.click("#submit");
+    await page.waitForFunction(() => document.querySelector("#status").textContent.startsWith("回执"));
+    assert.equal(await page.textContent("#status"), "回执已验证：九江已受理");
+    const shown = await details(page);
+    assert.equal(shown["回执签名"], "jiujiang.360400#sample");
+    assert.equal(shown["状态"], "received");
+    assert.match(shown["绑定摘要"], /^[0-9a-f]{64}$/);
+    assert.match(shown["回执编号"], /^JJ-[0-9a-f]{8}$/);
+    // Received on Saturday 28 November 2026; three working days: due 2 December.
+    assert.equal(shown["办结期限"], "2026-12-02（剩余 3 个工作日）");
+    await page.screenshot({ path: `${shots}portal-${variant}-receipt.png`, fullPage: true });
+    assert.deepEqual(errors, []);
+    assert.deepEqual(missing, []);
+    await page.close();
+  });
+}
+
+test("esbuild and Vite emit the module as an asset of the build", () => {
+  assert.equal(bundles.emitted.esbuild.length, 1);
+  assert.equal(bundles.emitted.vite.length, 1);
+});
+
+test("a page built for a target without top-level await loads tongban/manual with init()", async () => {
+  const page = await browser.newPage();
+  await page.goto(await serve(bundles.noTopLevelAwait));
+  await page.waitForFunction(() => document.title !== "loading");
+  assert.equal(await page.title(), "ready huangshi.420200#sample wasm.freed");
   await page.close();
 });
 
 test("the portal refuses a citizen ID with a wrong check digit before signing, with its code", async () => {
-  const { page } = await openPortal();
+  const { page } = await openPortal(await serve());
   // A citizen ID with a wrong check digit: refused in the page, before signing.
   await fill(page, transferBody().form);
   await page.fill("#citizen_id", "420202199001011232");

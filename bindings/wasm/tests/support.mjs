@@ -8,6 +8,9 @@ import { pathToFileURL } from "node:url";
 const root = new URL("../../../", import.meta.url);
 const pkg = process.env.TONGBAN_PACKAGE ?? new URL("bindings/wasm/pkg/", root).pathname;
 
+/** The directory of the built package. */
+export const packageDir = pkg;
+
 /** The package's Node entry of `variant` (`core` or `forms`). */
 export const load = (variant) => import(pathToFileURL(`${pkg}/${variant}/node.js`).href);
 
@@ -105,7 +108,7 @@ export function codeOf(run) {
   try {
     run();
   } catch (e) {
-    if (e?.name !== "TongbanError") throw e;
+    if (e?.name !== "TongbanError" || typeof e.code !== "string") throw e;
     return e.code;
   }
   throw new Error("expected a TongbanError, nothing was thrown");

@@ -1,13 +1,18 @@
-// Compiled with `tsc --noEmit` (tests/tsconfig.json) against the built package: the
-// declarations type every function and message, and reject what the API would refuse.
+// Type-checked by tests/typecheck.mjs against the packed package, under every compiler
+// and configuration it lists: the declarations type every function and message, and
+// reject what the API would refuse.
 import {
-  Case, KeyPair, Registry, Verifier, createMessage, replyTo, signMessage,
-  type Envelope, type ItemState, type TrackStatus, type Transfer, type TongbanError,
+  Case, KeyPair, Registry, TongbanError, Verifier, createMessage, errorCodes, replyTo,
+  signMessage,
+  type Envelope, type ErrorCode, type ItemState, type MessageType, type TrackStatus,
+  type Transfer,
 } from "tongban/forms";
-import { canonicalize } from "tongban";
+import { canonicalize, TongbanError as CoreError } from "tongban";
+import { init, initSync, type ModuleSource } from "tongban/manual";
 
 declare const registryText: string;
 declare const body: Transfer;
+declare function note(text: string): void;
 
 const registry: Registry = Registry.load(registryText);
 const key: KeyPair = KeyPair.generate("huangshi.420200");
@@ -16,18 +21,42 @@ const transfer: Envelope = createMessage({
   case: "HS-2026-000123", type: "transfer", body,
 });
 const wire: string = signMessage(transfer, key);
-const verified = Verifier.withRegistry(registry, "jiujiang.360400").verify(wire);
+const verified = Verifier.withRegistry(registry, "jiujiang.360400").verify(wire, new Date());
 const sha256: string = verified.sha256;
+const type: MessageType = verified.type;
 const tracked = new Case("HS-2026-000123");
 const state: ItemState = tracked.apply(verified, registry);
 const status: "empty" | "in_progress" | "decided" | "completed" = tracked.status;
-const tracks: TrackStatus[] = tracked.tracks(registry);
+const tracks: TrackStatus[] = tracked.tracks(registry, "2026-11-30T10:00:00+08:00");
 const reply: Envelope = replyTo(transfer, { type: "status_update", body: { status: "in_review" } });
 if (transfer.type === "transfer") {
   const applicant: string = transfer.body.applicant.name;
 }
 canonicalize(new Uint8Array([123, 125]));
+const codes: ErrorCode[] = errorCodes().map((c) => c.code);
+const due: string = registry.addWorkingDays("2026-11-30", 3);
 
+try {
+  Verifier.withKeys({ keys: [key.publicKey()] }, null).verify(wire);
+} catch (error) {
+  if (error instanceof TongbanError) {
+    const code: ErrorCode = error.code;
+    if (error.code === "replay.duplicate") note("seen before");
+  }
+  if (error instanceof CoreError && error.code === "wasm.freed") note("freed");
+}
+key[Symbol.dispose]();
+key.free();
+
+declare const wasmBytes: Uint8Array;
+const source: ModuleSource = wasmBytes;
+initSync(wasmBytes);
+init("/assets/tongban_bg.wasm").then(() => undefined);
+
+// @ts-expect-error: a misspelt code is not an ErrorCode
+const misspelt: ErrorCode = "signature.invalidd";
+// @ts-expect-error: no such message type
+const lost: MessageType = "telegram";
 // @ts-expect-error: a receipt body is not a status update
 createMessage({ from: "a", to: "b", agreement: "c", case: "d", type: "status_update", body: { answers_sha256: "x" } });
 // @ts-expect-error: bytes are a string or a Uint8Array
@@ -36,10 +65,13 @@ canonicalize(42);
 replyTo(transfer, { type: "status_update", body: { status: "lost" } });
 // @ts-expect-error: whose inbox is a required choice (a node id, or null for any)
 Verifier.withRegistry(registry);
+// @ts-expect-error: a time is a string or a Date, not milliseconds
+verified.type === "transfer" && Verifier.withKeys("{}", null).verify(wire, Date.now());
+// @ts-expect-error: KeyPair has no public constructor
+new KeyPair();
+// @ts-expect-error: a key is not a registry
+Verifier.withRegistry(key, null);
 const inspector: Verifier = Verifier.withKeys({ keys: [key.publicKey()] }, null);
 const window: string | undefined = tracked.window;
 
-export function codeOf(error: unknown): string | undefined {
-  return (error as TongbanError).code;
-}
-export { sha256, state, status, tracks, reply };
+export { sha256, state, status, tracks, reply, type, codes, due, source, inspector, window, misspelt, lost };
