@@ -2,7 +2,9 @@
 # Reproduces the tables of BENCHMARKS.md on this machine, in one run (release builds):
 #   1. the Rust verification path against its floor and its peers, and batch
 #      verification (criterion: sdk/benches/verify.rs);
-#   2. the WASM package in Node against two JavaScript stacks (bindings/wasm/bench/peers.mjs);
+#   2. the WASM package in Node against two JavaScript stacks (bindings/wasm/bench/peers.mjs),
+#      and loading a registry at the alliance's full scale against native Rust
+#      (bindings/wasm/bench/registry.mjs);
 #   3. the reference node's durable acceptance rate under a bounded load from a second
 #      process (examples/partner-node/examples/load.rs).
 # Every figure is a ratio to a floor or peer measured in the same run. Takes about 10
@@ -31,6 +33,8 @@ if [[ " $parts " == *" wasm "* ]]; then
   bindings/wasm/build.sh >/dev/null
   cargo run --locked -q --release -p tongban --example bench_fixture -- "$out/fixture" >&2
   node bindings/wasm/bench/peers.mjs "$out/fixture" 2>&1 | tee "$out/wasm.txt" >&2
+  step "WASM package: a registry at the alliance's full scale, against native Rust"
+  node bindings/wasm/bench/registry.mjs "$out/fixture" 2>&1 | tee "$out/wasm-registry.txt" >&2
 fi
 
 if [[ " $parts " == *" node "* ]]; then

@@ -158,6 +158,7 @@ step "benchmarks, smoke only: each measurement once (debug build; scripts/bench.
 cargo test -p tongban --benches --locked
 cargo run -q -p tongban --locked --example bench_fixture -- target/bench-fixture
 node bindings/wasm/bench/peers.mjs target/bench-fixture 20
+node bindings/wasm/bench/registry.mjs target/bench-fixture 2
 
 step "deterministic simulation: 500 seeds of three nodes under crashes and partitions (release build)"
 TONGBAN_SIM_SEEDS=500 cargo test --release -p partner-node --features simulation --locked \

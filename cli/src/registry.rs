@@ -58,10 +58,13 @@ pub(crate) enum RegistryCommand {
     },
 }
 
-/// Reads a registry file and accepts it on its own operator keys.
+/// Reads a registry file and accepts it on its own operator keys, every form schema
+/// compiled.
 pub(crate) fn load(path: &Path, now: &Timestamp) -> Result<Registry, Failure> {
     let bytes = read_input(Some(path), REGISTRY_LIMITS.max_bytes + 1)?;
-    Ok(Registry::bootstrap(&bytes, now)?)
+    let registry = Registry::bootstrap(&bytes, now)?;
+    registry.compile_forms()?;
+    Ok(registry)
 }
 
 fn summary(registry: &Registry) -> Value {
@@ -94,7 +97,9 @@ pub(crate) fn run(command: RegistryCommand) -> Result<Output, Failure> {
                     let bytes = read_input(Some(&trusted), REGISTRY_LIMITS.max_bytes + 1)?;
                     let trusted = Registry::load_trusted(&bytes)?;
                     let bytes = read_input(Some(&file), REGISTRY_LIMITS.max_bytes + 1)?;
-                    trusted.update(&bytes, &now)?
+                    let next = trusted.update(&bytes, &now)?;
+                    next.compile_forms()?;
+                    next
                 }
             };
             Ok(Output::Value(

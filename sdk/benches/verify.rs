@@ -7,6 +7,8 @@
 //!   schema, typed decode) and its sign path;
 //! - peers doing the same job on the same document;
 //! - batch verification of 64 messages from different senders against one by one;
+//! - a registry at the alliance's full scale ([`tongban::sample::alliance_registry_bytes`]):
+//!   reloading a stored copy, accepting it first, and compiling every form schema;
 //!
 //! then prints every figure as a ratio to the floor or peer measured in the same run.
 //! `BENCHMARKS.md` explains the method.
@@ -360,6 +362,31 @@ fn stages_group(c: &mut Criterion, f: &Fixture) {
     group.finish();
 }
 
+/// The full-scale synthetic registry (295 members, 753 items with form schemas):
+/// reloading a stored copy (keys checked on first use, schemas compiled on first use)
+/// against accepting it for the first time (every key checked) and against compiling
+/// every form schema, which loading did before schemas were compiled on first use.
+fn alliance_group(c: &mut Criterion) {
+    let bytes = sample::alliance_registry_bytes().expect("alliance registry");
+    let issued = Timestamp::parse(sample::REGISTRY_ISSUED).expect("time");
+    let mut group = c.benchmark_group("alliance");
+    group.sample_size(10);
+    group.bench_function("load-stored", |b| {
+        b.iter(|| Registry::load_trusted(black_box(&bytes)).expect("loads"))
+    });
+    group.bench_function("bootstrap", |b| {
+        b.iter(|| Registry::bootstrap(black_box(&bytes), &issued).expect("accepted"))
+    });
+    group.bench_function("compile-every-form", |b| {
+        b.iter_batched(
+            || Registry::load_trusted(&bytes).expect("loads"),
+            |registry| registry.compile_forms().expect("compiles"),
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
 fn main() {
     let started = SystemTime::now();
     let f = fixture();
@@ -370,6 +397,7 @@ fn main() {
     sign_group(&mut c, &f);
     batch_group(&mut c, &f);
     stages_group(&mut c, &f);
+    alliance_group(&mut c);
     c.final_summary();
     // `cargo bench` passes `--bench`; `cargo test --benches` runs each function once
     // as a smoke test and measures nothing.
@@ -447,6 +475,21 @@ fn print_table(f: &Fixture, started: SystemTime) {
             "stages/parse-strict",
             "",
             "stage: `Unverified::parse`, input not canonical",
+        ),
+        (
+            "alliance/load-stored",
+            "alliance/bootstrap",
+            "full-scale registry (1 MB): reload a stored copy",
+        ),
+        (
+            "alliance/bootstrap",
+            "",
+            "full-scale registry: accept it first (every key checked)",
+        ),
+        (
+            "alliance/compile-every-form",
+            "alliance/load-stored",
+            "full-scale registry: compile all 753 form schemas",
         ),
     ];
     let mut lines = vec![

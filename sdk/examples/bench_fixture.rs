@@ -1,6 +1,6 @@
 //! Writes the benchmark's inputs for the benchmarks outside Rust (the WASM package and
 //! the JavaScript stacks in Node): the signed 3 KB benchmark transfer, the sample
-//! registry, the time to verify at, the sender's public key and published seed, and
+//! registry and the full-scale synthetic one (`sample::alliance_registry_bytes`), the time to verify at, the sender's public key and published seed, and
 //! the schemas a schema-validating peer checks the message against.
 //!
 //! `cargo run -p tongban --example bench_fixture -- DIR`
@@ -48,9 +48,13 @@ fn write_fixture(dir: &Path) -> Result<(), String> {
         "public_key": crypto::base64url(key.public_key().as_bytes()),
         "seed": crypto::base64url(&sample::seed(HUANGSHI)),
     });
-    let files: [(&str, Vec<u8>); 5] = [
+    let files: [(&str, Vec<u8>); 6] = [
         ("transfer.json", message.to_canonical_bytes().map_err(fail)?),
         ("registry.json", registry),
+        (
+            "alliance-registry.json",
+            sample::alliance_registry_bytes().map_err(fail)?,
+        ),
         (
             "envelope.schema.json",
             json(&schema::schema("envelope").unwrap_or_default()),

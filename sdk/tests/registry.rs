@@ -158,6 +158,20 @@ fn inconsistent_registries_name_the_field() {
     );
     assert!(err.to_string().contains("refusing to retrieve"), "{err}");
 
+    // Nested, and through $dynamicRef: still refused at load, in every build.
+    let mut doc = document();
+    doc.agreements[2].items[0].form_schema.insert(
+        "$defs".into(),
+        json!({"x": {"allOf": [{"$dynamicRef": "file:///etc/form.json"}]}}),
+    );
+    let bytes = sample::signed_registry(&doc, &[0, 1]).expect("sign");
+    let err = Registry::bootstrap(&bytes, &issued()).expect_err("remote dynamic ref");
+    assert!(
+        err.to_string()
+            .contains("/agreements/2/items/0/form_schema"),
+        "{err}"
+    );
+
     let mut doc = document();
     doc.agreements[0].parties.regions.clear();
     let bytes = sample::signed_registry(&doc, &[0, 1]).expect("sign");
@@ -560,4 +574,90 @@ fn an_expired_registry_verifies_nothing() {
     let message = transfer_with(|_| {}, "2027-01-01T10:00:00+08:00");
     let err = verify_with(&registry, &message, "2027-01-01T10:00:00+08:00").expect_err("frozen");
     assert_eq!(err.code(), "registry.expired");
+}
+
+/// A form schema is compiled when its item is first used, so a registry loads without
+/// compiling hundreds of schemas; one that does not compile is `registry.invalid`
+/// naming it, when the item is used or when `compile_forms` (a node installing the
+/// registry) compiles them all. The other items are not affected.
+#[test]
+fn form_schemas_compile_on_first_use_and_compile_forms_checks_them_all() {
+    let mut doc = document();
+    doc.agreements[2].items[0]
+        .form_schema
+        .insert("pattern".into(), json!("(unclosed"));
+    let (agreement, item) = (
+        doc.agreements[2].id.clone(),
+        doc.agreements[2].items[0].code.clone(),
+    );
+    let good = doc.agreements[0].items[0].code.clone();
+    let good_agreement = doc.agreements[0].id.clone();
+    let bytes = sample::signed_registry(&doc, &[0, 1]).expect("sign");
+    let registry =
+        Registry::bootstrap(&bytes, &issued()).expect("loads: schemas compile on first use");
+    let err = registry
+        .compile_forms()
+        .expect_err("a schema does not compile");
+    assert_eq!(err.code(), "registry.invalid");
+    assert!(
+        err.to_string()
+            .contains("/agreements/2/items/0/form_schema"),
+        "{err}"
+    );
+    let form = serde_json::Map::new();
+    let err = registry
+        .check_form(&agreement, &item, &form)
+        .expect_err("the broken item");
+    assert_eq!(err.code(), "registry.invalid");
+    assert!(
+        err.to_string()
+            .contains("/agreements/2/items/0/form_schema"),
+        "{err}"
+    );
+    // Another item's schema compiles and checks as before (the empty form misses fields).
+    let err = registry
+        .check_form(&good_agreement, &good, &form)
+        .expect_err("required fields");
+    assert_eq!(err.code(), "item.form_invalid");
+    sample::registry()
+        .expect("sample registry")
+        .compile_forms()
+        .expect("every sample schema compiles");
+}
+
+/// A registry accepted for the first time or as an update has every member key checked
+/// as it loads; one reloaded from storage (`load_trusted`, its keys checked when it was
+/// accepted) checks each key when it is first used: the weak key is still refused, by
+/// the first verification that needs it, and the other members' keys still verify.
+#[test]
+fn stored_registries_check_member_keys_on_first_use() {
+    let mut doc = document();
+    let huangshi = doc
+        .members
+        .iter()
+        .position(|m| m.node.as_str() == HUANGSHI)
+        .expect("huangshi");
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    doc.members[huangshi].keys[0].public_key = tongban::crypto::base64url(&identity);
+    let bytes = sample::signed_registry(&doc, &[0, 1]).expect("sign");
+    assert_eq!(code(Registry::bootstrap(&bytes, &issued())), "key.weak");
+
+    let stored = Registry::load_trusted(&bytes).expect("reloaded: keys checked on use");
+    let transfer = sample::signed_transfer().expect("transfer");
+    let now = transfer.created.plus_seconds(30).expect("time");
+    let bytes = transfer.to_canonical_bytes().expect("bytes");
+    let verified = Verifier::new(&stored)
+        .any_receiver()
+        .verify(Unverified::parse(&bytes).expect("parse"), &now);
+    assert_eq!(code(verified), "key.weak");
+
+    // Jiujiang's key is fine: its receipt verifies against the same stored registry.
+    let receipt = sample::signed(MessageType::Receipt, 60).expect("receipt");
+    let bytes = receipt.to_canonical_bytes().expect("bytes");
+    let now = receipt.created.plus_seconds(30).expect("time");
+    Verifier::new(&stored)
+        .any_receiver()
+        .verify(Unverified::parse(&bytes).expect("parse"), &now)
+        .expect("jiujiang's receipt verifies");
 }

@@ -284,6 +284,7 @@ impl Config {
             )
         })?;
         let registry = Registry::bootstrap(&registry_bytes, &Timestamp::now())
+            .and_then(|registry| registry.compile_forms().map(|()| registry))
             .map_err(|e| bad("registry_file", format!("[{}] {e}", e.code())))?;
         check_own_key(&registry, &node, &key).map_err(|(field, reason)| bad(field, reason))?;
         let address = |field: &str, text: &str| {

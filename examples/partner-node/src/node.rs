@@ -296,6 +296,8 @@ impl Node {
         // when it runs: two at once cannot leave the older one in force.
         let mut slot = self.registry.write().unwrap_or_else(|p| p.into_inner());
         let next = slot.update(bytes, &now).map_err(unusable)?;
+        // Every form schema compiles before the node trusts the registry.
+        next.compile_forms().map_err(unusable)?;
         if let Err((_, reason)) = check_own_key(&next, &self.config.node, &self.config.key) {
             return Err(crate::auth::refused(
                 "operator.registry_without_node",

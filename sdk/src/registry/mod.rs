@@ -28,7 +28,7 @@ pub use document::{
 };
 #[cfg(feature = "forms")]
 pub use forms::offline_validator;
-use forms::{compile_form, FormValidator};
+use forms::{check_self_contained, FormSlot};
 
 use crate::calendar::WorkingCalendar;
 use crate::crypto::{Algorithm, KeyResolver, PublicKey, TrustedKey};
@@ -37,11 +37,12 @@ use crate::error::{Error, KeyError, RegistryError, RouteError, SignatureError};
 use crate::id::{AgreementId, ItemCode, KeyId, NodeId};
 use crate::json::Limits;
 use crate::message::{Body, Envelope};
-use crate::signing::{check_numbers, signing_input_from, unsigned_bytes};
+use crate::signing::{check_numbers, signing_input_from};
 use crate::time::Timestamp;
 use crate::version::ProtocolVersion;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 /// Limits for registry documents, which are larger than messages: 16 MiB and 64 levels
 /// (form schemas nest).
@@ -50,16 +51,52 @@ pub const REGISTRY_LIMITS: Limits = Limits {
     max_depth: 64,
 };
 
-/// A trust registry whose operator signatures were verified, indexed for lookups, with
-/// every item's form schema compiled once.
+/// A trust registry whose operator signatures were verified, indexed for lookups. Each
+/// item's form schema is compiled once, when it is first used ([`Registry::check_form`]),
+/// so that a registry of the alliance's size loads in milliseconds;
+/// [`Registry::compile_forms`] compiles them all, as a node does when it installs one.
 #[derive(Debug)]
 pub struct Registry {
     document: RegistryDocument,
     digest: Sha256Digest,
     members: BTreeMap<NodeId, usize>,
-    keys: BTreeMap<KeyId, (usize, usize, PublicKey)>,
+    keys: BTreeMap<KeyId, MemberKeySlot>,
     agreements: BTreeMap<AgreementId, usize>,
-    forms: BTreeMap<(AgreementId, ItemCode), FormValidator>,
+    forms: BTreeMap<(AgreementId, ItemCode), FormSlot>,
+}
+
+/// A member key in the index: where it is in the document, its algorithm, and its
+/// public key, decoded and checked (on the curve, canonical, not of small or mixed order)
+/// once: when the registry loads, or, for a registry reloaded from storage, when the key
+/// is first used ([`KeyChecks`]).
+#[derive(Debug)]
+struct MemberKeySlot {
+    member: usize,
+    key: usize,
+    algorithm: Algorithm,
+    public: OnceLock<Result<PublicKey, KeyError>>,
+}
+
+impl MemberKeySlot {
+    /// The checked public key of `encoded` (this slot's key), checked the first time.
+    fn public(&self, encoded: &str) -> Result<&PublicKey, KeyError> {
+        self.public
+            .get_or_init(|| PublicKey::from_base64url(self.algorithm, encoded))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+/// When the member keys of a registry being loaded are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyChecks {
+    /// Every key as the registry loads: a registry accepted for the first time or as an
+    /// update.
+    AtLoad,
+    /// Each key when it is first used: a registry reloaded from storage, whose keys were
+    /// checked when it was accepted (§16). Loading one of the alliance's size is then
+    /// not dominated by 295 curve checks.
+    OnFirstUse,
 }
 
 /// Whether `endpoint` may be a member's endpoint: an `https://` URL, or an `http://`
@@ -104,7 +141,7 @@ impl Registry {
     /// expired at `now`. Use it for the registry file an operator hands over in person;
     /// every later registry goes through [`Registry::update`].
     pub fn bootstrap(bytes: &[u8], now: &Timestamp) -> Result<Registry, Error> {
-        let (unsigned, registry) = Registry::load(bytes)?;
+        let (unsigned, registry) = Registry::load(bytes, KeyChecks::AtLoad)?;
         registry.check_threshold(&unsigned, &registry.document.operator, "own")?;
         registry.check_not_expired(now)?;
         Ok(registry)
@@ -114,7 +151,7 @@ impl Registry {
     /// registry's operator keys and of its own, with a strictly greater version, and not
     /// expired at `now`.
     pub fn update(&self, bytes: &[u8], now: &Timestamp) -> Result<Registry, Error> {
-        let (unsigned, next) = Registry::load(bytes)?;
+        let (unsigned, next) = Registry::load(bytes, KeyChecks::AtLoad)?;
         next.check_threshold(&unsigned, &self.document.operator, "trusted")?;
         next.check_threshold(&unsigned, &next.document.operator, "own")?;
         if next.document.version <= self.document.version {
@@ -131,16 +168,17 @@ impl Registry {
     /// Accepts a registry this node trusted before and stored: signed by a threshold of
     /// its own operator keys, but possibly expired. As in TUF, an expired trusted
     /// registry still authorizes its successor through [`Registry::update`]; it verifies
-    /// no message (`registry.expired`).
+    /// no message (`registry.expired`). Its member keys were checked when it was
+    /// accepted, so each is checked again when it is first used, not as it loads.
     pub fn load_trusted(bytes: &[u8]) -> Result<Registry, Error> {
-        let (unsigned, registry) = Registry::load(bytes)?;
+        let (unsigned, registry) = Registry::load(bytes, KeyChecks::OnFirstUse)?;
         registry.check_threshold(&unsigned, &registry.document.operator, "own")?;
         Ok(registry)
     }
 
     /// Parses and indexes a registry without checking its signatures; returns the bytes
     /// its signatures cover (the canonical registry without `signatures`) with it.
-    fn load(bytes: &[u8]) -> Result<(Vec<u8>, Registry), Error> {
+    fn load(bytes: &[u8], key_checks: KeyChecks) -> Result<(Vec<u8>, Registry), Error> {
         let raw = crate::json::parse_with_limits(bytes, REGISTRY_LIMITS)?;
         check_numbers(&raw).map_err(|e| match e {
             crate::error::MessageError::UnsafeNumber { path } => {
@@ -154,15 +192,24 @@ impl Registry {
                 e.inner().to_string(),
             )
         })?;
-        let registry = Registry::index(
-            document,
-            Sha256Digest::of(&crate::canonical::to_canonical_bytes(&raw)),
-        )?;
-        Ok((unsigned_bytes(&raw), registry))
+        // One canonical writing gives the digest's bytes and, without the `signatures`
+        // member, the bytes the signatures cover.
+        let (canonical, [signatures]) =
+            crate::canonical::to_canonical_bytes_locating(&raw, ["signatures"], bytes.len());
+        let digest = Sha256Digest::of(canonical.as_bytes());
+        let mut unsigned = canonical.into_bytes();
+        if let Some(span) = signatures {
+            unsigned.drain(span.member);
+        }
+        Ok((unsigned, Registry::index(document, digest, key_checks)?))
     }
 
     /// Checks the document's consistency and builds the lookup tables.
-    fn index(document: RegistryDocument, digest: Sha256Digest) -> Result<Registry, Error> {
+    fn index(
+        document: RegistryDocument,
+        digest: Sha256Digest,
+        key_checks: KeyChecks,
+    ) -> Result<Registry, Error> {
         document.protocol.major_version()?;
         if document.expires <= document.issued {
             return Err(invalid("/expires", "must be after issued"));
@@ -227,8 +274,16 @@ impl Registry {
                         "must be after valid_from",
                     ));
                 }
-                let public = public_key(&key.algorithm, &key.public_key)?;
-                if keys.insert(key.key_id.clone(), (m, k, public)).is_some() {
+                let slot = MemberKeySlot {
+                    member: m,
+                    key: k,
+                    algorithm: Algorithm::try_from(key.algorithm.as_str())?,
+                    public: OnceLock::new(),
+                };
+                if key_checks == KeyChecks::AtLoad {
+                    slot.public(&key.public_key)?;
+                }
+                if keys.insert(key.key_id.clone(), slot).is_some() {
                     return Err(invalid(
                         at(&format!("keys/{k}/kid")),
                         "key id is used twice",
@@ -267,10 +322,10 @@ impl Registry {
                         "must allow at least one mode",
                     ));
                 }
-                let validator = compile_form(&item.form_schema)
+                check_self_contained(&item.form_schema)
                     .map_err(|e| invalid(at(&format!("items/{i}/form_schema")), e))?;
                 let key = (agreement.id.clone(), item.code.clone());
-                if forms.insert(key, validator).is_some() {
+                if forms.insert(key, FormSlot::new(a, i)).is_some() {
                     return Err(invalid(
                         at(&format!("items/{i}/code")),
                         format!("{} is listed twice", item.code),
@@ -418,14 +473,37 @@ impl Registry {
         item: &ItemCode,
         form: &serde_json::Map<String, Value>,
     ) -> Result<(), Error> {
-        let validator = self
+        let slot = self
             .forms
             .get(&(agreement.clone(), item.clone()))
             .ok_or_else(|| RouteError::UnknownItem {
                 item: item.to_string(),
                 agreement: agreement.to_string(),
             })?;
-        check_form_with(validator, item, form)
+        check_form_with(self.compiled(slot)?, item, form)
+    }
+
+    /// Compiles every item's form schema not compiled yet; the first that does not
+    /// compile is a `registry.invalid` error naming it. A node calls this before it
+    /// installs a registry, so that it never trusts one it would refuse transfers under.
+    pub fn compile_forms(&self) -> Result<(), Error> {
+        self.forms
+            .values()
+            .try_for_each(|slot| self.compiled(slot).map(|_| ()))
+    }
+
+    /// The compiled form schema of a slot, compiled on first use.
+    fn compiled<'a>(&'a self, slot: &'a FormSlot) -> Result<&'a forms::FormValidator, Error> {
+        let schema = &self.document.agreements[slot.agreement].items[slot.item].form_schema;
+        slot.compiled(schema).map_err(|reason| {
+            invalid(
+                format!(
+                    "/agreements/{}/items/{}/form_schema",
+                    slot.agreement, slot.item
+                ),
+                reason,
+            )
+        })
     }
 
     /// The route checks for a message whose signatures verified.
@@ -535,7 +613,7 @@ impl Registry {
 /// The first violation of `form` against its compiled schema, if any.
 #[cfg(feature = "forms")]
 fn check_form_with(
-    validator: &FormValidator,
+    validator: &forms::FormValidator,
     _item: &ItemCode,
     form: &serde_json::Map<String, Value>,
 ) -> Result<(), Error> {
@@ -563,7 +641,7 @@ fn check_form_with(
 /// accepted unchecked.
 #[cfg(not(feature = "forms"))]
 fn check_form_with(
-    _validator: &FormValidator,
+    _validator: &forms::FormValidator,
     item: &ItemCode,
     _form: &serde_json::Map<String, Value>,
 ) -> Result<(), Error> {
@@ -622,14 +700,15 @@ impl KeyResolver for Registry {
         created: &Timestamp,
         now: &Timestamp,
     ) -> Result<TrustedKey, Error> {
-        let (m, k, public) = self
+        let slot = self
             .keys
             .get(key_id)
             .ok_or_else(|| SignatureError::UnknownKey {
                 key_id: key_id.to_string(),
             })?;
-        let member = &self.document.members[*m];
-        let key = &member.keys[*k];
+        let member = &self.document.members[slot.member];
+        let key = &member.keys[slot.key];
+        let public = slot.public(&key.public_key)?;
         if let Some(revoked) = key.revoked.as_ref().filter(|r| *r <= now) {
             return Err(KeyError::Revoked {
                 key_id: key_id.to_string(),

@@ -282,7 +282,9 @@ pub fn signed_transfer() -> Result<Envelope, Error> {
     Ok(message)
 }
 
+mod alliance;
 mod registry;
+pub use alliance::{alliance_registry_bytes, ALLIANCE_ITEMS, ALLIANCE_MEMBERS};
 pub use registry::{
     operator_key, registry, registry_bytes, registry_document, registry_with_endpoints,
     signed_registry, OPERATOR, REGISTRY_ISSUED,
