@@ -68,8 +68,11 @@ cp npm/errors.js "$PKG/errors.js"
 # The error-code union of the declarations, from the built module's errorCodes(): the
 # same list as the Rust SDK's ERROR_CODES and the package's own codes.
 node scripts/codes.mjs "$PKG"
-sed "s/\"version\": \"VERSION\"/\"version\": \"$VERSION\"/" npm/package.json > "$PKG/package.json"
-cp npm/README.md "$PKG/README.md"
+REPOSITORY=$(awk -F'"' '/^\[workspace.package\]/ { p = 1 } p && /^repository/ { print $2; exit }' "$ROOT/Cargo.toml")
+sed -e "s/\"version\": \"VERSION\"/\"version\": \"$VERSION\"/" -e "s|REPOSITORY|$REPOSITORY|" \
+    npm/package.json > "$PKG/package.json"
+# Absolute links, so that they work in the installed package too.
+sed "s|](REPOSITORY|]($REPOSITORY|g" npm/README.md > "$PKG/README.md"
 
 step "sizes"
 for variant in core forms; do

@@ -898,7 +898,7 @@ pub enum RouteError {
         reason: String,
     },
     /// This build cannot check form data (it was built without the `forms` feature).
-    #[error("/body/form: the form data of item {item} cannot be checked by this build (no form validator); use a build with form validation")]
+    #[error("/body/form: the form data of item {item} cannot be checked by this build (no form validator); use a build with form validation (the npm module `tongban/forms`, or the Rust feature `forms`)")]
     FormUnchecked {
         /// The item.
         item: String,

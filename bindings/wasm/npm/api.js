@@ -20,7 +20,6 @@ const INTERNAL = Symbol("tongban.internal");
 /** Deeper than this, a document is refused before it is written as JSON. */
 const MAX_DEPTH = 128;
 
-
 const fail = (code, message) => new TongbanError(code, message);
 
 /** Runs a call into WebAssembly; its errors become `TongbanError`s. */
@@ -152,6 +151,14 @@ function inner(value, Class, what) {
   throw fail(ARGUMENT, `${what} must be a ${Class.name} of ${MODULE}, got ${describe(value)}`);
 }
 
+/** The glue object inside `object`, one of the package's own; throws `wasm.freed` once freed. */
+function live(object) {
+  if (!(object instanceof Held)) {
+    throw fail(ARGUMENT, `called on ${describe(object)}, not on an object of ${MODULE} (a method taken off its object?)`);
+  }
+  return inner(object, object.constructor, object.constructor.name);
+}
+
 /** What every class of the package has: `free()`, disposal, its module's mark. */
 class Held {
   constructor(token, held) {
@@ -159,11 +166,6 @@ class Held {
       throw fail(ARGUMENT, `${new.target.name} has no public constructor; see the package README`);
     }
     HELD.set(this, held);
-  }
-
-  /** The glue object; throws `wasm.freed` once freed. */
-  live() {
-    return inner(this, this.constructor, this.constructor.name);
   }
 
   /** Frees the WebAssembly memory behind the object (a key's secret is zeroed); twice is harmless. */
@@ -188,7 +190,7 @@ function passThrough(Class, getters, methods) {
   for (const name of getters) {
     Object.defineProperty(Class.prototype, name, {
       get() {
-        const held = this.live();
+        const held = live(this);
         return call(() => held[name]);
       },
       configurable: true,
@@ -197,7 +199,7 @@ function passThrough(Class, getters, methods) {
   for (const name of methods) {
     Object.defineProperty(Class.prototype, name, {
       value() {
-        const held = this.live();
+        const held = live(this);
         return call(() => held[name]());
       },
       writable: true,
@@ -239,14 +241,14 @@ export class Registry extends Held {
   }
 
   update(text, now) {
-    const registry = this.live();
+    const registry = live(this);
     bytes(text, "registry.update: text");
     const at = optionalTime(now, "registry.update: now");
     return new Registry(INTERNAL, call(() => registry.update(text, at)));
   }
 
   checkForm(agreement, item, form) {
-    const registry = this.live();
+    const registry = live(this);
     string(agreement, "registry.checkForm: agreement");
     string(item, "registry.checkForm: item");
     const text = document(form, "registry.checkForm: form");
@@ -254,14 +256,14 @@ export class Registry extends Held {
   }
 
   addWorkingDays(date, workingDays) {
-    const registry = this.live();
+    const registry = live(this);
     string(date, "registry.addWorkingDays: date");
     integer(workingDays, "registry.addWorkingDays: workingDays", 0, 0xffff_ffff);
     return call(() => registry.addWorkingDays(date, workingDays));
   }
 
   negotiate(a, b) {
-    const registry = this.live();
+    const registry = live(this);
     string(a, "registry.negotiate: a");
     string(b, "registry.negotiate: b");
     return call(() => registry.negotiate(a, b));
@@ -292,7 +294,7 @@ export class Verifier extends Held {
   }
 
   verify(message, now) {
-    const verifier = this.live();
+    const verifier = live(this);
     bytes(message, "verifier.verify: message");
     const at = optionalTime(now, "verifier.verify: now");
     return new VerifiedMessage(INTERNAL, call(() => verifier.verify(message, at)));
@@ -302,7 +304,7 @@ export class Verifier extends Held {
 /** A message that passed verification; only `verifier.verify` makes one. */
 export class VerifiedMessage extends Held {
   checkReceiptFor(answered) {
-    const message = this.live();
+    const message = live(this);
     const other = inner(answered, VerifiedMessage, "verified.checkReceiptFor: answered");
     return call(() => message.checkReceiptFor(other));
   }
@@ -318,14 +320,14 @@ export class Case extends Held {
   }
 
   apply(message, registry) {
-    const tracked = this.live();
+    const tracked = live(this);
     const verified = inner(message, VerifiedMessage, "case.apply: message");
     const trusted = inner(registry, Registry, "case.apply: registry");
     return call(() => tracked.apply(verified, trusted));
   }
 
   tracks(registry, now) {
-    const tracked = this.live();
+    const tracked = live(this);
     const trusted = inner(registry, Registry, "case.tracks: registry");
     const at = optionalTime(now, "case.tracks: now");
     return call(() => tracked.tracks(trusted, at));

@@ -149,6 +149,13 @@ test("an argument left out is wasm.argument, as KeyPair.generate() and Verifier.
   assert.equal(outcome(() => new Case()), "wasm.argument");
 });
 
+test("a method taken off its object and called alone is wasm.argument", () => {
+  const { toKeyFile } = key;
+  assert.equal(outcome(() => toKeyFile()), "wasm.argument");
+  assert.equal(outcome(() => Object.getOwnPropertyDescriptor(Registry.prototype, "sha256").get.call({})), "wasm.argument");
+  assert.equal(outcome(() => registry.checkForm.call(undefined, AGREEMENT, "HB-JX-0042", {})), "wasm.argument");
+});
+
 test("the classes have no public constructors but Case", () => {
   for (const Class of [KeyPair, Registry, Verifier, forms.VerifiedMessage]) {
     assert.equal(outcome(() => new Class()), "wasm.argument", Class.name);

@@ -4,22 +4,21 @@
 // and Vite (the module as an asset, from `new URL(…, import.meta.url)`), plus a page
 // built by esbuild for a target without top-level await. Returns the output folders.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { install, packed } from "./support.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const wasmDir = join(here, "..");
 const root = join(wasmDir, "../..");
 const portal = join(root, "examples/portal");
-const pkg = process.env.TONGBAN_PACKAGE ?? join(wasmDir, "pkg");
 
 /** A fresh project folder with the portal's files and the packed package installed. */
 function project(work, name) {
   const dir = join(work, name);
-  mkdirSync(join(dir, "node_modules"), { recursive: true });
-  cpSync(join(work, "unpacked/package"), join(dir, "node_modules/tongban"), { recursive: true });
+  install(packed(work), dir);
   for (const file of ["index.html", "portal.js", "portal.css"]) cpSync(join(portal, file), join(dir, file));
   return dir;
 }
@@ -27,10 +26,6 @@ function project(work, name) {
 /** Builds every variant into target/wasm/bundles/; returns `{ esbuild, vite, noTopLevelAwait }`. */
 export async function buildBundles() {
   const work = join(root, "target/wasm/bundles");
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(join(work, "unpacked"), { recursive: true });
-  const tarball = execFileSync("npm", ["pack", pkg, "--pack-destination", work, "--silent"], { encoding: "utf8" }).trim().split("\n").pop();
-  execFileSync("tar", ["-xzf", join(work, tarball), "-C", join(work, "unpacked")]);
 
   // esbuild: "tongban/forms" is the shim of examples/portal/esbuild/.
   const esbuildDir = project(work, "esbuild");
@@ -62,8 +57,7 @@ export async function buildBundles() {
 
   // No top-level await: a classic script for es2017.
   const oldDir = join(work, "no-top-level-await");
-  mkdirSync(join(oldDir, "node_modules"), { recursive: true });
-  cpSync(join(work, "unpacked/package"), join(oldDir, "node_modules/tongban"), { recursive: true });
+  install(packed(work), oldDir);
   cpSync(join(here, "bundle/no-top-level-await.js"), join(oldDir, "page.js"));
   await build({
     entryPoints: [join(oldDir, "page.js")],

@@ -7,44 +7,26 @@
 // target/wasm/.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { chromium } from "playwright-core";
-import { CREATED, transferBody } from "./support.mjs";
+import { CREATED, launchChromium, servePortal, targetDir, transferBody } from "./support.mjs";
 import { buildBundles } from "./bundle.mjs";
 
-const root_ = new URL("../../../", import.meta.url);
-const shots = new URL("target/wasm/", root_).pathname;
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const shots = targetDir;
 const servers = [];
 let browser;
 let bundles;
 
-/** Starts the demo server on `root` (default: the portal's own folder); returns its URL. */
-async function serve(root) {
-  const args = [new URL("examples/portal/server.mjs", root_).pathname, "--port", "0", "--at", CREATED];
-  if (root) args.push("--root", root);
-  const server = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+/** Starts the demo server on `pages` (default: the portal's own folder); returns its URL. */
+async function serve(pages) {
+  const { server, base } = await servePortal(pages, CREATED);
   servers.push(server);
-  return new Promise((resolve, reject) => {
-    server.once("exit", (code) => reject(new Error(`demo server exited with ${code}`)));
-    server.stdout.on("data", (data) => {
-      const match = /portal on (http:\S+)/.exec(String(data));
-      if (match) resolve(match[1]);
-    });
-  });
+  return base;
 }
 
 before(async () => {
   mkdirSync(shots, { recursive: true });
   bundles = await buildBundles();
-  browser = await chromium.launch({
-    executablePath,
-    args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -2,14 +2,75 @@
 // the sample keys (derived exactly as the Rust SDK's `sample` module does) and sample
 // message bodies.
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = new URL("../../../", import.meta.url);
 const pkg = process.env.TONGBAN_PACKAGE ?? new URL("bindings/wasm/pkg/", root).pathname;
 
 /** The directory of the built package. */
 export const packageDir = pkg;
+
+/** The folders this process packed the package into. */
+const packedIn = new Map();
+
+/**
+ * The package as a user installs it: `npm pack` of the built package, unpacked into
+ * `work` (emptied first) once per process; returns the unpacked folder.
+ */
+export function packed(work) {
+  if (!packedIn.has(work)) {
+    const unpacked = join(work, "unpacked");
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(unpacked, { recursive: true });
+    const out = execFileSync("npm", ["pack", pkg, "--pack-destination", work, "--silent"], { encoding: "utf8" });
+    execFileSync("tar", ["-xzf", join(work, out.trim().split("\n").pop()), "-C", unpacked]);
+    packedIn.set(work, join(unpacked, "package"));
+  }
+  return packedIn.get(work);
+}
+
+/** Installs the packed package into `project/node_modules/tongban`. */
+export function install(packedDir, project) {
+  mkdirSync(join(project, "node_modules"), { recursive: true });
+  cpSync(packedDir, join(project, "node_modules/tongban"), { recursive: true });
+}
+
+/** Where the tests write: target/wasm/ of the workspace. */
+export const targetDir = fileURLToPath(new URL("target/wasm/", root));
+
+/** Debian's Chromium, headless, with the flags this machine's closed network needs. */
+export async function launchChromium() {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+}
+
+/**
+ * Starts the portal's demo server (examples/portal/server.mjs) at the fixed time `at`,
+ * serving the pages of `pages` (default: the portal's own); returns `{ server, base }`.
+ */
+export async function servePortal(pages, at) {
+  const { spawn } = await import("node:child_process");
+  const args = [fileURLToPath(new URL("examples/portal/server.mjs", root)), "--port", "0", "--at", at];
+  if (pages) args.push("--root", pages);
+  const server = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  const base = await new Promise((resolve, reject) => {
+    server.once("exit", (code) => reject(new Error(`demo server exited with ${code}`)));
+    server.stdout.on("data", (data) => {
+      const match = /portal on (http:\S+)/.exec(String(data));
+      if (match) resolve(match[1]);
+    });
+  });
+  return { server, base };
+}
 
 /** The package's Node entry of `variant` (`core` or `forms`). */
 export const load = (variant) => import(pathToFileURL(`${pkg}/${variant}/node.js`).href);

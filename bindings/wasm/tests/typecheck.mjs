@@ -6,13 +6,13 @@
 //
 //   node tests/typecheck.mjs
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { install, packed } from "./support.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const wasmDir = join(here, "..");
-const pkg = process.env.TONGBAN_PACKAGE ?? join(wasmDir, "pkg");
 const work = join(wasmDir, "../../target/wasm/typecheck");
 const compilers = {
   "5.0": join(wasmDir, "node_modules/typescript-5.0/bin/tsc"),
@@ -34,18 +34,13 @@ const CONFIGS = [
   ["current TypeScript, Node only, nodenext", "7", { noEmit: true, lib: ["es2024"], types: ["node"], module: "nodenext" }],
 ];
 
-rmSync(work, { recursive: true, force: true });
-mkdirSync(work, { recursive: true });
-const tarball = execFileSync("npm", ["pack", pkg, "--pack-destination", work, "--silent"], { encoding: "utf8" }).trim().split("\n").pop();
-const unpacked = join(work, "unpacked");
-mkdirSync(unpacked);
-execFileSync("tar", ["-xzf", join(work, tarball), "-C", unpacked]);
+const unpacked = packed(work);
 
 let failed = 0;
 CONFIGS.forEach(([name, compiler, compilerOptions], n) => {
   const project = join(work, `project-${n}`);
+  install(unpacked, project);
   mkdirSync(join(project, "node_modules/@types"), { recursive: true });
-  cpSync(join(unpacked, "package"), join(project, "node_modules/tongban"), { recursive: true });
   symlinkSync(join(wasmDir, "node_modules/@types/node"), join(project, "node_modules/@types/node"));
   const commonjs = compilerOptions.module === "commonjs";
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "portal", private: true, type: commonjs ? "commonjs" : "module" }));
@@ -59,5 +54,5 @@ CONFIGS.forEach(([name, compiler, compilerOptions], n) => {
     console.log(`FAIL  ${name}\n${error.stdout}${error.stderr}`);
   }
 });
-console.log(`${CONFIGS.length - failed} of ${CONFIGS.length} configurations type-check (${tarball})`);
+console.log(`${CONFIGS.length - failed} of ${CONFIGS.length} configurations type-check`);
 process.exit(failed ? 1 : 0);
