@@ -83,45 +83,54 @@ function bytes(value, what) {
 }
 
 /**
- * Checks that `value` is plain JSON data: objects, arrays, strings, booleans, `null`, and
- * finite numbers whose integers are safe. `undefined` members are left out, as
- * `JSON.stringify` does; everything else JSON would change silently is refused.
+ * Writes `value` as JSON text if it is plain JSON data: objects, arrays, strings,
+ * booleans, `null`, and finite numbers whose integers are safe. `undefined` members are
+ * left out, as `JSON.stringify` does; everything else JSON would change silently is
+ * refused. Each property is read once, so what is checked is what is written.
  */
-function checkJson(value, path, depth, seen) {
+function toJson(value, path, depth, seen) {
   switch (typeof value) {
     case "string":
+      return JSON.stringify(value);
     case "boolean":
-      return;
+      return String(value);
     case "number":
       if (!Number.isFinite(value)) throw fail(NUMBER, `${path} is ${value}, which JSON cannot carry`);
       if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
         throw fail(NUMBER, `${path} is ${value}, beyond ±(2^53−1), where integers lose precision`);
       }
-      return;
+      return JSON.stringify(value);
     case "object":
       break;
     default:
       throw fail(ARGUMENT, `${path} is ${describe(value)}, which JSON cannot carry`);
   }
-  if (value === null) return;
+  if (value === null) return "null";
   if (depth > MAX_DEPTH) throw fail("json.too_deep", `${path} is nested deeper than ${MAX_DEPTH} levels`);
   if (seen.has(value)) throw fail(ARGUMENT, `${path} refers back to itself`);
   seen.add(value);
+  const parts = [];
+  let text;
   if (Array.isArray(value)) {
-    value.forEach((element, i) => {
+    for (let i = 0; i < value.length; i += 1) {
+      const element = value[i];
       if (element === undefined) throw fail(ARGUMENT, `${path}[${i}] is undefined, which JSON would write as null`);
-      checkJson(element, `${path}[${i}]`, depth + 1, seen);
-    });
+      parts.push(toJson(element, `${path}[${i}]`, depth + 1, seen));
+    }
+    text = `[${parts.join(",")}]`;
   } else {
     const prototype = Object.getPrototypeOf(value);
     if (prototype !== Object.prototype && prototype !== null) {
       throw fail(ARGUMENT, `${path} is ${describe(value)}; only plain objects, arrays, strings, numbers, booleans and null`);
     }
-    for (const [name, member] of Object.entries(value)) {
-      if (member !== undefined) checkJson(member, `${path}.${name}`, depth + 1, seen);
+    for (const name of Object.keys(value)) {
+      const member = value[name];
+      if (member !== undefined) parts.push(`${JSON.stringify(name)}:${toJson(member, `${path}.${name}`, depth + 1, seen)}`);
     }
+    text = `{${parts.join(",")}}`;
   }
   seen.delete(value);
+  return text;
 }
 
 /** A JSON document given as an object (checked, then written as JSON) or as JSON text. */
@@ -130,8 +139,7 @@ function document(value, what) {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw fail(ARGUMENT, `${what} must be an object or JSON text, got ${describe(value)}`);
   }
-  checkJson(value, what, 0, new Set());
-  return JSON.stringify(value);
+  return toJson(value, what, 0, new Set());
 }
 
 /** The glue object behind each of the package's objects, until it is freed. */

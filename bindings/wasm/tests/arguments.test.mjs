@@ -217,6 +217,15 @@ test("numbers in documents: NaN, Infinity and unsafe integers are refused, never
   let deep = {};
   for (let i = 0; i < 100_000; i += 1) deep = { deep };
   assert.equal(outcome(() => forms.createMessage(withForm(deep))), "json.too_deep");
+  // A getter is read once: what is checked is what is signed.
+  let reads = 0;
+  const changing = withForm(3);
+  Object.defineProperty(changing.body.form, "employees", {
+    enumerable: true,
+    get: () => (reads++ === 0 ? 3 : NaN),
+  });
+  assert.equal(forms.createMessage(changing).body.form.employees, 3);
+  assert.equal(reads, 1);
   // An undefined member is left out, as JSON.stringify does: the idiom for "not given".
   assert.equal(outcome(() => forms.createMessage({ ...transferInit, inReplyTo: undefined })), null);
   // The same value twice in a document is not a cycle.
