@@ -172,6 +172,16 @@ fn inconsistent_registries_name_the_field() {
         "{err}"
     );
 
+    // A "$ref" member inside instance data is data, not a reference.
+    let mut doc = document();
+    doc.agreements[2].items[0].form_schema.insert(
+        "examples".into(),
+        json!([{"$ref": "https://example.com/not-a-reference"}]),
+    );
+    let bytes = sample::signed_registry(&doc, &[0, 1]).expect("sign");
+    let registry = Registry::bootstrap(&bytes, &issued()).expect("data is not a reference");
+    registry.compile_forms().expect("compiles");
+
     let mut doc = document();
     doc.agreements[0].parties.regions.clear();
     let bytes = sample::signed_registry(&doc, &[0, 1]).expect("sign");

@@ -38,7 +38,8 @@ impl FormSlot {
 }
 
 /// Refuses a schema that is not self-contained: every `$ref` and `$dynamicRef` must be a
-/// fragment of the schema itself (`#…`), so nothing is ever fetched. Cheap, and the same
+/// fragment of the schema itself (`#…`), so nothing is ever fetched. Instance data
+/// (`const`, `enum`, `default`, `examples`) is not searched. Cheap, and the same
 /// in every build, so a registry is refused at load whether forms are compiled or not.
 pub(super) fn check_self_contained(schema: &serde_json::Map<String, Value>) -> Result<(), String> {
     fn members(object: &serde_json::Map<String, Value>) -> Result<(), String> {
@@ -50,7 +51,10 @@ pub(super) fn check_self_contained(schema: &serde_json::Map<String, Value>) -> R
                     ));
                 }
             }
-            walk(member)?;
+            // The values of these keywords are instance data, not schemas.
+            if !matches!(name.as_str(), "const" | "enum" | "default" | "examples") {
+                walk(member)?;
+            }
         }
         Ok(())
     }
