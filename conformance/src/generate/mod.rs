@@ -189,6 +189,7 @@ pub fn generate() -> Generated {
     hostile::hostile(&mut g, &keys, &registry);
     lifecycle::case_ownership(&mut g, &registry);
     registry::agreement_end(&mut g);
+    registry::form_schema_references(&mut g);
     g.out
 }
 

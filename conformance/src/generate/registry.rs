@@ -500,3 +500,38 @@ fn form_transfer(item: &str, materials: &[&str], form: Value, mode: HandlingMode
     };
     transfer
 }
+
+/// Form schemas must be self-contained (§15): a `$dynamicRef` to another document is
+/// refused like a `$ref`, however deep; a `$ref` member inside instance data (`examples`,
+/// `const`, `enum`, `default`) is data, not a reference, and is accepted. Generated last,
+/// so that the ids of earlier vectors stay as they were.
+pub(super) fn form_schema_references(g: &mut Gen) {
+    let mut doc = registry_doc(1, &[0, 1, 2]);
+    doc.agreements[2].items[0].form_schema.insert(
+        "$defs".into(),
+        json!({"shop": {"allOf": [{"$dynamicRef": "https://example.com/form.json#shop"}]}}),
+    );
+    registry_vector(
+        g,
+        "registry/remote-dynamic-ref-form-schema",
+        "a form schema whose nested $dynamicRef names another document",
+        None,
+        registry_text(&doc, &[0, 1]),
+        T0,
+        refused("registry.invalid"),
+    );
+    let mut doc = registry_doc(1, &[0, 1, 2]);
+    doc.agreements[2].items[0].form_schema.insert(
+        "examples".into(),
+        json!([{"$ref": "https://example.com/not-a-reference"}]),
+    );
+    registry_vector(
+        g,
+        "registry/ref-in-form-schema-data",
+        "a form schema whose examples hold an object with a $ref member: data, not a reference",
+        None,
+        registry_text(&doc, &[0, 1]),
+        T0,
+        json!({"outcome": "accepted", "version": 1}),
+    );
+}
