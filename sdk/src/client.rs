@@ -22,6 +22,10 @@
 //! # Ok(()) }
 //! ```
 
+mod download;
+
+pub use download::Download;
+
 use crate::error::Error;
 use crate::http::{is_transient, ErrorBody, MEDIA_TYPE, MESSAGES_PATH, REPLAYED_HEADER};
 use crate::json::Limits;
@@ -186,6 +190,58 @@ pub trait Transport: Send + Sync + std::fmt::Debug {
     /// timeout, a body larger than the protocol's size limit. It must not follow
     /// redirects, which would send the message to a host the registry does not name.
     fn post<'a>(&'a self, url: &'a str, body: &'a [u8]) -> Posting<'a>;
+
+    /// GETs a file from `url` with `headers` (the signed request, a `Range`) and
+    /// returns the answer with its body still streaming (§23). It must not follow
+    /// redirects. A transport that cannot fetch files answers with an `Err`.
+    fn get<'a>(&'a self, url: &'a str, headers: &'a [(&'static str, String)]) -> Getting<'a> {
+        let _ = (url, headers);
+        Box::pin(async { Err("this transport does not fetch files".to_string()) })
+    }
+}
+
+/// A file holder's answer, its body still streaming.
+pub struct FileAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The response headers the client reads (`content-type`, `content-range`,
+    /// `retry-after`), by lower-case name.
+    pub headers: BTreeMap<String, String>,
+    /// The body, chunk by chunk.
+    pub body: Box<dyn ChunkStream>,
+}
+
+impl std::fmt::Debug for FileAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileAnswer")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The next chunk of a body in progress.
+pub type NextChunk<'a> = Pin<Box<dyn Future<Output = Result<Option<Vec<u8>>, String>> + Send + 'a>>;
+
+/// A response body read chunk by chunk, so that a file is never held whole.
+pub trait ChunkStream: Send {
+    /// The next chunk; `None` at the end, an `Err` if the body broke off.
+    fn next_chunk(&mut self) -> NextChunk<'_>;
+}
+
+/// A GET in progress.
+pub type Getting<'a> = Pin<Box<dyn Future<Output = Result<FileAnswer, String>> + Send + 'a>>;
+
+/// reqwest's body as a [`ChunkStream`].
+struct ReqwestBody(reqwest::Response);
+
+impl ChunkStream for ReqwestBody {
+    fn next_chunk(&mut self) -> NextChunk<'_> {
+        Box::pin(async move {
+            let chunk = self.0.chunk().await.map_err(|e| describe(&e))?;
+            Ok(chunk.map(|bytes| bytes.to_vec()))
+        })
+    }
 }
 
 /// The HTTP transport: reqwest with rustls, the policy's timeouts, one connection
@@ -193,6 +249,9 @@ pub trait Transport: Send + Sync + std::fmt::Debug {
 #[derive(Debug, Clone)]
 pub struct HttpTransport {
     http: reqwest::Client,
+    /// For files: no limit on the whole request (50 MiB take a while on a slow link),
+    /// but on the wait for each chunk.
+    files: reqwest::Client,
 }
 
 impl HttpTransport {
@@ -205,12 +264,38 @@ impl HttpTransport {
             .connect_timeout(policy.connect_timeout)
             .timeout(policy.request_timeout)
             .build()
-            .map_err(|e| ClientError::Unreachable {
-                attempts: 0,
-                last: format!("cannot build the HTTP client: {e}"),
-                retry_after: None,
-            })?;
-        Ok(HttpTransport { http })
+            .map_err(cannot_build)?;
+        let files = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(policy.connect_timeout)
+            .read_timeout(policy.request_timeout)
+            .build()
+            .map_err(cannot_build)?;
+        Ok(HttpTransport { http, files })
+    }
+
+    async fn fetch(
+        &self,
+        url: &str,
+        headers: &[(&'static str, String)],
+    ) -> Result<FileAnswer, String> {
+        let mut request = self.files.get(url);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = request.send().await.map_err(|e| describe(&e))?;
+        let headers = ["content-type", "content-range", "retry-after"]
+            .into_iter()
+            .filter_map(|name| {
+                let value = response.headers().get(name)?.to_str().ok()?;
+                Some((name.to_string(), value.to_string()))
+            })
+            .collect();
+        Ok(FileAnswer {
+            status: response.status().as_u16(),
+            headers,
+            body: Box::new(ReqwestBody(response)),
+        })
     }
 
     async fn send(&self, url: &str, body: &[u8]) -> Result<Answer, String> {
@@ -239,9 +324,21 @@ impl HttpTransport {
     }
 }
 
+fn cannot_build(e: reqwest::Error) -> ClientError {
+    ClientError::Unreachable {
+        attempts: 0,
+        last: format!("cannot build the HTTP client: {e}"),
+        retry_after: None,
+    }
+}
+
 impl Transport for HttpTransport {
     fn post<'a>(&'a self, url: &'a str, body: &'a [u8]) -> Posting<'a> {
         Box::pin(self.send(url, body))
+    }
+
+    fn get<'a>(&'a self, url: &'a str, headers: &'a [(&'static str, String)]) -> Getting<'a> {
+        Box::pin(self.fetch(url, headers))
     }
 }
 
@@ -294,6 +391,13 @@ pub enum ClientError {
     /// message is not delivered.
     #[error("the receipt is not valid: {0}")]
     Receipt(Error),
+    /// The holder served a file that does not match its reference (`file.*_mismatch`);
+    /// what was received of it is deleted. Fetch it again later.
+    #[error("the file served does not match its reference: {0}")]
+    File(Error),
+    /// The file could not be written where it was to go (`node.storage`).
+    #[error("cannot write the file: {0}")]
+    Storage(String),
 }
 
 impl ClientError {
@@ -301,7 +405,8 @@ impl ClientError {
     /// invalid message or receipt, `transport.*` for the rest.
     pub fn code(&self) -> &str {
         match self {
-            ClientError::Message(e) | ClientError::Receipt(e) => e.code(),
+            ClientError::Message(e) | ClientError::Receipt(e) | ClientError::File(e) => e.code(),
+            ClientError::Storage(_) => "node.storage",
             ClientError::Refused { body, .. } => &body.code,
             ClientError::Unreachable { .. } => "transport.unreachable",
             ClientError::BadResponse { .. } => "transport.bad_response",
@@ -319,7 +424,7 @@ impl ClientError {
             | ClientError::BadResponse { .. }
             | ClientError::Receipt(_) => true,
             ClientError::Message(e) => e.code() == "registry.expired",
-            ClientError::Refused { .. } => false,
+            ClientError::Refused { .. } | ClientError::File(_) | ClientError::Storage(_) => false,
         }
     }
 
@@ -433,10 +538,7 @@ impl Client {
                     last = reason;
                     last_retry_after = after;
                     if attempt < attempts {
-                        let backoff = self.policy.backoff_at(attempt, self.jitter.fraction());
-                        let wait =
-                            after.map_or(backoff, |a| a.min(self.policy.max_backoff).max(backoff));
-                        tokio::time::sleep(wait).await;
+                        self.pause(attempt, after).await;
                     }
                 }
             }
@@ -446,6 +548,14 @@ impl Client {
             last,
             retry_after: last_retry_after,
         })
+    }
+
+    /// Waits before attempt `attempt + 1`: the policy's backoff with jitter, or the
+    /// receiver's `Retry-After` if longer (within the policy's maximum).
+    async fn pause(&self, attempt: u32, retry_after: Option<Duration>) {
+        let backoff = self.policy.backoff_at(attempt, self.jitter.fraction());
+        let wait = retry_after.map_or(backoff, |a| a.min(self.policy.max_backoff).max(backoff));
+        tokio::time::sleep(wait).await;
     }
 
     async fn attempt(&self, url: &str, message: &[u8]) -> Attempt {
@@ -464,10 +574,7 @@ impl Client {
             body: bytes,
         } = answer;
         let replayed = headers.get(REPLAYED_HEADER).is_some_and(|v| v == "true");
-        let retry_after = headers
-            .get("retry-after")
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after = retry_after_of(&headers);
         if status == 200 {
             return Attempt::Receipt { bytes, replayed };
         }
@@ -491,6 +598,14 @@ impl Client {
             }),
         }
     }
+}
+
+/// The `Retry-After` of an answer, in seconds, if it has one.
+fn retry_after_of(headers: &BTreeMap<String, String>) -> Option<Duration> {
+    headers
+        .get("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
 }
 
 fn error_suffix(bytes: &[u8]) -> String {

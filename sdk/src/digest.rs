@@ -34,7 +34,11 @@ crate::id::string_id!(
 impl Sha256Digest {
     /// The digest of `bytes`.
     pub fn of(bytes: &[u8]) -> Sha256Digest {
-        let hash = Sha256::digest(bytes);
+        Sha256Digest::from_bytes(&Sha256::digest(bytes))
+    }
+
+    /// The digest whose 32 bytes a SHA-256 hasher gave.
+    pub fn from_bytes(hash: &[u8]) -> Sha256Digest {
         Sha256Digest(hash.iter().map(|b| format!("{b:02x}")).collect())
     }
 }

@@ -242,6 +242,46 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "lifecycle.other_window",
         "the case id is that of a case another window opened: a case is its window and its id, and this message is not between that window and one of its authorities",
     ),
+    (
+        "file.too_large",
+        "a file reference names more bytes than the per-file limit",
+    ),
+    (
+        "file.case_too_large",
+        "the files a case references add up to more than the per-case limit",
+    ),
+    (
+        "file.size_mismatch",
+        "a file's bytes are more or fewer than its reference's size",
+    ),
+    (
+        "file.digest_mismatch",
+        "a file's bytes do not hash to its reference's digest",
+    ),
+    (
+        "file.media_type_mismatch",
+        "a file was served with another media type than its reference's",
+    ),
+    (
+        "file.request_missing",
+        "a file request carries no signed request document",
+    ),
+    (
+        "file.request_invalid",
+        "the signed request document is not base64url JSON of the request's structure",
+    ),
+    (
+        "file.request_mismatch",
+        "the signed request document names another method, path, file or holder than the request",
+    ),
+    (
+        "file.request_stale",
+        "the signed request document is not valid now (created, expires, or a window longer than allowed)",
+    ),
+    (
+        "file.request_replayed",
+        "the signed request document was used before",
+    ),
 ];
 
 /// The top-level error: one variant per area, each carrying a structured sub-error.
@@ -284,6 +324,9 @@ pub enum Error {
     /// The message does not fit the case's lifecycle.
     #[error(transparent)]
     Lifecycle(#[from] LifecycleError),
+    /// A file, its reference or a file request is refused (file exchange, §23).
+    #[error(transparent)]
+    File(#[from] FileError),
 }
 
 impl Error {
@@ -302,6 +345,7 @@ impl Error {
             Error::Route(e) => e.code(),
             Error::Calendar(e) => e.code(),
             Error::Lifecycle(e) => e.code(),
+            Error::File(e) => e.code(),
         }
     }
 }
@@ -1027,6 +1071,114 @@ impl LifecycleError {
             LifecycleError::WrongCase { .. } => "lifecycle.wrong_case",
             LifecycleError::NoTrack { .. } => "lifecycle.no_track",
             LifecycleError::OtherWindow { .. } => "lifecycle.other_window",
+        }
+    }
+}
+
+/// Why a file, a file reference or a file request is refused (file exchange, §23).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum FileError {
+    /// A reference names more bytes than the per-file limit.
+    #[error("{name}: {size} bytes, more than the limit of {limit} bytes per file")]
+    TooLarge {
+        /// The reference's name.
+        name: String,
+        /// The reference's size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The files of a case add up to more than the per-case limit.
+    #[error(
+        "the case's files add up to {total} bytes, more than the limit of {limit} bytes per case"
+    )]
+    CaseTooLarge {
+        /// The sum of the sizes of the case's distinct files.
+        total: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// More or fewer bytes than the reference says.
+    #[error("{sha256}: {actual} bytes, the reference says {expected}")]
+    SizeMismatch {
+        /// The reference's digest.
+        sha256: String,
+        /// The reference's size.
+        expected: u64,
+        /// The bytes received (at least, when more came than expected).
+        actual: u64,
+    },
+    /// The bytes do not hash to the reference's digest.
+    #[error("the bytes hash to {actual}, the reference says {expected}")]
+    DigestMismatch {
+        /// The reference's digest.
+        expected: String,
+        /// The digest of the bytes.
+        actual: String,
+    },
+    /// Served with another media type than the reference's.
+    #[error("{sha256}: served as {actual:?}, the reference says {expected:?}")]
+    MediaTypeMismatch {
+        /// The reference's digest.
+        sha256: String,
+        /// The reference's media type.
+        expected: String,
+        /// The media type served.
+        actual: String,
+    },
+    /// No signed request document.
+    #[error("no {header} header: sign the request (§23.3)")]
+    RequestMissing {
+        /// The header's name.
+        header: &'static str,
+    },
+    /// The request document cannot be read.
+    #[error("the signed request document is not valid: {reason}")]
+    RequestInvalid {
+        /// Why.
+        reason: String,
+    },
+    /// The request document names another request.
+    #[error("the signed request document says {member} {signed:?}, the request is for {actual:?}")]
+    RequestMismatch {
+        /// The member that differs.
+        member: &'static str,
+        /// What the document says.
+        signed: String,
+        /// What the request is.
+        actual: String,
+    },
+    /// The request document is not valid now.
+    #[error("the signed request document is not valid now: {reason}")]
+    RequestStale {
+        /// Why.
+        reason: String,
+    },
+    /// The request document was used before.
+    #[error("request {id} of {requester} was used before")]
+    RequestReplayed {
+        /// The requester.
+        requester: String,
+        /// The request's id.
+        id: String,
+    },
+}
+
+impl FileError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FileError::TooLarge { .. } => "file.too_large",
+            FileError::CaseTooLarge { .. } => "file.case_too_large",
+            FileError::SizeMismatch { .. } => "file.size_mismatch",
+            FileError::DigestMismatch { .. } => "file.digest_mismatch",
+            FileError::MediaTypeMismatch { .. } => "file.media_type_mismatch",
+            FileError::RequestMissing { .. } => "file.request_missing",
+            FileError::RequestInvalid { .. } => "file.request_invalid",
+            FileError::RequestMismatch { .. } => "file.request_mismatch",
+            FileError::RequestStale { .. } => "file.request_stale",
+            FileError::RequestReplayed { .. } => "file.request_replayed",
         }
     }
 }

@@ -32,6 +32,14 @@ pub const BINDING_CODES: &[(&str, &str)] = &[
         "the path does not accept this HTTP method",
     ),
     (
+        "file.not_found",
+        "the holder sent the requester no message that references this file, or does not hold it (the two are not told apart)",
+    ),
+    (
+        "file.range_not_satisfiable",
+        "the requested range starts at or beyond the end of the file",
+    ),
+    (
         "node.storage",
         "the receiver could not store the message; nothing was recorded, send it again later",
     ),
@@ -76,46 +84,112 @@ impl ErrorBody {
     }
 }
 
-/// The HTTP status with which a receiver refuses a message for error `code`.
-///
-/// | status | codes |
-/// |---|---|
-/// | 400 | `json.*` but `json.too_large`, `id.*`, `time.format`, `time.bad_window`, `version.format`, `message.*` but `message.wrong_receiver`, `calendar.*` |
-/// | 401 | `signature.*`, `key.*` |
-/// | 403 | `registry.unknown_member`, `message.wrong_receiver`, `agreement.not_party`, `agreement.wrong_role` |
-/// | 404 | `http.not_found` |
-/// | 405 | `http.method_not_allowed` |
-/// | 408 | `http.timeout` |
-/// | 409 | `replay.duplicate`, `lifecycle.*` but `lifecycle.receipt_pending` |
-/// | 413 | `json.too_large` |
-/// | 415 | `http.media_type` |
-/// | 422 | every other code: a well-formed, authentic message the rules refuse |
-/// | 429 | `node.busy` |
-/// | 500 | `node.storage` |
-/// | 503 | `registry.expired` (the receiver's own registry is out of date), `lifecycle.receipt_pending` (the message overtook the receipt of its transfer) |
+/// The HTTP status of every code a receiver or a file holder answers with, one row per
+/// code (§21.3, §23): a new code must be given its status here on purpose, and a test
+/// checks that every code of [`crate::ERROR_CODES`] and [`BINDING_CODES`] has a row.
+pub const STATUS: &[(&str, u16)] = &[
+    ("json.too_large", 413),
+    ("json.too_deep", 400),
+    ("json.duplicate_key", 400),
+    ("json.invalid_utf8", 400),
+    ("json.lone_surrogate", 400),
+    ("json.bom", 400),
+    ("json.trailing_data", 400),
+    ("json.number_out_of_range", 400),
+    ("json.syntax", 400),
+    ("id.region_format", 400),
+    ("id.region_structure", 400),
+    ("id.citizen_format", 400),
+    ("id.citizen_checksum", 400),
+    ("id.citizen_birth_date", 400),
+    ("id.credit_format", 400),
+    ("id.credit_checksum", 400),
+    ("id.node_format", 400),
+    ("id.message_format", 400),
+    ("id.case_format", 400),
+    ("id.agreement_format", 400),
+    ("id.item_format", 400),
+    ("id.key_format", 400),
+    ("id.digest_format", 400),
+    ("time.format", 400),
+    ("time.not_yet_valid", 422),
+    ("time.expired", 422),
+    ("time.bad_window", 400),
+    ("version.format", 400),
+    ("version.unsupported_major", 422),
+    ("version.not_negotiated", 422),
+    ("message.invalid", 400),
+    ("message.unknown_type", 400),
+    ("message.unsafe_number", 400),
+    ("message.wrong_receiver", 403),
+    ("message.not_an_answer", 400),
+    ("key.malformed", 401),
+    ("key.weak", 401),
+    ("key.revoked", 401),
+    ("key.outside_validity", 401),
+    ("signature.missing", 401),
+    ("signature.unsupported_algorithm", 401),
+    ("signature.malformed", 401),
+    ("signature.unknown_key", 401),
+    ("signature.key_not_sender", 401),
+    ("signature.invalid", 401),
+    ("replay.duplicate", 409),
+    ("registry.invalid", 422),
+    ("registry.threshold", 422),
+    ("registry.expired", 503),
+    ("registry.rollback", 422),
+    ("registry.unknown_member", 403),
+    ("agreement.unknown", 422),
+    ("agreement.not_party", 403),
+    ("agreement.wrong_role", 403),
+    ("agreement.inactive", 422),
+    ("item.unknown", 422),
+    ("item.mode_not_allowed", 422),
+    ("item.material_missing", 422),
+    ("item.form_invalid", 422),
+    ("item.form_unchecked", 422),
+    ("calendar.bad_date", 400),
+    ("calendar.unknown_year", 400),
+    ("lifecycle.illegal_transition", 409),
+    ("lifecycle.receipt_pending", 503),
+    ("lifecycle.wrong_party", 409),
+    ("lifecycle.wrong_case", 409),
+    ("lifecycle.no_track", 409),
+    ("lifecycle.other_window", 409),
+    // A message whose files break the limits of §23.6: a rule, like item.*.
+    ("file.too_large", 422),
+    ("file.case_too_large", 422),
+    // Found by the fetching side in what a holder served; never answered by a holder.
+    ("file.size_mismatch", 502),
+    ("file.digest_mismatch", 502),
+    ("file.media_type_mismatch", 502),
+    // A file request that does not authenticate.
+    ("file.request_missing", 401),
+    ("file.request_invalid", 401),
+    ("file.request_mismatch", 401),
+    ("file.request_stale", 401),
+    ("file.request_replayed", 401),
+    // Not a file for this requester, or no such file: one answer for both.
+    ("file.not_found", 404),
+    ("file.range_not_satisfiable", 416),
+    ("http.media_type", 415),
+    ("http.not_found", 404),
+    ("http.timeout", 408),
+    ("http.method_not_allowed", 405),
+    ("node.storage", 500),
+    ("node.busy", 429),
+    ("transport.unreachable", 503),
+    ("transport.bad_response", 502),
+];
+
+/// The HTTP status with which a receiver refuses a message, or a holder a file request,
+/// for error `code`: its row in [`STATUS`]; 422 for a code of a newer version that this
+/// one does not know (a well-formed, authentic message that the rules refuse).
 pub fn status_for(code: &str) -> u16 {
-    let (area, _) = code.split_once('.').unwrap_or((code, ""));
-    match code {
-        "json.too_large" => 413,
-        "time.format" | "time.bad_window" | "version.format" => 400,
-        "registry.unknown_member"
-        | "message.wrong_receiver"
-        | "agreement.not_party"
-        | "agreement.wrong_role" => 403,
-        "http.media_type" => 415,
-        "http.not_found" => 404,
-        "http.method_not_allowed" => 405,
-        "http.timeout" => 408,
-        "node.storage" => 500,
-        "node.busy" => 429,
-        "registry.expired" | "lifecycle.receipt_pending" => 503,
-        _ => match area {
-            "json" | "id" | "message" | "calendar" => 400,
-            "signature" | "key" => 401,
-            "replay" | "lifecycle" => 409,
-            _ => 422,
-        },
-    }
+    STATUS
+        .iter()
+        .find(|(listed, _)| *listed == code)
+        .map_or(422, |(_, status)| *status)
 }
 
 /// Whether a response status is transient, so that the same message may be sent again
@@ -144,6 +218,11 @@ mod tests {
                         | "http.timeout"
                         | "registry.expired"
                         | "lifecycle.receipt_pending"
+                        | "transport.unreachable"
+                        | "transport.bad_response"
+                        | "file.size_mismatch"
+                        | "file.digest_mismatch"
+                        | "file.media_type_mismatch"
                 ),
                 "{code} → {status}"
             );
@@ -155,5 +234,22 @@ mod tests {
         assert_eq!(status_for("time.expired"), 422);
         // A code of a newer version is refused as a rule, not a transient failure.
         assert_eq!(status_for("newarea.something"), 422);
+    }
+
+    #[test]
+    fn the_status_table_has_one_row_for_each_code_and_no_other() {
+        let codes: std::collections::BTreeSet<&str> = crate::ERROR_CODES
+            .iter()
+            .chain(BINDING_CODES)
+            .map(|(code, _)| *code)
+            .collect();
+        let mut rows = std::collections::BTreeSet::new();
+        for (code, _) in STATUS {
+            assert!(rows.insert(*code), "{code} has two rows");
+            assert!(codes.contains(code), "{code} has a row but is not a code");
+        }
+        for code in &codes {
+            assert!(rows.contains(code), "{code} has no HTTP status in STATUS");
+        }
     }
 }

@@ -60,6 +60,7 @@ pub mod client;
 pub mod crypto;
 pub mod digest;
 pub mod error;
+pub mod file;
 pub mod http;
 pub mod id;
 pub mod json;

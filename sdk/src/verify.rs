@@ -15,7 +15,7 @@ use crate::json::{self, MemberSpan};
 use crate::message::decode_error::{from_serde_error, invalid};
 use crate::message::{Applicant, Body, Envelope, MessageType, WireEnvelope};
 use crate::shape::Strict;
-use crate::signing::{check_numbers, signing_input_from_parts};
+use crate::signing::{check_numbers, signing_input_from_parts, SignatureEntry};
 use crate::time::Timestamp;
 use crate::version::{ProtocolVersion, VersionRules};
 use serde::de::IgnoredAny;
@@ -541,7 +541,14 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             }
         }
         self.keys.check_parties(&envelope, now)?;
-        let signers = self.check_signatures(&canonical.unsigned(), &envelope, now)?;
+        let signers = check_signatures(
+            &self.keys,
+            &canonical.unsigned(),
+            &envelope.signatures,
+            &envelope.from,
+            &envelope.created,
+            now,
+        )?;
         self.keys.check_message(&envelope)?;
         let skew = i128::from(rules.clock_skew_seconds) * NANOS;
         if envelope.created.unix_nanos() > now.unix_nanos() + skew {
@@ -579,67 +586,72 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             warnings,
         })
     }
+}
 
-    /// Every signature must verify; at least one must be by a key of the sender.
-    fn check_signatures(
-        &self,
-        unsigned: &[&[u8]],
-        envelope: &Envelope,
-        now: &Timestamp,
-    ) -> Result<Vec<KeyId>, Error> {
-        if envelope.signatures.is_empty() {
-            return Err(SignatureError::Missing.into());
-        }
-        let mut signers = Vec::new();
-        let mut seen_key_ids = BTreeSet::new();
-        let mut by_sender = false;
-        for entry in &envelope.signatures {
-            let algorithm = Algorithm::try_from(entry.algorithm.as_str())?;
-            if !seen_key_ids.insert(&entry.key_id) {
-                return Err(SignatureError::Malformed {
-                    key_id: entry.key_id.to_string(),
-                    reason: "two signatures by the same key".into(),
-                }
-                .into());
-            }
-            let key = self.keys.resolve(&entry.key_id, &envelope.created, now)?;
-            if key.public_key.algorithm() != algorithm {
-                return Err(SignatureError::UnknownKey {
-                    key_id: format!("{} (no {algorithm} key has this id)", entry.key_id),
-                }
-                .into());
-            }
-            let signature =
-                from_base64url(&entry.signature).ok_or_else(|| SignatureError::Malformed {
-                    key_id: entry.key_id.to_string(),
-                    reason: "not unpadded base64url".into(),
-                })?;
-            let expected = algorithm.suite().signature_length();
-            if signature.len() != expected {
-                return Err(SignatureError::Malformed {
-                    key_id: entry.key_id.to_string(),
-                    reason: format!("{} bytes, expected {expected}", signature.len()),
-                }
-                .into());
-            }
-            let input = signing_input_from_parts(unsigned, &entry.algorithm, entry.key_id.as_str());
-            if !key.public_key.verify(&input, &signature) {
-                return Err(SignatureError::Invalid {
-                    key_id: entry.key_id.to_string(),
-                }
-                .into());
-            }
-            by_sender |= key.owner == envelope.from;
-            signers.push(entry.key_id.clone());
-        }
-        if !by_sender {
-            return Err(SignatureError::KeyNotSender {
-                sender: envelope.from.to_string(),
+/// Every signature over `unsigned` (a document's canonical bytes without its
+/// `signatures`, in pieces) must verify with a key `keys` trusts for a document created
+/// at `created`; at least one must be by a key of `from`. The ids of the signing keys.
+/// Messages (§8 step 2) and file requests (§23.3) are checked by this one procedure.
+pub(crate) fn check_signatures<R: KeyResolver>(
+    keys: &R,
+    unsigned: &[&[u8]],
+    signatures: &[SignatureEntry],
+    from: &NodeId,
+    created: &Timestamp,
+    now: &Timestamp,
+) -> Result<Vec<KeyId>, Error> {
+    if signatures.is_empty() {
+        return Err(SignatureError::Missing.into());
+    }
+    let mut signers = Vec::new();
+    let mut seen_key_ids = BTreeSet::new();
+    let mut by_sender = false;
+    for entry in signatures {
+        let algorithm = Algorithm::try_from(entry.algorithm.as_str())?;
+        if !seen_key_ids.insert(&entry.key_id) {
+            return Err(SignatureError::Malformed {
+                key_id: entry.key_id.to_string(),
+                reason: "two signatures by the same key".into(),
             }
             .into());
         }
-        Ok(signers)
+        let key = keys.resolve(&entry.key_id, created, now)?;
+        if key.public_key.algorithm() != algorithm {
+            return Err(SignatureError::UnknownKey {
+                key_id: format!("{} (no {algorithm} key has this id)", entry.key_id),
+            }
+            .into());
+        }
+        let signature =
+            from_base64url(&entry.signature).ok_or_else(|| SignatureError::Malformed {
+                key_id: entry.key_id.to_string(),
+                reason: "not unpadded base64url".into(),
+            })?;
+        let expected = algorithm.suite().signature_length();
+        if signature.len() != expected {
+            return Err(SignatureError::Malformed {
+                key_id: entry.key_id.to_string(),
+                reason: format!("{} bytes, expected {expected}", signature.len()),
+            }
+            .into());
+        }
+        let input = signing_input_from_parts(unsigned, &entry.algorithm, entry.key_id.as_str());
+        if !key.public_key.verify(&input, &signature) {
+            return Err(SignatureError::Invalid {
+                key_id: entry.key_id.to_string(),
+            }
+            .into());
+        }
+        by_sender |= &key.owner == from;
+        signers.push(entry.key_id.clone());
     }
+    if !by_sender {
+        return Err(SignatureError::KeyNotSender {
+            sender: from.to_string(),
+        }
+        .into());
+    }
+    Ok(signers)
 }
 
 /// What a verified message says, for display and logs.

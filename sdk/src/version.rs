@@ -20,8 +20,11 @@ pub struct ProtocolVersion {
 }
 
 impl ProtocolVersion {
-    /// Protocol version 1.0, the version this SDK writes.
+    /// Protocol version 1.0.
     pub const V1_0: ProtocolVersion = ProtocolVersion { major: 1, minor: 0 };
+
+    /// Protocol version 1.1: adds the file exchange (§23).
+    pub const V1_1: ProtocolVersion = ProtocolVersion { major: 1, minor: 1 };
 
     /// Parses `MAJOR.MINOR` (decimal, no leading zeros, no sign).
     pub fn parse(text: &str) -> Result<ProtocolVersion, VersionError> {

@@ -399,10 +399,77 @@ fn registry_codes() -> Vec<(&'static str, &'static str)> {
     produced
 }
 
+/// The file exchange's codes (§23): references over the limits, bytes that do not
+/// match a reference, and file requests that do not authenticate.
+fn file_codes() -> Vec<(&'static str, &'static str)> {
+    use tongban::file::{
+        check_limits, check_media_type, FileCheck, FileHasher, FileRequest, RequestTarget,
+    };
+    let mut produced = Vec::new();
+    let mut hasher = FileHasher::new();
+    hasher.update(b"%PDF-1.7 lease contract");
+    let lease = hasher.into_reference("营业场所租赁合同", "application/pdf");
+    let huge = FileRef {
+        size: tongban::file::MAX_FILE_BYTES + 1,
+        ..lease.clone()
+    };
+    produced.push(("file.too_large", code_of(check_limits([&huge]))));
+    let parts: Vec<FileRef> = (0..5u8)
+        .map(|i| FileRef {
+            sha256: Sha256Digest::of(&[i]),
+            size: tongban::file::MAX_FILE_BYTES,
+            ..lease.clone()
+        })
+        .collect();
+    produced.push(("file.case_too_large", code_of(check_limits(&parts))));
+    let checked = |bytes: &[u8]| {
+        let mut check = FileCheck::new(&lease);
+        code_of(check.update(bytes).and_then(|()| check.finish()))
+    };
+    produced.push(("file.size_mismatch", checked(b"%PDF-1.7 lease")));
+    produced.push(("file.digest_mismatch", checked(b"%PDF-1.7 LEASE CONTRACT")));
+    produced.push((
+        "file.media_type_mismatch",
+        code_of(check_media_type(&lease, "text/html")),
+    ));
+    let holder = NodeId::parse(HUANGSHI).expect("node");
+    let path = format!("/tongban/v1/files/{}", lease.sha256);
+    let target = RequestTarget {
+        method: "GET",
+        path: &path,
+        sha256: &lease.sha256,
+        holder: &holder,
+    };
+    let keys = sample::key_set().expect("keys");
+    let replay = MemoryReplayGuard::new();
+    let key = sample::key(JIUJIANG).expect("key");
+    let request = |path: &str, now: &Timestamp| {
+        FileRequest::sign(&key, &holder, path, &lease.sha256, now).expect("signed")
+    };
+    let verify = |header: Option<&str>, now: &Timestamp| {
+        code_of(FileRequest::verify(header, &target, &keys, &replay, now))
+    };
+    produced.push(("file.request_missing", verify(None, &at(0))));
+    produced.push(("file.request_invalid", verify(Some("%%%"), &at(0))));
+    produced.push((
+        "file.request_mismatch",
+        verify(Some(&request("/files/x", &at(0))), &at(0)),
+    ));
+    produced.push((
+        "file.request_stale",
+        verify(Some(&request(&path, &at(0))), &at(3600)),
+    ));
+    let once = request(&path, &at(0));
+    assert!(FileRequest::verify(Some(&once), &target, &keys, &replay, &at(1)).is_ok());
+    produced.push(("file.request_replayed", verify(Some(&once), &at(2))));
+    produced
+}
+
 #[test]
 fn every_documented_code_is_produced_by_a_real_input() {
     let mut produced = produced_codes();
     produced.extend(registry_codes());
+    produced.extend(file_codes());
     for (expected, actual) in &produced {
         assert_eq!(expected, actual, "expected {expected}, got {actual}");
     }

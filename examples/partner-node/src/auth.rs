@@ -43,12 +43,17 @@ pub const OPERATOR_CODES: &[(&str, u16, &str)] = &[
     (
         "http.media_type",
         415,
-        "a POST or PUT whose Content-Type is not application/json",
+        "a POST or PUT whose Content-Type is not application/json (application/octet-stream for a file upload)",
     ),
     (
         "operator.ambiguous_case",
         409,
         "several windows have a case with this id: ask for /operator/v1/cases/{window}/{case}",
+    ),
+    (
+        "operator.file_missing",
+        409,
+        "a message to send references a file this node does not hold: upload it first (POST /operator/v1/files)",
     ),
     (
         "operator.registry_without_node",
@@ -191,7 +196,15 @@ impl OperatorGuard {
     }
 
     /// Why a request is refused before it reaches a handler, if it is.
+    #[cfg(test)]
     fn check(&self, method: &Method, headers: &HeaderMap) -> Result<(), Refusal> {
+        self.check_at(method, "", headers)
+    }
+
+    /// [`OperatorGuard::check`] for a request to `path`: a file upload
+    /// ([`UPLOAD_PATH`]) is sent as `application/octet-stream`, which no web page can
+    /// send without a preflight either; every other body as JSON.
+    fn check_at(&self, method: &Method, path: &str, headers: &HeaderMap) -> Result<(), Refusal> {
         let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
         let host = text(header::HOST).unwrap_or("").to_ascii_lowercase();
         if !self.hosts.contains(&host) {
@@ -227,22 +240,33 @@ impl OperatorGuard {
             ));
         }
         let has_body = method == Method::POST || method == Method::PUT;
-        if has_body && !is_json(text(header::CONTENT_TYPE).unwrap_or("")) {
+        let wanted = if path == UPLOAD_PATH {
+            UPLOAD_MEDIA_TYPE
+        } else {
+            MEDIA_TYPE
+        };
+        if has_body && !is_media_type(text(header::CONTENT_TYPE).unwrap_or(""), wanted) {
             return Err(refused(
                 "http.media_type",
-                format!("send the request as {MEDIA_TYPE}"),
+                format!("send the request as {wanted}"),
             ));
         }
         Ok(())
     }
 }
 
-/// Whether a Content-Type is `application/json`, with or without parameters.
-fn is_json(content_type: &str) -> bool {
+/// The operator API's file upload, whose body is the file itself.
+pub const UPLOAD_PATH: &str = "/operator/v1/files";
+
+/// The media type of an upload's body.
+pub const UPLOAD_MEDIA_TYPE: &str = "application/octet-stream";
+
+/// Whether a Content-Type is `wanted`, with or without parameters.
+fn is_media_type(content_type: &str, wanted: &str) -> bool {
     content_type
         .split(';')
         .next()
-        .is_some_and(|media| media.trim().eq_ignore_ascii_case(MEDIA_TYPE))
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case(wanted))
 }
 
 /// A refusal with one of [`OPERATOR_CODES`].
@@ -263,7 +287,7 @@ pub(crate) fn refused(code: &str, message: impl Into<String>) -> Refusal {
 /// The middleware: refuses what [`OperatorGuard`] does not let through, before any
 /// handler (and so any storage work) runs.
 pub async fn guard(State(guard): State<OperatorGuard>, request: Request, next: Next) -> Response {
-    match guard.check(request.method(), request.headers()) {
+    match guard.check_at(request.method(), request.uri().path(), request.headers()) {
         Ok(()) => next.run(request).await,
         Err(refusal) => {
             let unauthorized = refusal.status == 401;

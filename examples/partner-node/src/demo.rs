@@ -8,7 +8,7 @@ use crate::error::NodeError;
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use tongban::sample;
+use tongban::{sample, FileRef, ProtocolVersion};
 
 /// The files of one demo node.
 #[derive(Debug, Clone)]
@@ -59,8 +59,19 @@ pub fn free_address() -> Result<SocketAddr, NodeError> {
 
 /// Writes, under `dir`, the registry (`registry.json`) and for each of `nodes` (sample
 /// node ids) its key file, data directory and configuration file, on free loopback
-/// ports. Returns the nodes by id.
+/// ports. Returns the nodes by id. The nodes speak protocol 1.0, as in the sample
+/// registry.
 pub fn prepare(dir: &Path, nodes: &[&str]) -> Result<BTreeMap<String, DemoNode>, NodeError> {
+    prepare_speaking(dir, nodes, &[ProtocolVersion::V1_0])
+}
+
+/// [`prepare`] with the nodes speaking `protocols` in the registry: with 1.1, they
+/// exchange the files their messages reference (§23).
+pub fn prepare_speaking(
+    dir: &Path,
+    nodes: &[&str],
+    protocols: &[ProtocolVersion],
+) -> Result<BTreeMap<String, DemoNode>, NodeError> {
     let mut prepared = BTreeMap::new();
     for node in nodes {
         let listen = free_address()?;
@@ -100,9 +111,12 @@ pub fn prepare(dir: &Path, nodes: &[&str]) -> Result<BTreeMap<String, DemoNode>,
         .iter()
         .map(|(node, files)| (node.clone(), files.endpoint.clone()))
         .collect();
-    let registry = sample::registry_with_endpoints(&endpoints).map_err(|e| NodeError::Config {
-        reason: e.to_string(),
-    })?;
+    let registry =
+        sample::registry_with_endpoints_speaking(&endpoints, protocols).map_err(|e| {
+            NodeError::Config {
+                reason: e.to_string(),
+            }
+        })?;
     let registry_file = dir.join("registry.json");
     std::fs::write(&registry_file, registry).map_err(|e| io("write", &registry_file, e))?;
     Ok(prepared)
@@ -258,6 +272,57 @@ impl OperatorClient {
             .await
     }
 
+    /// Uploads a file to send (`POST /operator/v1/files`); returns its reference.
+    pub async fn upload(
+        &self,
+        name: &str,
+        media_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<FileRef, OperatorError> {
+        let request = self
+            .http
+            .post(format!("{}/files", self.base))
+            .query(&[("name", name), ("media_type", media_type)])
+            .header("content-type", crate::auth::UPLOAD_MEDIA_TYPE)
+            .body(bytes);
+        let reference = self.call(request).await?;
+        serde_json::from_value(reference.clone()).map_err(|e| OperatorError {
+            status: 201,
+            body: format!("not a file reference ({e}): {reference}"),
+        })
+    }
+
+    /// A file the node holds (`GET /operator/v1/files/{sha256}`): its bytes and
+    /// media type.
+    pub async fn download(&self, sha256: &str) -> Result<(Vec<u8>, String), OperatorError> {
+        let failed = |e: reqwest::Error| OperatorError {
+            status: 0,
+            body: e.to_string(),
+        };
+        let response = self
+            .http
+            .get(format!("{}/files/{sha256}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(failed)?;
+        let status = response.status().as_u16();
+        let media_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let bytes = response.bytes().await.map_err(failed)?;
+        if status != 200 {
+            return Err(OperatorError {
+                status,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            });
+        }
+        Ok((bytes.to_vec(), media_type))
+    }
+
     /// Polls the case until `done` holds for its view, for at most `timeout`.
     pub async fn wait_for_case(
         &self,
@@ -331,4 +396,63 @@ pub fn step_body(message_type: &str) -> Result<serde_json::Value, NodeError> {
             })
         }
     })
+}
+
+/// A small, valid PDF document of one page showing `lines` (ASCII; PDF's standard
+/// fonts carry no Chinese), padded with comment lines to at least `size` bytes, as a
+/// scan stands in for in demos and tests. The same arguments give the same bytes.
+pub fn pdf(lines: &[&str], size: usize) -> Vec<u8> {
+    let escape = |line: &str| {
+        line.chars()
+            .filter(char::is_ascii)
+            .map(|c| match c {
+                '(' | ')' | '\\' => format!("\\{c}"),
+                c => c.to_string(),
+            })
+            .collect::<String>()
+    };
+    let mut content = String::from("BT /F1 14 Tf 56 780 Td 18 TL\n");
+    for line in lines {
+        content.push_str(&format!("({}) '\n", escape(line)));
+    }
+    content.push_str("ET\n");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{content}endstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (index, object) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", index + 1).as_bytes());
+    }
+    // Padding: comment lines, which readers skip, before the cross-reference table.
+    let mut counter = 0u64;
+    while out.len() + 200 < size {
+        counter += 1;
+        out.extend_from_slice(
+            format!(
+                "% scan padding {counter:012} ................................................\n"
+            )
+            .as_bytes(),
+        );
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
 }

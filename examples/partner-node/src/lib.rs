@@ -15,6 +15,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod listener;
 pub mod node;
 pub mod operator;
@@ -104,6 +105,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
             "operator API",
         )),
         tokio::spawn(outbox::run(node.clone(), watcher.clone())),
+        tokio::spawn(files::fetcher::run(node.clone(), watcher.clone())),
         tokio::spawn(watch_expiry(node.clone(), watcher.clone())),
     ];
     tracing::info!(

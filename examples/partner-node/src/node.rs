@@ -4,6 +4,7 @@
 
 use crate::config::{check_own_key, Config};
 use crate::error::NodeError;
+use crate::files::{self, records, FileStore};
 use crate::store::{self, CaseKey, Store, StoredMessage};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -154,6 +155,10 @@ pub struct Node {
     environment: Environment,
     ids: Option<Mutex<SeededRandom>>,
     wake: Notify,
+    /// The files beside the database (§23).
+    files: FileStore,
+    /// Notified whenever a fetch is queued.
+    fetch_wake: Notify,
 }
 
 impl Node {
@@ -173,6 +178,7 @@ impl Node {
         let registry = store.transaction(|db| accepted_registry(db, &config, &now))?;
         environment.client = environment.client.with_clock(environment.clock.clone());
         let reader = Mutex::new(store::open_reader(&config.data_dir)?);
+        let files = FileStore::open(&config.data_dir)?;
         let in_flight = Arc::new(tokio::sync::Semaphore::new(
             config.limits.max_requests_in_flight,
         ));
@@ -191,6 +197,8 @@ impl Node {
                 .map(|seed| Mutex::new(SeededRandom::new(seed))),
             environment,
             wake: Notify::new(),
+            files,
+            fetch_wake: Notify::new(),
         })
     }
 
@@ -429,6 +437,25 @@ impl Node {
         &self.wake
     }
 
+    /// Notified whenever a file fetch is queued.
+    pub fn fetch_wake(&self) -> &Notify {
+        &self.fetch_wake
+    }
+
+    /// The file store.
+    pub fn files(&self) -> &FileStore {
+        &self.files
+    }
+
+    /// Runs a lookup on the read-only connection, which never waits for the writer.
+    pub fn read<T>(
+        &self,
+        lookup: impl FnOnce(&rusqlite::Connection) -> Result<T, NodeError>,
+    ) -> Result<T, NodeError> {
+        let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        lookup(&reader)
+    }
+
     /// The store, locked. A poisoned lock only means a thread panicked mid-request;
     /// its transaction was rolled back when it unwound, so the data is consistent.
     pub fn store(&self) -> MutexGuard<'_, Store> {
@@ -504,6 +531,10 @@ impl Node {
             }
             let envelope = verified.envelope();
             let key = store::save_case(db, &case, &now)?;
+            let exchange = files::exchanged_with(registry, &self.config.node, &envelope.from);
+            if exchange {
+                check_file_limits(db, &key, envelope)?;
+            }
             store::insert_message(
                 db,
                 &StoredMessage {
@@ -521,6 +552,14 @@ impl Node {
                 },
                 &key,
             )?;
+            records::record_references(db, envelope, "in")?;
+            if exchange {
+                for reference in tongban::file::references(&envelope.body) {
+                    if !self.files.holds(reference) {
+                        records::enqueue_fetch(db, reference, &envelope.from, self.now_millis())?;
+                    }
+                }
+            }
             tracing::info!(
                 %sender, %id, case = %key, r#type = envelope.message_type().as_str(),
                 "received and stored with its receipt"
@@ -530,8 +569,11 @@ impl Node {
                 replayed: false,
             })
         });
-        if let Err(refusal) = &result {
-            tracing::warn!(%sender, %id, code = %refusal.body.code, "refused: {}", refusal.body.message);
+        match &result {
+            Err(refusal) => {
+                tracing::warn!(%sender, %id, code = %refusal.body.code, "refused: {}", refusal.body.message);
+            }
+            Ok(_) => self.fetch_wake.notify_one(),
         }
         result
     }
@@ -612,11 +654,30 @@ impl Node {
         let verified = Verifier::new(registry)
             .any_receiver()
             .verify(Unverified::parse(&bytes)?, &now)?;
+        // A partner that exchanges files fetches them from here: they must be here.
+        let exchange = files::exchanged_with(registry, &self.config.node, &envelope.to);
+        if exchange {
+            let missing = tongban::file::references(&envelope.body)
+                .into_iter()
+                .find(|reference| !self.files.holds(reference));
+            if let Some(missing) = missing {
+                return Err(crate::auth::refused(
+                    "operator.file_missing",
+                    format!(
+                        "{} ({}, {} bytes) is not held here: upload it first (POST /operator/v1/files)",
+                        missing.name, missing.sha256, missing.size
+                    ),
+                ));
+            }
+        }
         let mut store = self.store();
         let queued = store.transaction(|db| {
             let mut case = case_of(db, &envelope)?;
             let state = case.apply(&verified, registry)?;
             let key = store::save_case(db, &case, &now)?;
+            if exchange {
+                check_file_limits(db, &key, &envelope)?;
+            }
             store::insert_message(
                 db,
                 &StoredMessage {
@@ -632,6 +693,7 @@ impl Node {
                 },
                 &key,
             )?;
+            records::record_references(db, &envelope, "out")?;
             store::enqueue(
                 db,
                 envelope.from.as_str(),
@@ -692,7 +754,7 @@ impl Node {
 
     /// The pause after `rounds` failed delivery rounds: the configured interval,
     /// doubling, at most the configured maximum.
-    fn retry_delay(&self, rounds: u32) -> std::time::Duration {
+    pub(crate) fn retry_delay(&self, rounds: u32) -> std::time::Duration {
         let interval = self.config.retry_interval;
         interval
             .saturating_mul(1u32 << rounds.saturating_sub(1).min(16))
@@ -707,7 +769,9 @@ impl Node {
             return Ok(None);
         };
         let messages = store::case_messages(store.connection(), key)?;
+        let fetches = records::case_fetches(store.connection(), key)?;
         drop(store);
+        let files = self.files_view(&messages, &fetches);
         let registry = self.registry();
         let calendar = registry.calendar();
         let today = tongban::calendar::CalendarDate::in_china(&self.now());
@@ -749,7 +813,38 @@ impl Node {
             "status": case.status(),
             "tracks": tracks,
             "messages": messages,
+            "files": files,
         })))
+    }
+
+    /// The files a case's messages reference, each once per message: whether this
+    /// node holds it (verified) and, for a file received, how its fetch stands.
+    fn files_view(&self, messages: &[StoredMessage], fetches: &[records::Fetch]) -> Vec<Value> {
+        let mut files = Vec::new();
+        for message in messages {
+            let Ok(parsed) = Unverified::parse(&message.bytes) else {
+                continue;
+            };
+            let envelope = parsed.envelope();
+            for reference in tongban::file::references(&envelope.body) {
+                let fetch = fetches
+                    .iter()
+                    .find(|f| f.reference.sha256 == reference.sha256 && f.holder == envelope.from)
+                    .filter(|_| message.direction == "in")
+                    .map(|f| json!({"status": f.status, "attempts": f.attempts, "last_error": f.last_error}));
+                files.push(json!({
+                    "message": message.id,
+                    "direction": message.direction,
+                    "name": reference.name,
+                    "sha256": reference.sha256,
+                    "media_type": reference.media_type,
+                    "size": reference.size,
+                    "held": self.files.holds(reference),
+                    "fetch": fetch,
+                }));
+            }
+        }
+        files
     }
 }
 
@@ -869,6 +964,18 @@ fn case_of(db: &rusqlite::Connection, envelope: &Envelope) -> Result<Case, NodeE
             }
         },
     })
+}
+
+/// The limits of §23.6 for case `key` with `envelope`'s references added:
+/// `file.too_large` or `file.case_too_large` (422) beyond them.
+fn check_file_limits(
+    db: &rusqlite::Connection,
+    key: &CaseKey,
+    envelope: &Envelope,
+) -> Result<(), Refusal> {
+    let held = records::case_references(db, key)?;
+    let new = tongban::file::references(&envelope.body);
+    tongban::file::check_limits(held.iter().chain(new)).map_err(|e| Refusal::from(Error::from(e)))
 }
 
 /// A received message, verified, with its signed accepting receipt (and, for a

@@ -13,6 +13,8 @@
 //! | `GET /operator/v1/registry` | the registry in force: version, sha256, issued, expires |
 //! | `PUT /operator/v1/registry` | install a new registry (the signed registry file as the body): an update of the one in force, pinned, written over the registry file |
 //! | `GET /operator/v1/health` | the registry's and this node's key's expiry, with warnings |
+//! | `POST /operator/v1/files?name=…&media_type=…` | store a file to send (the body, `application/octet-stream`, at most 50 MiB) under its digest; 201 with its reference `{"name", "sha256", "media_type", "size"}` |
+//! | `GET /operator/v1/files/{sha256}` | a file this node holds (uploaded, or fetched from a partner and verified), `Range` honoured |
 
 use crate::auth::{self, OperatorGuard};
 use crate::node::{Node, Outgoing, Refusal};
@@ -40,6 +42,11 @@ pub fn router(node: Arc<Node>, guard: OperatorGuard) -> Router {
         .route("/operator/v1/outbox", get(outbox))
         .route("/operator/v1/registry", get(registry).put(install_registry))
         .route("/operator/v1/health", get(health))
+        .route(auth::UPLOAD_PATH, post(crate::files::routes::upload))
+        .route(
+            "/operator/v1/files/{sha256}",
+            get(crate::files::routes::download),
+        )
         .fallback(|| async { refusal("http.not_found", "no resource at this path") })
         .with_state(node)
         .layer(axum::middleware::from_fn_with_state(guard, auth::guard))

@@ -5,12 +5,13 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use http_body_util::BodyExt;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tongban::file::FILES_PATH;
 use tongban::http::{status_for, ErrorBody, MEDIA_TYPE, MESSAGES_PATH, REPLAYED_HEADER};
 use tongban::json::Limits;
 
@@ -38,9 +39,16 @@ pub fn refusal(code: &str, message: impl Into<String>) -> Refusal {
 pub fn router(node: Arc<Node>, base: &str) -> Router {
     Router::new()
         .route(&format!("{base}{MESSAGES_PATH}"), post(post_message))
+        .route(
+            &format!("{base}{FILES_PATH}/{{sha256}}"),
+            get(crate::files::routes::serve),
+        )
         .fallback(|| async { refusal("http.not_found", "no resource at this path") })
         .method_not_allowed_fallback(|| async {
-            refusal("http.method_not_allowed", "this path accepts POST only")
+            refusal(
+                "http.method_not_allowed",
+                "this path does not accept this method (POST for messages, GET for files)",
+            )
         })
         .with_state(node)
 }

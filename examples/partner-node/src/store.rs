@@ -20,8 +20,9 @@ use tongban::{CaseId, MessageId, NodeId, Timestamp};
 pub const DATABASE_FILE: &str = "node.sqlite3";
 
 /// The schema's version, kept in SQLite's `user_version`: 0 is the first layout (cases
-/// keyed by case id alone), 1 keys cases by window and case id and pins the registry.
-const SCHEMA_VERSION: i64 = 1;
+/// keyed by case id alone), 1 keys cases by window and case id and pins the registry,
+/// 2 adds the file exchange's tables ([`crate::files::records::SCHEMA`]).
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS messages (
@@ -241,6 +242,10 @@ fn migrate(connection: &Connection) -> Result<(), NodeError> {
         tracing::info!("migrating the database from schema version 0 to 1 (cases keyed by window)");
         migration.execute_batch(MIGRATE_0_TO_1)?;
         split_mixed_cases(&migration)?;
+    }
+    if version < 2 {
+        // From version 1 (or a new database): the file exchange's tables.
+        migration.execute_batch(crate::files::records::SCHEMA)?;
     }
     migration.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))?;
     migration.commit()?;

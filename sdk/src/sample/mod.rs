@@ -287,5 +287,5 @@ mod registry;
 pub use alliance::{alliance_registry_bytes, ALLIANCE_ITEMS, ALLIANCE_MEMBERS};
 pub use registry::{
     operator_key, registry, registry_bytes, registry_document, registry_with_endpoints,
-    signed_registry, OPERATOR, REGISTRY_ISSUED,
+    registry_with_endpoints_speaking, signed_registry, OPERATOR, REGISTRY_ISSUED,
 };

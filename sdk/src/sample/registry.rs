@@ -375,10 +375,21 @@ pub fn signed_registry(document: &RegistryDocument, signers: &[u8]) -> Result<Ve
 pub fn registry_with_endpoints(
     endpoints: &std::collections::BTreeMap<String, String>,
 ) -> Result<Vec<u8>, Error> {
+    registry_with_endpoints_speaking(endpoints, &[ProtocolVersion::V1_0])
+}
+
+/// [`registry_with_endpoints`] in which the members named in `endpoints` speak
+/// `protocols` (1.0 and 1.1, say, so that they exchange files, §23); the others speak
+/// 1.0, as in the sample registry.
+pub fn registry_with_endpoints_speaking(
+    endpoints: &std::collections::BTreeMap<String, String>,
+    protocols: &[ProtocolVersion],
+) -> Result<Vec<u8>, Error> {
     let mut document = registry_document(1, &[0, 1, 2], 2)?;
     for member in &mut document.members {
         if let Some(endpoint) = endpoints.get(member.node.as_str()) {
             member.endpoint.clone_from(endpoint);
+            member.protocols = protocols.to_vec();
         }
     }
     signed_registry(&document, &[0, 1])

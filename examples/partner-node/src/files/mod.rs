@@ -1,0 +1,261 @@
+//! Files beside the database (§23): a content-addressed store under
+//! `<data_dir>/files/`, where a file's name is its SHA-256.
+//!
+//! A file appears under its name only once it is whole and verified: its bytes are
+//! written to a partial file (`partial/<sha256>.part` while fetched from a partner,
+//! `incoming/` while an operator uploads it), synced, checked against the digest, and
+//! only then renamed into place and the directory synced. A crash at any point leaves
+//! either no file or a partial file that never looks complete, and a fetch resumes from
+//! the partial file after a restart.
+//!
+//! - [`records`]: which messages reference which files, the fetches in progress and the
+//!   file requests seen (the database's side);
+//! - [`fetcher`]: the task that fetches the files of received messages;
+//! - [`routes`]: `GET <endpoint>/files/<sha256>` for partners and the operator API's
+//!   upload and download.
+
+pub mod fetcher;
+pub mod records;
+pub mod routes;
+
+use crate::error::NodeError;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+use tongban::file::FileHasher;
+use tongban::registry::Registry;
+use tongban::{FileRef, NodeId, Sha256Digest};
+
+/// Whether `own` and `peer` exchange files: the version they negotiate (§20) is 1.1 or
+/// later. Between 1.0 members, references are names only, as in 1.0.
+pub fn exchanged_with(registry: &Registry, own: &NodeId, peer: &NodeId) -> bool {
+    registry
+        .negotiate(own, peer)
+        .is_some_and(|version| version >= tongban::file::SINCE)
+}
+
+/// How long a file no message references is kept (an upload waiting to be sent, a
+/// partial fetch given up): 7 days, the longest a message stays valid (§11).
+pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+fn storage(what: &str, path: &Path, error: std::io::Error) -> NodeError {
+    NodeError::Storage {
+        reason: format!("cannot {what} {}: {error}", path.display()),
+    }
+}
+
+/// The store's directories.
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    root: PathBuf,
+}
+
+/// What a garbage collection removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Collected {
+    /// Whole files no message references, older than the retention period.
+    pub files: usize,
+    /// Partial files untouched for the retention period.
+    pub partial: usize,
+    /// Bytes freed.
+    pub bytes: u64,
+}
+
+impl FileStore {
+    /// Opens (creating if needed) the store under `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<FileStore, NodeError> {
+        let root = data_dir.join("files");
+        for dir in [root.clone(), root.join("partial"), root.join("incoming")] {
+            std::fs::create_dir_all(&dir).map_err(|e| storage("create", &dir, e))?;
+        }
+        Ok(FileStore { root })
+    }
+
+    /// Where the whole file with digest `sha256` is (or would be).
+    pub fn path(&self, sha256: &Sha256Digest) -> PathBuf {
+        self.root.join(&sha256.as_str()[..2]).join(sha256.as_str())
+    }
+
+    /// Where a fetch of `sha256` keeps what it received so far.
+    pub fn partial(&self, sha256: &Sha256Digest) -> PathBuf {
+        self.root.join("partial").join(format!("{sha256}.part"))
+    }
+
+    /// The size of the whole file with digest `sha256`, if the store holds it.
+    pub fn size_of(&self, sha256: &Sha256Digest) -> Option<u64> {
+        std::fs::metadata(self.path(sha256)).ok().map(|m| m.len())
+    }
+
+    /// Whether the store holds the file `reference` names (its size is checked; the
+    /// digest was checked when it came in).
+    pub fn holds(&self, reference: &FileRef) -> bool {
+        self.size_of(&reference.sha256) == Some(reference.size)
+    }
+
+    /// Moves a partial file whose bytes were checked against `sha256` into place, and
+    /// syncs the directory so that the rename survives a crash.
+    pub fn commit(&self, partial: &Path, sha256: &Sha256Digest) -> Result<(), NodeError> {
+        let target = self.path(sha256);
+        let dir = target.parent().unwrap_or(&self.root).to_path_buf();
+        std::fs::create_dir_all(&dir).map_err(|e| storage("create", &dir, e))?;
+        std::fs::rename(partial, &target).map_err(|e| storage("move into place", &target, e))?;
+        sync_dir(&dir)
+    }
+
+    /// Writes an upload to the store from `chunks`, at most `limit` bytes, and returns
+    /// its digest and size. The bytes go to a temporary file in `incoming/`, synced, then
+    /// renamed to their digest; more than `limit` bytes leave nothing behind
+    /// (`Err(None)`).
+    pub fn write_upload(
+        &self,
+        chunks: impl IntoIterator<Item = Vec<u8>>,
+        limit: u64,
+    ) -> Result<(Sha256Digest, u64), Option<NodeError>> {
+        let incoming = self.root.join("incoming");
+        let mut file = tempfile::NamedTempFile::new_in(&incoming)
+            .map_err(|e| Some(storage("create a file in", &incoming, e)))?;
+        let mut hasher = FileHasher::new();
+        for chunk in chunks {
+            if hasher.size() + chunk.len() as u64 > limit {
+                return Err(None);
+            }
+            hasher.update(&chunk);
+            file.write_all(&chunk)
+                .map_err(|e| Some(storage("write", file.path(), e)))?;
+        }
+        file.as_file()
+            .sync_all()
+            .map_err(|e| Some(storage("sync", file.path(), e)))?;
+        let size = hasher.size();
+        let sha256 = hasher.digest();
+        let (_, path) = file
+            .keep()
+            .map_err(|e| Some(storage("keep", &incoming, e.error)))?;
+        self.commit(&path, &sha256).map_err(Some)?;
+        Ok((sha256, size))
+    }
+
+    /// Removes whole files that no message references (`referenced` says which are)
+    /// and that are older than `retention`, and partial files untouched for as long.
+    pub fn collect_garbage(
+        &self,
+        referenced: impl Fn(&Sha256Digest) -> bool,
+        retention: Duration,
+    ) -> Result<Collected, NodeError> {
+        let cutoff = SystemTime::now()
+            .checked_sub(retention)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let old = |path: &Path| -> Option<u64> {
+            let meta = std::fs::metadata(path).ok()?;
+            (meta.modified().ok()? < cutoff).then_some(meta.len())
+        };
+        let mut collected = Collected::default();
+        let mut remove = |path: &Path, size: u64, partial: bool| -> Result<(), NodeError> {
+            std::fs::remove_file(path).map_err(|e| storage("remove", path, e))?;
+            if partial {
+                collected.partial += 1;
+            } else {
+                collected.files += 1;
+            }
+            collected.bytes += size;
+            Ok(())
+        };
+        for dir in [self.root.join("partial"), self.root.join("incoming")] {
+            for entry in read_dir(&dir)? {
+                if let Some(size) = old(&entry) {
+                    remove(&entry, size, true)?;
+                }
+            }
+        }
+        for shard in read_dir(&self.root)? {
+            let is_shard = shard
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.len() == 2);
+            if !is_shard {
+                continue;
+            }
+            for entry in read_dir(&shard)? {
+                let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let Ok(sha256) = Sha256Digest::parse(name) else {
+                    continue;
+                };
+                if referenced(&sha256) {
+                    continue;
+                }
+                if let Some(size) = old(&entry) {
+                    remove(&entry, size, false)?;
+                }
+            }
+        }
+        Ok(collected)
+    }
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, NodeError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| storage("list", dir, e))?;
+    Ok(entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+}
+
+/// Syncs a directory, so that a rename into it is durable.
+fn sync_dir(dir: &Path) -> Result<(), NodeError> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| storage("sync", dir, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upload_is_stored_under_its_digest_and_an_oversize_one_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = FileStore::open(dir.path()).expect("store");
+        let chunks = vec![b"the lease ".to_vec(), b"contract".to_vec()];
+        let (sha256, size) = store.write_upload(chunks, 100).expect("stored");
+        assert_eq!(sha256, Sha256Digest::of(b"the lease contract"));
+        assert_eq!(size, 18);
+        assert_eq!(
+            std::fs::read(store.path(&sha256)).expect("read"),
+            b"the lease contract"
+        );
+        let over = store.write_upload(vec![vec![0u8; 60], vec![0u8; 60]], 100);
+        assert!(matches!(over, Err(None)));
+        assert_eq!(
+            read_dir(&dir.path().join("files/incoming"))
+                .expect("list")
+                .len(),
+            0
+        );
+    }
+
+    #[test]
+    fn garbage_collection_keeps_referenced_and_recent_files() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = FileStore::open(dir.path()).expect("store");
+        let (kept, _) = store
+            .write_upload(vec![b"referenced".to_vec()], 100)
+            .expect("stored");
+        let (orphan, _) = store
+            .write_upload(vec![b"orphan".to_vec()], 100)
+            .expect("stored");
+        std::fs::write(store.partial(&orphan), b"half").expect("partial");
+        // Nothing is old enough yet.
+        let none = store.collect_garbage(|_| false, RETENTION).expect("gc");
+        assert_eq!(none, Collected::default());
+        // With no retention, the unreferenced file and the partial go; the referenced stays.
+        std::thread::sleep(Duration::from_millis(20));
+        let gone = store
+            .collect_garbage(|sha| sha == &kept, Duration::ZERO)
+            .expect("gc");
+        assert_eq!((gone.files, gone.partial, gone.bytes), (1, 1, 10));
+        assert!(store.path(&kept).exists() && !store.path(&orphan).exists());
+    }
+}

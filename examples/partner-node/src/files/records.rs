@@ -1,0 +1,327 @@
+//! The database's side of the file exchange: which message references which file (and
+//! so which partner may fetch it), the fetches in progress, and the file requests seen
+//! (their replay record).
+
+use crate::error::NodeError;
+use crate::node::Node;
+use crate::store::CaseKey;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::cell::RefCell;
+use tongban::error::ReplayError;
+use tongban::verify::ReplayGuard;
+use tongban::{Envelope, FileRef, MessageId, NodeId, Sha256Digest, Timestamp};
+
+/// The tables of schema version 2.
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS message_files (
+    sender     TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    direction  TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    peer       TEXT NOT NULL,
+    PRIMARY KEY (sender, id, sha256),
+    FOREIGN KEY (sender, id) REFERENCES messages (sender, id)
+);
+CREATE INDEX IF NOT EXISTS message_files_by_file ON message_files (sha256, direction, peer);
+CREATE TABLE IF NOT EXISTS fetches (
+    sha256       TEXT NOT NULL,
+    holder       TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    media_type   TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('pending', 'complete')),
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    next_attempt INTEGER NOT NULL,
+    last_error   TEXT,
+    PRIMARY KEY (sha256, holder)
+);
+CREATE INDEX IF NOT EXISTS fetches_due ON fetches (status, next_attempt);
+CREATE TABLE IF NOT EXISTS file_requests (
+    requester  TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    keep_until INTEGER NOT NULL,
+    PRIMARY KEY (requester, id)
+);
+CREATE INDEX IF NOT EXISTS file_requests_by_expiry ON file_requests (keep_until);
+";
+
+/// Records the files `envelope` references, as a message received (`in`) or sent
+/// (`out`); `peer` is the other party. A file sent to a partner is one it may fetch.
+pub fn record_references(
+    db: &Connection,
+    envelope: &Envelope,
+    direction: &str,
+) -> Result<(), NodeError> {
+    let peer = if direction == "out" {
+        &envelope.to
+    } else {
+        &envelope.from
+    };
+    for reference in tongban::file::references(&envelope.body) {
+        db.execute(
+            "INSERT OR IGNORE INTO message_files (sender, id, sha256, name, media_type, size, direction, peer)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                envelope.from.as_str(),
+                envelope.id.as_str(),
+                reference.sha256.as_str(),
+                reference.name,
+                reference.media_type,
+                reference.size,
+                direction,
+                peer.as_str()
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+fn row_to_reference(row: &rusqlite::Row<'_>) -> rusqlite::Result<FileRef> {
+    let sha256: String = row.get(0)?;
+    Ok(FileRef {
+        sha256: Sha256Digest::parse(&sha256).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+        name: row.get(1)?,
+        media_type: row.get(2)?,
+        size: row.get(3)?,
+    })
+}
+
+/// Every file the messages of case `key` reference, received or sent.
+pub fn case_references(db: &Connection, key: &CaseKey) -> Result<Vec<FileRef>, NodeError> {
+    let mut statement = db.prepare(
+        "SELECT f.sha256, f.name, f.media_type, f.size FROM message_files f
+         JOIN messages m USING (sender, id)
+         WHERE m.case_window = ?1 AND m.case_id = ?2",
+    )?;
+    let rows = statement.query_map(
+        params![key.window.as_str(), key.case.as_str()],
+        row_to_reference,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The reference under which this node sent `requester` the file `sha256`, if it did:
+/// the only grant to fetch a file (§23.2).
+pub fn sent_to(
+    db: &Connection,
+    sha256: &Sha256Digest,
+    requester: &NodeId,
+) -> Result<Option<FileRef>, NodeError> {
+    Ok(db
+        .query_row(
+            "SELECT sha256, name, media_type, size FROM message_files
+             WHERE sha256 = ?1 AND direction = 'out' AND peer = ?2 LIMIT 1",
+            params![sha256.as_str(), requester.as_str()],
+            row_to_reference,
+        )
+        .optional()?)
+}
+
+/// The media type under which a message references `sha256`, if one does.
+pub fn media_type_of(db: &Connection, sha256: &Sha256Digest) -> Result<Option<String>, NodeError> {
+    Ok(db
+        .query_row(
+            "SELECT media_type FROM message_files WHERE sha256 = ?1 LIMIT 1",
+            params![sha256.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Whether any message references `sha256`.
+pub fn is_referenced(db: &Connection, sha256: &Sha256Digest) -> Result<bool, NodeError> {
+    Ok(db.query_row(
+        "SELECT EXISTS (SELECT 1 FROM message_files WHERE sha256 = ?1)",
+        params![sha256.as_str()],
+        |r| r.get(0),
+    )?)
+}
+
+/// A file to fetch from the partner that referenced it.
+#[derive(Debug, Clone)]
+pub struct Fetch {
+    /// The file.
+    pub reference: FileRef,
+    /// The partner that sent the message referencing it.
+    pub holder: NodeId,
+    /// `pending` or `complete`.
+    pub status: String,
+    /// Rounds tried.
+    pub attempts: u32,
+    /// When the next round is due (Unix milliseconds).
+    pub next_attempt: i64,
+    /// The last failure, with its code.
+    pub last_error: Option<String>,
+}
+
+fn row_to_fetch(row: &rusqlite::Row<'_>) -> rusqlite::Result<Fetch> {
+    let holder: String = row.get(4)?;
+    Ok(Fetch {
+        reference: row_to_reference(row)?,
+        holder: NodeId::parse(&holder).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+        status: row.get(5)?,
+        attempts: row.get(6)?,
+        next_attempt: row.get(7)?,
+        last_error: row.get(8)?,
+    })
+}
+
+const FETCH_COLUMNS: &str =
+    "sha256, name, media_type, size, holder, status, attempts, next_attempt, last_error";
+
+/// Queues a fetch of `reference` from `holder`, due at `now_ms`, unless one is queued.
+pub fn enqueue_fetch(
+    db: &Connection,
+    reference: &FileRef,
+    holder: &NodeId,
+    now_ms: i64,
+) -> Result<(), NodeError> {
+    db.execute(
+        "INSERT OR IGNORE INTO fetches (sha256, holder, name, media_type, size, status, next_attempt)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6)",
+        params![
+            reference.sha256.as_str(),
+            holder.as_str(),
+            reference.name,
+            reference.media_type,
+            reference.size,
+            now_ms
+        ],
+    )?;
+    Ok(())
+}
+
+/// Pending fetches due at `now_ms`, oldest first, at most `limit`.
+pub fn due_fetches(db: &Connection, now_ms: i64, limit: u32) -> Result<Vec<Fetch>, NodeError> {
+    let mut statement = db.prepare(&format!(
+        "SELECT {FETCH_COLUMNS} FROM fetches WHERE status = 'pending' AND next_attempt <= ?1
+         ORDER BY next_attempt LIMIT ?2"
+    ))?;
+    let rows = statement.query_map(params![now_ms, limit], row_to_fetch)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// When the earliest pending fetch is due, if any.
+pub fn next_fetch_due(db: &Connection) -> Result<Option<i64>, NodeError> {
+    Ok(db.query_row(
+        "SELECT MIN(next_attempt) FROM fetches WHERE status = 'pending'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Every fetch of a file that case `key`'s received messages reference.
+pub fn case_fetches(db: &Connection, key: &CaseKey) -> Result<Vec<Fetch>, NodeError> {
+    let mut statement = db.prepare(&format!(
+        "SELECT {FETCH_COLUMNS} FROM fetches WHERE (sha256, holder) IN (
+            SELECT f.sha256, f.peer FROM message_files f JOIN messages m USING (sender, id)
+            WHERE f.direction = 'in' AND m.case_window = ?1 AND m.case_id = ?2)"
+    ))?;
+    let rows = statement.query_map(
+        params![key.window.as_str(), key.case.as_str()],
+        row_to_fetch,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Every fetch, pending first.
+pub fn fetches(db: &Connection) -> Result<Vec<Fetch>, NodeError> {
+    let mut statement = db.prepare(&format!(
+        "SELECT {FETCH_COLUMNS} FROM fetches ORDER BY status DESC, next_attempt"
+    ))?;
+    let rows = statement.query_map([], row_to_fetch)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Records a fetch's outcome: complete, or failed with `error` and due again at
+/// `next_ms`.
+pub fn record_fetch(
+    db: &Connection,
+    sha256: &Sha256Digest,
+    holder: &NodeId,
+    failure: Option<(&str, i64)>,
+) -> Result<(), NodeError> {
+    match failure {
+        None => db.execute(
+            "UPDATE fetches SET status = 'complete', attempts = attempts + 1, last_error = NULL
+             WHERE sha256 = ?1 AND holder = ?2",
+            params![sha256.as_str(), holder.as_str()],
+        )?,
+        Some((error, next_ms)) => db.execute(
+            "UPDATE fetches SET attempts = attempts + 1, last_error = ?3, next_attempt = ?4
+             WHERE sha256 = ?1 AND holder = ?2",
+            params![sha256.as_str(), holder.as_str(), error, next_ms],
+        )?,
+    };
+    Ok(())
+}
+
+/// The replay record of file requests (§23.3) in the node's database, so that a request
+/// is used once, across restarts too. The store is locked only when an id is recorded,
+/// which is after the request's signature verified. A failure of the database is kept
+/// in `failure` and the request refused; the caller reports it as `node.storage`.
+pub struct RequestLog<'a> {
+    node: &'a Node,
+    /// The database error met, if any.
+    pub failure: RefCell<Option<NodeError>>,
+}
+
+impl<'a> RequestLog<'a> {
+    /// The log in `node`'s database.
+    pub fn new(node: &'a Node) -> RequestLog<'a> {
+        RequestLog {
+            node,
+            failure: RefCell::new(None),
+        }
+    }
+
+    fn record(
+        &self,
+        requester: &NodeId,
+        id: &MessageId,
+        keep_until: i64,
+        now: i64,
+    ) -> Result<bool, NodeError> {
+        let store = self.node.store();
+        let db = store.connection();
+        db.execute(
+            "DELETE FROM file_requests WHERE keep_until < ?1",
+            params![now],
+        )?;
+        let inserted = db.execute(
+            "INSERT OR IGNORE INTO file_requests (requester, id, keep_until) VALUES (?1, ?2, ?3)",
+            params![requester.as_str(), id.as_str(), keep_until],
+        )?;
+        Ok(inserted == 1)
+    }
+}
+
+impl ReplayGuard for RequestLog<'_> {
+    fn check_and_record(
+        &self,
+        sender: &NodeId,
+        id: &MessageId,
+        keep_until: &Timestamp,
+        now: &Timestamp,
+    ) -> Result<(), ReplayError> {
+        let duplicate = || ReplayError::Duplicate {
+            sender: sender.to_string(),
+            message_id: id.to_string(),
+        };
+        match self.record(sender, id, keep_until.unix_seconds(), now.unix_seconds()) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(duplicate()),
+            Err(e) => {
+                *self.failure.borrow_mut() = Some(e);
+                Err(duplicate())
+            }
+        }
+    }
+}
