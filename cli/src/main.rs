@@ -1,5 +1,5 @@
-//! The `tongban` command: keys, canonicalization, signing, verification, inspection and
-//! schemas, for scripts and people.
+//! The `tongban` command: keys, canonicalization, signing, verification, inspection,
+//! file references and schemas, for scripts and people.
 //!
 //! Every command reads a file or standard input. On success it exits 0; on failure it
 //! exits 1 (2 for bad usage, code `cli.usage`) and prints `CODE: message` on standard
@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 mod conformance;
+mod file;
 mod registry;
 
 use clap::{Parser, Subcommand};
@@ -101,6 +102,11 @@ enum Command {
     Conformance {
         #[command(subcommand)]
         command: conformance::ConformanceCommand,
+    },
+    /// Make and check the references of the files a message names (§23).
+    File {
+        #[command(subcommand)]
+        command: file::FileCommand,
     },
     /// Print a readable summary of a message WITHOUT verifying it.
     Inspect {
@@ -342,6 +348,7 @@ fn run(command: Command, options: ParseOptions) -> Result<Output, Failure> {
         }
         Command::Registry { command } => registry::run(command),
         Command::Conformance { command } => conformance::run(command),
+        Command::File { command } => file::run(command),
         Command::Inspect { envelope } => inspect(read_message(envelope)?),
         Command::Schema { name } => {
             let name = name.unwrap_or_else(|| "envelope".into());

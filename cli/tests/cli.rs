@@ -770,3 +770,101 @@ fn registry_install_updates_a_running_node_and_refuses_a_rollback() {
     let unreachable = install(&v2);
     assert_eq!(stdout_json(&unreachable)["code"], "transport.unreachable");
 }
+
+#[test]
+fn file_ref_and_check_make_and_check_the_reference_a_message_carries() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scan = dir.path().join("租赁合同.pdf");
+    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&scan, &bytes).expect("write");
+    let out = tongban(&["--json", "file", "ref", path_str(&scan)], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reference = stdout_json(&out)["result"].clone();
+    assert_eq!(
+        reference,
+        json!({
+            "name": "租赁合同",
+            "sha256": tongban::Sha256Digest::of(&bytes).as_str(),
+            "media_type": "application/pdf",
+            "size": 300_000,
+        })
+    );
+    let ref_file = dir.path().join("ref.json");
+    std::fs::write(&ref_file, reference.to_string()).expect("write");
+
+    // The same bytes match, from a reference file, standard input or inline JSON.
+    let ok = tongban(
+        &["file", "check", path_str(&ref_file), path_str(&scan)],
+        None,
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let piped = tongban(
+        &["file", "check", "-", path_str(&scan)],
+        Some(reference.to_string().as_bytes()),
+    );
+    assert!(piped.status.success());
+    let inline = tongban(
+        &["file", "check", &reference.to_string(), path_str(&scan)],
+        None,
+    );
+    assert!(inline.status.success());
+
+    // Other bytes of the same size, and another size, are refused with their codes.
+    let mut other = bytes.clone();
+    other[123_456] ^= 1;
+    std::fs::write(&scan, &other).expect("write");
+    let out = tongban(
+        &[
+            "--json",
+            "file",
+            "check",
+            path_str(&ref_file),
+            path_str(&scan),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout_json(&out)["code"], "file.digest_mismatch");
+    std::fs::write(&scan, &bytes[..1000]).expect("write");
+    let out = tongban(
+        &["file", "check", path_str(&ref_file), path_str(&scan)],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("file.size_mismatch: "));
+
+    // The name and media type can be given; an unknown extension needs the media type.
+    let odd = dir.path().join("scan.bin");
+    std::fs::write(&odd, b"x").expect("write");
+    let out = tongban(&["file", "ref", path_str(&odd)], None);
+    assert_eq!(out.status.code(), Some(2));
+    let out = tongban(
+        &[
+            "--json",
+            "file",
+            "ref",
+            "--name",
+            "身份证复印件",
+            "--media-type",
+            "image/jpeg",
+            path_str(&odd),
+        ],
+        None,
+    );
+    assert_eq!(stdout_json(&out)["result"]["name"], "身份证复印件");
+    assert_eq!(stdout_json(&out)["result"]["media_type"], "image/jpeg");
+    let missing = tongban(
+        &["file", "ref", path_str(&dir.path().join("none.pdf"))],
+        None,
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).starts_with("cli.io: "));
+}
