@@ -632,6 +632,16 @@ pub enum MessageError {
         /// The refused type.
         message_type: String,
     },
+    /// The message type does not exist in the version the message says it follows.
+    #[error("{message_type} is a message type of protocol {since}; this message says {protocol}")]
+    TypeNotInVersion {
+        /// The type.
+        message_type: String,
+        /// The first version with the type.
+        since: String,
+        /// The message's version.
+        protocol: String,
+    },
     /// A fraction, or an integer beyond ±(2^53−1).
     #[error("number at {path} is not an integer within ±(2^53−1)")]
     UnsafeNumber {
@@ -661,7 +671,9 @@ impl MessageError {
     pub fn code(&self) -> &'static str {
         match self {
             MessageError::Invalid { .. } => "message.invalid",
-            MessageError::UnknownType { .. } => "message.unknown_type",
+            MessageError::UnknownType { .. } | MessageError::TypeNotInVersion { .. } => {
+                "message.unknown_type"
+            }
             MessageError::UnsafeNumber { .. } => "message.unsafe_number",
             MessageError::NotAnAnswer { .. } => "message.not_an_answer",
             MessageError::WrongReceiver { .. } => "message.wrong_receiver",

@@ -3,6 +3,7 @@
 //! bodies they name.
 
 use crate::error::MessageError;
+use crate::version::ProtocolVersion;
 
 /// The message types of protocol version 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -24,11 +25,13 @@ pub enum MessageType {
     Withdrawal,
     /// `protocol_error`
     ProtocolError,
+    /// `files_received` (1.1, §23.5)
+    FilesReceived,
 }
 
 impl MessageType {
-    /// Every message type of version 1.
-    pub const ALL: [MessageType; 8] = [
+    /// Every message type of version 1, 1.0's first.
+    pub const ALL: [MessageType; 9] = [
         MessageType::Transfer,
         MessageType::Receipt,
         MessageType::StatusUpdate,
@@ -37,6 +40,7 @@ impl MessageType {
         MessageType::Decision,
         MessageType::Withdrawal,
         MessageType::ProtocolError,
+        MessageType::FilesReceived,
     ];
 
     /// The name on the wire.
@@ -50,12 +54,22 @@ impl MessageType {
             MessageType::Decision => "decision",
             MessageType::Withdrawal => "withdrawal",
             MessageType::ProtocolError => "protocol_error",
+            MessageType::FilesReceived => "files_received",
+        }
+    }
+
+    /// The first protocol version with this type: a message that says an older version
+    /// (in which the type does not exist) is `message.unknown_type`.
+    pub fn since(self) -> ProtocolVersion {
+        match self {
+            MessageType::FilesReceived => ProtocolVersion::V1_1,
+            _ => ProtocolVersion::V1_0,
         }
     }
 
     /// Whether a message of this type must name the message it answers.
     pub fn requires_in_reply_to(self) -> bool {
-        matches!(self, MessageType::Receipt)
+        matches!(self, MessageType::Receipt | MessageType::FilesReceived)
     }
 }
 

@@ -6,8 +6,8 @@
 
 use crate::crypto::{KeyFile, KeySetFile};
 use crate::message::{
-    Decision, Envelope, ProtocolError, Receipt, StatusUpdate, Supplement, SupplementRequest,
-    Transfer, Withdrawal,
+    Decision, Envelope, FilesReceived, MessageType, ProtocolError, Receipt, StatusUpdate,
+    Supplement, SupplementRequest, Transfer, Withdrawal,
 };
 use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
@@ -24,6 +24,7 @@ pub const SCHEMA_NAMES: &[&str] = &[
     "decision",
     "withdrawal",
     "protocol_error",
+    "files_received",
     "key_set",
     "key_file",
     "registry",
@@ -47,16 +48,30 @@ fn generate<T: JsonSchema>(name: &str) -> Value {
     schema
 }
 
-/// The envelope schema with the rule of §2 step 8 that the types check in code: a
-/// receipt's `in_reply_to` is required and not null.
-fn receipts_answer(mut schema: Value) -> Value {
+/// The envelope schema with two rules that the types check in code: the `in_reply_to`
+/// of a type that answers a message (a receipt, files received; §2 step 8) is required
+/// and not null, and a type of a later version (files received, 1.1) says that version
+/// or a later one.
+fn with_rules_per_type(mut schema: Value) -> Value {
     let branches = schema.get_mut("oneOf").and_then(Value::as_array_mut);
     for branch in branches.into_iter().flatten() {
-        if branch.pointer("/properties/type/const") == Some(&Value::from("receipt")) {
+        let name = branch.pointer("/properties/type/const").and_then(Value::as_str);
+        let Some(message_type) = name.and_then(|n| MessageType::try_from(n).ok()) else {
+            continue;
+        };
+        if message_type.requires_in_reply_to() {
             branch["properties"]["in_reply_to"] = serde_json::json!({"$ref": "#/$defs/MessageId"});
             if let Some(required) = branch["required"].as_array_mut() {
                 required.push(Value::from("in_reply_to"));
             }
+        }
+        let since = message_type.since();
+        if since.minor > 0 {
+            branch["properties"]["protocol"] = serde_json::json!({
+                "type": "string",
+                "pattern": format!("^{}\\.([{}-9]|[1-9][0-9]+)$", since.major, since.minor),
+                "description": format!("protocol version MAJOR.MINOR: {message_type} exists since {since}"),
+            });
         }
     }
     schema
@@ -65,7 +80,7 @@ fn receipts_answer(mut schema: Value) -> Value {
 /// The schema called `name` (see [`SCHEMA_NAMES`]), or `None` for an unknown name.
 pub fn schema(name: &str) -> Option<Value> {
     Some(match name {
-        "envelope" => receipts_answer(generate::<Envelope>(name)),
+        "envelope" => with_rules_per_type(generate::<Envelope>(name)),
         "transfer" => generate::<Transfer>(name),
         "receipt" => generate::<Receipt>(name),
         "status_update" => generate::<StatusUpdate>(name),
@@ -74,6 +89,7 @@ pub fn schema(name: &str) -> Option<Value> {
         "decision" => generate::<Decision>(name),
         "withdrawal" => generate::<Withdrawal>(name),
         "protocol_error" => generate::<ProtocolError>(name),
+        "files_received" => generate::<FilesReceived>(name),
         "key_set" => generate::<KeySetFile>(name),
         "key_file" => generate::<KeyFile>(name),
         "registry" => generate::<crate::registry::RegistryDocument>(name),

@@ -94,6 +94,15 @@ impl Unverified {
             Some(decoded) => decoded,
             None => parse_any(bytes)?,
         };
+        let message_type = envelope.message_type();
+        if envelope.protocol < message_type.since() {
+            return Err(MessageError::TypeNotInVersion {
+                message_type: message_type.to_string(),
+                since: message_type.since().to_string(),
+                protocol: envelope.protocol.to_string(),
+            }
+            .into());
+        }
         if envelope.from == envelope.to {
             return Err(invalid("to: a node does not send messages to itself"));
         }

@@ -59,14 +59,14 @@ pub fn free_address() -> Result<SocketAddr, NodeError> {
 
 /// Writes, under `dir`, the registry (`registry.json`) and for each of `nodes` (sample
 /// node ids) its key file, data directory and configuration file, on free loopback
-/// ports. Returns the nodes by id. The nodes speak protocol 1.0, as in the sample
-/// registry.
+/// ports. Returns the nodes by id. The nodes speak protocol 1.0 only, as members did
+/// before 1.1 (no file exchange); [`prepare_speaking`] chooses.
 pub fn prepare(dir: &Path, nodes: &[&str]) -> Result<BTreeMap<String, DemoNode>, NodeError> {
     prepare_speaking(dir, nodes, &[ProtocolVersion::V1_0])
 }
 
-/// [`prepare`] with the nodes speaking `protocols` in the registry: with 1.1, they
-/// exchange the files their messages reference (§23).
+/// [`prepare`] with the nodes speaking `protocols` in the registry: with 1.0 and 1.1,
+/// they exchange the files their messages reference (§23).
 pub fn prepare_speaking(
     dir: &Path,
     nodes: &[&str],

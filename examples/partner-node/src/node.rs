@@ -531,10 +531,7 @@ impl Node {
             }
             let envelope = verified.envelope();
             let key = store::save_case(db, &case, &now)?;
-            let exchange = files::exchanged_with(registry, &self.config.node, &envelope.from);
-            if exchange {
-                check_file_limits(db, &key, envelope)?;
-            }
+            let exchange = files::exchanges(envelope);
             store::insert_message(
                 db,
                 &StoredMessage {
@@ -553,12 +550,14 @@ impl Node {
                 &key,
             )?;
             records::record_references(db, envelope, "in")?;
-            if exchange {
-                for reference in tongban::file::references(&envelope.body) {
+            let references = tongban::file::references(&envelope.body);
+            if exchange && !references.is_empty() {
+                for reference in references {
                     if !self.files.holds(reference) {
                         records::enqueue_fetch(db, reference, &envelope.from, self.now_millis())?;
                     }
                 }
+                records::await_acknowledgement(db, &envelope.from, &envelope.id)?;
             }
             tracing::info!(
                 %sender, %id, case = %key, r#type = envelope.message_type().as_str(),
@@ -609,6 +608,8 @@ impl Node {
             .reply(body, now.clone(), VALIDITY_SECONDS)
             .map_err(own_fault)?;
         reply.id = self.new_message_id(now);
+        // A receipt follows the version of the message it answers, which both speak.
+        reply.protocol = verified.envelope().protocol;
         let receipt = reply.sign_to_bytes(&self.config.key).map_err(own_fault)?;
         // Every receipt is checked as its sender will check it before anything is
         // stored: a receipt the sender would refuse must not follow a committed effect.
@@ -643,20 +644,24 @@ impl Node {
             agreement: AgreementId::parse(outgoing.agreement.as_str()).map_err(Error::from)?,
             case: CaseId::parse(outgoing.case.as_str()).map_err(Error::from)?,
         };
+        let registry = &*self.registry();
         let mut envelope = Envelope::new(route, body, now.clone(), VALIDITY_SECONDS)?;
         envelope.id = self.new_message_id(&now);
+        // The highest version both speak (§10, §20); a type of a later version than
+        // that is refused when the message is verified below.
+        envelope.protocol = registry
+            .negotiate(&envelope.from, &envelope.to)
+            .unwrap_or(ProtocolVersion::V1_0);
         envelope.in_reply_to = outgoing
             .in_reply_to
             .map(|id| MessageId::parse(id.as_str()).map_err(Error::from))
             .transpose()?;
         let bytes = envelope.sign_to_bytes(&self.config.key)?;
-        let registry = &*self.registry();
         let verified = Verifier::new(registry)
             .any_receiver()
             .verify(Unverified::parse(&bytes)?, &now)?;
         // A partner that exchanges files fetches them from here: they must be here.
-        let exchange = files::exchanged_with(registry, &self.config.node, &envelope.to);
-        if exchange {
+        if files::exchanges(&envelope) {
             let missing = tongban::file::references(&envelope.body)
                 .into_iter()
                 .find(|reference| !self.files.holds(reference));
@@ -675,9 +680,6 @@ impl Node {
             let mut case = case_of(db, &envelope)?;
             let state = case.apply(&verified, registry)?;
             let key = store::save_case(db, &case, &now)?;
-            if exchange {
-                check_file_limits(db, &key, &envelope)?;
-            }
             store::insert_message(
                 db,
                 &StoredMessage {
@@ -709,6 +711,65 @@ impl Node {
         tracing::info!(id = %queued.id, case = %envelope.case, to = %envelope.to, r#type = message_type.as_str(), "queued");
         self.wake.notify_one();
         Ok(queued)
+    }
+
+    /// Answers with `files_received` (§23.5) every received message whose files are
+    /// all held now, verified, and that was not answered so yet. A message answered
+    /// before (a crash between sending and recording) is refused by its case's
+    /// lifecycle and simply recorded as answered. Returns how many were sent.
+    pub fn acknowledge_files(&self) -> Result<usize, NodeError> {
+        let awaiting = records::awaiting_acknowledgement(self.store().connection())?;
+        let mut sent = 0;
+        for (sender, id) in awaiting {
+            let stored = {
+                let store = self.store();
+                let sender_id = NodeId::parse(sender.as_str()).map_err(|e| NodeError::Storage {
+                    reason: e.to_string(),
+                })?;
+                let id = MessageId::parse(id.as_str()).map_err(|e| NodeError::Storage {
+                    reason: e.to_string(),
+                })?;
+                store::find_message(store.connection(), &sender_id, &id)?
+            };
+            let Some(stored) = stored else {
+                continue;
+            };
+            let Ok(parsed) = Unverified::parse(&stored.bytes) else {
+                continue;
+            };
+            let envelope = parsed.envelope();
+            let references = tongban::file::references(&envelope.body);
+            if !references.iter().all(|r| self.files.holds(r)) {
+                continue;
+            }
+            let mut files: Vec<&Sha256Digest> = Vec::new();
+            for reference in &references {
+                if !files.contains(&&reference.sha256) {
+                    files.push(&reference.sha256);
+                }
+            }
+            let answer = Outgoing {
+                message_type: MessageType::FilesReceived.as_str().into(),
+                case: envelope.case.to_string(),
+                to: envelope.from.to_string(),
+                agreement: envelope.agreement.to_string(),
+                in_reply_to: Some(envelope.id.to_string()),
+                body: json!({ "files": files }),
+            };
+            match self.send(answer) {
+                Ok(queued) => {
+                    sent += 1;
+                    tracing::info!(answered = %id, files = files.len(), id = %queued.id, "every file of the message is held and verified: files_received queued");
+                }
+                Err(refusal) if refusal.body.code == "lifecycle.illegal_transition" => {}
+                Err(refusal) => {
+                    tracing::warn!(answered = %id, code = %refusal.body.code, "files_received not sent: {}", refusal.body.message);
+                    continue;
+                }
+            }
+            records::acknowledged(self.store().connection(), &sender, &id)?;
+        }
+        Ok(sent)
     }
 
     /// Records the outcome of one delivery round of an outbox entry: the receipt and
@@ -964,18 +1025,6 @@ fn case_of(db: &rusqlite::Connection, envelope: &Envelope) -> Result<Case, NodeE
             }
         },
     })
-}
-
-/// The limits of §23.6 for case `key` with `envelope`'s references added:
-/// `file.too_large` or `file.case_too_large` (422) beyond them.
-fn check_file_limits(
-    db: &rusqlite::Connection,
-    key: &CaseKey,
-    envelope: &Envelope,
-) -> Result<(), Refusal> {
-    let held = records::case_references(db, key)?;
-    let new = tongban::file::references(&envelope.body);
-    tongban::file::check_limits(held.iter().chain(new)).map_err(|e| Refusal::from(Error::from(e)))
 }
 
 /// A received message, verified, with its signed accepting receipt (and, for a

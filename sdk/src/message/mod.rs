@@ -13,8 +13,9 @@ mod transfer;
 pub use crate::message_type::MessageType;
 pub use receipt::{Receipt, ReceiptOutcome};
 pub use steps::{
-    Decision, DecisionOutcome, ProtocolError, ReportedStatus, ResultDocument, ResultKind,
-    StatusUpdate, Supplement, SupplementItem, SupplementRequest, Withdrawal, WithdrawnBy,
+    Decision, DecisionOutcome, FilesReceived, ProtocolError, ReportedStatus, ResultDocument,
+    ResultKind, StatusUpdate, Supplement, SupplementItem, SupplementRequest, Withdrawal,
+    WithdrawnBy,
 };
 pub use transfer::{Applicant, FileRef, FormData, HandlingMode, ReceivingWindow, Transfer};
 
@@ -158,6 +159,8 @@ pub enum Body {
     Withdrawal(Withdrawal),
     /// A message could not be processed.
     ProtocolError(ProtocolError),
+    /// The receiver holds every file a message references (1.1).
+    FilesReceived(FilesReceived),
 }
 
 impl std::fmt::Display for MessageType {
@@ -178,6 +181,7 @@ impl Body {
             Body::Decision(_) => MessageType::Decision,
             Body::Withdrawal(_) => MessageType::Withdrawal,
             Body::ProtocolError(_) => MessageType::ProtocolError,
+            Body::FilesReceived(_) => MessageType::FilesReceived,
         }
     }
 }
@@ -238,6 +242,9 @@ impl Body {
             MessageType::Withdrawal => Body::Withdrawal(Deserialize::deserialize(deserializer)?),
             MessageType::ProtocolError => {
                 Body::ProtocolError(Deserialize::deserialize(deserializer)?)
+            }
+            MessageType::FilesReceived => {
+                Body::FilesReceived(Deserialize::deserialize(deserializer)?)
             }
         })
     }

@@ -1,7 +1,8 @@
 //! The bodies of the steps after a transfer: status updates, supplement requests and
-//! supplements, decisions, withdrawals and protocol errors.
+//! supplements, decisions, withdrawals, protocol errors and files received.
 
 use super::transfer::{FileRef, FormData};
+use crate::digest::Sha256Digest;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -139,4 +140,14 @@ pub struct ProtocolError {
     pub code: String,
     /// A human-readable message.
     pub message: String,
+}
+
+/// The body of a `files_received` message (1.1, §23.5): the receiver of the message
+/// named by `in_reply_to` holds every file that message references, each checked
+/// against its reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FilesReceived {
+    /// The digest of every file the answered message references, each once.
+    #[schemars(length(min = 1))]
+    pub files: Vec<Sha256Digest>,
 }

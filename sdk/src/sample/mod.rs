@@ -228,6 +228,13 @@ pub fn body(message_type: MessageType, answers_sha256: &Sha256Digest) -> Result<
                 file: file("个体工商户营业执照（电子证照）", 96_000),
             }],
         }),
+        MessageType::FilesReceived => Body::FilesReceived(FilesReceived {
+            files: transfer_body()?
+                .materials
+                .iter()
+                .map(|m| m.sha256.clone())
+                .collect(),
+        }),
         MessageType::Withdrawal => Body::Withdrawal(Withdrawal {
             requested_by: WithdrawnBy::Applicant,
             reason: "申请人决定暂缓开店".into(),
@@ -261,6 +268,8 @@ pub fn signed(message_type: MessageType, offset_seconds: i64) -> Result<Envelope
         .position(|t| *t == message_type)
         .unwrap_or(0) as u8;
     message.id = MessageId::from_parts(at.unix_millis(), [index + 1; 10]);
+    // A type of a later version (files_received, 1.1) says that version.
+    message.protocol = message.protocol.max(message_type.since());
     if sender == JIUJIANG {
         message.in_reply_to = Some(transfer.id.clone());
     }

@@ -303,6 +303,17 @@ pub fn calendar() -> Result<WorkingCalendar, Error> {
     Ok(calendar)
 }
 
+/// The protocol versions a sample member speaks: Huangshi and Jiujiang speak 1.0 and
+/// 1.1 (they exchange files, §23); the others 1.0 only, as members do while the
+/// alliance upgrades.
+fn protocols_of(node: &str) -> Vec<ProtocolVersion> {
+    if [HUANGSHI, JIUJIANG].contains(&node) {
+        vec![ProtocolVersion::V1_0, ProtocolVersion::V1_1]
+    } else {
+        vec![ProtocolVersion::V1_0]
+    }
+}
+
 /// The unsigned sample registry with the given version, operator keys (by index) and
 /// threshold. Every member has its sample key, valid 2025–2030.
 pub fn registry_document(
@@ -319,7 +330,7 @@ pub fn registry_document(
             region: RegionCode::parse(*region)?,
             role: Role::Both,
             endpoint: format!("https://{node}.nodes.tongban.example/tongban/v1"),
-            protocols: vec![ProtocolVersion::V1_0],
+            protocols: protocols_of(node),
             keys: vec![MemberKey {
                 key_id: pair.key_id().clone(),
                 algorithm: pair.algorithm().as_str().into(),
@@ -375,21 +386,29 @@ pub fn signed_registry(document: &RegistryDocument, signers: &[u8]) -> Result<Ve
 pub fn registry_with_endpoints(
     endpoints: &std::collections::BTreeMap<String, String>,
 ) -> Result<Vec<u8>, Error> {
-    registry_with_endpoints_speaking(endpoints, &[ProtocolVersion::V1_0])
+    registry_with(endpoints, None)
 }
 
 /// [`registry_with_endpoints`] in which the members named in `endpoints` speak
-/// `protocols` (1.0 and 1.1, say, so that they exchange files, §23); the others speak
-/// 1.0, as in the sample registry.
+/// `protocols`: only 1.0, say, to run nodes as members did before 1.1.
 pub fn registry_with_endpoints_speaking(
     endpoints: &std::collections::BTreeMap<String, String>,
     protocols: &[ProtocolVersion],
+) -> Result<Vec<u8>, Error> {
+    registry_with(endpoints, Some(protocols))
+}
+
+fn registry_with(
+    endpoints: &std::collections::BTreeMap<String, String>,
+    protocols: Option<&[ProtocolVersion]>,
 ) -> Result<Vec<u8>, Error> {
     let mut document = registry_document(1, &[0, 1, 2], 2)?;
     for member in &mut document.members {
         if let Some(endpoint) = endpoints.get(member.node.as_str()) {
             member.endpoint.clone_from(endpoint);
-            member.protocols = protocols.to_vec();
+            if let Some(protocols) = protocols {
+                member.protocols = protocols.to_vec();
+            }
         }
     }
     signed_registry(&document, &[0, 1])

@@ -39,6 +39,8 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
         let looker = node.clone();
         let looked = node
             .storage_work(move || {
+                // Messages whose files are all here now are answered first.
+                looker.acknowledge_files()?;
                 let db = looker.store();
                 let due = records::due_fetches(db.connection(), looker.now_millis(), 64)?;
                 Ok::<_, crate::NodeError>((due, records::next_fetch_due(db.connection())?))

@@ -23,15 +23,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 use tongban::file::FileHasher;
-use tongban::registry::Registry;
-use tongban::{FileRef, NodeId, Sha256Digest};
+use tongban::{FileRef, Sha256Digest};
 
-/// Whether `own` and `peer` exchange files: the version they negotiate (§20) is 1.1 or
-/// later. Between 1.0 members, references are names only, as in 1.0.
-pub fn exchanged_with(registry: &Registry, own: &NodeId, peer: &NodeId) -> bool {
-    registry
-        .negotiate(own, peer)
-        .is_some_and(|version| version >= tongban::file::SINCE)
+/// Whether the file exchange applies to a message: its protocol is 1.1 or later (the
+/// version its two parties negotiated, §20). Under 1.0, references are names only.
+pub fn exchanges(envelope: &tongban::Envelope) -> bool {
+    envelope.protocol >= tongban::file::SINCE
 }
 
 /// How long a file no message references is kept (an upload waiting to be sent, a

@@ -46,6 +46,12 @@ CREATE TABLE IF NOT EXISTS file_requests (
     PRIMARY KEY (requester, id)
 );
 CREATE INDEX IF NOT EXISTS file_requests_by_expiry ON file_requests (keep_until);
+CREATE TABLE IF NOT EXISTS acknowledgements (
+    sender TEXT NOT NULL,
+    id     TEXT NOT NULL,
+    PRIMARY KEY (sender, id),
+    FOREIGN KEY (sender, id) REFERENCES messages (sender, id)
+);
 ";
 
 /// Records the files `envelope` references, as a message received (`in`) or sent
@@ -260,6 +266,35 @@ pub fn record_fetch(
             params![sha256.as_str(), holder.as_str(), error, next_ms],
         )?,
     };
+    Ok(())
+}
+
+/// Records that received message (`sender`, `id`) is to be answered with
+/// `files_received` once every file it references is held (§23.5).
+pub fn await_acknowledgement(db: &Connection, sender: &NodeId, id: &MessageId) -> Result<(), NodeError> {
+    db.execute(
+        "INSERT OR IGNORE INTO acknowledgements (sender, id) VALUES (?1, ?2)",
+        params![sender.as_str(), id.as_str()],
+    )?;
+    Ok(())
+}
+
+/// The received messages still to be answered with `files_received`, oldest first.
+pub fn awaiting_acknowledgement(db: &Connection) -> Result<Vec<(String, String)>, NodeError> {
+    let mut statement = db.prepare(
+        "SELECT a.sender, a.id FROM acknowledgements a JOIN messages m USING (sender, id)
+         ORDER BY m.stored_at",
+    )?;
+    let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Removes a message from those to be answered with `files_received`.
+pub fn acknowledged(db: &Connection, sender: &str, id: &str) -> Result<(), NodeError> {
+    db.execute(
+        "DELETE FROM acknowledgements WHERE sender = ?1 AND id = ?2",
+        params![sender, id],
+    )?;
     Ok(())
 }
 

@@ -16,6 +16,10 @@
 //! withdrawal (by the window) from any state that is not final ──▶ withdrawn
 //! ```
 
+mod files;
+
+pub use files::MessageFiles;
+
 use crate::calendar::{CalendarDate, WorkingCalendar};
 use crate::digest::Sha256Digest;
 use crate::error::{Error, LifecycleError, MessageError, RouteError};
@@ -24,7 +28,7 @@ use crate::message::{Body, Envelope, ReceiptOutcome, ReportedStatus, Supplement,
 use crate::registry::Registry;
 use crate::verify::Verified;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The state of one item of a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -121,6 +125,11 @@ pub fn next_state(state: ItemState, body: &Body, answers_transfer: bool) -> Opti
         }),
         (Body::Receipt(_), _) if answers_transfer => None,
         (Body::Receipt(_) | Body::ProtocolError(_), s) => Some(s),
+        // Allowed in every state once the transfer's receipt is in (so in
+        // `transferred` it overtook that receipt, which is transient), and bounded by
+        // one per message that references files (§23.5).
+        (Body::FilesReceived(_), Transferred) => None,
+        (Body::FilesReceived(_), s) => Some(s),
         (Body::StatusUpdate(update), s) => match (update.status, s) {
             (ReportedStatus::InReview, Received | Supplemented) => Some(InReview),
             (ReportedStatus::Suspended | ReportedStatus::Resumed, InReview) => Some(InReview),
@@ -139,7 +148,7 @@ fn side_of(body: &Body) -> Side {
     match body {
         Body::Transfer(_) | Body::Supplement(_) | Body::Withdrawal(_) => Side::Window,
         Body::StatusUpdate(_) | Body::SupplementRequest(_) | Body::Decision(_) => Side::Authority,
-        Body::Receipt(_) | Body::ProtocolError(_) => Side::Either,
+        Body::Receipt(_) | Body::ProtocolError(_) | Body::FilesReceived(_) => Side::Either,
     }
 }
 
@@ -175,6 +184,23 @@ pub struct Track {
     /// is answered once.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub answered_after_final: BTreeSet<MessageId>,
+    /// The files each message of the track references, for messages of protocol 1.1
+    /// or later (§23).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<MessageId, MessageFiles>,
+    /// Whether the time limit waits for the authority's `files_received` for the
+    /// transfer's materials (a 1.1 transfer with materials, §19).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub awaits_files: bool,
+    /// The day (China time) the authority's `files_received` for the transfer was
+    /// created; for a track that [`Track::awaits_files`], the time limit runs from the
+    /// next working day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files_received_on: Option<CalendarDate>,
+}
+
+fn is_false(flag: &bool) -> bool {
+    !flag
 }
 
 fn is_zero(count: &u32) -> bool {
@@ -198,10 +224,11 @@ pub struct Deadline {
 }
 
 impl Track {
-    /// The last working day of the time limit, once the case was received. A calendar
-    /// that does not cover the days needed is an error, never a guess.
+    /// The last working day of the time limit, once its clock started
+    /// ([`Track::clock_starts_on`]). A calendar that does not cover the days needed is
+    /// an error, never a guess.
     pub fn due(&self, calendar: &WorkingCalendar) -> Result<Option<CalendarDate>, Error> {
-        match self.received_on {
+        match self.clock_starts_on() {
             Some(day) => Ok(Some(
                 calendar.add_working_days(day, self.time_limit_working_days)?,
             )),
@@ -209,7 +236,7 @@ impl Track {
         }
     }
 
-    /// The deadline on `today`, once the case was received.
+    /// The deadline on `today`, once the clock started.
     pub fn deadline(
         &self,
         today: CalendarDate,
@@ -360,6 +387,9 @@ impl Case {
                 .into());
             }
         }
+        if let Body::FilesReceived(body) = &envelope.body {
+            track.check_files_received(envelope, body, &message_type)?;
+        }
         let next = match next_state(track.state, &envelope.body, receipt_for_transfer) {
             Some(_) if track.state.is_final() && !takes_after_final(track, envelope) => {
                 return Err(LifecycleError::IllegalTransition {
@@ -393,6 +423,7 @@ impl Case {
         {
             registry.check_form(&track.agreement, &track.item, form)?;
         }
+        self.check_file_limits(envelope)?;
         let track = &mut self.tracks[index];
         if track.state == ItemState::Transferred && next == ItemState::Received {
             track.received_on = Some(CalendarDate::in_china(&envelope.created));
@@ -407,6 +438,10 @@ impl Case {
         }
         track.state = next;
         track.messages.insert(envelope.id.clone());
+        track.record_files(envelope);
+        if let Body::FilesReceived(_) = &envelope.body {
+            track.apply_files_received(envelope);
+        }
         Ok(next)
     }
 
@@ -437,7 +472,8 @@ impl Case {
                 item: transfer.item.to_string(),
                 agreement: envelope.agreement.to_string(),
             })?;
-        self.tracks.push(Track {
+        self.check_file_limits(envelope)?;
+        let mut track = Track {
             transfer: envelope.id.clone(),
             transfer_sha256: message.digest().clone(),
             agreement: envelope.agreement.clone(),
@@ -450,7 +486,12 @@ impl Case {
             messages: BTreeSet::from([envelope.id.clone()]),
             after_final: 0,
             answered_after_final: BTreeSet::new(),
-        });
+            files: BTreeMap::new(),
+            awaits_files: files::exchanges_files(envelope) && !transfer.materials.is_empty(),
+            files_received_on: None,
+        };
+        track.record_files(envelope);
+        self.tracks.push(track);
         Ok(ItemState::Transferred)
     }
 
@@ -499,6 +540,8 @@ impl Case {
 /// errors.
 fn takes_after_final(track: &Track, envelope: &Envelope) -> bool {
     match (&envelope.body, &envelope.in_reply_to) {
+        // Bounded by one per message that references files, checked before.
+        (Body::FilesReceived(_), _) => true,
         (Body::Receipt(_), Some(answered)) => {
             track.messages.contains(answered) && !track.answered_after_final.contains(answered)
         }

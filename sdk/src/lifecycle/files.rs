@@ -1,0 +1,144 @@
+//! The files of a case under protocol 1.1 (§23): what each message of a track
+//! references, the per-file and per-case limits, and `files_received`, by which the
+//! receiver of a message says it holds every file the message references. For a
+//! transfer with materials, that is when the time limit starts (§19).
+
+use super::{Case, Track};
+use crate::calendar::CalendarDate;
+use crate::digest::Sha256Digest;
+use crate::error::{Error, LifecycleError, MessageError};
+use crate::id::NodeId;
+use crate::message::{Envelope, FilesReceived};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The files one message of a track references (messages of protocol 1.1 or later).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageFiles {
+    /// The message's receiver, the one who fetches the files and says so.
+    pub receiver: NodeId,
+    /// Each file's size, by digest.
+    pub sizes: BTreeMap<Sha256Digest, u64>,
+    /// Whether a `files_received` answered the message.
+    #[serde(default)]
+    pub acknowledged: bool,
+}
+
+/// Whether file exchange applies to `envelope`: its protocol is 1.1 or later.
+pub(super) fn exchanges_files(envelope: &Envelope) -> bool {
+    envelope.protocol >= crate::file::SINCE
+}
+
+impl Case {
+    /// Checks the limits of §23.6 for `envelope`'s files with those the case's messages
+    /// referenced already (protocol 1.1 or later; 1.0 messages are not limited).
+    pub(super) fn check_file_limits(&self, envelope: &Envelope) -> Result<(), Error> {
+        if !exchanges_files(envelope) {
+            return Ok(());
+        }
+        let known: Vec<crate::FileRef> = self
+            .tracks
+            .iter()
+            .flat_map(|t| t.files.values())
+            .flat_map(|f| f.sizes.iter())
+            .map(|(sha256, size)| crate::FileRef {
+                name: String::new(),
+                sha256: sha256.clone(),
+                media_type: String::new(),
+                size: *size,
+            })
+            .collect();
+        let new = crate::file::references(&envelope.body);
+        crate::file::check_limits(known.iter().chain(new)).map_err(Error::from)
+    }
+}
+
+impl Track {
+    /// Records the files `envelope` references, if file exchange applies to it.
+    pub(super) fn record_files(&mut self, envelope: &Envelope) {
+        let references = crate::file::references(&envelope.body);
+        if !exchanges_files(envelope) || references.is_empty() {
+            return;
+        }
+        let sizes = references
+            .into_iter()
+            .map(|r| (r.sha256.clone(), r.size))
+            .collect();
+        self.files.insert(
+            envelope.id.clone(),
+            MessageFiles {
+                receiver: envelope.to.clone(),
+                sizes,
+                acknowledged: false,
+            },
+        );
+    }
+
+    /// The day the time limit runs from: the day the authority said it holds the
+    /// transfer's files, for a 1.1 transfer with materials; else the receipt's day.
+    pub fn clock_starts_on(&self) -> Option<CalendarDate> {
+        if self.awaits_files {
+            self.files_received_on
+        } else {
+            self.received_on
+        }
+    }
+
+    /// Checks a `files_received` against the track, in the order of §23.5: it answers
+    /// a message of the track that references files (`message.not_an_answer`), comes
+    /// from that message's receiver (`lifecycle.wrong_party`), lists exactly its files,
+    /// each once (`message.not_an_answer`), and is the first for that message
+    /// (`lifecycle.illegal_transition`).
+    pub(super) fn check_files_received(
+        &self,
+        envelope: &Envelope,
+        body: &FilesReceived,
+        message_type: &str,
+    ) -> Result<(), Error> {
+        let answered = envelope.in_reply_to.as_ref();
+        let files = answered.and_then(|id| self.files.get(id));
+        let not_an_answer = |reason| MessageError::NotAnAnswer {
+            message_id: answered.map(ToString::to_string).unwrap_or_default(),
+            reason,
+        };
+        let Some(files) = files else {
+            return Err(not_an_answer("answers no message of the track that references files").into());
+        };
+        if envelope.from != files.receiver {
+            return Err(LifecycleError::WrongParty {
+                message_type: message_type.to_string(),
+                sender: envelope.from.to_string(),
+            }
+            .into());
+        }
+        let listed: BTreeSet<&Sha256Digest> = body.files.iter().collect();
+        let referenced: BTreeSet<&Sha256Digest> = files.sizes.keys().collect();
+        if listed.len() != body.files.len() || listed != referenced {
+            return Err(
+                not_an_answer("files differs from the digests the answered message references").into(),
+            );
+        }
+        if files.acknowledged {
+            return Err(LifecycleError::IllegalTransition {
+                state: self.state.as_str(),
+                message_type: message_type.to_string(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Applies an accepted `files_received`: its message is acknowledged, and for the
+    /// transfer's files the time limit starts on the day it was created.
+    pub(super) fn apply_files_received(&mut self, envelope: &Envelope) {
+        let Some(answered) = envelope.in_reply_to.as_ref() else {
+            return;
+        };
+        if let Some(files) = self.files.get_mut(answered) {
+            files.acknowledged = true;
+        }
+        if answered == &self.transfer && self.files_received_on.is_none() {
+            self.files_received_on = Some(CalendarDate::in_china(&envelope.created));
+        }
+    }
+}
