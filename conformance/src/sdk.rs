@@ -80,6 +80,8 @@ pub fn execute(operation: &str, input: &Value) -> Result<Value, String> {
             Err(e) => refused(&e),
         }),
         "lifecycle" => lifecycle(input),
+        "file_check" => file_check(input),
+        "file_request" => file_request(input),
         "deadline" => Ok(match deadline(input)? {
             Ok(due) => accepted(json!({"due": due.to_string()})),
             Err(e) => refused(&e),
@@ -185,7 +187,20 @@ fn lifecycle(input: &Value) -> Result<Value, String> {
             .and_then(|m| verifier.verify(m, &now))
             .and_then(|verified| case.apply(&verified, &registry));
         results.push(match outcome {
-            Ok(state) => accepted(json!({"state": state.as_str()})),
+            Ok(state) => {
+                // The day the time limit of the message's track runs from (§19).
+                let id = Unverified::parse(&bytes_of(message)?).map(|m| m.envelope().id.clone());
+                let starts = id.ok().and_then(|id| {
+                    case.tracks()
+                        .iter()
+                        .find(|t| t.messages.contains(&id))
+                        .and_then(|t| t.clock_starts_on())
+                });
+                accepted(json!({
+                    "state": state.as_str(),
+                    "clock_starts_on": starts.map(|d| d.to_string()),
+                }))
+            }
             Err(e) => refused(&e),
         });
     }
@@ -204,4 +219,56 @@ fn deadline(input: &Value) -> Result<Result<CalendarDate, Error>, String> {
     Ok(CalendarDate::parse(text(input, "received_on")?)
         .map_err(Error::from)
         .and_then(|day| Ok(registry.calendar().add_working_days(day, days)?)))
+}
+
+/// A file's bytes and the media type it was served as, checked against a reference
+/// (§23.4): the media type, then the size, then the digest.
+fn file_check(input: &Value) -> Result<Value, String> {
+    let reference: FileRef =
+        serde_json::from_value(input["reference"].clone()).map_err(|e| e.to_string())?;
+    let bytes = bytes_of(&input["bytes"])?;
+    let served = text(input, "media_type")?;
+    let outcome = tongban::file::check_media_type(&reference, served).and_then(|()| {
+        let mut check = tongban::file::FileCheck::new(&reference);
+        check.update(&bytes)?;
+        check.finish()
+    });
+    Ok(match outcome {
+        Ok(()) => accepted(json!({})),
+        Err(e) => refused(&Error::from(e)),
+    })
+}
+
+/// File requests to one holder for one file (§23.3), checked in order with one replay
+/// record: each accepted one gives its requester and id.
+fn file_request(input: &Value) -> Result<Value, String> {
+    let keys = match trust(input)? {
+        Ok(Trust::Keys(keys)) => keys,
+        Ok(Trust::Registry(_)) => return Err("file_request takes keys".into()),
+        Err(e) => return Ok(refused(&e)),
+    };
+    let holder = NodeId::parse(text(input, "holder")?).map_err(|e| e.to_string())?;
+    let sha256 = Sha256Digest::parse(text(input, "sha256")?).map_err(|e| e.to_string())?;
+    let target = tongban::file::RequestTarget {
+        method: text(input, "method")?,
+        path: text(input, "path")?,
+        sha256: &sha256,
+        holder: &holder,
+    };
+    let replay = MemoryReplayGuard::new();
+    let requests = input["requests"]
+        .as_array()
+        .ok_or("input.requests must be an array")?;
+    let mut results = Vec::new();
+    for request in requests {
+        let now = time(request, "now")?;
+        let header = request["header"].as_str();
+        results.push(
+            match tongban::file::FileRequest::verify(header, &target, &keys, &replay, &now) {
+                Ok(verified) => accepted(json!({"from": verified.from, "id": verified.id})),
+                Err(e) => refused(&e),
+            },
+        );
+    }
+    Ok(json!({"outcome": "accepted", "results": results}))
 }

@@ -1,12 +1,16 @@
 // A service window's portal page: fills a cross-river case transfer, validates it
-// against the item's form schema from the trust registry, signs it with a key made in
-// this page, sends it to Jiujiang, and verifies the registry-signed receipt.
+// against the item's form schema from the trust registry, computes each scan's
+// reference in pieces (the page stays responsive for a 50 MiB scan), signs the transfer
+// with a key made in this page, sends the scans and the transfer to Jiujiang, and
+// verifies the registry-signed receipt and Jiujiang's files_received (protocol 1.1).
 //
 // The package is "tongban/forms": served at /tongban/ (the built bindings/wasm/pkg) under
 // the import map of index.html, or bundled by esbuild or Vite (see README); the registry at
 // /registry.json; `?at=RFC3339` fixes the page's clock (the demo server has the same
 // option), so that a demonstration or a test is repeatable.
-import { Case, KeyPair, Registry, Verifier, createMessage, signMessage } from "tongban/forms";
+import {
+  Case, KeyPair, Registry, Verifier, createMessage, fileReference, signMessage,
+} from "tongban/forms";
 
 const HUANGSHI = "huangshi.420200";
 const JIUJIANG = "jiujiang.360400";
@@ -63,18 +67,18 @@ function formData() {
   return form;
 }
 
+/** Each chosen scan with its reference, read 1 MiB at a time with progress shown. */
 async function materials() {
   const list = [];
   for (const input of document.querySelectorAll("#materials input[type=file]")) {
     const file = input.files[0];
     if (!file) continue;
-    const digest = await crypto.subtle.digest("SHA-256", await file.arrayBuffer());
-    list.push({
+    const reference = await fileReference(file, {
       name: input.dataset.material,
-      media_type: file.type || "application/octet-stream",
-      sha256: [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join(""),
-      size: file.size,
+      mediaType: file.type || "application/octet-stream",
+      onProgress: (done, total) => show("ok", `正在计算${input.dataset.material}的摘要：${Math.floor((100 * done) / total)}%`),
     });
+    list.push({ reference, file });
   }
   return list;
 }
@@ -97,6 +101,7 @@ $("transfer").addEventListener("submit", async (event) => {
   event.preventDefault();
   try {
     validate();
+    const scans = await materials();
     const body = {
       applicant: {
         kind: "natural_person",
@@ -107,7 +112,7 @@ $("transfer").addEventListener("submit", async (event) => {
       item: ITEM,
       item_name: item.name,
       mode: $("mode").value,
-      materials: await materials(),
+      materials: scans.map((s) => s.reference),
       form: formData(),
       window: { region: "420200", service_centre: "黄石市市民之家", window: "跨域通办专窗 12号" },
     };
@@ -115,10 +120,21 @@ $("transfer").addEventListener("submit", async (event) => {
     const transfer = createMessage({
       from: HUANGSHI, to: JIUJIANG, agreement: AGREEMENT, case: caseId,
       type: "transfer", body, created: at,
+      // 1.1 between Huangshi and Jiujiang: the scans travel with the case (§23).
+      protocol: registry.negotiate(HUANGSHI, JIUJIANG),
     });
     const wire = signMessage(transfer, key);
     // The window checks its own signature before anything leaves the page.
     const sent = Verifier.withKeys({ keys: [key.publicKey()] }, null).verify(wire, at);
+    for (const [i, { reference, file }] of scans.entries()) {
+      show("ok", `正在发送材料 ${i + 1}/${scans.length}：${reference.name}`, { 案件: caseId, 报文: sent.id });
+      const put = await fetch(`/files/${reference.sha256}`, { method: "PUT", headers: { "content-type": reference.media_type }, body: file });
+      if (!put.ok) {
+        const error = await put.json();
+        show("error", `材料未被接收：${error.message}`, { 错误码: error.code });
+        return;
+      }
+    }
     show("ok", "已签名，正在转交九江…", { 案件: caseId, 报文: sent.id });
 
     const response = await fetch("/transfer", {
@@ -132,11 +148,16 @@ $("transfer").addEventListener("submit", async (event) => {
       show("error", `九江拒收：${error.message}`, { 错误码: error.code });
       return;
     }
-    const receipt = Verifier.withRegistry(registry, HUANGSHI).verify(answer, at);
+    const { receipt: receiptText, files_received: filesText } = JSON.parse(answer);
+    const fromJiujiang = Verifier.withRegistry(registry, HUANGSHI);
+    const receipt = fromJiujiang.verify(receiptText, at);
     receipt.checkReceiptFor(sent);
     const tracked = new Case(caseId);
     tracked.apply(sent, registry);
-    const state = tracked.apply(receipt, registry);
+    let state = tracked.apply(receipt, registry);
+    // Jiujiang holds every scan, checked against its reference: the clock starts (§19).
+    const filesReceived = filesText ? fromJiujiang.verify(filesText, at) : undefined;
+    if (filesReceived) state = tracked.apply(filesReceived, registry);
     let deadline = "—";
     try {
       const [track] = tracked.tracks(registry, at);
@@ -153,6 +174,9 @@ $("transfer").addEventListener("submit", async (event) => {
       回执签名: receipt.signers.join(", "),
       回执编号: outcome.reference ?? "—",
       绑定摘要: receipt.envelope.body.answers_sha256,
+      材料: filesReceived
+        ? `${filesReceived.envelope.body.files.length} 份，九江已逐份核验（大小与 SHA-256）`
+        : "无",
       状态: state,
       办结期限: deadline,
     });

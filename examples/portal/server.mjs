@@ -5,8 +5,17 @@
 // GET /            the portal (this folder, or DIR: the portal built by a bundler)
 // GET /tongban/…   the npm package, built by bindings/wasm/build.sh
 // GET /registry.json  the sample trust registry
+// PUT /files/SHA256  a scan the page sends before its transfer (protocol 1.1, §23): the
+//                  body is the file (at most 50 MiB), stored only if it hashes to SHA256
+//                  → 201, or 4xx {"code", "message"} (file.digest_mismatch, file.too_large)
 // POST /transfer   {"message": signed transfer, "key": the window's public key entry}
-//                  → 200 with Jiujiang's signed receipt, or 4xx {"code", "message"}
+//                  → 200 {"receipt": Jiujiang's signed receipt, "files_received": its
+//                  signed files_received, once every material is held and matches its
+//                  reference}, or 4xx {"code", "message"}
+//
+// The files stand in for the exchange between nodes: in a deployment the window's node
+// holds them and Jiujiang's node fetches them (examples/partner-node); here the page
+// sends them to this stand-in for both, which checks them as Jiujiang would.
 //
 // A demonstration only: the page's key is made in the page, so it is not in the
 // registry; the demo endpoint trusts the key the page presents for the signature, and
@@ -26,7 +35,7 @@ const { values: options } = parseArgs({
 const here = options.root ? resolve(options.root) : fileURLToPath(new URL(".", import.meta.url));
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const pkg = process.env.TONGBAN_PACKAGE ?? join(root, "bindings/wasm/pkg");
-const { KeyPair, Registry, Verifier, replyTo, signMessage } = await import(
+const { FileHasher, KeyPair, Registry, Verifier, checkFile, replyTo, signMessage } = await import(
   new URL(`file://${pkg}/forms/node.js`).href
 );
 
@@ -42,8 +51,33 @@ const TYPES = {
   ".ts": "text/plain",
 };
 
-/** Jiujiang's answer to a transfer: its signed receipt text. Throws a TongbanError. */
-function receive({ message, key }) {
+const MAX_FILE = 50 * 1024 * 1024;
+/** The scans the page sent, by SHA-256: { bytes, type }. */
+const files = new Map();
+
+const refusal = (code, message, status) => Object.assign(new Error(message), { code, status });
+
+/** Stores a scan whose bytes hash to `sha256`, read in pieces, at most 50 MiB. */
+async function upload(request, sha256) {
+  const hasher = new FileHasher();
+  const pieces = [];
+  try {
+    for await (const piece of request) {
+      hasher.update(new Uint8Array(piece.buffer, piece.byteOffset, piece.byteLength));
+      if (hasher.size > MAX_FILE) throw refusal("file.too_large", "more than 50 MiB", 413);
+      pieces.push(piece);
+    }
+    const got = hasher.reference("upload", "application/octet-stream").sha256;
+    if (got !== sha256) throw refusal("file.digest_mismatch", `the bytes hash to ${got}`, 422);
+  } finally {
+    hasher.free();
+  }
+  files.set(sha256, { bytes: new Uint8Array(Buffer.concat(pieces)), type: request.headers["content-type"] ?? "" });
+}
+
+/** Jiujiang's answer to a transfer: its signed receipt text, and once every material
+ * is here and matches its reference, its signed files_received. Throws a TongbanError. */
+async function receive({ message, key }) {
   if (key?.owner !== HUANGSHI) {
     throw Object.assign(new Error("only Huangshi's windows may send here"), { code: "agreement.not_party" });
   }
@@ -61,7 +95,19 @@ function receive({ message, key }) {
     },
     created,
   });
-  return signMessage(receipt, jiujiang);
+  const signedReceipt = signMessage(receipt, jiujiang);
+  const { materials } = body;
+  for (const reference of materials) {
+    const held = files.get(reference.sha256);
+    if (!held) throw refusal("file.not_found", `${reference.name} was not sent`, 409);
+    await checkFile(reference, held.bytes, { mediaType: held.type });
+  }
+  const digests = [...new Set(materials.map((m) => m.sha256))];
+  const filesReceived = digests.length === 0 ? null : signMessage(
+    replyTo(verified.canonical(), { type: "files_received", body: { files: digests }, created }),
+    jiujiang,
+  );
+  return { receipt: signedReceipt, files_received: filesReceived };
 }
 
 async function readBody(request) {
@@ -86,20 +132,30 @@ async function serveFile(response, path) {
 const server = createServer(async (request, response) => {
   const url = new URL(request.url, "http://localhost");
   try {
-    if (request.method === "POST" && url.pathname === "/transfer") {
-      let receipt;
+    if (request.method === "PUT" && /^\/files\/[0-9a-f]{64}$/.test(url.pathname)) {
       try {
-        receipt = receive(JSON.parse(await readBody(request)));
+        await upload(request, url.pathname.slice("/files/".length));
       } catch (e) {
-        const status = e.code === "json.too_large" ? 413 : 422;
+        response.writeHead(e.status ?? 422, { "content-type": "application/json", connection: "close" });
+        response.end(JSON.stringify({ code: e.code ?? "node.storage", message: e.message }));
+        console.error(`refused a file: ${e.code} ${e.message}`);
+        return;
+      }
+      response.writeHead(201).end();
+    } else if (request.method === "POST" && url.pathname === "/transfer") {
+      let answer;
+      try {
+        answer = await receive(JSON.parse(await readBody(request)));
+      } catch (e) {
+        const status = e.status ?? (e.code === "json.too_large" ? 413 : 422);
         response.writeHead(status, { "content-type": "application/json" });
         response.end(JSON.stringify({ code: e.code ?? "message.invalid", message: e.message }));
         console.error(`refused transfer: ${e.code} ${e.message}`);
         return;
       }
       response.writeHead(200, { "content-type": "application/json" });
-      response.end(receipt);
-      console.error("received a transfer, sent a receipt");
+      response.end(JSON.stringify(answer));
+      console.error("received a transfer and its files, sent a receipt and files_received");
     } else if (request.method === "GET" && url.pathname === "/registry.json") {
       response.writeHead(200, { "content-type": "application/json" });
       response.end(registryText);

@@ -1,7 +1,6 @@
 //! SHA-256 digests of documents and messages.
 
 use crate::error::{IdError, IdRule};
-use sha2::{Digest, Sha256};
 
 /// A SHA-256 digest, written as 64 lower-case hex digits.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -34,7 +33,9 @@ crate::id::string_id!(
 impl Sha256Digest {
     /// The digest of `bytes`.
     pub fn of(bytes: &[u8]) -> Sha256Digest {
-        Sha256Digest::from_bytes(&Sha256::digest(bytes))
+        let mut hasher = crate::file::FileHasher::new();
+        hasher.update(bytes);
+        hasher.digest()
     }
 
     /// The digest whose 32 bytes a SHA-256 hasher gave.

@@ -386,6 +386,109 @@ export function parseMessage(message) {
   return call(() => glue.parseMessage(text));
 }
 
+/** SHA-256 and size of a file fed in pieces (`update`), for any source of bytes. */
+export class FileHasher extends Held {
+  constructor() {
+    super(INTERNAL, call(() => new glue.FileHasher()));
+  }
+
+  update(piece) {
+    const hasher = live(this);
+    if (!(piece instanceof Uint8Array)) throw fail(ARGUMENT, `fileHasher.update: piece must be a Uint8Array, got ${describe(piece)}`);
+    return call(() => hasher.update(piece));
+  }
+
+  reference(name, mediaType) {
+    const hasher = live(this);
+    string(name, "fileHasher.reference: name");
+    string(mediaType, "fileHasher.reference: mediaType");
+    return call(() => hasher.reference(name, mediaType));
+  }
+}
+
+passThrough(FileHasher, ["size"], []);
+
+/** The default piece: 1 MiB, a few milliseconds of hashing between two turns of the event loop. */
+const PIECE = 1024 * 1024;
+
+/** A `Blob` (a browser `File`) or a `Uint8Array`, and its size. */
+function source(value, what) {
+  if (value instanceof Uint8Array) return { size: value.byteLength, read: async (a, b) => value.subarray(a, b) };
+  if (typeof Blob === "function" && value instanceof Blob) {
+    return { size: value.size, read: async (a, b) => new Uint8Array(await value.slice(a, b).arrayBuffer()) };
+  }
+  throw fail(ARGUMENT, `${what} must be a Blob (a File) or a Uint8Array, got ${describe(value)}`);
+}
+
+/** The options of `fileReference` and `checkFile`: piece size and progress callback. */
+function pieceOptions(options, what) {
+  if (options === undefined || options === null) return { piece: PIECE, onProgress: undefined };
+  if (typeof options !== "object") throw fail(ARGUMENT, `${what} must be an object, got ${describe(options)}`);
+  const piece = options.pieceSize === undefined ? PIECE : integer(options.pieceSize, `${what}.pieceSize`, 1, 64 * PIECE);
+  const { onProgress } = options;
+  if (onProgress !== undefined && typeof onProgress !== "function") {
+    throw fail(ARGUMENT, `${what}.onProgress must be a function, got ${describe(onProgress)}`);
+  }
+  return { piece, onProgress };
+}
+
+/** Feeds `bytes` to `feed` piece by piece, awaiting between pieces so the page stays responsive. */
+async function feedPieces(bytes, piece, onProgress, feed) {
+  for (let start = 0; start < bytes.size; start += piece) {
+    const end = Math.min(start + piece, bytes.size);
+    feed(await bytes.read(start, end));
+    onProgress?.(end, bytes.size);
+  }
+}
+
+export async function fileReference(file, options) {
+  const bytes = source(file, "fileReference: file");
+  const { piece, onProgress } = pieceOptions(options, "fileReference: options");
+  const name = optionalString(options?.name, "fileReference: options.name") ?? optionalString(file.name, "fileReference: file.name");
+  const mediaType = optionalString(options?.mediaType, "fileReference: options.mediaType") || (file.type || undefined);
+  if (name === undefined) throw fail(ARGUMENT, "fileReference: give options.name (what the file is, e.g. 身份证复印件)");
+  if (mediaType === undefined) throw fail(ARGUMENT, "fileReference: give options.mediaType (the file has no type)");
+  const hasher = new FileHasher();
+  try {
+    await feedPieces(bytes, piece, onProgress, (chunk) => hasher.update(chunk));
+    return hasher.reference(name, mediaType);
+  } finally {
+    hasher.free();
+  }
+}
+
+/** A file reference given as an object or as JSON text: its digest, size and media type. */
+function fileRef(value, what) {
+  let reference = value;
+  if (typeof value === "string") {
+    try {
+      reference = JSON.parse(value);
+    } catch {
+      throw fail("json.syntax", `${what} is not JSON`);
+    }
+  }
+  const { sha256, size, media_type: mediaType } = reference ?? {};
+  if (typeof reference !== "object" || reference === null || typeof sha256 !== "string" ||
+      typeof mediaType !== "string" || !Number.isSafeInteger(size) || size < 0) {
+    throw fail("message.invalid", `${what} must be a file reference {name, sha256, media_type, size}`);
+  }
+  return { sha256, size, mediaType };
+}
+
+export async function checkFile(reference, file, options) {
+  const { sha256, size, mediaType } = fileRef(reference, "checkFile: reference");
+  const bytes = source(file, "checkFile: file");
+  const { piece, onProgress } = pieceOptions(options, "checkFile: options");
+  const servedAs = optionalString(options?.mediaType, "checkFile: options.mediaType");
+  const check = call(() => new glue.FileCheck(sha256, size, mediaType, servedAs));
+  try {
+    await feedPieces(bytes, piece, onProgress, (chunk) => call(() => check.update(chunk)));
+    call(() => check.finish());
+  } finally {
+    check.free();
+  }
+}
+
 export function errorCodes() {
   return call(() => glue.errorCodes());
 }

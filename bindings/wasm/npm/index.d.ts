@@ -2,7 +2,7 @@
 // form-schema validation). No DOM or Node.js typings are needed: the declarations use
 // only the ECMAScript library, so they type-check in browser and Node-only projects.
 import type {
-  Body, Envelope, KeyEntry, KeySetFile, RegistryDocument,
+  Body, Envelope, FileRef, KeyEntry, KeySetFile, RegistryDocument,
 } from "./types.js";
 import type { ErrorCode } from "./codes.js";
 
@@ -44,7 +44,9 @@ export type MessageInit = {
   agreement: string;
   /** The case id. */
   case: string;
-  /** The message answered (required for receipts). */
+  /** The version the message says: default `1.0`; `registry.negotiate(from, to)` gives the highest both speak (1.1 exchanges files, §23). */
+  protocol?: string;
+  /** The message answered (required for receipts and `files_received`). */
   inReplyTo?: string;
   /** RFC 3339 creation time; default now. */
   created?: string;
@@ -52,8 +54,10 @@ export type MessageInit = {
   validForSeconds?: number;
 } & Body;
 
-/** What `replyTo` needs: the body and the validity; the route comes from the message. */
+/** What `replyTo` needs: the body and the validity; the route and (by default) the version come from the message. */
 export type ReplyInit = {
+  /** The version the answer says; default the answered message's. */
+  protocol?: string;
   /** RFC 3339 creation time; default now. */
   created?: string;
   /** Seconds of validity from `created` (a safe integer); default 3600. */
@@ -76,6 +80,13 @@ export type TrackStatus = {
   after_final?: number;
   /** Messages answered by a receipt since the track became final, when any. */
   answered_after_final?: string[];
+  /** (1.1) The files each message of the track references, by message id, when any. */
+  files?: Record<string, { receiver: string; sizes: Record<string, number>; acknowledged: boolean }>;
+  /** (1.1) Whether the time limit waits for the authority's `files_received` for the transfer's materials. */
+  awaits_files?: boolean;
+  /** (1.1) The day the authority's `files_received` for the transfer was created: the clock runs from it. */
+  files_received_on?: string;
+  /** Null until the clock starts: the receipt, or (1.1, a transfer with materials) `files_received`. */
   deadline: { due: string; remaining_working_days: number; overdue: boolean } | null;
 };
 
@@ -202,3 +213,41 @@ export declare function signMessage(message: Envelope | string, key: KeyPair): s
 export declare function parseMessage(message: Envelope | string): Envelope;
 /** Every stable error code with its meaning: the protocol's (§13) and the package's `wasm.*`. */
 export declare function errorCodes(): { code: ErrorCode; meaning: string }[];
+
+/** A file as `fileReference` and `checkFile` read it: a browser `File` or `Blob`, or bytes. */
+export interface BlobLike {
+  readonly size: number;
+  readonly type: string;
+  readonly name?: string;
+  slice(start?: number, end?: number): { arrayBuffer(): Promise<ArrayBuffer> };
+}
+
+/** How `fileReference` and `checkFile` read a file: in pieces of `pieceSize` bytes (default 1 MiB), awaiting between pieces so the page stays responsive, calling `onProgress(done, total)` after each. */
+export interface PieceOptions {
+  pieceSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** SHA-256 and size of a file fed in pieces, for any source of bytes. */
+export declare class FileHasher extends Held {
+  constructor();
+  /** Feeds the next piece of the file. */
+  update(piece: Uint8Array): void;
+  /** The bytes fed so far. */
+  readonly size: number;
+  /** The reference to the file fed so far (§6), ready to put in a message. */
+  reference(name: string, mediaType: string): FileRef;
+}
+
+/** The reference of a file (§6: name, SHA-256, media type, size), read in pieces; `name` defaults to a `File`'s name, `mediaType` to its type. */
+export declare function fileReference(
+  file: BlobLike | Uint8Array,
+  options?: PieceOptions & { name?: string; mediaType?: string },
+): Promise<FileRef>;
+
+/** Checks a file against its reference, read in pieces; with `mediaType`, that first. Rejects with `file.media_type_mismatch`, `file.size_mismatch` or `file.digest_mismatch`. */
+export declare function checkFile(
+  reference: FileRef | string,
+  file: BlobLike | Uint8Array,
+  options?: PieceOptions & { mediaType?: string },
+): Promise<void>;

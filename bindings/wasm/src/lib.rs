@@ -18,6 +18,7 @@
 pub mod case;
 pub mod convert;
 pub mod error;
+pub mod file;
 pub mod keys;
 pub mod message;
 pub mod registry;

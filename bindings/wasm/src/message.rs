@@ -13,7 +13,8 @@ const ROUTE_AND_BODY: [&str; 6] = ["from", "to", "agreement", "case", "type", "b
 /// The validity of a message when `validForSeconds` is not given: one hour.
 const DEFAULT_VALIDITY_SECONDS: i64 = 3600;
 
-/// A new, unsigned message with a fresh UUIDv7 id. The result passes the same
+/// A new, unsigned message with a fresh UUIDv7 id, of version `protocol` (default 1.0;
+/// `registry.negotiate(from, to)` gives the version both sides speak). The result passes the same
 /// structural checks as a received message (identifiers, body of its type, validity
 /// window), so a mistake is reported here with its code, not by the receiver.
 #[wasm_bindgen(js_name = createMessage)]
@@ -33,8 +34,12 @@ fn build(mut init: Map<String, Value>) -> JsResult<EnvelopeObject> {
             .as_i64()
             .ok_or_else(|| argument("validForSeconds must be an integer"))?,
     };
+    let protocol = match take_string(&mut init, "protocol")? {
+        Some(text) => ProtocolVersion::parse(&text).or_throw()?,
+        None => ProtocolVersion::V1_0,
+    };
     let mut envelope = Map::new();
-    envelope.insert("protocol".into(), ProtocolVersion::V1_0.to_string().into());
+    envelope.insert("protocol".into(), protocol.to_string().into());
     envelope.insert("id".into(), MessageId::new_v7(&created).to_string().into());
     if let Some(answered) = take_string(&mut init, "inReplyTo")? {
         envelope.insert("in_reply_to".into(), answered.into());
@@ -51,7 +56,7 @@ fn build(mut init: Map<String, Value>) -> JsResult<EnvelopeObject> {
     for (name, value) in init {
         if !ROUTE_AND_BODY.contains(&name.as_str()) {
             return Err(argument(format!(
-                "message init: unknown member {name:?}; expected {}, inReplyTo, created, validForSeconds",
+                "message init: unknown member {name:?}; expected {}, protocol, inReplyTo, created, validForSeconds",
                 ROUTE_AND_BODY.join(", ")
             )));
         }
@@ -75,6 +80,10 @@ pub fn reply_to(message: &EnvelopeInput, init: &ReplyInit) -> JsResult<EnvelopeO
     reply.insert("agreement".into(), answered.agreement.to_string().into());
     reply.insert("case".into(), answered.case.to_string().into());
     reply.insert("inReplyTo".into(), answered.id.to_string().into());
+    // An answer follows the version of the message it answers, unless told otherwise.
+    if !reply.contains_key("protocol") {
+        reply.insert("protocol".into(), answered.protocol.to_string().into());
+    }
     build(reply)
 }
 

@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 
 const pkg = process.env.TONGBAN_PACKAGE ?? new URL("../pkg/", import.meta.url).pathname;
 const tongban = await import(pathToFileURL(`${pkg}/forms/node.js`).href);
-const { Case, Registry, Verifier, canonicalize, checkIdentifier } = tongban;
+const { Case, Registry, Verifier, canonicalize, checkFile, checkIdentifier } = tongban;
 
 function bytesOf(input) {
   if (Array.isArray(input.concat)) {
@@ -74,10 +74,35 @@ const operations = {
     if (loaded.outcome !== "accepted") return loaded;
     const tracked = new Case(input.case);
     const verifier = Verifier.withRegistry(registry, null);
-    const results = verifyAll(verifier, input.messages, (v) => ({
-      state: tracked.apply(v, registry),
-    }));
+    const results = verifyAll(verifier, input.messages, (v) => {
+      const state = tracked.apply(v, registry);
+      // The day the time limit of the message's track runs from (§19); the tracks'
+      // deadlines need the calendar, which may not cover every vector's dates.
+      let track;
+      try {
+        track = tracked.tracks(registry, v.envelope.created).find((t) => t.messages.includes(v.id));
+      } catch {
+        return { state };
+      }
+      const starts = track?.awaits_files ? track.files_received_on : track?.received_on;
+      return { state, clock_starts_on: starts ?? null };
+    });
     return { outcome: "accepted", results };
+  },
+  // The file exchange's library side that a portal has: a file checked against its
+  // reference. (File requests are a node's business: file_request is not offered.)
+  file_check: async (input) => {
+    try {
+      const bytes = bytesOf(input.bytes);
+      const file = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
+      await checkFile(input.reference, file, { mediaType: input.media_type });
+      return { outcome: "accepted" };
+    } catch (e) {
+      if (e?.name === "TongbanError" && e.code !== "wasm.argument") {
+        return { outcome: "refused", code: e.code, message: e.message };
+      }
+      throw e;
+    }
   },
   deadline: (input) =>
     outcome(() => ({
@@ -93,7 +118,7 @@ for await (const line of lines) {
     const request = JSON.parse(line);
     const operation = operations[request.operation];
     answer = operation
-      ? operation(request.input)
+      ? await operation(request.input)
       : { outcome: "unsupported", message: `unknown operation ${request.operation}` };
   } catch (e) {
     answer = { outcome: "error", message: String(e?.stack ?? e) };

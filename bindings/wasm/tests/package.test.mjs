@@ -210,7 +210,9 @@ test("Registry: load, bootstrap, update, document, calendar and negotiation", ()
   // National Day 2026: 1–7 October are holidays, 10 October (Saturday) is worked.
   assert.equal(registry.addWorkingDays("2026-09-30", 3), "2026-10-10");
   assert.equal(codeOf(() => registry.addWorkingDays("2031-01-02", 1)), "calendar.unknown_year");
-  assert.equal(registry.negotiate(HUANGSHI, JIUJIANG), "1.0");
+  // Huangshi and Jiujiang speak 1.1 (file exchange); Wuhan 1.0 only.
+  assert.equal(registry.negotiate(HUANGSHI, JIUJIANG), "1.1");
+  assert.equal(registry.negotiate(HUANGSHI, "wuhan.420100"), "1.0");
   assert.equal(codeOf(() => Registry.load("{}")), "registry.invalid");
 });
 
@@ -297,3 +299,61 @@ test("a case runs from transfer to decision, with its deadline, and refuses an i
   assert.equal(codeOf(() => new Case("not a case id")), "id.case_format");
 });
 
+
+test("fileReference reads a file in pieces to its reference, and checkFile checks one (1.1, §23)", async () => {
+  const { FileHasher, checkFile, fileReference } = tongban;
+  const scan = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => (i * 7) % 251);
+  const sha256 = (await import("node:crypto")).createHash("sha256").update(scan).digest("hex");
+  const progress = [];
+  const file = new Blob([scan], { type: "application/pdf" });
+  const reference = await fileReference(file, { name: "营业场所租赁合同", onProgress: (done, total) => progress.push([done, total]) });
+  assert.deepEqual(reference, { name: "营业场所租赁合同", sha256, media_type: "application/pdf", size: scan.length });
+  assert.deepEqual(progress.map(([done]) => done), [1048576, 2097152, 3145728, scan.length]);
+  assert.ok(progress.every(([, total]) => total === scan.length));
+  // Bytes, and any piece size, give the same reference.
+  assert.deepEqual(await fileReference(scan, { name: "营业场所租赁合同", mediaType: "application/pdf", pieceSize: 4097 }), reference);
+  const hasher = new FileHasher();
+  hasher.update(scan.subarray(0, 10));
+  hasher.update(scan.subarray(10));
+  assert.equal(hasher.size, scan.length);
+  assert.deepEqual(hasher.reference("营业场所租赁合同", "application/pdf"), reference);
+  hasher.free();
+
+  await checkFile(reference, file);
+  await checkFile(reference, file, { mediaType: "Application/PDF; charset=binary" });
+  const rejected = async (run) => {
+    try {
+      await run();
+    } catch (e) {
+      return e.code;
+    }
+    return "accepted";
+  };
+  const other = scan.slice();
+  other[12345] ^= 1;
+  assert.equal(await rejected(() => checkFile(reference, other)), "file.digest_mismatch");
+  assert.equal(await rejected(() => checkFile(reference, scan.subarray(1))), "file.size_mismatch");
+  const longer = new Uint8Array(scan.length + 1);
+  longer.set(scan);
+  assert.equal(await rejected(() => checkFile(reference, longer)), "file.size_mismatch");
+  assert.equal(await rejected(() => checkFile(reference, file, { mediaType: "text/html" })), "file.media_type_mismatch");
+  // Arguments are checked before anything is read.
+  assert.equal(await rejected(() => fileReference("a path", { name: "x", mediaType: "text/plain" })), "wasm.argument");
+  assert.equal(await rejected(() => fileReference(new Blob(["x"]), { name: "x" })), "wasm.argument");
+  assert.equal(await rejected(() => fileReference(scan, { mediaType: "application/pdf" })), "wasm.argument");
+  assert.equal(await rejected(() => fileReference(scan, { name: "x", mediaType: "text/plain", pieceSize: 0 })), "wasm.number");
+  assert.equal(await rejected(() => checkFile({ name: "x" }, scan)), "message.invalid");
+});
+
+test("a files_received message is of version 1.1; createMessage takes the version, replyTo follows the answered one", () => {
+  const files = transferBody().materials.map((m) => m.sha256);
+  const init = { ...route, from: JIUJIANG, to: HUANGSHI, type: "files_received", body: { files }, inReplyTo: "01a21fe1-7900-7bf0-be1a-92fbe4aff3a5", created: CREATED };
+  assert.equal(codeOf(() => createMessage(init)), "message.unknown_type");
+  assert.equal(createMessage({ ...init, protocol: "1.1" }).protocol, "1.1");
+  assert.equal(codeOf(() => createMessage({ ...init, protocol: "1.x" })), "version.format");
+  const transfer = createMessage({ ...route, type: "transfer", body: transferBody(), created: CREATED, protocol: registry.negotiate(HUANGSHI, JIUJIANG) });
+  assert.equal(transfer.protocol, "1.1");
+  const answer = replyTo(transfer, { type: "files_received", body: { files }, created: CREATED });
+  assert.equal(answer.protocol, "1.1");
+  assert.equal(answer.in_reply_to, transfer.id);
+});

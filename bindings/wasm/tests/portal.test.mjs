@@ -1,7 +1,8 @@
 // The example portal (examples/portal/) in a real browser: Debian's Chromium, driven by
 // playwright-core, against the demo server on loopback. The page fills a Huangshi–
-// Jiujiang transfer, validates it, signs it with a key made in the page and verifies
-// Jiujiang's registry-signed receipt: served as is (the package under an import map),
+// Jiujiang transfer, validates it, computes the chosen scans' references, signs it with a
+// key made in the page, sends the scans and the transfer, and verifies Jiujiang's
+// registry-signed receipt and files_received: served as is (the package under an import map),
 // and built by esbuild and by Vite from the packed package (tests/bundle.mjs). A page
 // built for a target without top-level await loads `tongban/manual`. Screenshots go to
 // target/wasm/.
@@ -87,6 +88,8 @@ for (const variant of ["served", "esbuild", "vite"]) {
     assert.equal(shown["状态"], "received");
     assert.match(shown["绑定摘要"], /^[0-9a-f]{64}$/);
     assert.match(shown["回执编号"], /^JJ-[0-9a-f]{8}$/);
+    // The scans were sent and checked against the signed references (1.1, §23).
+    assert.equal(shown["材料"], "2 份，九江已逐份核验（大小与 SHA-256）");
     // Received on Saturday 28 November 2026; three working days: due 2 December.
     assert.equal(shown["办结期限"], "2026-12-02（剩余 3 个工作日）");
     await page.screenshot({ path: `${shots}portal-${variant}-receipt.png`, fullPage: true });
@@ -95,6 +98,30 @@ for (const variant of ["served", "esbuild", "vite"]) {
     await page.close();
   });
 }
+
+test("a 50 MiB scan is hashed in pieces while the page goes on running timers", async () => {
+  const { page, errors } = await openPortal(await serve());
+  const { reference, seen } = await page.evaluate(async () => {
+    const { fileReference } = await import("tongban/forms");
+    const scan = new Blob([new Uint8Array(50 * 1024 * 1024).fill(0x25)], { type: "application/pdf" });
+    let ticks = 0;
+    const timer = setInterval(() => { ticks += 1; }, 0);
+    const ticksAtPieces = [];
+    const ref = await fileReference(scan, { name: "经营场所租赁合同", onProgress: () => ticksAtPieces.push(ticks) });
+    clearInterval(timer);
+    return { reference: ref, seen: ticksAtPieces };
+  });
+  const { createHash } = await import("node:crypto");
+  const expected = createHash("sha256").update(Buffer.alloc(50 * 1024 * 1024, 0x25)).digest("hex");
+  assert.deepEqual(reference, { name: "经营场所租赁合同", sha256: expected, media_type: "application/pdf", size: 52428800 });
+  // One progress call per MiB, and the page's timers ran between the pieces: the
+  // hashing yields to the event loop instead of holding it for the whole file.
+  assert.equal(seen.length, 50);
+  const advanced = seen.filter((ticks, i) => i > 0 && ticks > seen[i - 1]).length;
+  assert.ok(advanced >= 25, `timers ran between only ${advanced} of 49 pieces`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
 
 test("esbuild and Vite emit the module as an asset of the build", () => {
   assert.equal(bundles.emitted.esbuild.length, 1);

@@ -6,8 +6,10 @@
 // Ed25519 from Node's own crypto, body structure from `ajv` over the published JSON
 // Schemas, and the strict JSON parser, identifier rules and the Ed25519 point checks
 // that make verification strict are written here from the specification. It implements
-// `canonicalize`, `identifier` and `verify` against a key set; the registry, lifecycle
-// and deadline operations answer "unsupported", so the runner reports them as skipped.
+// `canonicalize`, `identifier` and `verify` against a key set, and the library side of
+// the file exchange (§23): `file_check` (a file's bytes against its reference) and
+// `file_request` (signed file requests); the registry, lifecycle and deadline operations
+// answer "unsupported", so the runner reports them as skipped.
 //
 // TONGBAN_ADAPTER_BROKEN=duplicate-keys makes the parser accept duplicate keys: a
 // deliberately broken implementation, to show that the suite catches it.
@@ -241,7 +243,11 @@ const IDENTIFIERS = {
 const here = dirname(fileURLToPath(import.meta.url));
 const schemas = join(here, "..", "..", "..", "schemas", "v1");
 const ajv = new Ajv2020({ allErrors: false, strict: false, validateFormats: false });
-const TYPES = ["transfer", "receipt", "status_update", "supplement_request", "supplement", "decision", "withdrawal", "protocol_error"];
+const TYPES = ["transfer", "receipt", "status_update", "supplement_request", "supplement", "decision", "withdrawal", "protocol_error", "files_received"];
+// The minor version (of major 1) that introduced each type added after 1.0 (§10).
+const SINCE_MINOR = { files_received: 1 };
+// Types that answer a message and so require in_reply_to (§2 step 8).
+const ANSWERS = ["receipt", "files_received"];
 const bodyValidators = Object.fromEntries(
   TYPES.map((t) => [t, ajv.compile(JSON.parse(readFileSync(join(schemas, `${t}.json`), "utf8")))]),
 );
@@ -289,8 +295,11 @@ function parseMessage(bytes) {
   }
   const applicant = doc.type === "transfer" ? doc.body.applicant : undefined;
   if (applicant?.kind === "natural_person") IDENTIFIERS.citizen_id(applicant.citizen_id);
+  // §2 step 8: the type must exist in the version the message says.
+  const minor = Number(doc.protocol.split(".")[1]);
+  if (minor < (SINCE_MINOR[doc.type] ?? 0)) refuse("message.unknown_type", `${doc.type} in ${doc.protocol}`);
   if (doc.from === doc.to) refuse("message.invalid", "from equals to");
-  if (doc.type === "receipt" && !isString(doc.in_reply_to)) refuse("message.invalid", "in_reply_to");
+  if (ANSWERS.includes(doc.type) && !isString(doc.in_reply_to)) refuse("message.invalid", "in_reply_to");
   const window = timestamp(doc.expires) - timestamp(doc.created);
   if (!(window > 0n && window <= MAX_VALIDITY)) refuse("time.bad_window");
   // §2 step 10: the credit code's check character, last.
@@ -380,38 +389,50 @@ function smallOrderR(signature) {
   return r !== undefined && isIdentity(multiply(r, 8n));
 }
 
-/** One verifier: trusted keys, an optional receiver, and the ids it accepted. */
-function verifier(keySetText, receiver) {
+/** The trusted keys of a key-set file, by kid; refuses a malformed or weak key. */
+function loadKeys(keySetText) {
   const keys = new Map();
   for (const k of parseStrict(Buffer.from(keySetText, "utf8")).value.keys) {
     checkPublicKey(k.public_key);
     keys.set(k.kid, { owner: k.owner, key: createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: k.public_key }, format: "jwk" }) });
   }
+  return keys;
+}
+
+/** §8 step 2, for a message or a file request (§23.3): every signature over the
+ * document without `signatures` verifies, one of them by a key of `doc.from`. */
+function checkSignatures(doc, keys) {
+  const signatures = doc.signatures ?? [];
+  if (signatures.length === 0) refuse("signature.missing");
+  const unsigned = { ...doc };
+  delete unsigned.signatures;
+  const kids = new Set();
+  let bySender = false;
+  for (const s of signatures) {
+    if (s.alg !== "ed25519") refuse("signature.unsupported_algorithm");
+    if (kids.has(s.kid)) refuse("signature.malformed", "two signatures by one key");
+    kids.add(s.kid);
+    const key = keys.get(s.kid);
+    if (!key) refuse("signature.unknown_key");
+    const signature = decodeBase64url(s.sig);
+    if (!signature || signature.length !== 64) refuse("signature.malformed");
+    const input = canonicalBytes({ alg: s.alg, kid: s.kid, signed: unsigned });
+    if (smallOrderR(signature) || !edVerify(null, input, key.key, signature)) {
+      refuse("signature.invalid");
+    }
+    bySender ||= key.owner === doc.from;
+  }
+  if (!bySender) refuse("signature.key_not_sender");
+}
+
+/** One verifier: trusted keys, an optional receiver, and the ids it accepted. */
+function verifier(keySetText, receiver) {
+  const keys = loadKeys(keySetText);
   const seen = new Set();
   return (bytes, nowText) => {
     const doc = parseMessage(bytes);
     if (receiver && doc.to !== receiver) refuse("message.wrong_receiver");
-    const signatures = doc.signatures ?? [];
-    if (signatures.length === 0) refuse("signature.missing");
-    const unsigned = { ...doc };
-    delete unsigned.signatures;
-    const kids = new Set();
-    let bySender = false;
-    for (const s of signatures) {
-      if (s.alg !== "ed25519") refuse("signature.unsupported_algorithm");
-      if (kids.has(s.kid)) refuse("signature.malformed", "two signatures by one key");
-      kids.add(s.kid);
-      const key = keys.get(s.kid);
-      if (!key) refuse("signature.unknown_key");
-      const signature = decodeBase64url(s.sig);
-      if (!signature || signature.length !== 64) refuse("signature.malformed");
-      const input = canonicalBytes({ alg: s.alg, kid: s.kid, signed: unsigned });
-      if (smallOrderR(signature) || !edVerify(null, input, key.key, signature)) {
-        refuse("signature.invalid");
-      }
-      bySender ||= key.owner === doc.from;
-    }
-    if (!bySender) refuse("signature.key_not_sender");
+    checkSignatures(doc, keys);
     const now = timestamp(nowText);
     if (timestamp(doc.created) > now + SKEW) refuse("time.not_yet_valid");
     if (timestamp(doc.expires) + SKEW < now) refuse("time.expired");
@@ -420,6 +441,71 @@ function verifier(keySetText, receiver) {
     seen.add(replayKey);
     const sha256 = createHash("sha256").update(canonicalBytes(doc)).digest("hex");
     return { outcome: "accepted", type: doc.type, id: doc.id, sha256 };
+  };
+}
+
+// ---------------------------------------------------------------- files (§23)
+
+/** §23.4: a media type's essence, the part before any parameter, trimmed, lower case. */
+const essence = (mediaType) => mediaType.split(";")[0].trim().toLowerCase();
+
+/** §23.4: bytes served as `mediaType`, checked against a reference: media type, size,
+ * then SHA-256. */
+function checkFile(reference, bytes, mediaType) {
+  if (essence(mediaType) !== essence(reference.media_type)) refuse("file.media_type_mismatch");
+  if (bytes.length !== reference.size) refuse("file.size_mismatch");
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  if (sha256 !== reference.sha256) refuse("file.digest_mismatch");
+  return { outcome: "accepted" };
+}
+
+const REQUEST_MEMBERS = {
+  method: isString, path: isString, sha256: isString, from: isString, to: isString,
+  id: isString, created: isString, expires: isString,
+};
+const MAX_REQUEST_HEADER = 4096;
+const MAX_REQUEST_WINDOW = 300n * NANOS;
+
+/** §23.3: a holder's checks of file requests for one file, with one replay record. */
+function fileRequests(keys, target) {
+  const seen = new Set();
+  return (header, nowText) => {
+    if (header === null || header === undefined) refuse("file.request_missing");
+    if (header.length > MAX_REQUEST_HEADER) refuse("file.request_invalid", "too long");
+    const bytes = decodeBase64url(header);
+    if (!bytes) refuse("file.request_invalid", "not unpadded base64url");
+    let doc;
+    try {
+      doc = parseStrict(bytes).value;
+    } catch (e) {
+      refuse("file.request_invalid", e.message);
+    }
+    if (doc === null || typeof doc !== "object" || Array.isArray(doc)) refuse("file.request_invalid");
+    for (const [member, valid] of Object.entries(REQUEST_MEMBERS)) {
+      if (!valid(doc[member])) refuse("file.request_invalid", member);
+    }
+    if (doc.signatures !== undefined && !Array.isArray(doc.signatures)) refuse("file.request_invalid", "signatures");
+    try {
+      IDENTIFIERS.digest(doc.sha256);
+      IDENTIFIERS.node(doc.from);
+      IDENTIFIERS.node(doc.to);
+      IDENTIFIERS.message_id(doc.id);
+      IDENTIFIERS.timestamp(doc.created);
+      IDENTIFIERS.timestamp(doc.expires);
+    } catch (e) {
+      refuse("file.request_invalid", e.code);
+    }
+    for (const member of ["method", "path", "sha256", "to"]) {
+      if (doc[member] !== target[member]) refuse("file.request_mismatch", member);
+    }
+    const [created, expires, now] = [timestamp(doc.created), timestamp(doc.expires), timestamp(nowText)];
+    if (expires <= created || expires - created > MAX_REQUEST_WINDOW) refuse("file.request_stale", "window");
+    if (created > now + SKEW || expires + SKEW < now) refuse("file.request_stale");
+    checkSignatures(doc, keys);
+    const replayKey = `${doc.from} ${doc.id}`;
+    if (seen.has(replayKey)) refuse("file.request_replayed");
+    seen.add(replayKey);
+    return { outcome: "accepted", from: doc.from, id: doc.id };
   };
 }
 
@@ -462,6 +548,15 @@ function execute({ operation, input }) {
         return { outcome: "refused", code: e instanceof Refusal ? e.code : "key.malformed", message: String(e.message ?? e) };
       }
       const results = input.messages.map((m) => outcome(() => verify(bytesOf(m), m.now)));
+      return { outcome: "accepted", results };
+    }
+    case "file_check":
+      return outcome(() => checkFile(input.reference, bytesOf(input.bytes), input.media_type));
+    case "file_request": {
+      const check = fileRequests(loadKeys(input.keys), {
+        method: input.method, path: input.path, sha256: input.sha256, to: input.holder,
+      });
+      const results = input.requests.map((r) => outcome(() => check(r.header, r.now)));
       return { outcome: "accepted", results };
     }
     default:

@@ -6,7 +6,10 @@ use super::*;
 /// minute from T0, with the outcome each message must get.
 pub(super) struct Talk<'a> {
     g: &'a mut Gen,
-    minute: i64,
+    /// Minutes after T0 of the next message.
+    pub(super) minute: i64,
+    /// The version the messages say (1.0 unless a vector of 1.1 sets it).
+    pub(super) protocol: ProtocolVersion,
     /// The messages, as vector input.
     pub(super) messages: Vec<Value>,
     /// The outcome each must get.
@@ -19,6 +22,7 @@ impl Talk<'_> {
         Talk {
             g,
             minute: 0,
+            protocol: ProtocolVersion::V1_0,
             messages: Vec::new(),
             results: Vec::new(),
         }
@@ -48,6 +52,7 @@ impl Talk<'_> {
         self.minute += 1;
         let mut envelope = self.g.envelope(from, to, agreement, body, created.as_str());
         envelope.in_reply_to = in_reply_to.cloned();
+        envelope.protocol = self.protocol;
         must("sign", envelope.sign(&must("key", sample::key(from))));
         let text = text(&must("value", envelope.to_value()));
         self.messages
@@ -97,16 +102,26 @@ pub(super) fn barber() -> Body {
 }
 
 /// A conversation of a lifecycle vector.
-type Script = Box<dyn Fn(&mut Talk)>;
+pub(super) type Script = Box<dyn Fn(&mut Talk)>;
 
 /// Writes one `lifecycle/<name>` vector per scenario: its conversation and outcomes.
 fn push_scenarios(g: &mut Gen, registry: &str, scenarios: Vec<(&str, &str, Script)>) {
+    push_scenarios_in(g, "lifecycle", registry, scenarios);
+}
+
+/// Writes one `<category>/<name>` lifecycle vector per scenario.
+pub(super) fn push_scenarios_in(
+    g: &mut Gen,
+    category: &str,
+    registry: &str,
+    scenarios: Vec<(&str, &str, Script)>,
+) {
     for (name, description, script) in scenarios {
         let mut talk = Talk::new(g);
         script(&mut talk);
         let (messages, results) = (talk.messages, talk.results);
         g.push(
-            &format!("lifecycle/{name}"),
+            &format!("{category}/{name}"),
             description,
             "lifecycle",
             json!({"registry": registry, "case": sample::CASE, "messages": messages}),

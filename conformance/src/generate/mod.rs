@@ -3,6 +3,7 @@
 //! again gives the same bytes; CI regenerates and fails on any difference.
 
 mod canonicalization;
+mod files;
 mod hostile;
 mod identifiers;
 mod lifecycle;
@@ -190,6 +191,7 @@ pub fn generate() -> Generated {
     lifecycle::case_ownership(&mut g, &registry);
     registry::agreement_end(&mut g);
     registry::form_schema_references(&mut g);
+    files::files(&mut g, &keys, &registry);
     g.out
 }
 

@@ -5,7 +5,11 @@
 //! sample registry (with loopback endpoints). A barber shop registration handed in at
 //! Huangshi's cross-region window goes transfer → receipt → review → supplement request →
 //! supplement → decision, each message signed by one node, sent over HTTP, verified by
-//! the other and acknowledged with a signed receipt. The case's deadline is printed as
+//! the other and acknowledged with a signed receipt. Both nodes speak protocol 1.1, so
+//! the files travel too (§23): the two materials (small PDFs made on the fly) go to
+//! Jiujiang, which fetches them, checks each against the digest in the signed transfer
+//! and says so (`files_received`, from which the time limit runs); the supplement's scan
+//! follows; the decision brings the licence PDF back. The case's deadline is printed as
 //! it goes.
 //!
 //! Run with `cargo run -p partner-node --example cross_river`.
@@ -15,6 +19,7 @@ use partner_node::{start, Config, RunningNode};
 use serde_json::{json, Value};
 use std::time::Duration;
 use tongban::sample::{self, AGREEMENT, CASE, HUANGSHI, JIUJIANG};
+use tongban::{FileRef, ProtocolVersion};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -37,7 +42,8 @@ async fn run() -> Result<(), Failure> {
         "== two reference nodes on loopback, data under {} ==",
         dir.path().display()
     );
-    let files = demo::prepare(dir.path(), &[HUANGSHI, JIUJIANG])?;
+    let both = [ProtocolVersion::V1_0, ProtocolVersion::V1_1];
+    let files = demo::prepare_speaking(dir.path(), &[HUANGSHI, JIUJIANG], &both)?;
     let mut nodes = Vec::new();
     for node in [HUANGSHI, JIUJIANG] {
         let running = start(Config::load(&files[node].config)?).await?;
@@ -112,6 +118,8 @@ fn print_deadline(side: &str, view: &Value) {
                 .and_then(Value::as_str)
                 .unwrap_or("")
         )
+    } else if track["awaits_files"] == true {
+        "the clock starts once Jiujiang holds the materials (files_received, §19)".into()
     } else {
         "no deadline until the case is received".into()
     };
@@ -132,8 +140,13 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
         |state: &'static str| move |v: &Value| track_state(v) == Some(state) && delivered(v);
     let at_jj = |state: &'static str| move |v: &Value| track_state(v) == Some(state);
 
-    println!("\n== 1. Huangshi's cross-region window transfers the case to Jiujiang ==");
-    let transfer = serde_json::to_value(sample::transfer_body()?)?;
+    println!("\n== 1. Huangshi's cross-region window scans the materials and transfers the case to Jiujiang ==");
+    let mut transfer = sample::transfer_body()?;
+    for (material, size) in transfer.materials.iter_mut().zip([180_000, 640_000]) {
+        let lines = ["Scan at Huangshi Citizen Centre, window 12", "Case HS-2026-000123"];
+        *material = upload(&hs, "Huangshi", &material.name, demo::pdf(&lines, size)).await?;
+    }
+    let transfer = serde_json::to_value(transfer)?;
     let queued = hs
         .send(&json!({"type": "transfer", "case": CASE, "to": JIUJIANG, "agreement": AGREEMENT, "body": transfer}))
         .await?;
@@ -142,6 +155,13 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
     print_new("Jiujiang", &view, &mut printed);
     let view = hs.wait_for_case(CASE, WAIT, at_hs("received")).await?;
     print_deadline("Huangshi, after the receipt", &view);
+    let view = jj.wait_for_case(CASE, WAIT, |v| files_fetched(v) == 2).await?;
+    print_files("Jiujiang", &view, &mut printed);
+    let view = hs
+        .wait_for_case(CASE, WAIT, |v| v["tracks"][0]["files_received_on"].is_string())
+        .await?;
+    print_new("Huangshi", &view, &mut printed);
+    print_deadline("Huangshi, once Jiujiang holds the materials", &view);
 
     println!("\n== 2. Jiujiang starts its review, then asks for a supplement (补正) ==");
     let review = demo::step_body("status_update")?;
@@ -154,18 +174,28 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
     print_new("Huangshi", &view, &mut printed);
     print_deadline("Huangshi", &view);
 
-    println!("\n== 3. Huangshi's window sends the supplement ==");
-    let supplement = demo::step_body("supplement")?;
+    println!("\n== 3. Huangshi's window scans the signed page and sends the supplement ==");
+    let mut supplement = demo::step_body("supplement")?;
+    let lines = ["Lease contract, page 4: signatures of both parties"];
+    let scan = upload(&hs, "Huangshi", "经营场所租赁合同（含签章页）", demo::pdf(&lines, 240_000)).await?;
+    supplement["materials"] = json!([scan]);
     send_reply(&hs, "supplement", JIUJIANG, &transfer_id, supplement).await?;
     let view = jj.wait_for_case(CASE, WAIT, at_jj("supplemented")).await?;
     print_new("Jiujiang", &view, &mut printed);
+    let view = jj.wait_for_case(CASE, WAIT, |v| files_fetched(v) == 3).await?;
+    print_files("Jiujiang", &view, &mut printed);
     print_deadline("Jiujiang", &view);
 
     println!("\n== 4. Jiujiang decides and sends the electronic licence ==");
-    let decision = demo::step_body("decision")?;
+    let mut decision = demo::step_body("decision")?;
+    let lines = ["Business licence 92360402MA3XJJ0042", "Jiujiang Administrative Approval Bureau"];
+    let licence = upload(&jj, "Jiujiang", "个体工商户营业执照（电子证照）", demo::pdf(&lines, 96_000)).await?;
+    decision["documents"][0]["file"] = serde_json::to_value(licence)?;
     send_reply(&jj, "decision", HUANGSHI, &transfer_id, decision).await?;
     let view = hs.wait_for_case(CASE, WAIT, at_hs("decided")).await?;
     print_new("Huangshi", &view, &mut printed);
+    let view = hs.wait_for_case(CASE, WAIT, |v| files_fetched(v) == 1).await?;
+    print_files("Huangshi", &view, &mut printed);
     print_deadline("Huangshi", &view);
     let jj_view = jj
         .wait_for_case(CASE, WAIT, |v| {
@@ -181,6 +211,48 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
         messages(&jj_view)
     );
     Ok(())
+}
+
+/// Stores a file at a node for sending (the operator API's upload) and prints its
+/// reference.
+async fn upload(
+    node: &OperatorClient,
+    side: &str,
+    name: &str,
+    pdf: Vec<u8>,
+) -> Result<FileRef, Failure> {
+    let reference = node.upload(name, "application/pdf", pdf).await?;
+    println!(
+        "{side} holds {name}: {} bytes, sha256 {}",
+        reference.size, reference.sha256
+    );
+    Ok(reference)
+}
+
+/// The files a node received (fetched, checked and recorded complete).
+fn files_fetched(view: &Value) -> usize {
+    view["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["direction"] == "in" && f["held"] == true && f["fetch"]["status"] == "complete")
+        .count()
+}
+
+/// Prints the files a node received and checked that are not printed yet.
+fn print_files(side: &str, view: &Value, printed: &mut Vec<String>) {
+    for file in view["files"].as_array().into_iter().flatten() {
+        let key = format!("{side} {}", file["sha256"]);
+        if file["direction"] == "in" && file["held"] == true && !printed.contains(&key) {
+            printed.push(key);
+            println!(
+                "-- {side} fetched {} from the sender and checked it: {} bytes, sha256 {} as in the signed message --",
+                file["name"].as_str().unwrap_or("?"),
+                file["size"],
+                file["sha256"].as_str().unwrap_or("?"),
+            );
+        }
+    }
 }
 
 /// Whether every message the node sent has its receipt.

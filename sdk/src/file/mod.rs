@@ -38,7 +38,6 @@ use crate::digest::Sha256Digest;
 use crate::error::FileError;
 use crate::message::{Body, FileRef};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 
 /// The first protocol version with the file exchange: two members exchange files when
 /// the version they negotiate (§20) is this or later.
@@ -205,10 +204,9 @@ pub fn references(body: &Body) -> Vec<&FileRef> {
 /// [`MAX_FILE_BYTES`], and the distinct files (by digest) at most [`MAX_CASE_BYTES`]
 /// together. Pass every reference of the case's messages, those already held and the
 /// new message's.
-pub fn check_limits<'a>(
-    references: impl IntoIterator<Item = &'a FileRef>,
-) -> Result<(), FileError> {
-    let mut distinct = BTreeMap::new();
+pub fn check_limits<'a>(references: impl IntoIterator<Item = &'a FileRef>) -> Result<(), FileError> {
+    // A list, not a map: a case has few files, and the WASM build stays small.
+    let mut distinct: Vec<&FileRef> = Vec::new();
     for reference in references {
         if reference.size > MAX_FILE_BYTES {
             return Err(FileError::TooLarge {
@@ -217,9 +215,11 @@ pub fn check_limits<'a>(
                 limit: MAX_FILE_BYTES,
             });
         }
-        distinct.insert(&reference.sha256, reference.size);
+        if !distinct.iter().any(|known| known.sha256 == reference.sha256) {
+            distinct.push(reference);
+        }
     }
-    let total = distinct.values().sum::<u64>();
+    let total = distinct.iter().map(|r| r.size).sum::<u64>();
     if total > MAX_CASE_BYTES {
         return Err(FileError::CaseTooLarge {
             total,

@@ -5,20 +5,21 @@
 
 use super::{Case, Track};
 use crate::calendar::CalendarDate;
-use crate::digest::Sha256Digest;
 use crate::error::{Error, LifecycleError, MessageError};
-use crate::id::NodeId;
-use crate::message::{Envelope, FilesReceived};
+use crate::id::{MessageId, NodeId};
+use crate::message::{Envelope, FileRef, FilesReceived};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// The files one message of a track references (messages of protocol 1.1 or later).
+/// (Lists, not maps: a track has few such messages, and the WASM build stays small.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageFiles {
+    /// The message.
+    pub message: MessageId,
     /// The message's receiver, the one who fetches the files and says so.
     pub receiver: NodeId,
-    /// Each file's size, by digest.
-    pub sizes: BTreeMap<Sha256Digest, u64>,
+    /// The references, as the message gives them.
+    pub references: Vec<FileRef>,
     /// Whether a `files_received` answered the message.
     #[serde(default)]
     pub acknowledged: bool,
@@ -36,20 +37,13 @@ impl Case {
         if !exchanges_files(envelope) {
             return Ok(());
         }
-        let known: Vec<crate::FileRef> = self
+        let known = self
             .tracks
             .iter()
-            .flat_map(|t| t.files.values())
-            .flat_map(|f| f.sizes.iter())
-            .map(|(sha256, size)| crate::FileRef {
-                name: String::new(),
-                sha256: sha256.clone(),
-                media_type: String::new(),
-                size: *size,
-            })
-            .collect();
+            .flat_map(|t| &t.files)
+            .flat_map(|f| &f.references);
         let new = crate::file::references(&envelope.body);
-        crate::file::check_limits(known.iter().chain(new)).map_err(Error::from)
+        crate::file::check_limits(known.chain(new)).map_err(Error::from)
     }
 }
 
@@ -60,18 +54,17 @@ impl Track {
         if !exchanges_files(envelope) || references.is_empty() {
             return;
         }
-        let sizes = references
-            .into_iter()
-            .map(|r| (r.sha256.clone(), r.size))
-            .collect();
-        self.files.insert(
-            envelope.id.clone(),
-            MessageFiles {
-                receiver: envelope.to.clone(),
-                sizes,
-                acknowledged: false,
-            },
-        );
+        self.files.push(MessageFiles {
+            message: envelope.id.clone(),
+            receiver: envelope.to.clone(),
+            references: references.into_iter().cloned().collect(),
+            acknowledged: false,
+        });
+    }
+
+    /// The files of message `id` of the track, if it references any.
+    fn files_of(&self, id: Option<&MessageId>) -> Option<&MessageFiles> {
+        id.and_then(|id| self.files.iter().find(|f| &f.message == id))
     }
 
     /// The day the time limit runs from: the day the authority said it holds the
@@ -96,7 +89,7 @@ impl Track {
         message_type: &str,
     ) -> Result<(), Error> {
         let answered = envelope.in_reply_to.as_ref();
-        let files = answered.and_then(|id| self.files.get(id));
+        let files = self.files_of(answered);
         let not_an_answer = |reason| MessageError::NotAnAnswer {
             message_id: answered.map(ToString::to_string).unwrap_or_default(),
             reason,
@@ -111,9 +104,15 @@ impl Track {
             }
             .into());
         }
-        let listed: BTreeSet<&Sha256Digest> = body.files.iter().collect();
-        let referenced: BTreeSet<&Sha256Digest> = files.sizes.keys().collect();
-        if listed.len() != body.files.len() || listed != referenced {
+        // The same set: no digest twice, each one referenced, each referenced one listed.
+        let listed = &body.files;
+        let twice = listed
+            .iter()
+            .enumerate()
+            .any(|(i, digest)| listed[..i].contains(digest));
+        let referenced = |digest| files.references.iter().any(|r| &r.sha256 == digest);
+        let all_listed = files.references.iter().all(|r| listed.contains(&r.sha256));
+        if twice || !listed.iter().all(referenced) || !all_listed {
             return Err(
                 not_an_answer("files differs from the digests the answered message references").into(),
             );
@@ -134,7 +133,7 @@ impl Track {
         let Some(answered) = envelope.in_reply_to.as_ref() else {
             return;
         };
-        if let Some(files) = self.files.get_mut(answered) {
+        if let Some(files) = self.files.iter_mut().find(|f| &f.message == answered) {
             files.acknowledged = true;
         }
         if answered == &self.transfer && self.files_received_on.is_none() {

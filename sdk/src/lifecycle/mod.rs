@@ -28,7 +28,7 @@ use crate::message::{Body, Envelope, ReceiptOutcome, ReportedStatus, Supplement,
 use crate::registry::Registry;
 use crate::verify::Verified;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The state of one item of a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -186,8 +186,8 @@ pub struct Track {
     pub answered_after_final: BTreeSet<MessageId>,
     /// The files each message of the track references, for messages of protocol 1.1
     /// or later (§23).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub files: BTreeMap<MessageId, MessageFiles>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<MessageFiles>,
     /// Whether the time limit waits for the authority's `files_received` for the
     /// transfer's materials (a 1.1 transfer with materials, §19).
     #[serde(default, skip_serializing_if = "is_false")]
@@ -486,7 +486,7 @@ impl Case {
             messages: BTreeSet::from([envelope.id.clone()]),
             after_final: 0,
             answered_after_final: BTreeSet::new(),
-            files: BTreeMap::new(),
+            files: Vec::new(),
             awaits_files: files::exchanges_files(envelope) && !transfer.materials.is_empty(),
             files_received_on: None,
         };
