@@ -55,7 +55,9 @@ fn generate<T: JsonSchema>(name: &str) -> Value {
 fn with_rules_per_type(mut schema: Value) -> Value {
     let branches = schema.get_mut("oneOf").and_then(Value::as_array_mut);
     for branch in branches.into_iter().flatten() {
-        let name = branch.pointer("/properties/type/const").and_then(Value::as_str);
+        let name = branch
+            .pointer("/properties/type/const")
+            .and_then(Value::as_str);
         let Some(message_type) = name.and_then(|n| MessageType::try_from(n).ok()) else {
             continue;
         };

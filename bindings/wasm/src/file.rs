@@ -65,7 +65,7 @@ impl JsFileCheck {
         media_type: String,
         served_as: Option<String>,
     ) -> JsResult<JsFileCheck> {
-        if !(size >= 0.0 && size <= 9_007_199_254_740_991.0 && size.fract() == 0.0) {
+        if !((0.0..=9_007_199_254_740_991.0).contains(&size) && size.fract() == 0.0) {
             return Err(crate::error::js_error(
                 "message.invalid",
                 "a file reference's size is an integer from 0 to 2^53 − 1",

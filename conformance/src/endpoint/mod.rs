@@ -16,6 +16,7 @@
 //! [`run_reference`] starts the reference node on loopback and tests it.
 
 mod corpus;
+mod files;
 
 use crate::run::{CaseResult, Verdict};
 use partner_node::auth::OperatorToken;
@@ -502,6 +503,7 @@ pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<
         &mut results,
     );
 
+    files::binding(&mut tester, &mut |r| record(r, &mut results)).await;
     corpus::run(&tester, &mut |r| record(r, &mut results)).await;
     let started = Instant::now();
     let outcome = match (tester.transfer(|_| {}), &client) {
@@ -525,8 +527,16 @@ pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<
 
     let started = Instant::now();
     let outcome = whole_case(&mut tester).await;
-    let whole = json!({"window": "decided", "authority": "decided"});
-    let mut full = result("whole_case", "a case runs transfer → receipt → review → supplement request → supplement → decision between the node and a reference node", whole, outcome, started);
+    let mut whole = json!({"window": "decided", "authority": "decided"});
+    if files::exchanged(&tester) {
+        whole["files"] = json!({
+            "fetched_by_the_node": 3,
+            "files_received_for_the_transfer": true,
+            "licence_fetched_by_the_window": true,
+            "fetched_back": files::fetched_back(),
+        });
+    }
+    let mut full = result("whole_case", "a case runs transfer → receipt → review → supplement request → supplement → decision between the node and a reference node (with 1.1, its files both ways)", whole, outcome, started);
     if target.operator.is_none() {
         full.verdict = Verdict::Skipped {
             reason: "needs the node's operator API (--operator)".into(),
@@ -608,8 +618,19 @@ async fn drive(
     let message = |message_type: &str, to: &str, in_reply_to: Option<&str>, body: Value| json!({"type": message_type, "case": case, "to": to, "agreement": AGREEMENT, "in_reply_to": in_reply_to, "body": body});
     let e = |e: demo::OperatorError| e.to_string();
     let at = |state: &'static str| move |v: &Value| track_state(v) == Some(state);
-    let transfer = serde_json::to_value(sample::transfer_body().map_err(|e| e.to_string())?)
-        .map_err(|e| e.to_string())?;
+    let exchange = files::exchanged(tester);
+    let mut transfer_body = sample::transfer_body().map_err(|e| e.to_string())?;
+    if exchange {
+        // 1.1: the materials are real files the window holds; the node fetches them.
+        for (i, material) in transfer_body.materials.iter_mut().enumerate() {
+            let pdf = demo::pdf(&["Conformance material", &case], 30_000 + 20_000 * i);
+            *material = window
+                .upload(&material.name, "application/pdf", pdf)
+                .await
+                .map_err(e)?;
+        }
+    }
+    let transfer = serde_json::to_value(transfer_body).map_err(|e| e.to_string())?;
     let queued = window
         .send(&message("transfer", &authority_node, None, transfer))
         .await
@@ -636,7 +657,15 @@ async fn drive(
         .wait_for_case(&case, WAIT, at("supplement_requested"))
         .await
         .map_err(e)?;
-    let file = json!({"name": "经营场所租赁合同", "sha256": Sha256Digest::of(b"conformance").as_str(), "media_type": "application/pdf", "size": 1});
+    let mut file = json!({"name": "经营场所租赁合同", "sha256": Sha256Digest::of(b"conformance").as_str(), "media_type": "application/pdf", "size": 1});
+    if exchange {
+        let pdf = demo::pdf(&["Conformance supplement", &case], 25_000);
+        let scan = window
+            .upload("经营场所租赁合同", "application/pdf", pdf)
+            .await
+            .map_err(e)?;
+        file = serde_json::to_value(scan).map_err(|e| e.to_string())?;
+    }
     window
         .send(&message(
             "supplement",
@@ -646,6 +675,20 @@ async fn drive(
         ))
         .await
         .map_err(e)?;
+    let mut licence = None;
+    if exchange {
+        let pdf = demo::pdf(&["Conformance licence", &case], 40_000);
+        let reference = authority
+            .upload(
+                "个体工商户营业执照（电子证照）",
+                "application/pdf",
+                pdf.clone(),
+            )
+            .await
+            .map_err(e)?;
+        file = serde_json::to_value(&reference).map_err(|e| e.to_string())?;
+        licence = Some((reference, pdf));
+    }
     authority
         .wait_for_case(&case, WAIT, at("supplemented"))
         .await
@@ -663,7 +706,37 @@ async fn drive(
         .await
         .map_err(e)?
         .unwrap_or(Value::Null);
-    Ok(json!({"window": track_state(&window_view), "authority": track_state(&authority_view)}))
+    let mut outcome =
+        json!({"window": track_state(&window_view), "authority": track_state(&authority_view)});
+    if let Some((reference, pdf)) = licence {
+        let held = |direction: &'static str| {
+            move |v: &Value| {
+                v["files"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|f| f["direction"] == direction && f["held"] == true)
+                    .count()
+            }
+        };
+        let at_node = authority
+            .wait_for_case(&case, WAIT, |v| held("in")(v) >= 3)
+            .await
+            .map(|v| held("in")(&v))
+            .unwrap_or(0);
+        let window_view = window
+            .wait_for_case(&case, WAIT, |v| {
+                held("in")(v) >= 1 && v["tracks"][0]["files_received_on"].is_string()
+            })
+            .await;
+        outcome["files"] = json!({
+            "fetched_by_the_node": at_node,
+            "files_received_for_the_transfer": window_view.as_ref().is_ok_and(|v| v["tracks"][0]["files_received_on"].is_string()),
+            "licence_fetched_by_the_window": window_view.is_ok(),
+            "fetched_back": files::fetch_back(tester, &reference, &pdf).await?,
+        });
+    }
+    Ok(outcome)
 }
 
 /// Starts the reference node as Jiujiang on loopback (a temporary data directory, the
@@ -673,7 +746,9 @@ pub async fn run_reference(
     progress: &mut dyn FnMut(&CaseResult),
 ) -> Result<Vec<CaseResult>, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let nodes = demo::prepare(dir.path(), &[HUANGSHI, JIUJIANG]).map_err(|e| e.to_string())?;
+    let both = [ProtocolVersion::V1_0, ProtocolVersion::V1_1];
+    let nodes = demo::prepare_speaking(dir.path(), &[HUANGSHI, JIUJIANG], &both)
+        .map_err(|e| e.to_string())?;
     let config = Config::load(&nodes[JIUJIANG].config).map_err(|e| e.to_string())?;
     let node = start(config)
         .await

@@ -29,16 +29,86 @@ fn references(g: &mut Gen) {
     other[3] = b'X';
     let other = String::from_utf8(other).unwrap_or_default();
     let cases: Vec<(&str, &str, Value, Value, &str, Value)> = vec![
-        ("match", "the bytes and media type of the reference", pdf.clone(), json!({"text": lease}), "application/pdf", accepted()),
-        ("media-type-case-and-parameters", "media types compare by essence: case ignored, parameters dropped", pdf.clone(), json!({"text": lease}), "Application/PDF; charset=binary", accepted()),
-        ("empty-file", "a file of no bytes, whose digest is SHA-256 of nothing", reference("", "text/plain"), json!({"text": ""}), "text/plain", accepted()),
-        ("one-byte-short", "the last byte is missing", pdf.clone(), json!({"text": &lease[..lease.len() - 1]}), "application/pdf", refused("file.size_mismatch")),
-        ("one-byte-more", "a byte follows the file", pdf.clone(), json!({"text": format!("{lease}\n")}), "application/pdf", refused("file.size_mismatch")),
-        ("other-bytes-same-size", "one byte differs: the size matches, the digest does not", pdf.clone(), json!({"text": other}), "application/pdf", refused("file.digest_mismatch")),
-        ("other-media-type", "the right bytes served as text/html", pdf.clone(), json!({"text": lease}), "text/html", refused("file.media_type_mismatch")),
-        ("media-type-with-a-suffix", "application/pdfx is not application/pdf: no prefix matching", pdf.clone(), json!({"text": lease}), "application/pdfx", refused("file.media_type_mismatch")),
-        ("other-media-type-checked-first", "both media type and bytes wrong: the media type is checked first", pdf.clone(), json!({"text": other}), "image/jpeg", refused("file.media_type_mismatch")),
-        ("no-media-type", "served without a Content-Type", pdf, json!({"text": lease}), "", refused("file.media_type_mismatch")),
+        (
+            "match",
+            "the bytes and media type of the reference",
+            pdf.clone(),
+            json!({"text": lease}),
+            "application/pdf",
+            accepted(),
+        ),
+        (
+            "media-type-case-and-parameters",
+            "media types compare by essence: case ignored, parameters dropped",
+            pdf.clone(),
+            json!({"text": lease}),
+            "Application/PDF; charset=binary",
+            accepted(),
+        ),
+        (
+            "empty-file",
+            "a file of no bytes, whose digest is SHA-256 of nothing",
+            reference("", "text/plain"),
+            json!({"text": ""}),
+            "text/plain",
+            accepted(),
+        ),
+        (
+            "one-byte-short",
+            "the last byte is missing",
+            pdf.clone(),
+            json!({"text": &lease[..lease.len() - 1]}),
+            "application/pdf",
+            refused("file.size_mismatch"),
+        ),
+        (
+            "one-byte-more",
+            "a byte follows the file",
+            pdf.clone(),
+            json!({"text": format!("{lease}\n")}),
+            "application/pdf",
+            refused("file.size_mismatch"),
+        ),
+        (
+            "other-bytes-same-size",
+            "one byte differs: the size matches, the digest does not",
+            pdf.clone(),
+            json!({"text": other}),
+            "application/pdf",
+            refused("file.digest_mismatch"),
+        ),
+        (
+            "other-media-type",
+            "the right bytes served as text/html",
+            pdf.clone(),
+            json!({"text": lease}),
+            "text/html",
+            refused("file.media_type_mismatch"),
+        ),
+        (
+            "media-type-with-a-suffix",
+            "application/pdfx is not application/pdf: no prefix matching",
+            pdf.clone(),
+            json!({"text": lease}),
+            "application/pdfx",
+            refused("file.media_type_mismatch"),
+        ),
+        (
+            "other-media-type-checked-first",
+            "both media type and bytes wrong: the media type is checked first",
+            pdf.clone(),
+            json!({"text": other}),
+            "image/jpeg",
+            refused("file.media_type_mismatch"),
+        ),
+        (
+            "no-media-type",
+            "served without a Content-Type",
+            pdf,
+            json!({"text": lease}),
+            "",
+            refused("file.media_type_mismatch"),
+        ),
     ];
     for (name, description, reference, bytes, media_type, expected) in cases {
         g.push(
@@ -91,104 +161,264 @@ fn request(header: Option<String>, now: &str) -> Value {
 }
 
 fn requests(g: &mut Gen, keys: &str) {
-    let push = |g: &mut Gen, name: &str, description: &str, requests: Vec<Value>, results: Vec<Value>| {
-        let sha256 = file_digest();
-        g.push(
-            &format!("files/requests/{name}"),
-            description,
-            "file_request",
-            json!({
-                "keys": keys,
-                "holder": HUANGSHI,
-                "method": "GET",
-                "path": format!("{PATH}{sha256}"),
-                "sha256": sha256,
-                "requests": requests,
-            }),
-            json!({"outcome": "accepted", "results": results}),
-        );
-    };
+    let push =
+        |g: &mut Gen, name: &str, description: &str, requests: Vec<Value>, results: Vec<Value>| {
+            let sha256 = file_digest();
+            g.push(
+                &format!("files/requests/{name}"),
+                description,
+                "file_request",
+                json!({
+                    "keys": keys,
+                    "holder": HUANGSHI,
+                    "method": "GET",
+                    "path": format!("{PATH}{sha256}"),
+                    "sha256": sha256,
+                    "requests": requests,
+                }),
+                json!({"outcome": "accepted", "results": results}),
+            );
+        };
     let ok = |doc: &Value| json!({"outcome": "accepted", "from": JIUJIANG, "id": doc["id"]});
 
     let doc = document(g, T0, 300);
     let valid = header(doc.clone(), JIUJIANG);
-    push(g, "valid", "a request signed by the requester for this file at this holder", vec![request(Some(valid.clone()), T1)], vec![ok(&doc)]);
-    push(g, "replayed", "the same request twice: a request is used once", vec![request(Some(valid.clone()), T1), request(Some(valid), T1)], vec![ok(&doc), refused("file.request_replayed")]);
-    push(g, "missing", "no tongban-file-request header", vec![request(None, T1)], vec![refused("file.request_missing")]);
+    push(
+        g,
+        "valid",
+        "a request signed by the requester for this file at this holder",
+        vec![request(Some(valid.clone()), T1)],
+        vec![ok(&doc)],
+    );
+    push(
+        g,
+        "replayed",
+        "the same request twice: a request is used once",
+        vec![request(Some(valid.clone()), T1), request(Some(valid), T1)],
+        vec![ok(&doc), refused("file.request_replayed")],
+    );
+    push(
+        g,
+        "missing",
+        "no tongban-file-request header",
+        vec![request(None, T1)],
+        vec![refused("file.request_missing")],
+    );
 
     // Not a readable request document.
     let doc = document(g, T0, 300);
     let padded = format!("{}=", header(doc, JIUJIANG));
     let unreadable: Vec<(&str, &str, String)> = vec![
         ("padded-base64url", "base64url with padding", padded),
-        ("not-base64url", "a character outside base64url", "eyJtZXRob2Qi*".into()),
+        (
+            "not-base64url",
+            "a character outside base64url",
+            "eyJtZXRob2Qi*".into(),
+        ),
         ("an-array", "base64url of a JSON array", base64url_of("[]")),
-        ("not-json", "base64url of text that is not JSON", base64url_of("GET /files")),
+        (
+            "not-json",
+            "base64url of text that is not JSON",
+            base64url_of("GET /files"),
+        ),
     ];
     for (name, description, value) in unreadable {
-        push(g, name, description, vec![request(Some(value), T1)], vec![refused("file.request_invalid")]);
+        push(
+            g,
+            name,
+            description,
+            vec![request(Some(value), T1)],
+            vec![refused("file.request_invalid")],
+        );
     }
     let doc = document(g, T0, 300);
     let signed = signed_value(doc, JIUJIANG);
     let duplicate = signed.replacen('{', "{\"to\":\"huangshi.420200\",", 1);
-    push(g, "duplicate-key", "the document has the member to twice (strict JSON, §2)", vec![request(Some(base64url_of(&duplicate)), T1)], vec![refused("file.request_invalid")]);
+    push(
+        g,
+        "duplicate-key",
+        "the document has the member to twice (strict JSON, §2)",
+        vec![request(Some(base64url_of(&duplicate)), T1)],
+        vec![refused("file.request_invalid")],
+    );
     let mut without_to = document(g, T0, 300);
     without_to.as_object_mut().map(|m| m.remove("to"));
-    push(g, "missing-member", "a signed document without to", vec![request(Some(header(without_to, JIUJIANG)), T1)], vec![refused("file.request_invalid")]);
+    push(
+        g,
+        "missing-member",
+        "a signed document without to",
+        vec![request(Some(header(without_to, JIUJIANG)), T1)],
+        vec![refused("file.request_invalid")],
+    );
     let mut numeric = document(g, T0, 300);
     numeric["created"] = json!(1_764_295_200);
-    push(g, "created-a-number", "created as Unix seconds instead of RFC 3339", vec![request(Some(header(numeric, JIUJIANG)), T1)], vec![refused("file.request_invalid")]);
+    push(
+        g,
+        "created-a-number",
+        "created as Unix seconds instead of RFC 3339",
+        vec![request(Some(header(numeric, JIUJIANG)), T1)],
+        vec![refused("file.request_invalid")],
+    );
 
     // A request for something else.
     let mismatches: Vec<(&str, &str, &str, Value)> = vec![
         ("method-post", "signed for POST", "method", json!("POST")),
-        ("path-without-the-endpoint", "the path a proxy rewrote, without the endpoint's path", "path", json!(format!("/files/{}", file_digest()))),
-        ("another-file", "signed for another file", "sha256", json!(Sha256Digest::of(b"another file"))),
-        ("another-holder", "signed for another holder", "to", json!("wuhan.420100")),
+        (
+            "path-without-the-endpoint",
+            "the path a proxy rewrote, without the endpoint's path",
+            "path",
+            json!(format!("/files/{}", file_digest())),
+        ),
+        (
+            "another-file",
+            "signed for another file",
+            "sha256",
+            json!(Sha256Digest::of(b"another file")),
+        ),
+        (
+            "another-holder",
+            "signed for another holder",
+            "to",
+            json!("wuhan.420100"),
+        ),
     ];
     for (name, description, member, value) in mismatches {
         let mut doc = document(g, T0, 300);
         doc[member] = value;
-        push(g, name, description, vec![request(Some(header(doc, JIUJIANG)), T1)], vec![refused("file.request_mismatch")]);
+        push(
+            g,
+            name,
+            description,
+            vec![request(Some(header(doc, JIUJIANG)), T1)],
+            vec![refused("file.request_mismatch")],
+        );
     }
 
     // Time: the window is at most 300 s, and the clock may differ by 300 s each way,
     // bounds included.
     let doc = document(g, T0, 300);
     let h = header(doc.clone(), JIUJIANG);
-    let at = |seconds: i64| must("time", ts(T0).plus_seconds(seconds)).as_str().to_string();
-    push(g, "created-300-s-ahead", "created 300 s after the holder's clock: accepted", vec![request(Some(h.clone()), &at(-300))], vec![ok(&doc)]);
-    push(g, "created-301-s-ahead", "created 301 s after the holder's clock", vec![request(Some(h.clone()), &at(-301))], vec![refused("file.request_stale")]);
-    push(g, "expired-300-s-ago", "expired 300 s before the holder's clock: accepted", vec![request(Some(h.clone()), &at(600))], vec![ok(&doc)]);
-    push(g, "expired-301-s-ago", "expired 301 s before the holder's clock", vec![request(Some(h), &at(601))], vec![refused("file.request_stale")]);
+    let at = |seconds: i64| {
+        must("time", ts(T0).plus_seconds(seconds))
+            .as_str()
+            .to_string()
+    };
+    push(
+        g,
+        "created-300-s-ahead",
+        "created 300 s after the holder's clock: accepted",
+        vec![request(Some(h.clone()), &at(-300))],
+        vec![ok(&doc)],
+    );
+    push(
+        g,
+        "created-301-s-ahead",
+        "created 301 s after the holder's clock",
+        vec![request(Some(h.clone()), &at(-301))],
+        vec![refused("file.request_stale")],
+    );
+    push(
+        g,
+        "expired-300-s-ago",
+        "expired 300 s before the holder's clock: accepted",
+        vec![request(Some(h.clone()), &at(600))],
+        vec![ok(&doc)],
+    );
+    push(
+        g,
+        "expired-301-s-ago",
+        "expired 301 s before the holder's clock",
+        vec![request(Some(h), &at(601))],
+        vec![refused("file.request_stale")],
+    );
     let long = document(g, T0, 301);
-    push(g, "window-301-s", "valid for 301 s, one more than allowed", vec![request(Some(header(long, JIUJIANG)), T1)], vec![refused("file.request_stale")]);
+    push(
+        g,
+        "window-301-s",
+        "valid for 301 s, one more than allowed",
+        vec![request(Some(header(long, JIUJIANG)), T1)],
+        vec![refused("file.request_stale")],
+    );
     let backwards = document(g, T0, -1);
-    push(g, "expires-before-created", "expires before it was created", vec![request(Some(header(backwards, JIUJIANG)), T1)], vec![refused("file.request_stale")]);
+    push(
+        g,
+        "expires-before-created",
+        "expires before it was created",
+        vec![request(Some(header(backwards, JIUJIANG)), T1)],
+        vec![refused("file.request_stale")],
+    );
 
     // Signatures, as a message's (§8 step 2).
     let doc = document(g, T0, 300);
-    push(g, "signed-by-another-member", "from Jiujiang, signed with Huangshi's key (the holder's own)", vec![request(Some(header(doc, HUANGSHI)), T1)], vec![refused("signature.key_not_sender")]);
+    push(
+        g,
+        "signed-by-another-member",
+        "from Jiujiang, signed with Huangshi's key (the holder's own)",
+        vec![request(Some(header(doc, HUANGSHI)), T1)],
+        vec![refused("signature.key_not_sender")],
+    );
     let doc = document(g, T0, 300);
     let mut tampered: Value = must("json", serde_json::from_str(&signed_value(doc, JIUJIANG)));
     tampered["id"] = json!(g.ids.message_id(&ts(T0)));
-    push(g, "tampered", "the id changed after signing", vec![request(Some(base64url_of(&text(&tampered))), T1)], vec![refused("signature.invalid")]);
+    push(
+        g,
+        "tampered",
+        "the id changed after signing",
+        vec![request(Some(base64url_of(&text(&tampered))), T1)],
+        vec![refused("signature.invalid")],
+    );
     let mut extended = document(g, T0, 300);
     extended["purpose"] = json!("review");
-    push(g, "unknown-member-signed", "a member of a newer version, signed over: kept and accepted", vec![request(Some(header(extended.clone(), JIUJIANG)), T1)], vec![ok(&extended)]);
+    push(
+        g,
+        "unknown-member-signed",
+        "a member of a newer version, signed over: kept and accepted",
+        vec![request(Some(header(extended.clone(), JIUJIANG)), T1)],
+        vec![ok(&extended)],
+    );
     let doc = document(g, T0, 300);
     let mut added: Value = must("json", serde_json::from_str(&signed_value(doc, JIUJIANG)));
     added["purpose"] = json!("review");
-    push(g, "unknown-member-added", "a member added after signing", vec![request(Some(base64url_of(&text(&added))), T1)], vec![refused("signature.invalid")]);
+    push(
+        g,
+        "unknown-member-added",
+        "a member added after signing",
+        vec![request(Some(base64url_of(&text(&added))), T1)],
+        vec![refused("signature.invalid")],
+    );
     let doc = document(g, T0, 300);
-    let pretty = must("json", serde_json::to_string_pretty(&must::<Value, _>("json", serde_json::from_str(&signed_value(doc.clone(), JIUJIANG)))));
-    push(g, "not-canonical", "the signed document pretty-printed: signatures cover its canonical form", vec![request(Some(base64url_of(&pretty)), T1)], vec![ok(&doc)]);
+    let pretty = must(
+        "json",
+        serde_json::to_string_pretty(&must::<Value, _>(
+            "json",
+            serde_json::from_str(&signed_value(doc.clone(), JIUJIANG)),
+        )),
+    );
+    push(
+        g,
+        "not-canonical",
+        "the signed document pretty-printed: signatures cover its canonical form",
+        vec![request(Some(base64url_of(&pretty)), T1)],
+        vec![ok(&doc)],
+    );
     let doc = document(g, T0, 300);
     let mut other_alg: Value = must("json", serde_json::from_str(&signed_value(doc, JIUJIANG)));
     other_alg["signatures"][0]["alg"] = json!("hs256");
-    push(g, "unsupported-algorithm", "a signature entry with alg hs256", vec![request(Some(base64url_of(&text(&other_alg))), T1)], vec![refused("signature.unsupported_algorithm")]);
+    push(
+        g,
+        "unsupported-algorithm",
+        "a signature entry with alg hs256",
+        vec![request(Some(base64url_of(&text(&other_alg))), T1)],
+        vec![refused("signature.unsupported_algorithm")],
+    );
     let doc = document(g, T0, 300);
-    push(g, "unsigned", "no signatures", vec![request(Some(base64url_of(&text(&doc))), T1)], vec![refused("signature.missing")]);
+    push(
+        g,
+        "unsigned",
+        "no signatures",
+        vec![request(Some(base64url_of(&text(&doc))), T1)],
+        vec![refused("signature.missing")],
+    );
 
     // The header's length: 4,096 characters are read, more are not.
     let limit = |g: &mut Gen, characters: usize| {
@@ -202,9 +432,21 @@ fn requests(g: &mut Gen, keys: &str) {
         (doc, h)
     };
     let (doc, at_limit) = limit(g, 4096);
-    push(g, "header-of-4096-characters", "a header of exactly 4,096 characters", vec![request(Some(at_limit), T1)], vec![ok(&doc)]);
+    push(
+        g,
+        "header-of-4096-characters",
+        "a header of exactly 4,096 characters",
+        vec![request(Some(at_limit), T1)],
+        vec![ok(&doc)],
+    );
     let (_, over) = limit(g, 4100);
-    push(g, "header-of-4100-characters", "a header longer than 4,096 characters", vec![request(Some(over), T1)], vec![refused("file.request_invalid")]);
+    push(
+        g,
+        "header-of-4100-characters",
+        "a header longer than 4,096 characters",
+        vec![request(Some(over), T1)],
+        vec![refused("file.request_invalid")],
+    );
 }
 
 // ------------------------------------------------------------------ lifecycle
@@ -266,8 +508,18 @@ fn supplement_request() -> Body {
 fn in_review(t: &mut Talk) -> Envelope {
     t.protocol = ProtocolVersion::V1_1;
     let transfer = t.send(HUANGSHI, barber(), None, clock("transferred", None));
-    t.send(JIUJIANG, receipt(&transfer, true), Some(&transfer.id), clock("received", None));
-    t.send(JIUJIANG, status(ReportedStatus::InReview), Some(&transfer.id), clock("in_review", None));
+    t.send(
+        JIUJIANG,
+        receipt(&transfer, true),
+        Some(&transfer.id),
+        clock("received", None),
+    );
+    t.send(
+        JIUJIANG,
+        status(ReportedStatus::InReview),
+        Some(&transfer.id),
+        clock("in_review", None),
+    );
     transfer
 }
 

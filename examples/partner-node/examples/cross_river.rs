@@ -143,7 +143,10 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
     println!("\n== 1. Huangshi's cross-region window scans the materials and transfers the case to Jiujiang ==");
     let mut transfer = sample::transfer_body()?;
     for (material, size) in transfer.materials.iter_mut().zip([180_000, 640_000]) {
-        let lines = ["Scan at Huangshi Citizen Centre, window 12", "Case HS-2026-000123"];
+        let lines = [
+            "Scan at Huangshi Citizen Centre, window 12",
+            "Case HS-2026-000123",
+        ];
         *material = upload(&hs, "Huangshi", &material.name, demo::pdf(&lines, size)).await?;
     }
     let transfer = serde_json::to_value(transfer)?;
@@ -155,10 +158,14 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
     print_new("Jiujiang", &view, &mut printed);
     let view = hs.wait_for_case(CASE, WAIT, at_hs("received")).await?;
     print_deadline("Huangshi, after the receipt", &view);
-    let view = jj.wait_for_case(CASE, WAIT, |v| files_fetched(v) == 2).await?;
+    let view = jj
+        .wait_for_case(CASE, WAIT, |v| files_fetched(v) == 2)
+        .await?;
     print_files("Jiujiang", &view, &mut printed);
     let view = hs
-        .wait_for_case(CASE, WAIT, |v| v["tracks"][0]["files_received_on"].is_string())
+        .wait_for_case(CASE, WAIT, |v| {
+            v["tracks"][0]["files_received_on"].is_string()
+        })
         .await?;
     print_new("Huangshi", &view, &mut printed);
     print_deadline("Huangshi, once Jiujiang holds the materials", &view);
@@ -177,24 +184,43 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
     println!("\n== 3. Huangshi's window scans the signed page and sends the supplement ==");
     let mut supplement = demo::step_body("supplement")?;
     let lines = ["Lease contract, page 4: signatures of both parties"];
-    let scan = upload(&hs, "Huangshi", "经营场所租赁合同（含签章页）", demo::pdf(&lines, 240_000)).await?;
+    let scan = upload(
+        &hs,
+        "Huangshi",
+        "经营场所租赁合同（含签章页）",
+        demo::pdf(&lines, 240_000),
+    )
+    .await?;
     supplement["materials"] = json!([scan]);
     send_reply(&hs, "supplement", JIUJIANG, &transfer_id, supplement).await?;
     let view = jj.wait_for_case(CASE, WAIT, at_jj("supplemented")).await?;
     print_new("Jiujiang", &view, &mut printed);
-    let view = jj.wait_for_case(CASE, WAIT, |v| files_fetched(v) == 3).await?;
+    let view = jj
+        .wait_for_case(CASE, WAIT, |v| files_fetched(v) == 3)
+        .await?;
     print_files("Jiujiang", &view, &mut printed);
     print_deadline("Jiujiang", &view);
 
     println!("\n== 4. Jiujiang decides and sends the electronic licence ==");
     let mut decision = demo::step_body("decision")?;
-    let lines = ["Business licence 92360402MA3XJJ0042", "Jiujiang Administrative Approval Bureau"];
-    let licence = upload(&jj, "Jiujiang", "个体工商户营业执照（电子证照）", demo::pdf(&lines, 96_000)).await?;
+    let lines = [
+        "Business licence 92360402MA3XJJ0042",
+        "Jiujiang Administrative Approval Bureau",
+    ];
+    let licence = upload(
+        &jj,
+        "Jiujiang",
+        "个体工商户营业执照（电子证照）",
+        demo::pdf(&lines, 96_000),
+    )
+    .await?;
     decision["documents"][0]["file"] = serde_json::to_value(licence)?;
     send_reply(&jj, "decision", HUANGSHI, &transfer_id, decision).await?;
     let view = hs.wait_for_case(CASE, WAIT, at_hs("decided")).await?;
     print_new("Huangshi", &view, &mut printed);
-    let view = hs.wait_for_case(CASE, WAIT, |v| files_fetched(v) == 1).await?;
+    let view = hs
+        .wait_for_case(CASE, WAIT, |v| files_fetched(v) == 1)
+        .await?;
     print_files("Huangshi", &view, &mut printed);
     print_deadline("Huangshi", &view);
     let jj_view = jj
@@ -235,7 +261,9 @@ fn files_fetched(view: &Value) -> usize {
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|f| f["direction"] == "in" && f["held"] == true && f["fetch"]["status"] == "complete")
+        .filter(|f| {
+            f["direction"] == "in" && f["held"] == true && f["fetch"]["status"] == "complete"
+        })
         .count()
 }
 

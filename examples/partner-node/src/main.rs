@@ -58,7 +58,10 @@ fn new_token(file: &std::path::Path) -> ExitCode {
 
 fn demo_setup(dir: &std::path::Path) -> ExitCode {
     use tongban::sample::{HUANGSHI, JIUJIANG};
-    match partner_node::demo::prepare(dir, &[HUANGSHI, JIUJIANG]) {
+    use tongban::ProtocolVersion;
+    // Both speak 1.0 and 1.1: they exchange the files their messages reference (§23).
+    let both = [ProtocolVersion::V1_0, ProtocolVersion::V1_1];
+    match partner_node::demo::prepare_speaking(dir, &[HUANGSHI, JIUJIANG], &both) {
         Ok(nodes) => {
             println!("registry: {}", dir.join("registry.json").display());
             for (node, files) in nodes {

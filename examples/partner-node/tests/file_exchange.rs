@@ -123,14 +123,14 @@ async fn the_materials_reach_the_authority_checked_and_the_licence_comes_back() 
     // Jiujiang says so (files_received, §23.5), and the time limit runs from then on
     // both sides: before, the track has no due date.
     let received = |v: &Value| {
-        v["messages"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|m| m["type"] == "files_received" && m["message"]["in_reply_to"] == transfer_id.as_str())
+        v["messages"].as_array().into_iter().flatten().any(|m| {
+            m["type"] == "files_received" && m["message"]["in_reply_to"] == transfer_id.as_str()
+        })
     };
     let hs_view = hs
-        .wait_for_case(CASE, WAIT, |v| received(v) && v["tracks"][0]["files_received_on"].is_string())
+        .wait_for_case(CASE, WAIT, |v| {
+            received(v) && v["tracks"][0]["files_received_on"].is_string()
+        })
         .await
         .expect("Huangshi learns that the materials arrived");
     let jj_view = jj.case(CASE).await.expect("view").expect("case");
@@ -138,7 +138,10 @@ async fn the_materials_reach_the_authority_checked_and_the_licence_comes_back() 
         let track = &view["tracks"][0];
         assert_eq!(track["awaits_files"], true);
         assert!(track["deadline"]["due"].is_string(), "{track}");
-        assert_eq!(track["files_received_on"], hs_view["tracks"][0]["files_received_on"]);
+        assert_eq!(
+            track["files_received_on"],
+            hs_view["tracks"][0]["files_received_on"]
+        );
     }
 
     // The decision brings the licence back: Jiujiang uploads it, Huangshi fetches it.
@@ -183,7 +186,13 @@ async fn the_materials_reach_the_authority_checked_and_the_licence_comes_back() 
     assert_eq!(fetched, licence);
     // Huangshi answers the decision with files_received too.
     jj.wait_for_case(CASE, WAIT, |v| {
-        v["messages"].as_array().into_iter().flatten().filter(|m| m["type"] == "files_received").count() == 2
+        v["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["type"] == "files_received")
+            .count()
+            == 2
     })
     .await
     .expect("Jiujiang learns that the licence arrived");

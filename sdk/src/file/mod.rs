@@ -204,7 +204,9 @@ pub fn references(body: &Body) -> Vec<&FileRef> {
 /// [`MAX_FILE_BYTES`], and the distinct files (by digest) at most [`MAX_CASE_BYTES`]
 /// together. Pass every reference of the case's messages, those already held and the
 /// new message's.
-pub fn check_limits<'a>(references: impl IntoIterator<Item = &'a FileRef>) -> Result<(), FileError> {
+pub fn check_limits<'a>(
+    references: impl IntoIterator<Item = &'a FileRef>,
+) -> Result<(), FileError> {
     // A list, not a map: a case has few files, and the WASM build stays small.
     let mut distinct: Vec<&FileRef> = Vec::new();
     for reference in references {
@@ -215,7 +217,10 @@ pub fn check_limits<'a>(references: impl IntoIterator<Item = &'a FileRef>) -> Re
                 limit: MAX_FILE_BYTES,
             });
         }
-        if !distinct.iter().any(|known| known.sha256 == reference.sha256) {
+        if !distinct
+            .iter()
+            .any(|known| known.sha256 == reference.sha256)
+        {
             distinct.push(reference);
         }
     }

@@ -95,7 +95,9 @@ impl Track {
             reason,
         };
         let Some(files) = files else {
-            return Err(not_an_answer("answers no message of the track that references files").into());
+            return Err(
+                not_an_answer("answers no message of the track that references files").into(),
+            );
         };
         if envelope.from != files.receiver {
             return Err(LifecycleError::WrongParty {
@@ -113,9 +115,10 @@ impl Track {
         let referenced = |digest| files.references.iter().any(|r| &r.sha256 == digest);
         let all_listed = files.references.iter().all(|r| listed.contains(&r.sha256));
         if twice || !listed.iter().all(referenced) || !all_listed {
-            return Err(
-                not_an_answer("files differs from the digests the answered message references").into(),
-            );
+            return Err(not_an_answer(
+                "files differs from the digests the answered message references",
+            )
+            .into());
         }
         if files.acknowledged {
             return Err(LifecycleError::IllegalTransition {

@@ -271,7 +271,11 @@ pub fn record_fetch(
 
 /// Records that received message (`sender`, `id`) is to be answered with
 /// `files_received` once every file it references is held (§23.5).
-pub fn await_acknowledgement(db: &Connection, sender: &NodeId, id: &MessageId) -> Result<(), NodeError> {
+pub fn await_acknowledgement(
+    db: &Connection,
+    sender: &NodeId,
+    id: &MessageId,
+) -> Result<(), NodeError> {
     db.execute(
         "INSERT OR IGNORE INTO acknowledgements (sender, id) VALUES (?1, ?2)",
         params![sender.as_str(), id.as_str()],
