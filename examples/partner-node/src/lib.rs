@@ -106,7 +106,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         )),
         tokio::spawn(outbox::run(node.clone(), watcher.clone())),
         tokio::spawn(files::fetcher::run(node.clone(), watcher.clone())),
-        tokio::spawn(watch_expiry(node.clone(), watcher.clone())),
+        tokio::spawn(hourly(node.clone(), watcher.clone())),
     ];
     tracing::info!(
         node = %node.config().node,
@@ -123,11 +123,26 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     })
 }
 
-/// Logs, at start and every hour, a warning for the registry and the node's key if
-/// either expires within [`node::EXPIRY_WARNING_DAYS`], until the node stops.
-async fn watch_expiry(node: Arc<Node>, mut stop: watch::Receiver<bool>) {
+/// At start and every hour until the node stops: logs a warning for the registry and the
+/// node's key if either expires within [`node::EXPIRY_WARNING_DAYS`], and collects the
+/// files no message references ([`Node::collect_file_garbage`]).
+async fn hourly(node: Arc<Node>, mut stop: watch::Receiver<bool>) {
     loop {
         node.warn_of_expiry();
+        let collecting = node.clone();
+        match node
+            .storage_work(move || collecting.collect_file_garbage())
+            .await
+        {
+            Ok(collected) if collected == files::Collected::default() => {}
+            Ok(collected) => tracing::info!(
+                files = collected.files,
+                partial = collected.partial,
+                bytes = collected.bytes,
+                "removed files no message references"
+            ),
+            Err(error) => tracing::warn!(%error, "file garbage collection failed"),
+        }
         tokio::select! {
             _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
             _ = stop.wait_for(|stop| *stop) => return,

@@ -389,6 +389,18 @@ impl Node {
         })
     }
 
+    /// Removes the files no message references after [`files::RETENTION`], and partial
+    /// files untouched as long (§23.7), holding the store so that no message can come to
+    /// reference a file while it goes.
+    pub fn collect_file_garbage(&self) -> Result<files::Collected, NodeError> {
+        let store = self.store();
+        // A file whose references cannot be read is kept.
+        self.files.collect_garbage(
+            |sha256| records::is_referenced(store.connection(), sha256).unwrap_or(true),
+            files::RETENTION,
+        )
+    }
+
     /// Logs the warnings of [`Node::health`], if any.
     pub fn warn_of_expiry(&self) {
         let health = self.health();
@@ -660,6 +672,10 @@ impl Node {
         let verified = Verifier::new(registry)
             .any_receiver()
             .verify(Unverified::parse(&bytes)?, &now)?;
+        // The store is locked before the files are looked at, so that the garbage
+        // collection (which holds it too) cannot remove one between the look and the
+        // commit that makes it referenced.
+        let mut store = self.store();
         // A partner that exchanges files fetches them from here: they must be here.
         if files::exchanges(&envelope) {
             let missing = tongban::file::references(&envelope.body)
@@ -675,7 +691,6 @@ impl Node {
                 ));
             }
         }
-        let mut store = self.store();
         let queued = store.transaction(|db| {
             let mut case = case_of(db, &envelope)?;
             let state = case.apply(&verified, registry)?;

@@ -448,3 +448,89 @@ async fn the_operator_uploads_within_the_limit_and_sends_only_files_it_holds() {
     p.huangshi.stop().await;
     p.jiujiang.stop().await;
 }
+
+/// Sets a file's modification time `days` back.
+fn age(path: &std::path::Path, days: u64) {
+    let then = std::time::SystemTime::now() - Duration::from_secs(days * 24 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(then))
+        .unwrap_or_else(|e| panic!("aging {}: {e}", path.display()));
+}
+
+#[tokio::test]
+async fn files_no_message_references_go_after_seven_days_the_others_stay() {
+    let p = pair().await;
+    let hs = p.huangshi.operator_client();
+    let jj = p.jiujiang.operator_client();
+    let (transfer, materials) = transfer_with_scans(&hs).await;
+    let never_sent = hs
+        .upload(
+            "未发送的扫描件",
+            "application/pdf",
+            demo::pdf(&["never sent"], 10_000),
+        )
+        .await
+        .expect("uploaded");
+    let fresh = hs
+        .upload(
+            "刚上传的扫描件",
+            "application/pdf",
+            demo::pdf(&["just uploaded"], 10_000),
+        )
+        .await
+        .expect("uploaded");
+    send(&hs, "transfer", JIUJIANG, None, transfer).await;
+    jj.wait_for_case(CASE, WAIT, |v| files_held(v, "in") == 2)
+        .await
+        .expect("both materials fetched");
+
+    // Everything but the fresh upload is eight days old, and a fetch left a partial
+    // file as old.
+    let hs_files = p.huangshi.node().files();
+    let jj_files = p.jiujiang.node().files();
+    for (reference, _) in &materials {
+        age(&hs_files.path(&reference.sha256), 8);
+        age(&jj_files.path(&reference.sha256), 8);
+    }
+    age(&hs_files.path(&never_sent.sha256), 8);
+    let partial = p
+        .jiujiang
+        .node()
+        .config()
+        .data_dir
+        .join("files/partial/abandoned.part");
+    std::fs::write(&partial, b"%PDF-1.7 cut off").expect("partial");
+    age(&partial, 8);
+
+    let collected = p.huangshi.node().collect_file_garbage().expect("collected");
+    assert_eq!(
+        (collected.files, collected.partial),
+        (1, 0),
+        "{collected:?}"
+    );
+    assert!(
+        !hs_files.path(&never_sent.sha256).exists(),
+        "the upload never sent is gone"
+    );
+    assert!(
+        hs_files.path(&fresh.sha256).exists(),
+        "a fresh upload stays 7 days"
+    );
+    let collected = p.jiujiang.node().collect_file_garbage().expect("collected");
+    assert_eq!(
+        (collected.files, collected.partial),
+        (0, 1),
+        "{collected:?}"
+    );
+    assert!(!partial.exists(), "the abandoned partial file is gone");
+    // The materials of the transfer stay on both sides, and still serve.
+    for (reference, bytes) in &materials {
+        assert!(hs_files.holds(reference) && jj_files.holds(reference));
+        let (held, _) = jj.download(reference.sha256.as_str()).await.expect("held");
+        assert_eq!(&held, bytes);
+    }
+    p.huangshi.stop().await;
+    p.jiujiang.stop().await;
+}
