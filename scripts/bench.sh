@@ -6,7 +6,9 @@
 #      and loading a registry at the alliance's full scale against native Rust
 #      (bindings/wasm/bench/registry.mjs);
 #   3. the reference node's durable acceptance rate under a bounded load from a second
-#      process (examples/partner-node/examples/load.rs).
+#      process (examples/partner-node/examples/load.rs), and the file exchange between two
+#      node processes: fetch throughput against SHA-256, the receiver's memory
+#      (examples/partner-node/examples/files.rs).
 # Every figure is a ratio to a floor or peer measured in the same run. Takes about 10
 # minutes; the outputs are also kept in target/bench/.
 #
@@ -41,5 +43,7 @@ if [[ " $parts " == *" node "* ]]; then
   step "Reference node: durable acceptance under load from a second process"
   cargo build --locked -q --release -p partner-node --bin partner-node
   cargo run --locked -q --release -p partner-node --example load -- 2>&1 | tee "$out/node.txt" >&2
+  step "Reference node: ten files of 50 MiB fetched between two node processes"
+  cargo run --locked -q --release -p partner-node --example files -- 2>&1 | tee "$out/files.txt" >&2
 fi
 step "done: outputs in $out/"

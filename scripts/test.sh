@@ -164,9 +164,10 @@ step "deterministic simulation: 500 seeds of three nodes under crashes and parti
 TONGBAN_SIM_SEEDS=500 cargo test --release -p partner-node --features simulation --locked \
   --lib --test simulation -- --nocapture
 
-step "reference node under load from a second process, smoke only (scripts/bench.sh measures)"
+step "reference node under load from a second process, and files between two, smoke only (scripts/bench.sh measures)"
 cargo build --release -q -p partner-node --bin partner-node --locked
 cargo run --release -q -p partner-node --example load --locked -- --transfers 200
+cargo run --release -q -p partner-node --example files --locked -- --transfers 1 --size-mib 8
 
 echo
 echo "all checks passed in $((SECONDS - started)) s"

@@ -36,17 +36,18 @@
 //! Without `--dir` everything goes to a temporary directory, removed at the end (kept
 //! when the run fails, for the node's log). The keys are the published sample keys.
 
+mod common;
+
 use clap::Parser;
+use common::{demo_setup, node_binary, Context, Failure, NodeProcess, WorkDir};
 use partner_node::store::DATABASE_FILE;
 use partner_node::Config;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::fmt::Display;
-use std::net::SocketAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
+use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -63,10 +64,6 @@ const WARM_UP: u32 = 50;
 const FLOOR_BATCHES: u32 = 5;
 /// Verifications per batch of the floor measurement.
 const FLOOR_ROUNDS: u32 = 1_000;
-/// How long the node may take to listen after it starts.
-const START_TIMEOUT: Duration = Duration::from_secs(20);
-/// How long the node may take to stop after SIGTERM before it is killed.
-const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Time allowed for one request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -89,21 +86,6 @@ struct Args {
     dir: Option<PathBuf>,
 }
 
-/// Any failure, with a message that says what was being done.
-type Failure = Box<dyn std::error::Error + Send + Sync>;
-
-/// Adds what was being done to an error.
-trait Context<T> {
-    /// The error, prefixed with `what`.
-    fn context(self, what: impl FnOnce() -> String) -> Result<T, Failure>;
-}
-
-impl<T, E: Display> Context<T> for Result<T, E> {
-    fn context(self, what: impl FnOnce() -> String) -> Result<T, Failure> {
-        self.map_err(|e| format!("{}: {e}", what()).into())
-    }
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
@@ -117,49 +99,13 @@ async fn main() -> ExitCode {
     }
 }
 
-/// The working directory: a temporary one (removed at the end unless the run fails)
-/// or the one given.
-enum WorkDir {
-    /// Made for this run.
-    Temporary(tempfile::TempDir),
-    /// Given with `--dir`; kept.
-    Given(PathBuf),
-}
-
-impl WorkDir {
-    fn path(&self) -> &Path {
-        match self {
-            WorkDir::Temporary(dir) => dir.path(),
-            WorkDir::Given(path) => path,
-        }
-    }
-}
-
 /// Sets up the working directory and runs the measurement; keeps a temporary
 /// directory when the run fails, so that the node's log can be read. Returns whether
 /// every transfer was accepted and stored.
 async fn run(args: &Args) -> Result<bool, Failure> {
-    let work = match &args.dir {
-        Some(dir) => {
-            std::fs::create_dir_all(dir).context(|| format!("cannot create {}", dir.display()))?;
-            WorkDir::Given(dir.clone())
-        }
-        None => WorkDir::Temporary(
-            tempfile::Builder::new()
-                .prefix("tongban-load-")
-                .tempdir()
-                .context(|| "cannot create a temporary directory".into())?,
-        ),
-    };
+    let work = WorkDir::new(args.dir.as_deref(), "tongban-load-")?;
     let result = measure(args, work.path()).await;
-    if !matches!(result, Ok(true)) {
-        if let WorkDir::Temporary(dir) = work {
-            eprintln!(
-                "kept {} for inspection (the node's log is jiujiang.log)",
-                dir.keep().display()
-            );
-        }
-    }
+    work.finish(matches!(result, Ok(true)));
     result
 }
 
@@ -174,7 +120,7 @@ async fn measure(args: &Args, dir: &Path) -> Result<bool, Failure> {
         )
         .into());
     }
-    let config_path = demo_setup(&binary, dir)?;
+    let config_path = demo_setup(&binary, dir, &[JIUJIANG])?.remove(0);
     let config = Config::load(&config_path).context(|| {
         format!(
             "cannot load Jiujiang's configuration {}",
@@ -302,49 +248,6 @@ async fn measure(args: &Args, dir: &Path) -> Result<bool, Failure> {
     }
 }
 
-/// The `partner-node` binary of the same build as this example: examples are built to
-/// `target/<profile>/examples/`, binaries to `target/<profile>/`. Cargo does not build
-/// the binary for an example, so it must have been built before.
-fn node_binary() -> Result<PathBuf, Failure> {
-    let me = std::env::current_exe().context(|| "cannot find this executable".into())?;
-    let profile_dir = me
-        .parent()
-        .and_then(Path::parent)
-        .ok_or_else(|| format!("{} is not in target/<profile>/examples", me.display()))?;
-    let binary = profile_dir.join(format!("partner-node{}", std::env::consts::EXE_SUFFIX));
-    if !binary.is_file() {
-        return Err(format!(
-            "{} does not exist: build it first with `cargo build --release -p partner-node --bin partner-node`",
-            binary.display()
-        )
-        .into());
-    }
-    Ok(binary)
-}
-
-/// Runs `partner-node demo-setup --dir DIR` and returns Jiujiang's configuration file.
-fn demo_setup(binary: &Path, dir: &Path) -> Result<PathBuf, Failure> {
-    let output = Command::new(binary)
-        .arg("demo-setup")
-        .arg("--dir")
-        .arg(dir)
-        .output()
-        .context(|| format!("cannot run {} demo-setup", binary.display()))?;
-    if !output.status.success() {
-        return Err(format!(
-            "partner-node demo-setup failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        )
-        .into());
-    }
-    let config = dir.join(JIUJIANG).join("node.toml");
-    if !config.is_file() {
-        return Err(format!("demo-setup wrote no {}", config.display()).into());
-    }
-    Ok(config)
-}
-
 /// The single-core Ed25519 floor in nanoseconds per verification: `verify_strict` over
 /// the signing input and signature of the benchmark transfer, as `sdk/benches/verify.rs`
 /// measures it; the fastest of a few batches.
@@ -426,136 +329,6 @@ fn sign_transfers(
             })
         })
         .collect()
-}
-
-/// Jiujiang's node as a child process, stopped with SIGTERM by [`NodeProcess::stop`]
-/// or, if the run ends early, when dropped.
-struct NodeProcess {
-    child: Option<Child>,
-}
-
-impl NodeProcess {
-    /// Starts `partner-node --config CONFIG` with its log in `log`, in a process group
-    /// of its own (so that Ctrl-C reaches this process, which then stops the node), and
-    /// waits until it listens on both `addresses`.
-    async fn start(
-        binary: &Path,
-        config: &Path,
-        log: &Path,
-        addresses: [SocketAddr; 2],
-    ) -> Result<NodeProcess, Failure> {
-        let log_file =
-            std::fs::File::create(log).context(|| format!("cannot create {}", log.display()))?;
-        let mut command = Command::new(binary);
-        command
-            .arg("--config")
-            .arg(config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log_file);
-        #[cfg(unix)]
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let child = command
-            .spawn()
-            .context(|| format!("cannot start {}", binary.display()))?;
-        let mut node = NodeProcess { child: Some(child) };
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            if let Some(child) = node.child.as_mut() {
-                if let Some(status) = child.try_wait().context(|| "the node process".into())? {
-                    node.child = None;
-                    return Err(format!(
-                        "the node exited at start ({status}); its log {}:\n{}",
-                        log.display(),
-                        tail(log, 20)
-                    )
-                    .into());
-                }
-            }
-            let mut listening = true;
-            for address in addresses {
-                listening &= tokio::net::TcpStream::connect(address).await.is_ok();
-            }
-            if listening {
-                return Ok(node);
-            }
-            if Instant::now() >= deadline {
-                return Err(format!(
-                    "the node does not listen on {} and {} after {START_TIMEOUT:?}; see {}",
-                    addresses[0],
-                    addresses[1],
-                    log.display()
-                )
-                .into());
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// The process id.
-    fn pid(&self) -> u32 {
-        self.child.as_ref().map_or(0, Child::id)
-    }
-
-    /// Sends SIGTERM and waits for the node to exit; kills it if it takes longer than
-    /// [`STOP_TIMEOUT`]. Returns its exit status.
-    fn stop(&mut self) -> Result<ExitStatus, Failure> {
-        let mut child = self.child.take().ok_or("the node is not running")?;
-        terminate(&mut child);
-        let deadline = Instant::now() + STOP_TIMEOUT;
-        loop {
-            if let Some(status) = child.try_wait().context(|| "the node process".into())? {
-                return Ok(status);
-            }
-            if Instant::now() >= deadline {
-                let _ = child.kill();
-                let status = child.wait().context(|| "the node process".into())?;
-                return Err(format!(
-                    "the node did not stop within {STOP_TIMEOUT:?} of SIGTERM and was killed ({status})"
-                )
-                .into());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for NodeProcess {
-    fn drop(&mut self) {
-        if self.child.is_some() {
-            if let Err(e) = self.stop() {
-                eprintln!("stopping the node: {e}");
-            }
-        }
-    }
-}
-
-/// Asks the process to stop: SIGTERM (the node then finishes the requests in flight
-/// and closes its database); elsewhere than on Unix, kills it.
-fn terminate(child: &mut Child) {
-    #[cfg(unix)]
-    {
-        let sent = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        if !matches!(sent, Ok(status) if status.success()) {
-            eprintln!("could not send SIGTERM to process {}", child.id());
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = child.kill();
-    }
-}
-
-/// The last `lines` lines of a file, for an error message.
-fn tail(path: &Path, lines: usize) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 /// Sends transfers to the node.

@@ -5,19 +5,23 @@
 //! receipt together) and every transfer Huangshi holds a receipt for, exactly once. In
 //! the end the outbox has delivered everything, each transfer is stored once with the
 //! very receipt the sender holds, and re-sending every message delivers nothing twice.
+//!
+//! Files (§23): Jiujiang is killed while it fetches a transfer's large scans; no file
+//! ever looks complete that is not, and after each restart the fetch resumes from its
+//! partial file and ends with the very bytes Huangshi holds.
 
 use partner_node::demo::{self, DemoNode, OperatorClient};
 use partner_node::store::DATABASE_FILE;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tongban::client::{Client, RetryPolicy};
 use tongban::registry::Registry;
 use tongban::sample::{self, AGREEMENT, HUANGSHI, JIUJIANG};
-use tongban::Timestamp;
+use tongban::{ProtocolVersion, Sha256Digest, Timestamp};
 
 const TRANSFERS: usize = 60;
 const KILL_EVERY: usize = 10;
@@ -48,6 +52,66 @@ fn spawn(node: &DemoNode, log: &Path) -> Child {
         std::thread::sleep(Duration::from_millis(20));
     }
     child
+}
+
+/// Huangshi's and Jiujiang's nodes as processes of their own, in a temporary directory.
+struct Processes {
+    dir: tempfile::TempDir,
+    nodes: BTreeMap<String, DemoNode>,
+    huangshi: Child,
+    jiujiang: Child,
+    jiujiang_log: PathBuf,
+}
+
+impl Processes {
+    /// Prepares the two nodes speaking `protocols` and starts both.
+    fn start(protocols: &[ProtocolVersion]) -> Processes {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let nodes =
+            demo::prepare_speaking(dir.path(), &[HUANGSHI, JIUJIANG], protocols).expect("prepare");
+        let jiujiang_log = dir.path().join("jiujiang.log");
+        let huangshi = spawn(&nodes[HUANGSHI], &dir.path().join("huangshi.log"));
+        let jiujiang = spawn(&nodes[JIUJIANG], &jiujiang_log);
+        Processes {
+            dir,
+            nodes,
+            huangshi,
+            jiujiang,
+            jiujiang_log,
+        }
+    }
+
+    /// A node's data directory.
+    fn data(&self, node: &str) -> PathBuf {
+        self.nodes[node]
+            .config
+            .parent()
+            .expect("node folder")
+            .join("data")
+    }
+
+    /// A client of a node's operator API.
+    fn operator(&self, node: &str) -> OperatorClient {
+        OperatorClient::of_demo(&self.nodes[node]).expect("operator token")
+    }
+
+    /// Kills Jiujiang with SIGKILL: no shutdown, no flush.
+    fn kill_jiujiang(&mut self) {
+        self.jiujiang.kill().expect("SIGKILL");
+        self.jiujiang.wait().expect("reaped");
+    }
+
+    /// Starts Jiujiang again.
+    fn restart_jiujiang(&mut self) {
+        self.jiujiang = spawn(&self.nodes[JIUJIANG], &self.jiujiang_log);
+    }
+
+    /// Kills both.
+    fn stop(mut self) {
+        self.kill_jiujiang();
+        self.huangshi.kill().expect("stop Huangshi");
+        let _ = self.huangshi.wait();
+    }
 }
 
 fn open(data: &Path) -> Connection {
@@ -112,22 +176,8 @@ fn check_receipted_are_stored(sender: &Connection, receiver: &Connection) -> usi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_lost_nothing_twice_while_the_receiver_is_killed_and_restarted() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let nodes = demo::prepare(dir.path(), &[HUANGSHI, JIUJIANG]).expect("prepare");
-    let data = |node: &str| {
-        nodes[node]
-            .config
-            .parent()
-            .expect("node folder")
-            .join("data")
-    };
-    let (hs_log, jj_log) = (
-        dir.path().join("huangshi.log"),
-        dir.path().join("jiujiang.log"),
-    );
-    let mut huangshi = spawn(&nodes[HUANGSHI], &hs_log);
-    let mut jiujiang = spawn(&nodes[JIUJIANG], &jj_log);
-    let operator = OperatorClient::of_demo(&nodes[HUANGSHI]).expect("operator token");
+    let mut p = Processes::start(&[ProtocolVersion::V1_0]);
+    let operator = p.operator(HUANGSHI);
     let body = serde_json::to_value(sample::transfer_body().expect("body")).expect("json");
 
     let mut kills = 0;
@@ -141,17 +191,16 @@ async fn nothing_lost_nothing_twice_while_the_receiver_is_killed_and_restarted()
         if n % KILL_EVERY == KILL_EVERY - 1 {
             // SIGKILL, with deliveries in flight: no shutdown, no flush.
             tokio::time::sleep(Duration::from_millis(5 * (n as u64 % 7))).await;
-            jiujiang.kill().expect("SIGKILL");
-            jiujiang.wait().expect("reaped");
+            p.kill_jiujiang();
             kills += 1;
-            let receiver = open(&data(JIUJIANG));
+            let receiver = open(&p.data(JIUJIANG));
             check_complete(&receiver);
             receipted_at_kills.push(check_receipted_are_stored(
-                &open(&data(HUANGSHI)),
+                &open(&p.data(HUANGSHI)),
                 &receiver,
             ));
             tokio::time::sleep(Duration::from_millis(100)).await;
-            jiujiang = spawn(&nodes[JIUJIANG], &jj_log);
+            p.restart_jiujiang();
         }
     }
 
@@ -177,7 +226,7 @@ async fn nothing_lost_nothing_twice_while_the_receiver_is_killed_and_restarted()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (sender, receiver) = (open(&data(HUANGSHI)), open(&data(JIUJIANG)));
+    let (sender, receiver) = (open(&p.data(HUANGSHI)), open(&p.data(JIUJIANG)));
     assert_eq!(
         check_complete(&receiver),
         TRANSFERS,
@@ -190,7 +239,7 @@ async fn nothing_lost_nothing_twice_while_the_receiver_is_killed_and_restarted()
     assert_eq!(cases, TRANSFERS as i64);
 
     // Re-sending every accepted message delivers nothing twice.
-    let registry_bytes = std::fs::read(dir.path().join("registry.json")).expect("registry");
+    let registry_bytes = std::fs::read(p.dir.path().join("registry.json")).expect("registry");
     let registry = Registry::bootstrap(&registry_bytes, &Timestamp::now()).expect("registry");
     let client = Client::new(RetryPolicy::default()).expect("client");
     let mut statement = sender
@@ -210,7 +259,7 @@ async fn nothing_lost_nothing_twice_while_the_receiver_is_killed_and_restarted()
         );
     }
     assert_eq!(
-        check_complete(&open(&data(JIUJIANG))),
+        check_complete(&open(&p.data(JIUJIANG))),
         TRANSFERS,
         "nothing twice after re-sending"
     );
@@ -224,7 +273,142 @@ async fn nothing_lost_nothing_twice_while_the_receiver_is_killed_and_restarted()
         "{TRANSFERS} transfers, {kills} SIGKILLs of the receiver, {redeliveries} delivery rounds in all; \
          receipted at each kill: {receipted_at_kills:?}; lost 0, duplicated 0"
     );
-    jiujiang.kill().expect("stop Jiujiang");
-    huangshi.kill().expect("stop Huangshi");
-    let _ = (jiujiang.wait(), huangshi.wait());
+    p.stop();
+}
+
+/// Every file under a store's content-addressed names hashes to its name: returns them.
+fn check_whole_files(data: &Path) -> Vec<String> {
+    let mut whole = Vec::new();
+    for shard in std::fs::read_dir(data.join("files"))
+        .expect("file store")
+        .flatten()
+    {
+        let name = shard.file_name().to_string_lossy().to_string();
+        if name.len() != 2 {
+            continue;
+        }
+        for file in std::fs::read_dir(shard.path()).expect("shard").flatten() {
+            let name = file.file_name().to_string_lossy().to_string();
+            let bytes = std::fs::read(file.path()).expect("file");
+            assert_eq!(
+                Sha256Digest::of(&bytes).as_str(),
+                name,
+                "a file under its digest's name holds other bytes"
+            );
+            whole.push(name);
+        }
+    }
+    whole
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fetch_killed_midway_leaves_no_file_that_looks_complete_and_resumes() {
+    const KILLS: usize = 2;
+    let mut p = Processes::start(&[ProtocolVersion::V1_0, ProtocolVersion::V1_1]);
+    let operator = p.operator(HUANGSHI);
+    let authority = p.operator(JIUJIANG);
+
+    // Two scans of 40 MiB each, the transfer's materials.
+    let mut body = sample::transfer_body().expect("body");
+    let mut scans = Vec::new();
+    for (index, material) in body.materials.iter_mut().enumerate() {
+        let scan = demo::pdf(&["Scan", &index.to_string()], 40 << 20);
+        *material = operator
+            .upload(&material.name, "application/pdf", scan.clone())
+            .await
+            .expect("uploaded");
+        scans.push(scan);
+    }
+    let jiujiang_data = p.data(JIUJIANG);
+    let partial = |n: usize| {
+        jiujiang_data
+            .join("files/partial")
+            .join(format!("{}.part", body.materials[n].sha256))
+    };
+    let case = "CRASH-FILES";
+    operator
+        .send(&json!({"type": "transfer", "case": case, "to": JIUJIANG, "agreement": AGREEMENT, "body": body}))
+        .await
+        .expect("sent");
+
+    // SIGKILL while the first scan is partly fetched, twice.
+    let mut killed_at = Vec::new();
+    for kill in 0..KILLS {
+        let threshold = (kill as u64 + 1) * (12 << 20);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let size = std::fs::metadata(partial(0)).map_or(0, |m| m.len());
+            if size >= threshold {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the fetch does not reach {threshold} bytes (at {size}): see {}",
+                p.jiujiang_log.display()
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        p.kill_jiujiang();
+        let kept = std::fs::metadata(partial(0)).map_or(0, |m| m.len());
+        assert!(
+            kept > 0 && kept < scans[0].len() as u64,
+            "a partial file is left: {kept}"
+        );
+        assert!(
+            !check_whole_files(&jiujiang_data).contains(&body.materials[0].sha256.to_string()),
+            "the scan being fetched looks complete after the kill"
+        );
+        killed_at.push(kept);
+        p.restart_jiujiang();
+    }
+
+    // After the last restart the fetches end, with Huangshi's bytes.
+    let view = authority
+        .wait_for_case(case, Duration::from_secs(120), |v| {
+            v["files"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|f| {
+                    f["direction"] == "in"
+                        && f["held"] == true
+                        && f["fetch"]["status"] == "complete"
+                })
+                .count()
+                == 2
+        })
+        .await
+        .expect("both scans fetched after the restarts");
+    for (material, scan) in body.materials.iter().zip(&scans) {
+        let (held, _) = authority
+            .download(material.sha256.as_str())
+            .await
+            .expect("held");
+        assert!(held == *scan, "{} differs from Huangshi's", material.name);
+    }
+    let whole = check_whole_files(&jiujiang_data);
+    assert_eq!(whole.len(), 2, "{whole:?}");
+    assert!(
+        !partial(0).exists() && !partial(1).exists(),
+        "the partial files are gone"
+    );
+    // Each restart resumed from the bytes the killed process had synced or written.
+    let log = std::fs::read_to_string(&p.jiujiang_log).expect("log");
+    let resumed: Vec<u64> = log
+        .lines()
+        .filter_map(|l| l.split("resumed_from=").nth(1))
+        .filter_map(|rest| {
+            rest.split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse()
+                .ok()
+        })
+        .filter(|&n| n > 0)
+        .collect();
+    assert!(!resumed.is_empty(), "no fetch resumed: {view}");
+    println!(
+        "2 scans of 40 MiB, {KILLS} SIGKILLs of the fetching node at {killed_at:?} bytes; \
+         resumed from {resumed:?}; both whole and verified"
+    );
+    p.stop();
 }
