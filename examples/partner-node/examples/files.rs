@@ -7,7 +7,9 @@
 //! 1. `partner-node demo-setup` (Huangshi and Jiujiang speak 1.1), both nodes started as
 //!    processes of their own;
 //! 2. the SHA-256 rate: `tongban::file::FileHasher` over a buffer of one file's size, the
-//!    fastest of three passes;
+//!    fastest of three passes; and the disk's rate: as many files as will be fetched,
+//!    of the same size, written in 1 MiB pieces and each synced, in the same directory
+//!    (the receiver must write and sync every byte too);
 //! 3. `--transfers` transfers, each with its item's two materials: scans of `--size-mib`
 //!    MiB each (at most 50, the protocol's limit) uploaded to Huangshi through its
 //!    operator API;
@@ -86,6 +88,12 @@ async fn measure(args: &Args, dir: &Path) -> Result<(), Failure> {
     let size = usize::try_from((args.size_mib << 20).min(MAX_FILE_BYTES - 1024))?;
     eprintln!("measuring SHA-256 over {} MiB (3 passes) …", args.size_mib);
     let sha256_rate = sha256_rate(size);
+    eprintln!(
+        "measuring the disk: {} files of {} MiB written and synced …",
+        args.transfers * 2,
+        args.size_mib
+    );
+    let disk_rate = disk_rate(dir, args.transfers * 2, size)?;
 
     let mut nodes = Vec::new();
     let mut operators = Vec::new();
@@ -109,6 +117,7 @@ async fn measure(args: &Args, dir: &Path) -> Result<(), Failure> {
     }
     let (jiujiang, huangshi) = (&operators[0], &operators[1]);
     let receiver_pid = nodes[0].0.pid();
+    let sender_pid = nodes[1].0.pid();
 
     eprintln!(
         "uploading {} scans of {} bytes to Huangshi …",
@@ -153,6 +162,7 @@ async fn measure(args: &Args, dir: &Path) -> Result<(), Failure> {
         transfers.len(),
         references.len()
     );
+    let cpu_before = [cpu_seconds(receiver_pid), cpu_seconds(sender_pid)];
     let started = Instant::now();
     for (case, body) in &transfers {
         huangshi
@@ -171,6 +181,10 @@ async fn measure(args: &Args, dir: &Path) -> Result<(), Failure> {
         eprintln!("  {arrived} of {} files held", references.len());
     }
     let elapsed = started.elapsed();
+    let cpu = [
+        cpu_seconds(receiver_pid) - cpu_before[0],
+        cpu_seconds(sender_pid) - cpu_before[1],
+    ];
     sampling.store(false, Ordering::Relaxed);
     sampler.await?;
     let peak_kib = peak_kib.load(Ordering::Relaxed);
@@ -212,6 +226,17 @@ async fn measure(args: &Args, dir: &Path) -> Result<(), Failure> {
         "throughput / SHA-256 rate    {:.1} % (target ≥ 50 %)",
         ratio * 100.0
     );
+    println!("disk, write and sync         {disk_rate:.0} MB/s");
+    println!(
+        "throughput / disk rate       {:.1} %",
+        throughput / disk_rate * 100.0
+    );
+    println!(
+        "processor time while fetching receiver {:.2} s, sender {:.2} s, on {} cores",
+        cpu[0],
+        cpu[1],
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
     println!(
         "receiver's resident memory   {:.1} MiB at rest, {:.1} MiB at most, {above_idle_mib:.1} MiB above rest (target < 64 MiB)",
         idle_kib as f64 / 1024.0,
@@ -222,7 +247,9 @@ async fn measure(args: &Args, dir: &Path) -> Result<(), Failure> {
         json!({
             "files": references.len(), "file_bytes": size, "seconds": elapsed.as_secs_f64(),
             "throughput_mb_s": throughput, "sha256_mb_s": sha256_rate, "ratio": ratio,
+            "disk_mb_s": disk_rate,
             "rss_idle_kib": idle_kib, "rss_peak_kib": peak_kib,
+            "receiver_cpu_s": cpu[0], "sender_cpu_s": cpu[1],
         })
     );
     Ok(())
@@ -254,6 +281,51 @@ fn sha256_rate(size: usize) -> f64 {
         best = best.min(started.elapsed().as_secs_f64());
     }
     size as f64 / best / 1e6
+}
+
+/// The disk's rate in MB/s: `files` files of `size` bytes written in 1 MiB pieces
+/// under `dir`, each synced, then removed.
+fn disk_rate(dir: &Path, files: u32, size: usize) -> Result<f64, Failure> {
+    use std::io::Write;
+    let piece = vec![0xa5u8; 1 << 20];
+    let path = dir.join("disk-rate.bin");
+    let started = Instant::now();
+    for _ in 0..files {
+        let mut file =
+            std::fs::File::create(&path).context(|| format!("cannot create {}", path.display()))?;
+        let mut left = size;
+        while left > 0 {
+            let n = left.min(piece.len());
+            file.write_all(&piece[..n])
+                .context(|| format!("cannot write {}", path.display()))?;
+            left -= n;
+        }
+        file.sync_all()
+            .context(|| format!("cannot sync {}", path.display()))?;
+    }
+    let elapsed = started.elapsed();
+    std::fs::remove_file(&path).context(|| format!("cannot remove {}", path.display()))?;
+    Ok(f64::from(files) * size as f64 / elapsed.as_secs_f64() / 1e6)
+}
+
+/// The processor time a process used so far, user and system, in seconds (Linux:
+/// `/proc/<pid>/stat`, in the kernel's fixed 100 ticks a second); 0 elsewhere.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |n: usize| {
+        fields
+            .get(n)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are the 14th and 15th fields, the 12th and 13th after the name.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// A process's resident memory in KiB (Linux: `VmRSS` of `/proc/<pid>/status`).

@@ -12,6 +12,9 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use serde::Deserialize;
 use std::sync::Arc;
+
+/// The bytes of a file read (on a blocking thread) and sent at a time.
+const READ_PIECE: u64 = 256 * 1024;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tongban::error::FileError;
 use tongban::file::{file_path, FileRequest, RequestTarget, MAX_FILE_BYTES, REQUEST_HEADER};
@@ -190,7 +193,7 @@ async fn file_response(node: &Node, reference: &FileRef, range: Option<&str>) ->
         if left == 0 {
             return None;
         }
-        let mut buffer = vec![0u8; usize::try_from(left.min(64 * 1024)).unwrap_or(64 * 1024)];
+        let mut buffer = vec![0u8; left.min(READ_PIECE) as usize];
         match file.read(&mut buffer).await {
             Ok(0) => None,
             Ok(read) => {
