@@ -255,6 +255,9 @@ enum Event {
     Supplement,
     Decision,
     Withdrawal,
+    /// Not generated here (it needs protocol 1.1 and files): the `files/lifecycle`
+    /// vectors pin it. It changes no state.
+    FilesReceived,
 }
 
 /// The §18 diagram, edge by edge (receipts for other messages and protocol errors, which
@@ -285,7 +288,10 @@ const DIAGRAM: &[(ItemState, Event, ItemState)] = {
 };
 
 fn allowed(state: ItemState, event: Event) -> Option<ItemState> {
-    if matches!(event, Event::OtherReceipt | Event::ProtocolError) {
+    if matches!(
+        event,
+        Event::OtherReceipt | Event::ProtocolError | Event::FilesReceived
+    ) {
         return Some(state);
     }
     DIAGRAM
@@ -308,6 +314,7 @@ fn event(envelope: &Envelope, track: &Track) -> Event {
         Body::Supplement(_) => Event::Supplement,
         Body::Decision(_) => Event::Decision,
         Body::Withdrawal(_) => Event::Withdrawal,
+        Body::FilesReceived(_) => Event::FilesReceived,
         Body::Transfer(_) => unreachable!("a transfer opens a track"),
     }
 }
@@ -320,7 +327,7 @@ fn sender_of(event: Event, track: &Track) -> Option<&NodeId> {
         | Event::Status(_)
         | Event::SupplementRequest
         | Event::Decision => Some(&track.authority),
-        Event::OtherReceipt | Event::ProtocolError => None,
+        Event::OtherReceipt | Event::ProtocolError | Event::FilesReceived => None,
     }
 }
 

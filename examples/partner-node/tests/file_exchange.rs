@@ -445,6 +445,33 @@ async fn the_operator_uploads_within_the_limit_and_sends_only_files_it_holds() {
         .await
         .expect("answer");
     assert_eq!(without_token.status().as_u16(), 401);
+    // An upload that breaks off (the connection closes before the announced length)
+    // stores nothing, not even the bytes that came, under their own digest.
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut stream = tokio::net::TcpStream::connect(p.huangshi.operator_address)
+            .await
+            .expect("connect");
+        let head = format!(
+            "POST /operator/v1/files?name=x&media_type=application/pdf HTTP/1.1\r\nhost: {}\r\n\
+             authorization: Bearer {token}\r\ncontent-type: application/octet-stream\r\n\
+             content-length: 100000\r\n\r\n%PDF-1.7 cut off",
+            p.huangshi.operator_address
+        );
+        stream.write_all(head.as_bytes()).await.expect("write");
+        stream.flush().await.expect("flush");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let cut = Sha256Digest::of(b"%PDF-1.7 cut off");
+    assert!(
+        !p.huangshi.node().files().path(&cut).exists(),
+        "the bytes of a broken-off upload are not stored"
+    );
+    let incoming = std::fs::read_dir(p.huangshi.node().config().data_dir.join("files/incoming"))
+        .expect("incoming")
+        .count();
+    assert_eq!(incoming, 0, "nothing of the broken-off upload is kept");
     p.huangshi.stop().await;
     p.jiujiang.stop().await;
 }

@@ -47,6 +47,17 @@ pub struct FileStore {
     root: PathBuf,
 }
 
+/// Why an upload was not stored; nothing of it is kept.
+#[derive(Debug)]
+pub enum UploadError {
+    /// More bytes than the limit.
+    TooLarge,
+    /// The body broke off before its end.
+    BrokenOff,
+    /// The store failed.
+    Storage(NodeError),
+}
+
 /// What a garbage collection removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Collected {
@@ -101,34 +112,36 @@ impl FileStore {
 
     /// Writes an upload to the store from `chunks`, at most `limit` bytes, and returns
     /// its digest and size. The bytes go to a temporary file in `incoming/`, synced, then
-    /// renamed to their digest; more than `limit` bytes leave nothing behind
-    /// (`Err(None)`).
+    /// renamed to their digest. More than `limit` bytes, or a chunk that is an error (the
+    /// upload broke off), leave nothing behind.
     pub fn write_upload(
         &self,
-        chunks: impl IntoIterator<Item = Vec<u8>>,
+        chunks: impl IntoIterator<Item = Result<Vec<u8>, UploadError>>,
         limit: u64,
-    ) -> Result<(Sha256Digest, u64), Option<NodeError>> {
+    ) -> Result<(Sha256Digest, u64), UploadError> {
         let incoming = self.root.join("incoming");
+        let failed = |what: &str, path: &Path, e| UploadError::Storage(storage(what, path, e));
         let mut file = tempfile::NamedTempFile::new_in(&incoming)
-            .map_err(|e| Some(storage("create a file in", &incoming, e)))?;
+            .map_err(|e| failed("create a file in", &incoming, e))?;
         let mut hasher = FileHasher::new();
         for chunk in chunks {
+            let chunk = chunk?;
             if hasher.size() + chunk.len() as u64 > limit {
-                return Err(None);
+                return Err(UploadError::TooLarge);
             }
             hasher.update(&chunk);
             file.write_all(&chunk)
-                .map_err(|e| Some(storage("write", file.path(), e)))?;
+                .map_err(|e| failed("write", file.path(), e))?;
         }
         file.as_file()
             .sync_all()
-            .map_err(|e| Some(storage("sync", file.path(), e)))?;
+            .map_err(|e| failed("sync", file.path(), e))?;
         let size = hasher.size();
         let sha256 = hasher.digest();
         let (_, path) = file
             .keep()
-            .map_err(|e| Some(storage("keep", &incoming, e.error)))?;
-        self.commit(&path, &sha256).map_err(Some)?;
+            .map_err(|e| failed("keep", &incoming, e.error))?;
+        self.commit(&path, &sha256).map_err(UploadError::Storage)?;
         Ok((sha256, size))
     }
 
@@ -216,15 +229,20 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let store = FileStore::open(dir.path()).expect("store");
         let chunks = vec![b"the lease ".to_vec(), b"contract".to_vec()];
-        let (sha256, size) = store.write_upload(chunks, 100).expect("stored");
+        let (sha256, size) = store
+            .write_upload(chunks.into_iter().map(Ok), 100)
+            .expect("stored");
         assert_eq!(sha256, Sha256Digest::of(b"the lease contract"));
         assert_eq!(size, 18);
         assert_eq!(
             std::fs::read(store.path(&sha256)).expect("read"),
             b"the lease contract"
         );
-        let over = store.write_upload(vec![vec![0u8; 60], vec![0u8; 60]], 100);
-        assert!(matches!(over, Err(None)));
+        let over = store.write_upload([Ok(vec![0u8; 60]), Ok(vec![0u8; 60])], 100);
+        assert!(matches!(over, Err(UploadError::TooLarge)));
+        let broken =
+            store.write_upload([Ok(b"%PDF-1.7".to_vec()), Err(UploadError::BrokenOff)], 100);
+        assert!(matches!(broken, Err(UploadError::BrokenOff)));
         assert_eq!(
             read_dir(&dir.path().join("files/incoming"))
                 .expect("list")
@@ -238,10 +256,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let store = FileStore::open(dir.path()).expect("store");
         let (kept, _) = store
-            .write_upload(vec![b"referenced".to_vec()], 100)
+            .write_upload([Ok(b"referenced".to_vec())], 100)
             .expect("stored");
         let (orphan, _) = store
-            .write_upload(vec![b"orphan".to_vec()], 100)
+            .write_upload([Ok(b"orphan".to_vec())], 100)
             .expect("stored");
         std::fs::write(store.partial(&orphan), b"half").expect("partial");
         // Nothing is old enough yet.

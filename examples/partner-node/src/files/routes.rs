@@ -3,6 +3,7 @@
 //! (`GET /operator/v1/files/{sha256}`).
 
 use super::records::{self, RequestLog};
+use super::UploadError;
 use crate::node::{Node, Refusal};
 use crate::server::refusal;
 use axum::body::{Body, Bytes};
@@ -262,37 +263,32 @@ pub async fn upload(
         )
         .into_response();
     }
-    // The body is read chunk by chunk on this task and written on a blocking thread.
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
+    // The body is read chunk by chunk on this task and written on a blocking thread; a
+    // body that breaks off is passed on as such, and nothing of it is kept.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Vec<u8>, UploadError>>(8);
     let writer = node.clone();
     let writing =
         tokio::task::spawn_blocking(move || writer.files().write_upload(receiver, MAX_FILE_BYTES));
     let mut body = body;
-    let mut read_failed = false;
     while let Some(frame) = body.frame().await {
-        match frame {
-            Ok(frame) => {
-                if let Some(data) = frame.data_ref() {
-                    if sender.send(data.to_vec()).is_err() {
-                        break;
-                    }
-                }
-            }
-            Err(_) => {
-                read_failed = true;
-                break;
-            }
+        let chunk = match frame {
+            Ok(frame) => match frame.into_data() {
+                Ok(data) => Ok(data.to_vec()),
+                Err(_) => continue,
+            },
+            Err(_) => Err(UploadError::BrokenOff),
+        };
+        let broken = chunk.is_err();
+        if sender.send(chunk).is_err() || broken {
+            break;
         }
     }
     drop(sender);
     let written = writing.await.unwrap_or_else(|e| {
-        Err(Some(crate::NodeError::Storage {
+        Err(UploadError::Storage(crate::NodeError::Storage {
             reason: format!("the upload task failed: {e}"),
         }))
     });
-    if read_failed {
-        return refusal("http.timeout", "the upload broke off; send it again").into_response();
-    }
     match written {
         Ok((sha256, size)) => {
             let reference = FileRef {
@@ -304,7 +300,7 @@ pub async fn upload(
             tracing::info!(sha256 = %reference.sha256, size, "file uploaded by the operator");
             (StatusCode::CREATED, axum::Json(reference)).into_response()
         }
-        Err(None) => {
+        Err(UploadError::TooLarge) => {
             let mut response = Refusal::from(Error::from(FileError::TooLarge {
                 name: query.name,
                 size: MAX_FILE_BYTES + 1,
@@ -314,7 +310,10 @@ pub async fn upload(
             *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
             response
         }
-        Err(Some(e)) => Refusal::from(e).into_response(),
+        Err(UploadError::BrokenOff) => {
+            refusal("http.timeout", "the upload broke off; send it again").into_response()
+        }
+        Err(UploadError::Storage(e)) => Refusal::from(e).into_response(),
     }
 }
 
