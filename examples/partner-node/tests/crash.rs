@@ -8,7 +8,10 @@
 //!
 //! Files (§23): Jiujiang is killed while it fetches a transfer's large scans; no file
 //! ever looks complete that is not, and after each restart the fetch resumes from its
-//! partial file and ends with the very bytes Huangshi holds.
+//! partial file and ends with the very bytes Huangshi holds. On a disk that fills up
+//! (a file size limit, with writes past it failing as on a full disk), fetches and
+//! uploads fail with `node.storage` and keep nothing that looks complete, the node goes
+//! on receiving and fetching what fits, and once there is room the fetches end.
 
 use partner_node::demo::{self, DemoNode, OperatorClient};
 use partner_node::store::DATABASE_FILE;
@@ -28,12 +31,31 @@ const KILL_EVERY: usize = 10;
 
 /// Starts a node process and waits until it serves.
 fn spawn(node: &DemoNode, log: &Path) -> Child {
+    spawn_limited(node, log, None)
+}
+
+/// Starts a node process that can write files of at most `blocks` × 512 bytes, if
+/// given (the shell's `ulimit -f`, with SIGXFSZ ignored, so that a write past it
+/// fails as on a full disk instead of killing the process), and waits until it serves.
+fn spawn_limited(node: &DemoNode, log: &Path, blocks: Option<u64>) -> Child {
     let log_file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(log)
         .expect("log");
-    let child = Command::new(env!("CARGO_BIN_EXE_partner-node"))
+    let mut command = match blocks {
+        None => Command::new(env!("CARGO_BIN_EXE_partner-node")),
+        Some(blocks) => {
+            let mut sh = Command::new("sh");
+            sh.arg("-c")
+                .arg(format!(
+                    "trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" \"$@\""
+                ))
+                .arg(env!("CARGO_BIN_EXE_partner-node"));
+            sh
+        }
+    };
+    let child = command
         .arg("--config")
         .arg(&node.config)
         .stdout(Stdio::null())
@@ -104,6 +126,12 @@ impl Processes {
     /// Starts Jiujiang again.
     fn restart_jiujiang(&mut self) {
         self.jiujiang = spawn(&self.nodes[JIUJIANG], &self.jiujiang_log);
+    }
+
+    /// Starts Jiujiang again on a disk that holds files of at most 16 MiB (32 MiB for a
+    /// shell that counts `ulimit -f` in KiB): less than a 40 MiB scan.
+    fn restart_jiujiang_on_a_small_disk(&mut self) {
+        self.jiujiang = spawn_limited(&self.nodes[JIUJIANG], &self.jiujiang_log, Some(32_768));
     }
 
     /// Kills both.
@@ -309,16 +337,7 @@ async fn a_fetch_killed_midway_leaves_no_file_that_looks_complete_and_resumes() 
     let authority = p.operator(JIUJIANG);
 
     // Two scans of 40 MiB each, the transfer's materials.
-    let mut body = sample::transfer_body().expect("body");
-    let mut scans = Vec::new();
-    for (index, material) in body.materials.iter_mut().enumerate() {
-        let scan = demo::pdf(&["Scan", &index.to_string()], 40 << 20);
-        *material = operator
-            .upload(&material.name, "application/pdf", scan.clone())
-            .await
-            .expect("uploaded");
-        scans.push(scan);
-    }
+    let (body, scans) = upload_scans(&operator, 40 << 20).await;
     let jiujiang_data = p.data(JIUJIANG);
     let partial = |n: usize| {
         jiujiang_data
@@ -410,5 +429,119 @@ async fn a_fetch_killed_midway_leaves_no_file_that_looks_complete_and_resumes() 
         "2 scans of 40 MiB, {KILLS} SIGKILLs of the fetching node at {killed_at:?} bytes; \
          resumed from {resumed:?}; both whole and verified"
     );
+    p.stop();
+}
+
+/// The scans of the sample transfer, `size` bytes each, uploaded to Huangshi; returns
+/// the body with their references and the scans.
+async fn upload_scans(operator: &OperatorClient, size: usize) -> (tongban::Transfer, Vec<Vec<u8>>) {
+    let mut body = sample::transfer_body().expect("body");
+    let mut scans = Vec::new();
+    for (index, material) in body.materials.iter_mut().enumerate() {
+        let scan = demo::pdf(&["Scan", &index.to_string()], size);
+        *material = operator
+            .upload(&material.name, "application/pdf", scan.clone())
+            .await
+            .expect("uploaded");
+        scans.push(scan);
+    }
+    (body, scans)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_cleanly_keeps_nothing_that_looks_complete_and_recovers() {
+    let mut p = Processes::start(&[ProtocolVersion::V1_0, ProtocolVersion::V1_1]);
+    p.kill_jiujiang();
+    p.restart_jiujiang_on_a_small_disk();
+    let operator = p.operator(HUANGSHI);
+    let authority = p.operator(JIUJIANG);
+    let (body, scans) = upload_scans(&operator, 40 << 20).await;
+    let case = "DISK-FULL";
+    operator
+        .send(&json!({"type": "transfer", "case": case, "to": JIUJIANG, "agreement": AGREEMENT, "body": body}))
+        .await
+        .expect("sent");
+
+    // The transfer is received (its rows are small); its scans do not fit.
+    let failing = |v: &serde_json::Value| {
+        v["files"].as_array().into_iter().flatten().any(|f| {
+            f["fetch"]["last_error"]
+                .as_str()
+                .is_some_and(|e| e.contains("[node.storage]"))
+        })
+    };
+    let view = authority
+        .wait_for_case(case, Duration::from_secs(60), failing)
+        .await
+        .expect("a fetch fails with node.storage");
+    assert!(
+        check_whole_files(&p.data(JIUJIANG)).is_empty(),
+        "a file looks complete on a full disk: {view}"
+    );
+    // An operator upload that does not fit is refused with node.storage and leaves
+    // nothing in incoming/.
+    let refused = authority
+        .upload(
+            "决定书",
+            "application/pdf",
+            demo::pdf(&["decision"], 40 << 20),
+        )
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        (refused.status, refused.code().as_deref()),
+        (500, Some("node.storage")),
+        "{}",
+        refused.body
+    );
+    let incoming = std::fs::read_dir(p.data(JIUJIANG).join("files/incoming"))
+        .expect("incoming")
+        .count();
+    assert_eq!(incoming, 0, "nothing of the refused upload is kept");
+    // The node still receives messages, and fetches the files that fit.
+    assert!(
+        p.jiujiang.try_wait().expect("status").is_none(),
+        "the node died"
+    );
+    let (small, _) = upload_scans(&operator, 4096).await;
+    operator
+        .send(&json!({"type": "transfer", "case": "DISK-FULL-2", "to": JIUJIANG, "agreement": AGREEMENT, "body": small}))
+        .await
+        .expect("sent");
+    authority
+        .wait_for_case("DISK-FULL-2", Duration::from_secs(60), |v| {
+            v["files"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|f| f["held"] == true)
+                .count()
+                == 2
+        })
+        .await
+        .expect("the small scans are fetched");
+
+    // Room again: after a restart the fetches resume and end with Huangshi's bytes.
+    p.kill_jiujiang();
+    p.restart_jiujiang();
+    authority
+        .wait_for_case(case, Duration::from_secs(120), |v| {
+            v["files"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|f| f["held"] == true && f["fetch"]["status"] == "complete")
+                .count()
+                == 2
+        })
+        .await
+        .expect("both scans fetched once there is room");
+    for (material, scan) in body.materials.iter().zip(&scans) {
+        let (held, _) = authority
+            .download(material.sha256.as_str())
+            .await
+            .expect("held");
+        assert!(held == *scan, "{} differs from Huangshi's", material.name);
+    }
     p.stop();
 }

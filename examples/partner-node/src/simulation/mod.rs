@@ -19,8 +19,10 @@
 //! ```
 //!
 //! What it does not simulate: TLS (an `https://` endpoint is plain HTTP on port 443),
-//! power loss (a crash loses the process, not the operating system's page cache), and
-//! disk faults (the storage-fault tests use a real database for those).
+//! power loss (a crash loses the process, not the operating system's page cache),
+//! disk faults (the storage-fault tests use a real database for those), and the file
+//! exchange of protocol 1.1: its nodes speak 1.0 (the crash tests kill real processes
+//! while they fetch files).
 
 mod checker;
 mod faults;
@@ -185,18 +187,39 @@ fn host_of(registry: &Registry, node: &str) -> Result<String, String> {
     Ok(host)
 }
 
+/// The sample registry with the simulation's nodes speaking protocol 1.0 only: the
+/// simulation runs the exchanges of messages, not of files (§23), which its network
+/// does not carry. Returns it loaded and as bytes.
+fn simulation_registry() -> Result<(Registry, Vec<u8>), String> {
+    let sample = sample::registry().map_err(|e| e.to_string())?;
+    let endpoints = NODES
+        .iter()
+        .map(|node| {
+            let member = sample
+                .member(&NodeId::parse(*node).map_err(|e| e.to_string())?)
+                .ok_or_else(|| format!("{node} is not in the sample registry"))?;
+            Ok((node.to_string(), member.endpoint.clone()))
+        })
+        .collect::<Result<BTreeMap<_, _>, String>>()?;
+    let bytes =
+        sample::registry_with_endpoints_speaking(&endpoints, &[tongban::ProtocolVersion::V1_0])
+            .map_err(|e| e.to_string())?;
+    let registry = Registry::load_trusted(&bytes).map_err(|e| e.to_string())?;
+    Ok((registry, bytes))
+}
+
 /// A node's configuration in the simulation: its sample key, the sample registry,
 /// short timeouts and pauses (virtual time is cheap, but not free).
 fn node_config(node: &str, data_dir: &Path) -> Result<Config, String> {
     let id = NodeId::parse(node).map_err(|e| e.to_string())?;
     let key: KeyPair = sample::key(node).map_err(|e| e.to_string())?;
-    let registry = sample::registry().map_err(|e| e.to_string())?;
+    let (registry, registry_bytes) = simulation_registry()?;
     let host = host_of(&registry, node)?;
     Ok(Config {
         node: id,
         key,
         registry,
-        registry_bytes: sample::registry_bytes().map_err(|e| e.to_string())?,
+        registry_bytes,
         registry_file: None,
         // Not bound: the simulated hosts listen on their own ports.
         listen: ([0, 0, 0, 0], 443).into(),
@@ -322,7 +345,7 @@ pub fn run(seed: u64, settings: &Settings) -> Result<Report, SimulationError> {
         .max_message_latency(faults::NORMAL_LATENCY)
         .simulation_duration(deadline + Duration::from_secs(60))
         .build();
-    let registry = sample::registry().map_err(|e| failed(e.to_string()))?;
+    let (registry, _) = simulation_registry().map_err(failed)?;
     let mut hosts = BTreeMap::new();
     let mut data_dirs = BTreeMap::new();
     for (index, node) in NODES.into_iter().enumerate() {
