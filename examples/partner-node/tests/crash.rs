@@ -382,29 +382,7 @@ async fn a_fetch_killed_midway_leaves_no_file_that_looks_complete_and_resumes() 
     }
 
     // After the last restart the fetches end, with Huangshi's bytes.
-    let view = authority
-        .wait_for_case(case, Duration::from_secs(120), |v| {
-            v["files"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|f| {
-                    f["direction"] == "in"
-                        && f["held"] == true
-                        && f["fetch"]["status"] == "complete"
-                })
-                .count()
-                == 2
-        })
-        .await
-        .expect("both scans fetched after the restarts");
-    for (material, scan) in body.materials.iter().zip(&scans) {
-        let (held, _) = authority
-            .download(material.sha256.as_str())
-            .await
-            .expect("held");
-        assert!(held == *scan, "{} differs from Huangshi's", material.name);
-    }
+    let view = fetched_as_sent(&authority, case, &body, &scans).await;
     let whole = check_whole_files(&jiujiang_data);
     assert_eq!(whole.len(), 2, "{whole:?}");
     assert!(
@@ -446,6 +424,40 @@ async fn upload_scans(operator: &OperatorClient, size: usize) -> (tongban::Trans
         scans.push(scan);
     }
     (body, scans)
+}
+
+/// Waits (two minutes at most) until Jiujiang holds every material of `body`, fetched,
+/// and checks that each is the scan Huangshi uploaded; returns the case view.
+async fn fetched_as_sent(
+    authority: &OperatorClient,
+    case: &str,
+    body: &tongban::Transfer,
+    scans: &[Vec<u8>],
+) -> serde_json::Value {
+    let view = authority
+        .wait_for_case(case, Duration::from_secs(120), |v| {
+            v["files"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|f| {
+                    f["direction"] == "in"
+                        && f["held"] == true
+                        && f["fetch"]["status"] == "complete"
+                })
+                .count()
+                == body.materials.len()
+        })
+        .await
+        .expect("every material fetched");
+    for (material, scan) in body.materials.iter().zip(scans) {
+        let (held, _) = authority
+            .download(material.sha256.as_str())
+            .await
+            .expect("held");
+        assert!(held == *scan, "{} differs from Huangshi's", material.name);
+    }
+    view
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -524,24 +536,6 @@ async fn a_full_disk_refuses_cleanly_keeps_nothing_that_looks_complete_and_recov
     // Room again: after a restart the fetches resume and end with Huangshi's bytes.
     p.kill_jiujiang();
     p.restart_jiujiang();
-    authority
-        .wait_for_case(case, Duration::from_secs(120), |v| {
-            v["files"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|f| f["held"] == true && f["fetch"]["status"] == "complete")
-                .count()
-                == 2
-        })
-        .await
-        .expect("both scans fetched once there is room");
-    for (material, scan) in body.materials.iter().zip(&scans) {
-        let (held, _) = authority
-            .download(material.sha256.as_str())
-            .await
-            .expect("held");
-        assert!(held == *scan, "{} differs from Huangshi's", material.name);
-    }
+    fetched_as_sent(&authority, case, &body, &scans).await;
     p.stop();
 }
