@@ -109,6 +109,9 @@ impl Unverified {
         if envelope.message_type().requires_in_reply_to() && envelope.in_reply_to.is_none() {
             return Err(invalid("in_reply_to: required for this message type"));
         }
+        if matches!(&envelope.body, Body::FilesReceived(received) if received.files.is_empty()) {
+            return Err(invalid("body/files: at least one file"));
+        }
         let window = envelope.expires.unix_nanos() - envelope.created.unix_nanos();
         if window <= 0 || window > i128::from(rules.max_validity_seconds) * NANOS {
             return Err(TimeError::BadWindow {

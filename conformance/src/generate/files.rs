@@ -585,6 +585,14 @@ fn lifecycle(g: &mut Gen, registry: &str) {
             }),
         ),
         (
+            "files-received-listing-no-file",
+            "files is empty: the schema's minItems, a structural refusal",
+            Box::new(|t| {
+                let transfer = in_review(t);
+                t.send(JIUJIANG, files_received(Vec::new()), Some(&transfer.id), refused("message.invalid"));
+            }),
+        ),
+        (
             "files-received-listing-another-file",
             "files lists both materials and a file the transfer does not reference",
             Box::new(|t| {
