@@ -100,6 +100,11 @@ fi
 tail -n 1 target/conformance-broken.txt
 xmllint --noout --schema conformance/junit.xsd target/conformance-node.xml target/conformance-broken.xml
 
+step "schemas: ajv's strict mode (draft 2020-12) and Python's jsonschema accept every published schema"
+node schemas/check.mjs
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "jsonschema==4.26.0"
+python3 schemas/check.py
+
 step "HTTP binding: the OpenAPI document validates (openapi-spec-validator, resolving its schema references)"
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "openapi-spec-validator==0.9.0"
 python3 -m openapi_spec_validator docs/openapi.json

@@ -42,10 +42,39 @@ pub fn schema_id(name: &str) -> String {
 fn generate<T: JsonSchema>(name: &str) -> Value {
     let generator = SchemaSettings::draft2020_12().into_generator();
     let mut schema = generator.into_root_schema_for::<T>().to_value();
+    integer_ranges_without_formats(&mut schema);
     if let Value::Object(members) = &mut schema {
         members.insert("$id".into(), Value::String(schema_id(name)));
     }
     schema
+}
+
+/// Replaces schemars' `format: uint32` / `uint64`, which draft 2020-12 does not define
+/// (ajv's strict mode refuses them, other validators ignore them), by the ranges alone:
+/// `minimum: 0` and a `maximum` of `u32::MAX`, or 2^53 − 1 for a `u64` (every protocol
+/// integer is a safe integer, §2).
+fn integer_ranges_without_formats(value: &mut Value) {
+    match value {
+        Value::Object(members) => {
+            let format = members.get("format").and_then(Value::as_str);
+            if let Some(maximum) = match format {
+                Some("uint32") => Some(u64::from(u32::MAX)),
+                Some("uint64") => Some(crate::json::MAX_SAFE_INTEGER.unsigned_abs()),
+                _ => None,
+            } {
+                members.remove("format");
+                let current = members.get("maximum").and_then(Value::as_u64);
+                let maximum = current.map_or(maximum, |c| c.min(maximum));
+                members.insert("minimum".into(), Value::from(0));
+                members.insert("maximum".into(), Value::from(maximum));
+            }
+            members
+                .values_mut()
+                .for_each(integer_ranges_without_formats);
+        }
+        Value::Array(items) => items.iter_mut().for_each(integer_ranges_without_formats),
+        _ => {}
+    }
 }
 
 /// The envelope schema with two rules that the types check in code: the `in_reply_to`

@@ -46,6 +46,28 @@ fn every_schema_is_draft_2020_12_with_a_versioned_id() {
         );
         assert_eq!(schema["$id"], format!("urn:tongban:schema:v1:{name}"));
         validator(&schema).expect("compiles offline");
+        let mut formats = Vec::new();
+        collect_formats(&schema, &mut formats);
+        for format in formats {
+            assert!(
+                ["date", "date-time"].contains(&format.as_str()),
+                "{name}: format {format:?} is not one that draft 2020-12 defines and the schemas use"
+            );
+        }
+    }
+}
+
+/// Every `format` keyword's value in a schema.
+fn collect_formats(value: &serde_json::Value, formats: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(members) => {
+            if let Some(format) = members.get("format").and_then(|f| f.as_str()) {
+                formats.push(format.to_string());
+            }
+            members.values().for_each(|v| collect_formats(v, formats));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_formats(v, formats)),
+        _ => {}
     }
 }
 

@@ -242,7 +242,7 @@ const IDENTIFIERS = {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const schemas = join(here, "..", "..", "..", "schemas", "v1");
-const ajv = new Ajv2020({ allErrors: false, strict: false, validateFormats: false });
+const ajv = new Ajv2020({ allErrors: false, strict: true, validateFormats: false });
 const TYPES = ["transfer", "receipt", "status_update", "supplement_request", "supplement", "decision", "withdrawal", "protocol_error", "files_received"];
 // The minor version (of major 1) that introduced each type added after 1.0 (§10).
 const SINCE_MINOR = { files_received: 1 };
