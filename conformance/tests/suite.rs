@@ -191,3 +191,20 @@ fn a_misbehaving_adapter_fails_its_vectors_instead_of_hanging_the_run() {
     let gone = run::run_one(&mut missing, &vectors[0], &dir);
     assert!(matches!(gone.verdict, Verdict::Failed { .. }));
 }
+
+#[test]
+fn no_vector_names_a_person_of_the_source_article() {
+    // The officials the source article names, in simplified and traditional characters:
+    // samples and vectors name invented people only.
+    const REAL: [&str; 6] = ["杨庆华", "楊慶華", "杨锋", "楊鋒", "熊良双", "熊良雙"];
+    let vectors = vector::load(&vector::vectors_dir()).expect("vectors");
+    for v in &vectors {
+        let text = serde_json::to_string(v).expect("json");
+        for name in REAL {
+            assert!(!text.contains(name), "{} names {name}", v.id);
+        }
+    }
+    let sample = serde_json::to_string(&tongban::sample::transfer_body().expect("sample"))
+        .expect("json");
+    assert!(REAL.iter().all(|name| !sample.contains(name)), "{sample}");
+}

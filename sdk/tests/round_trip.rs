@@ -47,7 +47,7 @@ fn chinese_content_round_trips_untouched() {
         panic!("not a transfer");
     };
     assert_eq!(transfer.form["shop_name"], "黄石市磁湖理发店九江分店");
-    assert_eq!(transfer.window.clerk.as_deref(), Some("杨庆华"));
+    assert_eq!(transfer.window.clerk.as_deref(), Some("何静怡"));
 }
 
 #[test]

@@ -131,7 +131,7 @@ const TRANSFER = {
   ],
   "mode": "received_here_handled_there",
   "window": {
-    "clerk": "杨庆华",
+    "clerk": "何静怡",
     "region": "420200",
     "service_centre": "黄石市市民之家",
     "window": "跨域通办专窗 12号"

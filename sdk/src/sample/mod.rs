@@ -100,7 +100,7 @@ pub fn transfer_body() -> Result<Transfer, Error> {
             region: id(RegionCode::parse("420200"))?,
             service_centre: "黄石市市民之家".into(),
             window: "跨域通办专窗 12号".into(),
-            clerk: Some("杨庆华".into()),
+            clerk: Some("何静怡".into()),
         },
     })
 }
