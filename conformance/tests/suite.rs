@@ -204,7 +204,7 @@ fn no_vector_names_a_person_of_the_source_article() {
             assert!(!text.contains(name), "{} names {name}", v.id);
         }
     }
-    let sample = serde_json::to_string(&tongban::sample::transfer_body().expect("sample"))
-        .expect("json");
+    let sample =
+        serde_json::to_string(&tongban::sample::transfer_body().expect("sample")).expect("json");
     assert!(REAL.iter().all(|name| !sample.contains(name)), "{sample}");
 }
