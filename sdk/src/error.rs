@@ -371,7 +371,7 @@ pub enum JsonError {
         offset: usize,
     },
     /// The same member name twice in one object (compared after unescaping).
-    #[error("duplicate key {key:?} at {path}")]
+    #[error("duplicate key {key:?} {}", location(path))]
     DuplicateKey {
         /// The repeated member name.
         key: String,
@@ -413,6 +413,16 @@ pub enum JsonError {
         /// What was expected.
         reason: &'static str,
     },
+}
+
+/// Where a JSON Pointer points, for a message: "at /a/b", or "at the top level" for the
+/// empty pointer (the whole document).
+fn location(pointer: &str) -> String {
+    if pointer.is_empty() {
+        "at the top level".to_string()
+    } else {
+        format!("at {pointer}")
+    }
 }
 
 impl JsonError {
@@ -643,7 +653,7 @@ pub enum MessageError {
         protocol: String,
     },
     /// A fraction, or an integer beyond ±(2^53−1).
-    #[error("number at {path} is not an integer within ±(2^53−1)")]
+    #[error("number {} is not an integer within ±(2^53−1)", location(path))]
     UnsafeNumber {
         /// JSON Pointer of the number.
         path: String,
@@ -1207,5 +1217,13 @@ mod tests {
             assert!(seen.insert(*code), "duplicate code {code}");
             assert!(code.contains('.') && !meaning.is_empty(), "{code}");
         }
+    }
+
+    #[test]
+    fn a_path_at_the_top_level_says_so() {
+        let top = crate::json::parse(br#"{"a":1,"a":2}"#).expect_err("duplicate");
+        assert_eq!(top.to_string(), r#"duplicate key "a" at the top level"#);
+        let nested = crate::json::parse(br#"{"b":{"a":1,"a":2}}"#).expect_err("duplicate");
+        assert_eq!(nested.to_string(), r#"duplicate key "a" at /b"#);
     }
 }
