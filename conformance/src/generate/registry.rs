@@ -92,6 +92,15 @@ pub(super) fn registries(g: &mut Gen) -> String {
     );
     reg(
         g,
+        "bootstrap-expired-and-under-signed",
+        "a first registry past its expiry and signed by 1 of 3 with threshold 2: the threshold is checked first (§16)",
+        None,
+        registry_text(&registry_doc(1, &[0, 1, 2]), &[0]),
+        "2031-01-01T00:00:00+08:00",
+        refused("registry.threshold"),
+    );
+    reg(
+        g,
         "update",
         "v2 rotates key 0 out and key 3 in, signed by keys 1 and 2",
         Some(&v1),
