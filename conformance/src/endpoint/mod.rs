@@ -533,7 +533,7 @@ pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<
             "fetched_by_the_node": 3,
             "files_received_for_the_transfer": true,
             "licence_fetched_by_the_window": true,
-            "fetched_back": files::fetched_back(),
+            "fetched_back": files::fetched_back(&tester),
         });
     }
     let mut full = result("whole_case", "a case runs transfer → receipt → review → supplement request → supplement → decision between the node and a reference node (with 1.1, its files both ways)", whole, outcome, started);

@@ -159,7 +159,7 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
     let view = hs.wait_for_case(CASE, WAIT, at_hs("received")).await?;
     print_deadline("Huangshi, after the receipt", &view);
     let view = jj
-        .wait_for_case(CASE, WAIT, |v| files_fetched(v) == 2)
+        .wait_for_case(CASE, WAIT, |v| demo::files_fetched(v) == 2)
         .await?;
     print_files("Jiujiang", &view, &mut printed);
     let view = hs
@@ -196,7 +196,7 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
     let view = jj.wait_for_case(CASE, WAIT, at_jj("supplemented")).await?;
     print_new("Jiujiang", &view, &mut printed);
     let view = jj
-        .wait_for_case(CASE, WAIT, |v| files_fetched(v) == 3)
+        .wait_for_case(CASE, WAIT, |v| demo::files_fetched(v) == 3)
         .await?;
     print_files("Jiujiang", &view, &mut printed);
     print_deadline("Jiujiang", &view);
@@ -219,7 +219,7 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
     let view = hs.wait_for_case(CASE, WAIT, at_hs("decided")).await?;
     print_new("Huangshi", &view, &mut printed);
     let view = hs
-        .wait_for_case(CASE, WAIT, |v| files_fetched(v) == 1)
+        .wait_for_case(CASE, WAIT, |v| demo::files_fetched(v) == 1)
         .await?;
     print_files("Huangshi", &view, &mut printed);
     print_deadline("Huangshi", &view);
@@ -253,18 +253,6 @@ async fn upload(
         reference.size, reference.sha256
     );
     Ok(reference)
-}
-
-/// The files a node received (fetched, checked and recorded complete).
-fn files_fetched(view: &Value) -> usize {
-    view["files"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|f| {
-            f["direction"] == "in" && f["held"] == true && f["fetch"]["status"] == "complete"
-        })
-        .count()
 }
 
 /// Prints the files a node received and checked that are not printed yet.

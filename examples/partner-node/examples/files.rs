@@ -174,7 +174,9 @@ async fn measure(args: &Args, dir: &Path) -> Result<(), Failure> {
     for (case, body) in &transfers {
         let expected = body["materials"].as_array().map_or(0, Vec::len);
         jiujiang
-            .wait_for_case(case, FETCH_TIMEOUT, |view| fetched(view) == expected)
+            .wait_for_case(case, FETCH_TIMEOUT, |view| {
+                demo::files_fetched(view) == expected
+            })
             .await
             .context(|| format!("the files of {case}"))?;
         arrived += expected;
@@ -253,17 +255,6 @@ async fn measure(args: &Args, dir: &Path) -> Result<(), Failure> {
         })
     );
     Ok(())
-}
-
-/// The files of a case view that the node received and holds, their fetch complete.
-fn fetched(view: &Value) -> usize {
-    view["files"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|f| f["direction"] == "in" && f["held"] == true)
-        .filter(|f| f["fetch"]["status"] == "complete")
-        .count()
 }
 
 /// SHA-256 in MB/s on one core: `FileHasher` over `size` bytes in 64 KiB pieces, as a

@@ -353,6 +353,18 @@ pub fn track_state(view: &serde_json::Value) -> Option<&str> {
         .and_then(serde_json::Value::as_str)
 }
 
+/// The files of a case view that the node received and holds, their fetch complete
+/// (each checked against its reference, §23.4).
+pub fn files_fetched(view: &serde_json::Value) -> usize {
+    view["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["direction"] == "in" && f["held"] == true)
+        .filter(|f| f["fetch"]["status"] == "complete")
+        .count()
+}
+
 /// A reference to an attached PDF, as a message body carries it (§6).
 pub(crate) fn file(name: &str, content: &str, size: u64) -> serde_json::Value {
     serde_json::json!({

@@ -436,17 +436,7 @@ async fn fetched_as_sent(
 ) -> serde_json::Value {
     let view = authority
         .wait_for_case(case, Duration::from_secs(120), |v| {
-            v["files"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|f| {
-                    f["direction"] == "in"
-                        && f["held"] == true
-                        && f["fetch"]["status"] == "complete"
-                })
-                .count()
-                == body.materials.len()
+            demo::files_fetched(v) == body.materials.len()
         })
         .await
         .expect("every material fetched");

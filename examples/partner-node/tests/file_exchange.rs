@@ -68,15 +68,20 @@ async fn transfer_with_scans(hs: &OperatorClient) -> (Value, Vec<(FileRef, Vec<u
     (serde_json::to_value(body).expect("json"), uploaded)
 }
 
-/// The files of a case view in `direction` that the node holds, a received one once
-/// its fetch is recorded complete too.
-fn files_held(view: &Value, direction: &str) -> usize {
+/// The files of a case view that the node sent and still holds.
+fn files_sent_held(view: &Value) -> usize {
     view["files"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|f| f["direction"] == direction && f["held"] == true)
-        .filter(|f| direction == "out" || f["fetch"]["status"] == "complete")
+        .filter(|f| f["direction"] == "out" && f["held"] == true)
+        .count()
+}
+
+/// How many files are in a node's `files/incoming/` (uploads being written).
+fn incoming_files(node: &RunningNode) -> usize {
+    std::fs::read_dir(node.node().config().data_dir.join("files/incoming"))
+        .expect("incoming")
         .count()
 }
 
@@ -105,7 +110,7 @@ async fn the_materials_reach_the_authority_checked_and_the_licence_comes_back() 
     // Jiujiang fetches both materials from Huangshi and checks them against the
     // references in the signed transfer.
     let view = jj
-        .wait_for_case(CASE, WAIT, |v| files_held(v, "in") == 2)
+        .wait_for_case(CASE, WAIT, |v| demo::files_fetched(v) == 2)
         .await
         .expect("both materials fetched");
     for file in view["files"].as_array().expect("files") {
@@ -173,12 +178,12 @@ async fn the_materials_reach_the_authority_checked_and_the_licence_comes_back() 
     send(&jj, "decision", HUANGSHI, Some(&transfer_id), decision).await;
     let view = hs
         .wait_for_case(CASE, WAIT, |v| {
-            track_state(v) == Some("decided") && files_held(v, "in") == 1
+            track_state(v) == Some("decided") && demo::files_fetched(v) == 1
         })
         .await
         .expect("the licence fetched");
     assert_eq!(
-        files_held(&view, "out"),
+        files_sent_held(&view),
         2,
         "Huangshi still holds the materials it sent"
     );
@@ -248,7 +253,7 @@ async fn only_the_party_a_file_was_sent_to_can_fetch_it_with_a_request_used_once
     let jj = p.jiujiang.operator_client();
     let (transfer, materials) = transfer_with_scans(&hs).await;
     send(&hs, "transfer", JIUJIANG, None, transfer).await;
-    jj.wait_for_case(CASE, WAIT, |v| files_held(v, "in") == 2)
+    jj.wait_for_case(CASE, WAIT, |v| demo::files_fetched(v) == 2)
         .await
         .expect("fetched");
     let at_hs = &p.endpoints[HUANGSHI];
@@ -412,9 +417,7 @@ async fn the_operator_uploads_within_the_limit_and_sends_only_files_it_holds() {
         (too_large.status, too_large.code().as_deref()),
         (413, Some("file.too_large"))
     );
-    let incoming = std::fs::read_dir(p.huangshi.node().config().data_dir.join("files/incoming"))
-        .expect("incoming")
-        .count();
+    let incoming = incoming_files(&p.huangshi);
     assert_eq!(incoming, 0, "nothing of the refused upload is kept");
     // The upload route takes files as application/octet-stream only, with the token.
     let url = format!(
@@ -468,9 +471,7 @@ async fn the_operator_uploads_within_the_limit_and_sends_only_files_it_holds() {
         !p.huangshi.node().files().path(&cut).exists(),
         "the bytes of a broken-off upload are not stored"
     );
-    let incoming = std::fs::read_dir(p.huangshi.node().config().data_dir.join("files/incoming"))
-        .expect("incoming")
-        .count();
+    let incoming = incoming_files(&p.huangshi);
     assert_eq!(incoming, 0, "nothing of the broken-off upload is kept");
     p.huangshi.stop().await;
     p.jiujiang.stop().await;
@@ -509,7 +510,7 @@ async fn files_no_message_references_go_after_seven_days_the_others_stay() {
         .await
         .expect("uploaded");
     send(&hs, "transfer", JIUJIANG, None, transfer).await;
-    jj.wait_for_case(CASE, WAIT, |v| files_held(v, "in") == 2)
+    jj.wait_for_case(CASE, WAIT, |v| demo::files_fetched(v) == 2)
         .await
         .expect("both materials fetched");
 

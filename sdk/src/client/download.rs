@@ -110,13 +110,19 @@ impl Client {
             })?;
         let path = format!("{endpoint_path}{}", file_path(&reference.sha256));
         let url = format!("{endpoint}{}", file_path(&reference.sha256));
-        let resumed_from = resume(part, reference).await?.received();
+        // The partial file is read once before the first attempt; a later attempt reads
+        // what the one before it left.
+        let mut first = Some(resume(part, reference).await?);
+        let resumed_from = first.as_ref().map_or(0, FileCheck::received);
         let attempts = self.policy.attempts.max(1);
         let mut last = String::new();
         let mut last_retry_after = None;
         let mut received = 0u64;
         for attempt in 1..=attempts {
-            let check = resume(part, reference).await?;
+            let check = match first.take() {
+                Some(check) => check,
+                None => resume(part, reference).await?,
+            };
             let outcome = if check.is_complete() {
                 Attempt::Complete(check)
             } else {
