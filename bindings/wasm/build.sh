@@ -14,7 +14,8 @@ cd "$(dirname "$0")"
 HERE=$PWD
 ROOT=$(cd ../.. && pwd)
 PKG=$HERE/pkg
-CORE_BUDGET_BYTES=300000
+# 302,000 since revision 1.0.1 of the protocol (its checks added 1.5 KB; BENCHMARKS.md).
+CORE_BUDGET_BYTES=302000
 
 step() { printf '\n== %s\n' "$*" >&2; }
 

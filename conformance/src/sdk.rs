@@ -183,9 +183,10 @@ fn lifecycle(input: &Value) -> Result<Value, String> {
     let mut results = Vec::new();
     for message in messages(input)? {
         let now = time(message, "now")?;
+        // Only a message the case takes enters the replay record (§8 step 5).
         let outcome = Unverified::parse(&bytes_of(message)?)
-            .and_then(|m| verifier.verify(m, &now))
-            .and_then(|verified| case.apply(&verified, &registry));
+            .and_then(|m| verifier.verify_and_apply(m, &now, |v| case.apply(v, &registry)))
+            .map(|(_, state)| state);
         results.push(match outcome {
             Ok(state) => {
                 // The day the time limit of the message's track runs from (§19).

@@ -194,7 +194,8 @@ fn samples() -> &'static [Value] {
     SAMPLES.get_or_init(|| {
         let created = tongban::Timestamp::parse(sample::CREATED).expect("sample time");
         let mut messages: Vec<_> = MessageType::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .map(|t| sample::signed(t, 60).expect("sample message"))
             .collect();
         messages.push(sample::benchmark_transfer(1, &created).expect("benchmark transfer"));

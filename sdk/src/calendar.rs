@@ -125,12 +125,15 @@ impl WorkingCalendar {
     }
 
     /// The `n`-th working day after `start` (`start` itself does not count, as for a
-    /// statutory time limit counted from the day after receipt).
+    /// statutory time limit counted from the day after receipt). The years of `start`
+    /// and of every day counted must be in the calendar, even for `n` = 0.
     pub fn add_working_days(
         &self,
         start: CalendarDate,
         n: u32,
     ) -> Result<CalendarDate, CalendarError> {
+        // The start's year must be known even when no day is added (§19).
+        self.is_working_day(start)?;
         let mut day = start;
         let mut counted = 0;
         while counted < n {

@@ -198,6 +198,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "the service item is not in the agreement's catalogue",
     ),
     (
+        "item.name_mismatch",
+        "a transfer's item_name is not exactly the catalogue's name of its item",
+    ),
+    (
         "item.mode_not_allowed",
         "the handling mode is not allowed for the item",
     ),
@@ -947,6 +951,18 @@ pub enum RouteError {
         /// The agreement.
         agreement: String,
     },
+    /// The transfer's `item_name` is not the catalogue's name of its item.
+    #[error(
+        "/body/item_name: {given:?} is not the name of item {item} in the catalogue, {expected:?}"
+    )]
+    NameMismatch {
+        /// The item.
+        item: String,
+        /// The name the transfer gives.
+        given: String,
+        /// The catalogue's name.
+        expected: String,
+    },
     /// The mode is not allowed for the item.
     #[error("/body/mode: {mode} is not allowed for item {item}")]
     ModeNotAllowed {
@@ -988,6 +1004,7 @@ impl RouteError {
             RouteError::AgreementInactive { .. } => "agreement.inactive",
             RouteError::WrongRole { .. } => "agreement.wrong_role",
             RouteError::UnknownItem { .. } => "item.unknown",
+            RouteError::NameMismatch { .. } => "item.name_mismatch",
             RouteError::ModeNotAllowed { .. } => "item.mode_not_allowed",
             RouteError::FormInvalid { .. } => "item.form_invalid",
             RouteError::FormUnchecked { .. } => "item.form_unchecked",

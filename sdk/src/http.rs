@@ -144,6 +144,7 @@ pub const STATUS: &[(&str, u16)] = &[
     ("agreement.wrong_role", 403),
     ("agreement.inactive", 422),
     ("item.unknown", 422),
+    ("item.name_mismatch", 422),
     ("item.mode_not_allowed", 422),
     ("item.material_missing", 422),
     ("item.form_invalid", 422),

@@ -30,8 +30,9 @@ pub enum MessageType {
 }
 
 impl MessageType {
-    /// Every message type of version 1, 1.0's first.
-    pub const ALL: [MessageType; 9] = [
+    /// Every message type of version 1, 1.0's first. A slice, not an array, so that a
+    /// minor version can add a type without changing this constant's type.
+    pub const ALL: &'static [MessageType] = &[
         MessageType::Transfer,
         MessageType::Receipt,
         MessageType::StatusUpdate,
@@ -77,7 +78,8 @@ impl TryFrom<&str> for MessageType {
     type Error = MessageError;
     fn try_from(name: &str) -> Result<Self, Self::Error> {
         MessageType::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|t| t.as_str() == name)
             .ok_or_else(|| MessageError::UnknownType {
                 message_type: name.to_string(),

@@ -325,6 +325,11 @@ fn check_credit_codes(
 
 /// Remembers accepted message ids so that a replay is refused.
 ///
+/// An id enters the record only when the receiver accepts the message, that is, applies
+/// it to its case (§8 step 5): a durable guard checks and records the id in the
+/// transaction that stores the message, and a message refused after verification is
+/// not recorded ([`Verifier::verify_and_apply`] does this for [`MemoryReplayGuard`]).
+///
 /// An id must be kept at least until the message's expiry plus the clock-skew
 /// allowance; after that the time check refuses the message anyway. A guard that
 /// forgets ids must refuse, as expired, a message whose id it may have forgotten at a
@@ -385,6 +390,17 @@ impl MemoryReplayGuard {
     /// Whether no id is remembered.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Forgets message `id` of `sender`, recorded when it verified, because the receiver
+    /// then refused it (its case did not take it): a refused message enters no replay
+    /// record (§8 step 5), so the same bytes may be sent again.
+    pub fn forget(&self, sender: &NodeId, id: &MessageId) {
+        let mut seen = self.lock();
+        let key = (sender.clone(), id.clone());
+        if let Some(until) = seen.until.remove(&key) {
+            seen.by_expiry.remove(&(until, key.0, key.1));
+        }
     }
 }
 
@@ -597,6 +613,35 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             signers,
             warnings,
         })
+    }
+}
+
+impl<R: KeyResolver> Verifier<R, MemoryReplayGuard> {
+    /// Verifies `message` at `now`, then applies it with `apply` (to its case, say); the
+    /// message enters the replay record only if `apply` takes it. A message refused at
+    /// any step, the lifecycle's included, is not recorded (§8 step 5), so the same
+    /// bytes sent again later (after `lifecycle.receipt_pending`) are checked afresh.
+    pub fn verify_and_apply<T>(
+        &self,
+        message: Unverified,
+        now: &Timestamp,
+        apply: impl FnOnce(&Verified) -> Result<T, Error>,
+    ) -> Result<(Verified, T), Error> {
+        let verified = self.verify(message, now)?;
+        match apply(&verified) {
+            Ok(applied) => Ok((verified, applied)),
+            Err(refusal) => {
+                self.forget(&verified);
+                Err(refusal)
+            }
+        }
+    }
+
+    /// Forgets a message this verifier accepted and the receiver then refused (§8 step
+    /// 5), so that its bytes may be sent again; see [`Verifier::verify_and_apply`].
+    pub fn forget(&self, verified: &Verified) {
+        let envelope = verified.envelope();
+        self.replay.forget(&envelope.from, &envelope.id);
     }
 }
 

@@ -26,6 +26,15 @@ impl ProtocolVersion {
     /// Protocol version 1.1: adds the file exchange (§23).
     pub const V1_1: ProtocolVersion = ProtocolVersion { major: 1, minor: 1 };
 
+    /// Whether this SDK writes messages of this version: it speaks the major version
+    /// and knows its minor ([`VersionRules::latest_minor`]). It reads any minor of a
+    /// major it speaks (§10), but writes only what it knows; [`crate::registry::Registry::negotiate`]
+    /// picks among these.
+    pub fn is_written(self) -> bool {
+        self.major_version()
+            .is_ok_and(|major| self.minor <= major.rules().latest_minor)
+    }
+
     /// Parses `MAJOR.MINOR` (decimal, no leading zeros, no sign).
     pub fn parse(text: &str) -> Result<ProtocolVersion, VersionError> {
         let number = |part: &str| -> Option<u32> {
@@ -115,17 +124,24 @@ impl TryFrom<u32> for MajorVersion {
     }
 }
 
-/// What a major version fixes: time rules and the message types it defines. (Size and
-/// nesting limits apply before the version is known, so they are the same for every
-/// version: [`Limits::PROTOCOL`].)
+/// What a major version fixes: time rules, the message types it defines with the minor
+/// version that added each, and the latest minor this SDK knows. (Size and nesting
+/// limits apply before the version is known, so they are the same for every version:
+/// [`Limits::PROTOCOL`].) A new minor version adds to this data (its latest minor, and
+/// its message types with [`MessageType::since`]) rather than to the checks that read
+/// it; new fields may be added, so it is `#[non_exhaustive]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VersionRules {
     /// How far the sender's and receiver's clocks may disagree, in seconds.
     pub clock_skew_seconds: i64,
     /// The longest allowed time from `created` to `expires`, in seconds.
     pub max_validity_seconds: i64,
-    /// The message types of this major version.
+    /// The message types of this major version, each from the minor version
+    /// [`MessageType::since`] gives.
     pub message_types: &'static [MessageType],
+    /// The latest minor version of this major that this SDK knows and writes.
+    pub latest_minor: u32,
 }
 
 impl VersionRules {
@@ -136,12 +152,25 @@ impl VersionRules {
             .copied()
             .find(|t| t.as_str() == name)
     }
+
+    /// The message types a message of `version` may have: those its minor version
+    /// already defines (a later type in an earlier version is `message.unknown_type`).
+    pub fn message_types_of(
+        &self,
+        version: ProtocolVersion,
+    ) -> impl Iterator<Item = MessageType> + '_ {
+        self.message_types
+            .iter()
+            .copied()
+            .filter(move |t| t.since() <= version)
+    }
 }
 
 static V1_RULES: VersionRules = VersionRules {
     clock_skew_seconds: 300,
     max_validity_seconds: 7 * 24 * 3600,
-    message_types: &MessageType::ALL,
+    message_types: MessageType::ALL,
+    latest_minor: 1,
 };
 
 #[cfg(test)]
@@ -164,6 +193,13 @@ mod tests {
                 "{bad}"
             );
         }
+        assert!(ProtocolVersion::V1_0.is_written() && ProtocolVersion::V1_1.is_written());
+        let later = ProtocolVersion { major: 1, minor: 2 };
+        assert!(!later.is_written(), "read, not written");
+        let types = |v| V1_RULES.message_types_of(v).collect::<Vec<_>>();
+        assert!(!types(ProtocolVersion::V1_0).contains(&MessageType::FilesReceived));
+        assert!(types(ProtocolVersion::V1_1).contains(&MessageType::FilesReceived));
+        assert_eq!(types(later).len(), MessageType::ALL.len());
         let two = ProtocolVersion::parse("2.0").expect("well-formed");
         assert_eq!(
             two.major_version().map_err(|e| e.code()),

@@ -298,6 +298,10 @@ fn registry_codes() -> Vec<(&'static str, &'static str)> {
         route_code(&trusted, &|d| d["body"]["item"] = json!("WH-0002")),
     ));
     produced.push((
+        "item.name_mismatch",
+        route_code(&trusted, &|d| d["body"]["item_name"] = json!("理发店")),
+    ));
+    produced.push((
         "item.mode_not_allowed",
         route_code(&trusted, &|d| d["body"]["mode"] = json!("joint_handling")),
     ));

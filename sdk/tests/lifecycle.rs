@@ -281,25 +281,22 @@ fn a_whole_case_with_two_supplement_rounds() {
             ItemState::Decided,
         ),
     ];
+    let mut last = None;
     for (from, body, expected) in steps {
         let to = if from == HUANGSHI { JIUJIANG } else { HUANGSHI };
         let message = flow.send(from, to, agreement, body, None);
         assert_eq!(case.apply(&message, &flow.registry), Ok(expected));
+        last = Some(message);
     }
     assert_eq!(case.status(), CaseStatus::Decided);
     // Huangshi acknowledges the decision: a receipt for another message changes nothing.
-    let decision_id = case.tracks()[0]
-        .messages
-        .iter()
-        .max()
-        .cloned()
-        .expect("ids");
+    let decision = last.expect("the decision");
     let ack = flow.send(
         HUANGSHI,
         JIUJIANG,
         agreement,
-        body_of(MessageType::Receipt, ReportedStatus::InReview),
-        Some(&decision_id),
+        receipt(&decision, true),
+        Some(&decision.envelope().id),
     );
     assert_eq!(case.apply(&ack, &flow.registry), Ok(ItemState::Decided));
     let close = flow.send(
@@ -529,8 +526,8 @@ fn the_window_may_address_its_messages_to_the_transfer() {
     case.apply(&transfer, &flow.registry).expect("transfer");
     let id = transfer.envelope().id.clone();
     let note = flow.send(
-        HUANGSHI,
         JIUJIANG,
+        HUANGSHI,
         agreement,
         body_of(MessageType::ProtocolError, ReportedStatus::InReview),
         Some(&id),
@@ -538,6 +535,18 @@ fn the_window_may_address_its_messages_to_the_transfer() {
     assert_eq!(
         case.apply(&note, &flow.registry),
         Ok(ItemState::Transferred)
+    );
+    // A protocol error about the window's own transfer does not come from the window.
+    let own = flow.send(
+        HUANGSHI,
+        JIUJIANG,
+        agreement,
+        body_of(MessageType::ProtocolError, ReportedStatus::InReview),
+        Some(&id),
+    );
+    assert_eq!(
+        case.apply(&own, &flow.registry).map_err(|e| e.code()),
+        Err("lifecycle.wrong_party")
     );
     // A receipt for the transfer that binds other bytes does not count.
     let mut wrong = receipt(&transfer, true);
@@ -955,10 +964,15 @@ proptest! {
                     Some(t) => {
                         let answers = reply.as_ref() == Some(&model[t].1);
                         let receipt_for_transfer = answers && name.starts_with("receipt");
+                        // A receipt or protocol error comes from the receiver of the
+                        // message it answers: the transfer's from the authority.
                         let wrong_side = sender.is_some_and(|authority| authority != by_authority)
-                            || (receipt_for_transfer && !by_authority);
+                            || (answers && sender.is_none() && !by_authority);
                         if wrong_side {
                             Err("lifecycle.wrong_party")
+                        } else if name.starts_with("receipt") && !answers {
+                            // It answers no message of its track.
+                            Err("message.not_an_answer")
                         } else {
                             let full = match (name, receipt_for_transfer) {
                                 ("receipt accepted", true) => "receipt accepted for the transfer",

@@ -137,7 +137,8 @@ proptest! {
 fn fast_and_strict_parsing_agree_on_every_sample_message() {
     let created = Timestamp::parse(sample::CREATED).expect("time");
     let mut messages: Vec<Envelope> = MessageType::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .map(|t| sample::signed(t, 60).expect("sample"))
         .collect();
     messages.push(sample::benchmark_transfer(1, &created).expect("sample"));

@@ -36,7 +36,7 @@ fn the_sample_registry_verifies_every_sample_message() {
     assert_eq!(registry.document().members.len(), 13);
     assert_eq!(registry.document().agreements.len(), 3);
     let verifier = Verifier::new(&registry).any_receiver();
-    for (i, message_type) in MessageType::ALL.into_iter().enumerate() {
+    for (i, message_type) in MessageType::ALL.iter().copied().enumerate() {
         let message = sample::signed(message_type, 60 * i as i64 + 60).expect("sample");
         let bytes = message.to_canonical_bytes().expect("bytes");
         let now = at(sample::CREATED)
@@ -156,7 +156,7 @@ fn inconsistent_registries_name_the_field() {
             .contains("/agreements/2/items/0/form_schema"),
         "{err}"
     );
-    assert!(err.to_string().contains("refusing to retrieve"), "{err}");
+    assert!(err.to_string().contains("is another document"), "{err}");
 
     // Nested, and through $dynamicRef: still refused at load, in every build.
     let mut doc = document();
@@ -280,18 +280,21 @@ fn version_negotiation_picks_the_highest_common_version() {
     let registry = registry_with(|doc| {
         doc.members[1].protocols = vec![
             ProtocolVersion::V1_0,
+            ProtocolVersion::V1_1,
             ProtocolVersion { major: 1, minor: 2 },
         ];
         doc.members[9].protocols = vec![
+            ProtocolVersion::V1_1,
             ProtocolVersion { major: 1, minor: 2 },
             ProtocolVersion { major: 2, minor: 0 },
         ];
         doc.members[0].protocols = vec![ProtocolVersion { major: 2, minor: 0 }];
     });
     let node = |n: &str| NodeId::parse(n).expect("node");
+    // Both list 1.2, which this SDK reads but does not write: it writes 1.1.
     assert_eq!(
         registry.negotiate(&node(HUANGSHI), &node(JIUJIANG)),
-        Some(ProtocolVersion { major: 1, minor: 2 })
+        Some(ProtocolVersion::V1_1)
     );
     assert_eq!(
         registry.negotiate(&node(HUANGSHI), &node("wuhan.420100")),
@@ -360,6 +363,21 @@ fn each_message_check_has_its_code_and_names_the_field() {
         (err.code(), err.to_string().contains("/body/item")),
         ("item.unknown", true)
     );
+    // The item's name is the catalogue's, exactly: not another item's, not trimmed.
+    for name in [
+        "道路运输从业人员从业资格证换证",
+        "个体工商户设立登记（理发店） ",
+    ] {
+        let err = refuse(&|m| {
+            if let Body::Transfer(t) = &mut m.body {
+                t.item_name = name.into();
+            }
+        });
+        assert_eq!(
+            (err.code(), err.to_string().contains("/body/item_name")),
+            ("item.name_mismatch", true)
+        );
+    }
     let err = refuse(&|m| {
         if let Body::Transfer(t) = &mut m.body {
             t.mode = HandlingMode::JointHandling;
@@ -401,6 +419,7 @@ fn each_message_check_has_its_code_and_names_the_field() {
             m.agreement = AgreementId::parse("wuhan-circle.cross-city").expect("id");
             if let Body::Transfer(t) = &mut m.body {
                 t.item = ItemCode::parse("WH-0001").expect("item");
+                t.item_name = "基本医疗保险关系转移接续".into();
                 t.materials[0].name = "身份证".into();
                 t.materials[1].name = "参保凭证".into();
                 t.form = serde_json::from_value(json!({
@@ -424,6 +443,7 @@ fn each_message_check_has_its_code_and_names_the_field() {
         m.agreement = AgreementId::parse("yunshangban.cross-province").expect("id");
         if let Body::Transfer(t) = &mut m.body {
             t.item = ItemCode::parse("YSB-0101").expect("item");
+            t.item_name = "道路运输从业人员从业资格证换证".into();
             t.mode = HandlingMode::FullyOnline;
             t.materials[0].name = "身份证".into();
             t.materials[1].name = "原从业资格证".into();

@@ -13,7 +13,7 @@ fn at(offset_seconds: i64) -> Timestamp {
 #[test]
 fn every_message_type_round_trips() {
     let verifier = Verifier::new(sample::key_set().expect("keys")).any_receiver();
-    for (i, message_type) in MessageType::ALL.into_iter().enumerate() {
+    for (i, message_type) in MessageType::ALL.iter().copied().enumerate() {
         let offset = 60 * (i as i64 + 1);
         let message = sample::signed(message_type, offset).expect("sample");
         let bytes = message.to_canonical_bytes().expect("bytes");

@@ -74,7 +74,7 @@ fn collect_formats(value: &serde_json::Value, formats: &mut Vec<String>) {
 #[test]
 fn every_sample_message_validates_against_the_envelope_and_its_body_schema() {
     let envelope = validator(&schema("envelope").expect("envelope")).expect("compiles");
-    for (i, message_type) in MessageType::ALL.into_iter().enumerate() {
+    for (i, message_type) in MessageType::ALL.iter().copied().enumerate() {
         let message = sample::signed(message_type, 60 * i as i64)
             .and_then(|m| m.to_value())
             .expect("sample");
@@ -275,7 +275,7 @@ fn the_schemas_and_the_types_agree_on_the_fuzzers_findings() {
 /// `Envelope` and `Body` read back what they write, through their own `Deserialize`.
 #[test]
 fn envelopes_and_bodies_read_back_what_they_write() {
-    for message_type in MessageType::ALL {
+    for &message_type in MessageType::ALL {
         let message = sample::signed(message_type, 60).expect("sample");
         let value = message.to_value().expect("value");
         let read: tongban::Envelope = serde_json::from_value(value.clone()).expect("envelope");

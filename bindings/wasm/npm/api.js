@@ -307,6 +307,12 @@ export class Verifier extends Held {
     const at = optionalTime(now, "verifier.verify: now");
     return new VerifiedMessage(INTERNAL, call(() => verifier.verify(message, at)));
   }
+
+  forget(message) {
+    const verifier = live(this);
+    const verified = inner(message, VerifiedMessage, "verifier.forget: message");
+    call(() => verifier.forget(verified));
+  }
 }
 
 /** A message that passed verification; only `verifier.verify` makes one. */

@@ -44,7 +44,7 @@ export type MessageInit = {
   agreement: string;
   /** The case id. */
   case: string;
-  /** The version the message says: default `1.0`; `registry.negotiate(from, to)` gives the highest both speak (1.1 exchanges files, §23). */
+  /** The version the message says: default `1.0`; `registry.negotiate(from, to)` gives the version to write to that receiver (1.1 exchanges files, §23). */
   protocol?: string;
   /** The message answered (required for receipts and `files_received`). */
   inReplyTo?: string;
@@ -76,6 +76,8 @@ export type TrackStatus = {
   time_limit_working_days: number;
   received_on: string | null;
   messages: string[];
+  /** The id, digest and sender of each message applied to the track, in order: what a receipt or protocol error answering one is checked against (§18). */
+  applied?: { id: string; sha256: string; from: string }[];
   /** Protocol errors taken since the track became final (at most 4), when any. */
   after_final?: number;
   /** Messages answered by a receipt since the track became final, when any. */
@@ -149,7 +151,7 @@ export declare class Registry extends Held {
   checkForm(agreement: string, item: string, form: Record<string, unknown>): void;
   /** The day `workingDays` working days after `date` (YYYY-MM-DD) on the registry's calendar (§19); `workingDays` is an integer from 0 to 2^32−1. */
   addWorkingDays(date: string, workingDays: number): string;
-  /** The highest protocol version both members speak, if any. */
+  /** The version a message from `a` to `b` is written in (§20): the highest both list that this package writes, if any. */
   negotiate(a: string, b: string): string | undefined;
 }
 
@@ -162,6 +164,8 @@ export declare class Verifier extends Held {
   static withKeys(keySet: KeySetFile | string, receiver: string | null): Verifier;
   /** Verifies message bytes at `now` (default now); throws with the code of the first check that fails. */
   verify(message: Bytes, now?: Time | null): VerifiedMessage;
+  /** Forgets a message this verifier accepted that the receiver then refused (`case.apply` threw), so that the same bytes may be sent again (§8 step 5: a refused message enters no replay record). */
+  forget(message: VerifiedMessage): void;
 }
 
 /** A message that passed verification; only `verifier.verify` makes one. */

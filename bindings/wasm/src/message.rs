@@ -14,7 +14,7 @@ const ROUTE_AND_BODY: [&str; 6] = ["from", "to", "agreement", "case", "type", "b
 const DEFAULT_VALIDITY_SECONDS: i64 = 3600;
 
 /// A new, unsigned message with a fresh UUIDv7 id, of version `protocol` (default 1.0;
-/// `registry.negotiate(from, to)` gives the version both sides speak). The result passes the same
+/// `registry.negotiate(from, to)` gives the version to write to that receiver). The result passes the same
 /// structural checks as a received message (identifiers, body of its type, validity
 /// window), so a mistake is reported here with its code, not by the receiver.
 #[wasm_bindgen(js_name = createMessage)]

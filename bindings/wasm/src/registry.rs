@@ -82,7 +82,8 @@ impl JsRegistry {
         Ok(due.to_string())
     }
 
-    /// The protocol version two members both speak, if any (§20).
+    /// The version a message from `a` to `b` is written in (§20): the highest both list
+    /// that this package writes, if any.
     pub fn negotiate(&self, a: &str, b: &str) -> JsResult<Option<String>> {
         let a = NodeId::parse(a).or_throw()?;
         let b = NodeId::parse(b).or_throw()?;

@@ -58,6 +58,16 @@ impl Verifier {
         };
         Ok(VerifiedMessage(verified.or_throw()?))
     }
+
+    /// Forgets a message this verifier accepted that the receiver then refused (its case
+    /// did not take it: `Case.apply` threw), so that the same bytes may be sent again: a
+    /// refused message enters no replay record (§8 step 5).
+    pub fn forget(&self, message: &VerifiedMessage) {
+        match &self.0 {
+            Trust::Registry(verifier) => verifier.forget(&message.0),
+            Trust::Keys(verifier) => verifier.forget(&message.0),
+        }
+    }
 }
 
 /// The receiver a verifier was given: a node id, or `null` for any node. Anything else,

@@ -75,7 +75,13 @@ const operations = {
     const tracked = new Case(input.case);
     const verifier = Verifier.withRegistry(registry, null);
     const results = verifyAll(verifier, input.messages, (v) => {
-      const state = tracked.apply(v, registry);
+      let state;
+      try {
+        state = tracked.apply(v, registry);
+      } catch (e) {
+        verifier.forget(v); // a message the case refuses enters no replay record (§8 step 5)
+        throw e;
+      }
       // The day the time limit of the message's track runs from (§19); the tracks'
       // deadlines need the calendar, which may not cover every vector's dates.
       let track;

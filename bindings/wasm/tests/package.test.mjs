@@ -134,8 +134,12 @@ test("signMessage and Verifier.withKeys: verified once, refused when tampered, r
   assert.match(verified.sha256, /^[0-9a-f]{64}$/);
 
   const verifier = Verifier.withKeys(JSON.stringify(keys), null);
-  verifier.verify(new TextEncoder().encode(wire), at(10));
+  const first = verifier.verify(new TextEncoder().encode(wire), at(10));
   assert.equal(codeOf(() => verifier.verify(wire, at(11))), "replay.duplicate");
+  // A message the receiver then refused is forgotten: the same bytes verify again, once.
+  verifier.forget(first);
+  assert.equal(verifier.verify(wire, at(12)).id, message.id);
+  assert.equal(codeOf(() => verifier.verify(wire, at(13))), "replay.duplicate");
   const tampered = wire.replace("in_review", "suspended");
   assert.equal(codeOf(() => Verifier.withKeys(keys, null).verify(tampered, at(10))), "signature.invalid");
   assert.equal(codeOf(() => Verifier.withKeys(keys, HUANGSHI).verify(wire, at(10))), "message.wrong_receiver");

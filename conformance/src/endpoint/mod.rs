@@ -304,7 +304,7 @@ pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<
     let replayed = match &transfer_doc {
         Some(doc) => tester.sign(
             doc.clone(),
-            |v| v["body"]["item_name"] = json!("个体工商户设立登记"),
+            |v| v["body"]["window"]["window"] = json!("跨域通办专窗 13号"),
             &target.key,
         ),
         None => Err("no transfer".into()),

@@ -60,6 +60,16 @@ impl Talk<'_> {
         self.results.push(expected);
         envelope
     }
+
+    /// Sends the bytes of the `index`-th message again, a minute after the last one.
+    pub(super) fn resend(&mut self, index: usize, expected: Value) {
+        let now = must("time", ts(T0).plus_seconds(60 * self.minute));
+        self.minute += 1;
+        let text = self.messages[index]["text"].clone();
+        self.messages
+            .push(json!({"text": text, "now": now.as_str()}));
+        self.results.push(expected);
+    }
 }
 
 /// An accepted lifecycle outcome in `state`.
@@ -342,7 +352,7 @@ pub(super) fn lifecycle(g: &mut Gen, registry: &str) {
             Box::new(move |t: &mut Talk| {
                 let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
                 t.send(
-                    HUANGSHI,
+                    JIUJIANG,
                     other(MessageType::ProtocolError),
                     Some(&transfer.id),
                     state("transferred"),
@@ -420,7 +430,7 @@ pub(super) fn lifecycle(g: &mut Gen, registry: &str) {
 }
 
 /// A transfer of the cross-province transport item (YSB-0101) with the sample case id.
-fn transport() -> Body {
+pub(super) fn transport() -> Body {
     let mut transfer = must("transfer", sample::transfer_body());
     transfer.item = must("item", ItemCode::parse("YSB-0101"));
     transfer.item_name = "道路运输从业人员从业资格证换证".into();

@@ -246,7 +246,7 @@ pub(super) fn signatures(g: &mut Gen, keys: &str) {
 
 pub(super) fn envelope(g: &mut Gen, keys: &str) {
     let trust = ("keys", keys);
-    for (i, message_type) in MessageType::ALL.into_iter().enumerate() {
+    for (i, message_type) in MessageType::ALL.iter().copied().enumerate() {
         let offset = 60 * (i as i64 + 1);
         let message = must("sample", sample::signed(message_type, offset));
         let now = must("time", ts(sample::CREATED).plus_seconds(offset + 30));

@@ -9,6 +9,7 @@ mod identifiers;
 mod lifecycle;
 mod messages;
 mod registry;
+mod settled;
 
 use crate::vector::Vector;
 use base64::engine::general_purpose::STANDARD;
@@ -192,6 +193,7 @@ pub fn generate() -> Generated {
     registry::agreement_end(&mut g);
     registry::form_schema_references(&mut g);
     files::files(&mut g, &keys, &registry);
+    settled::settled(&mut g, &keys, &registry);
     g.out
 }
 

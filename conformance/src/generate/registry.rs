@@ -495,9 +495,15 @@ pub(super) fn agreement_end(g: &mut Gen) {
     }
 }
 
-fn form_transfer(item: &str, materials: &[&str], form: Value, mode: HandlingMode) -> Transfer {
+pub(super) fn form_transfer(
+    item: &str,
+    materials: &[&str],
+    form: Value,
+    mode: HandlingMode,
+) -> Transfer {
     let mut transfer = must("transfer", sample::transfer_body());
     transfer.item = must("item", ItemCode::parse(item));
+    transfer.item_name = catalogue_name(item);
     transfer.mode = mode;
     for (file, name) in transfer.materials.iter_mut().zip(materials) {
         file.name = (*name).to_string();
@@ -508,6 +514,18 @@ fn form_transfer(item: &str, materials: &[&str], form: Value, mode: HandlingMode
         _ => FormData::new(),
     };
     transfer
+}
+
+/// The name the sample catalogue gives item `code` (§17 step 5: a transfer's
+/// `item_name` is exactly that).
+pub(super) fn catalogue_name(code: &str) -> String {
+    registry_doc(1, &[0])
+        .agreements
+        .iter()
+        .flat_map(|agreement| &agreement.items)
+        .find(|item| item.code.as_str() == code)
+        .map(|item| item.name.clone())
+        .unwrap_or_else(|| panic!("generator: no catalogue item {code}"))
 }
 
 /// Form schemas must be self-contained (§15): a `$dynamicRef` to another document is

@@ -657,13 +657,15 @@ impl Node {
             case: CaseId::parse(outgoing.case.as_str()).map_err(Error::from)?,
         };
         let registry = &*self.registry();
-        let mut envelope = Envelope::new(route, body, now.clone(), VALIDITY_SECONDS)?;
-        envelope.id = self.new_message_id(&now);
-        // The highest version both speak (§10, §20); a type of a later version than
-        // that is refused when the message is verified below.
-        envelope.protocol = registry
-            .negotiate(&envelope.from, &envelope.to)
+        // The version negotiated with the receiver (§10, §20); a type of a later version
+        // than that is refused when the message is verified below, and so is a receiver
+        // that speaks no version with this node (version.not_negotiated).
+        let protocol = registry
+            .negotiate(&route.from, &route.to)
             .unwrap_or(ProtocolVersion::V1_0);
+        let mut envelope =
+            Envelope::new(route, body, now.clone(), VALIDITY_SECONDS)?.with_protocol(protocol);
+        envelope.id = self.new_message_id(&now);
         envelope.in_reply_to = outgoing
             .in_reply_to
             .map(|id| MessageId::parse(id.as_str()).map_err(Error::from))

@@ -691,6 +691,7 @@ mod tests {
     fn wuhan_transfer() -> tongban::Envelope {
         let mut body = sample::transfer_body().expect("body");
         body.item = tongban::ItemCode::parse("YSB-0101").expect("item");
+        body.item_name = "道路运输从业人员从业资格证换证".into();
         body.materials[0].name = "身份证".into();
         body.materials[1].name = "原从业资格证".into();
         body.form = serde_json::from_value(serde_json::json!({

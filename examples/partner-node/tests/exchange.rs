@@ -574,7 +574,7 @@ async fn the_binding_refuses_with_json_error_bodies_and_stores_nothing() {
     assert_eq!(status, 200);
     let mut other: Value = serde_json::from_slice(&message).expect("json");
     other.as_object_mut().expect("object").remove("signatures");
-    other["body"]["item_name"] = json!("个体工商户设立登记");
+    other["body"]["window"]["window"] = json!("跨域通办专窗 13号");
     tongban::signing::sign_document(&mut other, &sample::key(HUANGSHI).expect("key"))
         .expect("sign");
     let (status, body) = post(

@@ -157,7 +157,7 @@ async fn transient_answers_are_retried_with_the_same_bytes_and_refusals_are_not(
     // after one request, reported with the receiver's status and code.
     let mut replay: serde_json::Value = serde_json::from_slice(&message).expect("json");
     replay.as_object_mut().expect("object").remove("signatures");
-    replay["body"]["item_name"] = serde_json::json!("理发店登记");
+    replay["body"]["window"]["window"] = serde_json::json!("跨域通办专窗 13号");
     tongban::signing::sign_document(&mut replay, &sample::key(HUANGSHI).expect("key"))
         .expect("sign");
     let replay = tongban::canonical::to_canonical_bytes(&replay);

@@ -99,6 +99,17 @@ async fn a_finished_case_takes_a_bounded_number_of_further_messages() {
         .envelope()
         .id
         .clone();
+    // Jiujiang starts its review: the protocol errors below are Huangshi's answers to
+    // it (an error comes from the receiver of the message it answers, §18).
+    let review = node
+        .operator_client()
+        .send(&serde_json::json!({
+            "type": "status_update", "case": CASE, "to": HUANGSHI,
+            "agreement": sample::AGREEMENT, "body": {"status": "in_review"},
+        }))
+        .await
+        .expect("review");
+    let review_id = MessageId::parse(review["id"].as_str().expect("id")).expect("id");
     let withdrawal = Body::Withdrawal(Withdrawal {
         requested_by: WithdrawnBy::Applicant,
         reason: "申请人撤回".into(),
@@ -111,7 +122,7 @@ async fn a_finished_case_takes_a_bounded_number_of_further_messages() {
     );
     let error = || {
         let body = sample::body(MessageType::ProtocolError, &Sha256Digest::of(b"x")).expect("body");
-        signed(HUANGSHI, body, Some(&transfer_id))
+        signed(HUANGSHI, body, Some(&review_id))
     };
     for _ in 0..tongban::lifecycle::FINAL_ALLOWANCE {
         assert_eq!(post(&node, error()).await.0, 200);
@@ -135,6 +146,6 @@ async fn a_finished_case_takes_a_bounded_number_of_further_messages() {
         .await
         .expect("view")
         .expect("case");
-    assert_eq!(view["messages"].as_array().map(Vec::len), Some(2 + 4));
+    assert_eq!(view["messages"].as_array().map(Vec::len), Some(3 + 4));
     node.stop().await;
 }

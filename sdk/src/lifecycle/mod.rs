@@ -152,6 +152,17 @@ fn side_of(body: &Body) -> Side {
     }
 }
 
+/// What a track keeps of a message applied to it, to check what answers it (§18).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedMessage {
+    /// Its id.
+    pub id: MessageId,
+    /// Its message digest (§9), which a receipt answering it must bind.
+    pub sha256: Sha256Digest,
+    /// Its sender; a receipt or protocol error answering it comes from the other end.
+    pub from: NodeId,
+}
+
 /// One service item of a case at one competent authority.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Track {
@@ -176,6 +187,13 @@ pub struct Track {
     pub received_on: Option<CalendarDate>,
     /// Ids of every message applied to this track.
     pub messages: BTreeSet<MessageId>,
+    /// The id, digest and sender of every message applied to this track, in order, so
+    /// that a receipt or protocol error answering one is checked against it. (A track
+    /// stored before revision 1.0.1 of the specification lacks its earlier messages
+    /// here: answers to those are checked only for their direction, and only when they
+    /// answer the transfer.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applied: Vec<AppliedMessage>,
     /// Protocol errors applied after the track reached a final state; at most
     /// [`FINAL_ALLOWANCE`].
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -224,6 +242,11 @@ pub struct Deadline {
 }
 
 impl Track {
+    /// What the track keeps of its message `id`, if it keeps it.
+    pub fn applied_message(&self, id: &MessageId) -> Option<&AppliedMessage> {
+        self.applied.iter().find(|applied| &applied.id == id)
+    }
+
     /// The last working day of the time limit, once its clock started
     /// ([`Track::clock_starts_on`]). A calendar that does not cover the days needed is
     /// an error, never a guess.
@@ -369,8 +392,20 @@ impl Case {
         let side = side_of(&envelope.body);
         let answers_transfer = envelope.in_reply_to.as_ref() == Some(&track.transfer);
         let receipt_for_transfer = answers_transfer && matches!(envelope.body, Body::Receipt(_));
-        let wrong_side = (side != Side::Either && side != sender_side)
-            || (receipt_for_transfer && sender_side != Side::Authority);
+        // A receipt, protocol error or files_received comes from the receiver of the
+        // message it answers (the transfer's receipt from the authority).
+        // (The transfer's sender is the track's window, also in tracks stored before
+        // revision 1.0.1, which kept no senders.)
+        let answered_by =
+            envelope
+                .in_reply_to
+                .as_ref()
+                .and_then(|id| match track.applied_message(id) {
+                    Some(applied) => Some(&applied.from),
+                    None => (id == &track.transfer).then_some(&track.window),
+                });
+        let answers_itself = answered_by == Some(&envelope.from) && side == Side::Either;
+        let wrong_side = (side != Side::Either && side != sender_side) || answers_itself;
         if wrong_side {
             return Err(LifecycleError::WrongParty {
                 message_type,
@@ -378,14 +413,8 @@ impl Case {
             }
             .into());
         }
-        if let (true, Body::Receipt(receipt)) = (receipt_for_transfer, &envelope.body) {
-            if receipt.answers_sha256 != track.transfer_sha256 {
-                return Err(MessageError::NotAnAnswer {
-                    message_id: track.transfer.to_string(),
-                    reason: "answers_sha256 differs from the transfer's digest",
-                }
-                .into());
-            }
+        if let Body::Receipt(receipt) = &envelope.body {
+            check_receipt_digest(track, envelope, &receipt.answers_sha256)?;
         }
         if let Body::FilesReceived(body) = &envelope.body {
             track.check_files_received(envelope, body, &message_type)?;
@@ -438,6 +467,11 @@ impl Case {
         }
         track.state = next;
         track.messages.insert(envelope.id.clone());
+        track.applied.push(AppliedMessage {
+            id: envelope.id.clone(),
+            sha256: message.digest().clone(),
+            from: envelope.from.clone(),
+        });
         track.record_files(envelope);
         if let Body::FilesReceived(_) = &envelope.body {
             track.apply_files_received(envelope);
@@ -484,6 +518,11 @@ impl Case {
             time_limit_working_days: item.time_limit_working_days,
             received_on: None,
             messages: BTreeSet::from([envelope.id.clone()]),
+            applied: vec![AppliedMessage {
+                id: envelope.id.clone(),
+                sha256: message.digest().clone(),
+                from: envelope.from.clone(),
+            }],
             after_final: 0,
             answered_after_final: BTreeSet::new(),
             files: Vec::new(),
@@ -531,6 +570,39 @@ impl Case {
             }
             .into()),
         }
+    }
+}
+
+/// A receipt binds the digest of the message it answers, which must be a message of its
+/// track (§18): `message.not_an_answer` otherwise.
+fn check_receipt_digest(
+    track: &Track,
+    envelope: &Envelope,
+    answers_sha256: &Sha256Digest,
+) -> Result<(), Error> {
+    let Some(answered) = envelope.in_reply_to.as_ref() else {
+        return Ok(()); // refused when parsed: a receipt has in_reply_to
+    };
+    let expected = if answered == &track.transfer {
+        Some(&track.transfer_sha256)
+    } else if let Some(applied) = track.applied_message(answered) {
+        Some(&applied.sha256)
+    } else if track.messages.contains(answered) {
+        None // stored before revision 1.0.1: its digest was not kept
+    } else {
+        return Err(MessageError::NotAnAnswer {
+            message_id: answered.to_string(),
+            reason: "it names no message of its track",
+        }
+        .into());
+    };
+    match expected {
+        Some(digest) if digest != answers_sha256 => Err(MessageError::NotAnAnswer {
+            message_id: answered.to_string(),
+            reason: "answers_sha256 differs from the answered message's digest",
+        }
+        .into()),
+        _ => Ok(()),
     }
 }
 

@@ -251,8 +251,10 @@ impl Body {
 }
 
 impl Envelope {
-    /// A new, unsigned version 1.0 message with a fresh UUIDv7 id, valid from `created`
-    /// for `valid_for_seconds`.
+    /// A new, unsigned message with a fresh UUIDv7 id, valid from `created` for
+    /// `valid_for_seconds`, of version 1.0, the first version. A sender writes
+    /// the version it negotiated with the receiver (§20): set it with
+    /// [`Envelope::with_protocol`] and [`crate::registry::Registry::negotiate`].
     pub fn new(
         route: Route,
         body: Body,
@@ -272,6 +274,13 @@ impl Envelope {
             body,
             signatures: Vec::new(),
         })
+    }
+
+    /// This message, of protocol version `protocol` (e.g. the one
+    /// [`crate::registry::Registry::negotiate`] gives for its sender and receiver).
+    pub fn with_protocol(mut self, protocol: ProtocolVersion) -> Envelope {
+        self.protocol = protocol;
+        self
     }
 
     /// A new, unsigned answer to this message: same case and agreement, sender and

@@ -153,6 +153,10 @@ pub struct Parties {
     pub members: Vec<NodeId>,
 }
 
+/// The longest time limit an item may have, in working days (about four years): a
+/// registry with a longer one is refused (§15).
+pub const MAX_TIME_LIMIT_WORKING_DAYS: u32 = 1000;
+
 /// A service item of an agreement's catalogue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CatalogueItem {
@@ -164,8 +168,8 @@ pub struct CatalogueItem {
     pub department: String,
     /// Allowed handling modes.
     pub modes: Vec<HandlingMode>,
-    /// Statutory time limit in working days.
-    #[schemars(range(max = 4_294_967_295u32))]
+    /// Statutory time limit in working days, at most 1,000.
+    #[schemars(range(max = 1000))]
     pub time_limit_working_days: u32,
     /// Names of the materials a transfer must carry.
     pub required_materials: Vec<String>,

@@ -24,11 +24,12 @@ mod forms;
 pub use diff::{diff, RegistryDiff};
 pub use document::{
     Agreement, AgreementKind, CatalogueItem, Member, MemberKey, Operator, OperatorKey, Parties,
-    RegistryDocument, Role,
+    RegistryDocument, Role, MAX_TIME_LIMIT_WORKING_DAYS,
 };
 #[cfg(feature = "forms")]
 pub use forms::offline_validator;
-use forms::{check_self_contained, FormSlot};
+use forms::{check_form_schema, FormSlot};
+pub use forms::{check_portable_pattern, FORM_SCHEMA_DIALECT};
 
 use crate::calendar::WorkingCalendar;
 use crate::crypto::{Algorithm, KeyResolver, PublicKey, TrustedKey};
@@ -283,7 +284,9 @@ impl Registry {
                 if key_checks == KeyChecks::AtLoad {
                     slot.public(&key.public_key)?;
                 }
-                if keys.insert(key.key_id.clone(), slot).is_some() {
+                if keys.insert(key.key_id.clone(), slot).is_some()
+                    || operator_ids.contains(&&key.key_id)
+                {
                     return Err(invalid(
                         at(&format!("keys/{k}/kid")),
                         "key id is used twice",
@@ -322,7 +325,13 @@ impl Registry {
                         "must allow at least one mode",
                     ));
                 }
-                check_self_contained(&item.form_schema)
+                if item.time_limit_working_days > MAX_TIME_LIMIT_WORKING_DAYS {
+                    return Err(invalid(
+                        at(&format!("items/{i}/time_limit_working_days")),
+                        format!("must be at most {MAX_TIME_LIMIT_WORKING_DAYS}"),
+                    ));
+                }
+                check_form_schema(&item.form_schema)
                     .map_err(|e| invalid(at(&format!("items/{i}/form_schema")), e))?;
                 let key = (agreement.id.clone(), item.code.clone());
                 if forms.insert(key, FormSlot::new(a, i)).is_some() {
@@ -453,12 +462,14 @@ impl Registry {
                 .any(|r| r == &member.region || r == &member.region.province())
     }
 
-    /// The highest protocol version both members speak, if any.
+    /// The version a message from `a` to `b` is written in (§20): the highest that both
+    /// list in `protocols` and that this SDK writes ([`ProtocolVersion::is_written`]),
+    /// if any.
     pub fn negotiate(&self, a: &NodeId, b: &NodeId) -> Option<ProtocolVersion> {
         let (a, b) = (self.member(a)?, self.member(b)?);
         a.protocols
             .iter()
-            .filter(|v| b.protocols.contains(v) && v.major_version().is_ok())
+            .filter(|v| b.protocols.contains(v) && v.is_written())
             .max()
             .copied()
     }
@@ -586,6 +597,14 @@ impl Registry {
                     item: transfer.item.to_string(),
                     agreement: agreement.id.to_string(),
                 })?;
+        if transfer.item_name != item.name {
+            return Err(RouteError::NameMismatch {
+                item: item.code.to_string(),
+                given: transfer.item_name.clone(),
+                expected: item.name.clone(),
+            }
+            .into());
+        }
         if !item.modes.contains(&transfer.mode) {
             return Err(RouteError::ModeNotAllowed {
                 mode: serde_json::to_value(transfer.mode)
