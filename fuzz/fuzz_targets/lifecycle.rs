@@ -22,7 +22,9 @@
 //! - any other accepted message moves exactly one track, by an edge of the §18 diagram
 //!   (copied into `DIAGRAM` below, independently of the SDK's own table), or leaves its
 //!   state alone if it is a `protocol_error` or a receipt for another message; it was
-//!   sent by the side §18 names, and a receipt for the transfer carries its digest;
+//!   sent by the side §18 names; a receipt answers a message of the track and carries
+//!   its digest, and no receipt, protocol error or files_received answers a message of
+//!   its own sender;
 //! - the aggregate status is the one §18 defines, and the case survives a JSON round trip.
 #![no_main]
 
@@ -247,7 +249,9 @@ fn build(index: usize, step: &Step, created: &Timestamp, sent: &[Sent]) -> Optio
 /// What a message does to a track, as §18 distinguishes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Event {
-    TransferReceipt { accepted: bool },
+    TransferReceipt {
+        accepted: bool,
+    },
     OtherReceipt,
     ProtocolError,
     Status(ReportedStatus),
@@ -373,6 +377,12 @@ fn check_step(before: &Case, after: &Case, message: &Verified, state: ItemState)
     assert_eq!(new.state, state, "apply returns the new state");
     let mut messages = old.messages.clone();
     messages.insert(envelope.id.clone());
+    let mut applied = old.applied.clone();
+    applied.push(tongban::lifecycle::AppliedMessage {
+        id: envelope.id.clone(),
+        sha256: message.digest().clone(),
+        from: envelope.from.clone(),
+    });
     assert!(
         new.after_final <= tongban::lifecycle::FINAL_ALLOWANCE,
         "a final track takes a bounded number of messages"
@@ -380,6 +390,7 @@ fn check_step(before: &Case, after: &Case, message: &Verified, state: ItemState)
     let expected = Track {
         state,
         messages,
+        applied,
         received_on: match (old.state, state) {
             (ItemState::Transferred, ItemState::Received) => {
                 Some(CalendarDate::in_china(&envelope.created))
@@ -401,7 +412,7 @@ fn check_step(before: &Case, after: &Case, message: &Verified, state: ItemState)
     };
     assert_eq!(
         new, &expected,
-        "only state, messages, receipt date and what a final track took change"
+        "only state, messages, what was applied, receipt date and what a final track took change"
     );
     assert_eq!(
         envelope.agreement, old.agreement,
@@ -422,6 +433,27 @@ fn check_step(before: &Case, after: &Case, message: &Verified, state: ItemState)
     }
     if let (Event::TransferReceipt { .. }, Body::Receipt(receipt)) = (event, &envelope.body) {
         assert_eq!(receipt.answers_sha256, old.transfer_sha256);
+    }
+    // An answer comes from the receiver of what it answers; a receipt binds its digest
+    // and answers a message of the track (§18).
+    let answered = envelope
+        .in_reply_to
+        .as_ref()
+        .and_then(|id| old.applied_message(id));
+    if matches!(
+        envelope.body,
+        Body::Receipt(_) | Body::ProtocolError(_) | Body::FilesReceived(_)
+    ) {
+        if let Some(answered) = answered {
+            assert_ne!(
+                answered.from, envelope.from,
+                "an answer to its own sender's message"
+            );
+        }
+    }
+    if let Body::Receipt(receipt) = &envelope.body {
+        let answered = answered.expect("a receipt answers a message of its track");
+        assert_eq!(receipt.answers_sha256, answered.sha256);
     }
 }
 
