@@ -378,11 +378,7 @@ fn check_step(before: &Case, after: &Case, message: &Verified, state: ItemState)
     let mut messages = old.messages.clone();
     messages.insert(envelope.id.clone());
     let mut applied = old.applied.clone();
-    applied.push(tongban::lifecycle::AppliedMessage {
-        id: envelope.id.clone(),
-        sha256: message.digest().clone(),
-        from: envelope.from.clone(),
-    });
+    applied.push(tongban::lifecycle::AppliedMessage::of(message));
     assert!(
         new.after_final <= tongban::lifecycle::FINAL_ALLOWANCE,
         "a final track takes a bounded number of messages"

@@ -152,18 +152,6 @@ impl VersionRules {
             .copied()
             .find(|t| t.as_str() == name)
     }
-
-    /// The message types a message of `version` may have: those its minor version
-    /// already defines (a later type in an earlier version is `message.unknown_type`).
-    pub fn message_types_of(
-        &self,
-        version: ProtocolVersion,
-    ) -> impl Iterator<Item = MessageType> + '_ {
-        self.message_types
-            .iter()
-            .copied()
-            .filter(move |t| t.since() <= version)
-    }
 }
 
 static V1_RULES: VersionRules = VersionRules {
@@ -196,10 +184,6 @@ mod tests {
         assert!(ProtocolVersion::V1_0.is_written() && ProtocolVersion::V1_1.is_written());
         let later = ProtocolVersion { major: 1, minor: 2 };
         assert!(!later.is_written(), "read, not written");
-        let types = |v| V1_RULES.message_types_of(v).collect::<Vec<_>>();
-        assert!(!types(ProtocolVersion::V1_0).contains(&MessageType::FilesReceived));
-        assert!(types(ProtocolVersion::V1_1).contains(&MessageType::FilesReceived));
-        assert_eq!(types(later).len(), MessageType::ALL.len());
         let two = ProtocolVersion::parse("2.0").expect("well-formed");
         assert_eq!(
             two.major_version().map_err(|e| e.code()),

@@ -111,6 +111,18 @@ pub(super) fn barber() -> Body {
     Body::Transfer(must("transfer", sample::transfer_body()))
 }
 
+/// The barber-shop transfer, and the authority's accepting receipt of it.
+pub(super) fn received(t: &mut Talk) -> Envelope {
+    let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
+    t.send(
+        JIUJIANG,
+        receipt(&transfer, true),
+        Some(&transfer.id),
+        state("received"),
+    );
+    transfer
+}
+
 /// A conversation of a lifecycle vector.
 pub(super) type Script = Box<dyn Fn(&mut Talk)>;
 
@@ -146,13 +158,7 @@ pub(super) fn lifecycle(g: &mut Gen, registry: &str) {
             "whole-case",
             "transfer, receipt, review, two supplement rounds, decision, closure",
             Box::new(move |t: &mut Talk| {
-                let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
-                t.send(
-                    JIUJIANG,
-                    receipt(&transfer, true),
-                    Some(&transfer.id),
-                    state("received"),
-                );
+                received(t);
                 t.send(
                     JIUJIANG,
                     status(ReportedStatus::InReview),
@@ -233,13 +239,7 @@ pub(super) fn lifecycle(g: &mut Gen, registry: &str) {
             "supplement-by-authority",
             "the authority may not send a supplement, even while one is awaited",
             Box::new(move |t: &mut Talk| {
-                let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
-                t.send(
-                    JIUJIANG,
-                    receipt(&transfer, true),
-                    Some(&transfer.id),
-                    state("received"),
-                );
+                received(t);
                 t.send(
                     JIUJIANG,
                     status(ReportedStatus::InReview),
@@ -294,13 +294,7 @@ pub(super) fn lifecycle(g: &mut Gen, registry: &str) {
             "withdrawal-after-decision",
             "withdrawal is possible until the case is closed",
             Box::new(move |t: &mut Talk| {
-                let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
-                t.send(
-                    JIUJIANG,
-                    receipt(&transfer, true),
-                    Some(&transfer.id),
-                    state("received"),
-                );
+                let transfer = received(t);
                 t.send(
                     JIUJIANG,
                     status(ReportedStatus::InReview),
@@ -461,16 +455,6 @@ fn supplement_with(form: Value) -> Body {
 pub(super) fn case_ownership(g: &mut Gen, registry: &str) {
     const WUHAN: &str = "wuhan.420100";
     const CROSS_PROVINCE: &str = "yunshangban.cross-province";
-    let received = |t: &mut Talk| {
-        let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
-        t.send(
-            JIUJIANG,
-            receipt(&transfer, true),
-            Some(&transfer.id),
-            state("received"),
-        );
-        transfer
-    };
     let scenarios: Vec<(&str, &str, Script)> = vec![
         (
             "other-window-transfer",

@@ -2,7 +2,7 @@
 //! passes under the reading the text now gives and fails under the other. Generated
 //! last, so that the earlier vectors keep their ids.
 
-use super::lifecycle::{barber, other, receipt, state, status, transport, Script, Talk};
+use super::lifecycle::{barber, other, receipt, received, state, status, transport, Script, Talk};
 use super::registry::{catalogue_name, registry_doc, registry_text, registry_vector, variant};
 use super::*;
 use tongban::crypto::{Algorithm, KeyPair};
@@ -396,18 +396,6 @@ fn checks(g: &mut Gen, registry: &str) {
 /// A receipt answering `message`, with its digest.
 fn receipt_of(message: &Envelope) -> Body {
     receipt(message, true)
-}
-
-/// The barber-shop transfer, and the authority's receipt of it.
-fn received(t: &mut Talk) -> Envelope {
-    let transfer = t.send(HUANGSHI, barber(), None, state("transferred"));
-    t.send(
-        JIUJIANG,
-        receipt_of(&transfer),
-        Some(&transfer.id),
-        state("received"),
-    );
-    transfer
 }
 
 /// A received transfer and the authority's review, then `answer(review)` from `from`,

@@ -163,6 +163,18 @@ pub struct AppliedMessage {
     pub from: NodeId,
 }
 
+impl AppliedMessage {
+    /// What a track keeps of `message`.
+    pub fn of(message: &Verified) -> AppliedMessage {
+        let envelope = message.envelope();
+        AppliedMessage {
+            id: envelope.id.clone(),
+            sha256: message.digest().clone(),
+            from: envelope.from.clone(),
+        }
+    }
+}
+
 /// One service item of a case at one competent authority.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Track {
@@ -467,11 +479,7 @@ impl Case {
         }
         track.state = next;
         track.messages.insert(envelope.id.clone());
-        track.applied.push(AppliedMessage {
-            id: envelope.id.clone(),
-            sha256: message.digest().clone(),
-            from: envelope.from.clone(),
-        });
+        track.applied.push(AppliedMessage::of(message));
         track.record_files(envelope);
         if let Body::FilesReceived(_) = &envelope.body {
             track.apply_files_received(envelope);
@@ -518,11 +526,7 @@ impl Case {
             time_limit_working_days: item.time_limit_working_days,
             received_on: None,
             messages: BTreeSet::from([envelope.id.clone()]),
-            applied: vec![AppliedMessage {
-                id: envelope.id.clone(),
-                sha256: message.digest().clone(),
-                from: envelope.from.clone(),
-            }],
+            applied: vec![AppliedMessage::of(message)],
             after_final: 0,
             answered_after_final: BTreeSet::new(),
             files: Vec::new(),
