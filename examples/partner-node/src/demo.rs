@@ -57,6 +57,72 @@ pub fn free_address() -> Result<SocketAddr, NodeError> {
     })
 }
 
+/// Why a node process started by a test or the main job does not serve.
+#[derive(Debug)]
+pub struct NotServing {
+    /// How the process ended, if it did (`None`: it still runs but does not listen).
+    pub exit: Option<std::process::ExitStatus>,
+    /// The last lines of its log.
+    pub log_tail: String,
+}
+
+impl NotServing {
+    /// Whether it exited because another process took one of its ports between
+    /// [`free_address`] and its binding (`node.listen`): the caller may try again on
+    /// other ports.
+    pub fn address_taken(&self) -> bool {
+        self.exit.is_some() && self.log_tail.contains("[node.listen]")
+    }
+}
+
+impl std::fmt::Display for NotServing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.exit {
+            Some(status) => write!(f, "the node exited at start ({status})")?,
+            None => write!(f, "the node does not listen")?,
+        }
+        write!(f, "; the end of its log:\n{}", self.log_tail)
+    }
+}
+
+/// Waits until the node process `child` accepts connections on every one of
+/// `addresses`, for at most `timeout`. Fails with the end of its `log` if it exits
+/// first (it is then reaped) or the time runs out (it is left running).
+pub fn wait_until_serving(
+    child: &mut std::process::Child,
+    addresses: &[SocketAddr],
+    log: &Path,
+    timeout: std::time::Duration,
+) -> Result<(), NotServing> {
+    let deadline = std::time::Instant::now() + timeout;
+    let failure = |exit| NotServing {
+        exit,
+        log_tail: log_tail(log, 20),
+    };
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(failure(Some(status)));
+        }
+        if addresses
+            .iter()
+            .all(|address| std::net::TcpStream::connect(address).is_ok())
+        {
+            return Ok(());
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(failure(None));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The last `lines` lines of the file at `path` (empty if it cannot be read).
+pub fn log_tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
 /// Writes, under `dir`, the registry (`registry.json`) and for each of `nodes` (sample
 /// node ids) its key file, data directory and configuration file, on free loopback
 /// ports. Returns the nodes by id. The nodes speak protocol 1.0 only, as members did
@@ -467,4 +533,56 @@ pub fn pdf(lines: &[&str], size: usize) -> Vec<u8> {
         .as_bytes(),
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A process that prints what the node prints when its port is taken, and exits.
+    fn exiting_with(log: &Path, message: &str) -> Result<(), NotServing> {
+        let log_file = std::fs::File::create(log).expect("log");
+        let mut child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("echo '{message}' >&2; exit 2"))
+            .stderr(log_file)
+            .spawn()
+            .expect("sh");
+        let address = free_address().expect("address");
+        wait_until_serving(&mut child, &[address], log, Duration::from_secs(20))
+    }
+
+    #[test]
+    fn a_node_that_exits_at_start_is_reported_with_its_log_and_whether_its_port_was_taken() {
+        let dir = tempfile::tempdir().expect("dir");
+        let log = dir.path().join("node.log");
+        let taken = exiting_with(
+            &log,
+            "error [node.listen]: cannot listen on 127.0.0.1:20001: Address already in use",
+        )
+        .expect_err("it exits");
+        assert!(taken.exit.is_some_and(|status| status.code() == Some(2)));
+        assert!(taken.address_taken());
+        assert!(taken.to_string().contains("Address already in use"));
+        let other = exiting_with(&log, "error [node.config]: no key file").expect_err("it exits");
+        assert!(!other.address_taken());
+    }
+
+    #[test]
+    fn a_process_that_never_listens_is_reported_when_the_time_is_up() {
+        let dir = tempfile::tempdir().expect("dir");
+        let log = dir.path().join("node.log");
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("sleep");
+        let address = free_address().expect("address");
+        let silent = wait_until_serving(&mut child, &[address], &log, Duration::from_millis(200))
+            .expect_err("nothing listens");
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(silent.exit.is_none() && !silent.address_taken());
+        assert!(silent.to_string().starts_with("the node does not listen"));
+    }
 }

@@ -31,13 +31,17 @@ const KILL_EVERY: usize = 10;
 
 /// Starts a node process and waits until it serves.
 fn spawn(node: &DemoNode, log: &Path) -> Child {
-    spawn_limited(node, log, None)
+    spawn_limited(node, log, None).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Starts a node process that can write files of at most `blocks` × 512 bytes, if
 /// given (the shell's `ulimit -f`, with SIGXFSZ ignored, so that a write past it
 /// fails as on a full disk instead of killing the process), and waits until it serves.
-fn spawn_limited(node: &DemoNode, log: &Path, blocks: Option<u64>) -> Child {
+fn spawn_limited(
+    node: &DemoNode,
+    log: &Path,
+    blocks: Option<u64>,
+) -> Result<Child, demo::NotServing> {
     let log_file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -55,25 +59,16 @@ fn spawn_limited(node: &DemoNode, log: &Path, blocks: Option<u64>) -> Child {
             sh
         }
     };
-    let child = command
+    let mut child = command
         .arg("--config")
         .arg(&node.config)
         .stdout(Stdio::null())
         .stderr(log_file)
         .spawn()
         .expect("partner-node starts");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(node.listen).is_err()
-        || std::net::TcpStream::connect(node.operator_listen).is_err()
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the node does not listen: see {}",
-            log.display()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child
+    let addresses = [node.listen, node.operator_listen];
+    demo::wait_until_serving(&mut child, &addresses, log, Duration::from_secs(60))?;
+    Ok(child)
 }
 
 /// Huangshi's and Jiujiang's nodes as processes of their own, in a temporary directory.
@@ -86,21 +81,37 @@ struct Processes {
 }
 
 impl Processes {
-    /// Prepares the two nodes speaking `protocols` and starts both.
+    /// Prepares the two nodes speaking `protocols` and starts both; on other free ports
+    /// if another process took one of theirs first.
     fn start(protocols: &[ProtocolVersion]) -> Processes {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match Processes::try_start(protocols) {
+                Ok(processes) => return processes,
+                Err(e) if e.address_taken() && attempts < 3 => eprintln!("{e}; again"),
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+
+    fn try_start(protocols: &[ProtocolVersion]) -> Result<Processes, demo::NotServing> {
         let dir = tempfile::tempdir().expect("temporary directory");
         let nodes =
             demo::prepare_speaking(dir.path(), &[HUANGSHI, JIUJIANG], protocols).expect("prepare");
         let jiujiang_log = dir.path().join("jiujiang.log");
-        let huangshi = spawn(&nodes[HUANGSHI], &dir.path().join("huangshi.log"));
-        let jiujiang = spawn(&nodes[JIUJIANG], &jiujiang_log);
-        Processes {
+        let mut huangshi = spawn_limited(&nodes[HUANGSHI], &dir.path().join("huangshi.log"), None)?;
+        let jiujiang = spawn_limited(&nodes[JIUJIANG], &jiujiang_log, None).inspect_err(|_| {
+            let _ = huangshi.kill();
+            let _ = huangshi.wait();
+        })?;
+        Ok(Processes {
             dir,
             nodes,
             huangshi,
             jiujiang,
             jiujiang_log,
-        }
+        })
     }
 
     /// A node's data directory.
@@ -131,7 +142,8 @@ impl Processes {
     /// Starts Jiujiang again on a disk that holds files of at most 16 MiB (32 MiB for a
     /// shell that counts `ulimit -f` in KiB): less than a 40 MiB scan.
     fn restart_jiujiang_on_a_small_disk(&mut self) {
-        self.jiujiang = spawn_limited(&self.nodes[JIUJIANG], &self.jiujiang_log, Some(32_768));
+        self.jiujiang = spawn_limited(&self.nodes[JIUJIANG], &self.jiujiang_log, Some(32_768))
+            .unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// Kills both.

@@ -6,7 +6,7 @@
 
 use partner_node::demo::{self, DemoNode};
 use std::io::Read;
-use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -51,21 +51,18 @@ fn spawn(node: &DemoNode, log: &Path) -> Node {
         "\n[limits]\nheader_timeout_ms = 4000\nbody_timeout_ms = 4000\nmax_connection_age_ms = 5000\n",
     );
     std::fs::write(&node.config, config).expect("config");
-    let child = Command::new(env!("CARGO_BIN_EXE_partner-node"))
+    let log_file = std::fs::File::create(log).expect("log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_partner-node"))
         .arg("--config")
         .arg(&node.config)
         .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).expect("log"))
+        .stderr(log_file)
         .spawn()
         .expect("partner-node starts");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(node.listen).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the node does not listen: see {}",
-            log.display()
-        );
-        std::thread::sleep(Duration::from_millis(20));
+    let addresses = [node.listen, node.operator_listen];
+    if let Err(e) = demo::wait_until_serving(&mut child, &addresses, log, Duration::from_secs(60)) {
+        let _ = child.kill();
+        panic!("{e}");
     }
     Node(child)
 }

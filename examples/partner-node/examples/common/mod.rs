@@ -163,7 +163,7 @@ impl NodeProcess {
                     return Err(format!(
                         "the node exited at start ({status}); its log {}:\n{}",
                         log.display(),
-                        tail(log, 20)
+                        partner_node::demo::log_tail(log, 20)
                     )
                     .into());
                 }
@@ -245,11 +245,4 @@ fn terminate(child: &mut Child) {
     {
         let _ = child.kill();
     }
-}
-
-/// The last `lines` lines of a file, for an error message.
-fn tail(path: &Path, lines: usize) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
 }
