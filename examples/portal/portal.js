@@ -1,4 +1,5 @@
-// A service window's portal page: fills a cross-river case transfer, validates it
+// A service window's portal page: fills a cross-river case transfer (with the channel,
+// an agent and the way the result is delivered, protocol 1.1), validates it
 // against the item's form schema from the trust registry, computes each scan's
 // reference in pieces (the page stays responsive for a 50 MiB scan), signs the transfer
 // with a key made in this page, sends the scans and the transfer to Jiujiang, and
@@ -67,21 +68,54 @@ function formData() {
   return form;
 }
 
-/** Each chosen scan with its reference, read 1 MiB at a time with progress shown. */
+/** A chosen file with its reference under `name`, read 1 MiB at a time with progress shown. */
+async function scan(file, name) {
+  const reference = await fileReference(file, {
+    name,
+    mediaType: file.type || "application/octet-stream",
+    onProgress: (done, total) => show("ok", `正在计算${name}的摘要：${Math.floor((100 * done) / total)}%`),
+  });
+  return { reference, file };
+}
+
+/** Each chosen scan with its reference. */
 async function materials() {
   const list = [];
   for (const input of document.querySelectorAll("#materials input[type=file]")) {
-    const file = input.files[0];
-    if (!file) continue;
-    const reference = await fileReference(file, {
-      name: input.dataset.material,
-      mediaType: file.type || "application/octet-stream",
-      onProgress: (done, total) => show("ok", `正在计算${input.dataset.material}的摘要：${Math.floor((100 * done) / total)}%`),
-    });
-    list.push({ reference, file });
+    if (input.files[0]) list.push(await scan(input.files[0], input.dataset.material));
   }
   return list;
 }
+
+/** The agent (1.1) with the scan of the power of attorney, if an agent's name is given. */
+async function agent() {
+  const name = $("agent_name").value.trim();
+  if (!name) return undefined;
+  const letter = $("power_of_attorney").files[0];
+  if (!letter) throw Object.assign(new Error("代办须上传授权委托书"), { code: "message.invalid" });
+  const power = await scan(letter, "授权委托书");
+  const phone = $("agent_phone").value.trim();
+  const body = {
+    name,
+    citizen_id: $("agent_citizen_id").value.trim().toUpperCase(),
+    ...(phone ? { phone } : {}),
+    power_of_attorney: power.reference,
+  };
+  return { body, scan: power };
+}
+
+/** How the applicant gets the result (1.1): the address only for a result by post. */
+function resultDelivery() {
+  const method = $("delivery").value;
+  if (method !== "post") return { method };
+  const field = (id) => $(id).value.trim();
+  return {
+    method,
+    address: { recipient: field("post_recipient"), phone: field("post_phone"), region: field("post_region"), address: field("post_address") },
+  };
+}
+
+const DELIVERY_NAMES = { at_window: "窗口领取", electronic: "电子送达", post: "邮寄送达" };
 
 function validate() {
   registry.checkForm(AGREEMENT, ITEM, formData());
@@ -102,6 +136,7 @@ $("transfer").addEventListener("submit", async (event) => {
   try {
     validate();
     const scans = await materials();
+    const acting = await agent();
     const body = {
       applicant: {
         kind: "natural_person",
@@ -115,7 +150,13 @@ $("transfer").addEventListener("submit", async (event) => {
       materials: scans.map((s) => s.reference),
       form: formData(),
       window: { region: "420200", service_centre: "黄石市市民之家", window: "跨域通办专窗 12号" },
+      // Protocol 1.1 (§6): how the case came in, who acts for the applicant, how the
+      // result reaches them. A 1.0 peer would be sent none of these (§2 step 8).
+      channel: $("channel").value,
+      ...(acting ? { agent: acting.body } : {}),
+      result_delivery: resultDelivery(),
     };
+    const files = acting ? [...scans, acting.scan] : scans;
     const caseId = `HS-${(at ?? new Date().toISOString()).slice(0, 4)}-${String(Date.now() % 1e6).padStart(6, "0")}`;
     const transfer = createMessage({
       from: HUANGSHI, to: JIUJIANG, agreement: AGREEMENT, case: caseId,
@@ -126,8 +167,8 @@ $("transfer").addEventListener("submit", async (event) => {
     const wire = signMessage(transfer, key);
     // The window checks its own signature before anything leaves the page.
     const sent = Verifier.withKeys({ keys: [key.publicKey()] }, null).verify(wire, at);
-    for (const [i, { reference, file }] of scans.entries()) {
-      show("ok", `正在发送材料 ${i + 1}/${scans.length}：${reference.name}`, { 案件: caseId, 报文: sent.id });
+    for (const [i, { reference, file }] of files.entries()) {
+      show("ok", `正在发送材料 ${i + 1}/${files.length}：${reference.name}`, { 案件: caseId, 报文: sent.id });
       const put = await fetch(`/files/${reference.sha256}`, { method: "PUT", headers: { "content-type": reference.media_type }, body: file });
       if (!put.ok) {
         const error = await put.json();
@@ -179,6 +220,11 @@ $("transfer").addEventListener("submit", async (event) => {
         : "无",
       状态: state,
       办结期限: deadline,
+      受理渠道: $("channel").selectedOptions[0].textContent,
+      代办人: acting ? `${acting.body.name}（授权委托书随案转交）` : "—",
+      结果领取: body.result_delivery.address
+        ? `${DELIVERY_NAMES.post}：${body.result_delivery.address.recipient}，${body.result_delivery.address.address}`
+        : DELIVERY_NAMES[body.result_delivery.method],
     });
   } catch (e) {
     show("error", `未能转交：${e.message}`, { 错误码: e.code ?? "—" });

@@ -10,7 +10,7 @@
 //                  → 201, or 4xx {"code", "message"} (file.digest_mismatch, file.too_large)
 // POST /transfer   {"message": signed transfer, "key": the window's public key entry}
 //                  → 200 {"receipt": Jiujiang's signed receipt, "files_received": its
-//                  signed files_received, once every material is held and matches its
+//                  signed files_received, once every file it references is held and matches its
 //                  reference}, or 4xx {"code", "message"}
 //
 // The files stand in for the exchange between nodes: in a deployment the window's node
@@ -75,8 +75,9 @@ async function upload(request, sha256) {
   files.set(sha256, { bytes: new Uint8Array(Buffer.concat(pieces)), type: request.headers["content-type"] ?? "" });
 }
 
-/** Jiujiang's answer to a transfer: its signed receipt text, and once every material
- * is here and matches its reference, its signed files_received. Throws a TongbanError. */
+/** Jiujiang's answer to a transfer: its signed receipt text, and once every file it
+ * references is here and matches its reference, its signed files_received. Throws a
+ * TongbanError. */
 async function receive({ message, key }) {
   if (key?.owner !== HUANGSHI) {
     throw Object.assign(new Error("only Huangshi's windows may send here"), { code: "agreement.not_party" });
@@ -96,13 +97,13 @@ async function receive({ message, key }) {
     created,
   });
   const signedReceipt = signMessage(receipt, jiujiang);
-  const { materials } = body;
-  for (const reference of materials) {
+  // Every file the transfer references: its materials and (1.1) an agent's power of attorney.
+  for (const reference of verified.files) {
     const held = files.get(reference.sha256);
     if (!held) throw refusal("file.not_found", `${reference.name} was not sent`, 409);
     await checkFile(reference, held.bytes, { mediaType: held.type });
   }
-  const digests = [...new Set(materials.map((m) => m.sha256))];
+  const digests = [...new Set(verified.files.map((m) => m.sha256))];
   const filesReceived = digests.length === 0 ? null : signMessage(
     replyTo(verified.canonical(), { type: "files_received", body: { files: digests }, created }),
     jiujiang,

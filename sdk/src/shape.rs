@@ -14,6 +14,8 @@
 //! protocol's tagged enums (`Applicant` by `kind`, `ReceiptOutcome` by `status`) read
 //! themselves from objects only with [`object`] and keep only strings in their
 //! variants, and `Envelope` and `Body` read their body by its type through [`Strict`].
+//! The enumerations without data (`mode`, `status`, …) read themselves from a string
+//! only, through [`name_index`], whatever deserializer they are given.
 //! The SDK reads every protocol document (messages, registries, key files, error
 //! bodies) through [`Strict`].
 
@@ -44,6 +46,63 @@ pub(crate) fn from_value_tracked<'de, T: Deserialize<'de>>(
 ) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
     serde_path_to_error::deserialize(Strict(value))
 }
+
+/// Reads the index in `names` of a JSON string: the one reader of the protocol's
+/// enumerations without data (`mode`, `status`, `channel`, …), which the crate's
+/// `string_enum!` declares and implements `Deserialize` with. A string is the
+/// only shape it takes, and one instance per deserializer serves every enumeration,
+/// where serde's derive makes one per enumeration (the WASM build's size).
+pub fn name_index<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    names: &'static [&'static str],
+) -> Result<usize, D::Error> {
+    struct Name(&'static [&'static str]);
+    impl Visitor<'_> for Name {
+        type Value = usize;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            write!(f, "one of {}", self.0.join(", "))
+        }
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<usize, E> {
+            self.0
+                .iter()
+                .position(|name| *name == value)
+                .ok_or_else(|| E::unknown_variant(value, self.0))
+        }
+    }
+    deserializer.deserialize_str(Name(names))
+}
+
+/// Declares an enumeration without data, each variant with the string it is written as
+/// (`Window = "window"`), and implements `Deserialize` for it through [`name_index`];
+/// give the enumeration serde's `Serialize` derive, which writes the same strings.
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $($(#[$variant_meta:meta])* $variant:ident = $text:literal),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis enum $name {
+            $($(#[$variant_meta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every variant, in the order of the names.
+            #[cfg(test)]
+            pub(crate) const VARIANTS: &'static [$name] = &[$($name::$variant),+];
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<$name, D::Error> {
+                const VARIANTS: &[$name] = &[$($name::$variant),+];
+                let index = $crate::shape::name_index(deserializer, &[$($text),+])?;
+                Ok(VARIANTS[index])
+            }
+        }
+    };
+}
+pub(crate) use string_enum;
 
 /// Reads a `T` from a JSON object only: for internally tagged enums, which serde would
 /// read from an array too, with the tag as its first element. Use it in the enum's own

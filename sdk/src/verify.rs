@@ -103,6 +103,18 @@ impl Unverified {
             }
             .into());
         }
+        if let Body::Transfer(transfer) = &envelope.body {
+            let later = transfer.members_since().into_iter();
+            if let Some((member, since)) = later.clone().find(|(_, v)| envelope.protocol < *v) {
+                return Err(invalid(&format!(
+                    "/body/{member}: a member of protocol {since}; this message says {}",
+                    envelope.protocol
+                )));
+            }
+            if let Err((member, why)) = transfer.check_consistency() {
+                return Err(invalid(&format!("/body/{member}: {why}")));
+            }
+        }
         if envelope.from == envelope.to {
             return Err(invalid("to: a node does not send messages to itself"));
         }

@@ -259,7 +259,8 @@ fn registries_are_read_in_the_schemas_shapes() {
     assert!(serde_json::from_value::<Member>(member.clone()).is_ok());
     assert!(serde_json::from_value::<Operator>(operator.clone()).is_ok());
     let role = json!({"competent_authority": null});
-    assert!(serde_json::from_value::<tongban::registry::Role>(role.clone()).is_ok());
+    // A role reads itself from its name only (serde's derive would read this object).
+    assert!(serde_json::from_value::<tongban::registry::Role>(role.clone()).is_err());
     for (pointer, shape) in [
         ("/members/0", member),
         ("/operator", operator),

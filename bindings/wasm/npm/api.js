@@ -324,7 +324,7 @@ export class VerifiedMessage extends Held {
   }
 }
 
-passThrough(VerifiedMessage, ["envelope", "type", "id", "sha256", "signers", "warnings"], ["canonical"]);
+passThrough(VerifiedMessage, ["envelope", "type", "id", "sha256", "files", "signers", "warnings"], ["canonical"]);
 
 /** A case as the lifecycle (§18) sees it. */
 export class Case extends Held {

@@ -179,6 +179,8 @@ export declare class VerifiedMessage extends Held {
   readonly id: string;
   /** The SHA-256 of its canonical bytes, hex: what a receipt's `answers_sha256` binds. */
   readonly sha256: string;
+  /** The files it references, in its order: what its receiver fetches and names in `files_received` (§23). */
+  readonly files: FileRef[];
   /** The key ids whose signatures verified. */
   readonly signers: string[];
   /** What the verifier noticed but accepted (e.g. unknown members). */

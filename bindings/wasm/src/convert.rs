@@ -46,6 +46,9 @@ extern "C" {
     /// Tracks with deadlines.
     #[wasm_bindgen(typescript_type = "TrackStatus[]")]
     pub type TrackList;
+    /// File references.
+    #[wasm_bindgen(typescript_type = "FileRef[]")]
+    pub type FileRefList;
     /// The state of an item of a case.
     #[wasm_bindgen(typescript_type = "ItemState")]
     pub type ItemStateName;

@@ -1,7 +1,8 @@
 //! Verifying messages against a registry or a key set.
 
 use crate::convert::{
-    bytes, document, timestamp, to_js, typed, Bytes, EnvelopeObject, KeySetInput, ReceiverInput,
+    bytes, document, timestamp, to_js, typed, Bytes, EnvelopeObject, FileRefList, KeySetInput,
+    ReceiverInput,
 };
 use crate::error::{argument, JsResult, OrThrow};
 use crate::registry::JsRegistry;
@@ -113,6 +114,15 @@ impl VerifiedMessage {
     #[wasm_bindgen(getter)]
     pub fn sha256(&self) -> String {
         self.0.digest().to_string()
+    }
+
+    /// The files the message references, in its order (a transfer's materials and
+    /// its agent's power of attorney, a supplement's materials, a decision's
+    /// documents): what its receiver fetches and names in `files_received` (§23).
+    #[wasm_bindgen(getter)]
+    pub fn files(&self) -> JsResult<FileRefList> {
+        let files = tongban::file::references(&self.0.envelope().body);
+        Ok(to_js(&files)?.unchecked_into())
     }
 
     /// The key ids whose signatures verified.

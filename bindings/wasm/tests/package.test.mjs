@@ -118,6 +118,21 @@ test("replyTo swaps the route and answers the message", () => {
   assert.equal(reply.in_reply_to, transfer.id);
 });
 
+test("a verified message lists the files it references; a 1.1 member in a 1.0 transfer is refused", () => {
+  const key = KeyPair.generate(HUANGSHI);
+  const keys = { keys: [key.publicKey()] };
+  const body = transferBody();
+  const power_of_attorney = { ...body.materials[0], name: "授权委托书", sha256: "ab".repeat(32) };
+  const agent = { name: "陈立新", citizen_id: "420202198805050012", power_of_attorney };
+  const byAgent = { ...body, channel: "window", agent, result_delivery: { method: "electronic" } };
+  const transfer = createMessage({ ...route, type: "transfer", body: byAgent, created: CREATED, protocol: "1.1" });
+  const verified = Verifier.withKeys(keys, JIUJIANG).verify(signMessage(transfer, key), at(10));
+  assert.deepEqual(verified.files, [...body.materials, power_of_attorney]);
+  // Not even built: the members do not exist in 1.0 (§2 step 8).
+  const old = () => createMessage({ ...route, type: "transfer", body: byAgent, created: CREATED, protocol: "1.0" });
+  assert.equal(codeOf(old), "message.invalid");
+});
+
 test("signMessage and Verifier.withKeys: verified once, refused when tampered, replayed or misaddressed", () => {
   const key = KeyPair.generate(HUANGSHI);
   const message = createMessage({ ...route, type: "status_update", body: { status: "in_review" }, created: CREATED });

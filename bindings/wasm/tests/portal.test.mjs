@@ -75,21 +75,36 @@ for (const variant of ["served", "esbuild", "vite"]) {
     assert.equal((await details(page))["错误码"], "item.form_invalid");
     await page.screenshot({ path: `${shots}portal-${variant}-invalid.png`, fullPage: true });
 
+    // Handed in by the applicant's brother with a power of attorney; the licence by post
+    // (protocol 1.1, §6).
+    await page.fill("#agent_name", "陈立新");
+    await page.fill("#agent_citizen_id", "420202198805050012");
+    await page.setInputFiles("#power_of_attorney", { name: "letter.pdf", mimeType: "application/pdf", buffer: Buffer.from("授权委托书 陈丽华 委托 陈立新") });
+    await page.selectOption("#delivery", "post");
+    await page.fill("#post_recipient", "陈丽华");
+    await page.fill("#post_phone", "13907140000");
+    await page.fill("#post_region", "420202");
+    await page.fill("#post_address", "湖北省黄石市黄石港区湖滨大道 16 号");
+
     // Corrected, validated, signed and sent.
     await page.fill("#employees", "3");
     await page.click("#validate");
     await page.waitForSelector("#status.ok");
     assert.equal(await page.textContent("#status"), "表单校验通过");
     await page.click("#submit");
-    await page.waitForFunction(() => document.querySelector("#status").textContent.startsWith("回执"));
-    assert.equal(await page.textContent("#status"), "回执已验证：九江已受理");
+    // Until the page shows the receipt or why it has none (then the assertion says why).
+    await page.waitForFunction(() => /^(回执|未能|九江拒收|材料未被)/.test(document.querySelector("#status").textContent));
+    assert.equal(await page.textContent("#status"), "回执已验证：九江已受理", JSON.stringify(await details(page)));
     const shown = await details(page);
     assert.equal(shown["回执签名"], "jiujiang.360400#sample");
     assert.equal(shown["状态"], "received");
     assert.match(shown["绑定摘要"], /^[0-9a-f]{64}$/);
     assert.match(shown["回执编号"], /^JJ-[0-9a-f]{8}$/);
     // The scans were sent and checked against the signed references (1.1, §23).
-    assert.equal(shown["材料"], "2 份，九江已逐份核验（大小与 SHA-256）");
+    assert.equal(shown["材料"], "3 份，九江已逐份核验（大小与 SHA-256）");
+    assert.equal(shown["受理渠道"], "窗口办理");
+    assert.equal(shown["代办人"], "陈立新（授权委托书随案转交）");
+    assert.equal(shown["结果领取"], "邮寄送达：陈丽华，湖北省黄石市黄石港区湖滨大道 16 号");
     // Received on Saturday 28 November 2026; three working days: due 2 December.
     assert.equal(shown["办结期限"], "2026-12-02（剩余 3 个工作日）");
     await page.screenshot({ path: `${shots}portal-${variant}-receipt.png`, fullPage: true });

@@ -71,7 +71,19 @@ verified.type === "transfer" && Verifier.withKeys("{}", null).verify(wire, Date.
 new KeyPair();
 // @ts-expect-error: a key is not a registry
 Verifier.withRegistry(key, null);
+// Protocol 1.1's members of a transfer: an agent with a power of attorney, the result by post.
+const byAgent: Transfer = {
+  ...body,
+  channel: "self_service",
+  agent: { name: "陈立新", citizen_id: "420202198805050012", power_of_attorney: body.materials[0] },
+  result_delivery: { method: "post", address: { recipient: "陈丽华", phone: "13907140000", region: "420202", address: "湖滨大道 16 号" } },
+};
+// @ts-expect-error: no such channel
+const byFax: Transfer = { ...body, channel: "fax" };
+// @ts-expect-error: no such way of getting a result
+const byPigeon: Transfer = { ...body, result_delivery: { method: "pigeon" } };
 const inspector: Verifier = Verifier.withKeys({ keys: [key.publicKey()] }, null);
 const window: string | undefined = tracked.window;
 
-export { sha256, state, status, tracks, reply, type, codes, due, source, inspector, window, misspelt, lost };
+export { sha256, state, status, tracks, reply, type, codes, due, source, inspector, window, misspelt, lost,
+  byAgent, byFax, byPigeon };

@@ -260,6 +260,26 @@ const DEF_CODES = {
 
 const isString = (v) => typeof v === "string";
 
+/** The value at a JSON Pointer (RFC 6901) in `value`. */
+const valueAt = (value, pointer) =>
+  pointer.split("/").slice(1).reduce((v, token) => v?.[token.replaceAll("~1", "/").replaceAll("~0", "~")], value);
+
+/** The members of a transfer that a minor version added, with that minor (§6). */
+const TRANSFER_MEMBERS_SINCE_MINOR = { channel: 1, agent: 1, result_delivery: 1 };
+
+/** §2 step 8 for a transfer: its members exist in its version and agree. */
+function checkTransferMembers(transfer, minor) {
+  for (const [member, since] of Object.entries(TRANSFER_MEMBERS_SINCE_MINOR)) {
+    if (transfer[member] !== undefined && minor < since) refuse("message.invalid", `/body/${member} in 1.${minor}`);
+  }
+  const delivery = transfer.result_delivery;
+  if (delivery && (delivery.method === "post") !== (delivery.address !== undefined)) {
+    refuse("message.invalid", "/body/result_delivery/address: for a result by post, and only then");
+  }
+  if (transfer.agent && transfer.applicant.kind !== "natural_person") refuse("message.invalid", "/body/agent: for a natural person only");
+  if (transfer.agent && transfer.agent.citizen_id === transfer.applicant.citizen_id) refuse("message.invalid", "/body/agent: the agent is the applicant");
+}
+
 /** §2: parses a message and checks its structure; returns the document. */
 function parseMessage(bytes) {
   const { value: doc, unsafeNumbers } = parseStrict(bytes);
@@ -290,14 +310,22 @@ function parseMessage(bytes) {
   if (!validate(doc.body)) {
     const error = validate.errors[0];
     const def = /\$defs\/([A-Za-z0-9]+)\//.exec(error.schemaPath);
+    // The schema's region pattern holds the structure too: the identifier's own check
+    // tells a malformed code (id.region_format) from a misshapen one (id.region_structure).
+    if (error.keyword === "pattern" && def?.[1] === "RegionCode") IDENTIFIERS.region(valueAt(doc.body, error.instancePath));
     const code = error.keyword === "pattern" && def ? DEF_CODES[def[1]] : undefined;
     refuse(code ?? "message.invalid", `/body${error.instancePath}: ${error.message}`);
   }
-  const applicant = doc.type === "transfer" ? doc.body.applicant : undefined;
+  const transfer = doc.type === "transfer" ? doc.body : undefined;
+  const applicant = transfer?.applicant;
   if (applicant?.kind === "natural_person") IDENTIFIERS.citizen_id(applicant.citizen_id);
-  // §2 step 8: the type must exist in the version the message says.
+  if (transfer?.agent) IDENTIFIERS.citizen_id(transfer.agent.citizen_id);
+  if (transfer?.result_delivery?.address) IDENTIFIERS.region(transfer.result_delivery.address.region);
+  // §2 step 8: the type, and a transfer's members, must exist in the version the
+  // message says; the members of a transfer agree with each other.
   const minor = Number(doc.protocol.split(".")[1]);
   if (minor < (SINCE_MINOR[doc.type] ?? 0)) refuse("message.unknown_type", `${doc.type} in ${doc.protocol}`);
+  if (transfer) checkTransferMembers(transfer, minor);
   if (doc.from === doc.to) refuse("message.invalid", "from equals to");
   if (ANSWERS.includes(doc.type) && !isString(doc.in_reply_to)) refuse("message.invalid", "in_reply_to");
   const window = timestamp(doc.expires) - timestamp(doc.created);

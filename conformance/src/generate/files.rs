@@ -452,7 +452,7 @@ fn requests(g: &mut Gen, keys: &str) {
 // ------------------------------------------------------------------ lifecycle
 
 /// The digests a message body references, each once, in order.
-fn digests(envelope: &Envelope) -> Vec<Sha256Digest> {
+pub(super) fn digests(envelope: &Envelope) -> Vec<Sha256Digest> {
     let mut digests = Vec::new();
     for reference in tongban::file::references(&envelope.body) {
         if !digests.contains(&reference.sha256) {
@@ -462,12 +462,12 @@ fn digests(envelope: &Envelope) -> Vec<Sha256Digest> {
     digests
 }
 
-fn files_received(files: Vec<Sha256Digest>) -> Body {
+pub(super) fn files_received(files: Vec<Sha256Digest>) -> Body {
     Body::FilesReceived(FilesReceived { files })
 }
 
 /// An accepted outcome in `state`, with the day the track's clock starts (§19).
-fn clock(state: &str, starts: Option<&str>) -> Value {
+pub(super) fn clock(state: &str, starts: Option<&str>) -> Value {
     json!({"outcome": "accepted", "state": state, "clock_starts_on": starts})
 }
 

@@ -10,6 +10,7 @@ mod lifecycle;
 mod messages;
 mod registry;
 mod settled;
+mod window;
 
 use crate::vector::Vector;
 use base64::engine::general_purpose::STANDARD;
@@ -194,6 +195,7 @@ pub fn generate() -> Generated {
     registry::form_schema_references(&mut g);
     files::files(&mut g, &keys, &registry);
     settled::settled(&mut g, &keys, &registry);
+    window::window(&mut g, &keys, &registry);
     g.out
 }
 

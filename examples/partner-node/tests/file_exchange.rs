@@ -562,3 +562,58 @@ async fn files_no_message_references_go_after_seven_days_the_others_stay() {
     p.huangshi.stop().await;
     p.jiujiang.stop().await;
 }
+
+/// Protocol 1.1's agent (§6): the power of attorney is a file the transfer references,
+/// so the authority fetches it with the materials and the clock waits for it; to a
+/// member that speaks only 1.0 the node sends no 1.1 member at all.
+#[tokio::test]
+async fn an_agents_power_of_attorney_travels_and_a_1_0_peer_gets_no_1_1_member() {
+    let p = pair().await;
+    let hs = p.huangshi.operator_client();
+    let jj = p.jiujiang.operator_client();
+    let (transfer, materials) = transfer_with_scans(&hs).await;
+    let mut body: Transfer = serde_json::from_value(transfer).expect("transfer");
+    let agent = sample::agent_transfer_body().expect("sample").agent;
+    let mut agent = agent.expect("an agent");
+    let letter = demo::pdf(&["授权委托书", "陈丽华 委托 陈立新"], 120_000);
+    agent.power_of_attorney = hs
+        .upload("授权委托书", "application/pdf", letter.clone())
+        .await
+        .expect("uploaded");
+    body.agent = Some(agent.clone());
+    body.channel = Some(Channel::Window);
+    let body = serde_json::to_value(&body).expect("json");
+    send(&hs, "transfer", JIUJIANG, None, body.clone()).await;
+    // The clock starts once Jiujiang holds all three and said so (files_received, §19).
+    let every_file = |v: &Value| {
+        demo::files_fetched(v) == materials.len() + 1
+            && v["tracks"][0]["files_received_on"].is_string()
+    };
+    jj.wait_for_case(CASE, WAIT, every_file)
+        .await
+        .expect("the materials and the power of attorney fetched");
+    let (fetched, _) = jj
+        .download(agent.power_of_attorney.sha256.as_str())
+        .await
+        .expect("held");
+    assert_eq!(fetched, letter);
+
+    // Between members of 1.0 only, the same transfer is refused before it is signed
+    // for the wire: the member does not exist in the version they negotiated.
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let old = [ProtocolVersion::V1_0];
+    let nodes = demo::prepare_speaking(dir.path(), &[HUANGSHI, JIUJIANG], &old).expect("prepare");
+    let load = |node: &str| Config::load(&nodes[node].config).expect("config");
+    let _jiujiang = start(load(JIUJIANG)).await.expect("Jiujiang starts");
+    let huangshi = start(load(HUANGSHI)).await.expect("Huangshi starts");
+    let refused = huangshi
+        .operator_client()
+        .send(&json!({"type": "transfer", "case": CASE, "to": JIUJIANG, "agreement": AGREEMENT, "body": body}))
+        .await
+        .expect_err("a 1.1 member to a 1.0 peer");
+    assert_eq!(
+        (refused.status, refused.code().as_deref()),
+        (400, Some("message.invalid"))
+    );
+    assert!(refused.body.contains("/body/channel"), "{}", refused.body);
+}

@@ -30,28 +30,29 @@ use crate::verify::Verified;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-/// The state of one item of a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemState {
-    /// Sent, not yet acknowledged.
-    Transferred,
-    /// Acknowledged by the competent authority; the time limit runs from here.
-    Received,
-    /// Refused by the competent authority's receipt (final).
-    Refused,
-    /// Under review.
-    InReview,
-    /// The authority asked for missing or corrected materials (补正).
-    SupplementRequested,
-    /// The applicant supplied them.
-    Supplemented,
-    /// Decided; the result travels back.
-    Decided,
-    /// Closed (final).
-    Closed,
-    /// Withdrawn (final).
-    Withdrawn,
+crate::shape::string_enum! {
+    /// The state of one item of a case.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+    pub enum ItemState {
+        /// Sent, not yet acknowledged.
+        Transferred = "transferred",
+        /// Acknowledged by the competent authority; the time limit runs from here.
+        Received = "received",
+        /// Refused by the competent authority's receipt (final).
+        Refused = "refused",
+        /// Under review.
+        InReview = "in_review",
+        /// The authority asked for missing or corrected materials (补正).
+        SupplementRequested = "supplement_requested",
+        /// The applicant supplied them.
+        Supplemented = "supplemented",
+        /// Decided; the result travels back.
+        Decided = "decided",
+        /// Closed (final).
+        Closed = "closed",
+        /// Withdrawn (final).
+        Withdrawn = "withdrawn",
+    }
 }
 
 impl ItemState {
@@ -530,7 +531,8 @@ impl Case {
             after_final: 0,
             answered_after_final: BTreeSet::new(),
             files: Vec::new(),
-            awaits_files: files::exchanges_files(envelope) && !transfer.materials.is_empty(),
+            awaits_files: files::exchanges_files(envelope)
+                && !crate::file::references(&envelope.body).is_empty(),
             files_received_on: None,
         };
         track.record_files(envelope);

@@ -17,7 +17,10 @@ pub use steps::{
     ResultKind, StatusUpdate, Supplement, SupplementItem, SupplementRequest, Withdrawal,
     WithdrawnBy,
 };
-pub use transfer::{Applicant, FileRef, FormData, HandlingMode, ReceivingWindow, Transfer};
+pub use transfer::{
+    Agent, Applicant, Channel, DeliveryMethod, FileRef, FormData, HandlingMode, PostalAddress,
+    ReceivingWindow, ResultDelivery, Transfer,
+};
 
 use crate::crypto::KeyPair;
 use crate::error::{Error, MessageError};
@@ -141,6 +144,9 @@ pub struct Route {
 
 /// The body of a message, tagged by its type.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+// A transfer is some 200 bytes larger than the other bodies; a body is built once per
+// message, and boxing it would change every construction and match of the public API.
+#[allow(clippy::large_enum_variant)]
 #[serde(tag = "type", content = "body", rename_all = "snake_case")]
 pub enum Body {
     /// A case handed in at one window, sent to the competent authority.

@@ -16,18 +16,19 @@ pub struct StatusUpdate {
     pub note: Option<String>,
 }
 
-/// A status one side reports to the other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportedStatus {
-    /// The competent authority is reviewing the case.
-    InReview,
-    /// Review is suspended (e.g. awaiting an inspection).
-    Suspended,
-    /// Review resumed.
-    Resumed,
-    /// The case is closed; nothing more will be sent.
-    Closed,
+crate::shape::string_enum! {
+    /// A status one side reports to the other.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+    pub enum ReportedStatus {
+        /// The competent authority is reviewing the case.
+        InReview = "in_review",
+        /// Review is suspended (e.g. awaiting an inspection).
+        Suspended = "suspended",
+        /// Review resumed.
+        Resumed = "resumed",
+        /// The case is closed; nothing more will be sent.
+        Closed = "closed",
+    }
 }
 
 /// The body of a `supplement_request` (补正) message.
@@ -79,14 +80,15 @@ pub struct Decision {
     pub documents: Vec<ResultDocument>,
 }
 
-/// The outcome of a decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DecisionOutcome {
-    /// The application is granted.
-    Approved,
-    /// The application is refused.
-    Refused,
+crate::shape::string_enum! {
+    /// The outcome of a decision.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+    pub enum DecisionOutcome {
+        /// The application is granted.
+        Approved = "approved",
+        /// The application is refused.
+        Refused = "refused",
+    }
 }
 
 /// A document the decision produced.
@@ -101,16 +103,17 @@ pub struct ResultDocument {
     pub file: FileRef,
 }
 
-/// Kinds of result documents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ResultKind {
-    /// An electronic licence (电子证照).
-    ElectronicLicence,
-    /// A written decision or approval letter.
-    DecisionLetter,
-    /// A notice of refusal.
-    RefusalNotice,
+crate::shape::string_enum! {
+    /// Kinds of result documents.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+    pub enum ResultKind {
+        /// An electronic licence (电子证照).
+        ElectronicLicence = "electronic_licence",
+        /// A written decision or approval letter.
+        DecisionLetter = "decision_letter",
+        /// A notice of refusal.
+        RefusalNotice = "refusal_notice",
+    }
 }
 
 /// The body of a `withdrawal` message.
@@ -122,14 +125,15 @@ pub struct Withdrawal {
     pub reason: String,
 }
 
-/// Who withdraws a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WithdrawnBy {
-    /// The applicant.
-    Applicant,
-    /// The sending node.
-    Sender,
+crate::shape::string_enum! {
+    /// Who withdraws a case.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+    pub enum WithdrawnBy {
+        /// The applicant.
+        Applicant = "applicant",
+        /// The sending node.
+        Sender = "sender",
+    }
 }
 
 /// The body of a `protocol_error` message, answering a message that could not be
@@ -150,4 +154,41 @@ pub struct FilesReceived {
     /// The digest of every file the answered message references, each once.
     #[schemars(length(min = 1))]
     pub files: Vec<Sha256Digest>,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::message::{Channel, DeliveryMethod, HandlingMode};
+    use crate::message::{DecisionOutcome, ReportedStatus, ResultKind, WithdrawnBy};
+    use serde::{de::DeserializeOwned, Serialize};
+
+    /// Each variant is read back from the name serde's derive writes, and nothing but a
+    /// name is read: the names given to `string_enum!` are those of `rename_all`.
+    fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(all: &[T]) {
+        for variant in all {
+            let written = serde_json::to_value(variant).expect("serialize");
+            assert!(written.is_string(), "{written}");
+            let read: T = crate::shape::from_value(&written).expect("read back");
+            assert_eq!(&read, variant);
+            let object = serde_json::json!({ written.as_str().unwrap_or_default(): null });
+            assert!(crate::shape::from_value::<T>(&object).is_err());
+        }
+        let unknown = crate::shape::from_value::<T>(&serde_json::json!("unknown"));
+        let message = unknown.expect_err("unknown name").to_string();
+        assert!(message.contains("unknown variant `unknown`"), "{message}");
+    }
+
+    #[test]
+    fn enumerations_are_read_from_the_names_they_are_written_as() {
+        round_trip(ReportedStatus::VARIANTS);
+        round_trip(DecisionOutcome::VARIANTS);
+        round_trip(ResultKind::VARIANTS);
+        round_trip(WithdrawnBy::VARIANTS);
+        round_trip(Channel::VARIANTS);
+        round_trip(DeliveryMethod::VARIANTS);
+        round_trip(HandlingMode::VARIANTS);
+        round_trip(crate::registry::Role::VARIANTS);
+        round_trip(crate::registry::AgreementKind::VARIANTS);
+        round_trip(crate::lifecycle::ItemState::VARIANTS);
+    }
 }

@@ -2,6 +2,7 @@
 
 use crate::digest::Sha256Digest;
 use crate::id::{CitizenId, CreditCode, ItemCode, RegionCode};
+use crate::version::ProtocolVersion;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -26,6 +27,131 @@ pub struct Transfer {
     pub form: FormData,
     /// Where the case was received.
     pub window: ReceivingWindow,
+    /// (1.1) How the case came in: at a window, online, by app, at a kiosk or station.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    /// (1.1) Who acts for a natural-person applicant, with the power of attorney.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<Box<Agent>>,
+    /// (1.1) How the applicant gets the result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_delivery: Option<Box<ResultDelivery>>,
+}
+
+impl Transfer {
+    /// The names of the members of version 1.1 or later that this transfer uses, with
+    /// the version that added each: a message of an earlier version must not carry
+    /// them (§2 step 8).
+    pub fn members_since(&self) -> Vec<(&'static str, ProtocolVersion)> {
+        [
+            ("channel", self.channel.is_some()),
+            ("agent", self.agent.is_some()),
+            ("result_delivery", self.result_delivery.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, present)| *present)
+        .map(|(name, _)| (name, ProtocolVersion::V1_1))
+        .collect()
+    }
+
+    /// The rules between members that the structure alone does not express (§2 step
+    /// 8): a result is posted to an address, and only then has one; an agent acts for
+    /// a natural person only, and is not that person. Returns the member at fault (a
+    /// path under `/body`) and why.
+    pub fn check_consistency(&self) -> Result<(), (&'static str, &'static str)> {
+        if let Some(delivery) = &self.result_delivery {
+            match (delivery.method, &delivery.address) {
+                (DeliveryMethod::Post, None) => {
+                    return Err(("result_delivery/address", "required to post the result"))
+                }
+                (DeliveryMethod::AtWindow | DeliveryMethod::Electronic, Some(_)) => {
+                    return Err(("result_delivery/address", "only for a result by post"))
+                }
+                _ => {}
+            }
+        }
+        let Some(agent) = &self.agent else {
+            return Ok(());
+        };
+        match &self.applicant {
+            Applicant::LegalEntity { .. } => Err((
+                "agent",
+                "a legal entity acts through its representative, not an agent",
+            )),
+            Applicant::NaturalPerson { citizen_id, .. } if *citizen_id == agent.citizen_id => {
+                Err(("agent/citizen_id", "the agent is the applicant"))
+            }
+            Applicant::NaturalPerson { .. } => Ok(()),
+        }
+    }
+}
+
+crate::shape::string_enum! {
+    /// (1.1) How a case came in.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+    pub enum Channel {
+        /// At a service window (窗口).
+        Window = "window",
+        /// On the web portal (网上办).
+        Online = "online",
+        /// On a mobile app (掌上办, e.g. 鄂汇办).
+        MobileApp = "mobile_app",
+        /// At a 24-hour self-service kiosk (自助办).
+        SelfService = "self_service",
+        /// At a township or community service station (就近办).
+        ServiceStation = "service_station",
+    }
+}
+
+/// (1.1) A person who acts for a natural-person applicant (帮办代办, 委托代理人).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Agent {
+    /// Full name.
+    pub name: String,
+    /// Citizen identity number; not the applicant's.
+    pub citizen_id: CitizenId,
+    /// Contact telephone, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// The signed power of attorney (授权委托书): a file the transfer references.
+    pub power_of_attorney: FileRef,
+}
+
+/// (1.1) How the applicant gets the result: `address` is given for `post`, and only
+/// then (a transfer that says otherwise is refused when it is read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ResultDelivery {
+    /// How.
+    pub method: DeliveryMethod,
+    /// Where to post it: for `post` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<PostalAddress>,
+}
+
+crate::shape::string_enum! {
+    /// (1.1) The ways of getting a result.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+    pub enum DeliveryMethod {
+        /// Collected at the window that sent the transfer.
+        AtWindow = "at_window",
+        /// Electronically only (an electronic licence or letter, nothing on paper).
+        Electronic = "electronic",
+        /// Posted to the `address`.
+        Post = "post",
+    }
+}
+
+/// (1.1) A postal address in China.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PostalAddress {
+    /// Who receives the post.
+    pub recipient: String,
+    /// The recipient's telephone, for the carrier.
+    pub phone: String,
+    /// The county-level region (GB/T 2260).
+    pub region: RegionCode,
+    /// The street address within the region.
+    pub address: String,
 }
 
 /// The applicant: a natural person or a legal entity.
@@ -96,16 +222,17 @@ impl<'de> Deserialize<'de> for Applicant {
     }
 }
 
-/// The three handling modes of cross-region service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum HandlingMode {
-    /// 全程网办: handled entirely online.
-    FullyOnline,
-    /// 异地代收代办: received here, handled there.
-    ReceivedHereHandledThere,
-    /// 多地联办: handled jointly by several places.
-    JointHandling,
+crate::shape::string_enum! {
+    /// The three handling modes of cross-region service.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+    pub enum HandlingMode {
+        /// 全程网办: handled entirely online.
+        FullyOnline = "fully_online",
+        /// 异地代收代办: received here, handled there.
+        ReceivedHereHandledThere = "received_here_handled_there",
+        /// 多地联办: handled jointly by several places.
+        JointHandling = "joint_handling",
+    }
 }
 
 /// A file by digest: a material handed in or a result document.
@@ -134,4 +261,105 @@ pub struct ReceivingWindow {
     /// The clerk who received the case, if recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clerk: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::Body;
+    use crate::sample;
+    use crate::verify::Unverified;
+    use serde_json::json;
+    /// The sample 1.1 transfer as a document, edited, parsed (signatures are not
+    /// checked by parsing): the error code, if any.
+    fn parse_edited(edit: impl Fn(&mut serde_json::Value)) -> Result<(), &'static str> {
+        let body = Body::Transfer(sample::agent_transfer_body().expect("sample"));
+        let created = crate::Timestamp::parse(sample::CREATED).expect("time");
+        let route = sample::route(sample::HUANGSHI).expect("route");
+        let message = crate::message::Envelope::new(route, body, created, 3600)
+            .expect("message")
+            .with_protocol(ProtocolVersion::V1_1);
+        let mut document = message.to_value().expect("value");
+        edit(&mut document);
+        let bytes = serde_json::to_vec(&document).expect("bytes");
+        Unverified::parse(&bytes).map(|_| ()).map_err(|e| e.code())
+    }
+
+    #[test]
+    fn members_of_1_1_need_a_1_1_message() {
+        assert_eq!(parse_edited(|_| {}), Ok(()));
+        assert_eq!(
+            parse_edited(|d| d["protocol"] = json!("1.0")),
+            Err("message.invalid")
+        );
+        let plain = sample::transfer_body().expect("sample");
+        assert!(plain.members_since().is_empty());
+        let names: Vec<_> = sample::agent_transfer_body()
+            .expect("sample")
+            .members_since()
+            .into_iter()
+            .map(|(name, since)| (name, since.to_string()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("channel", "1.1".to_string()),
+                ("agent", "1.1".to_string()),
+                ("result_delivery", "1.1".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn an_agent_and_a_result_delivery_are_objects_never_arrays() {
+        assert_eq!(
+            parse_edited(|d| {
+                let agent = d["body"]["agent"].clone();
+                d["body"]["agent"] = json!([
+                    agent["name"],
+                    agent["citizen_id"],
+                    agent["phone"],
+                    agent["power_of_attorney"]
+                ]);
+            }),
+            Err("message.invalid")
+        );
+        assert_eq!(
+            parse_edited(|d| d["body"]["result_delivery"] = json!(["electronic"])),
+            Err("message.invalid")
+        );
+        assert_eq!(
+            parse_edited(|d| d["body"]["channel"] = json!({"window": null})),
+            Err("message.invalid")
+        );
+    }
+
+    #[test]
+    fn members_agree() {
+        let mut transfer = sample::agent_transfer_body().expect("sample");
+        assert_eq!(transfer.check_consistency(), Ok(()));
+        let address = transfer
+            .result_delivery
+            .as_mut()
+            .and_then(|d| d.address.take());
+        assert_eq!(
+            transfer.check_consistency().map_err(|(at, _)| at),
+            Err("result_delivery/address")
+        );
+        transfer.result_delivery = Some(Box::new(ResultDelivery {
+            method: DeliveryMethod::Electronic,
+            address,
+        }));
+        assert!(transfer.check_consistency().is_err());
+        transfer.result_delivery = None;
+        if let (Applicant::NaturalPerson { citizen_id, .. }, Some(agent)) =
+            (&transfer.applicant, transfer.agent.as_mut())
+        {
+            agent.citizen_id = citizen_id.clone();
+        }
+        assert_eq!(
+            transfer.check_consistency().map_err(|(at, _)| at),
+            Err("agent/citizen_id")
+        );
+    }
 }

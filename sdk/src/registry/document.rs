@@ -59,16 +59,17 @@ pub struct OperatorKey {
     pub public_key: String,
 }
 
-/// What a member does in cases.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Receives cases at its windows and transfers them.
-    ServiceWindow,
-    /// Handles cases as the competent authority.
-    CompetentAuthority,
-    /// Both.
-    Both,
+crate::shape::string_enum! {
+    /// What a member does in cases.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+    pub enum Role {
+        /// Receives cases at its windows and transfers them.
+        ServiceWindow = "service_window",
+        /// Handles cases as the competent authority.
+        CompetentAuthority = "competent_authority",
+        /// Both.
+        Both = "both",
+    }
 }
 
 /// A member node.
@@ -110,16 +111,17 @@ pub struct MemberKey {
     pub revoked: Option<Timestamp>,
 }
 
-/// Kinds of agreement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AgreementKind {
-    /// 跨市通办, e.g. the Wuhan "1+8" city circle.
-    CrossCity,
-    /// 跨省通办, e.g. the 云上办 alliance.
-    CrossProvince,
-    /// 跨江通办 between two members, e.g. Huangshi – Jiujiang.
-    Bilateral,
+crate::shape::string_enum! {
+    /// Kinds of agreement.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+    pub enum AgreementKind {
+        /// 跨市通办, e.g. the Wuhan "1+8" city circle.
+        CrossCity = "cross_city",
+        /// 跨省通办, e.g. the 云上办 alliance.
+        CrossProvince = "cross_province",
+        /// 跨江通办 between two members, e.g. Huangshi – Jiujiang.
+        Bilateral = "bilateral",
+    }
 }
 
 /// An agreement between members.

@@ -102,7 +102,38 @@ pub fn transfer_body() -> Result<Transfer, Error> {
             window: "跨域通办专窗 12号".into(),
             clerk: Some("何静怡".into()),
         },
+        channel: None,
+        agent: None,
+        result_delivery: None,
     })
+}
+
+/// The sample transfer as a 1.1 window writes it: handed in at the window by an agent
+/// (the applicant's brother, with a power of attorney), the licence to be posted.
+pub fn agent_transfer_body() -> Result<Transfer, Error> {
+    let mut body = transfer_body()?;
+    body.channel = Some(Channel::Window);
+    body.agent = Some(Box::new(Agent {
+        name: "陈立新".into(),
+        citizen_id: id(crate::id::CitizenId::parse("420202198805050012"))?,
+        phone: Some("13907140001".into()),
+        power_of_attorney: FileRef {
+            name: "授权委托书".into(),
+            sha256: Sha256Digest::of("授权委托书 陈丽华 委托 陈立新".as_bytes()),
+            media_type: "application/pdf".into(),
+            size: 96_000,
+        },
+    }));
+    body.result_delivery = Some(Box::new(ResultDelivery {
+        method: DeliveryMethod::Post,
+        address: Some(PostalAddress {
+            recipient: "陈丽华".into(),
+            phone: "13907140000".into(),
+            region: id(RegionCode::parse("420202"))?,
+            address: "湖北省黄石市黄石港区湖滨大道 16 号".into(),
+        }),
+    }));
+    Ok(body)
 }
 
 /// The benchmark transfer body (about 3 KB signed): the sample barber shop with the
