@@ -540,6 +540,10 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    /// Nothing ever listens on port 0: a connection to it always fails.
+    const NOWHERE: SocketAddr =
+        SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
+
     /// A process that prints what the node prints when its port is taken, and exits.
     fn exiting_with(log: &Path, message: &str) -> Result<(), NotServing> {
         let log_file = std::fs::File::create(log).expect("log");
@@ -549,8 +553,7 @@ mod tests {
             .stderr(log_file)
             .spawn()
             .expect("sh");
-        let address = free_address().expect("address");
-        wait_until_serving(&mut child, &[address], log, Duration::from_secs(20))
+        wait_until_serving(&mut child, &[NOWHERE], log, Duration::from_secs(20))
     }
 
     #[test]
@@ -577,8 +580,7 @@ mod tests {
             .arg("30")
             .spawn()
             .expect("sleep");
-        let address = free_address().expect("address");
-        let silent = wait_until_serving(&mut child, &[address], &log, Duration::from_millis(200))
+        let silent = wait_until_serving(&mut child, &[NOWHERE], &log, Duration::from_millis(200))
             .expect_err("nothing listens");
         let _ = child.kill();
         let _ = child.wait();
