@@ -91,6 +91,13 @@ macro_rules! string_enum {
             /// Every variant, in the order of the names.
             #[cfg(test)]
             pub(crate) const VARIANTS: &'static [$name] = &[$($name::$variant),+];
+
+            /// The name it is written as.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
         }
 
         impl<'de> serde::Deserialize<'de> for $name {

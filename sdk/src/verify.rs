@@ -104,8 +104,8 @@ impl Unverified {
             .into());
         }
         if let Body::Transfer(transfer) = &envelope.body {
-            let later = transfer.members_since().into_iter();
-            if let Some((member, since)) = later.clone().find(|(_, v)| envelope.protocol < *v) {
+            let mut later = transfer.members_since().into_iter();
+            if let Some((member, since)) = later.find(|(_, v)| envelope.protocol < *v) {
                 return Err(invalid(&format!(
                     "/body/{member}: a member of protocol {since}; this message says {}",
                     envelope.protocol

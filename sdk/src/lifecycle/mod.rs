@@ -69,21 +69,6 @@ impl ItemState {
         ItemState::Withdrawn,
     ];
 
-    /// The state's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemState::Transferred => "transferred",
-            ItemState::Received => "received",
-            ItemState::Refused => "refused",
-            ItemState::InReview => "in_review",
-            ItemState::SupplementRequested => "supplement_requested",
-            ItemState::Supplemented => "supplemented",
-            ItemState::Decided => "decided",
-            ItemState::Closed => "closed",
-            ItemState::Withdrawn => "withdrawn",
-        }
-    }
-
     /// Whether nothing more can happen.
     pub fn is_final(self) -> bool {
         matches!(
