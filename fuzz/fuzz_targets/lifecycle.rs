@@ -262,6 +262,13 @@ enum Event {
     /// Not generated here (it needs protocol 1.1 and files): the `files/lifecycle`
     /// vectors pin it. It changes no state.
     FilesReceived,
+    /// Not generated here, as the next two (protocol 1.1): the `lifecycle/post-*`
+    /// vectors pin them.
+    Shipment(ShipmentContents),
+    /// Changes no state.
+    ShipmentReceived,
+    /// Closes a decided track.
+    Delivery(DeliveryMethod),
 }
 
 /// The §18 diagram, edge by edge (receipts for other messages and protocol errors, which
@@ -288,13 +295,29 @@ const DIAGRAM: &[(ItemState, Event, ItemState)] = {
         (InReview, Withdrawal, Withdrawn),
         (SupplementRequested, Withdrawal, Withdrawn),
         (Supplemented, Withdrawal, Withdrawn),
+        (Received, Shipment(ShipmentContents::Originals), Received),
+        (InReview, Shipment(ShipmentContents::Originals), InReview),
+        (
+            SupplementRequested,
+            Shipment(ShipmentContents::Originals),
+            SupplementRequested,
+        ),
+        (
+            Supplemented,
+            Shipment(ShipmentContents::Originals),
+            Supplemented,
+        ),
+        (Decided, Shipment(ShipmentContents::Results), Decided),
+        (Decided, Delivery(DeliveryMethod::AtWindow), Closed),
+        (Decided, Delivery(DeliveryMethod::Electronic), Closed),
+        (Decided, Delivery(DeliveryMethod::Post), Closed),
     ]
 };
 
 fn allowed(state: ItemState, event: Event) -> Option<ItemState> {
     if matches!(
         event,
-        Event::OtherReceipt | Event::ProtocolError | Event::FilesReceived
+        Event::OtherReceipt | Event::ProtocolError | Event::FilesReceived | Event::ShipmentReceived
     ) {
         return Some(state);
     }
@@ -319,6 +342,9 @@ fn event(envelope: &Envelope, track: &Track) -> Event {
         Body::Decision(_) => Event::Decision,
         Body::Withdrawal(_) => Event::Withdrawal,
         Body::FilesReceived(_) => Event::FilesReceived,
+        Body::Shipment(shipment) => Event::Shipment(shipment.contents),
+        Body::ShipmentReceived(_) => Event::ShipmentReceived,
+        Body::Delivery(delivery) => Event::Delivery(delivery.method),
         Body::Transfer(_) => unreachable!("a transfer opens a track"),
     }
 }
@@ -326,12 +352,22 @@ fn event(envelope: &Envelope, track: &Track) -> Event {
 /// Who must have sent `event` on `track`, if §18 says.
 fn sender_of(event: Event, track: &Track) -> Option<&NodeId> {
     match event {
-        Event::Supplement | Event::Withdrawal => Some(&track.window),
+        Event::Supplement
+        | Event::Withdrawal
+        | Event::Shipment(ShipmentContents::Originals)
+        | Event::Delivery(DeliveryMethod::AtWindow) => Some(&track.window),
         Event::TransferReceipt { .. }
         | Event::Status(_)
         | Event::SupplementRequest
-        | Event::Decision => Some(&track.authority),
-        Event::OtherReceipt | Event::ProtocolError | Event::FilesReceived => None,
+        | Event::Decision
+        | Event::Shipment(ShipmentContents::Results)
+        | Event::Delivery(DeliveryMethod::Electronic | DeliveryMethod::Post) => {
+            Some(&track.authority)
+        }
+        Event::OtherReceipt
+        | Event::ProtocolError
+        | Event::FilesReceived
+        | Event::ShipmentReceived => None,
     }
 }
 
@@ -438,7 +474,10 @@ fn check_step(before: &Case, after: &Case, message: &Verified, state: ItemState)
         .and_then(|id| old.applied_message(id));
     if matches!(
         envelope.body,
-        Body::Receipt(_) | Body::ProtocolError(_) | Body::FilesReceived(_)
+        Body::Receipt(_)
+            | Body::ProtocolError(_)
+            | Body::FilesReceived(_)
+            | Body::ShipmentReceived(_)
     ) {
         if let Some(answered) = answered {
             assert_ne!(

@@ -27,6 +27,12 @@ pub enum MessageType {
     ProtocolError,
     /// `files_received` (1.1, §23.5)
     FilesReceived,
+    /// `shipment` (1.1)
+    Shipment,
+    /// `shipment_received` (1.1)
+    ShipmentReceived,
+    /// `delivery` (1.1)
+    Delivery,
 }
 
 impl MessageType {
@@ -42,6 +48,9 @@ impl MessageType {
         MessageType::Withdrawal,
         MessageType::ProtocolError,
         MessageType::FilesReceived,
+        MessageType::Shipment,
+        MessageType::ShipmentReceived,
+        MessageType::Delivery,
     ];
 
     /// The name on the wire.
@@ -56,6 +65,9 @@ impl MessageType {
             MessageType::Withdrawal => "withdrawal",
             MessageType::ProtocolError => "protocol_error",
             MessageType::FilesReceived => "files_received",
+            MessageType::Shipment => "shipment",
+            MessageType::ShipmentReceived => "shipment_received",
+            MessageType::Delivery => "delivery",
         }
     }
 
@@ -63,14 +75,20 @@ impl MessageType {
     /// (in which the type does not exist) is `message.unknown_type`.
     pub fn since(self) -> ProtocolVersion {
         match self {
-            MessageType::FilesReceived => ProtocolVersion::V1_1,
+            MessageType::FilesReceived
+            | MessageType::Shipment
+            | MessageType::ShipmentReceived
+            | MessageType::Delivery => ProtocolVersion::V1_1,
             _ => ProtocolVersion::V1_0,
         }
     }
 
     /// Whether a message of this type must name the message it answers.
     pub fn requires_in_reply_to(self) -> bool {
-        matches!(self, MessageType::Receipt | MessageType::FilesReceived)
+        matches!(
+            self,
+            MessageType::Receipt | MessageType::FilesReceived | MessageType::ShipmentReceived
+        )
     }
 }
 

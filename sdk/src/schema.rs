@@ -6,8 +6,8 @@
 
 use crate::crypto::{KeyFile, KeySetFile};
 use crate::message::{
-    Decision, Envelope, FilesReceived, MessageType, ProtocolError, Receipt, StatusUpdate,
-    Supplement, SupplementRequest, Transfer, Withdrawal,
+    Decision, Delivery, Envelope, FilesReceived, MessageType, ProtocolError, Receipt, Shipment,
+    ShipmentReceived, StatusUpdate, Supplement, SupplementRequest, Transfer, Withdrawal,
 };
 use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
@@ -25,6 +25,9 @@ pub const SCHEMA_NAMES: &[&str] = &[
     "withdrawal",
     "protocol_error",
     "files_received",
+    "shipment",
+    "shipment_received",
+    "delivery",
     "key_set",
     "key_file",
     "registry",
@@ -121,6 +124,9 @@ pub fn schema(name: &str) -> Option<Value> {
         "withdrawal" => generate::<Withdrawal>(name),
         "protocol_error" => generate::<ProtocolError>(name),
         "files_received" => generate::<FilesReceived>(name),
+        "shipment" => generate::<Shipment>(name),
+        "shipment_received" => generate::<ShipmentReceived>(name),
+        "delivery" => generate::<Delivery>(name),
         "key_set" => generate::<KeySetFile>(name),
         "key_file" => generate::<KeyFile>(name),
         "registry" => generate::<crate::registry::RegistryDocument>(name),

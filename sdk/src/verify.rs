@@ -13,7 +13,7 @@ use crate::error::{Error, MessageError, ReplayError, SignatureError, TimeError};
 use crate::id::{CreditCodePolicy, KeyId, MessageId, NodeId};
 use crate::json::{self, MemberSpan};
 use crate::message::decode_error::{from_serde_error, invalid};
-use crate::message::{Applicant, Body, Envelope, MessageType, WireEnvelope};
+use crate::message::{Applicant, Body, Envelope, MessageType, Shipment, WireEnvelope};
 use crate::shape::Strict;
 use crate::signing::{check_numbers, signing_input_from_parts, SignatureEntry};
 use crate::time::Timestamp;
@@ -103,26 +103,12 @@ impl Unverified {
             }
             .into());
         }
-        if let Body::Transfer(transfer) = &envelope.body {
-            let mut later = transfer.members_since().into_iter();
-            if let Some((member, since)) = later.find(|(_, v)| envelope.protocol < *v) {
-                return Err(invalid(&format!(
-                    "/body/{member}: a member of protocol {since}; this message says {}",
-                    envelope.protocol
-                )));
-            }
-            if let Err((member, why)) = transfer.check_consistency() {
-                return Err(invalid(&format!("/body/{member}: {why}")));
-            }
-        }
+        check_body(&envelope)?;
         if envelope.from == envelope.to {
             return Err(invalid("to: a node does not send messages to itself"));
         }
         if envelope.message_type().requires_in_reply_to() && envelope.in_reply_to.is_none() {
             return Err(invalid("in_reply_to: required for this message type"));
-        }
-        if matches!(&envelope.body, Body::FilesReceived(received) if received.files.is_empty()) {
-            return Err(invalid("body/files: at least one file"));
         }
         let window = envelope.expires.unix_nanos() - envelope.created.unix_nanos();
         if window <= 0 || window > i128::from(rules.max_validity_seconds) * NANOS {
@@ -311,6 +297,42 @@ fn envelope_error(document: &Value, message_type: MessageType) -> Error {
     match required.iter().find(|name| document.get(**name).is_none()) {
         Some(name) => invalid(&format!("envelope: missing field `{name}`")),
         None => invalid("envelope: not a message of this type"),
+    }
+}
+
+/// The rules of §2 step 8 within a body that its structure alone does not express
+/// (`message.invalid`, naming the member under `/body`): no member of a later version
+/// than the message's, a transfer's members agree, lists that hold at least one entry,
+/// a waybill number's form, a delivery not after its message.
+fn check_body(envelope: &Envelope) -> Result<(), Error> {
+    let fault = match &envelope.body {
+        Body::Transfer(transfer) => {
+            let mut later = transfer.members_since().into_iter();
+            if let Some((member, since)) = later.find(|(_, v)| envelope.protocol < *v) {
+                return Err(invalid(&format!(
+                    "/body/{member}: a member of protocol {since}; this message says {}",
+                    envelope.protocol
+                )));
+            }
+            transfer.check_consistency().err()
+        }
+        Body::FilesReceived(received) if received.files.is_empty() => {
+            Some(("files", "at least one file"))
+        }
+        Body::Shipment(shipment) if !Shipment::is_waybill(&shipment.waybill) => {
+            Some(("waybill", "6 to 32 ASCII letters and digits"))
+        }
+        Body::Shipment(shipment) if shipment.items.is_empty() => {
+            Some(("items", "at least one piece"))
+        }
+        Body::Delivery(delivery) if delivery.delivered_at > envelope.created => {
+            Some(("delivered_at", "after the message's created"))
+        }
+        _ => None,
+    };
+    match fault {
+        Some((member, why)) => Err(invalid(&format!("/body/{member}: {why}"))),
+        None => Ok(()),
     }
 }
 

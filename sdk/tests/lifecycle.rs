@@ -48,7 +48,11 @@ impl Flow {
             agreement: AgreementId::parse(agreement).expect("agreement"),
             case: CaseId::parse(sample::CASE).expect("case"),
         };
-        let mut message = Envelope::new(route, body, created.clone(), 3600).expect("envelope");
+        // A type of 1.1 (a shipment, a delivery) travels as 1.1.
+        let protocol = body.message_type().since();
+        let mut message = Envelope::new(route, body, created.clone(), 3600)
+            .expect("envelope")
+            .with_protocol(protocol);
         message.in_reply_to = in_reply_to.cloned();
         message
             .sign(&sample::key(from).expect("key"))
@@ -105,6 +109,19 @@ fn receipt(answered: &Verified, accepted: bool) -> Body {
 
 fn status(status: ReportedStatus) -> Body {
     Body::StatusUpdate(StatusUpdate { status, note: None })
+}
+
+fn shipment(contents: ShipmentContents) -> Body {
+    Body::Shipment(sample::shipment(contents))
+}
+
+fn shipment_received() -> Body {
+    body_of(MessageType::ShipmentReceived, ReportedStatus::InReview)
+}
+
+fn delivery(method: DeliveryMethod) -> Body {
+    let at = Timestamp::parse("2026-11-28T09:00:00+08:00").expect("time");
+    Body::Delivery(sample::delivery(method, at))
 }
 
 fn body_of(message_type: MessageType, status_value: ReportedStatus) -> Body {
@@ -167,6 +184,23 @@ fn the_transition_table() {
             body_of(MessageType::ProtocolError, ReportedStatus::InReview),
             false,
         ),
+        (
+            "shipment originals",
+            shipment(ShipmentContents::Originals),
+            false,
+        ),
+        (
+            "shipment results",
+            shipment(ShipmentContents::Results),
+            false,
+        ),
+        ("shipment_received", shipment_received(), false),
+        (
+            "delivery at_window",
+            delivery(DeliveryMethod::AtWindow),
+            false,
+        ),
+        ("delivery post", delivery(DeliveryMethod::Post), false),
     ];
     // Every (state, message) pair and its outcome: the documented state machine.
     let expected = |state: ItemState, name: &str| -> Option<ItemState> {
@@ -184,6 +218,13 @@ fn the_transition_table() {
                 "withdrawal",
                 Transferred | Received | InReview | SupplementRequested | Supplemented | Decided,
             ) => Some(Withdrawn),
+            (
+                "shipment originals",
+                s @ (Received | InReview | SupplementRequested | Supplemented),
+            ) => Some(s),
+            ("shipment results", Decided) => Some(Decided),
+            ("shipment_received", s) if s != Transferred => Some(s),
+            ("delivery at_window" | "delivery post", Decided) => Some(Closed),
             _ => None,
         }
     };
@@ -197,7 +238,7 @@ fn the_transition_table() {
     }
     assert_eq!(
         legal,
-        9 * 2 + 1 + 1 + 2 + 1 + 2 + 2 + 1 + 2 + 6,
+        9 * 2 + 1 + 1 + 2 + 1 + 2 + 2 + 1 + 2 + 6 + 4 + 1 + 8 + 2,
         "legal transitions counted"
     );
 }
@@ -871,6 +912,11 @@ fn table(state: ItemState, name: &str) -> Option<ItemState> {
         ("supplement", SupplementRequested) => Some(Supplemented),
         ("decision", InReview | Supplemented) => Some(Decided),
         ("withdrawal", s) if !matches!(s, Refused | Closed | Withdrawn) => Some(Withdrawn),
+        ("shipment originals", s @ (Received | InReview | SupplementRequested | Supplemented)) => {
+            Some(s)
+        }
+        ("shipment results", Decided) => Some(Decided),
+        ("delivery at_window" | "delivery post", Decided) => Some(Closed),
         _ => None,
     }
 }
@@ -917,6 +963,22 @@ fn kind(index: usize, transfer: &Verified) -> (&'static str, Body, Option<bool>)
             body_of(MessageType::ProtocolError, ReportedStatus::InReview),
             None,
         ),
+        10 => (
+            "shipment originals",
+            shipment(ShipmentContents::Originals),
+            Some(false),
+        ),
+        11 => (
+            "shipment results",
+            shipment(ShipmentContents::Results),
+            Some(true),
+        ),
+        12 => (
+            "delivery at_window",
+            delivery(DeliveryMethod::AtWindow),
+            Some(false),
+        ),
+        13 => ("delivery post", delivery(DeliveryMethod::Post), Some(true)),
         _ => ("transfer", barber(), Some(false)),
     }
 }
@@ -928,7 +990,7 @@ proptest! {
     /// exactly as an independent model of the table says; a refused message changes
     /// nothing.
     #[test]
-    fn random_sequences_follow_the_table(steps in prop::collection::vec((0usize..11, any::<bool>(), 0u8..3), 1..14)) {
+    fn random_sequences_follow_the_table(steps in prop::collection::vec((0usize..15, any::<bool>(), 0u8..3), 1..14)) {
         let mut flow = Flow::new("2026-11-28T09:00:00+08:00");
         let mut case = Case::new(CaseId::parse(sample::CASE).expect("case"));
         let agreement = sample::AGREEMENT;
@@ -1014,4 +1076,65 @@ proptest! {
             prop_assert_eq!(states, modelled);
         }
     }
+}
+
+/// (1.1) Originals go by post to the authority and the licence back to the applicant:
+/// each shipment is confirmed once, by its receiver, and the delivery closes the track.
+#[test]
+fn originals_and_results_by_post() {
+    let mut flow = Flow::new("2026-11-28T09:00:00+08:00");
+    let mut case = Case::new(CaseId::parse(sample::CASE).expect("case"));
+    let agreement = sample::AGREEMENT;
+    let transfer = flow.send(HUANGSHI, JIUJIANG, agreement, barber(), None);
+    case.apply(&transfer, &flow.registry).expect("transfer");
+    let id = |m: &Verified| m.envelope().id.clone();
+    let mut apply = |from: &str, body: Body, reply: Option<&MessageId>| {
+        let to = if from == HUANGSHI { JIUJIANG } else { HUANGSHI };
+        let message = flow.send(from, to, agreement, body, reply);
+        let result = case.apply(&message, &flow.registry).map_err(|e| e.code());
+        (message, result)
+    };
+    // Originals wait for the transfer's receipt.
+    let (_, early) = apply(HUANGSHI, shipment(ShipmentContents::Originals), None);
+    assert_eq!(early, Err("lifecycle.illegal_transition"));
+    let (_, ack) = apply(JIUJIANG, receipt(&transfer, true), Some(&id(&transfer)));
+    assert_eq!(ack, Ok(ItemState::Received));
+    // The authority posts no originals.
+    let (_, wrong) = apply(JIUJIANG, shipment(ShipmentContents::Originals), None);
+    assert_eq!(wrong, Err("lifecycle.wrong_party"));
+    let (originals, sent) = apply(HUANGSHI, shipment(ShipmentContents::Originals), None);
+    assert_eq!(sent, Ok(ItemState::Received));
+    // Only the receiver confirms, only a shipment, and only once.
+    let (_, own) = apply(HUANGSHI, shipment_received(), Some(&id(&originals)));
+    assert_eq!(own, Err("lifecycle.wrong_party"));
+    let (_, not_a_shipment) = apply(JIUJIANG, shipment_received(), Some(&id(&transfer)));
+    assert_eq!(not_a_shipment, Err("message.not_an_answer"));
+    let (_, arrived) = apply(JIUJIANG, shipment_received(), Some(&id(&originals)));
+    assert_eq!(arrived, Ok(ItemState::Received));
+    let (_, twice) = apply(JIUJIANG, shipment_received(), Some(&id(&originals)));
+    assert_eq!(twice, Err("lifecycle.illegal_transition"));
+    // Results travel once decided, from the authority; the delivery closes the track.
+    let (_, undecided) = apply(JIUJIANG, delivery(DeliveryMethod::Post), None);
+    assert_eq!(undecided, Err("lifecycle.illegal_transition"));
+    let (_, review) = apply(JIUJIANG, status(ReportedStatus::InReview), None);
+    assert_eq!(review, Ok(ItemState::InReview));
+    let decision = body_of(MessageType::Decision, ReportedStatus::InReview);
+    assert_eq!(apply(JIUJIANG, decision, None).1, Ok(ItemState::Decided));
+    let (results, posted) = apply(JIUJIANG, shipment(ShipmentContents::Results), None);
+    assert_eq!(posted, Ok(ItemState::Decided));
+    let (_, by_window) = apply(HUANGSHI, delivery(DeliveryMethod::Post), None);
+    assert_eq!(by_window, Err("lifecycle.wrong_party"));
+    let (_, at_window) = apply(JIUJIANG, delivery(DeliveryMethod::AtWindow), None);
+    assert_eq!(at_window, Err("lifecycle.wrong_party"));
+    let (_, delivered) = apply(JIUJIANG, delivery(DeliveryMethod::Post), None);
+    assert_eq!(delivered, Ok(ItemState::Closed));
+    // The window's confirmation of the results may come after the track closed, once.
+    let (_, late) = apply(HUANGSHI, shipment_received(), Some(&id(&results)));
+    assert_eq!(late, Ok(ItemState::Closed));
+    let (_, again) = apply(HUANGSHI, shipment_received(), Some(&id(&results)));
+    assert_eq!(again, Err("lifecycle.illegal_transition"));
+    assert_eq!(case.status(), CaseStatus::Completed);
+    let track = &case.tracks()[0];
+    assert_eq!(track.shipments.len(), 2);
+    assert!(track.shipments.iter().all(|s| s.received));
 }

@@ -82,8 +82,19 @@ const byAgent: Transfer = {
 const byFax: Transfer = { ...body, channel: "fax" };
 // @ts-expect-error: no such way of getting a result
 const byPigeon: Transfer = { ...body, result_delivery: { method: "pigeon" } };
+// Protocol 1.1's post: originals to the authority, the result handed over.
+const parcel: Envelope = replyTo(transfer, {
+  type: "shipment",
+  body: { contents: "originals", carrier: "中国邮政EMS", waybill: "EK123456789CN", items: [{ name: "经营场所租赁合同（原件）" }] },
+});
+const handedOver: Envelope = replyTo(transfer, {
+  type: "delivery",
+  body: { method: "at_window", delivered_at: "2026-12-01T10:00:00+08:00", recipient: "陈丽华" },
+});
+// @ts-expect-error: a parcel holds originals or results
+replyTo(transfer, { type: "shipment", body: { contents: "gifts", carrier: "EMS", waybill: "EK123456", items: [] } });
 const inspector: Verifier = Verifier.withKeys({ keys: [key.publicKey()] }, null);
 const window: string | undefined = tracked.window;
 
 export { sha256, state, status, tracks, reply, type, codes, due, source, inspector, window, misspelt, lost,
-  byAgent, byFax, byPigeon };
+  byAgent, byFax, byPigeon, parcel, handedOver };

@@ -123,6 +123,24 @@ pub(super) fn received(t: &mut Talk) -> Envelope {
     transfer
 }
 
+/// The barber-shop case received, reviewed and decided; returns its transfer.
+pub(super) fn decided(t: &mut Talk) -> Envelope {
+    let transfer = received(t);
+    t.send(
+        JIUJIANG,
+        status(ReportedStatus::InReview),
+        None,
+        state("in_review"),
+    );
+    t.send(
+        JIUJIANG,
+        other(MessageType::Decision),
+        None,
+        state("decided"),
+    );
+    transfer
+}
+
 /// A conversation of a lifecycle vector.
 pub(super) type Script = Box<dyn Fn(&mut Talk)>;
 
@@ -294,19 +312,7 @@ pub(super) fn lifecycle(g: &mut Gen, registry: &str) {
             "withdrawal-after-decision",
             "withdrawal is possible until the case is closed",
             Box::new(move |t: &mut Talk| {
-                let transfer = received(t);
-                t.send(
-                    JIUJIANG,
-                    status(ReportedStatus::InReview),
-                    None,
-                    state("in_review"),
-                );
-                t.send(
-                    JIUJIANG,
-                    other(MessageType::Decision),
-                    None,
-                    state("decided"),
-                );
+                let transfer = decided(t);
                 t.send(
                     HUANGSHI,
                     other(MessageType::Withdrawal),

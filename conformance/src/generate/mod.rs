@@ -8,6 +8,7 @@ mod hostile;
 mod identifiers;
 mod lifecycle;
 mod messages;
+mod post;
 mod registry;
 mod settled;
 mod window;
@@ -196,6 +197,7 @@ pub fn generate() -> Generated {
     files::files(&mut g, &keys, &registry);
     settled::settled(&mut g, &keys, &registry);
     window::window(&mut g, &keys, &registry);
+    post::post(&mut g, &keys, &registry);
     g.out
 }
 

@@ -214,7 +214,7 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
         demo::pdf(&lines, 96_000),
     )
     .await?;
-    decision["documents"][0]["file"] = serde_json::to_value(licence)?;
+    decision["documents"][0]["file"] = serde_json::to_value(&licence)?;
     send_reply(&jj, "decision", HUANGSHI, &transfer_id, decision).await?;
     let view = hs.wait_for_case(CASE, WAIT, at_hs("decided")).await?;
     print_new("Huangshi", &view, &mut printed);
@@ -229,6 +229,43 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
         })
         .await?;
     print_deadline("Jiujiang", &jj_view);
+
+    println!("\n== 5. Jiujiang posts the paper licence to Huangshi's window, which hands it to the applicant ==");
+    let mut shipment = demo::step_body("shipment")?;
+    shipment["items"][0]["sha256"] = json!(licence.sha256);
+    let parcel = jj
+        .send(&json!({
+            "type": "shipment", "case": CASE, "to": HUANGSHI, "agreement": AGREEMENT,
+            "in_reply_to": transfer_id, "body": shipment,
+        }))
+        .await?;
+    let parcel_id = parcel["id"].as_str().unwrap_or_default().to_string();
+    let holds_parcel = |v: &Value| {
+        let mut messages = v["messages"].as_array().into_iter().flatten();
+        messages.any(|m| m["id"] == parcel_id.as_str())
+    };
+    let view = hs.wait_for_case(CASE, WAIT, holds_parcel).await?;
+    print_new("Huangshi", &view, &mut printed);
+    let arrived = demo::step_body("shipment_received")?;
+    send_reply(&hs, "shipment_received", JIUJIANG, &parcel_id, arrived).await?;
+    let handed_over = demo::step_body("delivery")?;
+    send_reply(&hs, "delivery", JIUJIANG, &transfer_id, handed_over).await?;
+    let view = hs
+        .wait_for_case(CASE, WAIT, |v| {
+            at_hs("closed")(v) && v["status"] == "completed"
+        })
+        .await?;
+    print_new("Huangshi", &view, &mut printed);
+    let jj_view = jj
+        .wait_for_case(CASE, WAIT, |v| {
+            track_state(v) == Some("closed") && delivered(v)
+        })
+        .await?;
+    print_new("Jiujiang", &jj_view, &mut printed);
+    println!(
+        "case {CASE}: {} at both ends",
+        jj_view["status"].as_str().unwrap_or("?")
+    );
 
     let messages = |v: &Value| v["messages"].as_array().map_or(0, Vec::len);
     println!(

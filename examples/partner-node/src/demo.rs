@@ -443,7 +443,9 @@ pub(crate) fn file(name: &str, content: &str, size: u64) -> serde_json::Value {
 
 /// The body (§6) of a step of the sample barber-shop case after its transfer, as the
 /// operator API takes it: Jiujiang's `status_update` (review) and `supplement_request`,
-/// Huangshi's `supplement`, Jiujiang's `decision`.
+/// Huangshi's `supplement`, Jiujiang's `decision`, and (1.1) Jiujiang's `shipment` of the
+/// paper licence to Huangshi's window, Huangshi's `shipment_received` and its `delivery`
+/// at the window, delivered now.
 pub fn step_body(message_type: &str) -> Result<serde_json::Value, NodeError> {
     use serde_json::json;
     Ok(match message_type {
@@ -467,6 +469,20 @@ pub fn step_body(message_type: &str) -> Result<serde_json::Value, NodeError> {
                 "number": "92360402MA3XJJ0042",
                 "file": file("个体工商户营业执照（电子证照）", "营业执照 黄石市磁湖理发店九江分店", 96_000),
             }],
+        }),
+        "shipment" => json!({
+            "contents": "results",
+            "carrier": "中国邮政EMS",
+            "waybill": "EK202612050042CN",
+            "items": [{"name": "个体工商户营业执照（正本）"}],
+            "note": "营业执照正本寄黄石市民之家12号窗口，由申请人到窗口领取",
+        }),
+        "shipment_received" => json!({"complete": true}),
+        "delivery" => json!({
+            "method": "at_window",
+            "delivered_at": tongban::Timestamp::now().as_str(),
+            "recipient": "陈丽华",
+            "note": "申请人本人在12号窗口签收营业执照正本",
         }),
         other => {
             return Err(NodeError::Config {

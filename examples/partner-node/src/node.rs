@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use tokio::sync::Notify;
 use tongban::client::{Client, ClientError, Delivery, SeededRandom};
 use tongban::http::{status_for, ErrorBody};
-use tongban::lifecycle::{Case, ItemState};
+use tongban::lifecycle::{self, Case, ItemState};
 use tongban::registry::Registry;
 use tongban::*;
 
@@ -1026,10 +1026,10 @@ fn case_of(db: &rusqlite::Connection, envelope: &Envelope) -> Result<Case, NodeE
     Ok(match (of_sender, of_receiver) {
         (Some(case), None) | (None, Some(case)) => case,
         (None, None) => new_case(),
-        (Some(of_sender), Some(of_receiver)) => match envelope.body {
-            Body::Supplement(_) | Body::Withdrawal(_) => of_sender,
-            Body::StatusUpdate(_) | Body::SupplementRequest(_) | Body::Decision(_) => of_receiver,
-            _ => {
+        (Some(of_sender), Some(of_receiver)) => match lifecycle::sent_by_window(&envelope.body) {
+            Some(true) => of_sender,
+            Some(false) => of_receiver,
+            None => {
                 let holds = |case: &Case| {
                     envelope.in_reply_to.as_ref().is_some_and(|answered| {
                         case.tracks().iter().any(|t| t.messages.contains(answered))

@@ -567,7 +567,7 @@ async fn files_no_message_references_go_after_seven_days_the_others_stay() {
 /// so the authority fetches it with the materials and the clock waits for it; to a
 /// member that speaks only 1.0 the node sends no 1.1 member at all.
 #[tokio::test]
-async fn an_agents_power_of_attorney_travels_and_a_1_0_peer_gets_no_1_1_member() {
+async fn an_agents_power_of_attorney_travels_and_a_1_0_peer_gets_no_1_1_member_or_type() {
     let p = pair().await;
     let hs = p.huangshi.operator_client();
     let jj = p.jiujiang.operator_client();
@@ -616,4 +616,16 @@ async fn an_agents_power_of_attorney_travels_and_a_1_0_peer_gets_no_1_1_member()
         (400, Some("message.invalid"))
     );
     assert!(refused.body.contains("/body/channel"), "{}", refused.body);
+    // So is a message type of 1.1: originals by post.
+    let mut originals = demo::step_body("shipment").expect("body");
+    originals["contents"] = json!("originals");
+    let refused = huangshi
+        .operator_client()
+        .send(&json!({"type": "shipment", "case": CASE, "to": JIUJIANG, "agreement": AGREEMENT, "body": originals}))
+        .await
+        .expect_err("a 1.1 type to a 1.0 peer");
+    assert_eq!(
+        (refused.status, refused.code().as_deref()),
+        (400, Some("message.unknown_type"))
+    );
 }

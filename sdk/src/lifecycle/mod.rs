@@ -14,17 +14,23 @@
 //!                                                                   ▼   │
 //!                                            supplement_requested ──supplement──▶ supplemented
 //! withdrawal (by the window) from any state that is not final ──▶ withdrawn
+//! (1.1) decided ──delivery──▶ closed; shipments and their confirmations change no state
 //! ```
 
 mod files;
+mod post;
 
 pub use files::MessageFiles;
+pub use post::ShipmentRecord;
 
 use crate::calendar::{CalendarDate, WorkingCalendar};
 use crate::digest::Sha256Digest;
 use crate::error::{Error, LifecycleError, MessageError, RouteError};
 use crate::id::{AgreementId, CaseId, ItemCode, MessageId, NodeId};
-use crate::message::{Body, Envelope, ReceiptOutcome, ReportedStatus, Supplement, Transfer};
+use crate::message::{
+    Body, DeliveryMethod, Envelope, ReceiptOutcome, ReportedStatus, ShipmentContents, Supplement,
+    Transfer,
+};
 use crate::registry::Registry;
 use crate::verify::Verified;
 use serde::{Deserialize, Serialize};
@@ -116,6 +122,16 @@ pub fn next_state(state: ItemState, body: &Body, answers_transfer: bool) -> Opti
         // one per message that references files (§23.5).
         (Body::FilesReceived(_), Transferred) => None,
         (Body::FilesReceived(_), s) => Some(s),
+        // (1.1) Originals travel while the case is pending, results once it is decided;
+        // a confirmation like files_received, bounded by one per shipment.
+        (Body::Shipment(shipment), s) => match (shipment.contents, s) {
+            (ShipmentContents::Originals, s) if s.is_pending() => Some(s),
+            (ShipmentContents::Results, Decided) => Some(Decided),
+            _ => None,
+        },
+        (Body::ShipmentReceived(_), Transferred) => None,
+        (Body::ShipmentReceived(_), s) => Some(s),
+        (Body::Delivery(_), Decided) => Some(Closed),
         (Body::StatusUpdate(update), s) => match (update.status, s) {
             (ReportedStatus::InReview, Received | Supplemented) => Some(InReview),
             (ReportedStatus::Suspended | ReportedStatus::Resumed, InReview) => Some(InReview),
@@ -134,7 +150,29 @@ fn side_of(body: &Body) -> Side {
     match body {
         Body::Transfer(_) | Body::Supplement(_) | Body::Withdrawal(_) => Side::Window,
         Body::StatusUpdate(_) | Body::SupplementRequest(_) | Body::Decision(_) => Side::Authority,
-        Body::Receipt(_) | Body::ProtocolError(_) | Body::FilesReceived(_) => Side::Either,
+        Body::Receipt(_)
+        | Body::ProtocolError(_)
+        | Body::FilesReceived(_)
+        | Body::ShipmentReceived(_) => Side::Either,
+        Body::Shipment(shipment) => match shipment.contents {
+            ShipmentContents::Originals => Side::Window,
+            ShipmentContents::Results => Side::Authority,
+        },
+        Body::Delivery(delivery) => match delivery.method {
+            DeliveryMethod::AtWindow => Side::Window,
+            DeliveryMethod::Electronic | DeliveryMethod::Post => Side::Authority,
+        },
+    }
+}
+
+/// Whether the window of a track sends `body` (`Some(true)`), its authority
+/// (`Some(false)`), or either side, answering the other (`None`): a receiver that holds
+/// two cases with one id finds the message's case by it (§18).
+pub fn sent_by_window(body: &Body) -> Option<bool> {
+    match side_of(body) {
+        Side::Window => Some(true),
+        Side::Authority => Some(false),
+        Side::Either => None,
     }
 }
 
@@ -213,6 +251,9 @@ pub struct Track {
     /// next working day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files_received_on: Option<CalendarDate>,
+    /// (1.1) The shipments of originals and results announced on the track.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shipments: Vec<ShipmentRecord>,
 }
 
 fn is_false(flag: &bool) -> bool {
@@ -417,6 +458,9 @@ impl Case {
         if let Body::FilesReceived(body) = &envelope.body {
             track.check_files_received(envelope, body, &message_type)?;
         }
+        if let Body::ShipmentReceived(_) = &envelope.body {
+            track.check_shipment_received(envelope, &message_type)?;
+        }
         let next = match next_state(track.state, &envelope.body, receipt_for_transfer) {
             Some(_) if track.state.is_final() && !takes_after_final(track, envelope) => {
                 return Err(LifecycleError::IllegalTransition {
@@ -467,6 +511,7 @@ impl Case {
         track.messages.insert(envelope.id.clone());
         track.applied.push(AppliedMessage::of(message));
         track.record_files(envelope);
+        track.record_shipment(envelope);
         if let Body::FilesReceived(_) = &envelope.body {
             track.apply_files_received(envelope);
         }
@@ -519,6 +564,7 @@ impl Case {
             awaits_files: files::exchanges_files(envelope)
                 && !crate::file::references(&envelope.body).is_empty(),
             files_received_on: None,
+            shipments: Vec::new(),
         };
         track.record_files(envelope);
         self.tracks.push(track);
@@ -603,8 +649,9 @@ fn check_receipt_digest(
 /// errors.
 fn takes_after_final(track: &Track, envelope: &Envelope) -> bool {
     match (&envelope.body, &envelope.in_reply_to) {
-        // Bounded by one per message that references files, checked before.
-        (Body::FilesReceived(_), _) => true,
+        // Bounded by one per message that references files, or per shipment, checked
+        // before.
+        (Body::FilesReceived(_) | Body::ShipmentReceived(_), _) => true,
         (Body::Receipt(_), Some(answered)) => {
             track.messages.contains(answered) && !track.answered_after_final.contains(answered)
         }
@@ -621,6 +668,8 @@ fn describe(body: &Body) -> String {
             ReceiptOutcome::Accepted { .. } => Some("accepted".into()),
             ReceiptOutcome::Refused { .. } => Some("refused".into()),
         },
+        Body::Shipment(s) => Some(s.contents.as_str().into()),
+        Body::Delivery(d) => Some(d.method.as_str().into()),
         _ => None,
     };
     match detail.as_ref().and_then(|d| d.as_str()) {

@@ -6,11 +6,13 @@
 //! member and the body its `body` member.
 
 pub(crate) mod decode_error;
+mod post;
 mod receipt;
 mod steps;
 mod transfer;
 
 pub use crate::message_type::MessageType;
+pub use post::{Delivery, Shipment, ShipmentContents, ShipmentItem, ShipmentReceived};
 pub use receipt::{Receipt, ReceiptOutcome};
 pub use steps::{
     Decision, DecisionOutcome, FilesReceived, ProtocolError, ReportedStatus, ResultDocument,
@@ -167,6 +169,12 @@ pub enum Body {
     ProtocolError(ProtocolError),
     /// The receiver holds every file a message references (1.1).
     FilesReceived(FilesReceived),
+    /// A parcel of originals or results is on its way (1.1).
+    Shipment(Shipment),
+    /// The parcel a shipment announced arrived (1.1).
+    ShipmentReceived(ShipmentReceived),
+    /// The result reached the applicant (送达, 1.1).
+    Delivery(Delivery),
 }
 
 impl std::fmt::Display for MessageType {
@@ -188,6 +196,9 @@ impl Body {
             Body::Withdrawal(_) => MessageType::Withdrawal,
             Body::ProtocolError(_) => MessageType::ProtocolError,
             Body::FilesReceived(_) => MessageType::FilesReceived,
+            Body::Shipment(_) => MessageType::Shipment,
+            Body::ShipmentReceived(_) => MessageType::ShipmentReceived,
+            Body::Delivery(_) => MessageType::Delivery,
         }
     }
 }
@@ -252,6 +263,11 @@ impl Body {
             MessageType::FilesReceived => {
                 Body::FilesReceived(Deserialize::deserialize(deserializer)?)
             }
+            MessageType::Shipment => Body::Shipment(Deserialize::deserialize(deserializer)?),
+            MessageType::ShipmentReceived => {
+                Body::ShipmentReceived(Deserialize::deserialize(deserializer)?)
+            }
+            MessageType::Delivery => Body::Delivery(Deserialize::deserialize(deserializer)?),
         })
     }
 }

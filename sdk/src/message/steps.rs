@@ -187,6 +187,7 @@ mod tests {
         round_trip(Channel::VARIANTS);
         round_trip(DeliveryMethod::VARIANTS);
         round_trip(HandlingMode::VARIANTS);
+        round_trip(crate::message::ShipmentContents::VARIANTS);
         round_trip(crate::registry::Role::VARIANTS);
         round_trip(crate::registry::AgreementKind::VARIANTS);
         round_trip(crate::lifecycle::ItemState::VARIANTS);

@@ -266,6 +266,15 @@ pub fn body(message_type: MessageType, answers_sha256: &Sha256Digest) -> Result<
                 .map(|m| m.sha256.clone())
                 .collect(),
         }),
+        MessageType::Shipment => Body::Shipment(shipment(ShipmentContents::Results)),
+        MessageType::ShipmentReceived => Body::ShipmentReceived(ShipmentReceived {
+            complete: true,
+            note: None,
+        }),
+        MessageType::Delivery => Body::Delivery(delivery(
+            DeliveryMethod::Post,
+            Timestamp::parse("2026-11-27T16:05:00+08:00")?,
+        )),
         MessageType::Withdrawal => Body::Withdrawal(Withdrawal {
             requested_by: WithdrawnBy::Applicant,
             reason: "申请人决定暂缓开店".into(),
@@ -275,6 +284,40 @@ pub fn body(message_type: MessageType, answers_sha256: &Sha256Digest) -> Result<
             message: "body/form: missing field shop_name".into(),
         }),
     })
+}
+
+/// A sample shipment (1.1) by EMS: the lease contract's original to the authority, or
+/// the paper licence (with the electronic one's digest) back.
+pub fn shipment(contents: ShipmentContents) -> Shipment {
+    let item = match contents {
+        ShipmentContents::Originals => ShipmentItem {
+            name: "经营场所租赁合同（原件）".into(),
+            sha256: None,
+        },
+        ShipmentContents::Results => ShipmentItem {
+            name: "个体工商户营业执照（正本）".into(),
+            sha256: Some(Sha256Digest::of(
+                "个体工商户营业执照（电子证照）".as_bytes(),
+            )),
+        },
+    };
+    Shipment {
+        contents,
+        carrier: "中国邮政EMS".into(),
+        waybill: "EK123456789CN".into(),
+        items: vec![item],
+        note: None,
+    }
+}
+
+/// A sample delivery (1.1) to the applicant, by `method`, at `delivered_at`.
+pub fn delivery(method: DeliveryMethod, delivered_at: Timestamp) -> Delivery {
+    Delivery {
+        method,
+        delivered_at,
+        recipient: "陈丽华".into(),
+        note: Some("本人签收".into()),
+    }
 }
 
 /// A signed sample message of the given type, created `offset_seconds` after
@@ -299,7 +342,7 @@ pub fn signed(message_type: MessageType, offset_seconds: i64) -> Result<Envelope
         .position(|t| *t == message_type)
         .unwrap_or(0) as u8;
     message.id = MessageId::from_parts(at.unix_millis(), [index + 1; 10]);
-    // A type of a later version (files_received, 1.1) says that version.
+    // A type of a later version (files_received, shipment, …: 1.1) says that version.
     message.protocol = message.protocol.max(message_type.since());
     if sender == JIUJIANG {
         message.in_reply_to = Some(transfer.id.clone());
