@@ -191,15 +191,20 @@ fn lifecycle(input: &Value) -> Result<Value, String> {
             Ok(state) => {
                 // The day the time limit of the message's track runs from (§19).
                 let id = Unverified::parse(&bytes_of(message)?).map(|m| m.envelope().id.clone());
-                let starts = id.ok().and_then(|id| {
-                    case.tracks()
-                        .iter()
-                        .find(|t| t.messages.contains(&id))
-                        .and_then(|t| t.clock_starts_on())
-                });
+                let track = id
+                    .ok()
+                    .and_then(|id| case.tracks().iter().find(|t| t.messages.contains(&id)));
+                let starts = track.and_then(|t| t.clock_starts_on());
+                // (1.1) The last day for the rectification a poor grade opened (§19).
+                let rectification = match track.map(|t| t.rectification_due(registry.calendar())) {
+                    Some(Ok(Some(due))) => json!(due.to_string()),
+                    Some(Err(e)) => json!({"error": e.code()}),
+                    _ => Value::Null,
+                };
                 accepted(json!({
                     "state": state.as_str(),
                     "clock_starts_on": starts.map(|d| d.to_string()),
+                    "rectification_due": rectification,
                 }))
             }
             Err(e) => refused(&e),

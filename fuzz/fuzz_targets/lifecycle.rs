@@ -269,6 +269,11 @@ enum Event {
     ShipmentReceived,
     /// Closes a decided track.
     Delivery(DeliveryMethod),
+    /// Not generated here either (protocol 1.1): the `lifecycle/evaluation-*` and
+    /// `lifecycle/rectification-*` vectors pin them. Neither changes a state.
+    Evaluation,
+    /// Answers a poor evaluation.
+    Rectification,
 }
 
 /// The §18 diagram, edge by edge (receipts for other messages and protocol errors, which
@@ -311,13 +316,20 @@ const DIAGRAM: &[(ItemState, Event, ItemState)] = {
         (Decided, Delivery(DeliveryMethod::AtWindow), Closed),
         (Decided, Delivery(DeliveryMethod::Electronic), Closed),
         (Decided, Delivery(DeliveryMethod::Post), Closed),
+        (Decided, Evaluation, Decided),
+        (Closed, Evaluation, Closed),
+        (Refused, Evaluation, Refused),
     ]
 };
 
 fn allowed(state: ItemState, event: Event) -> Option<ItemState> {
     if matches!(
         event,
-        Event::OtherReceipt | Event::ProtocolError | Event::FilesReceived | Event::ShipmentReceived
+        Event::OtherReceipt
+            | Event::ProtocolError
+            | Event::FilesReceived
+            | Event::ShipmentReceived
+            | Event::Rectification
     ) {
         return Some(state);
     }
@@ -345,6 +357,8 @@ fn event(envelope: &Envelope, track: &Track) -> Event {
         Body::Shipment(shipment) => Event::Shipment(shipment.contents),
         Body::ShipmentReceived(_) => Event::ShipmentReceived,
         Body::Delivery(delivery) => Event::Delivery(delivery.method),
+        Body::Evaluation(_) => Event::Evaluation,
+        Body::Rectification(_) => Event::Rectification,
         Body::Transfer(_) => unreachable!("a transfer opens a track"),
     }
 }
@@ -355,12 +369,14 @@ fn sender_of(event: Event, track: &Track) -> Option<&NodeId> {
         Event::Supplement
         | Event::Withdrawal
         | Event::Shipment(ShipmentContents::Originals)
-        | Event::Delivery(DeliveryMethod::AtWindow) => Some(&track.window),
+        | Event::Delivery(DeliveryMethod::AtWindow)
+        | Event::Evaluation => Some(&track.window),
         Event::TransferReceipt { .. }
         | Event::Status(_)
         | Event::SupplementRequest
         | Event::Decision
         | Event::Shipment(ShipmentContents::Results)
+        | Event::Rectification
         | Event::Delivery(DeliveryMethod::Electronic | DeliveryMethod::Post) => {
             Some(&track.authority)
         }

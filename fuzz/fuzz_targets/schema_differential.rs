@@ -86,7 +86,7 @@ const ALLOWED_INVALID: &[(&str, &str)] = &[
     ),
     (
         "after the message's created",
-        "a delivery's `delivered_at` compares the body with `created`",
+        "a delivery's, an evaluation's or a call back's time compares the body with `created`",
     ),
 ];
 

@@ -33,6 +33,10 @@ pub enum MessageType {
     ShipmentReceived,
     /// `delivery` (1.1)
     Delivery,
+    /// `evaluation` (1.1)
+    Evaluation,
+    /// `rectification` (1.1)
+    Rectification,
 }
 
 impl MessageType {
@@ -51,6 +55,8 @@ impl MessageType {
         MessageType::Shipment,
         MessageType::ShipmentReceived,
         MessageType::Delivery,
+        MessageType::Evaluation,
+        MessageType::Rectification,
     ];
 
     /// The name on the wire.
@@ -68,6 +74,8 @@ impl MessageType {
             MessageType::Shipment => "shipment",
             MessageType::ShipmentReceived => "shipment_received",
             MessageType::Delivery => "delivery",
+            MessageType::Evaluation => "evaluation",
+            MessageType::Rectification => "rectification",
         }
     }
 
@@ -78,7 +86,9 @@ impl MessageType {
             MessageType::FilesReceived
             | MessageType::Shipment
             | MessageType::ShipmentReceived
-            | MessageType::Delivery => ProtocolVersion::V1_1,
+            | MessageType::Delivery
+            | MessageType::Evaluation
+            | MessageType::Rectification => ProtocolVersion::V1_1,
             _ => ProtocolVersion::V1_0,
         }
     }
@@ -87,7 +97,10 @@ impl MessageType {
     pub fn requires_in_reply_to(self) -> bool {
         matches!(
             self,
-            MessageType::Receipt | MessageType::FilesReceived | MessageType::ShipmentReceived
+            MessageType::Receipt
+                | MessageType::FilesReceived
+                | MessageType::ShipmentReceived
+                | MessageType::Rectification
         )
     }
 }

@@ -6,8 +6,9 @@
 
 use crate::crypto::{KeyFile, KeySetFile};
 use crate::message::{
-    Decision, Delivery, Envelope, FilesReceived, MessageType, ProtocolError, Receipt, Shipment,
-    ShipmentReceived, StatusUpdate, Supplement, SupplementRequest, Transfer, Withdrawal,
+    Decision, Delivery, Envelope, Evaluation, FilesReceived, MessageType, ProtocolError, Receipt,
+    Rectification, Shipment, ShipmentReceived, StatusUpdate, Supplement, SupplementRequest,
+    Transfer, Withdrawal,
 };
 use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
@@ -28,6 +29,8 @@ pub const SCHEMA_NAMES: &[&str] = &[
     "shipment",
     "shipment_received",
     "delivery",
+    "evaluation",
+    "rectification",
     "key_set",
     "key_file",
     "registry",
@@ -127,6 +130,8 @@ pub fn schema(name: &str) -> Option<Value> {
         "shipment" => generate::<Shipment>(name),
         "shipment_received" => generate::<ShipmentReceived>(name),
         "delivery" => generate::<Delivery>(name),
+        "evaluation" => generate::<Evaluation>(name),
+        "rectification" => generate::<Rectification>(name),
         "key_set" => generate::<KeySetFile>(name),
         "key_file" => generate::<KeyFile>(name),
         "registry" => generate::<crate::registry::RegistryDocument>(name),

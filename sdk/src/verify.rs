@@ -13,7 +13,9 @@ use crate::error::{Error, MessageError, ReplayError, SignatureError, TimeError};
 use crate::id::{CreditCodePolicy, KeyId, MessageId, NodeId};
 use crate::json::{self, MemberSpan};
 use crate::message::decode_error::{from_serde_error, invalid};
-use crate::message::{Applicant, Body, Envelope, MessageType, Shipment, WireEnvelope};
+use crate::message::{
+    Applicant, Body, Envelope, MessageType, Rectification, Shipment, WireEnvelope,
+};
 use crate::shape::Strict;
 use crate::signing::{check_numbers, signing_input_from_parts, SignatureEntry};
 use crate::time::Timestamp;
@@ -243,9 +245,7 @@ fn decode_canonical(canonical: &Canonical) -> Option<(Envelope, &'static Version
     let rules = wire.protocol.major_version().ok()?.rules();
     let message_type = rules.message_type(&wire.message_type)?;
     let body = canonical.text.get(canonical.body.as_ref()?.value.clone())?;
-    let mut deserializer = serde_json::Deserializer::from_str(body);
-    let body = Body::deserialize_as(message_type, Strict(&mut deserializer)).ok()?;
-    deserializer.end().ok()?;
+    let body = Body::from_text(message_type, body).ok()?;
     Some((wire.with_body(body), rules))
 }
 
@@ -303,7 +303,7 @@ fn envelope_error(document: &Value, message_type: MessageType) -> Error {
 /// The rules of §2 step 8 within a body that its structure alone does not express
 /// (`message.invalid`, naming the member under `/body`): no member of a later version
 /// than the message's, a transfer's members agree, lists that hold at least one entry,
-/// a waybill number's form, a delivery not after its message.
+/// a waybill number's form, a delivery, evaluation or call back not after its message.
 fn check_body(envelope: &Envelope) -> Result<(), Error> {
     let fault = match &envelope.body {
         Body::Transfer(transfer) => {
@@ -328,6 +328,13 @@ fn check_body(envelope: &Envelope) -> Result<(), Error> {
         Body::Delivery(delivery) if delivery.delivered_at > envelope.created => {
             Some(("delivered_at", "after the message's created"))
         }
+        Body::Evaluation(evaluation) if evaluation.evaluated_at > envelope.created => {
+            Some(("evaluated_at", "after the message's created"))
+        }
+        Body::Rectification(Rectification {
+            called_back_at: Some(at),
+            ..
+        }) if at > &envelope.created => Some(("called_back_at", "after the message's created")),
         _ => None,
     };
     match fault {

@@ -201,6 +201,16 @@ fn the_transition_table() {
             false,
         ),
         ("delivery post", delivery(DeliveryMethod::Post), false),
+        (
+            "evaluation",
+            body_of(MessageType::Evaluation, ReportedStatus::InReview),
+            false,
+        ),
+        (
+            "rectification",
+            body_of(MessageType::Rectification, ReportedStatus::InReview),
+            false,
+        ),
     ];
     // Every (state, message) pair and its outcome: the documented state machine.
     let expected = |state: ItemState, name: &str| -> Option<ItemState> {
@@ -225,6 +235,8 @@ fn the_transition_table() {
             ("shipment results", Decided) => Some(Decided),
             ("shipment_received", s) if s != Transferred => Some(s),
             ("delivery at_window" | "delivery post", Decided) => Some(Closed),
+            ("evaluation", s @ (Decided | Closed | Refused)) => Some(s),
+            ("rectification", s) if s != Transferred => Some(s),
             _ => None,
         }
     };
@@ -238,7 +250,7 @@ fn the_transition_table() {
     }
     assert_eq!(
         legal,
-        9 * 2 + 1 + 1 + 2 + 1 + 2 + 2 + 1 + 2 + 6 + 4 + 1 + 8 + 2,
+        9 * 2 + 1 + 1 + 2 + 1 + 2 + 2 + 1 + 2 + 6 + 4 + 1 + 8 + 2 + 3 + 8,
         "legal transitions counted"
     );
 }
@@ -1137,4 +1149,157 @@ fn originals_and_results_by_post() {
     let track = &case.tracks()[0];
     assert_eq!(track.shipments.len(), 2);
     assert!(track.shipments.iter().all(|s| s.received));
+}
+
+/// Sends `body` from `from` to the other sample node and applies it to `case`: the
+/// message's id and the outcome's state or code.
+fn step(
+    flow: &mut Flow,
+    case: &mut Case,
+    from: &str,
+    body: Body,
+    reply: Option<&MessageId>,
+) -> (MessageId, Result<ItemState, &'static str>) {
+    let to = if from == HUANGSHI { JIUJIANG } else { HUANGSHI };
+    let message = flow.send(from, to, sample::AGREEMENT, body, reply);
+    let result = case.apply(&message, &flow.registry).map_err(|e| e.code());
+    (message.envelope().id.clone(), result)
+}
+
+/// (1.1) 好差评: one evaluation per track once it is decided; a poor grade opens a
+/// rectification that the authority owes within the item's limit (15 working days when
+/// the catalogue sets none), and only the first answers it.
+#[test]
+fn a_poor_grade_opens_a_rectification_due_within_the_items_limit() {
+    let mut flow = Flow::new("2026-11-28T09:00:00+08:00");
+    let mut case = Case::new(CaseId::parse(sample::CASE).expect("case"));
+    let (f, c) = (&mut flow, &mut case);
+    let (transfer, _) = step(f, c, HUANGSHI, barber(), None);
+    let at = Timestamp::parse("2026-11-28T09:00:00+08:00").expect("time");
+    let graded = |grade| Body::Evaluation(sample::evaluation(grade, at.clone()));
+    let (_, early) = step(f, c, HUANGSHI, graded(Grade::Dissatisfied), None);
+    assert_eq!(early, Err("lifecycle.illegal_transition"));
+    let digest = c.tracks()[0].transfer_sha256.clone();
+    let accepted = Body::Receipt(Receipt {
+        answers_sha256: digest,
+        outcome: ReceiptOutcome::Accepted { reference: None },
+    });
+    let received = step(f, c, JIUJIANG, accepted, Some(&transfer)).1;
+    assert_eq!(received, Ok(ItemState::Received));
+    let review = step(f, c, JIUJIANG, status(ReportedStatus::InReview), None).1;
+    assert_eq!(review, Ok(ItemState::InReview));
+    let decision = body_of(MessageType::Decision, ReportedStatus::InReview);
+    assert_eq!(
+        step(f, c, JIUJIANG, decision, None).1,
+        Ok(ItemState::Decided)
+    );
+    let (_, by_authority) = step(f, c, JIUJIANG, graded(Grade::Satisfied), None);
+    assert_eq!(by_authority, Err("lifecycle.wrong_party"));
+    let (poor, graded_poor) = step(f, c, HUANGSHI, graded(Grade::VeryDissatisfied), None);
+    assert_eq!(graded_poor, Ok(ItemState::Decided));
+    let (_, twice) = step(f, c, HUANGSHI, graded(Grade::Satisfied), None);
+    assert_eq!(twice, Err("lifecycle.illegal_transition"));
+
+    // Evaluated on Saturday 2026-11-28: the 15th working day after is Friday 2026-12-18.
+    let calendar = f.registry.calendar().clone();
+    let track = c.tracks()[0].clone();
+    let record = track.evaluation.as_ref().expect("recorded");
+    assert_eq!(record.rectification_working_days, Some(15));
+    assert_eq!(
+        track.rectification_due(&calendar),
+        Ok(Some(date("2026-12-18")))
+    );
+    let late = track.rectification_deadline(date("2026-12-21"), &calendar);
+    let late = late.expect("covered").expect("a deadline");
+    assert!(
+        late.overdue && late.remaining_working_days == -1,
+        "{late:?}"
+    );
+
+    let answer = body_of(MessageType::Rectification, ReportedStatus::InReview);
+    let (_, by_window) = step(f, c, HUANGSHI, answer.clone(), Some(&poor));
+    assert_eq!(by_window, Err("lifecycle.wrong_party"));
+    let (_, rectified) = step(f, c, JIUJIANG, answer.clone(), Some(&poor));
+    assert_eq!(rectified, Ok(ItemState::Decided));
+    let (_, again) = step(f, c, JIUJIANG, answer, Some(&poor));
+    assert_eq!(again, Err("lifecycle.illegal_transition"));
+    let done = c.tracks()[0].rectification_deadline(date("2026-12-21"), &calendar);
+    assert!(!done.expect("covered").expect("a deadline").overdue);
+}
+
+/// (1.1) A good grade calls for no rectification, and the catalogue's own limit
+/// replaces the default.
+#[test]
+fn a_good_grade_calls_for_no_rectification_and_the_catalogue_sets_the_limit() {
+    let mut document = sample::registry_document(1, &[0, 1, 2], 2).expect("registry");
+    for agreement in &mut document.agreements {
+        for item in &mut agreement.items {
+            item.rectification_working_days = Some(5);
+        }
+    }
+    let mut flow = Flow::new("2026-11-28T09:00:00+08:00");
+    let bytes = sample::signed_registry(&document, &[0, 1]).expect("signed");
+    let issued = Timestamp::parse("2026-11-01T00:00:00+08:00").expect("time");
+    flow.registry = Registry::bootstrap(&bytes, &issued).expect("registry");
+    let mut case = Case::new(CaseId::parse(sample::CASE).expect("case"));
+    let agreement = sample::AGREEMENT;
+    let transfer = flow.send(HUANGSHI, JIUJIANG, agreement, barber(), None);
+    case.apply(&transfer, &flow.registry).expect("transfer");
+    let at = Timestamp::parse("2026-11-28T09:00:00+08:00").expect("time");
+    let steps = [
+        (JIUJIANG, receipt(&transfer, true)),
+        (JIUJIANG, status(ReportedStatus::InReview)),
+        (
+            JIUJIANG,
+            body_of(MessageType::Decision, ReportedStatus::InReview),
+        ),
+        (
+            HUANGSHI,
+            Body::Evaluation(sample::evaluation(Grade::Dissatisfied, at.clone())),
+        ),
+    ];
+    for (from, body) in steps {
+        let to = if from == HUANGSHI { JIUJIANG } else { HUANGSHI };
+        let reply = matches!(body, Body::Receipt(_)).then(|| transfer.envelope().id.clone());
+        let message = flow.send(from, to, agreement, body, reply.as_ref());
+        case.apply(&message, &flow.registry).expect("applied");
+    }
+    let calendar = flow.registry.calendar().clone();
+    // Five working days after Saturday 2026-11-28: Friday 2026-12-04.
+    assert_eq!(
+        case.tracks()[0].rectification_due(&calendar),
+        Ok(Some(date("2026-12-04")))
+    );
+
+    let mut good = Case::new(CaseId::parse(sample::CASE).expect("case"));
+    let transfer = flow.send(HUANGSHI, JIUJIANG, agreement, barber(), None);
+    good.apply(&transfer, &flow.registry).expect("transfer");
+    let refusal = flow.send(
+        JIUJIANG,
+        HUANGSHI,
+        agreement,
+        receipt(&transfer, false),
+        Some(&transfer.envelope().id),
+    );
+    assert_eq!(good.apply(&refusal, &flow.registry), Ok(ItemState::Refused));
+    let graded = Body::Evaluation(sample::evaluation(Grade::Satisfied, at));
+    let evaluation = flow.send(
+        HUANGSHI,
+        JIUJIANG,
+        agreement,
+        graded,
+        Some(&transfer.envelope().id),
+    );
+    assert_eq!(
+        good.apply(&evaluation, &flow.registry),
+        Ok(ItemState::Refused)
+    );
+    assert_eq!(good.tracks()[0].rectification_due(&calendar), Ok(None));
+    let answer = body_of(MessageType::Rectification, ReportedStatus::InReview);
+    let id = evaluation.envelope().id.clone();
+    let rectification = flow.send(JIUJIANG, HUANGSHI, agreement, answer, Some(&id));
+    let refused = good
+        .apply(&rectification, &flow.registry)
+        .map_err(|e| e.code());
+    assert_eq!(refused, Err("lifecycle.illegal_transition"));
 }

@@ -2,7 +2,7 @@
 // form-schema validation). No DOM or Node.js typings are needed: the declarations use
 // only the ECMAScript library, so they type-check in browser and Node-only projects.
 import type {
-  Body, Envelope, FileRef, KeyEntry, KeySetFile, RegistryDocument,
+  Body, Envelope, FileRef, Grade, KeyEntry, KeySetFile, RegistryDocument,
 } from "./types.js";
 import type { ErrorCode } from "./codes.js";
 
@@ -88,8 +88,17 @@ export type TrackStatus = {
   awaits_files?: boolean;
   /** (1.1) The day the authority's `files_received` for the transfer was created: the clock runs from it. */
   files_received_on?: string;
+  /** (1.1) The shipments of originals and results announced on the track, when any. */
+  shipments?: { message: string; contents: "originals" | "results"; received: boolean }[];
+  /** (1.1) The applicant's evaluation (好差评) and, for a poor grade, the working days to rectify it and the rectification that answered it. */
+  evaluation?: {
+    message: string; grade: Grade; evaluated_on: string;
+    rectification_working_days?: number; rectified_by?: string;
+  };
   /** Null until the clock starts: the receipt, or (1.1, a transfer with materials) `files_received`. */
   deadline: { due: string; remaining_working_days: number; overdue: boolean } | null;
+  /** (1.1) Null unless a poor evaluation opened a rectification: overdue after `due` until one answers. */
+  rectification_deadline: { due: string; remaining_working_days: number; overdue: boolean } | null;
 };
 
 /** The state of one item of a case (§18). */

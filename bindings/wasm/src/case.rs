@@ -54,14 +54,19 @@ impl JsCase {
     }
 
     /// The tracks with their deadlines on the day (China time) of `now` (default now),
-    /// on the registry's calendar (§19); `deadline` is null until the case is received.
+    /// on the registry's calendar (§19); `deadline` is null until the case is received,
+    /// `rectification_deadline` (1.1) until a poor evaluation opens a rectification.
     pub fn tracks(&self, registry: &JsRegistry, now: Option<String>) -> JsResult<TrackList> {
         let today = CalendarDate::in_china(&timestamp(now)?);
         let mut tracks = Vec::new();
         for track in self.0.tracks() {
-            let deadline = track.deadline(today, registry.0.calendar()).or_throw()?;
+            let calendar = registry.0.calendar();
+            let deadline = track.deadline(today, calendar).or_throw()?;
+            let rectification = track.rectification_deadline(today, calendar).or_throw()?;
             let mut value = serde_json::to_value(track).map_err(crate::error::argument)?;
             value["deadline"] = serde_json::to_value(deadline).map_err(crate::error::argument)?;
+            value["rectification_deadline"] =
+                serde_json::to_value(rectification).map_err(crate::error::argument)?;
             tracks.push(value);
         }
         Ok(to_js(&tracks)?.unchecked_into())

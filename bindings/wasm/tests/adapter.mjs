@@ -91,7 +91,9 @@ const operations = {
         return { state };
       }
       const starts = track?.awaits_files ? track.files_received_on : track?.received_on;
-      return { state, clock_starts_on: starts ?? null };
+      // (1.1) The last day for the rectification a poor grade opened.
+      const rectification = track?.rectification_deadline?.due ?? null;
+      return { state, clock_starts_on: starts ?? null, rectification_due: rectification };
     });
     return { outcome: "accepted", results };
   },

@@ -91,10 +91,16 @@ const handedOver: Envelope = replyTo(transfer, {
   type: "delivery",
   body: { method: "at_window", delivered_at: "2026-12-01T10:00:00+08:00", recipient: "陈丽华" },
 });
+const graded: Envelope = replyTo(transfer, {
+  type: "evaluation",
+  body: { grade: "very_satisfied", channel: "window", evaluated_at: "2026-12-01T10:05:00+08:00" },
+});
+// @ts-expect-error: the grades are the national five names, not stars
+replyTo(transfer, { type: "evaluation", body: { grade: 5, channel: "window", evaluated_at: "2026-12-01T10:05:00+08:00" } });
 // @ts-expect-error: a parcel holds originals or results
 replyTo(transfer, { type: "shipment", body: { contents: "gifts", carrier: "EMS", waybill: "EK123456", items: [] } });
 const inspector: Verifier = Verifier.withKeys({ keys: [key.publicKey()] }, null);
 const window: string | undefined = tracked.window;
 
 export { sha256, state, status, tracks, reply, type, codes, due, source, inspector, window, misspelt, lost,
-  byAgent, byFax, byPigeon, parcel, handedOver };
+  byAgent, byFax, byPigeon, parcel, handedOver, graded };

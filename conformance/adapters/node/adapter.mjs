@@ -243,11 +243,13 @@ const IDENTIFIERS = {
 const here = dirname(fileURLToPath(import.meta.url));
 const schemas = join(here, "..", "..", "..", "schemas", "v1");
 const ajv = new Ajv2020({ allErrors: false, strict: true, validateFormats: false });
-const TYPES = ["transfer", "receipt", "status_update", "supplement_request", "supplement", "decision", "withdrawal", "protocol_error", "files_received", "shipment", "shipment_received", "delivery"];
+const TYPES = ["transfer", "receipt", "status_update", "supplement_request", "supplement", "decision", "withdrawal", "protocol_error", "files_received", "shipment", "shipment_received", "delivery", "evaluation", "rectification"];
 // The minor version (of major 1) that introduced each type added after 1.0 (§10).
-const SINCE_MINOR = { files_received: 1, shipment: 1, shipment_received: 1, delivery: 1 };
+const SINCE_MINOR = { files_received: 1, shipment: 1, shipment_received: 1, delivery: 1, evaluation: 1, rectification: 1 };
 // Types that answer a message and so require in_reply_to (§2 step 8).
-const ANSWERS = ["receipt", "files_received", "shipment_received"];
+const ANSWERS = ["receipt", "files_received", "shipment_received", "rectification"];
+// The time member of a body that is not after the message's created (§6).
+const NOT_AFTER_CREATED = { delivery: "delivered_at", evaluation: "evaluated_at", rectification: "called_back_at" };
 const bodyValidators = Object.fromEntries(
   TYPES.map((t) => [t, ajv.compile(JSON.parse(readFileSync(join(schemas, `${t}.json`), "utf8")))]),
 );
@@ -326,9 +328,9 @@ function parseMessage(bytes) {
   const minor = Number(doc.protocol.split(".")[1]);
   if (minor < (SINCE_MINOR[doc.type] ?? 0)) refuse("message.unknown_type", `${doc.type} in ${doc.protocol}`);
   if (transfer) checkTransferMembers(transfer, minor);
-  // A delivery reached the applicant no later than its message was created.
-  if (doc.type === "delivery" && timestamp(doc.body.delivered_at) > timestamp(doc.created)) {
-    refuse("message.invalid", "/body/delivered_at: after created");
+  const when = NOT_AFTER_CREATED[doc.type];
+  if (when && doc.body[when] !== undefined && timestamp(doc.body[when]) > timestamp(doc.created)) {
+    refuse("message.invalid", `/body/${when}: after created`);
   }
   if (doc.from === doc.to) refuse("message.invalid", "from equals to");
   if (ANSWERS.includes(doc.type) && !isString(doc.in_reply_to)) refuse("message.invalid", "in_reply_to");

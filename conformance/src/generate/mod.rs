@@ -3,6 +3,7 @@
 //! again gives the same bytes; CI regenerates and fails on any difference.
 
 mod canonicalization;
+mod evaluation;
 mod files;
 mod hostile;
 mod identifiers;
@@ -156,6 +157,20 @@ fn resigned(document: &Value, edit: &dyn Fn(&mut Value)) -> String {
     signed_value(edited, HUANGSHI)
 }
 
+/// A change to a document.
+type Edit = Box<dyn Fn(&mut Value)>;
+
+/// A 1.1 message from `from` to the other sample node with `body`, created at T0 and
+/// answering a message, as a JSON document: the base of the body vectors of 1.1's
+/// message types.
+fn answer_1_1(g: &mut Gen, from: &str, body: Body) -> Value {
+    let to = if from == HUANGSHI { JIUJIANG } else { HUANGSHI };
+    let mut envelope = g.envelope(from, to, sample::AGREEMENT, body, T0);
+    envelope.protocol = ProtocolVersion::V1_1;
+    envelope.in_reply_to = Some(MessageId::from_parts(ts(T0).unix_millis(), [9; 10]));
+    must("value", envelope.to_value())
+}
+
 fn text(value: &Value) -> String {
     String::from_utf8_lossy(&tongban::canonical::to_canonical_bytes(value)).into_owned()
 }
@@ -198,6 +213,7 @@ pub fn generate() -> Generated {
     settled::settled(&mut g, &keys, &registry);
     window::window(&mut g, &keys, &registry);
     post::post(&mut g, &keys, &registry);
+    evaluation::evaluation(&mut g, &keys, &registry);
     g.out
 }
 

@@ -25,23 +25,11 @@ fn delivery(method: DeliveryMethod) -> Body {
     Body::Delivery(sample::delivery(method, ts(T0)))
 }
 
-/// A 1.1 message from Huangshi to Jiujiang with `body`, created at `created`, as a
-/// JSON document.
-fn document(g: &mut Gen, body: Body, created: &str) -> Value {
-    let mut envelope = g.envelope(HUANGSHI, JIUJIANG, sample::AGREEMENT, body, created);
-    envelope.protocol = ProtocolVersion::V1_1;
-    envelope.in_reply_to = Some(MessageId::from_parts(ts(T0).unix_millis(), [9; 10]));
-    must("value", envelope.to_value())
-}
-
-/// A change to a document.
-type Edit = Box<dyn Fn(&mut Value)>;
-
 /// The rules of each body that a parser checks (§2 step 8), one vector each.
 fn bodies(g: &mut Gen, keys: &str) {
-    let originals = document(g, shipment(ShipmentContents::Originals), T0);
-    let confirmation = document(g, shipment_received(), T0);
-    let handed_over = document(g, delivery(DeliveryMethod::AtWindow), T0);
+    let originals = answer_1_1(g, HUANGSHI, shipment(ShipmentContents::Originals));
+    let confirmation = answer_1_1(g, HUANGSHI, shipment_received());
+    let handed_over = answer_1_1(g, HUANGSHI, delivery(DeliveryMethod::AtWindow));
     let cases: Vec<(&str, &str, &Value, Edit, Value)> = vec![
         (
             "shipment-of-originals",

@@ -64,7 +64,7 @@ fn signed_registry_value(mut document: Value, signers: &[KeyPair]) -> String {
 }
 
 /// The sample registry (version 1, keys 0–2, threshold 2) as JSON, edited.
-fn edited_registry(edit: &dyn Fn(&mut Value)) -> String {
+pub(super) fn edited_registry(edit: &dyn Fn(&mut Value)) -> String {
     let mut document = must("value", serde_json::to_value(registry_doc(1, &[0, 1, 2])));
     edit(&mut document);
     let signers = [must("key", operator_key(0)), must("key", operator_key(1))];
@@ -418,7 +418,7 @@ fn answering_review(
 }
 
 /// The social-security card item (HB-JX-0007) of the bilateral agreement.
-fn social_card() -> Body {
+pub(super) fn social_card() -> Body {
     let mut body = barber();
     if let Body::Transfer(t) = &mut body {
         t.item = must("item", ItemCode::parse("HB-JX-0007"));

@@ -19,9 +19,6 @@ fn agent_transfer(g: &mut Gen) -> Value {
     must("value", envelope.to_value())
 }
 
-/// A change to a document.
-type Edit = Box<dyn Fn(&mut Value)>;
-
 fn transfers(g: &mut Gen, keys: &str) {
     let document = agent_transfer(g);
     let verify = |g: &mut Gen, name: &str, description: &str, text: String, expected: Value| {

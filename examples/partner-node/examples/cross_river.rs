@@ -267,6 +267,20 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
         jj_view["status"].as_str().unwrap_or("?")
     );
 
+    println!("\n== 6. The applicant grades the handling at the window's device (好差评) ==");
+    let evaluation = demo::step_body("evaluation")?;
+    send_reply(&hs, "evaluation", JIUJIANG, &transfer_id, evaluation).await?;
+    let evaluated = |v: &Value| v["tracks"][0]["evaluation"]["grade"].is_string() && delivered(v);
+    let view = hs.wait_for_case(CASE, WAIT, evaluated).await?;
+    let jj_view = jj.wait_for_case(CASE, WAIT, evaluated).await?;
+    print_new("Jiujiang", &jj_view, &mut printed);
+    let grade = &jj_view["tracks"][0]["evaluation"]["grade"];
+    let rectification = match &jj_view["tracks"][0]["rectification_deadline"] {
+        Value::Null => "no rectification (整改) is due".to_string(),
+        deadline => format!("a rectification (整改) is due by {}", deadline["due"]),
+    };
+    println!("Jiujiang holds the grade {grade}: {rectification}");
+
     let messages = |v: &Value| v["messages"].as_array().map_or(0, Vec::len);
     println!(
         "\n== done: {} messages at Huangshi, {} at Jiujiang, every one signed, verified and receipted ==",

@@ -445,7 +445,7 @@ pub(crate) fn file(name: &str, content: &str, size: u64) -> serde_json::Value {
 /// operator API takes it: Jiujiang's `status_update` (review) and `supplement_request`,
 /// Huangshi's `supplement`, Jiujiang's `decision`, and (1.1) Jiujiang's `shipment` of the
 /// paper licence to Huangshi's window, Huangshi's `shipment_received` and its `delivery`
-/// at the window, delivered now.
+/// at the window, delivered now, and the applicant's `evaluation` (好差评), given now.
 pub fn step_body(message_type: &str) -> Result<serde_json::Value, NodeError> {
     use serde_json::json;
     Ok(match message_type {
@@ -478,6 +478,12 @@ pub fn step_body(message_type: &str) -> Result<serde_json::Value, NodeError> {
             "note": "营业执照正本寄黄石市民之家12号窗口，由申请人到窗口领取",
         }),
         "shipment_received" => json!({"complete": true}),
+        "evaluation" => json!({
+            "grade": "very_satisfied",
+            "channel": "window",
+            "evaluated_at": tongban::Timestamp::now().as_str(),
+            "comment": "在黄石就办好了九江的营业执照，不用跑九江",
+        }),
         "delivery" => json!({
             "method": "at_window",
             "delivered_at": tongban::Timestamp::now().as_str(),

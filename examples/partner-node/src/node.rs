@@ -858,12 +858,15 @@ impl Node {
             .iter()
             .map(|track| {
                 let mut view = serde_json::to_value(track).unwrap_or(Value::Null);
-                let deadline = match track.deadline(today, calendar) {
+                let shown = |deadline: Result<_, tongban::Error>| match deadline {
                     Ok(d) => json!(d),
                     Err(e) => json!({"error": ErrorBody::of(&e)}),
                 };
+                let deadline = shown(track.deadline(today, calendar));
+                let rectification = shown(track.rectification_deadline(today, calendar));
                 if let Value::Object(map) = &mut view {
                     map.insert("deadline".into(), deadline);
+                    map.insert("rectification_deadline".into(), rectification);
                 }
                 view
             })

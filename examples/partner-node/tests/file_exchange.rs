@@ -629,3 +629,61 @@ async fn an_agents_power_of_attorney_travels_and_a_1_0_peer_gets_no_1_1_member_o
         (400, Some("message.unknown_type"))
     );
 }
+
+/// (1.1) 好差评 between two nodes: a poor grade shows on both sides with the
+/// rectification due (the barber item sets no limit: 15 working days), and the
+/// authority's rectification answers it; a second grade is refused at the sender.
+#[tokio::test]
+async fn a_poor_grade_shows_a_rectification_due_until_the_authority_answers() {
+    let p = pair().await;
+    let hs = p.huangshi.operator_client();
+    let jj = p.jiujiang.operator_client();
+    let (transfer, _) = transfer_with_scans(&hs).await;
+    let transfer_id = send(&hs, "transfer", JIUJIANG, None, transfer).await;
+    hs.wait_for_case(CASE, WAIT, |v| track_state(v) == Some("received"))
+        .await
+        .expect("received");
+    let review = demo::step_body("status_update").expect("body");
+    send(&jj, "status_update", HUANGSHI, Some(&transfer_id), review).await;
+    let decision = json!({"outcome": "refused", "decided_by": "九江市行政审批局", "reason": "经营场所不符合规划用途", "documents": []});
+    send(&jj, "decision", HUANGSHI, Some(&transfer_id), decision).await;
+    hs.wait_for_case(CASE, WAIT, |v| track_state(v) == Some("decided"))
+        .await
+        .expect("decided");
+
+    let mut poor = demo::step_body("evaluation").expect("body");
+    poor["grade"] = json!("very_dissatisfied");
+    poor["comment"] = json!("拒绝理由没有提前告知");
+    let evaluation = send(&hs, "evaluation", JIUJIANG, Some(&transfer_id), poor).await;
+    let opened = |v: &Value| v["tracks"][0]["rectification_deadline"]["due"].is_string();
+    let view = jj.wait_for_case(CASE, WAIT, opened).await.expect("graded");
+    let track = &view["tracks"][0];
+    assert_eq!(track["evaluation"]["grade"], "very_dissatisfied");
+    assert_eq!(track["evaluation"]["rectification_working_days"], 15);
+    assert_eq!(track["rectification_deadline"]["overdue"], false);
+    let again = hs
+        .send(
+            &json!({"type": "evaluation", "case": CASE, "to": JIUJIANG, "agreement": AGREEMENT,
+            "in_reply_to": transfer_id, "body": demo::step_body("evaluation").expect("body")}),
+        )
+        .await
+        .expect_err("one evaluation per track");
+    assert_eq!(
+        again.code().as_deref(),
+        Some("lifecycle.illegal_transition")
+    );
+
+    let measures = json!({"measures": "已约谈经办人员，拒绝前一次性告知全部问题"});
+    send(&jj, "rectification", HUANGSHI, Some(&evaluation), measures).await;
+    let rectified = |v: &Value| v["tracks"][0]["evaluation"]["rectified_by"].is_string();
+    let view = hs
+        .wait_for_case(CASE, WAIT, rectified)
+        .await
+        .expect("rectified");
+    assert_eq!(
+        view["tracks"][0]["rectification_deadline"]["overdue"],
+        false
+    );
+    p.huangshi.stop().await;
+    p.jiujiang.stop().await;
+}

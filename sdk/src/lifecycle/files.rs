@@ -121,11 +121,7 @@ impl Track {
             .into());
         }
         if files.acknowledged {
-            return Err(LifecycleError::IllegalTransition {
-                state: self.state.as_str(),
-                message_type: message_type.to_string(),
-            }
-            .into());
+            return Err(self.illegal(message_type));
         }
         Ok(())
     }

@@ -14,12 +14,15 @@
 //!                                                                   ▼   │
 //!                                            supplement_requested ──supplement──▶ supplemented
 //! withdrawal (by the window) from any state that is not final ──▶ withdrawn
-//! (1.1) decided ──delivery──▶ closed; shipments and their confirmations change no state
+//! (1.1) decided ──delivery──▶ closed; shipments and their confirmations, evaluations and
+//! rectifications change no state
 //! ```
 
+mod evaluation;
 mod files;
 mod post;
 
+pub use evaluation::{EvaluationRecord, DEFAULT_RECTIFICATION_WORKING_DAYS};
 pub use files::MessageFiles;
 pub use post::ShipmentRecord;
 
@@ -132,6 +135,10 @@ pub fn next_state(state: ItemState, body: &Body, answers_transfer: bool) -> Opti
         (Body::ShipmentReceived(_), Transferred) => None,
         (Body::ShipmentReceived(_), s) => Some(s),
         (Body::Delivery(_), Decided) => Some(Closed),
+        // (1.1) 好差评: once the handling is done; a rectification answers a poor grade.
+        (Body::Evaluation(_), Decided | Closed | Refused) => Some(state),
+        (Body::Rectification(_), Transferred) => None,
+        (Body::Rectification(_), s) => Some(s),
         (Body::StatusUpdate(update), s) => match (update.status, s) {
             (ReportedStatus::InReview, Received | Supplemented) => Some(InReview),
             (ReportedStatus::Suspended | ReportedStatus::Resumed, InReview) => Some(InReview),
@@ -148,8 +155,13 @@ pub fn next_state(state: ItemState, body: &Body, answers_transfer: bool) -> Opti
 
 fn side_of(body: &Body) -> Side {
     match body {
-        Body::Transfer(_) | Body::Supplement(_) | Body::Withdrawal(_) => Side::Window,
-        Body::StatusUpdate(_) | Body::SupplementRequest(_) | Body::Decision(_) => Side::Authority,
+        Body::Transfer(_) | Body::Supplement(_) | Body::Withdrawal(_) | Body::Evaluation(_) => {
+            Side::Window
+        }
+        Body::StatusUpdate(_)
+        | Body::SupplementRequest(_)
+        | Body::Decision(_)
+        | Body::Rectification(_) => Side::Authority,
         Body::Receipt(_)
         | Body::ProtocolError(_)
         | Body::FilesReceived(_)
@@ -254,6 +266,9 @@ pub struct Track {
     /// (1.1) The shipments of originals and results announced on the track.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shipments: Vec<ShipmentRecord>,
+    /// (1.1) The applicant's evaluation (好差评), and its rectification for a poor grade.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<EvaluationRecord>,
 }
 
 fn is_false(flag: &bool) -> bool {
@@ -281,6 +296,15 @@ pub struct Deadline {
 }
 
 impl Track {
+    /// `message_type` is not allowed on the track as it stands.
+    fn illegal(&self, message_type: &str) -> Error {
+        LifecycleError::IllegalTransition {
+            state: self.state.as_str(),
+            message_type: message_type.to_string(),
+        }
+        .into()
+    }
+
     /// What the track keeps of its message `id`, if it keeps it.
     pub fn applied_message(&self, id: &MessageId) -> Option<&AppliedMessage> {
         self.applied.iter().find(|applied| &applied.id == id)
@@ -458,8 +482,11 @@ impl Case {
         if let Body::FilesReceived(body) = &envelope.body {
             track.check_files_received(envelope, body, &message_type)?;
         }
-        if let Body::ShipmentReceived(_) = &envelope.body {
-            track.check_shipment_received(envelope, &message_type)?;
+        match &envelope.body {
+            Body::ShipmentReceived(_) => track.check_shipment_received(envelope, &message_type)?,
+            Body::Evaluation(_) => track.check_evaluation(&message_type)?,
+            Body::Rectification(_) => track.check_rectification(envelope, &message_type)?,
+            _ => {}
         }
         let next = match next_state(track.state, &envelope.body, receipt_for_transfer) {
             Some(_) if track.state.is_final() && !takes_after_final(track, envelope) => {
@@ -512,6 +539,7 @@ impl Case {
         track.applied.push(AppliedMessage::of(message));
         track.record_files(envelope);
         track.record_shipment(envelope);
+        track.record_evaluation(envelope, registry);
         if let Body::FilesReceived(_) = &envelope.body {
             track.apply_files_received(envelope);
         }
@@ -565,6 +593,7 @@ impl Case {
                 && !crate::file::references(&envelope.body).is_empty(),
             files_received_on: None,
             shipments: Vec::new(),
+            evaluation: None,
         };
         track.record_files(envelope);
         self.tracks.push(track);
@@ -651,7 +680,14 @@ fn takes_after_final(track: &Track, envelope: &Envelope) -> bool {
     match (&envelope.body, &envelope.in_reply_to) {
         // Bounded by one per message that references files, or per shipment, checked
         // before.
-        (Body::FilesReceived(_) | Body::ShipmentReceived(_), _) => true,
+        // An evaluation and its rectification: one of each per track, checked before.
+        (
+            Body::FilesReceived(_)
+            | Body::ShipmentReceived(_)
+            | Body::Evaluation(_)
+            | Body::Rectification(_),
+            _,
+        ) => true,
         (Body::Receipt(_), Some(answered)) => {
             track.messages.contains(answered) && !track.answered_after_final.contains(answered)
         }
@@ -670,6 +706,7 @@ fn describe(body: &Body) -> String {
         },
         Body::Shipment(s) => Some(s.contents.as_str().into()),
         Body::Delivery(d) => Some(d.method.as_str().into()),
+        Body::Evaluation(e) => Some(e.grade.as_str().into()),
         _ => None,
     };
     match detail.as_ref().and_then(|d| d.as_str()) {

@@ -2,7 +2,7 @@
 //! a `shipment_received` from its receiver.
 
 use super::Track;
-use crate::error::{Error, LifecycleError, MessageError};
+use crate::error::{Error, MessageError};
 use crate::id::MessageId;
 use crate::message::{Body, Envelope, ShipmentContents};
 use serde::{Deserialize, Serialize};
@@ -37,11 +37,7 @@ impl Track {
                 reason: "it names no shipment of its track",
             }
             .into()),
-            Some(shipment) if shipment.received => Err(LifecycleError::IllegalTransition {
-                state: self.state.as_str(),
-                message_type: message_type.to_string(),
-            }
-            .into()),
+            Some(shipment) if shipment.received => Err(self.illegal(message_type)),
             Some(_) => Ok(()),
         }
     }

@@ -52,7 +52,13 @@ pub(crate) fn from_serde_error(
         prefix => format!("/{prefix}{}", serde_pointer(err.path())),
     };
     let label = if field.is_empty() { "envelope" } else { &field };
-    let text = err.inner().to_string();
+    // Text read by serde_json ends in its position, which names no field.
+    let mut text = err.inner().to_string();
+    if err.inner().line() != 0 {
+        if let Some(at) = text.rfind(" at line ") {
+            text.truncate(at);
+        }
+    }
     let (code, detail) = match text
         .strip_prefix('[')
         .and_then(|rest| rest.split_once("] "))

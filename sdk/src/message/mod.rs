@@ -6,12 +6,14 @@
 //! member and the body its `body` member.
 
 pub(crate) mod decode_error;
+mod evaluation;
 mod post;
 mod receipt;
 mod steps;
 mod transfer;
 
 pub use crate::message_type::MessageType;
+pub use evaluation::{Evaluation, Grade, Rectification};
 pub use post::{Delivery, Shipment, ShipmentContents, ShipmentItem, ShipmentReceived};
 pub use receipt::{Receipt, ReceiptOutcome};
 pub use steps::{
@@ -175,6 +177,10 @@ pub enum Body {
     ShipmentReceived(ShipmentReceived),
     /// The result reached the applicant (送达, 1.1).
     Delivery(Delivery),
+    /// The applicant's grade of the handling (好差评, 1.1).
+    Evaluation(Evaluation),
+    /// The authority's answer to a poor grade (整改, 1.1).
+    Rectification(Rectification),
 }
 
 impl std::fmt::Display for MessageType {
@@ -199,6 +205,8 @@ impl Body {
             Body::Shipment(_) => MessageType::Shipment,
             Body::ShipmentReceived(_) => MessageType::ShipmentReceived,
             Body::Delivery(_) => MessageType::Delivery,
+            Body::Evaluation(_) => MessageType::Evaluation,
+            Body::Rectification(_) => MessageType::Rectification,
         }
     }
 }
@@ -227,16 +235,30 @@ impl Body {
         })
     }
 
-    /// Deserializes the body of a message of type `message_type` alone, through
-    /// [`Strict`], keeping the path of any error.
+    /// Deserializes the body of a message of type `message_type` alone from its
+    /// canonical text ([`Body::from_text`]), keeping the path of any error.
     pub(crate) fn from_value(
         message_type: MessageType,
         value: &serde_json::Value,
     ) -> Result<Body, serde_path_to_error::Error<serde_json::Error>> {
+        let text = crate::canonical::to_canonical_bytes(value);
+        Body::from_text(message_type, &String::from_utf8_lossy(&text))
+    }
+
+    /// Deserializes the body of a message of type `message_type` from JSON text,
+    /// through [`Strict`], keeping the path of any error. Every body is read through
+    /// this one deserializer (a received message's body from its canonical span, a value
+    /// from its canonical text), so the WASM build holds one reader per body type.
+    pub(crate) fn from_text(
+        message_type: MessageType,
+        text: &str,
+    ) -> Result<Body, serde_path_to_error::Error<serde_json::Error>> {
         let mut track = serde_path_to_error::Track::new();
-        let tracked = serde_path_to_error::Deserializer::new(Strict(value), &mut track);
-        Body::deserialize_as(message_type, tracked)
-            .map_err(|err| serde_path_to_error::Error::new(track.path(), err))
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let tracked = serde_path_to_error::Deserializer::new(Strict(&mut deserializer), &mut track);
+        let body = Body::deserialize_as(message_type, tracked)
+            .and_then(|body| deserializer.end().map(|()| body));
+        body.map_err(|err| serde_path_to_error::Error::new(track.path(), err))
     }
 
     /// Deserializes the body of a message of type `message_type` from any
@@ -268,6 +290,10 @@ impl Body {
                 Body::ShipmentReceived(Deserialize::deserialize(deserializer)?)
             }
             MessageType::Delivery => Body::Delivery(Deserialize::deserialize(deserializer)?),
+            MessageType::Evaluation => Body::Evaluation(Deserialize::deserialize(deserializer)?),
+            MessageType::Rectification => {
+                Body::Rectification(Deserialize::deserialize(deserializer)?)
+            }
         })
     }
 }

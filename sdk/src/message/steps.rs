@@ -188,6 +188,7 @@ mod tests {
         round_trip(DeliveryMethod::VARIANTS);
         round_trip(HandlingMode::VARIANTS);
         round_trip(crate::message::ShipmentContents::VARIANTS);
+        round_trip(crate::message::Grade::VARIANTS);
         round_trip(crate::registry::Role::VARIANTS);
         round_trip(crate::registry::AgreementKind::VARIANTS);
         round_trip(crate::lifecycle::ItemState::VARIANTS);

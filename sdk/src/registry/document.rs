@@ -177,4 +177,10 @@ pub struct CatalogueItem {
     pub required_materials: Vec<String>,
     /// JSON Schema (draft 2020-12) of the item's form data; no remote references.
     pub form_schema: serde_json::Map<String, serde_json::Value>,
+    /// (1.1) Working days the authority has to answer a poor evaluation with a
+    /// rectification (整改), at most 1,000; absent, 15
+    /// ([`crate::lifecycle::DEFAULT_RECTIFICATION_WORKING_DAYS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 1000))]
+    pub rectification_working_days: Option<u32>,
 }

@@ -325,11 +325,23 @@ impl Registry {
                         "must allow at least one mode",
                     ));
                 }
-                if item.time_limit_working_days > MAX_TIME_LIMIT_WORKING_DAYS {
-                    return Err(invalid(
-                        at(&format!("items/{i}/time_limit_working_days")),
-                        format!("must be at most {MAX_TIME_LIMIT_WORKING_DAYS}"),
-                    ));
+                let limits = [
+                    (
+                        "time_limit_working_days",
+                        Some(item.time_limit_working_days),
+                    ),
+                    (
+                        "rectification_working_days",
+                        item.rectification_working_days,
+                    ),
+                ];
+                for (member, days) in limits {
+                    if days.is_some_and(|days| days > MAX_TIME_LIMIT_WORKING_DAYS) {
+                        return Err(invalid(
+                            at(&format!("items/{i}/{member}")),
+                            format!("must be at most {MAX_TIME_LIMIT_WORKING_DAYS}"),
+                        ));
+                    }
                 }
                 check_form_schema(&item.form_schema)
                     .map_err(|e| invalid(at(&format!("items/{i}/form_schema")), e))?;

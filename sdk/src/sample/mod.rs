@@ -211,7 +211,10 @@ pub fn route(from: &str) -> Result<Route, Error> {
 /// Who sends a sample message of this type.
 pub fn sender_of(message_type: MessageType) -> &'static str {
     match message_type {
-        MessageType::Transfer | MessageType::Supplement | MessageType::Withdrawal => HUANGSHI,
+        MessageType::Transfer
+        | MessageType::Supplement
+        | MessageType::Withdrawal
+        | MessageType::Evaluation => HUANGSHI,
         _ => JIUJIANG,
     }
 }
@@ -275,6 +278,15 @@ pub fn body(message_type: MessageType, answers_sha256: &Sha256Digest) -> Result<
             DeliveryMethod::Post,
             Timestamp::parse("2026-11-27T16:05:00+08:00")?,
         )),
+        MessageType::Evaluation => Body::Evaluation(evaluation(
+            Grade::Dissatisfied,
+            Timestamp::parse("2026-11-27T16:10:00+08:00")?,
+        )),
+        MessageType::Rectification => Body::Rectification(Rectification {
+            measures: "已约谈经办人员，补正告知改为一次性书面告知全部问题".into(),
+            called_back_at: Some(Timestamp::parse("2026-11-27T17:00:00+08:00")?),
+            note: None,
+        }),
         MessageType::Withdrawal => Body::Withdrawal(Withdrawal {
             requested_by: WithdrawnBy::Applicant,
             reason: "申请人决定暂缓开店".into(),
@@ -317,6 +329,19 @@ pub fn delivery(method: DeliveryMethod, delivered_at: Timestamp) -> Delivery {
         delivered_at,
         recipient: "陈丽华".into(),
         note: Some("本人签收".into()),
+    }
+}
+
+/// A sample evaluation (好差评, 1.1) of `grade`, given at the window's device at
+/// `evaluated_at`.
+pub fn evaluation(grade: Grade, evaluated_at: Timestamp) -> Evaluation {
+    Evaluation {
+        grade,
+        channel: Channel::Window,
+        evaluated_at,
+        comment: grade
+            .is_poor()
+            .then(|| "补正要求分两次才说清楚，多跑了一趟".into()),
     }
 }
 

@@ -86,6 +86,7 @@ fn item(
         time_limit_working_days: days,
         required_materials: materials.iter().map(|m| m.to_string()).collect(),
         form_schema,
+        rectification_working_days: None,
     })
 }
 
@@ -180,6 +181,11 @@ fn agreements() -> Result<Vec<Agreement>, Error> {
             &["holder_name", "reason"],
         ),
     )?;
+    // (1.1) A poor grade of a card replacement is rectified within 5 working days.
+    let social_card = CatalogueItem {
+        rectification_working_days: Some(5),
+        ..social_card
+    };
     let circle: Vec<&str> = MEMBERS[..9].iter().map(|(_, _, r)| *r).collect();
     Ok(vec![
         Agreement {
