@@ -195,8 +195,11 @@ fn lifecycle(input: &Value) -> Result<Value, String> {
                     .ok()
                     .and_then(|id| case.tracks().iter().find(|t| t.messages.contains(&id)));
                 let starts = track.and_then(|t| t.clock_starts_on());
-                // (1.1) The last day for the rectification a poor grade opened (§19).
-                let rectification = match track.map(|t| t.rectification_due(registry.calendar())) {
+                // The last day of the statutory and (1.1) committed limits, unless a
+                // 补正 stops the clock, and of the rectification a poor grade opened
+                // (§19).
+                let calendar = registry.calendar();
+                let day = |due: Option<Result<Option<CalendarDate>, Error>>| match due {
                     Some(Ok(Some(due))) => json!(due.to_string()),
                     Some(Err(e)) => json!({"error": e.code()}),
                     _ => Value::Null,
@@ -204,7 +207,9 @@ fn lifecycle(input: &Value) -> Result<Value, String> {
                 accepted(json!({
                     "state": state.as_str(),
                     "clock_starts_on": starts.map(|d| d.to_string()),
-                    "rectification_due": rectification,
+                    "due": day(track.map(|t| t.due(calendar))),
+                    "committed_due": day(track.map(|t| t.committed_due(calendar))),
+                    "rectification_due": day(track.map(|t| t.rectification_due(calendar))),
                 }))
             }
             Err(e) => refused(&e),

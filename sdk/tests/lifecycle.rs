@@ -21,6 +21,8 @@ struct Flow {
     registry: Registry,
     minutes: i64,
     start: Timestamp,
+    /// The least version the messages say.
+    protocol: ProtocolVersion,
 }
 
 impl Flow {
@@ -29,7 +31,23 @@ impl Flow {
             registry: sample::registry().expect("registry"),
             minutes: 0,
             start: Timestamp::parse(start).expect("time"),
+            protocol: ProtocolVersion::V1_0,
         }
+    }
+
+    /// Sends `body` under the sample agreement as `protocol` (at least the type's).
+    fn send_as(
+        &mut self,
+        protocol: ProtocolVersion,
+        from: &str,
+        to: &str,
+        body: Body,
+        in_reply_to: Option<&MessageId>,
+    ) -> Verified {
+        self.protocol = protocol;
+        let sent = self.send(from, to, sample::AGREEMENT, body, in_reply_to);
+        self.protocol = ProtocolVersion::V1_0;
+        sent
     }
 
     fn send(
@@ -49,7 +67,7 @@ impl Flow {
             case: CaseId::parse(sample::CASE).expect("case"),
         };
         // A type of 1.1 (a shipment, a delivery) travels as 1.1.
-        let protocol = body.message_type().since();
+        let protocol = body.message_type().since().max(self.protocol);
         let mut message = Envelope::new(route, body, created.clone(), 3600)
             .expect("envelope")
             .with_protocol(protocol);
@@ -1302,4 +1320,90 @@ fn a_good_grade_calls_for_no_rectification_and_the_catalogue_sets_the_limit() {
         .apply(&rectification, &flow.registry)
         .map_err(|e| e.code());
     assert_eq!(refused, Err("lifecycle.illegal_transition"));
+}
+
+/// (1.1) A 补正 stops the clock of a 1.1 track: the working days after the request's
+/// day, up to and including the supplement's, are the applicant's. The committed limit
+/// (1 working day for the barber's licence) runs beside the statutory one (3). A 1.0
+/// track's clock does not stop.
+#[test]
+fn a_supplement_request_stops_the_clock_of_a_1_1_track() {
+    for (protocol, due_after_supplement) in [
+        (ProtocolVersion::V1_1, "2026-12-08"),
+        (ProtocolVersion::V1_0, "2026-12-02"),
+    ] {
+        let mut flow = Flow::new("2026-11-28T09:00:00+08:00");
+        let mut case = Case::new(CaseId::parse(sample::CASE).expect("case"));
+        let transfer = sample::transfer_body().expect("body");
+        let files: Vec<Sha256Digest> = transfer
+            .materials
+            .iter()
+            .map(|m| m.sha256.clone())
+            .collect();
+        let calendar = flow.registry.calendar().clone();
+        let mut send = |flow: &mut Flow, day: &str, from: &str, body: Body, reply| {
+            flow.start = Timestamp::parse(format!("{day}T09:00:00+08:00")).expect("time");
+            flow.minutes = 0;
+            let to = if from == HUANGSHI { JIUJIANG } else { HUANGSHI };
+            let message = flow.send_as(protocol, from, to, body, reply);
+            case.apply(&message, &flow.registry).expect("applied");
+            (message, case.tracks()[0].clone())
+        };
+        let (sent, _) = send(
+            &mut flow,
+            "2026-11-28",
+            HUANGSHI,
+            Body::Transfer(transfer),
+            None,
+        );
+        let id = sent.envelope().id.clone();
+        let (_, mut track) = send(
+            &mut flow,
+            "2026-11-28",
+            JIUJIANG,
+            receipt(&sent, true),
+            Some(&id),
+        );
+        if protocol == ProtocolVersion::V1_1 {
+            // The clock of a 1.1 transfer with materials starts once they are held.
+            let held = Body::FilesReceived(FilesReceived { files });
+            track = send(&mut flow, "2026-11-28", JIUJIANG, held, Some(&id)).1;
+        }
+        // Received on Saturday 28 November: due Wednesday 2 December, promised Monday 30.
+        assert_eq!(track.due(&calendar), Ok(Some(date("2026-12-02"))));
+        assert_eq!(track.committed_due(&calendar), Ok(Some(date("2026-11-30"))));
+        send(
+            &mut flow,
+            "2026-11-30",
+            JIUJIANG,
+            status(ReportedStatus::InReview),
+            None,
+        );
+        let request = body_of(MessageType::SupplementRequest, ReportedStatus::InReview);
+        let (_, track) = send(&mut flow, "2026-12-01", JIUJIANG, request, None);
+        let today = date("2026-12-04");
+        let deadline = track
+            .deadline(today, &calendar)
+            .expect("covered")
+            .expect("started");
+        if protocol == ProtocolVersion::V1_1 {
+            // Two of three days used (30 November, 1 December): while the supplement is
+            // outstanding there is no due day, and on Friday 4 December it would be
+            // Monday 7 if the supplement came that day.
+            assert_eq!(track.due(&calendar), Ok(None));
+            assert!(deadline.paused && !deadline.overdue, "{deadline:?}");
+            assert_eq!(deadline.due, date("2026-12-07"));
+            // The promise was used up before the stop: not paused, and overdue.
+            let promise = track.committed_deadline(today, &calendar).expect("covered");
+            let promise = promise.expect("promised");
+            assert!(!promise.paused && promise.overdue, "{promise:?}");
+        } else {
+            assert!(!deadline.paused && deadline.overdue, "{deadline:?}");
+        }
+        // The committed day had passed before the request: it stays passed.
+        assert_eq!(track.committed_due(&calendar), Ok(Some(date("2026-11-30"))));
+        let supplement = body_of(MessageType::Supplement, ReportedStatus::InReview);
+        let (_, track) = send(&mut flow, "2026-12-07", HUANGSHI, supplement, None);
+        assert_eq!(track.due(&calendar), Ok(Some(date(due_after_supplement))));
+    }
 }

@@ -74,6 +74,8 @@ export type TrackStatus = {
   authority: string;
   state: ItemState;
   time_limit_working_days: number;
+  /** (1.1) The item's committed time limit (承诺时限), when it promises one. */
+  committed_working_days?: number;
   received_on: string | null;
   messages: string[];
   /** The id, digest and sender of each message applied to the track, in order: what a receipt or protocol error answering one is checked against (§18). */
@@ -95,10 +97,25 @@ export type TrackStatus = {
     message: string; grade: Grade; evaluated_on: string;
     rectification_working_days?: number; rectified_by?: string;
   };
+  /** (1.1) Whether a 补正 stops the clock (the transfer says 1.1 or later). */
+  pauses_clock?: boolean;
+  /** (1.1) Each 补正 that stopped the clock: the request's day and the supplement's (absent while outstanding). */
+  supplement_pauses?: { requested_on: string; supplied_on?: string }[];
   /** Null until the clock starts: the receipt, or (1.1, a transfer with materials) `files_received`. */
-  deadline: { due: string; remaining_working_days: number; overdue: boolean } | null;
+  deadline: Deadline | null;
+  /** (1.1) The committed limit's deadline; null also when the item promises none. */
+  committed_deadline: Deadline | null;
   /** (1.1) Null unless a poor evaluation opened a rectification: overdue after `due` until one answers. */
-  rectification_deadline: { due: string; remaining_working_days: number; overdue: boolean } | null;
+  rectification_deadline: Deadline | null;
+};
+
+/** Where a track stands against a limit on a day (§19). */
+export type Deadline = {
+  due: string;
+  remaining_working_days: number;
+  overdue: boolean;
+  /** (1.1) A 补正 stops the clock: `due` is the day it would be if the supplement came that day. */
+  paused: boolean;
 };
 
 /** The state of one item of a case (§18). */

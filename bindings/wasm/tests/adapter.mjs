@@ -91,9 +91,15 @@ const operations = {
         return { state };
       }
       const starts = track?.awaits_files ? track.files_received_on : track?.received_on;
-      // (1.1) The last day for the rectification a poor grade opened.
-      const rectification = track?.rectification_deadline?.due ?? null;
-      return { state, clock_starts_on: starts ?? null, rectification_due: rectification };
+      // The last day of each limit; none while a 补正 stops the clock (1.1).
+      const day = (deadline) => (deadline && !deadline.paused ? deadline.due : null);
+      return {
+        state,
+        clock_starts_on: starts ?? null,
+        due: day(track?.deadline),
+        committed_due: day(track?.committed_deadline),
+        rectification_due: day(track?.rectification_deadline),
+      };
     });
     return { outcome: "accepted", results };
   },

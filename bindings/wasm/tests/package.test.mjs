@@ -305,7 +305,7 @@ test("a case runs from transfer to decision, with its deadline, and refuses an i
   const [track] = tracked.tracks(registry, CREATED);
   assert.equal(track.state, "received");
   assert.equal(track.received_on, "2026-11-28");
-  assert.deepEqual(track.deadline, { due: "2026-12-02", remaining_working_days: 3, overdue: false });
+  assert.deepEqual(track.deadline, { due: "2026-12-02", remaining_working_days: 3, overdue: false, paused: false });
   assert.equal(tracked.tracks(registry, "2026-12-03T09:00:00+08:00")[0].deadline.overdue, true);
 
   const step = (type, body, seconds) =>

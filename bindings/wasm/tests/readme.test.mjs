@@ -46,7 +46,7 @@ test("the Node snippets run as written against the installed package", () => {
   const out = execFileSync(process.execPath, ["quick-start.js"], { cwd: project, encoding: "utf8" });
   const lines = out.trim().split("\n");
   checkOutput(lines);
-  assert.match(lines[1], /^received \{ due: '\d{4}-\d{2}-\d{2}', overdue: false, remaining_working_days: \d+ \}$/);
+  assert.match(lines[1], /^received \d{4}-\d{2}-\d{2} \d+$/);
 });
 
 test("the browser snippets run as written in headless Chromium", async () => {

@@ -3,6 +3,7 @@
 //! again gives the same bytes; CI regenerates and fails on any difference.
 
 mod canonicalization;
+mod clock;
 mod evaluation;
 mod files;
 mod hostile;
@@ -214,6 +215,7 @@ pub fn generate() -> Generated {
     window::window(&mut g, &keys, &registry);
     post::post(&mut g, &keys, &registry);
     evaluation::evaluation(&mut g, &keys, &registry);
+    clock::clock(&mut g, &registry);
     g.out
 }
 

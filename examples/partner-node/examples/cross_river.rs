@@ -106,8 +106,16 @@ fn print_deadline(side: &str, view: &Value) {
     let track = &view["tracks"][0];
     let deadline = &track["deadline"];
     let text = if let Some(due) = deadline["due"].as_str() {
+        let stopped = match deadline["paused"] == true {
+            true => " (the clock is stopped for the 补正: due then if the supplement came today)",
+            false => "",
+        };
+        let promised = match track["committed_deadline"]["due"].as_str() {
+            Some(day) => format!("; promised by {day}"),
+            None => String::new(),
+        };
         format!(
-            "due {due}, {} working days left of {}",
+            "due {due}{stopped}, {} working days left of {}{promised}",
             deadline["remaining_working_days"], track["time_limit_working_days"]
         )
     } else if let Some(code) = deadline.pointer("/error/code").and_then(Value::as_str) {

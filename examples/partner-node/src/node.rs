@@ -863,9 +863,11 @@ impl Node {
                     Err(e) => json!({"error": ErrorBody::of(&e)}),
                 };
                 let deadline = shown(track.deadline(today, calendar));
+                let committed = shown(track.committed_deadline(today, calendar));
                 let rectification = shown(track.rectification_deadline(today, calendar));
                 if let Value::Object(map) = &mut view {
                     map.insert("deadline".into(), deadline);
+                    map.insert("committed_deadline".into(), committed);
                     map.insert("rectification_deadline".into(), rectification);
                 }
                 view

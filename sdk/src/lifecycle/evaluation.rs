@@ -127,6 +127,7 @@ impl Track {
             due,
             remaining_working_days: calendar.working_days_between(today, due)?,
             overdue: today > due && !rectified,
+            paused: false,
         }))
     }
 }

@@ -18,15 +18,17 @@
 //! rectifications change no state
 //! ```
 
+mod clock;
 mod evaluation;
 mod files;
 mod post;
 
+pub use clock::SupplementPause;
 pub use evaluation::{EvaluationRecord, DEFAULT_RECTIFICATION_WORKING_DAYS};
 pub use files::MessageFiles;
 pub use post::ShipmentRecord;
 
-use crate::calendar::{CalendarDate, WorkingCalendar};
+use crate::calendar::CalendarDate;
 use crate::digest::Sha256Digest;
 use crate::error::{Error, LifecycleError, MessageError, RouteError};
 use crate::id::{AgreementId, CaseId, ItemCode, MessageId, NodeId};
@@ -230,6 +232,9 @@ pub struct Track {
     pub state: ItemState,
     /// The item's statutory time limit in working days.
     pub time_limit_working_days: u32,
+    /// (1.1) The item's committed time limit (承诺时限) in working days, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub committed_working_days: Option<u32>,
     /// The day (China time) the authority's accepting receipt was created; the time
     /// limit runs from the next working day.
     pub received_on: Option<CalendarDate>,
@@ -269,6 +274,12 @@ pub struct Track {
     /// (1.1) The applicant's evaluation (好差评), and its rectification for a poor grade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<EvaluationRecord>,
+    /// (1.1) Whether a 补正 stops the clock: the transfer says 1.1 or later (§19).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub pauses_clock: bool,
+    /// (1.1) Each 补正 that stopped the clock, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supplement_pauses: Vec<SupplementPause>,
 }
 
 fn is_false(flag: &bool) -> bool {
@@ -293,6 +304,9 @@ pub struct Deadline {
     pub remaining_working_days: i64,
     /// Whether `today` is past `due` while the item is still pending.
     pub overdue: bool,
+    /// (1.1) Whether a 补正 stops the clock on `today` before the limit is used up:
+    /// `due` is then the day it would be if the supplement came `today`.
+    pub paused: bool,
 }
 
 impl Track {
@@ -308,35 +322,6 @@ impl Track {
     /// What the track keeps of its message `id`, if it keeps it.
     pub fn applied_message(&self, id: &MessageId) -> Option<&AppliedMessage> {
         self.applied.iter().find(|applied| &applied.id == id)
-    }
-
-    /// The last working day of the time limit, once its clock started
-    /// ([`Track::clock_starts_on`]). A calendar that does not cover the days needed is
-    /// an error, never a guess.
-    pub fn due(&self, calendar: &WorkingCalendar) -> Result<Option<CalendarDate>, Error> {
-        match self.clock_starts_on() {
-            Some(day) => Ok(Some(
-                calendar.add_working_days(day, self.time_limit_working_days)?,
-            )),
-            None => Ok(None),
-        }
-    }
-
-    /// The deadline on `today`, once the clock started.
-    pub fn deadline(
-        &self,
-        today: CalendarDate,
-        calendar: &WorkingCalendar,
-    ) -> Result<Option<Deadline>, Error> {
-        let Some(due) = self.due(calendar)? else {
-            return Ok(None);
-        };
-        let remaining = calendar.working_days_between(today, due)?;
-        Ok(Some(Deadline {
-            due,
-            remaining_working_days: remaining,
-            overdue: today > due && self.state.is_pending(),
-        }))
     }
 }
 
@@ -540,6 +525,7 @@ impl Case {
         track.record_files(envelope);
         track.record_shipment(envelope);
         track.record_evaluation(envelope, registry);
+        track.record_pause(envelope);
         if let Body::FilesReceived(_) = &envelope.body {
             track.apply_files_received(envelope);
         }
@@ -583,6 +569,7 @@ impl Case {
             authority: envelope.to.clone(),
             state: ItemState::Transferred,
             time_limit_working_days: item.time_limit_working_days,
+            committed_working_days: item.committed_working_days,
             received_on: None,
             messages: BTreeSet::from([envelope.id.clone()]),
             applied: vec![AppliedMessage::of(message)],
@@ -594,6 +581,8 @@ impl Case {
             files_received_on: None,
             shipments: Vec::new(),
             evaluation: None,
+            pauses_clock: envelope.protocol >= crate::version::ProtocolVersion::V1_1,
+            supplement_pauses: Vec::new(),
         };
         track.record_files(envelope);
         self.tracks.push(track);

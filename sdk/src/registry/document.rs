@@ -173,6 +173,11 @@ pub struct CatalogueItem {
     /// Statutory time limit in working days, at most 1,000.
     #[schemars(range(max = 1000))]
     pub time_limit_working_days: u32,
+    /// (1.1) The committed time limit (承诺时限) in working days, at most the statutory
+    /// one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 1000))]
+    pub committed_working_days: Option<u32>,
     /// Names of the materials a transfer must carry.
     pub required_materials: Vec<String>,
     /// JSON Schema (draft 2020-12) of the item's form data; no remote references.

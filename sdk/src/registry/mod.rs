@@ -335,6 +335,15 @@ impl Registry {
                         item.rectification_working_days,
                     ),
                 ];
+                if item
+                    .committed_working_days
+                    .is_some_and(|days| days > item.time_limit_working_days)
+                {
+                    return Err(invalid(
+                        at(&format!("items/{i}/committed_working_days")),
+                        "must be at most time_limit_working_days",
+                    ));
+                }
                 for (member, days) in limits {
                     if days.is_some_and(|days| days > MAX_TIME_LIMIT_WORKING_DAYS) {
                         return Err(invalid(

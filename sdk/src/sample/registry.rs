@@ -86,6 +86,7 @@ fn item(
         time_limit_working_days: days,
         required_materials: materials.iter().map(|m| m.to_string()).collect(),
         form_schema,
+        committed_working_days: None,
         rectification_working_days: None,
     })
 }
@@ -181,6 +182,12 @@ fn agreements() -> Result<Vec<Agreement>, Error> {
             &["holder_name", "reason"],
         ),
     )?;
+    // (1.1) The barber's licence is promised in 1 working day (承诺时限) of the 3 the
+    // law allows.
+    let barber = CatalogueItem {
+        committed_working_days: Some(1),
+        ..barber
+    };
     // (1.1) A poor grade of a card replacement is rectified within 5 working days.
     let social_card = CatalogueItem {
         rectification_working_days: Some(5),
