@@ -152,7 +152,6 @@ fn body_of(message_type: MessageType, status_value: ReportedStatus) -> Body {
 
 #[test]
 fn the_transition_table() {
-    use ItemState::*;
     let digest = Sha256Digest::of(b"x");
     let refused_receipt = Body::Receipt(Receipt {
         answers_sha256: digest.clone(),
@@ -231,38 +230,11 @@ fn the_transition_table() {
         ),
     ];
     // Every (state, message) pair and its outcome: the documented state machine.
-    let expected = |state: ItemState, name: &str| -> Option<ItemState> {
-        match (name, state) {
-            ("receipt accepted for the transfer", Transferred) => Some(Received),
-            ("receipt refused for the transfer", Transferred) => Some(Refused),
-            ("receipt for another message" | "protocol_error", s) => Some(s),
-            ("status in_review", Received | Supplemented) => Some(InReview),
-            ("status suspended" | "status resumed", InReview) => Some(InReview),
-            ("status closed", Decided) => Some(Closed),
-            ("supplement_request", InReview | Supplemented) => Some(SupplementRequested),
-            ("supplement", SupplementRequested) => Some(Supplemented),
-            ("decision", InReview | Supplemented) => Some(Decided),
-            (
-                "withdrawal",
-                Transferred | Received | InReview | SupplementRequested | Supplemented | Decided,
-            ) => Some(Withdrawn),
-            (
-                "shipment originals",
-                s @ (Received | InReview | SupplementRequested | Supplemented),
-            ) => Some(s),
-            ("shipment results", Decided) => Some(Decided),
-            ("shipment_received", s) if s != Transferred => Some(s),
-            ("delivery at_window" | "delivery post", Decided) => Some(Closed),
-            ("evaluation", s @ (Decided | Closed | Refused)) => Some(s),
-            ("rectification", s) if s != Transferred => Some(s),
-            _ => None,
-        }
-    };
     let mut legal = 0;
     for state in ItemState::ALL {
         for (name, body, answers_transfer) in &cases {
             let actual = next_state(state, body, *answers_transfer);
-            assert_eq!(actual, expected(state, name), "{} + {name}", state.as_str());
+            assert_eq!(actual, table(state, name), "{} + {name}", state.as_str());
             legal += usize::from(actual.is_some());
         }
     }
@@ -928,7 +900,9 @@ fn deadlines_over_real_calendars() {
 }
 
 /// The transition table as this test states it, independently of the code: the state
-/// after message `name` in `state`, or `None` when it is illegal.
+/// after message `name` in `state`, or `None` when it is illegal. (The random sequences
+/// send no shipment_received, evaluation or rectification: each needs a message it
+/// answers or a limit per track that the model does not keep.)
 fn table(state: ItemState, name: &str) -> Option<ItemState> {
     use ItemState::*;
     match (name, state) {
@@ -947,6 +921,8 @@ fn table(state: ItemState, name: &str) -> Option<ItemState> {
         }
         ("shipment results", Decided) => Some(Decided),
         ("delivery at_window" | "delivery post", Decided) => Some(Closed),
+        ("shipment_received" | "rectification", s) if s != Transferred => Some(s),
+        ("evaluation", s @ (Decided | Closed | Refused)) => Some(s),
         _ => None,
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{Deadline, Track};
 use crate::calendar::{CalendarDate, WorkingCalendar};
-use crate::error::{Error, MessageError};
+use crate::error::Error;
 use crate::id::MessageId;
 use crate::message::{Body, Envelope, Grade};
 use crate::registry::Registry;
@@ -57,11 +57,10 @@ impl Track {
             .as_ref()
             .filter(|e| Some(&e.message) == answered);
         match evaluation {
-            None => Err(MessageError::NotAnAnswer {
-                message_id: answered.map(ToString::to_string).unwrap_or_default(),
-                reason: "it names no evaluation of its track",
-            }
-            .into()),
+            None => Err(Track::not_an_answer(
+                answered,
+                "it names no evaluation of its track",
+            )),
             Some(e) if !e.grade.is_poor() || e.rectified_by.is_some() => {
                 Err(self.illegal(message_type))
             }

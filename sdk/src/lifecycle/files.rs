@@ -5,7 +5,7 @@
 
 use super::{Case, Track};
 use crate::calendar::CalendarDate;
-use crate::error::{Error, LifecycleError, MessageError};
+use crate::error::{Error, LifecycleError};
 use crate::id::{MessageId, NodeId};
 use crate::message::{Envelope, FileRef, FilesReceived};
 use serde::{Deserialize, Serialize};
@@ -90,14 +90,11 @@ impl Track {
     ) -> Result<(), Error> {
         let answered = envelope.in_reply_to.as_ref();
         let files = self.files_of(answered);
-        let not_an_answer = |reason| MessageError::NotAnAnswer {
-            message_id: answered.map(ToString::to_string).unwrap_or_default(),
-            reason,
-        };
+        let not_an_answer = |reason| Track::not_an_answer(answered, reason);
         let Some(files) = files else {
-            return Err(
-                not_an_answer("answers no message of the track that references files").into(),
-            );
+            return Err(not_an_answer(
+                "answers no message of the track that references files",
+            ));
         };
         if envelope.from != files.receiver {
             return Err(LifecycleError::WrongParty {
@@ -117,8 +114,7 @@ impl Track {
         if twice || !listed.iter().all(referenced) || !all_listed {
             return Err(not_an_answer(
                 "files differs from the digests the answered message references",
-            )
-            .into());
+            ));
         }
         if files.acknowledged {
             return Err(self.illegal(message_type));

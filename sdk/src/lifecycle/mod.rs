@@ -319,6 +319,16 @@ impl Track {
         .into()
     }
 
+    /// A message that answers `answered`, which is not what the message's type
+    /// answers (`message.not_an_answer`).
+    fn not_an_answer(answered: Option<&MessageId>, reason: &'static str) -> Error {
+        MessageError::NotAnAnswer {
+            message_id: answered.map(ToString::to_string).unwrap_or_default(),
+            reason,
+        }
+        .into()
+    }
+
     /// What the track keeps of its message `id`, if it keeps it.
     pub fn applied_message(&self, id: &MessageId) -> Option<&AppliedMessage> {
         self.applied.iter().find(|applied| &applied.id == id)
@@ -464,10 +474,10 @@ impl Case {
         if let Body::Receipt(receipt) = &envelope.body {
             check_receipt_digest(track, envelope, &receipt.answers_sha256)?;
         }
-        if let Body::FilesReceived(body) = &envelope.body {
-            track.check_files_received(envelope, body, &message_type)?;
-        }
         match &envelope.body {
+            Body::FilesReceived(body) => {
+                track.check_files_received(envelope, body, &message_type)?
+            }
             Body::ShipmentReceived(_) => track.check_shipment_received(envelope, &message_type)?,
             Body::Evaluation(_) => track.check_evaluation(&message_type)?,
             Body::Rectification(_) => track.check_rectification(envelope, &message_type)?,
@@ -667,9 +677,9 @@ fn check_receipt_digest(
 /// errors.
 fn takes_after_final(track: &Track, envelope: &Envelope) -> bool {
     match (&envelope.body, &envelope.in_reply_to) {
-        // Bounded by one per message that references files, or per shipment, checked
-        // before.
-        // An evaluation and its rectification: one of each per track, checked before.
+        // Bounded, as checked before: one files_received per message that references
+        // files, one shipment_received per shipment, one evaluation and one
+        // rectification per track.
         (
             Body::FilesReceived(_)
             | Body::ShipmentReceived(_)

@@ -2,7 +2,7 @@
 //! a `shipment_received` from its receiver.
 
 use super::Track;
-use crate::error::{Error, MessageError};
+use crate::error::Error;
 use crate::id::MessageId;
 use crate::message::{Body, Envelope, ShipmentContents};
 use serde::{Deserialize, Serialize};
@@ -32,11 +32,10 @@ impl Track {
         let answered = envelope.in_reply_to.as_ref();
         let shipment = answered.and_then(|id| self.shipments.iter().find(|s| &s.message == id));
         match shipment {
-            None => Err(MessageError::NotAnAnswer {
-                message_id: answered.map(ToString::to_string).unwrap_or_default(),
-                reason: "it names no shipment of its track",
-            }
-            .into()),
+            None => Err(Track::not_an_answer(
+                answered,
+                "it names no shipment of its track",
+            )),
             Some(shipment) if shipment.received => Err(self.illegal(message_type)),
             Some(_) => Ok(()),
         }

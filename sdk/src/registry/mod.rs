@@ -335,6 +335,14 @@ impl Registry {
                         item.rectification_working_days,
                     ),
                 ];
+                for (member, days) in limits {
+                    if days.is_some_and(|days| days > MAX_TIME_LIMIT_WORKING_DAYS) {
+                        return Err(invalid(
+                            at(&format!("items/{i}/{member}")),
+                            format!("must be at most {MAX_TIME_LIMIT_WORKING_DAYS}"),
+                        ));
+                    }
+                }
                 if item
                     .committed_working_days
                     .is_some_and(|days| days > item.time_limit_working_days)
@@ -343,14 +351,6 @@ impl Registry {
                         at(&format!("items/{i}/committed_working_days")),
                         "must be at most time_limit_working_days",
                     ));
-                }
-                for (member, days) in limits {
-                    if days.is_some_and(|days| days > MAX_TIME_LIMIT_WORKING_DAYS) {
-                        return Err(invalid(
-                            at(&format!("items/{i}/{member}")),
-                            format!("must be at most {MAX_TIME_LIMIT_WORKING_DAYS}"),
-                        ));
-                    }
                 }
                 check_form_schema(&item.form_schema)
                     .map_err(|e| invalid(at(&format!("items/{i}/form_schema")), e))?;
