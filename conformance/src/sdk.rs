@@ -210,6 +210,11 @@ fn lifecycle(input: &Value) -> Result<Value, String> {
                     "due": day(track.map(|t| t.due(calendar))),
                     "committed_due": day(track.map(|t| t.committed_due(calendar))),
                     "rectification_due": day(track.map(|t| t.rectification_due(calendar))),
+                    // (1.1) The deferred materials not handed in yet (容缺).
+                    "outstanding": track.map(|t| {
+                        let names = t.outstanding_materials.iter().map(|d| &d.material);
+                        names.collect::<Vec<_>>()
+                    }),
                 }))
             }
             Err(e) => refused(&e),

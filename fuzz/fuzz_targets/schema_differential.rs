@@ -88,6 +88,22 @@ const ALLOWED_INVALID: &[(&str, &str)] = &[
         "after the message's created",
         "a delivery's, an evaluation's or a call back's time compares the body with `created`",
     ),
+    (
+        "a material handed in as well",
+        "a deferred or committed material compares two members of the body",
+    ),
+    (
+        "a material named twice",
+        "a material named twice compares entries of two lists: no uniqueness by member in a schema",
+    ),
+    (
+        "promised before the transfer's day",
+        "a promised day compares the body with `created`",
+    ),
+    (
+        "not a YYYY-MM-DD date",
+        "a promised day that no calendar has (2026-02-30): the schema's pattern checks the form only",
+    ),
 ];
 
 /// Known values: identifiers valid and nearly so, times, versions; the schemas' own

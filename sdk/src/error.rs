@@ -217,6 +217,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "item.material_missing",
         "a material the item requires is missing",
     ),
+    (
+        "item.deferral_not_allowed",
+        "a transfer defers a material (容缺受理) or replaces it by a commitment (告知承诺) where the item's catalogue entry does not allow it",
+    ),
     ("calendar.bad_date", "a calendar date is not YYYY-MM-DD"),
     (
         "calendar.unknown_year",
@@ -229,6 +233,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     (
         "lifecycle.receipt_pending",
         "the message answers a transfer whose accepting receipt has not arrived here yet; send it again later",
+    ),
+    (
+        "lifecycle.materials_outstanding",
+        "an approving decision while a material accepted as missing (容缺) has not been handed in",
     ),
     (
         "lifecycle.wrong_party",
@@ -993,6 +1001,17 @@ pub enum RouteError {
         /// The item.
         item: String,
     },
+    /// (1.1) A transfer defers a material (容缺) or replaces it by a commitment (告知承诺)
+    /// where the item's catalogue entry does not allow it.
+    #[error("/body/{member}: the catalogue does not let item {item} do without material {material:?} this way")]
+    DeferralNotAllowed {
+        /// `deferred_materials` or `commitments`.
+        member: &'static str,
+        /// The material's name.
+        material: String,
+        /// The item.
+        item: String,
+    },
 }
 
 impl RouteError {
@@ -1009,6 +1028,7 @@ impl RouteError {
             RouteError::FormInvalid { .. } => "item.form_invalid",
             RouteError::FormUnchecked { .. } => "item.form_unchecked",
             RouteError::MaterialMissing { .. } => "item.material_missing",
+            RouteError::DeferralNotAllowed { .. } => "item.deferral_not_allowed",
         }
     }
 }
@@ -1062,6 +1082,13 @@ pub enum LifecycleError {
         /// The message type (with its status).
         message_type: String,
     },
+    /// (1.1) An approving decision while materials accepted as missing (容缺) are still
+    /// outstanding.
+    #[error("the case may not be approved before the applicant hands in {materials}")]
+    MaterialsOutstanding {
+        /// The outstanding materials' names, comma separated.
+        materials: String,
+    },
     /// Sent by the wrong side.
     #[error("{message_type} may not be sent by {sender}")]
     WrongParty {
@@ -1106,6 +1133,7 @@ impl LifecycleError {
         match self {
             LifecycleError::IllegalTransition { .. } => "lifecycle.illegal_transition",
             LifecycleError::ReceiptPending { .. } => "lifecycle.receipt_pending",
+            LifecycleError::MaterialsOutstanding { .. } => "lifecycle.materials_outstanding",
             LifecycleError::WrongParty { .. } => "lifecycle.wrong_party",
             LifecycleError::WrongCase { .. } => "lifecycle.wrong_case",
             LifecycleError::NoTrack { .. } => "lifecycle.no_track",

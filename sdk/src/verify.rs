@@ -303,7 +303,8 @@ fn envelope_error(document: &Value, message_type: MessageType) -> Error {
 /// The rules of §2 step 8 within a body that its structure alone does not express
 /// (`message.invalid`, naming the member under `/body`): no member of a later version
 /// than the message's, a transfer's members agree, lists that hold at least one entry,
-/// a waybill number's form, a delivery, evaluation or call back not after its message.
+/// a waybill number's form, a delivery, evaluation or call back not after its message, a
+/// deferred material not promised before the transfer's day (China time).
 fn check_body(envelope: &Envelope) -> Result<(), Error> {
     let fault = match &envelope.body {
         Body::Transfer(transfer) => {
@@ -314,7 +315,15 @@ fn check_body(envelope: &Envelope) -> Result<(), Error> {
                     envelope.protocol
                 )));
             }
-            transfer.check_consistency().err()
+            let day = crate::calendar::CalendarDate::in_china(&envelope.created);
+            let mut deferred = transfer.deferred_materials.iter().flatten();
+            match transfer.check_consistency() {
+                Err(fault) => Some(fault),
+                Ok(()) if deferred.any(|d| d.promised_by < day) => {
+                    Some(("deferred_materials", "promised before the transfer's day"))
+                }
+                Ok(()) => None,
+            }
         }
         Body::FilesReceived(received) if received.files.is_empty() => {
             Some(("files", "at least one file"))

@@ -315,6 +315,16 @@ fn registry_codes() -> Vec<(&'static str, &'static str)> {
             d["body"]["materials"][1]["name"] = json!("其他材料")
         }),
     ));
+    produced.push((
+        "item.deferral_not_allowed",
+        route_code(&trusted, &|d| {
+            d["protocol"] = json!("1.1");
+            let card = d["body"]["materials"][0]["name"].clone();
+            d["body"]["materials"].as_array_mut().map(|m| m.remove(0));
+            d["body"]["deferred_materials"] =
+                json!([{"material": card, "promised_by": "2026-12-04"}]);
+        }),
+    ));
 
     let windows_only = edited(&|d| d.members[9].role = tongban::registry::Role::ServiceWindow);
     produced.push(("agreement.wrong_role", route_code(&windows_only, &|_| {})));
@@ -399,6 +409,37 @@ fn registry_codes() -> Vec<(&'static str, &'static str)> {
     produced.push((
         "lifecycle.other_window",
         code_of(case.apply(&reverse, &trusted)),
+    ));
+    // (1.1) 容缺: the authority approves while the deferred lease is outstanding.
+    let message = |from: &str, body: Body, offset: i64, answers: Option<&MessageId>| {
+        let route = sample::route(from).expect("route");
+        let mut message = Envelope::new(route, body, at(offset), 3600)
+            .expect("message")
+            .with_protocol(tongban::version::ProtocolVersion::V1_1);
+        message.in_reply_to = answers.cloned();
+        message
+            .sign(&sample::key(from).expect("key"))
+            .expect("sign");
+        verified(message, offset + 1)
+    };
+    let deferred = sample::deferred_transfer_body().expect("transfer");
+    let transfer = message(HUANGSHI, Body::Transfer(deferred), 300, None);
+    let digest = transfer.digest().clone();
+    let accepted = Body::Receipt(Receipt {
+        answers_sha256: digest.clone(),
+        outcome: ReceiptOutcome::Accepted { reference: None },
+    });
+    let receipt = message(JIUJIANG, accepted, 310, Some(&transfer.envelope().id));
+    let body = |message_type| sample::body(message_type, &digest).expect("body");
+    let review = message(JIUJIANG, body(MessageType::StatusUpdate), 320, None);
+    let approval = message(JIUJIANG, body(MessageType::Decision), 330, None);
+    let mut deferral = Case::new(CaseId::parse(sample::CASE).expect("case"));
+    for step in [&transfer, &receipt, &review] {
+        deferral.apply(step, &trusted).expect("the case goes on");
+    }
+    produced.push((
+        "lifecycle.materials_outstanding",
+        code_of(deferral.apply(&approval, &trusted)),
     ));
     produced
 }

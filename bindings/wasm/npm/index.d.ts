@@ -101,6 +101,8 @@ export type TrackStatus = {
   pauses_clock?: boolean;
   /** (1.1) Each 补正 that stopped the clock: the request's day and the supplement's (absent while outstanding). */
   supplement_pauses?: { requested_on: string; supplied_on?: string }[];
+  /** (1.1) The materials the transfer deferred (容缺受理) that no supplement has handed in yet, when any: no approving decision until they are. */
+  outstanding_materials?: { material: string; promised_by: string }[];
   /** Null until the clock starts: the receipt, or (1.1, a transfer with materials) `files_received`. */
   deadline: Deadline | null;
   /** (1.1) The committed limit's deadline; null also when the item promises none. */

@@ -99,6 +99,8 @@ const operations = {
         due: day(track?.deadline),
         committed_due: day(track?.committed_deadline),
         rectification_due: day(track?.rectification_deadline),
+        // The deferred materials not handed in yet (容缺, 1.1).
+        outstanding: track ? (track.outstanding_materials ?? []).map((d) => d.material) : null,
       };
     });
     return { outcome: "accepted", results };

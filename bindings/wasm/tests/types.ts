@@ -78,6 +78,11 @@ const byAgent: Transfer = {
   agent: { name: "陈立新", citizen_id: "420202198805050012", power_of_attorney: body.materials[0] },
   result_delivery: { method: "post", address: { recipient: "陈丽华", phone: "13907140000", region: "420202", address: "湖滨大道 16 号" } },
 };
+// Protocol 1.1's 容缺受理 and 告知承诺: the lease promised for later, or replaced by a commitment.
+const deferred: Transfer = { ...body, deferred_materials: [{ material: "经营场所租赁合同", promised_by: "2026-12-04" }] };
+const committed: Transfer = { ...body, commitments: [{ material: "经营场所租赁合同", statement: body.materials[0] }] };
+// @ts-expect-error: a commitment references its signed statement
+const unsigned: Transfer = { ...body, commitments: [{ material: "经营场所租赁合同" }] };
 // @ts-expect-error: no such channel
 const byFax: Transfer = { ...body, channel: "fax" };
 // @ts-expect-error: no such way of getting a result
@@ -103,4 +108,4 @@ const inspector: Verifier = Verifier.withKeys({ keys: [key.publicKey()] }, null)
 const window: string | undefined = tracked.window;
 
 export { sha256, state, status, tracks, reply, type, codes, due, source, inspector, window, misspelt, lost,
-  byAgent, byFax, byPigeon, parcel, handedOver, graded };
+  byAgent, byFax, byPigeon, parcel, handedOver, graded, deferred, committed, unsigned };

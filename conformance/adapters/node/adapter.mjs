@@ -267,19 +267,40 @@ const valueAt = (value, pointer) =>
   pointer.split("/").slice(1).reduce((v, token) => v?.[token.replaceAll("~1", "/").replaceAll("~0", "~")], value);
 
 /** The members of a transfer that a minor version added, with that minor (§6). */
-const TRANSFER_MEMBERS_SINCE_MINOR = { channel: 1, agent: 1, result_delivery: 1 };
+const TRANSFER_MEMBERS_SINCE_MINOR = { channel: 1, agent: 1, result_delivery: 1, deferred_materials: 1, commitments: 1 };
+
+/** The day (YYYY-MM-DD) in China time (UTC+8, §19) of an RFC 3339 timestamp. */
+const chinaDay = (v) => new Date(Number((timestamp(v) / NANOS) * 1000n) + 8 * 3600 * 1000).toISOString().slice(0, 10);
 
 /** §2 step 8 for a transfer: its members exist in its version and agree. */
-function checkTransferMembers(transfer, minor) {
+function checkTransferMembers(transfer, minor, created) {
   for (const [member, since] of Object.entries(TRANSFER_MEMBERS_SINCE_MINOR)) {
-    if (transfer[member] !== undefined && minor < since) refuse("message.invalid", `/body/${member} in 1.${minor}`);
+    if (transfer[member] != null && minor < since) refuse("message.invalid", `/body/${member} in 1.${minor}`);
   }
   const delivery = transfer.result_delivery;
-  if (delivery && (delivery.method === "post") !== (delivery.address !== undefined)) {
+  if (delivery && (delivery.method === "post") !== (delivery.address != null)) {
     refuse("message.invalid", "/body/result_delivery/address: for a result by post, and only then");
   }
   if (transfer.agent && transfer.applicant.kind !== "natural_person") refuse("message.invalid", "/body/agent: for a natural person only");
   if (transfer.agent && transfer.agent.citizen_id === transfer.applicant.citizen_id) refuse("message.invalid", "/body/agent: the agent is the applicant");
+  // (1.1) 容缺 and 告知承诺: each list holds something; a material is named once across
+  // both and is not handed in as well; a promise is not for a day before the transfer's.
+  const absent = [];
+  for (const member of ["deferred_materials", "commitments"]) {
+    if (transfer[member] == null) continue; // null is absent (§1)
+    if (transfer[member].length === 0) refuse("message.invalid", `/body/${member}: at least one material`);
+    for (const { material } of transfer[member]) {
+      if (transfer.materials.some((m) => m.name === material)) refuse("message.invalid", `/body/${member}: handed in as well`);
+      if (absent.includes(material)) refuse("message.invalid", `/body/${member}: named twice`);
+      absent.push(material);
+    }
+  }
+  for (const { promised_by: day } of transfer.deferred_materials ?? []) {
+    if (!calendarDate(+day.slice(0, 4), +day.slice(5, 7), +day.slice(8, 10))) refuse("message.invalid", `/body/deferred_materials: ${day} is no date`);
+  }
+  if ((transfer.deferred_materials ?? []).some((d) => d.promised_by < chinaDay(created))) {
+    refuse("message.invalid", "/body/deferred_materials: promised before the transfer's day");
+  }
 }
 
 /** §2: parses a message and checks its structure; returns the document. */
@@ -327,7 +348,7 @@ function parseMessage(bytes) {
   // message says; the members of a transfer agree with each other.
   const minor = Number(doc.protocol.split(".")[1]);
   if (minor < (SINCE_MINOR[doc.type] ?? 0)) refuse("message.unknown_type", `${doc.type} in ${doc.protocol}`);
-  if (transfer) checkTransferMembers(transfer, minor);
+  if (transfer) checkTransferMembers(transfer, minor, doc.created);
   const when = NOT_AFTER_CREATED[doc.type];
   if (when && doc.body[when] !== undefined && timestamp(doc.body[when]) > timestamp(doc.created)) {
     refuse("message.invalid", `/body/${when}: after created`);

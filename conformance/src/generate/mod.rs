@@ -4,6 +4,7 @@
 
 mod canonicalization;
 mod clock;
+mod deferral;
 mod evaluation;
 mod files;
 mod hostile;
@@ -216,6 +217,7 @@ pub fn generate() -> Generated {
     post::post(&mut g, &keys, &registry);
     evaluation::evaluation(&mut g, &keys, &registry);
     clock::clock(&mut g, &registry);
+    deferral::deferral(&mut g, &keys, &registry);
     g.out
 }
 

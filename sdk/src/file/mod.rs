@@ -190,13 +190,15 @@ pub fn check_media_type(reference: &FileRef, content_type: &str) -> Result<(), F
 }
 
 /// The files a message body references, in the order it lists them: a transfer's
-/// materials and (1.1) its agent's power of attorney, a supplement's materials, a
-/// decision's documents.
+/// materials and (1.1) its agent's power of attorney and its commitments' statements, a
+/// supplement's materials, a decision's documents.
 pub fn references(body: &Body) -> Vec<&FileRef> {
     match body {
         Body::Transfer(transfer) => {
             let power_of_attorney = transfer.agent.as_ref().map(|a| &a.power_of_attorney);
-            transfer.materials.iter().chain(power_of_attorney).collect()
+            let statements = transfer.commitments.iter().flatten().map(|c| &c.statement);
+            let materials = transfer.materials.iter().chain(power_of_attorney);
+            materials.chain(statements).collect()
         }
         Body::Supplement(supplement) => supplement.materials.iter().collect(),
         Body::Decision(decision) => decision.documents.iter().map(|d| &d.file).collect(),

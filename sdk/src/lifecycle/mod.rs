@@ -15,10 +15,13 @@
 //!                                            supplement_requested ──supplement──▶ supplemented
 //! withdrawal (by the window) from any state that is not final ──▶ withdrawn
 //! (1.1) decided ──delivery──▶ closed; shipments and their confirmations, evaluations and
-//! rectifications change no state
+//! rectifications change no state; a supplement that hands in a material the transfer
+//! deferred (容缺) is taken in every pending state, and no approving decision comes
+//! while one is outstanding
 //! ```
 
 mod clock;
+mod deferral;
 mod evaluation;
 mod files;
 mod post;
@@ -33,8 +36,8 @@ use crate::digest::Sha256Digest;
 use crate::error::{Error, LifecycleError, MessageError, RouteError};
 use crate::id::{AgreementId, CaseId, ItemCode, MessageId, NodeId};
 use crate::message::{
-    Body, DeliveryMethod, Envelope, ReceiptOutcome, ReportedStatus, ShipmentContents, Supplement,
-    Transfer,
+    Body, DeferredMaterial, DeliveryMethod, Envelope, ReceiptOutcome, ReportedStatus,
+    ShipmentContents, Supplement, Transfer,
 };
 use crate::registry::Registry;
 use crate::verify::Verified;
@@ -280,6 +283,10 @@ pub struct Track {
     /// (1.1) Each 补正 that stopped the clock, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub supplement_pauses: Vec<SupplementPause>,
+    /// (1.1) The materials the transfer deferred (容缺受理) that no supplement has
+    /// handed in yet; the track is not approved while any is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outstanding_materials: Vec<DeferredMaterial>,
 }
 
 fn is_false(flag: &bool) -> bool {
@@ -492,6 +499,8 @@ impl Case {
                 .into())
             }
             Some(next) => next,
+            // (1.1) A supplement that hands in a material accepted as missing.
+            None if track.hands_in_outstanding(&envelope.body) => track.state,
             // The authority answered the transfer, so it accepted it; its receipt has
             // not reached this side yet (it travels separately and may be delayed).
             None if track.state == ItemState::Transferred
@@ -508,6 +517,7 @@ impl Case {
                 .into())
             }
         };
+        track.check_outstanding(&envelope.body)?;
         // A supplement's form is the item's whole corrected form data, checked like a
         // transfer's against the item's form schema (the item is the track's).
         if let Body::Supplement(Supplement {
@@ -536,6 +546,7 @@ impl Case {
         track.record_shipment(envelope);
         track.record_evaluation(envelope, registry);
         track.record_pause(envelope);
+        track.record_handed_in(envelope);
         if let Body::FilesReceived(_) = &envelope.body {
             track.apply_files_received(envelope);
         }
@@ -593,6 +604,7 @@ impl Case {
             evaluation: None,
             pauses_clock: envelope.protocol >= crate::version::ProtocolVersion::V1_1,
             supplement_pauses: Vec::new(),
+            outstanding_materials: Track::deferred_by(transfer),
         };
         track.record_files(envelope);
         self.tracks.push(track);

@@ -22,8 +22,8 @@ pub use steps::{
     WithdrawnBy,
 };
 pub use transfer::{
-    Agent, Applicant, Channel, DeliveryMethod, FileRef, FormData, HandlingMode, PostalAddress,
-    ReceivingWindow, ResultDelivery, Transfer,
+    Agent, Applicant, Channel, Commitment, DeferredMaterial, DeliveryMethod, FileRef, FormData,
+    HandlingMode, PostalAddress, ReceivingWindow, ResultDelivery, Transfer,
 };
 
 use crate::crypto::KeyPair;

@@ -1,5 +1,6 @@
 //! The transfer: a case handed in at one window, sent to the competent authority.
 
+use crate::calendar::CalendarDate;
 use crate::digest::Sha256Digest;
 use crate::id::{CitizenId, CreditCode, ItemCode, RegionCode};
 use crate::version::ProtocolVersion;
@@ -36,6 +37,16 @@ pub struct Transfer {
     /// (1.1) How the applicant gets the result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_delivery: Option<Box<ResultDelivery>>,
+    /// (1.1) Required materials accepted as missing (容缺受理), each with the day the
+    /// applicant promised to hand it in; the catalogue must allow it (§17).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub deferred_materials: Option<Vec<DeferredMaterial>>,
+    /// (1.1) Required materials replaced by the applicant's signed commitment (告知承诺
+    /// 制); the catalogue must allow it (§17).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub commitments: Option<Vec<Commitment>>,
 }
 
 impl Transfer {
@@ -47,6 +58,8 @@ impl Transfer {
             ("channel", self.channel.is_some()),
             ("agent", self.agent.is_some()),
             ("result_delivery", self.result_delivery.is_some()),
+            ("deferred_materials", self.deferred_materials.is_some()),
+            ("commitments", self.commitments.is_some()),
         ]
         .into_iter()
         .filter(|(_, present)| *present)
@@ -54,11 +67,43 @@ impl Transfer {
         .collect()
     }
 
+    /// The names of the required materials this transfer does not hand in: deferred
+    /// (容缺) or replaced by a commitment (告知承诺).
+    pub fn absent_materials(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        let deferred = self.deferred_materials.iter().flatten();
+        let committed = self.commitments.iter().flatten();
+        deferred
+            .map(|d| ("deferred_materials", d.material.as_str()))
+            .chain(committed.map(|c| ("commitments", c.material.as_str())))
+    }
+
     /// The rules between members that the structure alone does not express (§2 step
     /// 8): a result is posted to an address, and only then has one; an agent acts for
-    /// a natural person only, and is not that person. Returns the member at fault (a
-    /// path under `/body`) and why.
+    /// a natural person only, and is not that person; a material deferred or replaced
+    /// by a commitment is named once and not handed in as well. Returns the member at
+    /// fault (a path under `/body`) and why.
     pub fn check_consistency(&self) -> Result<(), (&'static str, &'static str)> {
+        for (member, list_is_empty) in [
+            (
+                "deferred_materials",
+                self.deferred_materials.as_ref().map(Vec::is_empty),
+            ),
+            ("commitments", self.commitments.as_ref().map(Vec::is_empty)),
+        ] {
+            if list_is_empty == Some(true) {
+                return Err((member, "at least one material"));
+            }
+        }
+        let mut named: Vec<&str> = Vec::new();
+        for (member, material) in self.absent_materials() {
+            if self.materials.iter().any(|m| m.name == material) {
+                return Err((member, "a material handed in as well"));
+            }
+            if named.contains(&material) {
+                return Err((member, "a material named twice"));
+            }
+            named.push(material);
+        }
         if let Some(delivery) = &self.result_delivery {
             match (delivery.method, &delivery.address) {
                 (DeliveryMethod::Post, None) => {
@@ -115,6 +160,26 @@ pub struct Agent {
     pub phone: Option<String>,
     /// The signed power of attorney (授权委托书): a file the transfer references.
     pub power_of_attorney: FileRef,
+}
+
+/// (1.1) A required material accepted as missing (容缺受理): the applicant hands it in
+/// later, in a `supplement`, and the authority decides to approve only once it has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DeferredMaterial {
+    /// The material's name, as the catalogue's `required_materials` gives it.
+    pub material: String,
+    /// The day the applicant promised to hand it in (China time), not before the
+    /// transfer's day.
+    pub promised_by: CalendarDate,
+}
+
+/// (1.1) A required material replaced by the applicant's signed commitment (告知承诺制).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Commitment {
+    /// The material's name, as the catalogue's `required_materials` gives it.
+    pub material: String,
+    /// The commitment the applicant signed (承诺书): a file the transfer references.
+    pub statement: FileRef,
 }
 
 /// (1.1) How the applicant gets the result: `address` is given for `post`, and only
@@ -331,6 +396,32 @@ mod tests {
         assert_eq!(
             parse_edited(|d| d["body"]["channel"] = json!({"window": null})),
             Err("message.invalid")
+        );
+    }
+
+    #[test]
+    fn absent_materials_are_named_once_and_not_handed_in() {
+        let mut transfer = sample::deferred_transfer_body().expect("sample");
+        assert_eq!(transfer.check_consistency(), Ok(()));
+        let names: Vec<_> = transfer.absent_materials().collect();
+        assert_eq!(names, [("deferred_materials", sample::LEASE)]);
+        let committed = sample::committed_transfer_body().expect("sample");
+        assert_eq!(committed.check_consistency(), Ok(()));
+        transfer.commitments = committed.commitments.clone();
+        assert_eq!(
+            transfer.check_consistency(),
+            Err(("commitments", "a material named twice"))
+        );
+        transfer.commitments = Some(Vec::new());
+        assert_eq!(
+            transfer.check_consistency(),
+            Err(("commitments", "at least one material"))
+        );
+        let mut lease_twice = committed;
+        lease_twice.materials = sample::transfer_body().expect("sample").materials;
+        assert_eq!(
+            lease_twice.check_consistency(),
+            Err(("commitments", "a material handed in as well"))
         );
     }
 

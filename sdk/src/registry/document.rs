@@ -180,6 +180,14 @@ pub struct CatalogueItem {
     pub committed_working_days: Option<u32>,
     /// Names of the materials a transfer must carry.
     pub required_materials: Vec<String>,
+    /// (1.1) Required materials a transfer may defer (容缺受理): accepted as missing,
+    /// handed in later by a supplement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deferrable_materials: Vec<String>,
+    /// (1.1) Required materials the applicant's signed commitment may replace (告知承诺
+    /// 制).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commitment_materials: Vec<String>,
     /// JSON Schema (draft 2020-12) of the item's form data; no remote references.
     pub form_schema: serde_json::Map<String, serde_json::Value>,
     /// (1.1) Working days the authority has to answer a poor evaluation with a

@@ -352,6 +352,21 @@ impl Registry {
                         "must be at most time_limit_working_days",
                     ));
                 }
+                let optional = [
+                    ("deferrable_materials", &item.deferrable_materials),
+                    ("commitment_materials", &item.commitment_materials),
+                ];
+                for (member, names) in optional {
+                    if let Some(j) = names
+                        .iter()
+                        .position(|name| !item.required_materials.contains(name))
+                    {
+                        return Err(invalid(
+                            at(&format!("items/{i}/{member}/{j}")),
+                            "not one of the item's required_materials",
+                        ));
+                    }
+                }
                 check_form_schema(&item.form_schema)
                     .map_err(|e| invalid(at(&format!("items/{i}/form_schema")), e))?;
                 let key = (agreement.id.clone(), item.code.clone());
@@ -637,8 +652,25 @@ impl Registry {
             .into());
         }
         self.check_form(&agreement.id, &item.code, &transfer.form)?;
+        for (member, material) in transfer.absent_materials() {
+            let allowed = match member {
+                "deferred_materials" => &item.deferrable_materials,
+                _ => &item.commitment_materials,
+            };
+            if !allowed.iter().any(|name| name == material) {
+                return Err(RouteError::DeferralNotAllowed {
+                    member,
+                    material: material.to_string(),
+                    item: item.code.to_string(),
+                }
+                .into());
+            }
+        }
         for material in &item.required_materials {
-            if !transfer.materials.iter().any(|m| &m.name == material) {
+            let absent = transfer
+                .absent_materials()
+                .any(|(_, name)| name == material);
+            if !absent && !transfer.materials.iter().any(|m| &m.name == material) {
                 return Err(RouteError::MaterialMissing {
                     material: material.clone(),
                     item: item.code.to_string(),

@@ -105,7 +105,60 @@ pub fn transfer_body() -> Result<Transfer, Error> {
         channel: None,
         agent: None,
         result_delivery: None,
+        deferred_materials: None,
+        commitments: None,
     })
+}
+
+/// The sample lease (经营场所租赁合同): the material a 1.1 transfer may defer or replace
+/// by a commitment.
+pub const LEASE: &str = "经营场所租赁合同";
+
+/// The sample transfer accepted without its lease (容缺受理): the applicant promised to
+/// hand it in by Friday 2026-12-04.
+pub fn deferred_transfer_body() -> Result<Transfer, Error> {
+    let mut body = transfer_body()?;
+    body.channel = Some(Channel::Window);
+    body.materials.retain(|m| m.name != LEASE);
+    body.deferred_materials = Some(vec![DeferredMaterial {
+        material: LEASE.into(),
+        promised_by: crate::calendar::CalendarDate::parse("2026-12-04")?,
+    }]);
+    Ok(body)
+}
+
+/// The sample transfer with the lease replaced by the applicant's signed commitment
+/// (告知承诺制) that the premises may be used for the shop.
+pub fn committed_transfer_body() -> Result<Transfer, Error> {
+    let mut body = transfer_body()?;
+    body.channel = Some(Channel::Window);
+    body.materials.retain(|m| m.name != LEASE);
+    body.commitments = Some(vec![Commitment {
+        material: LEASE.into(),
+        statement: file("经营场所使用承诺书", 64_000),
+    }]);
+    Ok(body)
+}
+
+/// The supplement that hands in the deferred lease, the one [`transfer_body`] carries.
+pub fn deferred_supplement() -> Result<Supplement, Error> {
+    let mut materials = transfer_body()?.materials;
+    materials.retain(|m| m.name == LEASE);
+    Ok(Supplement {
+        materials,
+        form: None,
+        note: Some("补交容缺材料".into()),
+    })
+}
+
+/// A sample PDF named `name` of `size` bytes, its digest that of its name.
+fn file(name: &str, size: u64) -> FileRef {
+    FileRef {
+        name: name.into(),
+        sha256: Sha256Digest::of(name.as_bytes()),
+        media_type: "application/pdf".into(),
+        size,
+    }
 }
 
 /// The sample transfer as a 1.1 window writes it: handed in at the window by an agent
@@ -221,12 +274,6 @@ pub fn sender_of(message_type: MessageType) -> &'static str {
 
 /// A sample body of the given type. A receipt binds `answers_sha256`.
 pub fn body(message_type: MessageType, answers_sha256: &Sha256Digest) -> Result<Body, Error> {
-    let file = |name: &str, size| FileRef {
-        name: name.into(),
-        sha256: Sha256Digest::of(name.as_bytes()),
-        media_type: "application/pdf".into(),
-        size,
-    };
     Ok(match message_type {
         MessageType::Transfer => Body::Transfer(transfer_body()?),
         MessageType::Receipt => Body::Receipt(Receipt {

@@ -88,6 +88,8 @@ fn item(
         form_schema,
         committed_working_days: None,
         rectification_working_days: None,
+        deferrable_materials: Vec::new(),
+        commitment_materials: Vec::new(),
     })
 }
 
@@ -184,8 +186,12 @@ fn agreements() -> Result<Vec<Agreement>, Error> {
     )?;
     // (1.1) The barber's licence is promised in 1 working day (承诺时限) of the 3 the
     // law allows.
+    // (1.1) The lease may follow within days (容缺受理) or be replaced by the applicant's
+    // signed commitment (告知承诺制); the identity card may not.
     let barber = CatalogueItem {
         committed_working_days: Some(1),
+        deferrable_materials: vec![crate::sample::LEASE.into()],
+        commitment_materials: vec![crate::sample::LEASE.into()],
         ..barber
     };
     // (1.1) A poor grade of a card replacement is rectified within 5 working days.
