@@ -10,7 +10,8 @@
 //!
 //! The Rust side is `Unverified::parse` of the document's canonical bytes: strict JSON,
 //! version, type, numbers and the typed structure, but no signature check. For a
-//! transfer, the body alone also goes through `Body::from_json` against `transfer.json`.
+//! transfer, the body alone also goes through `Body::from_json` and the rules between its
+//! members (`Transfer::check_consistency`) against `transfer.json`.
 //!
 //! Property: both accept or both refuse, except where the Rust side checks what the
 //! schemas cannot express. Those refusals are allowed by code in `ALLOWED`, each with
@@ -24,6 +25,7 @@ use serde_json::{Map, Number, Value};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 use tongban::canonical::to_canonical_bytes;
+use tongban::error::MessageError;
 use tongban::{sample, Applicant, Body, CreditCode, Error, MessageType, Unverified};
 
 /// Refusals of the Rust side that a JSON Schema cannot express, by code.
@@ -436,7 +438,14 @@ fn compare(document: &Value) {
     let rust = Unverified::parse(&bytes).map(|_| ());
     judge("envelope", &value, rust, envelope_schema());
     if let (Some("transfer"), Some(body)) = (value["type"].as_str(), value.get("body")) {
-        let rust = Body::from_json(MessageType::Transfer, body).map(|_| ());
+        // A transfer body is its type and the rules between its members (§2 step 8).
+        let rust = Body::from_json(MessageType::Transfer, body).and_then(|body| match body {
+            Body::Transfer(transfer) => transfer.check_consistency().map_err(|(member, why)| {
+                let reason = format!("/body/{member}: {why}");
+                MessageError::Invalid { reason }.into()
+            }),
+            _ => Ok(()),
+        });
         judge("transfer body", body, rust, transfer_schema());
     }
 }
