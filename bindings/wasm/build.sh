@@ -16,8 +16,9 @@ ROOT=$(cd ../.. && pwd)
 PKG=$HERE/pkg
 # 305,000 since protocol 1.1's transfer members (agent, result delivery), 311,000 since its
 # post (shipment, shipment_received, delivery), 306,000 once every body is read through one
-# deserializer, 313,000 since 容缺受理 and 告知承诺 (BENCHMARKS.md).
-CORE_BUDGET_BYTES=313000
+# deserializer, 313,000 since 容缺受理 and 告知承诺, 317,000 since an electronic licence's
+# data (BENCHMARKS.md).
+CORE_BUDGET_BYTES=317000
 
 step() { printf '\n== %s\n' "$*" >&2; }
 

@@ -10,11 +10,11 @@ use crate::canonical::to_canonical_bytes_locating;
 use crate::crypto::{from_base64url, Algorithm, KeyResolver};
 use crate::digest::Sha256Digest;
 use crate::error::{Error, MessageError, ReplayError, SignatureError, TimeError};
-use crate::id::{CreditCodePolicy, KeyId, MessageId, NodeId};
+use crate::id::{CreditCode, CreditCodePolicy, KeyId, MessageId, NodeId};
 use crate::json::{self, MemberSpan};
 use crate::message::decode_error::{from_serde_error, invalid};
 use crate::message::{
-    Applicant, Body, Envelope, MessageType, Rectification, Shipment, WireEnvelope,
+    Applicant, Body, Envelope, Licence, MessageType, Rectification, Shipment, WireEnvelope,
 };
 use crate::shape::Strict;
 use crate::signing::{check_numbers, signing_input_from_parts, SignatureEntry};
@@ -325,6 +325,17 @@ fn check_body(envelope: &Envelope) -> Result<(), Error> {
                 Ok(()) => None,
             }
         }
+        Body::Decision(decision) => {
+            if let Some((member, since)) = decision.members_since() {
+                if envelope.protocol < since {
+                    return Err(invalid(&format!(
+                        "/body/{member}: a member of protocol {since}; this message says {}",
+                        envelope.protocol
+                    )));
+                }
+            }
+            decision.check_consistency().err()
+        }
         Body::FilesReceived(received) if received.files.is_empty() => {
             Some(("files", "at least one file"))
         }
@@ -357,16 +368,26 @@ fn check_credit_codes(
     policy: CreditCodePolicy,
 ) -> Result<Vec<Warning>, Error> {
     let mut warnings = Vec::new();
-    if let Body::Transfer(transfer) = &envelope.body {
-        if let Applicant::LegalEntity { credit_code, .. } = &transfer.applicant {
-            if let Some(err) = credit_code.checksum_error() {
-                match policy {
-                    CreditCodePolicy::Strict => return Err(err.into()),
-                    CreditCodePolicy::Lenient => warnings.push(Warning {
-                        code: err.code(),
-                        message: format!("tolerated: {err}"),
-                    }),
-                }
+    let codes: Vec<&CreditCode> = match &envelope.body {
+        Body::Transfer(transfer) => match &transfer.applicant {
+            Applicant::LegalEntity { credit_code, .. } => vec![credit_code],
+            Applicant::NaturalPerson { .. } => Vec::new(),
+        },
+        // (1.1) An electronic licence's issuer and holder.
+        Body::Decision(decision) => (decision.documents.iter())
+            .filter_map(|d| d.licence.as_deref())
+            .flat_map(Licence::credit_codes)
+            .collect(),
+        _ => Vec::new(),
+    };
+    for credit_code in codes {
+        if let Some(err) = credit_code.checksum_error() {
+            match policy {
+                CreditCodePolicy::Strict => return Err(err.into()),
+                CreditCodePolicy::Lenient => warnings.push(Warning {
+                    code: err.code(),
+                    message: format!("tolerated: {err}"),
+                }),
             }
         }
     }

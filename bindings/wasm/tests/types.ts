@@ -83,6 +83,21 @@ const deferred: Transfer = { ...body, deferred_materials: [{ material: "经营�
 const committed: Transfer = { ...body, commitments: [{ material: "经营场所租赁合同", statement: body.materials[0] }] };
 // @ts-expect-error: a commitment references its signed statement
 const unsigned: Transfer = { ...body, commitments: [{ material: "经营场所租赁合同" }] };
+// Protocol 1.1's electronic licence data on a decision's document.
+const licensed: Envelope = replyTo(transfer, {
+  type: "decision",
+  body: {
+    outcome: "approved", decided_by: "九江市浔阳区市场监督管理局",
+    documents: [{
+      kind: "electronic_licence", number: "92360403MA3A2B3C4M", file: body.materials[0],
+      licence: {
+        type_code: "SCJG-YYZZ-GTGSH", type_name: "营业执照", number: "92360403MA3A2B3C4M",
+        issuer: "九江市浔阳区市场监督管理局", issuer_credit_code: "11360403MB00004230",
+        holder: "黄石市磁湖理发店九江分店", holder_credit_code: "92360403MA3A2B3C4M", valid_from: "2026-11-28",
+      },
+    }],
+  },
+});
 // @ts-expect-error: no such channel
 const byFax: Transfer = { ...body, channel: "fax" };
 // @ts-expect-error: no such way of getting a result
@@ -108,4 +123,4 @@ const inspector: Verifier = Verifier.withKeys({ keys: [key.publicKey()] }, null)
 const window: string | undefined = tracked.window;
 
 export { sha256, state, status, tracks, reply, type, codes, due, source, inspector, window, misspelt, lost,
-  byAgent, byFax, byPigeon, parcel, handedOver, graded, deferred, committed, unsigned };
+  byAgent, byFax, byPigeon, parcel, handedOver, graded, deferred, committed, unsigned, licensed };

@@ -303,6 +303,27 @@ function checkTransferMembers(transfer, minor, created) {
   }
 }
 
+/** §2 step 8 for a decision (1.1): an electronic licence's data exists in its version,
+ * belongs to an electronic licence, names its holder once, is valid from a real day not
+ * after its last, and has the document's number. */
+function checkDecisionMembers(decision, minor) {
+  for (const document of decision.documents) {
+    const licence = document.licence;
+    if (licence == null) continue; // null is absent (§1)
+    if (minor < 1) refuse("message.invalid", "/body/documents/licence in 1.0");
+    if (document.kind !== "electronic_licence") refuse("message.invalid", "/body/documents/licence: for an electronic licence only");
+    if ((licence.holder_citizen_id != null) === (licence.holder_credit_code != null)) refuse("message.invalid", "/body/documents/licence: one holder identifier");
+    for (const day of [licence.valid_from, licence.valid_until]) {
+      if (day != null && !calendarDate(+day.slice(0, 4), +day.slice(5, 7), +day.slice(8, 10))) refuse("message.invalid", `/body/documents/licence: ${day} is no date`);
+    }
+    if (licence.valid_until != null && licence.valid_until < licence.valid_from) refuse("message.invalid", "/body/documents/licence: valid_until before valid_from");
+    if (document.number != null && document.number !== licence.number) refuse("message.invalid", "/body/documents/licence: not the document's number");
+  }
+}
+
+/** The licences of a decision's documents (1.1), each with its data. */
+const licencesOf = (doc) => (doc.type === "decision" ? doc.body.documents.map((d) => d.licence).filter((l) => l != null) : []);
+
 /** §2: parses a message and checks its structure; returns the document. */
 function parseMessage(bytes) {
   const { value: doc, unsafeNumbers } = parseStrict(bytes);
@@ -344,11 +365,13 @@ function parseMessage(bytes) {
   if (applicant?.kind === "natural_person") IDENTIFIERS.citizen_id(applicant.citizen_id);
   if (transfer?.agent) IDENTIFIERS.citizen_id(transfer.agent.citizen_id);
   if (transfer?.result_delivery?.address) IDENTIFIERS.region(transfer.result_delivery.address.region);
+  for (const licence of licencesOf(doc)) if (licence.holder_citizen_id != null) IDENTIFIERS.citizen_id(licence.holder_citizen_id);
   // §2 step 8: the type, and a transfer's members, must exist in the version the
   // message says; the members of a transfer agree with each other.
   const minor = Number(doc.protocol.split(".")[1]);
   if (minor < (SINCE_MINOR[doc.type] ?? 0)) refuse("message.unknown_type", `${doc.type} in ${doc.protocol}`);
   if (transfer) checkTransferMembers(transfer, minor, doc.created);
+  if (doc.type === "decision") checkDecisionMembers(doc.body, minor);
   const when = NOT_AFTER_CREATED[doc.type];
   if (when && doc.body[when] !== undefined && timestamp(doc.body[when]) > timestamp(doc.created)) {
     refuse("message.invalid", `/body/${when}: after created`);
@@ -359,6 +382,9 @@ function parseMessage(bytes) {
   if (!(window > 0n && window <= MAX_VALIDITY)) refuse("time.bad_window");
   // §2 step 10: the credit code's check character, last.
   if (applicant?.kind === "legal_entity") IDENTIFIERS.credit_code(applicant.credit_code);
+  for (const licence of licencesOf(doc)) {
+    for (const code of [licence.issuer_credit_code, licence.holder_credit_code]) if (code != null) IDENTIFIERS.credit_code(code);
+  }
   return doc;
 }
 

@@ -191,18 +191,9 @@ fn bodies(g: &mut Gen, keys: &str) {
             refused("message.invalid"),
         ),
     ];
-    for (name, description, base, edit, expected) in cases {
-        let mut edited = base.clone();
-        edit(&mut edited);
-        verify_vector(
-            g,
-            &format!("envelope/{name}"),
-            description,
-            ("keys", keys),
-            vec![at(signed_value(edited, HUANGSHI), T1)],
-            vec![expected],
-        );
-    }
+    let by_the_window = cases.into_iter();
+    let cases = by_the_window.map(|(n, d, base, e, x)| (n, d, HUANGSHI, base, e, x));
+    edited_envelope_vectors(g, keys, cases.collect());
 }
 
 /// Appends `entry` to the list `member` of a transfer document's body.

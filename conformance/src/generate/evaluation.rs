@@ -55,7 +55,7 @@ fn rectification() -> Body {
 fn bodies(g: &mut Gen, keys: &str) {
     let poor = answer_1_1(g, HUANGSHI, graded(Grade::Dissatisfied));
     let answer = answer_1_1(g, JIUJIANG, rectification());
-    let cases: Vec<(&str, &str, &str, &Value, Edit, Value)> = vec![
+    let cases: Vec<EditedCase> = vec![
         (
             "evaluation-in-a-1.0-message",
             "an evaluation in a message that says 1.0: the type exists since 1.1",
@@ -115,18 +115,7 @@ fn bodies(g: &mut Gen, keys: &str) {
             refused("message.invalid"),
         ),
     ];
-    for (name, description, signer, base, edit, expected) in cases {
-        let mut edited = base.clone();
-        edit(&mut edited);
-        verify_vector(
-            g,
-            &format!("envelope/{name}"),
-            description,
-            ("keys", keys),
-            vec![at(signed_value(edited, signer), T1)],
-            vec![expected],
-        );
-    }
+    edited_envelope_vectors(g, keys, cases);
 }
 
 /// An accepted outcome in `state`, with the last day of the rectification (§19).

@@ -9,6 +9,7 @@ mod evaluation;
 mod files;
 mod hostile;
 mod identifiers;
+mod licence;
 mod lifecycle;
 mod messages;
 mod post;
@@ -162,6 +163,27 @@ fn resigned(document: &Value, edit: &dyn Fn(&mut Value)) -> String {
 /// A change to a document.
 type Edit = Box<dyn Fn(&mut Value)>;
 
+/// A case of an `envelope/<name>` vector: name, description, signer, base document, its
+/// edit, the expected outcome.
+type EditedCase<'a> = (&'a str, &'a str, &'a str, &'a Value, Edit, Value);
+
+/// One `envelope/<name>` vector per case: the base document edited and signed by the
+/// case's signer, verified against the key set `keys` at T1.
+fn edited_envelope_vectors(g: &mut Gen, keys: &str, cases: Vec<EditedCase>) {
+    for (name, description, signer, base, edit, expected) in cases {
+        let mut edited = base.clone();
+        edit(&mut edited);
+        verify_vector(
+            g,
+            &format!("envelope/{name}"),
+            description,
+            ("keys", keys),
+            vec![at(signed_value(edited, signer), T1)],
+            vec![expected],
+        );
+    }
+}
+
 /// A 1.1 message from `from` to the other sample node with `body`, created at T0 and
 /// answering a message, as a JSON document: the base of the body vectors of 1.1's
 /// message types.
@@ -218,6 +240,7 @@ pub fn generate() -> Generated {
     evaluation::evaluation(&mut g, &keys, &registry);
     clock::clock(&mut g, &registry);
     deferral::deferral(&mut g, &keys, &registry);
+    licence::licence(&mut g, &keys);
     g.out
 }
 

@@ -111,16 +111,9 @@ fn bodies(g: &mut Gen, keys: &str) {
             refused("message.invalid"),
         ),
     ];
-    for (name, description, base, edit, expected) in cases {
-        verify_vector(
-            g,
-            &format!("envelope/{name}"),
-            description,
-            ("keys", keys),
-            vec![at(resigned(base, &|d| edit(d)), T1)],
-            vec![expected],
-        );
-    }
+    let by_the_window = cases.into_iter();
+    let cases = by_the_window.map(|(n, d, base, e, x)| (n, d, HUANGSHI, base, e, x));
+    edited_envelope_vectors(g, keys, cases.collect());
 }
 
 /// The 1.1 barber-shop case, received by the authority, and its id.

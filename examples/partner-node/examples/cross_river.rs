@@ -212,7 +212,7 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
     println!("\n== 4. Jiujiang decides and sends the electronic licence ==");
     let mut decision = demo::step_body("decision")?;
     let lines = [
-        "Business licence 92360402MA3XJJ0042",
+        "Business licence 92360402MA3XJJ0049",
         "Jiujiang Administrative Approval Bureau",
     ];
     let licence = upload(
@@ -223,6 +223,19 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
     )
     .await?;
     decision["documents"][0]["file"] = serde_json::to_value(&licence)?;
+    // (1.1) The licence's catalogue data, so that Huangshi's window files it unopened;
+    // the shop's credit code is its number.
+    decision["documents"][0]["number"] = serde_json::json!("92360402MA3XJJ0049");
+    decision["documents"][0]["licence"] = serde_json::json!({
+        "type_code": "SCJG-YYZZ-GTGSH",
+        "type_name": "营业执照",
+        "number": "92360402MA3XJJ0049",
+        "issuer": "九江市行政审批局",
+        "issuer_credit_code": "11360400MB1234567A",
+        "holder": "黄石市磁湖理发店九江分店",
+        "holder_credit_code": "92360402MA3XJJ0049",
+        "valid_from": tongban::calendar::CalendarDate::in_china(&tongban::Timestamp::now()).to_string(),
+    });
     send_reply(&jj, "decision", HUANGSHI, &transfer_id, decision).await?;
     let view = hs.wait_for_case(CASE, WAIT, at_hs("decided")).await?;
     print_new("Huangshi", &view, &mut printed);

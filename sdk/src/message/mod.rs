@@ -17,9 +17,9 @@ pub use evaluation::{Evaluation, Grade, Rectification};
 pub use post::{Delivery, Shipment, ShipmentContents, ShipmentItem, ShipmentReceived};
 pub use receipt::{Receipt, ReceiptOutcome};
 pub use steps::{
-    Decision, DecisionOutcome, FilesReceived, ProtocolError, ReportedStatus, ResultDocument,
-    ResultKind, StatusUpdate, Supplement, SupplementItem, SupplementRequest, Withdrawal,
-    WithdrawnBy,
+    Decision, DecisionOutcome, FilesReceived, Licence, ProtocolError, ReportedStatus,
+    ResultDocument, ResultKind, StatusUpdate, Supplement, SupplementItem, SupplementRequest,
+    Withdrawal, WithdrawnBy,
 };
 pub use transfer::{
     Agent, Applicant, Channel, Commitment, DeferredMaterial, DeliveryMethod, FileRef, FormData,

@@ -2,7 +2,10 @@
 //! supplements, decisions, withdrawals, protocol errors and files received.
 
 use super::transfer::{FileRef, FormData};
+use crate::calendar::CalendarDate;
 use crate::digest::Sha256Digest;
+use crate::id::{CitizenId, CreditCode};
+use crate::version::ProtocolVersion;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -80,6 +83,51 @@ pub struct Decision {
     pub documents: Vec<ResultDocument>,
 }
 
+impl Decision {
+    /// The members of version 1.1 or later that this decision uses (a path under
+    /// `/body`), with the version that added each (§2 step 8).
+    pub fn members_since(&self) -> Option<(&'static str, ProtocolVersion)> {
+        let licensed = self.documents.iter().any(|d| d.licence.is_some());
+        licensed.then_some(("documents/licence", ProtocolVersion::V1_1))
+    }
+
+    /// The rules between members that the structure alone does not express (§2 step
+    /// 8): a licence's data belongs to an electronic licence, names its holder by one
+    /// identifier, is valid from a day not after its last, and has the document's
+    /// number. Returns the member at fault (a path under `/body`) and why.
+    pub fn check_consistency(&self) -> Result<(), (&'static str, &'static str)> {
+        for document in &self.documents {
+            let Some(licence) = &document.licence else {
+                continue;
+            };
+            let fault = if document.kind != ResultKind::ElectronicLicence {
+                Some("for an electronic licence only")
+            } else if !Licence::is_type_code(&licence.type_code) {
+                Some("type_code: 1 to 64 ASCII letters, digits and hyphens")
+            } else if licence.holder_citizen_id.is_some() == licence.holder_credit_code.is_some() {
+                Some("one of holder_citizen_id and holder_credit_code")
+            } else if licence
+                .valid_until
+                .is_some_and(|until| until < licence.valid_from)
+            {
+                Some("valid_until before valid_from")
+            } else if document
+                .number
+                .as_ref()
+                .is_some_and(|n| n != &licence.number)
+            {
+                Some("number: not the document's number")
+            } else {
+                None
+            };
+            if let Some(why) = fault {
+                return Err(("documents/licence", why));
+            }
+        }
+        Ok(())
+    }
+}
+
 crate::shape::string_enum! {
     /// The outcome of a decision.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
@@ -101,6 +149,55 @@ pub struct ResultDocument {
     pub number: Option<String>,
     /// The file, by digest.
     pub file: FileRef,
+    /// (1.1) What an electronic licence says of itself, for a `kind` of
+    /// `electronic_licence` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence: Option<Box<Licence>>,
+}
+
+/// (1.1) The catalogue data of an electronic licence (电子证照元数据, in the spirit of
+/// GB/T 36903): what a receiver files it under without opening the file. The holder is
+/// named by one identifier: a citizen identity number or a unified social credit code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Licence {
+    /// The licence type's code in the licence catalogue (证照类型代码), as the catalogue
+    /// gives it: 1 to 64 ASCII letters, digits and hyphens.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9-]{1,64}$"))]
+    pub type_code: String,
+    /// The licence type's name (证照名称), e.g. `营业执照`.
+    pub type_name: String,
+    /// The licence number (证照编号); the document's `number`, when it has one.
+    pub number: String,
+    /// The issuing authority (颁发机构).
+    pub issuer: String,
+    /// The issuing authority's unified social credit code (颁发机构代码).
+    pub issuer_credit_code: CreditCode,
+    /// The holder (持证主体), e.g. the shop's registered name.
+    pub holder: String,
+    /// The holder's citizen identity number, for a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder_citizen_id: Option<CitizenId>,
+    /// The holder's unified social credit code, for an organization or business.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder_credit_code: Option<CreditCode>,
+    /// The first day of validity (有效期起始).
+    pub valid_from: CalendarDate,
+    /// The last day of validity; absent, the licence does not expire (长期).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<CalendarDate>,
+}
+
+impl Licence {
+    /// Whether `code` is a licence type code: 1 to 64 ASCII letters, digits and hyphens.
+    pub fn is_type_code(code: &str) -> bool {
+        (1..=64).contains(&code.len())
+            && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    }
+
+    /// The unified social credit codes the licence carries.
+    pub fn credit_codes(&self) -> impl Iterator<Item = &CreditCode> {
+        std::iter::once(&self.issuer_credit_code).chain(&self.holder_credit_code)
+    }
 }
 
 crate::shape::string_enum! {

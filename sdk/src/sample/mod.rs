@@ -151,6 +151,43 @@ pub fn deferred_supplement() -> Result<Supplement, Error> {
     })
 }
 
+/// The sample decision as a 1.1 authority writes it: the electronic business licence
+/// with its catalogue data (the shop's credit code is the licence number).
+pub fn licensed_decision() -> Result<Decision, Error> {
+    let mut decision = decision();
+    let number = "92360403MA3A2B3C4M";
+    let document = &mut decision.documents[0];
+    document.number = Some(number.into());
+    document.licence = Some(Box::new(Licence {
+        type_code: "SCJG-YYZZ-GTGSH".into(),
+        type_name: "营业执照".into(),
+        number: number.into(),
+        issuer: decision.decided_by.clone(),
+        issuer_credit_code: crate::id::CreditCode::parse("11360403MB00004230")?,
+        holder: "黄石市磁湖理发店九江分店".into(),
+        holder_citizen_id: None,
+        holder_credit_code: Some(crate::id::CreditCode::parse(number)?),
+        valid_from: crate::calendar::CalendarDate::parse("2026-11-28")?,
+        valid_until: None,
+    }));
+    Ok(decision)
+}
+
+/// The sample decision: approved, with the electronic business licence.
+fn decision() -> Decision {
+    Decision {
+        outcome: DecisionOutcome::Approved,
+        decided_by: "九江市浔阳区市场监督管理局".into(),
+        reason: None,
+        documents: vec![ResultDocument {
+            kind: ResultKind::ElectronicLicence,
+            number: Some("92360403MA3A2B3C4D".into()),
+            file: file("个体工商户营业执照（电子证照）", 96_000),
+            licence: None,
+        }],
+    }
+}
+
 /// A sample PDF named `name` of `size` bytes, its digest that of its name.
 fn file(name: &str, size: u64) -> FileRef {
     FileRef {
@@ -299,16 +336,7 @@ pub fn body(message_type: MessageType, answers_sha256: &Sha256Digest) -> Result<
             form: None,
             note: Some("已补签".into()),
         }),
-        MessageType::Decision => Body::Decision(Decision {
-            outcome: DecisionOutcome::Approved,
-            decided_by: "九江市浔阳区市场监督管理局".into(),
-            reason: None,
-            documents: vec![ResultDocument {
-                kind: ResultKind::ElectronicLicence,
-                number: Some("92360403MA3A2B3C4D".into()),
-                file: file("个体工商户营业执照（电子证照）", 96_000),
-            }],
-        }),
+        MessageType::Decision => Body::Decision(decision()),
         MessageType::FilesReceived => Body::FilesReceived(FilesReceived {
             files: transfer_body()?
                 .materials
