@@ -306,15 +306,19 @@ fn envelope_error(document: &Value, message_type: MessageType) -> Error {
 /// a waybill number's form, a delivery, evaluation or call back not after its message, a
 /// deferred material not promised before the transfer's day (China time).
 fn check_body(envelope: &Envelope) -> Result<(), Error> {
+    let later = match &envelope.body {
+        Body::Transfer(transfer) => transfer.members_since(),
+        Body::Decision(decision) => decision.members_since(),
+        _ => Vec::new(),
+    };
+    if let Some((member, since)) = later.into_iter().find(|(_, v)| envelope.protocol < *v) {
+        return Err(invalid(&format!(
+            "/body/{member}: a member of protocol {since}; this message says {}",
+            envelope.protocol
+        )));
+    }
     let fault = match &envelope.body {
         Body::Transfer(transfer) => {
-            let mut later = transfer.members_since().into_iter();
-            if let Some((member, since)) = later.find(|(_, v)| envelope.protocol < *v) {
-                return Err(invalid(&format!(
-                    "/body/{member}: a member of protocol {since}; this message says {}",
-                    envelope.protocol
-                )));
-            }
             let day = crate::calendar::CalendarDate::in_china(&envelope.created);
             let mut deferred = transfer.deferred_materials.iter().flatten();
             match transfer.check_consistency() {
@@ -325,17 +329,7 @@ fn check_body(envelope: &Envelope) -> Result<(), Error> {
                 Ok(()) => None,
             }
         }
-        Body::Decision(decision) => {
-            if let Some((member, since)) = decision.members_since() {
-                if envelope.protocol < since {
-                    return Err(invalid(&format!(
-                        "/body/{member}: a member of protocol {since}; this message says {}",
-                        envelope.protocol
-                    )));
-                }
-            }
-            decision.check_consistency().err()
-        }
+        Body::Decision(decision) => decision.check_consistency().err(),
         Body::FilesReceived(received) if received.files.is_empty() => {
             Some(("files", "at least one file"))
         }

@@ -2,7 +2,7 @@
 //! until a supplement hands it in, takes such a supplement while the case is pending,
 //! and refuses an approving decision while anything is outstanding (§18).
 
-use super::{ItemState, Track};
+use super::Track;
 use crate::error::{Error, LifecycleError};
 use crate::message::{Body, Decision, DecisionOutcome, DeferredMaterial, Envelope, Transfer};
 
@@ -12,15 +12,15 @@ impl Track {
         transfer.deferred_materials.clone().unwrap_or_default()
     }
 
-    /// Whether `body` is a supplement that hands in an outstanding material: it is
-    /// taken in every pending state, and keeps the state but for a 补正's
-    /// (`supplement_requested` ─▶ `supplemented`).
+    /// Whether `body` is a supplement that hands in an outstanding material while the
+    /// track is pending: it is taken there without changing the state (in
+    /// `supplement_requested`, where the transition table takes every supplement, it
+    /// moves the track to `supplemented` as any does).
     pub(super) fn hands_in_outstanding(&self, body: &Body) -> bool {
         let Body::Supplement(supplement) = body else {
             return false;
         };
         self.state.is_pending()
-            && self.state != ItemState::SupplementRequested
             && supplement.materials.iter().any(|file| {
                 let name = file.name.as_str();
                 self.outstanding_materials

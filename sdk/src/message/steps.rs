@@ -86,9 +86,10 @@ pub struct Decision {
 impl Decision {
     /// The members of version 1.1 or later that this decision uses (a path under
     /// `/body`), with the version that added each (§2 step 8).
-    pub fn members_since(&self) -> Option<(&'static str, ProtocolVersion)> {
+    pub fn members_since(&self) -> Vec<(&'static str, ProtocolVersion)> {
         let licensed = self.documents.iter().any(|d| d.licence.is_some());
-        licensed.then_some(("documents/licence", ProtocolVersion::V1_1))
+        let licence = licensed.then_some(("documents/licence", ProtocolVersion::V1_1));
+        licence.into_iter().collect()
     }
 
     /// The rules between members that the structure alone does not express (§2 step

@@ -117,9 +117,7 @@ pub const LEASE: &str = "经营场所租赁合同";
 /// The sample transfer accepted without its lease (容缺受理): the applicant promised to
 /// hand it in by Friday 2026-12-04.
 pub fn deferred_transfer_body() -> Result<Transfer, Error> {
-    let mut body = transfer_body()?;
-    body.channel = Some(Channel::Window);
-    body.materials.retain(|m| m.name != LEASE);
+    let mut body = without_lease()?;
     body.deferred_materials = Some(vec![DeferredMaterial {
         material: LEASE.into(),
         promised_by: crate::calendar::CalendarDate::parse("2026-12-04")?,
@@ -130,13 +128,19 @@ pub fn deferred_transfer_body() -> Result<Transfer, Error> {
 /// The sample transfer with the lease replaced by the applicant's signed commitment
 /// (告知承诺制) that the premises may be used for the shop.
 pub fn committed_transfer_body() -> Result<Transfer, Error> {
-    let mut body = transfer_body()?;
-    body.channel = Some(Channel::Window);
-    body.materials.retain(|m| m.name != LEASE);
+    let mut body = without_lease()?;
     body.commitments = Some(vec![Commitment {
         material: LEASE.into(),
         statement: file("经营场所使用承诺书", 64_000),
     }]);
+    Ok(body)
+}
+
+/// The sample transfer handed in at the window without the lease.
+fn without_lease() -> Result<Transfer, Error> {
+    let mut body = transfer_body()?;
+    body.channel = Some(Channel::Window);
+    body.materials.retain(|m| m.name != LEASE);
     Ok(body)
 }
 
