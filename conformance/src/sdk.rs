@@ -195,7 +195,7 @@ fn lifecycle(input: &Value) -> Result<Value, String> {
                     .ok()
                     .and_then(|id| case.tracks().iter().find(|t| t.messages.contains(&id)));
                 let starts = track.and_then(|t| t.clock_starts_on());
-                // The last day of the statutory and (1.1) committed limits, unless a
+                // The last day of the statutory, (1.1) committed and theme limits, unless a
                 // 补正 stops the clock, and of the rectification a poor grade opened
                 // (§19).
                 let calendar = registry.calendar();
@@ -209,6 +209,7 @@ fn lifecycle(input: &Value) -> Result<Value, String> {
                     "clock_starts_on": starts.map(|d| d.to_string()),
                     "due": day(track.map(|t| t.due(calendar))),
                     "committed_due": day(track.map(|t| t.committed_due(calendar))),
+                    "theme_due": day(track.map(|t| t.theme_due(calendar))),
                     "rectification_due": day(track.map(|t| t.rectification_due(calendar))),
                     // (1.1) The deferred materials not handed in yet (容缺).
                     "outstanding": track.map(|t| {

@@ -1,5 +1,6 @@
 // A service window's portal page: fills a cross-river case transfer (with the channel,
-// an agent and the way the result is delivered, protocol 1.1), validates it
+// an agent, the way the result is delivered and the theme of 一事联办 the item may be
+// handled under, protocol 1.1), validates it
 // against the item's form schema from the trust registry, computes each scan's
 // reference in pieces (the page stays responsive for a 50 MiB scan), signs the transfer
 // with a key made in this page, sends the scans and the transfer to Jiujiang, and
@@ -27,13 +28,19 @@ const MODE_NAMES = {
 
 const registry = Registry.load(await (await fetch("/registry.json")).text());
 const key = KeyPair.generate(HUANGSHI);
-const item = registry.document().agreements
-  .find((a) => a.id === AGREEMENT).items.find((i) => i.code === ITEM);
+const agreement = registry.document().agreements.find((a) => a.id === AGREEMENT);
+const item = agreement.items.find((i) => i.code === ITEM);
+// (1.1) The agreement's themes (一事联办) that include the item.
+const themes = (agreement.themes ?? []).filter((t) => t.items.includes(ITEM));
 
 $("key-id").textContent = key.keyId;
 $("registry-version").textContent = `${registry.version} · ${registry.sha256.slice(0, 12)}`;
 $("item").append(new Option(`${item.code} ${item.name}（${item.department}）`, item.code));
 for (const mode of item.modes) $("mode").append(new Option(MODE_NAMES[mode] ?? mode, mode));
+for (const theme of themes) {
+  const label = `${theme.name}（${theme.items.length} 个事项，整体 ${theme.time_limit_working_days} 个工作日）`;
+  $("theme").append(new Option(label, theme.code));
+}
 for (const [i, name] of item.required_materials.entries()) {
   const label = document.createElement("label");
   label.textContent = name;
@@ -155,6 +162,8 @@ $("transfer").addEventListener("submit", async (event) => {
       channel: $("channel").value,
       ...(acting ? { agent: acting.body } : {}),
       result_delivery: resultDelivery(),
+      // (1.1) The theme (一事联办) this item is handled under, if the applicant asked for one.
+      ...($("theme").value ? { theme: $("theme").value } : {}),
     };
     const files = acting ? [...scans, acting.scan] : scans;
     const caseId = `HS-${(at ?? new Date().toISOString()).slice(0, 4)}-${String(Date.now() % 1e6).padStart(6, "0")}`;
@@ -199,12 +208,15 @@ $("transfer").addEventListener("submit", async (event) => {
     // Jiujiang holds every scan, checked against its reference: the clock starts (§19).
     const filesReceived = filesText ? fromJiujiang.verify(filesText, at) : undefined;
     if (filesReceived) state = tracked.apply(filesReceived, registry);
+    const dueText = (d) => (d ? `${d.due}（剩余 ${d.remaining_working_days} 个工作日）` : "—");
     let deadline = "—";
+    let themeDeadline = "—";
     try {
       const [track] = tracked.tracks(registry, at);
-      if (track.deadline) {
-        deadline = `${track.deadline.due}（剩余 ${track.deadline.remaining_working_days} 个工作日）`;
-      }
+      deadline = dueText(track.deadline);
+      // (1.1) The theme's overall limit runs beside the item's (§19).
+      const theme = themes.find((t) => t.code === track.theme?.code);
+      if (theme) themeDeadline = `${theme.name}：${dueText(track.theme_deadline)}`;
     } catch (e) {
       deadline = `无法计算（${e.code}）`; // e.g. a year the registry's calendar does not cover
     }
@@ -220,6 +232,7 @@ $("transfer").addEventListener("submit", async (event) => {
         : "无",
       状态: state,
       办结期限: deadline,
+      一事联办: themeDeadline,
       受理渠道: $("channel").selectedOptions[0].textContent,
       代办人: acting ? `${acting.body.name}（授权委托书随案转交）` : "—",
       结果领取: body.result_delivery.address

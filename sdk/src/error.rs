@@ -221,6 +221,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "item.deferral_not_allowed",
         "a transfer defers a material (容缺受理) or replaces it by a commitment (告知承诺) where the item's catalogue entry does not allow it",
     ),
+    (
+        "item.not_in_theme",
+        "a transfer names a theme (一事联办) that its agreement does not have, or whose items do not include the transfer's item",
+    ),
     ("calendar.bad_date", "a calendar date is not YYYY-MM-DD"),
     (
         "calendar.unknown_year",
@@ -237,6 +241,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     (
         "lifecycle.materials_outstanding",
         "an approving decision while a material accepted as missing (容缺) has not been handed in",
+    ),
+    (
+        "lifecycle.theme_mismatch",
+        "a transfer does not fit its case's theme (一事联办): another theme than the case's other transfers, or a shared material with other contents than another transfer's",
     ),
     (
         "lifecycle.wrong_party",
@@ -1012,6 +1020,19 @@ pub enum RouteError {
         /// The item.
         item: String,
     },
+    /// (1.1) A transfer names a theme (一事联办) its agreement does not have, or one
+    /// whose items do not include the transfer's item.
+    #[error(
+        "/body/theme: {theme} is not a theme of agreement {agreement} that includes item {item}"
+    )]
+    NotInTheme {
+        /// The theme named.
+        theme: String,
+        /// The transfer's item.
+        item: String,
+        /// The agreement.
+        agreement: String,
+    },
 }
 
 impl RouteError {
@@ -1029,6 +1050,7 @@ impl RouteError {
             RouteError::FormUnchecked { .. } => "item.form_unchecked",
             RouteError::MaterialMissing { .. } => "item.material_missing",
             RouteError::DeferralNotAllowed { .. } => "item.deferral_not_allowed",
+            RouteError::NotInTheme { .. } => "item.not_in_theme",
         }
     }
 }
@@ -1089,6 +1111,16 @@ pub enum LifecycleError {
         /// The outstanding materials' names, comma separated.
         materials: String,
     },
+    /// (1.1) A transfer that does not fit its case's theme (一事联办): another theme
+    /// (or none) than the case's other transfers, or a shared material with other
+    /// contents than another transfer of the case handed in.
+    #[error("the transfer does not fit the theme of case {case}: {reason}")]
+    ThemeMismatch {
+        /// The case.
+        case: String,
+        /// What does not fit.
+        reason: String,
+    },
     /// Sent by the wrong side.
     #[error("{message_type} may not be sent by {sender}")]
     WrongParty {
@@ -1134,6 +1166,7 @@ impl LifecycleError {
             LifecycleError::IllegalTransition { .. } => "lifecycle.illegal_transition",
             LifecycleError::ReceiptPending { .. } => "lifecycle.receipt_pending",
             LifecycleError::MaterialsOutstanding { .. } => "lifecycle.materials_outstanding",
+            LifecycleError::ThemeMismatch { .. } => "lifecycle.theme_mismatch",
             LifecycleError::WrongParty { .. } => "lifecycle.wrong_party",
             LifecycleError::WrongCase { .. } => "lifecycle.wrong_case",
             LifecycleError::NoTrack { .. } => "lifecycle.no_track",

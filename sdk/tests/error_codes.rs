@@ -325,6 +325,13 @@ fn registry_codes() -> Vec<(&'static str, &'static str)> {
                 json!([{"material": card, "promised_by": "2026-12-04"}]);
         }),
     ));
+    produced.push((
+        "item.not_in_theme",
+        route_code(&trusted, &|d| {
+            d["protocol"] = json!("1.1");
+            d["body"]["theme"] = json!("HB-JX-ZT02");
+        }),
+    ));
 
     let windows_only = edited(&|d| d.members[9].role = tongban::registry::Role::ServiceWindow);
     produced.push(("agreement.wrong_role", route_code(&windows_only, &|_| {})));
@@ -440,6 +447,19 @@ fn registry_codes() -> Vec<(&'static str, &'static str)> {
     produced.push((
         "lifecycle.materials_outstanding",
         code_of(deferral.apply(&approval, &trusted)),
+    ));
+    // (1.1) 一事联办: the theme's second transfer hands in another lease.
+    let [registration, mut hygiene] = sample::theme_transfer_bodies().expect("theme");
+    hygiene.materials[1].sha256 = Sha256Digest::of(b"another lease");
+    let mut theme_case = Case::new(CaseId::parse(sample::CASE).expect("case"));
+    let first = message(HUANGSHI, Body::Transfer(registration), 340, None);
+    theme_case
+        .apply(&first, &trusted)
+        .expect("the theme's first transfer opens the case");
+    let second = message(HUANGSHI, Body::Transfer(hygiene), 350, None);
+    produced.push((
+        "lifecycle.theme_mismatch",
+        code_of(theme_case.apply(&second, &trusted)),
     ));
     produced
 }

@@ -692,3 +692,23 @@ fn stored_registries_check_member_keys_on_first_use() {
         .verify(Unverified::parse(&bytes).expect("parse"), &now)
         .expect("jiujiang's receipt verifies");
 }
+
+#[test]
+fn a_theme_is_an_entry_of_the_registry_diff() {
+    let before = registry_with(|_| {});
+    let after = registry_with(|d| {
+        let agreement = d
+            .agreements
+            .iter_mut()
+            .find(|a| a.id.as_str() == sample::AGREEMENT);
+        let theme = agreement
+            .and_then(|a| a.themes.first_mut())
+            .expect("a sample theme");
+        theme.time_limit_working_days = 8;
+    });
+    let diff = tongban::registry::diff(&before, &after);
+    let theme = format!("theme {}/{}", sample::AGREEMENT, sample::BARBER_THEME);
+    // The theme changed, not the agreement around it.
+    assert_eq!(diff.changed, vec![theme]);
+    assert!(diff.added.is_empty() && diff.removed.is_empty());
+}

@@ -103,10 +103,17 @@ export type TrackStatus = {
   supplement_pauses?: { requested_on: string; supplied_on?: string }[];
   /** (1.1) The materials the transfer deferred (容缺受理) that no supplement has handed in yet, when any: no approving decision until they are. */
   outstanding_materials?: { material: string; promised_by: string }[];
+  /** (1.1) The theme (一事联办) the track's transfer named: its code, its overall limit and the shared materials the transfer handed in. */
+  theme?: {
+    code: string; time_limit_working_days: number;
+    shared_materials?: { name: string; sha256: string; media_type: string; size: number }[];
+  };
   /** Null until the clock starts: the receipt, or (1.1, a transfer with materials) `files_received`. */
   deadline: Deadline | null;
   /** (1.1) The committed limit's deadline; null also when the item promises none. */
   committed_deadline: Deadline | null;
+  /** (1.1) The theme's overall deadline, from the same day as the item's; null also for a track of no theme. */
+  theme_deadline: Deadline | null;
   /** (1.1) Null unless a poor evaluation opened a rectification: overdue after `due` until one answers. */
   rectification_deadline: Deadline | null;
 };

@@ -55,7 +55,8 @@ impl JsCase {
 
     /// The tracks with their deadlines on the day (China time) of `now` (default now),
     /// on the registry's calendar (§19); `deadline` is null until the case is received,
-    /// `committed_deadline` (1.1) also when the item promises no shorter limit, and
+    /// `committed_deadline` (1.1) also when the item promises no shorter limit,
+    /// `theme_deadline` (1.1) also for a track of no theme (一事联办), and
     /// `rectification_deadline` (1.1) until a poor evaluation opens a rectification.
     pub fn tracks(&self, registry: &JsRegistry, now: Option<String>) -> JsResult<TrackList> {
         let today = CalendarDate::in_china(&timestamp(now)?);
@@ -64,11 +65,14 @@ impl JsCase {
             let calendar = registry.0.calendar();
             let deadline = track.deadline(today, calendar).or_throw()?;
             let committed = track.committed_deadline(today, calendar).or_throw()?;
+            let theme = track.theme_deadline(today, calendar).or_throw()?;
             let rectification = track.rectification_deadline(today, calendar).or_throw()?;
             let mut value = serde_json::to_value(track).map_err(crate::error::argument)?;
             value["deadline"] = serde_json::to_value(deadline).map_err(crate::error::argument)?;
             value["committed_deadline"] =
                 serde_json::to_value(committed).map_err(crate::error::argument)?;
+            value["theme_deadline"] =
+                serde_json::to_value(theme).map_err(crate::error::argument)?;
             value["rectification_deadline"] =
                 serde_json::to_value(rectification).map_err(crate::error::argument)?;
             tracks.push(value);

@@ -98,6 +98,7 @@ const operations = {
         clock_starts_on: starts ?? null,
         due: day(track?.deadline),
         committed_due: day(track?.committed_deadline),
+        theme_due: day(track?.theme_deadline),
         rectification_due: day(track?.rectification_deadline),
         // The deferred materials not handed in yet (容缺, 1.1).
         outstanding: track ? (track.outstanding_materials ?? []).map((d) => d.material) : null,

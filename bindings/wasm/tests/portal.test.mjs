@@ -86,6 +86,9 @@ for (const variant of ["served", "esbuild", "vite"]) {
     await page.fill("#post_region", "420202");
     await page.fill("#post_address", "湖北省黄石市黄石港区湖滨大道 16 号");
 
+    // Handled under the theme 开理发店 (一事联办, 1.1): 10 working days for the whole case.
+    await page.selectOption("#theme", "HB-JX-ZT01");
+
     // Corrected, validated, signed and sent.
     await page.fill("#employees", "3");
     await page.click("#validate");
@@ -107,6 +110,8 @@ for (const variant of ["served", "esbuild", "vite"]) {
     assert.equal(shown["结果领取"], "邮寄送达：陈丽华，湖北省黄石市黄石港区湖滨大道 16 号");
     // Received on Saturday 28 November 2026; three working days: due 2 December.
     assert.equal(shown["办结期限"], "2026-12-02（剩余 3 个工作日）");
+    // The theme's overall limit, from the same day: ten working days, Friday 11 December.
+    assert.equal(shown["一事联办"], "开理发店：2026-12-11（剩余 10 个工作日）");
     await page.screenshot({ path: `${shots}portal-${variant}-receipt.png`, fullPage: true });
     assert.deepEqual(errors, []);
     assert.deepEqual(missing, []);

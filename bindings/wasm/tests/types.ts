@@ -81,6 +81,10 @@ const byAgent: Transfer = {
 // Protocol 1.1's 容缺受理 and 告知承诺: the lease promised for later, or replaced by a commitment.
 const deferred: Transfer = { ...body, deferred_materials: [{ material: "经营场所租赁合同", promised_by: "2026-12-04" }] };
 const committed: Transfer = { ...body, commitments: [{ material: "经营场所租赁合同", statement: body.materials[0] }] };
+// Protocol 1.1's 一事联办: the transfer names its case's theme.
+const themed: Transfer = { ...body, theme: "HB-JX-ZT01" };
+// @ts-expect-error: a theme is named by its code
+const themedByName: Transfer = { ...body, theme: { name: "开理发店" } };
 // @ts-expect-error: a commitment references its signed statement
 const unsigned: Transfer = { ...body, commitments: [{ material: "经营场所租赁合同" }] };
 // Protocol 1.1's electronic licence data on a decision's document.
@@ -123,4 +127,4 @@ const inspector: Verifier = Verifier.withKeys({ keys: [key.publicKey()] }, null)
 const window: string | undefined = tracked.window;
 
 export { sha256, state, status, tracks, reply, type, codes, due, source, inspector, window, misspelt, lost,
-  byAgent, byFax, byPigeon, parcel, handedOver, graded, deferred, committed, unsigned, licensed };
+  byAgent, byFax, byPigeon, parcel, handedOver, graded, deferred, committed, unsigned, themed, themedByName, licensed };

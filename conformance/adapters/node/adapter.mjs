@@ -267,7 +267,7 @@ const valueAt = (value, pointer) =>
   pointer.split("/").slice(1).reduce((v, token) => v?.[token.replaceAll("~1", "/").replaceAll("~0", "~")], value);
 
 /** The members of a transfer that a minor version added, with that minor (§6). */
-const TRANSFER_MEMBERS_SINCE_MINOR = { channel: 1, agent: 1, result_delivery: 1, deferred_materials: 1, commitments: 1 };
+const TRANSFER_MEMBERS_SINCE_MINOR = { channel: 1, agent: 1, result_delivery: 1, deferred_materials: 1, commitments: 1, theme: 1 };
 
 /** The day (YYYY-MM-DD) in China time (UTC+8, §19) of an RFC 3339 timestamp. */
 const chinaDay = (v) => new Date(Number((timestamp(v) / NANOS) * 1000n) + 8 * 3600 * 1000).toISOString().slice(0, 10);

@@ -26,7 +26,7 @@ fn committed() -> Body {
 }
 
 /// A 1.1 transfer from Huangshi to Jiujiang created at T0, as a JSON document.
-fn transfer_1_1(g: &mut Gen, body: Body) -> Value {
+pub(super) fn transfer_1_1(g: &mut Gen, body: Body) -> Value {
     let mut envelope = g.envelope(HUANGSHI, JIUJIANG, sample::AGREEMENT, body, T0);
     envelope.protocol = ProtocolVersion::V1_1;
     must("value", envelope.to_value())

@@ -15,6 +15,7 @@ mod messages;
 mod post;
 mod registry;
 mod settled;
+mod themes;
 mod window;
 
 use crate::vector::Vector;
@@ -241,6 +242,7 @@ pub fn generate() -> Generated {
     clock::clock(&mut g, &registry);
     deferral::deferral(&mut g, &keys, &registry);
     licence::licence(&mut g, &keys);
+    themes::themes(&mut g, &keys, &registry);
     g.out
 }
 

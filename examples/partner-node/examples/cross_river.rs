@@ -10,7 +10,7 @@
 //! Jiujiang, which fetches them, checks each against the digest in the signed transfer
 //! and says so (`files_received`, from which the time limit runs); the supplement's scan
 //! follows; the decision brings the licence PDF back. The case's deadline is printed as
-//! it goes.
+//! it goes, with the theme the registration belongs to (开理发店, 一事联办).
 //!
 //! Run with `cargo run -p partner-node --example cross_river`.
 
@@ -114,8 +114,15 @@ fn print_deadline(side: &str, view: &Value) {
             Some(day) => format!("; promised by {day}"),
             None => String::new(),
         };
+        let theme = match track["theme_deadline"]["due"].as_str() {
+            Some(day) => format!(
+                "; the theme {} (一事联办) by {day}",
+                track["theme"]["code"].as_str().unwrap_or("?")
+            ),
+            None => String::new(),
+        };
         format!(
-            "due {due}{stopped}, {} working days left of {}{promised}",
+            "due {due}{stopped}, {} working days left of {}{promised}{theme}",
             deadline["remaining_working_days"], track["time_limit_working_days"]
         )
     } else if let Some(code) = deadline.pointer("/error/code").and_then(Value::as_str) {
@@ -149,7 +156,9 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
     let at_jj = |state: &'static str| move |v: &Value| track_state(v) == Some(state);
 
     println!("\n== 1. Huangshi's cross-region window scans the materials and transfers the case to Jiujiang ==");
-    let mut transfer = sample::transfer_body()?;
+    // (1.1) The applicant opens a barber shop (开理发店), a theme of the agreement: the
+    // registration is its first item, and the whole theme is promised in 10 working days.
+    let [mut transfer, _] = sample::theme_transfer_bodies()?;
     for (material, size) in transfer.materials.iter_mut().zip([180_000, 640_000]) {
         let lines = [
             "Scan at Huangshi Citizen Centre, window 12",

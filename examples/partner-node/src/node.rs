@@ -864,10 +864,12 @@ impl Node {
                 };
                 let deadline = shown(track.deadline(today, calendar));
                 let committed = shown(track.committed_deadline(today, calendar));
+                let theme = shown(track.theme_deadline(today, calendar));
                 let rectification = shown(track.rectification_deadline(today, calendar));
                 if let Value::Object(map) = &mut view {
                     map.insert("deadline".into(), deadline);
                     map.insert("committed_deadline".into(), committed);
+                    map.insert("theme_deadline".into(), theme);
                     map.insert("rectification_deadline".into(), rectification);
                 }
                 view

@@ -1,5 +1,5 @@
 //! A track's clock (§19): the statutory time limit and (1.1) the committed one (法定时限,
-//! 承诺时限) in working days from the day the clock starts, and (1.1) stopped while a
+//! 承诺时限) and its theme's overall one (一事联办) in working days from the day the clock starts, and (1.1) stopped while a
 //! 补正 is outstanding: the days the applicant takes are not the authority's.
 
 use super::{Deadline, Track};
@@ -34,7 +34,28 @@ impl Track {
     /// (1.1) The last working day of the committed time limit, as [`Track::due`]; `None`
     /// also when the item commits to none.
     pub fn committed_due(&self, calendar: &WorkingCalendar) -> Result<Option<CalendarDate>, Error> {
-        match self.committed_working_days {
+        self.due_within(self.committed_working_days, calendar)
+    }
+
+    /// (1.1) The last working day of the theme's overall limit (一事联办), as
+    /// [`Track::due`]: from the same day and stopped the same way; `None` also for a
+    /// track of no theme.
+    pub fn theme_due(&self, calendar: &WorkingCalendar) -> Result<Option<CalendarDate>, Error> {
+        self.due_within(self.theme_working_days(), calendar)
+    }
+
+    /// The theme's overall limit, for a track of a theme.
+    fn theme_working_days(&self) -> Option<u32> {
+        self.theme.as_ref().map(|t| t.time_limit_working_days)
+    }
+
+    /// [`Track::due`] for a limit the track may not have.
+    fn due_within(
+        &self,
+        limit: Option<u32>,
+        calendar: &WorkingCalendar,
+    ) -> Result<Option<CalendarDate>, Error> {
+        match limit {
             Some(limit) => Ok(self.due_after(limit, calendar, None)?.map(|(day, _)| day)),
             None => Ok(None),
         }
@@ -57,7 +78,26 @@ impl Track {
         today: CalendarDate,
         calendar: &WorkingCalendar,
     ) -> Result<Option<Deadline>, Error> {
-        match self.committed_working_days {
+        self.deadline_within(self.committed_working_days, today, calendar)
+    }
+
+    /// (1.1) The theme's overall deadline on `today`, as [`Track::deadline`].
+    pub fn theme_deadline(
+        &self,
+        today: CalendarDate,
+        calendar: &WorkingCalendar,
+    ) -> Result<Option<Deadline>, Error> {
+        self.deadline_within(self.theme_working_days(), today, calendar)
+    }
+
+    /// [`Track::deadline`] for a limit the track may not have.
+    fn deadline_within(
+        &self,
+        limit: Option<u32>,
+        today: CalendarDate,
+        calendar: &WorkingCalendar,
+    ) -> Result<Option<Deadline>, Error> {
+        match limit {
             Some(limit) => self.deadline_after(limit, today, calendar),
             None => Ok(None),
         }

@@ -25,11 +25,13 @@ mod deferral;
 mod evaluation;
 mod files;
 mod post;
+mod theme;
 
 pub use clock::SupplementPause;
 pub use evaluation::{EvaluationRecord, DEFAULT_RECTIFICATION_WORKING_DAYS};
 pub use files::MessageFiles;
 pub use post::ShipmentRecord;
+pub use theme::ThemeTrack;
 
 use crate::calendar::CalendarDate;
 use crate::digest::Sha256Digest;
@@ -287,6 +289,9 @@ pub struct Track {
     /// handed in yet; the track is not approved while any is.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outstanding_materials: Vec<DeferredMaterial>,
+    /// (1.1) The theme (一事联办) the track's transfer named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<ThemeTrack>,
 }
 
 fn is_false(flag: &bool) -> bool {
@@ -580,6 +585,7 @@ impl Case {
                 item: transfer.item.to_string(),
                 agreement: envelope.agreement.to_string(),
             })?;
+        let theme = self.theme_of(transfer, &envelope.agreement, registry)?;
         self.check_file_limits(envelope)?;
         let mut track = Track {
             transfer: envelope.id.clone(),
@@ -605,6 +611,7 @@ impl Case {
             pauses_clock: envelope.protocol >= crate::version::ProtocolVersion::V1_1,
             supplement_pauses: Vec::new(),
             outstanding_materials: Track::deferred_by(transfer),
+            theme,
         };
         track.record_files(envelope);
         self.tracks.push(track);

@@ -47,6 +47,11 @@ pub struct Transfer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
     pub commitments: Option<Vec<Commitment>>,
+    /// (1.1) The theme (一事联办) the case is handled under: one of the agreement's
+    /// themes, including this transfer's item (§17). Every transfer of the case names
+    /// it, one per item (§18).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<ItemCode>,
 }
 
 impl Transfer {
@@ -60,6 +65,7 @@ impl Transfer {
             ("result_delivery", self.result_delivery.is_some()),
             ("deferred_materials", self.deferred_materials.is_some()),
             ("commitments", self.commitments.is_some()),
+            ("theme", self.theme.is_some()),
         ]
         .into_iter()
         .filter(|(_, present)| *present)

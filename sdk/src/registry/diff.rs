@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 /// The entries added, removed and changed from one registry to the next. Entries are
 /// named `protocol`, `operator`, `operator key K`, `member N`, `member key K` (with its
-/// owner), `agreement A`, `item A/C` and `calendar Y`.
+/// owner), `agreement A`, `item A/C`, (1.1) `theme A/C` and `calendar Y`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RegistryDiff {
     /// Versions from and to.
@@ -56,7 +56,14 @@ fn entries(registry: &Registry) -> BTreeMap<String, Value> {
         for item in &agreement.items {
             out.insert(format!("item {}/{}", agreement.id, item.code), json(item));
         }
+        for theme in &agreement.themes {
+            out.insert(
+                format!("theme {}/{}", agreement.id, theme.code),
+                json(theme),
+            );
+        }
         summary.items.clear();
+        summary.themes.clear();
         out.insert(format!("agreement {}", agreement.id), json(&summary));
     }
     for (year, days) in &doc.calendar.years {

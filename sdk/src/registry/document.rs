@@ -141,6 +141,32 @@ pub struct Agreement {
     pub valid_until: Timestamp,
     /// The service items that can be handled under it.
     pub items: Vec<CatalogueItem>,
+    /// (1.1) The themes (一事联办) of its catalogue: items handled as one case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub themes: Vec<Theme>,
+}
+
+/// (1.1) A theme (一事联办, e.g. 开理发店): items of the agreement's catalogue that an
+/// applicant asks for as one case, with one set of materials and one overall limit. Each
+/// item is a track of its own, possibly at another authority (§18).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Theme {
+    /// Theme code, written like an item code and unique among the agreement's themes.
+    pub code: ItemCode,
+    /// Name, e.g. `开理发店`.
+    pub name: String,
+    /// Its items: at least two codes of the agreement's catalogue, each once.
+    #[schemars(length(min = 2))]
+    pub items: Vec<ItemCode>,
+    /// Materials the applicant hands in once for the whole theme: each is required by
+    /// at least two of its items, and every transfer of the case that hands it in
+    /// carries the same file (§18).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_materials: Vec<String>,
+    /// The overall time limit in working days, at most 1,000: every track of the theme
+    /// is due within it, beside its item's own limits (§19).
+    #[schemars(range(max = 1000))]
+    pub time_limit_working_days: u32,
 }
 
 /// The parties to an agreement: members named directly, and every member whose region

@@ -20,11 +20,12 @@ pub const AGREEMENT_WIND_DOWN_SECONDS: i64 = 180 * 24 * 3600;
 mod diff;
 mod document;
 mod forms;
+mod themes;
 
 pub use diff::{diff, RegistryDiff};
 pub use document::{
     Agreement, AgreementKind, CatalogueItem, Member, MemberKey, Operator, OperatorKey, Parties,
-    RegistryDocument, Role, MAX_TIME_LIMIT_WORKING_DAYS,
+    RegistryDocument, Role, Theme, MAX_TIME_LIMIT_WORKING_DAYS,
 };
 #[cfg(feature = "forms")]
 pub use forms::offline_validator;
@@ -377,6 +378,7 @@ impl Registry {
                     ));
                 }
             }
+            themes::check_themes(agreement, a)?;
         }
         Ok(Registry {
             document,
@@ -482,6 +484,14 @@ impl Registry {
             .items
             .iter()
             .find(|i| &i.code == code)
+    }
+
+    /// (1.1) Theme `code` of agreement `agreement`'s catalogue (一事联办).
+    pub fn theme(&self, agreement: &AgreementId, code: &ItemCode) -> Option<&Theme> {
+        self.agreement(agreement)?
+            .themes
+            .iter()
+            .find(|t| &t.code == code)
     }
 
     /// Whether `node` is a party to `agreement`: named directly, or a member of a listed
@@ -650,6 +660,19 @@ impl Registry {
                 item: item.code.to_string(),
             }
             .into());
+        }
+        if let Some(code) = &transfer.theme {
+            let includes_item = self
+                .theme(&agreement.id, code)
+                .is_some_and(|theme| theme.items.contains(&item.code));
+            if !includes_item {
+                return Err(RouteError::NotInTheme {
+                    theme: code.to_string(),
+                    item: item.code.to_string(),
+                    agreement: agreement.id.to_string(),
+                }
+                .into());
+            }
         }
         self.check_form(&agreement.id, &item.code, &transfer.form)?;
         for (member, material) in transfer.absent_materials() {

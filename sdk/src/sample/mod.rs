@@ -107,7 +107,35 @@ pub fn transfer_body() -> Result<Transfer, Error> {
         result_delivery: None,
         deferred_materials: None,
         commitments: None,
+        theme: None,
     })
+}
+
+/// (1.1) The sample theme 开理发店 (一事联办): the barber shop's registration and its
+/// hygiene permit, handled in Jiujiang as one case within 10 working days.
+pub const BARBER_THEME: &str = "HB-JX-ZT01";
+
+/// (1.1) The transfers of the sample theme [`BARBER_THEME`], one per item: the barber
+/// shop's registration ([`transfer_body`] naming the theme) and its hygiene permit
+/// (公共场所卫生许可), which hands the same identity card copy and lease in again (the
+/// theme's shared materials) with its own hygiene rules.
+pub fn theme_transfer_bodies() -> Result<[Transfer; 2], Error> {
+    let mut registration = transfer_body()?;
+    registration.theme = Some(id(ItemCode::parse(BARBER_THEME))?);
+    let mut hygiene = registration.clone();
+    hygiene.item = id(ItemCode::parse("HB-JX-0043"))?;
+    hygiene.item_name = "公共场所卫生许可（美容美发场所）".into();
+    hygiene.materials.push(file("卫生管理制度", 96_000));
+    hygiene.form = match json!({
+        "shop_name": "黄石市磁湖理发店九江分店",
+        "business_address": "江西省九江市浔阳区庐山北路88号",
+        "floor_area_m2": 45,
+        "chairs": 4,
+    }) {
+        serde_json::Value::Object(map) => map,
+        _ => FormData::new(),
+    };
+    Ok([registration, hygiene])
 }
 
 /// The sample lease (经营场所租赁合同): the material a 1.1 transfer may defer or replace

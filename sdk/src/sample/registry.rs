@@ -49,6 +49,9 @@ const MEMBERS: &[(&str, &str, &str)] = &[
     ("hefei.340100", "合肥市数据资源局", "340100"),
 ];
 
+/// The copy of the applicant's identity card that shop registrations require.
+const ID_COPY: &str = "身份证复印件";
+
 fn ts(text: &str) -> Result<Timestamp, Error> {
     Ok(Timestamp::parse(text)?)
 }
@@ -160,7 +163,7 @@ fn agreements() -> Result<Vec<Agreement>, Error> {
         "市场监督管理局",
         &[ReceivedHereHandledThere, FullyOnline],
         3,
-        &["身份证复印件", "经营场所租赁合同"],
+        &[ID_COPY, crate::sample::LEASE],
         form(
             json!({
                 "shop_name": {"type": "string", "minLength": 2, "maxLength": 60},
@@ -184,6 +187,84 @@ fn agreements() -> Result<Vec<Agreement>, Error> {
             &["holder_name", "reason"],
         ),
     )?;
+    // (1.1) The other items of the article's 一事联办 themes in Jiujiang: the barber
+    // shop's and the convenience store's.
+    let shop = json!({"type": "string", "minLength": 2, "maxLength": 60});
+    let address = json!({"type": "string", "minLength": 5});
+    let hygiene = item(
+        "HB-JX-0043",
+        "公共场所卫生许可（美容美发场所）",
+        "卫生健康委员会",
+        &[ReceivedHereHandledThere, FullyOnline],
+        20,
+        &[ID_COPY, crate::sample::LEASE, "卫生管理制度"],
+        form(
+            json!({
+                "shop_name": shop,
+                "business_address": address,
+                "floor_area_m2": {"type": "integer", "minimum": 1, "maximum": 100000},
+                "chairs": {"type": "integer", "minimum": 1, "maximum": 500},
+            }),
+            &["shop_name", "business_address", "floor_area_m2"],
+        ),
+    )?;
+    let store = item(
+        "HB-JX-0044",
+        "个体工商户设立登记（便利店）",
+        "市场监督管理局",
+        &[ReceivedHereHandledThere, FullyOnline],
+        3,
+        &[ID_COPY, crate::sample::LEASE],
+        form(
+            json!({
+                "shop_name": shop,
+                "business_address": address,
+                "business_scope": {"type": "string", "minLength": 2},
+            }),
+            &["shop_name", "business_address", "business_scope"],
+        ),
+    )?;
+    let food = item(
+        "HB-JX-0045",
+        "食品经营许可",
+        "市场监督管理局",
+        &[ReceivedHereHandledThere, FullyOnline],
+        10,
+        &[
+            ID_COPY,
+            crate::sample::LEASE,
+            "食品安全管理制度",
+            "经营设施设备布局图",
+        ],
+        form(
+            json!({
+                "shop_name": shop,
+                "business_address": address,
+                "food_categories": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"enum": ["预包装食品销售", "散装食品销售", "热食类食品制售"]},
+                },
+            }),
+            &["shop_name", "business_address", "food_categories"],
+        ),
+    )?;
+    let themes = vec![
+        Theme {
+            code: ItemCode::parse(crate::sample::BARBER_THEME)?,
+            name: "开理发店".into(),
+            items: vec![barber.code.clone(), hygiene.code.clone()],
+            shared_materials: vec![ID_COPY.into(), crate::sample::LEASE.into()],
+            time_limit_working_days: 10,
+        },
+        Theme {
+            code: ItemCode::parse("HB-JX-ZT02")?,
+            name: "开便利店".into(),
+            items: vec![store.code.clone(), food.code.clone()],
+            shared_materials: vec![ID_COPY.into(), crate::sample::LEASE.into()],
+            time_limit_working_days: 10,
+        },
+    ];
     // (1.1) The barber's licence is promised in 1 working day (承诺时限) of the 3 the
     // law allows.
     // (1.1) The lease may follow within days (容缺受理) or be replaced by the applicant's
@@ -212,6 +293,7 @@ fn agreements() -> Result<Vec<Agreement>, Error> {
             valid_from: ts("2025-01-01T00:00:00+08:00")?,
             valid_until: ts("2030-12-31T23:59:59+08:00")?,
             items: vec![medical, nurse],
+            themes: Vec::new(),
         },
         Agreement {
             id: AgreementId::parse("yunshangban.cross-province")?,
@@ -224,6 +306,7 @@ fn agreements() -> Result<Vec<Agreement>, Error> {
             valid_from: ts("2025-01-01T00:00:00+08:00")?,
             valid_until: ts("2030-12-31T23:59:59+08:00")?,
             items: vec![transport, joint_medical],
+            themes: Vec::new(),
         },
         Agreement {
             id: AgreementId::parse(super::AGREEMENT)?,
@@ -235,7 +318,8 @@ fn agreements() -> Result<Vec<Agreement>, Error> {
             },
             valid_from: ts("2025-01-01T00:00:00+08:00")?,
             valid_until: ts("2030-12-31T23:59:59+08:00")?,
-            items: vec![barber, social_card],
+            items: vec![barber, social_card, hygiene, store, food],
+            themes,
         },
     ])
 }
