@@ -82,6 +82,7 @@ fn summary(registry: &Registry) -> Value {
         "members": doc.members.len(),
         "agreements": doc.agreements.iter().map(|a| json!({
             "id": a.id, "name": a.name, "kind": a.kind, "items": a.items.len(),
+            "themes": a.themes.len(),
         })).collect::<Vec<_>>(),
         "calendar_years": doc.calendar.years.keys().collect::<Vec<_>>(),
     })

@@ -712,3 +712,25 @@ fn a_theme_is_an_entry_of_the_registry_diff() {
     assert_eq!(diff.changed, vec![theme]);
     assert!(diff.added.is_empty() && diff.removed.is_empty());
 }
+
+#[test]
+fn each_sample_agreement_offers_twelve_real_items_with_forms_and_materials() {
+    let registry = sample::registry().expect("registry");
+    registry
+        .compile_forms()
+        .expect("every form schema compiles");
+    for agreement in &registry.document().agreements {
+        assert!(
+            agreement.items.len() >= 12,
+            "{} offers {} items",
+            agreement.id,
+            agreement.items.len()
+        );
+        for item in &agreement.items {
+            assert!(!item.required_materials.is_empty(), "{}", item.code);
+            // Every form asks for something: an empty one is refused.
+            let empty = registry.check_form(&agreement.id, &item.code, &Default::default());
+            assert_eq!(code(empty), "item.form_invalid", "{}", item.code);
+        }
+    }
+}

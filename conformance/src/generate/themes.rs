@@ -70,7 +70,7 @@ fn checks(g: &mut Gen, registry: &str) {
         (
             "theme-unknown",
             "a theme code the agreement does not have",
-            Box::new(|d| d["body"]["theme"] = json!("HB-JX-ZT09")),
+            Box::new(|d| d["body"]["theme"] = json!("HB-JX-ZT99")),
             refused("item.not_in_theme"),
         ),
         (
@@ -220,7 +220,7 @@ fn opened(t: &mut Talk, transfer: Body, item_due: &str, theme_due: Option<&str>)
 fn lifecycle(g: &mut Gen, registry: &str) {
     let two_themes = with_themes(|t| {
         let mut again = t[0].clone();
-        again["code"] = json!("HB-JX-ZT03");
+        again["code"] = json!("HB-JX-ZT09");
         again["name"] = json!("理发店开业");
         t.push(again);
     });
@@ -297,7 +297,7 @@ fn lifecycle(g: &mut Gen, registry: &str) {
         t.send(HUANGSHI, registration(), None, state("transferred"));
         let under_another = match hygiene() {
             Body::Transfer(transfer) => Body::Transfer(Transfer {
-                theme: Some(must("code", ItemCode::parse("HB-JX-ZT03"))),
+                theme: Some(must("code", ItemCode::parse("HB-JX-ZT09"))),
                 ..transfer
             }),
             body => body,

@@ -498,6 +498,7 @@ pub fn signed_transfer() -> Result<Envelope, Error> {
 }
 
 mod alliance;
+mod catalogue;
 mod registry;
 pub use alliance::{alliance_registry_bytes, ALLIANCE_ITEMS, ALLIANCE_MEMBERS};
 pub use registry::{

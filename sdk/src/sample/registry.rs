@@ -1,16 +1,15 @@
-//! The sample trust registry: the three agreements of the source article, real service
-//! items, and the real 2025 and 2026 holiday calendars of the State Council.
+//! The sample trust registry: the three agreements of the source article with their
+//! catalogues of real service items (`catalogue.rs`), and the real 2025 and 2026 holiday
+//! calendars of the State Council.
 
 use super::{key, HUANGSHI, JIUJIANG};
 use crate::calendar::{CalendarDate, CalendarYear, WorkingCalendar};
 use crate::crypto::{Algorithm, KeyPair};
 use crate::error::Error;
-use crate::id::{AgreementId, ItemCode, KeyId, NodeId, RegionCode};
-use crate::message::HandlingMode;
+use crate::id::{AgreementId, KeyId, NodeId, RegionCode};
 use crate::registry::*;
 use crate::time::Timestamp;
 use crate::version::ProtocolVersion;
-use serde_json::{json, Value};
 
 /// The operator's node-style name, owner of the operator keys.
 pub const OPERATOR: &str = "yunshangban.operator";
@@ -49,51 +48,8 @@ const MEMBERS: &[(&str, &str, &str)] = &[
     ("hefei.340100", "合肥市数据资源局", "340100"),
 ];
 
-/// The copy of the applicant's identity card that shop registrations require.
-const ID_COPY: &str = "身份证复印件";
-
 fn ts(text: &str) -> Result<Timestamp, Error> {
     Ok(Timestamp::parse(text)?)
-}
-
-fn object(value: Value) -> serde_json::Map<String, Value> {
-    match value {
-        Value::Object(map) => map,
-        _ => serde_json::Map::new(),
-    }
-}
-
-fn form(properties: Value, required: &[&str]) -> serde_json::Map<String, Value> {
-    object(json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "type": "object",
-        "properties": properties,
-        "required": required,
-    }))
-}
-
-fn item(
-    code: &str,
-    name: &str,
-    department: &str,
-    modes: &[HandlingMode],
-    days: u32,
-    materials: &[&str],
-    form_schema: serde_json::Map<String, Value>,
-) -> Result<CatalogueItem, Error> {
-    Ok(CatalogueItem {
-        code: ItemCode::parse(code)?,
-        name: name.into(),
-        department: department.into(),
-        modes: modes.to_vec(),
-        time_limit_working_days: days,
-        required_materials: materials.iter().map(|m| m.to_string()).collect(),
-        form_schema,
-        committed_working_days: None,
-        rectification_working_days: None,
-        deferrable_materials: Vec::new(),
-        commitment_materials: Vec::new(),
-    })
 }
 
 fn regions(codes: &[&str]) -> Result<Vec<RegionCode>, Error> {
@@ -101,185 +57,7 @@ fn regions(codes: &[&str]) -> Result<Vec<RegionCode>, Error> {
 }
 
 fn agreements() -> Result<Vec<Agreement>, Error> {
-    use HandlingMode::*;
-    let region = json!({"type": "string", "pattern": "^[0-9]{6}$"});
-    let name = json!({"type": "string", "minLength": 2, "maxLength": 50});
-    let medical = item(
-        "WH-0001",
-        "基本医疗保险关系转移接续",
-        "医疗保障局",
-        &[FullyOnline, ReceivedHereHandledThere],
-        15,
-        &["身份证", "参保凭证"],
-        form(
-            json!({
-                "insured_name": name,
-                "from_region": region,
-                "to_region": region,
-                "insurance_type": {"enum": ["职工基本医疗保险", "城乡居民基本医疗保险"]},
-            }),
-            &["insured_name", "from_region", "to_region", "insurance_type"],
-        ),
-    )?;
-    let nurse = item(
-        "WH-0002",
-        "护士执业注册",
-        "卫生健康委员会",
-        &[ReceivedHereHandledThere],
-        20,
-        &["身份证", "护士执业资格考试成绩合格证明", "健康体检证明"],
-        form(
-            json!({
-                "applicant_name": name,
-                "qualification_certificate_no": {"type": "string", "minLength": 6},
-                "employer": {"type": "string", "minLength": 2},
-            }),
-            &["applicant_name", "qualification_certificate_no", "employer"],
-        ),
-    )?;
-    let transport = item(
-        "YSB-0101",
-        "道路运输从业人员从业资格证换证",
-        "交通运输局",
-        &[FullyOnline, ReceivedHereHandledThere],
-        5,
-        &["身份证", "原从业资格证"],
-        form(
-            json!({
-                "holder_name": name,
-                "certificate_no": {"type": "string", "minLength": 6},
-                "category": {"enum": ["道路旅客运输驾驶员", "道路货物运输驾驶员", "危险货物运输驾驶员"]},
-            }),
-            &["holder_name", "certificate_no", "category"],
-        ),
-    )?;
-    let joint_medical = CatalogueItem {
-        code: ItemCode::parse("YSB-0102")?,
-        ..medical.clone()
-    };
-    let barber = item(
-        "HB-JX-0042",
-        "个体工商户设立登记（理发店）",
-        "市场监督管理局",
-        &[ReceivedHereHandledThere, FullyOnline],
-        3,
-        &[ID_COPY, crate::sample::LEASE],
-        form(
-            json!({
-                "shop_name": {"type": "string", "minLength": 2, "maxLength": 60},
-                "business_address": {"type": "string", "minLength": 5},
-                "business_scope": {"type": "string", "minLength": 2},
-                "registered_capital_yuan": {"type": "integer", "minimum": 0},
-                "employees": {"type": "integer", "minimum": 0, "maximum": 1000},
-            }),
-            &["shop_name", "business_address", "business_scope"],
-        ),
-    )?;
-    let social_card = item(
-        "HB-JX-0007",
-        "社会保障卡补换领",
-        "人力资源和社会保障局",
-        &[FullyOnline, ReceivedHereHandledThere, JointHandling],
-        5,
-        &["身份证"],
-        form(
-            json!({"holder_name": name, "reason": {"enum": ["遗失", "损坏", "信息变更"]}}),
-            &["holder_name", "reason"],
-        ),
-    )?;
-    // (1.1) The other items of the article's 一事联办 themes in Jiujiang: the barber
-    // shop's and the convenience store's.
-    let shop = json!({"type": "string", "minLength": 2, "maxLength": 60});
-    let address = json!({"type": "string", "minLength": 5});
-    let hygiene = item(
-        "HB-JX-0043",
-        "公共场所卫生许可（美容美发场所）",
-        "卫生健康委员会",
-        &[ReceivedHereHandledThere, FullyOnline],
-        20,
-        &[ID_COPY, crate::sample::LEASE, "卫生管理制度"],
-        form(
-            json!({
-                "shop_name": shop,
-                "business_address": address,
-                "floor_area_m2": {"type": "integer", "minimum": 1, "maximum": 100000},
-                "chairs": {"type": "integer", "minimum": 1, "maximum": 500},
-            }),
-            &["shop_name", "business_address", "floor_area_m2"],
-        ),
-    )?;
-    let store = item(
-        "HB-JX-0044",
-        "个体工商户设立登记（便利店）",
-        "市场监督管理局",
-        &[ReceivedHereHandledThere, FullyOnline],
-        3,
-        &[ID_COPY, crate::sample::LEASE],
-        form(
-            json!({
-                "shop_name": shop,
-                "business_address": address,
-                "business_scope": {"type": "string", "minLength": 2},
-            }),
-            &["shop_name", "business_address", "business_scope"],
-        ),
-    )?;
-    let food = item(
-        "HB-JX-0045",
-        "食品经营许可",
-        "市场监督管理局",
-        &[ReceivedHereHandledThere, FullyOnline],
-        10,
-        &[
-            ID_COPY,
-            crate::sample::LEASE,
-            "食品安全管理制度",
-            "经营设施设备布局图",
-        ],
-        form(
-            json!({
-                "shop_name": shop,
-                "business_address": address,
-                "food_categories": {
-                    "type": "array",
-                    "minItems": 1,
-                    "items": {"enum": ["预包装食品销售", "散装食品销售", "热食类食品制售"]},
-                },
-            }),
-            &["shop_name", "business_address", "food_categories"],
-        ),
-    )?;
-    let themes = vec![
-        Theme {
-            code: ItemCode::parse(crate::sample::BARBER_THEME)?,
-            name: "开理发店".into(),
-            items: vec![barber.code.clone(), hygiene.code.clone()],
-            shared_materials: vec![ID_COPY.into(), crate::sample::LEASE.into()],
-            time_limit_working_days: 10,
-        },
-        Theme {
-            code: ItemCode::parse("HB-JX-ZT02")?,
-            name: "开便利店".into(),
-            items: vec![store.code.clone(), food.code.clone()],
-            shared_materials: vec![ID_COPY.into(), crate::sample::LEASE.into()],
-            time_limit_working_days: 10,
-        },
-    ];
-    // (1.1) The barber's licence is promised in 1 working day (承诺时限) of the 3 the
-    // law allows.
-    // (1.1) The lease may follow within days (容缺受理) or be replaced by the applicant's
-    // signed commitment (告知承诺制); the identity card may not.
-    let barber = CatalogueItem {
-        committed_working_days: Some(1),
-        deferrable_materials: vec![crate::sample::LEASE.into()],
-        commitment_materials: vec![crate::sample::LEASE.into()],
-        ..barber
-    };
-    // (1.1) A poor grade of a card replacement is rectified within 5 working days.
-    let social_card = CatalogueItem {
-        rectification_working_days: Some(5),
-        ..social_card
-    };
+    let (cross_river, themes) = super::catalogue::cross_river()?;
     let circle: Vec<&str> = MEMBERS[..9].iter().map(|(_, _, r)| *r).collect();
     Ok(vec![
         Agreement {
@@ -292,7 +70,7 @@ fn agreements() -> Result<Vec<Agreement>, Error> {
             },
             valid_from: ts("2025-01-01T00:00:00+08:00")?,
             valid_until: ts("2030-12-31T23:59:59+08:00")?,
-            items: vec![medical, nurse],
+            items: super::catalogue::circle()?,
             themes: Vec::new(),
         },
         Agreement {
@@ -305,7 +83,7 @@ fn agreements() -> Result<Vec<Agreement>, Error> {
             },
             valid_from: ts("2025-01-01T00:00:00+08:00")?,
             valid_until: ts("2030-12-31T23:59:59+08:00")?,
-            items: vec![transport, joint_medical],
+            items: super::catalogue::cross_province()?,
             themes: Vec::new(),
         },
         Agreement {
@@ -318,7 +96,7 @@ fn agreements() -> Result<Vec<Agreement>, Error> {
             },
             valid_from: ts("2025-01-01T00:00:00+08:00")?,
             valid_until: ts("2030-12-31T23:59:59+08:00")?,
-            items: vec![barber, social_card, hygiene, store, food],
+            items: cross_river,
             themes,
         },
     ])
