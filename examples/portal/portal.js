@@ -4,14 +4,15 @@
 // against the item's form schema from the trust registry, computes each scan's
 // reference in pieces (the page stays responsive for a 50 MiB scan), signs the transfer
 // with a key made in this page, sends the scans and the transfer to Jiujiang, and
-// verifies the registry-signed receipt and Jiujiang's files_received (protocol 1.1).
+// verifies the registry-signed receipt and Jiujiang's files_received (protocol 1.1), then
+// Jiujiang's decision, and sends the applicant's evaluation of the handling (好差评, 1.1).
 //
 // The package is "tongban/forms": served at /tongban/ (the built bindings/wasm/pkg) under
 // the import map of index.html, or bundled by esbuild or Vite (see README); the registry at
 // /registry.json; `?at=RFC3339` fixes the page's clock (the demo server has the same
 // option), so that a demonstration or a test is repeatable.
 import {
-  Case, KeyPair, Registry, Verifier, createMessage, fileReference, signMessage,
+  Case, KeyPair, Registry, Verifier, createMessage, fileReference, replyTo, signMessage,
 } from "tongban/forms";
 
 const HUANGSHI = "huangshi.420200";
@@ -123,6 +124,13 @@ function resultDelivery() {
 }
 
 const DELIVERY_NAMES = { at_window: "窗口领取", electronic: "电子送达", post: "邮寄送达" };
+const GRADE_NAMES = {
+  very_satisfied: "非常满意", satisfied: "满意", basically_satisfied: "基本满意",
+  dissatisfied: "不满意", very_dissatisfied: "非常不满意",
+};
+
+/** The case this page sent and Jiujiang decided: what the evaluation answers. */
+let decided;
 
 function validate() {
   registry.checkForm(AGREEMENT, ITEM, formData());
@@ -198,7 +206,9 @@ $("transfer").addEventListener("submit", async (event) => {
       show("error", `九江拒收：${error.message}`, { 错误码: error.code });
       return;
     }
-    const { receipt: receiptText, files_received: filesText } = JSON.parse(answer);
+    const {
+      receipt: receiptText, files_received: filesText, status_update: reviewText, decision: decisionText,
+    } = JSON.parse(answer);
     const fromJiujiang = Verifier.withRegistry(registry, HUANGSHI);
     const receipt = fromJiujiang.verify(receiptText, at);
     receipt.checkReceiptFor(sent);
@@ -208,6 +218,10 @@ $("transfer").addEventListener("submit", async (event) => {
     // Jiujiang holds every scan, checked against its reference: the clock starts (§19).
     const filesReceived = filesText ? fromJiujiang.verify(filesText, at) : undefined;
     if (filesReceived) state = tracked.apply(filesReceived, registry);
+    // The demonstration's Jiujiang reviews and decides at once (server.mjs).
+    tracked.apply(fromJiujiang.verify(reviewText, at), registry);
+    const decision = fromJiujiang.verify(decisionText, at);
+    state = tracked.apply(decision, registry);
     const dueText = (d) => (d ? `${d.due}（剩余 ${d.remaining_working_days} 个工作日）` : "—");
     let deadline = "—";
     let themeDeadline = "—";
@@ -221,6 +235,9 @@ $("transfer").addEventListener("submit", async (event) => {
       deadline = `无法计算（${e.code}）`; // e.g. a year the registry's calendar does not cover
     }
     const outcome = receipt.envelope.body.outcome;
+    const result = decision.envelope.body;
+    decided = { caseId, tracked, decision };
+    $("evaluation").hidden = false;
     show("ok", "回执已验证：九江已受理", {
       案件: caseId,
       转交报文: sent.id,
@@ -232,6 +249,7 @@ $("transfer").addEventListener("submit", async (event) => {
         : "无",
       状态: state,
       办结期限: deadline,
+      办理结果: `${result.outcome === "approved" ? "准予许可" : "不予许可"}（${result.decided_by}）`,
       一事联办: themeDeadline,
       受理渠道: $("channel").selectedOptions[0].textContent,
       代办人: acting ? `${acting.body.name}（授权委托书随案转交）` : "—",
@@ -241,5 +259,54 @@ $("transfer").addEventListener("submit", async (event) => {
     });
   } catch (e) {
     show("error", `未能转交：${e.message}`, { 错误码: e.code ?? "—" });
+  }
+});
+
+/** The applicant's evaluation (好差评, 1.1) of the decided case, sent to Jiujiang, whose
+ * receipt is verified; a poor grade opens a rectification (整改) with its deadline. */
+$("evaluation").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const { caseId, tracked, decision } = decided;
+    const created = at ? new Date(Date.parse(at) + 240_000).toISOString() : undefined;
+    const comment = $("comment").value.trim();
+    const evaluation = replyTo(decision.canonical(), {
+      type: "evaluation",
+      body: {
+        grade: $("grade").value,
+        channel: "window",
+        evaluated_at: created ?? new Date().toISOString(),
+        ...(comment ? { comment } : {}),
+      },
+      created,
+    });
+    const wire = signMessage(evaluation, key);
+    const sent = Verifier.withKeys({ keys: [key.publicKey()] }, null).verify(wire, at);
+    const response = await fetch("/evaluation", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ message: wire }),
+    });
+    const answer = await response.json();
+    if (!response.ok) {
+      show("error", `九江拒收评价：${answer.message}`, { 错误码: answer.code });
+      return;
+    }
+    const receipt = Verifier.withRegistry(registry, HUANGSHI).verify(answer.receipt, at);
+    receipt.checkReceiptFor(sent);
+    tracked.apply(sent, registry);
+    const [track] = tracked.tracks(registry, at);
+    const rectification = track.rectification_deadline;
+    $("evaluation").hidden = true;
+    show("ok", "评价已送达九江", {
+      案件: caseId,
+      评价: GRADE_NAMES[sent.envelope.body.grade],
+      回执签名: receipt.signers.join(", "),
+      整改: rectification
+        ? `九江须于 ${rectification.due} 前整改（剩余 ${rectification.remaining_working_days} 个工作日）`
+        : "—",
+    });
+  } catch (e) {
+    show("error", `未能提交评价：${e.message}`, { 错误码: e.code ?? "—" });
   }
 });

@@ -11,7 +11,14 @@
 // POST /transfer   {"message": signed transfer, "key": the window's public key entry}
 //                  → 200 {"receipt": Jiujiang's signed receipt, "files_received": its
 //                  signed files_received, once every file it references is held and matches its
-//                  reference}, or 4xx {"code", "message"}
+//                  reference, "status_update" and "decision": its review and approval, made
+//                  at once (a real authority decides days later; the demonstration goes on
+//                  to the applicant's evaluation)}, or 4xx {"code", "message"}
+// POST /evaluation {"message": the window's signed evaluation (好差评, protocol 1.1)}
+//                  → 200 {"receipt": Jiujiang's signed receipt}, or 4xx {"code", "message"}:
+//                  verified with the key that sent the case's transfer (no other key may
+//                  grade the case) and applied to Jiujiang's copy of the case (once, after
+//                  the decision, as §18 says)
 //
 // The files stand in for the exchange between nodes: in a deployment the window's node
 // holds them and Jiujiang's node fetches them (examples/partner-node); here the page
@@ -35,7 +42,7 @@ const { values: options } = parseArgs({
 const here = options.root ? resolve(options.root) : fileURLToPath(new URL(".", import.meta.url));
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const pkg = process.env.TONGBAN_PACKAGE ?? join(root, "bindings/wasm/pkg");
-const { FileHasher, KeyPair, Registry, Verifier, checkFile, replyTo, signMessage } = await import(
+const { Case, FileHasher, KeyPair, Registry, Verifier, checkFile, replyTo, signMessage } = await import(
   new URL(`file://${pkg}/forms/node.js`).href
 );
 
@@ -56,6 +63,41 @@ const MAX_FILE = 50 * 1024 * 1024;
 const files = new Map();
 
 const refusal = (code, message, status) => Object.assign(new Error(message), { code, status });
+
+/** The status of a refusal with `code`, as §21.3 gives it for the codes met here. */
+function statusOf(code = "") {
+  if (code === "json.too_large") return 413;
+  if (/^(signature|key)\./.test(code)) return 401;
+  if (code.startsWith("lifecycle.") || code === "replay.duplicate") return 409;
+  if (code === "agreement.not_party") return 403;
+  return 422;
+}
+
+/** Answers a refusal `e` as §21.3 does: its status and {"code", "message"}. */
+function refuse(response, e, what) {
+  response.writeHead(e.status ?? statusOf(e.code), { "content-type": "application/json" });
+  response.end(JSON.stringify({ code: e.code ?? "message.invalid", message: e.message }));
+  console.error(`refused ${what}: ${e.code} ${e.message}`);
+}
+
+/** Jiujiang's copy of each case it received, by case id: { fromWindow, own, tracked }:
+ * the window's later messages are verified with the key that sent the transfer (and
+ * must be addressed to Jiujiang), Jiujiang's own with its key. */
+const cases = new Map();
+
+/** `seconds` after the demonstration's fixed clock, or now. */
+const later = (seconds) => (options.at ? new Date(Date.parse(options.at) + seconds * 1000).toISOString() : undefined);
+
+/** Applies Jiujiang's signed message `text` to its copy of the case. */
+function applyOwn(held, text) {
+  held.tracked.apply(held.own.verify(text, options.at), registry);
+  return text;
+}
+
+/** Signs Jiujiang's answer `init` to `answered` and applies it to the case. */
+function signedAnswer(held, answered, init) {
+  return applyOwn(held, signMessage(replyTo(answered.canonical(), init), jiujiang));
+}
 
 /** Stores a scan whose bytes hash to `sha256`, read in pieces, at most 50 MiB. */
 async function upload(request, sha256) {
@@ -85,9 +127,7 @@ async function receive({ message, key }) {
   const verified = Verifier.withKeys({ keys: [key] }, JIUJIANG).verify(message, options.at);
   const { body } = verified.envelope;
   registry.checkForm(verified.envelope.agreement, body.item, body.form);
-  const created = options.at
-    ? new Date(Date.parse(options.at) + 60_000).toISOString()
-    : undefined;
+  const created = later(60);
   const receipt = replyTo(verified.canonical(), {
     type: "receipt",
     body: {
@@ -108,7 +148,44 @@ async function receive({ message, key }) {
     replyTo(verified.canonical(), { type: "files_received", body: { files: digests }, created }),
     jiujiang,
   );
-  return { receipt: signedReceipt, files_received: filesReceived };
+  // Jiujiang's copy of the case, which the applicant's evaluation will move.
+  const held = {
+    fromWindow: Verifier.withKeys({ keys: [key] }, JIUJIANG),
+    own: Verifier.withKeys({ keys: [jiujiang.publicKey()] }, HUANGSHI),
+    tracked: new Case(verified.envelope.case),
+  };
+  held.tracked.apply(verified, registry);
+  for (const text of [signedReceipt, filesReceived].filter(Boolean)) applyOwn(held, text);
+  const review = signedAnswer(held, verified, {
+    type: "status_update", body: { status: "in_review" }, created: later(120),
+  });
+  const decision = signedAnswer(held, verified, {
+    type: "decision",
+    body: { outcome: "approved", decided_by: "九江市浔阳区市场监督管理局", documents: [] },
+    created: later(180),
+  });
+  cases.set(verified.envelope.case, held);
+  return { receipt: signedReceipt, files_received: filesReceived, status_update: review, decision };
+}
+
+/** Jiujiang's receipt of the window's evaluation of a case it decided. Throws a
+ * TongbanError: an evaluation of no case here, by another key, twice or before the
+ * decision is refused. */
+function evaluate({ message }) {
+  const caseId = JSON.parse(message)?.case;
+  const held = cases.get(caseId);
+  if (!held) throw refusal("lifecycle.no_track", `no case ${caseId} here`, 409);
+  const verified = held.fromWindow.verify(message, options.at);
+  if (verified.type !== "evaluation") {
+    throw refusal("message.invalid", "only evaluations are taken here", 422);
+  }
+  held.tracked.apply(verified, registry);
+  const receipt = replyTo(verified.canonical(), {
+    type: "receipt",
+    body: { answers_sha256: verified.sha256, outcome: { status: "accepted" } },
+    created: later(270),
+  });
+  return { receipt: signMessage(receipt, jiujiang) };
 }
 
 async function readBody(request) {
@@ -148,15 +225,23 @@ const server = createServer(async (request, response) => {
       try {
         answer = await receive(JSON.parse(await readBody(request)));
       } catch (e) {
-        const status = e.status ?? (e.code === "json.too_large" ? 413 : 422);
-        response.writeHead(status, { "content-type": "application/json" });
-        response.end(JSON.stringify({ code: e.code ?? "message.invalid", message: e.message }));
-        console.error(`refused transfer: ${e.code} ${e.message}`);
+        refuse(response, e, "a transfer");
         return;
       }
       response.writeHead(200, { "content-type": "application/json" });
       response.end(JSON.stringify(answer));
-      console.error("received a transfer and its files, sent a receipt and files_received");
+      console.error("received a transfer and its files, sent a receipt, files_received and a decision");
+    } else if (request.method === "POST" && url.pathname === "/evaluation") {
+      let answer;
+      try {
+        answer = evaluate(JSON.parse(await readBody(request)));
+      } catch (e) {
+        refuse(response, e, "an evaluation");
+        return;
+      }
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(JSON.stringify(answer));
+      console.error("received an evaluation, sent a receipt");
     } else if (request.method === "GET" && url.pathname === "/registry.json") {
       response.writeHead(200, { "content-type": "application/json" });
       response.end(registryText);

@@ -2,14 +2,15 @@
 // playwright-core, against the demo server on loopback. The page fills a Huangshi–
 // Jiujiang transfer, validates it, computes the chosen scans' references, signs it with a
 // key made in the page, sends the scans and the transfer, and verifies Jiujiang's
-// registry-signed receipt and files_received: served as is (the package under an import map),
+// registry-signed receipt and files_received, then Jiujiang's decision, and sends the
+// applicant's evaluation (好差评), whose receipt it verifies: served as is (the package under an import map),
 // and built by esbuild and by Vite from the packed package (tests/bundle.mjs). A page
 // built for a target without top-level await loads `tongban/manual`. Screenshots go to
 // target/wasm/.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { CREATED, launchChromium, servePortal, targetDir, transferBody } from "./support.mjs";
+import { CREATED, HUANGSHI, at, launchChromium, load, servePortal, targetDir, transferBody } from "./support.mjs";
 import { buildBundles } from "./bundle.mjs";
 
 const shots = targetDir;
@@ -100,7 +101,9 @@ for (const variant of ["served", "esbuild", "vite"]) {
     assert.equal(await page.textContent("#status"), "回执已验证：九江已受理", JSON.stringify(await details(page)));
     const shown = await details(page);
     assert.equal(shown["回执签名"], "jiujiang.360400#sample");
-    assert.equal(shown["状态"], "received");
+    // The demonstration's Jiujiang reviews and decides at once.
+    assert.equal(shown["状态"], "decided");
+    assert.equal(shown["办理结果"], "准予许可（九江市浔阳区市场监督管理局）");
     assert.match(shown["绑定摘要"], /^[0-9a-f]{64}$/);
     assert.match(shown["回执编号"], /^JJ-[0-9a-f]{8}$/);
     // The scans were sent and checked against the signed references (1.1, §23).
@@ -113,6 +116,20 @@ for (const variant of ["served", "esbuild", "vite"]) {
     // The theme's overall limit, from the same day: ten working days, Friday 11 December.
     assert.equal(shown["一事联办"], "开理发店：2026-12-11（剩余 10 个工作日）");
     await page.screenshot({ path: `${shots}portal-${variant}-receipt.png`, fullPage: true });
+
+    // The applicant grades the handling (好差评, 1.1): a poor grade opens a rectification
+    // (整改), due 15 working days later.
+    await page.selectOption("#grade", "dissatisfied");
+    await page.fill("#comment", "等候时间较长");
+    await page.click("#evaluate");
+    await page.waitForFunction(() => /^(评价已|九江拒收|未能提交)/.test(document.querySelector("#status").textContent));
+    assert.equal(await page.textContent("#status"), "评价已送达九江", JSON.stringify(await details(page)));
+    const graded = await details(page);
+    assert.equal(graded["评价"], "不满意");
+    assert.equal(graded["回执签名"], "jiujiang.360400#sample");
+    assert.equal(graded["整改"], "九江须于 2026-12-18 前整改（剩余 15 个工作日）");
+    assert.equal(await page.isHidden("#evaluation"), true);
+    await page.screenshot({ path: `${shots}portal-${variant}-evaluation.png`, fullPage: true });
     assert.deepEqual(errors, []);
     assert.deepEqual(missing, []);
     await page.close();
@@ -164,5 +181,38 @@ test("the portal refuses a citizen ID with a wrong check digit before signing, w
   await page.click("#submit");
   await page.waitForSelector("#status.error");
   assert.equal((await details(page))["错误码"], "id.citizen_checksum");
+  await page.close();
+});
+
+test("the demo endpoint takes an evaluation only from the key that sent the case", async () => {
+  const base = await serve();
+  const { page, errors } = await openPortal(base);
+  await fill(page, transferBody().form);
+  await page.click("#submit");
+  await page.waitForFunction(() => /^(回执|未能|九江拒收|材料未被)/.test(document.querySelector("#status").textContent));
+  const caseId = (await details(page))["案件"];
+  assert.match(caseId, /^HS-2026-\d{6}$/);
+  // Another key of Huangshi's name grades the case: refused, nothing applied.
+  const { KeyPair, createMessage, signMessage } = await load("core");
+  const stranger = KeyPair.generate(HUANGSHI);
+  const evaluation = createMessage({
+    from: HUANGSHI, to: "jiujiang.360400", agreement: "hs-jj.cross-river", case: caseId,
+    type: "evaluation", created: at(240), protocol: "1.1",
+    body: { grade: "very_dissatisfied", channel: "window", evaluated_at: at(240) },
+  });
+  const post = (message) => fetch(`${base}evaluation`, { method: "POST", body: JSON.stringify({ message }) });
+  const forged = await post(signMessage(evaluation, stranger));
+  assert.equal(forged.status, 401);
+  assert.equal((await forged.json()).code, "signature.unknown_key");
+  // An evaluation of a case the endpoint never received.
+  const unknown = await post(signMessage({ ...evaluation, case: "HS-2026-999999" }, stranger));
+  assert.equal(unknown.status, 409);
+  assert.equal((await unknown.json()).code, "lifecycle.no_track");
+  // The page's own evaluation is still taken.
+  await page.click("#evaluate");
+  await page.waitForFunction(() => /^(评价已|九江拒收|未能提交)/.test(document.querySelector("#status").textContent));
+  assert.equal(await page.textContent("#status"), "评价已送达九江", JSON.stringify(await details(page)));
+  assert.equal((await details(page))["整改"], "—");
+  assert.deepEqual(errors, []);
   await page.close();
 });
