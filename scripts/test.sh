@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # Never regenerate committed files or skip comparisons in a test run.
 unset TONGBAN_BLESS TONGBAN_PRINT
 
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> [%ss] %s\n' "$SECONDS" "$*"; }
 started=$SECONDS
 
 step "toolchain: $(rustc --version)"

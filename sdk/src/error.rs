@@ -133,7 +133,7 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ),
     (
         "signature.unsupported_algorithm",
-        "the signature algorithm is not supported",
+        "no signature has an algorithm the reader implements (signatures of other algorithms are skipped, never counted)",
     ),
     (
         "signature.unknown_key",

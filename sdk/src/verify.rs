@@ -711,9 +711,13 @@ impl<R: KeyResolver> Verifier<R, MemoryReplayGuard> {
 }
 
 /// Every signature over `unsigned` (a document's canonical bytes without its
-/// `signatures`, in pieces) must verify with a key `keys` trusts for a document created
-/// at `created`; at least one must be by a key of `from`. The ids of the signing keys.
-/// Messages (§8 step 2) and file requests (§23.3) are checked by this one procedure.
+/// `signatures`, in pieces) whose algorithm this build implements must verify with a
+/// key `keys` trusts for a document created at `created`; at least one must be by a key
+/// of `from`. A signature of another algorithm (a suite added later) is skipped, never
+/// counted, so that a member may sign with two suites while readers upgrade; a document
+/// with no signature of a known algorithm is `signature.unsupported_algorithm`. Key ids
+/// are unique among all signatures. The ids of the signing keys. Messages (§8 step 2)
+/// and file requests (§23.3) are checked by this one procedure.
 pub(crate) fn check_signatures<R: KeyResolver>(
     keys: &R,
     unsigned: &[&[u8]],
@@ -729,7 +733,6 @@ pub(crate) fn check_signatures<R: KeyResolver>(
     let mut seen_key_ids = BTreeSet::new();
     let mut by_sender = false;
     for entry in signatures {
-        let algorithm = Algorithm::try_from(entry.algorithm.as_str())?;
         if !seen_key_ids.insert(&entry.key_id) {
             return Err(SignatureError::Malformed {
                 key_id: entry.key_id.to_string(),
@@ -737,6 +740,9 @@ pub(crate) fn check_signatures<R: KeyResolver>(
             }
             .into());
         }
+        let Ok(algorithm) = Algorithm::try_from(entry.algorithm.as_str()) else {
+            continue; // another suite's: skipped, never counted (§8 step 2.2)
+        };
         let key = keys.resolve(&entry.key_id, created, now)?;
         if key.public_key.algorithm() != algorithm {
             return Err(SignatureError::UnknownKey {
@@ -766,6 +772,16 @@ pub(crate) fn check_signatures<R: KeyResolver>(
         }
         by_sender |= &key.owner == from;
         signers.push(entry.key_id.clone());
+    }
+    if signers.is_empty() {
+        return Err(SignatureError::UnsupportedAlgorithm {
+            algorithm: signatures
+                .iter()
+                .map(|entry| entry.algorithm.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+        .into());
     }
     if !by_sender {
         return Err(SignatureError::KeyNotSender {

@@ -480,8 +480,9 @@ function loadKeys(keySetText) {
   return keys;
 }
 
-/** §8 step 2, for a message or a file request (§23.3): every signature over the
- * document without `signatures` verifies, one of them by a key of `doc.from`. */
+/** §8 step 2, for a message or a file request (§23.3): every Ed25519 signature over
+ * the document without `signatures` verifies, one of them by a key of `doc.from`;
+ * signatures of other algorithms are skipped, never counted (revision 1.1.1). */
 function checkSignatures(doc, keys) {
   const signatures = doc.signatures ?? [];
   if (signatures.length === 0) refuse("signature.missing");
@@ -489,10 +490,12 @@ function checkSignatures(doc, keys) {
   delete unsigned.signatures;
   const kids = new Set();
   let bySender = false;
+  let checked = 0;
   for (const s of signatures) {
-    if (s.alg !== "ed25519") refuse("signature.unsupported_algorithm");
     if (kids.has(s.kid)) refuse("signature.malformed", "two signatures by one key");
     kids.add(s.kid);
+    if (s.alg !== "ed25519") continue;
+    checked += 1;
     const key = keys.get(s.kid);
     if (!key) refuse("signature.unknown_key");
     const signature = decodeBase64url(s.sig);
@@ -503,6 +506,7 @@ function checkSignatures(doc, keys) {
     }
     bySender ||= key.owner === doc.from;
   }
+  if (checked === 0) refuse("signature.unsupported_algorithm");
   if (!bySender) refuse("signature.key_not_sender");
 }
 

@@ -15,6 +15,7 @@ mod messages;
 mod post;
 mod registry;
 mod settled;
+mod suites;
 mod themes;
 mod window;
 
@@ -243,6 +244,7 @@ pub fn generate() -> Generated {
     deferral::deferral(&mut g, &keys, &registry);
     licence::licence(&mut g, &keys);
     themes::themes(&mut g, &keys, &registry);
+    suites::suites(&mut g, &keys);
     g.out
 }
 

@@ -232,6 +232,9 @@ impl Registry {
             if !operator_ids.insert(&key.key_id) {
                 return Err(invalid(format!("/operator/keys/{i}/kid"), "listed twice"));
             }
+            if Algorithm::try_from(key.algorithm.as_str()).is_err() {
+                continue; // another suite's key: ignored, never counted (§15)
+            }
             public_key(&key.algorithm, &key.public_key)?;
             if !operator_public_keys.insert(&key.public_key) {
                 return Err(invalid(
@@ -252,6 +255,7 @@ impl Registry {
         check_calendar(&document.calendar)?;
         let mut members = BTreeMap::new();
         let mut keys = BTreeMap::new();
+        let mut member_key_ids = BTreeSet::new();
         for (m, member) in document.members.iter().enumerate() {
             let at = |field: &str| format!("/members/{m}/{field}");
             if members.insert(member.node.clone(), m).is_some() {
@@ -276,23 +280,25 @@ impl Registry {
                         "must be after valid_from",
                     ));
                 }
-                let slot = MemberKeySlot {
-                    member: m,
-                    key: k,
-                    algorithm: Algorithm::try_from(key.algorithm.as_str())?,
-                    public: OnceLock::new(),
-                };
-                if key_checks == KeyChecks::AtLoad {
-                    slot.public(&key.public_key)?;
-                }
-                if keys.insert(key.key_id.clone(), slot).is_some()
-                    || operator_ids.contains(&&key.key_id)
-                {
+                if !member_key_ids.insert(&key.key_id) || operator_ids.contains(&&key.key_id) {
                     return Err(invalid(
                         at(&format!("keys/{k}/kid")),
                         "key id is used twice",
                     ));
                 }
+                let Ok(algorithm) = Algorithm::try_from(key.algorithm.as_str()) else {
+                    continue; // another suite's key: ignored, never trusted (§15)
+                };
+                let slot = MemberKeySlot {
+                    member: m,
+                    key: k,
+                    algorithm,
+                    public: OnceLock::new(),
+                };
+                if key_checks == KeyChecks::AtLoad {
+                    slot.public(&key.public_key)?;
+                }
+                keys.insert(key.key_id.clone(), slot);
             }
         }
         let mut agreements = BTreeMap::new();
