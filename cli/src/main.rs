@@ -41,7 +41,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Generate an Ed25519 key file (mode 0600) and print its public part.
+    /// Generate a key file (mode 0600), Ed25519 or with --alg sm2-sm3 SM2, and print its public part.
     Keygen {
         /// Where to write the key file; it must not exist unless --force is given.
         #[arg(long)]
@@ -52,6 +52,9 @@ enum Command {
         /// The key id (default: NODE#FINGERPRINT, the first 8 hex digits of the public key's SHA-256).
         #[arg(long)]
         kid: Option<String>,
+        /// The signature suite: ed25519, or sm2-sm3 (SM2 with SM3, the national suite).
+        #[arg(long, default_value = "ed25519")]
+        alg: String,
         /// Overwrite an existing file.
         #[arg(long)]
         force: bool,
@@ -279,8 +282,9 @@ fn run(command: Command, options: ParseOptions) -> Result<Output, Failure> {
             out,
             node,
             kid,
+            alg,
             force,
-        } => keygen(&out, &node, kid.as_deref(), force),
+        } => keygen(&out, &node, kid.as_deref(), &alg, force),
         Command::Canonicalize { file } => {
             let bytes = read_input(file.as_deref(), CANONICALIZE_LIMITS.max_bytes + 1)?;
             let value = tongban::json::parse_with_limits(&bytes, CANONICALIZE_LIMITS)
@@ -373,13 +377,20 @@ pub(crate) fn time_or_now(at: Option<String>) -> Result<Timestamp, Failure> {
     }
 }
 
-fn keygen(out: &Path, node: &str, kid: Option<&str>, force: bool) -> Result<Output, Failure> {
+fn keygen(
+    out: &Path,
+    node: &str,
+    kid: Option<&str>,
+    alg: &str,
+    force: bool,
+) -> Result<Output, Failure> {
+    let algorithm = tongban::Algorithm::try_from(alg).map_err(tongban::Error::from)?;
     let node = NodeId::parse(node).map_err(tongban::Error::from)?;
     let kid = kid
         .map(KeyId::parse)
         .transpose()
         .map_err(tongban::Error::from)?;
-    let pair = KeyPair::generate(node, kid).map_err(tongban::Error::from)?;
+    let pair = KeyPair::generate_for(algorithm, node, kid).map_err(tongban::Error::from)?;
     let file = pair.to_file();
     let text = serde_json::to_string_pretty(&file).unwrap_or_default() + "\n";
     write_secret_file(out, text.as_bytes(), force)

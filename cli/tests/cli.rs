@@ -877,3 +877,68 @@ fn file_ref_and_check_make_and_check_the_reference_a_message_carries() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).starts_with("cli.io: "));
 }
+
+#[test]
+fn keygen_makes_sm2_keys_that_sign_and_verify_and_refuses_unknown_suites() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key_path = dir.path().join("wuhan-sm2.key");
+    let args = |alg: &'static str| {
+        vec![
+            "keygen".to_string(),
+            "--out".into(),
+            path_str(&key_path).to_string(),
+            "--node".into(),
+            HUANGSHI.into(),
+            "--alg".into(),
+            alg.into(),
+        ]
+    };
+    let run = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        tongban(&args, None)
+    };
+    let unknown = run(args("sm2"));
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).starts_with("signature.unsupported_algorithm: ")
+    );
+    assert!(
+        !key_path.exists(),
+        "nothing is written for an unknown suite"
+    );
+    let out = run(args("sm2-sm3"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let public = stdout_json(&out);
+    assert_eq!(public["alg"], "sm2-sm3");
+    // The uncompressed point 04‖x‖y: 65 bytes, 87 characters of base64url, "B" first.
+    let point = public["public_key"].as_str().expect("public key");
+    assert_eq!((point.len(), &point[..1]), (87, "B"));
+    let keys_path = dir.path().join("keys.json");
+    std::fs::write(&keys_path, json!({"keys": [public]}).to_string()).expect("write keys");
+    let now = tongban::Timestamp::now();
+    let signed = tongban(
+        &["sign", "--key", path_str(&key_path)],
+        Some(&unsigned_transfer(&now)),
+    );
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    let message: Value = serde_json::from_slice(&signed.stdout).expect("message");
+    assert_eq!(message["signatures"][0]["alg"], "sm2-sm3");
+    let verified = tongban(
+        &["verify", "--any-receiver", "--keys", path_str(&keys_path)],
+        Some(&signed.stdout),
+    );
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert_eq!(stdout_json(&verified)["type"], "transfer");
+}

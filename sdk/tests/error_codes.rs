@@ -212,7 +212,7 @@ fn produced_codes() -> Vec<(&'static str, &'static str)> {
     );
     expect(
         "signature.unsupported_algorithm",
-        code_of(with("/signatures/0/alg", json!("sm2-sm3"))),
+        code_of(with("/signatures/0/alg", json!("ml-dsa-65"))),
     );
     expect(
         "signature.unknown_key",

@@ -739,13 +739,13 @@ fn each_sample_agreement_offers_twelve_real_items_with_forms_and_materials() {
 fn keys_of_an_unknown_suite_are_ignored_never_trusted_and_never_counted() {
     let other_suite = |kid: &str| tongban::registry::OperatorKey {
         key_id: KeyId::parse(kid).expect("kid"),
-        algorithm: "sm2-sm3".into(),
+        algorithm: "ml-dsa-65".into(),
         public_key: "BDw8PDw8".into(), // never decoded by a reader without the suite
     };
     let mut doc = document();
     doc.operator
         .keys
-        .push(other_suite("yunshangban.operator#sm2"));
+        .push(other_suite("yunshangban.operator#mldsa"));
     // Signed by one Ed25519 operator key and, in the other suite, by the new key: the
     // threshold of 2 counts only the signature this reader can check.
     let bytes = sample::signed_registry(&doc, &[0]).expect("sign");
@@ -754,7 +754,7 @@ fn keys_of_an_unknown_suite_are_ignored_never_trusted_and_never_counted() {
         .as_array_mut()
         .expect("signatures")
         .push(json!({
-            "alg": "sm2-sm3", "kid": "yunshangban.operator#sm2",
+            "alg": "ml-dsa-65", "kid": "yunshangban.operator#mldsa",
             "sig": tongban::crypto::base64url(&[0x5a; 64]),
         }));
     let bytes = tongban::canonical::to_canonical_bytes(&value);
@@ -767,8 +767,8 @@ fn keys_of_an_unknown_suite_are_ignored_never_trusted_and_never_counted() {
     let huangshi = doc.members.iter_mut().find(|m| m.node.as_str() == HUANGSHI);
     let huangshi = huangshi.expect("Huangshi is a member");
     let mut other_key = huangshi.keys[0].clone();
-    other_key.key_id = KeyId::parse("huangshi.420200#sm2").expect("kid");
-    other_key.algorithm = "sm2-sm3".into();
+    other_key.key_id = KeyId::parse("huangshi.420200#mldsa").expect("kid");
+    other_key.algorithm = "ml-dsa-65".into();
     other_key.public_key = "BDw8PDw8".into();
     huangshi.keys.push(other_key);
     let registry = Registry::bootstrap(
@@ -776,7 +776,7 @@ fn keys_of_an_unknown_suite_are_ignored_never_trusted_and_never_counted() {
         &issued(),
     )
     .expect("a registry listing a key of another suite loads");
-    let kid = KeyId::parse("huangshi.420200#sm2").expect("kid");
+    let kid = KeyId::parse("huangshi.420200#mldsa").expect("kid");
     let resolved = tongban::crypto::KeyResolver::resolve(&registry, &kid, &issued(), &issued());
     assert_eq!(code(resolved), "signature.unknown_key");
 }

@@ -20,6 +20,7 @@ import { createInterface } from "node:readline";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import canonicalize from "canonicalize";
+import smCrypto from "sm-crypto";
 import Ajv2020 from "ajv/dist/2020.js";
 
 const BROKEN = process.env.TONGBAN_ADAPTER_BROKEN ?? "";
@@ -470,18 +471,52 @@ function smallOrderR(signature) {
   return r !== undefined && isIdentity(multiply(r, 8n));
 }
 
-/** The trusted keys of a key-set file, by kid; refuses a malformed or weak key. */
+/** The SM2 curve's field modulus p. */
+const SM2_P = BigInt("0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF");
+/** The distinguishing identifier of every SM2 signature of the protocol (§7). */
+const SM2_ID = "1234567812345678";
+
+/** Refuses an SM2 public key that is not the uncompressed point 04‖x‖y (65 bytes) with
+ * coordinates below p on the curve (`key.malformed`); returns its hex for sm-crypto. */
+function checkSm2PublicKey(text) {
+  const bytes = decodeBase64url(text);
+  if (!bytes || bytes.length !== 65 || bytes[0] !== 4) refuse("key.malformed", "not 04‖x‖y, 65 bytes");
+  const hex = Buffer.from(bytes).toString("hex");
+  const [x, y] = [BigInt(`0x${hex.slice(2, 66)}`), BigInt(`0x${hex.slice(66)}`)];
+  if (x >= SM2_P || y >= SM2_P || !smCrypto.sm2.verifyPublicKey(hex)) {
+    refuse("key.malformed", "not a point of the SM2 curve");
+  }
+  return hex;
+}
+
+/** The trusted keys of a key-set file, by kid; refuses a malformed or weak key, and a
+ * key of an algorithm this implementation does not know (a key set is strict, §8). */
 function loadKeys(keySetText) {
   const keys = new Map();
   for (const k of parseStrict(Buffer.from(keySetText, "utf8")).value.keys) {
+    if (k.alg === "sm2-sm3") {
+      keys.set(k.kid, { owner: k.owner, alg: k.alg, hex: checkSm2PublicKey(k.public_key) });
+      continue;
+    }
+    if (k.alg !== "ed25519") refuse("key.malformed", `unknown algorithm ${k.alg}`);
     checkPublicKey(k.public_key);
-    keys.set(k.kid, { owner: k.owner, key: createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: k.public_key }, format: "jwk" }) });
+    keys.set(k.kid, { owner: k.owner, alg: k.alg, key: createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: k.public_key }, format: "jwk" }) });
   }
   return keys;
 }
 
-/** §8 step 2, for a message or a file request (§23.3): every Ed25519 signature over
- * the document without `signatures` verifies, one of them by a key of `doc.from`;
+/** Whether `signature` over `input` verifies under `key`: Ed25519 strictly (no
+ * small-order R), SM2 over SM3(Z‖M) with the protocol's identifier, r‖s. */
+function signatureVerifies(key, input, signature) {
+  if (key.alg === "sm2-sm3") {
+    const sig = Buffer.from(signature).toString("hex");
+    return smCrypto.sm2.doVerifySignature(Array.from(input), sig, key.hex, { der: false, hash: true, userId: SM2_ID });
+  }
+  return !smallOrderR(signature) && edVerify(null, input, key.key, signature);
+}
+
+/** §8 step 2, for a message or a file request (§23.3): every Ed25519 or SM2 signature
+ * over the document without `signatures` verifies, one of them by a key of `doc.from`;
  * signatures of other algorithms are skipped, never counted (revision 1.1.1). */
 function checkSignatures(doc, keys) {
   const signatures = doc.signatures ?? [];
@@ -494,16 +529,14 @@ function checkSignatures(doc, keys) {
   for (const s of signatures) {
     if (kids.has(s.kid)) refuse("signature.malformed", "two signatures by one key");
     kids.add(s.kid);
-    if (s.alg !== "ed25519") continue;
+    if (s.alg !== "ed25519" && s.alg !== "sm2-sm3") continue;
     checked += 1;
     const key = keys.get(s.kid);
-    if (!key) refuse("signature.unknown_key");
+    if (!key || key.alg !== s.alg) refuse("signature.unknown_key");
     const signature = decodeBase64url(s.sig);
     if (!signature || signature.length !== 64) refuse("signature.malformed");
     const input = canonicalBytes({ alg: s.alg, kid: s.kid, signed: unsigned });
-    if (smallOrderR(signature) || !edVerify(null, input, key.key, signature)) {
-      refuse("signature.invalid");
-    }
+    if (!signatureVerifies(key, input, signature)) refuse("signature.invalid");
     bySender ||= key.owner === doc.from;
   }
   if (checked === 0) refuse("signature.unsupported_algorithm");

@@ -65,7 +65,7 @@ pub(super) fn signatures(g: &mut Gen, keys: &str) {
         (
             "alg-unknown",
             "an algorithm the protocol does not define",
-            edit(&|d| d["signatures"][0]["alg"] = json!("sm2-sm3")),
+            edit(&|d| d["signatures"][0]["alg"] = json!("ml-dsa-65")),
             "signature.unsupported_algorithm",
         ),
         (

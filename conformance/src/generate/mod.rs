@@ -15,6 +15,7 @@ mod messages;
 mod post;
 mod registry;
 mod settled;
+mod sm2;
 mod suites;
 mod themes;
 mod window;
@@ -245,7 +246,29 @@ pub fn generate() -> Generated {
     licence::licence(&mut g, &keys);
     themes::themes(&mut g, &keys, &registry);
     suites::suites(&mut g, &keys);
+    sm2::sm2(&mut g);
     g.out
+}
+
+/// One `<category>/<name>` verify vector per case (name, description, message text,
+/// expected outcome): the message verified at T1 against `trust`.
+fn message_vectors(
+    g: &mut Gen,
+    category: &str,
+    trust: (&str, &str),
+    cases: Vec<(&str, &str, String, Value)>,
+) {
+    for (name, description, message, expected) in cases {
+        let id = format!("{category}/{name}");
+        verify_vector(
+            g,
+            &id,
+            description,
+            trust,
+            vec![at(message, T1)],
+            vec![expected],
+        );
+    }
 }
 
 fn verify_vector(

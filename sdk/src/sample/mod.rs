@@ -42,14 +42,26 @@ pub fn seed(node: &str) -> [u8; 32] {
 
 /// The sample key of `node` (`HUANGSHI` or `JIUJIANG`), with key id `<node>#sample`.
 pub fn key(node: &str) -> Result<KeyPair, Error> {
+    sample_key(node, "sample", Algorithm::Ed25519, &seed(node))
+}
+
+/// A sample key of `node` with key id `<node>#<suffix>`.
+fn sample_key(
+    node: &str,
+    suffix: &str,
+    algorithm: Algorithm,
+    secret: &[u8],
+) -> Result<KeyPair, Error> {
     let owner = id(NodeId::parse(node))?;
-    let key_id = id(KeyId::parse(format!("{node}#sample")))?;
-    Ok(KeyPair::from_secret(
-        key_id,
-        owner,
-        Algorithm::Ed25519,
-        &seed(node),
-    )?)
+    let key_id = id(KeyId::parse(format!("{node}#{suffix}")))?;
+    Ok(KeyPair::from_secret(key_id, owner, algorithm, secret)?)
+}
+
+/// The sample SM2 key (suite `sm2-sm3`) of `node`, with key id `<node>#sm2` and the
+/// seed of `<node>#sm2` as its secret scalar.
+pub fn sm2_key(node: &str) -> Result<KeyPair, Error> {
+    let secret = seed(&format!("{node}#sm2"));
+    sample_key(node, "sm2", Algorithm::Sm2Sm3, &secret)
 }
 
 /// The public sample keys of both nodes.

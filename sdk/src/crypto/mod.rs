@@ -1,9 +1,17 @@
 //! Signature suites, keys, key files and key resolution.
 //!
 //! An [`Algorithm`] names a suite; each suite implements the small [`SignatureSuite`]
-//! trait, so a second suite (SM2 with SM3) can be added without touching message code.
+//! trait, and a key is loaded once into its suite's own type ([`PublicKey`], [`KeyPair`]).
 //! Ed25519 verification uses `verify_strict`; a public key that is not canonically
-//! encoded or has a small-order component is refused when it is loaded.
+//! encoded or has a small-order component is refused when it is loaded. The national
+//! suite `sm2-sm3` (SM2 with SM3) is in the module `sm2` of this one.
+
+mod sm2;
+
+pub use self::sm2::SM2_DISTINGUISHING_ID;
+use self::sm2::{
+    sm2_public_bytes, sm2_public_key, sm2_sign, sm2_signing_key, sm2_verify, Sm2Suite,
+};
 
 use crate::error::{KeyError, SignatureError};
 use crate::id::{KeyId, NodeId};
@@ -20,6 +28,8 @@ use zeroize::Zeroizing;
 pub enum Algorithm {
     /// Ed25519 (RFC 8032), verified with `verify_strict`.
     Ed25519,
+    /// SM2 signatures with SM3 (GB/T 32918.2, GB/T 32905), the national suite (国密).
+    Sm2Sm3,
 }
 
 impl Algorithm {
@@ -27,6 +37,7 @@ impl Algorithm {
     pub fn as_str(self) -> &'static str {
         match self {
             Algorithm::Ed25519 => "ed25519",
+            Algorithm::Sm2Sm3 => "sm2-sm3",
         }
     }
 
@@ -34,6 +45,7 @@ impl Algorithm {
     pub fn suite(self) -> &'static dyn SignatureSuite {
         match self {
             Algorithm::Ed25519 => &Ed25519Suite,
+            Algorithm::Sm2Sm3 => &Sm2Suite,
         }
     }
 }
@@ -43,6 +55,7 @@ impl TryFrom<&str> for Algorithm {
     fn try_from(name: &str) -> Result<Self, Self::Error> {
         match name {
             "ed25519" => Ok(Algorithm::Ed25519),
+            "sm2-sm3" => Ok(Algorithm::Sm2Sm3),
             other => Err(SignatureError::UnsupportedAlgorithm {
                 algorithm: other.to_string(),
             }),
@@ -165,19 +178,29 @@ pub fn from_base64url(text: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(text).ok()
 }
 
-/// A checked public key of some algorithm, decoded once.
-#[derive(Clone, PartialEq, Eq)]
+/// A checked public key of some algorithm, decoded once. Two keys are equal when their
+/// algorithm and encoding are.
+#[derive(Clone)]
 pub struct PublicKey {
     algorithm: Algorithm,
     bytes: Vec<u8>,
     decoded: DecodedPublicKey,
 }
 
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.algorithm == other.algorithm && self.bytes == other.bytes
+    }
+}
+
+impl Eq for PublicKey {}
+
 /// A public key decoded for its algorithm's arithmetic, so that verifying a signature
-/// does not decode (decompress) the key again.
-#[derive(Clone, PartialEq, Eq)]
+/// does not decode (decompress) the key again, nor (SM2) compute its Z value again.
+#[derive(Clone)]
 enum DecodedPublicKey {
     Ed25519(ed25519_dalek::VerifyingKey),
+    Sm2(Box<::sm2::dsa::VerifyingKey>),
 }
 
 impl PublicKey {
@@ -185,6 +208,7 @@ impl PublicKey {
     pub fn from_bytes(algorithm: Algorithm, bytes: &[u8]) -> Result<PublicKey, KeyError> {
         let decoded = match algorithm {
             Algorithm::Ed25519 => DecodedPublicKey::Ed25519(ed25519_public_key(bytes)?),
+            Algorithm::Sm2Sm3 => DecodedPublicKey::Sm2(Box::new(sm2_public_key(bytes)?)),
         };
         Ok(PublicKey {
             algorithm,
@@ -217,6 +241,7 @@ impl PublicKey {
             DecodedPublicKey::Ed25519(key) => signature
                 .try_into()
                 .is_ok_and(|signature| ed25519_verify(key, message, signature)),
+            DecodedPublicKey::Sm2(key) => sm2_verify(key, message, signature),
         }
     }
 }
@@ -318,6 +343,7 @@ pub struct KeyPair {
 /// public key again. The key is wiped from memory when dropped.
 enum SecretKey {
     Ed25519(ed25519_dalek::SigningKey),
+    Sm2(::sm2::dsa::SigningKey),
 }
 
 impl KeyPair {
@@ -332,8 +358,13 @@ impl KeyPair {
             Algorithm::Ed25519 => {
                 let seed = Zeroizing::new(array::<32>(secret, "Ed25519 secret key")?);
                 let key = ed25519_dalek::SigningKey::from_bytes(&seed);
-                let public = key.verifying_key().to_bytes();
+                let public = key.verifying_key().to_bytes().to_vec();
                 (SecretKey::Ed25519(key), public)
+            }
+            Algorithm::Sm2Sm3 => {
+                let key = sm2_signing_key(secret)?;
+                let public = sm2_public_bytes(&key);
+                (SecretKey::Sm2(key), public)
             }
         };
         Ok(KeyPair {
@@ -348,9 +379,26 @@ impl KeyPair {
     /// A fresh Ed25519 key for `owner` from the system's random source. Without a
     /// `key_id` the id is `<owner>#<first 8 hex digits of SHA-256(public key)>`.
     pub fn generate(owner: NodeId, key_id: Option<KeyId>) -> Result<KeyPair, KeyError> {
+        KeyPair::generate_for(Algorithm::Ed25519, owner, key_id)
+    }
+
+    /// A fresh key of `algorithm` for `owner`, as [`KeyPair::generate`]. (An SM2 secret
+    /// is drawn again in the rare case, about 2⁻³², that 32 random bytes are no valid
+    /// scalar.)
+    pub fn generate_for(
+        algorithm: Algorithm,
+        owner: NodeId,
+        key_id: Option<KeyId>,
+    ) -> Result<KeyPair, KeyError> {
         let mut secret = Zeroizing::new([0u8; 32]);
-        crate::random::fill_random(secret.as_mut());
-        let public = Algorithm::Ed25519.suite().public_key_of(secret.as_ref())?;
+        let public = loop {
+            crate::random::fill_random(secret.as_mut());
+            match algorithm.suite().public_key_of(secret.as_ref()) {
+                Ok(public) => break public,
+                Err(_) if algorithm == Algorithm::Sm2Sm3 => continue,
+                Err(e) => return Err(e),
+            }
+        };
         let key_id = match key_id {
             Some(id) => id,
             None => {
@@ -362,7 +410,7 @@ impl KeyPair {
                 })?
             }
         };
-        KeyPair::from_secret(key_id, owner, Algorithm::Ed25519, secret.as_ref())
+        KeyPair::from_secret(key_id, owner, algorithm, secret.as_ref())
     }
 
     /// The key id.
@@ -398,6 +446,7 @@ impl KeyPair {
     pub fn sign_bytes(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
         match &self.secret {
             SecretKey::Ed25519(key) => Ok(ed25519_sign(key, message)),
+            SecretKey::Sm2(key) => sm2_sign(key, message),
         }
     }
 
@@ -407,6 +456,7 @@ impl KeyPair {
             entry: KeyEntry::from(&self.trusted_key()),
             secret_key: match &self.secret {
                 SecretKey::Ed25519(key) => base64url(Zeroizing::new(key.to_bytes()).as_ref()),
+                SecretKey::Sm2(key) => base64url(Zeroizing::new(key.to_bytes()).as_ref()),
             },
         }
     }
