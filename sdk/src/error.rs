@@ -190,6 +190,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "a transfer's sender is not a service window or its receiver not a competent authority",
     ),
     (
+        "agreement.wrong_suite",
+        "the sender did not sign the message in its agreement's signature suite (ed25519, or sm2-sm3 where the registry says so)",
+    ),
+    (
         "version.not_negotiated",
         "the sender or receiver does not speak the message's protocol version",
     ),
@@ -1020,6 +1024,16 @@ pub enum RouteError {
         /// The item.
         item: String,
     },
+    /// The sender did not sign in the agreement's signature suite.
+    #[error(
+        "/signatures: agreement {agreement} requires a signature by the sender in suite {suite}"
+    )]
+    WrongSuite {
+        /// The agreement.
+        agreement: String,
+        /// The suite it requires.
+        suite: String,
+    },
     /// (1.1) A transfer names a theme (一事联办) its agreement does not have, or one
     /// whose items do not include the transfer's item.
     #[error(
@@ -1043,6 +1057,7 @@ impl RouteError {
             RouteError::NotParty { .. } => "agreement.not_party",
             RouteError::AgreementInactive { .. } => "agreement.inactive",
             RouteError::WrongRole { .. } => "agreement.wrong_role",
+            RouteError::WrongSuite { .. } => "agreement.wrong_suite",
             RouteError::UnknownItem { .. } => "item.unknown",
             RouteError::NameMismatch { .. } => "item.name_mismatch",
             RouteError::ModeNotAllowed { .. } => "item.mode_not_allowed",

@@ -142,6 +142,7 @@ pub const STATUS: &[(&str, u16)] = &[
     ("agreement.unknown", 422),
     ("agreement.not_party", 403),
     ("agreement.wrong_role", 403),
+    ("agreement.wrong_suite", 403),
     ("agreement.inactive", 422),
     ("item.unknown", 422),
     ("item.name_mismatch", 422),

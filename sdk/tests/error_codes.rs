@@ -335,6 +335,9 @@ fn registry_codes() -> Vec<(&'static str, &'static str)> {
 
     let windows_only = edited(&|d| d.members[9].role = tongban::registry::Role::ServiceWindow);
     produced.push(("agreement.wrong_role", route_code(&windows_only, &|_| {})));
+    // Huangshi–Jiujiang on the national suite: the sample transfer is signed in Ed25519.
+    let on_sm2 = edited(&|d| d.agreements[2].suite = Some("sm2-sm3".into()));
+    produced.push(("agreement.wrong_suite", route_code(&on_sm2, &|_| {})));
     produced.push((
         "version.not_negotiated",
         route_code(&trusted, &|d| d["protocol"] = json!("1.3")),

@@ -209,7 +209,7 @@ fn committed_members() -> Value {
     must("value", serde_json::to_value(transfer))
 }
 
-/// The catalogue decides which material may be absent, and how (§17 step 5).
+/// The catalogue decides which material may be absent, and how (§17 step 6).
 fn checks(g: &mut Gen, registry: &str) {
     let deferred = transfer_1_1(g, deferred());
     let committed = transfer_1_1(g, committed());

@@ -516,7 +516,7 @@ pub(super) fn form_transfer(
     transfer
 }
 
-/// The name the sample catalogue gives item `code` (§17 step 5: a transfer's
+/// The name the sample catalogue gives item `code` (§17 step 6: a transfer's
 /// `item_name` is exactly that).
 pub(super) fn catalogue_name(code: &str) -> String {
     registry_doc(1, &[0])

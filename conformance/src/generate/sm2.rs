@@ -4,6 +4,7 @@
 //! than `1234567812345678`, a digest without Z, a key named under the other suite, and
 //! public keys compressed, without their `04` prefix or off the curve.
 
+use super::suites::with_signatures;
 use super::*;
 use ::sm2::dsa::signature::hazmat::PrehashSigner;
 use ::sm2::dsa::signature::Signer;
@@ -13,6 +14,7 @@ pub(super) fn sm2(g: &mut Gen) {
     let keys = keys_fixture(g);
     signatures(g, &keys);
     public_keys(g);
+    agreements(g);
 }
 
 /// The sample key set with both nodes' SM2 keys beside their Ed25519 keys.
@@ -79,23 +81,33 @@ fn hex(text: &str) -> Vec<u8> {
         .collect()
 }
 
-fn signatures(g: &mut Gen, keys: &str) {
+/// Signs with `key`: a deterministic SM2 signature `r‖s`.
+fn sign_with(key: &::sm2::dsa::SigningKey) -> impl Fn(&[u8]) -> Vec<u8> {
+    let key = key.clone();
+    move |input: &[u8]| {
+        let signature: ::sm2::dsa::Signature = key.sign(input);
+        signature.to_bytes().to_vec()
+    }
+}
+
+/// The sample transfer created at T0 without signatures, with Huangshi's Ed25519 and
+/// SM2 signature entries over it.
+fn transfer_with_entries(g: &mut Gen) -> (Value, Value, Value) {
     let transfer = g.transfer(T0);
     let ed25519_signed: Value = must("json", serde_json::from_str(&signed(transfer, HUANGSHI)));
     let ed25519 = ed25519_signed["signatures"][0].clone();
-    let mut document = ed25519_signed.clone();
+    let mut document = ed25519_signed;
     if let Some(members) = document.as_object_mut() {
         members.remove("signatures");
     }
     let standard = huangshi_sm2(tongban::crypto::SM2_DISTINGUISHING_ID);
-    let sign_with = |key: &::sm2::dsa::SigningKey| {
-        let key = key.clone();
-        move |input: &[u8]| -> Vec<u8> {
-            let signature: ::sm2::dsa::Signature = key.sign(input);
-            signature.to_bytes().to_vec()
-        }
-    };
     let sm2 = sm2_entry(&document, "sm2-sm3", &sign_with(&standard));
+    (document, ed25519, sm2)
+}
+
+fn signatures(g: &mut Gen, keys: &str) {
+    let (document, ed25519, sm2) = transfer_with_entries(g);
+    let standard = huangshi_sm2(tongban::crypto::SM2_DISTINGUISHING_ID);
     let raw = tongban::crypto::from_base64url(sm2["sig"].as_str().unwrap_or_default())
         .unwrap_or_default();
     let with_sig = |bytes: Vec<u8>| {
@@ -118,11 +130,7 @@ fn signatures(g: &mut Gen, keys: &str) {
     named_ed25519["alg"] = json!("ed25519");
     let mut ed25519_named_sm2 = ed25519.clone();
     ed25519_named_sm2["alg"] = json!("sm2-sm3");
-    let message = |entries: Vec<Value>| {
-        let mut message = document.clone();
-        message["signatures"] = Value::Array(entries);
-        text(&message)
-    };
+    let message = |entries: Vec<Value>| with_signatures(&document, entries);
     let mut tampered = document.clone();
     tampered["body"]["applicant"]["name"] = json!("王丽华");
     tampered["signatures"] = json!([sm2.clone()]);
@@ -246,4 +254,99 @@ fn public_keys(g: &mut Gen) {
             refused("key.malformed"),
         );
     }
+}
+
+/// The sample registry with both nodes' SM2 keys beside their Ed25519 keys and the
+/// Huangshi–Jiujiang agreement's `suite` set to `suite` (absent: Ed25519).
+fn registry_with_suite(suite: Option<&'static str>) -> String {
+    super::settled::edited_registry(&move |d| {
+        for member in d["members"].as_array_mut().into_iter().flatten() {
+            let node = member["node"].as_str().unwrap_or_default().to_string();
+            if node == HUANGSHI || node == JIUJIANG {
+                let key = must("key", sample::sm2_key(&node));
+                let entry = json!({
+                    "kid": key.key_id(), "alg": "sm2-sm3",
+                    "public_key": tongban::crypto::base64url(key.public_key().as_bytes()),
+                    "valid_from": "2025-01-01T00:00:00+08:00",
+                    "valid_until": "2030-12-31T23:59:59+08:00",
+                });
+                if let Some(keys) = member["keys"].as_array_mut() {
+                    keys.push(entry);
+                }
+            }
+        }
+        for agreement in d["agreements"].as_array_mut().into_iter().flatten() {
+            if let (Some(suite), true) = (suite, agreement["id"] == json!(sample::AGREEMENT)) {
+                agreement["suite"] = json!(suite);
+            }
+        }
+    })
+}
+
+/// An agreement's suite decides what its senders sign with (§17 step 5).
+fn agreements(g: &mut Gen) {
+    let gm = registry_with_suite(Some("sm2-sm3"));
+    let gm = g.fixture("registry-huangshi-jiujiang-on-sm2", gm);
+    let default = registry_with_suite(None);
+    let default = g.fixture("registry-with-sm2-keys", default);
+    let unknown = registry_with_suite(Some("ml-dsa-65"));
+    let (document, ed25519, sm2) = transfer_with_entries(g);
+    let message = |entries: Vec<Value>| with_signatures(&document, entries);
+    let mut unknown_item = document.clone();
+    unknown_item["body"]["item"] = json!("HB-JX-9999");
+    let unknown_item = signed_value(unknown_item, HUANGSHI);
+    let accepted = json!({"outcome": "accepted", "type": "transfer"});
+    let wrong_suite = refused("agreement.wrong_suite");
+    let cases: Vec<(&str, &str, &str, String, Value)> = vec![
+        (
+            "sm2-agreement-signed-with-sm2",
+            "under an agreement whose suite is sm2-sm3, a transfer signed with Huangshi's SM2 key",
+            &gm, message(vec![sm2.clone()]), accepted.clone(),
+        ),
+        (
+            "sm2-agreement-signed-with-ed25519",
+            "under an agreement whose suite is sm2-sm3, a transfer signed with Huangshi's Ed25519 key only: valid, but not in the agreement's suite",
+            &gm, message(vec![ed25519.clone()]), wrong_suite.clone(),
+        ),
+        (
+            "sm2-agreement-signed-with-both",
+            "under an agreement whose suite is sm2-sm3, a transfer signed with both of Huangshi's keys",
+            &gm, message(vec![ed25519.clone(), sm2.clone()]), accepted.clone(),
+        ),
+        (
+            "ed25519-agreement-signed-with-sm2",
+            "under an agreement that names no suite (Ed25519), a transfer signed with Huangshi's SM2 key only",
+            &default, message(vec![sm2.clone()]), wrong_suite.clone(),
+        ),
+        (
+            "ed25519-agreement-signed-with-both",
+            "under an agreement that names no suite, a transfer signed with both of Huangshi's keys",
+            &default, message(vec![sm2, ed25519]), accepted,
+        ),
+        (
+            "wrong-suite-before-the-item",
+            "under the sm2-sm3 agreement, an Ed25519-signed transfer of an item the catalogue lacks: the suite is checked first",
+            &gm, unknown_item, wrong_suite.clone(),
+        ),
+    ];
+    for (name, description, registry, message, expected) in cases {
+        message_vectors(
+            g,
+            "checks",
+            ("registry", registry),
+            vec![(name, description, message, expected)],
+        );
+    }
+    let message = signed(g.transfer(T0), HUANGSHI);
+    message_vectors(
+        g,
+        "checks",
+        ("registry", &unknown),
+        vec![(
+            "agreement-suite-the-reader-does-not-implement",
+            "an agreement whose suite (ml-dsa-65) this reader does not implement: none of its messages can be checked in it",
+            message,
+            wrong_suite,
+        )],
+    );
 }

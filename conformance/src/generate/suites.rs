@@ -47,7 +47,7 @@ fn ed25519_entry(document: &Value, signer: &str, kid: &str) -> Value {
 }
 
 /// `document` with `entries` as its signatures.
-fn with_signatures(document: &Value, entries: Vec<Value>) -> String {
+pub(super) fn with_signatures(document: &Value, entries: Vec<Value>) -> String {
     let mut document = document.clone();
     document["signatures"] = Value::Array(entries);
     text(&document)

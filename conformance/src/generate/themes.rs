@@ -57,7 +57,7 @@ fn bodies(g: &mut Gen, keys: &str) {
     edited_envelope_vectors(g, keys, cases.collect());
 }
 
-/// The transfer names a theme of its agreement that includes its item (§17 step 5).
+/// The transfer names a theme of its agreement that includes its item (§17 step 6).
 fn checks(g: &mut Gen, registry: &str) {
     let themed = transfer_1_1(g, registration());
     let cases: Vec<(&str, &str, Edit, Value)> = vec![

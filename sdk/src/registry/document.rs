@@ -141,6 +141,10 @@ pub struct Agreement {
     pub valid_until: Timestamp,
     /// The service items that can be handled under it.
     pub items: Vec<CatalogueItem>,
+    /// The signature suite its messages are signed with by their sender: `ed25519`
+    /// (absent) or `sm2-sm3`, the national suite (§17).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<String>,
     /// (1.1) The themes (一事联办) of its catalogue: items handled as one case.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub themes: Vec<Theme>,

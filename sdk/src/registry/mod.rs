@@ -492,6 +492,36 @@ impl Registry {
             .find(|i| &i.code == code)
     }
 
+    /// The signature suite of `agreement`: its `suite`, `ed25519` when absent.
+    pub fn suite_of(agreement: &Agreement) -> &str {
+        agreement.suite.as_deref().unwrap_or("ed25519")
+    }
+
+    /// The sender signed `envelope` in the suite of `agreement` (§17 step 5): one of its
+    /// signatures names that suite and a key of the sender (every signature of a suite
+    /// this reader implements was checked before). A suite this reader does not
+    /// implement has no trusted key, so its agreement's messages are refused.
+    fn check_suite(&self, agreement: &Agreement, envelope: &Envelope) -> Result<(), Error> {
+        let suite = Registry::suite_of(agreement);
+        let by_sender = |entry: &crate::signing::SignatureEntry| {
+            self.keys
+                .get(&entry.key_id)
+                .is_some_and(|slot| self.document.members[slot.member].node == envelope.from)
+        };
+        let signed_in_suite = envelope
+            .signatures
+            .iter()
+            .any(|entry| entry.algorithm == suite && by_sender(entry));
+        if signed_in_suite {
+            return Ok(());
+        }
+        Err(RouteError::WrongSuite {
+            agreement: agreement.id.to_string(),
+            suite: suite.to_string(),
+        }
+        .into())
+    }
+
     /// (1.1) Theme `code` of agreement `agreement`'s catalogue (一事联办).
     pub fn theme(&self, agreement: &AgreementId, code: &ItemCode) -> Option<&Theme> {
         self.agreement(agreement)?
@@ -616,6 +646,7 @@ impl Registry {
                 .into());
             }
         }
+        self.check_suite(agreement, envelope)?;
         let Body::Transfer(transfer) = &envelope.body else {
             return Ok(());
         };

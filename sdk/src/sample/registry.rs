@@ -72,6 +72,7 @@ fn agreements() -> Result<Vec<Agreement>, Error> {
             valid_until: ts("2030-12-31T23:59:59+08:00")?,
             items: super::catalogue::circle()?,
             themes: Vec::new(),
+            suite: None,
         },
         Agreement {
             id: AgreementId::parse("yunshangban.cross-province")?,
@@ -85,6 +86,7 @@ fn agreements() -> Result<Vec<Agreement>, Error> {
             valid_until: ts("2030-12-31T23:59:59+08:00")?,
             items: super::catalogue::cross_province()?,
             themes: Vec::new(),
+            suite: None,
         },
         Agreement {
             id: AgreementId::parse(super::AGREEMENT)?,
@@ -98,6 +100,7 @@ fn agreements() -> Result<Vec<Agreement>, Error> {
             valid_until: ts("2030-12-31T23:59:59+08:00")?,
             items: cross_river,
             themes,
+            suite: None,
         },
     ])
 }
