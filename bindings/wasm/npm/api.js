@@ -216,12 +216,13 @@ function passThrough(Class, getters, methods) {
   }
 }
 
-/** An Ed25519 signing key of one node. */
+/** A signing key of one node: Ed25519, or SM2 (suite `sm2-sm3`). */
 export class KeyPair extends Held {
-  static generate(node, keyId) {
+  static generate(node, keyId, alg) {
     string(node, "KeyPair.generate: node");
     const id = optionalString(keyId, "KeyPair.generate: keyId");
-    return new KeyPair(INTERNAL, call(() => glue.KeyPair.generate(node, id)));
+    const suite = optionalString(alg, "KeyPair.generate: alg");
+    return new KeyPair(INTERNAL, call(() => glue.KeyPair.generate(node, id, suite)));
   }
 
   static sample(node) {

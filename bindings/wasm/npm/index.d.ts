@@ -148,11 +148,14 @@ declare abstract class Held {
   [Symbol.dispose](): void;
 }
 
-/** An Ed25519 signing key of one node. Export it with `toKeyFile` to keep it. */
+/** The signature suites: Ed25519, and SM2 with SM3 (the national suite, §7). */
+export type SignatureSuite = "ed25519" | "sm2-sm3";
+
+/** A signing key of one node, Ed25519 or SM2. Export it with `toKeyFile` to keep it. */
 export declare class KeyPair extends Held {
   private constructor();
-  /** A new key for `node`, with key id `keyId` (default `<node>#` and 8 hex digits of the public key's SHA-256), from the platform's secure random source. */
-  static generate(node: string, keyId?: string | null): KeyPair;
+  /** A new key of suite `alg` (default `ed25519`) for `node`, with key id `keyId` (default `<node>#` and 8 hex digits of the public key's SHA-256), from the platform's secure random source. */
+  static generate(node: string, keyId?: string | null, alg?: SignatureSuite | null): KeyPair;
   /** The sample key of a node of the sample registry (`huangshi.420200`, `jiujiang.360400`, …), key id `<node>#sample`. Its secret is public: for examples and tests only. */
   static sample(node: string): KeyPair;
   /** Imports a key file (the JSON text `tongban keygen` writes, or `toKeyFile` gave). */

@@ -6,21 +6,29 @@ use tongban::crypto::{KeyEntry, KeyFile};
 use tongban::{KeyId, NodeId};
 use wasm_bindgen::prelude::*;
 
-/// An Ed25519 signing key of one node. Export it with `toKeyFile` to keep it; free it
-/// with `free()` when done (the secret is zeroed).
+/// A signing key of one node, Ed25519 or SM2 (suite `sm2-sm3`). Export it with
+/// `toKeyFile` to keep it; free it with `free()` when done (the secret is zeroed).
 #[wasm_bindgen(js_name = KeyPair)]
 pub struct JsKeyPair(pub(crate) tongban::KeyPair);
 
 #[wasm_bindgen(js_class = KeyPair)]
 impl JsKeyPair {
-    /// A new key for `node`, with key id `keyId` (default `<node>#` and 8 hex digits of
-    /// the public key's SHA-256), from the
-    /// platform's secure random source.
-    pub fn generate(node: &str, key_id: Option<String>) -> JsResult<JsKeyPair> {
+    /// A new key of suite `alg` (`ed25519`, the default, or `sm2-sm3`) for `node`, with
+    /// key id `keyId` (default `<node>#` and 8 hex digits of the public key's SHA-256),
+    /// from the platform's secure random source.
+    pub fn generate(
+        node: &str,
+        key_id: Option<String>,
+        alg: Option<String>,
+    ) -> JsResult<JsKeyPair> {
+        let algorithm = match alg.as_deref() {
+            Some(name) => tongban::Algorithm::try_from(name).or_throw()?,
+            None => tongban::Algorithm::Ed25519,
+        };
         let owner = NodeId::parse(node).or_throw()?;
         let key_id = key_id.map(KeyId::parse).transpose().or_throw()?;
         Ok(JsKeyPair(
-            tongban::KeyPair::generate(owner, key_id).or_throw()?,
+            tongban::KeyPair::generate_for(algorithm, owner, key_id).or_throw()?,
         ))
     }
 

@@ -16,6 +16,10 @@ declare function note(text: string): void;
 
 const registry: Registry = Registry.load(registryText);
 const key: KeyPair = KeyPair.generate("huangshi.420200");
+// The national suite: an SM2 key; a suite's name is checked.
+const sm2Key: KeyPair = KeyPair.generate("huangshi.420200", null, "sm2-sm3");
+// @ts-expect-error: "sm2" names no suite
+KeyPair.generate("huangshi.420200", null, "sm2");
 const transfer: Envelope = createMessage({
   from: "huangshi.420200", to: "jiujiang.360400", agreement: "hs-jj.cross-river",
   case: "HS-2026-000123", type: "transfer", body,
@@ -126,5 +130,5 @@ replyTo(transfer, { type: "shipment", body: { contents: "gifts", carrier: "EMS",
 const inspector: Verifier = Verifier.withKeys({ keys: [key.publicKey()] }, null);
 const window: string | undefined = tracked.window;
 
-export { sha256, state, status, tracks, reply, type, codes, due, source, inspector, window, misspelt, lost,
+export { sm2Key, sha256, state, status, tracks, reply, type, codes, due, source, inspector, window, misspelt, lost,
   byAgent, byFax, byPigeon, parcel, handedOver, graded, deferred, committed, unsigned, themed, themedByName, licensed };
