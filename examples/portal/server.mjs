@@ -73,6 +73,21 @@ function statusOf(code = "") {
   return 422;
 }
 
+/** Answers a POST whose JSON body `handle` turns into the answer (200), or refuses it
+ * as §21.3 does; logs `done` or the refusal of `what`. */
+async function answerPost(request, response, handle, what, done) {
+  let answer;
+  try {
+    answer = await handle(JSON.parse(await readBody(request)));
+  } catch (e) {
+    refuse(response, e, what);
+    return;
+  }
+  response.writeHead(200, { "content-type": "application/json" });
+  response.end(JSON.stringify(answer));
+  console.error(done);
+}
+
 /** Answers a refusal `e` as §21.3 does: its status and {"code", "message"}. */
 function refuse(response, e, what) {
   response.writeHead(e.status ?? statusOf(e.code), { "content-type": "application/json" });
@@ -221,27 +236,10 @@ const server = createServer(async (request, response) => {
       }
       response.writeHead(201).end();
     } else if (request.method === "POST" && url.pathname === "/transfer") {
-      let answer;
-      try {
-        answer = await receive(JSON.parse(await readBody(request)));
-      } catch (e) {
-        refuse(response, e, "a transfer");
-        return;
-      }
-      response.writeHead(200, { "content-type": "application/json" });
-      response.end(JSON.stringify(answer));
-      console.error("received a transfer and its files, sent a receipt, files_received and a decision");
+      await answerPost(request, response, receive, "a transfer",
+        "received a transfer and its files, sent a receipt, files_received and a decision");
     } else if (request.method === "POST" && url.pathname === "/evaluation") {
-      let answer;
-      try {
-        answer = evaluate(JSON.parse(await readBody(request)));
-      } catch (e) {
-        refuse(response, e, "an evaluation");
-        return;
-      }
-      response.writeHead(200, { "content-type": "application/json" });
-      response.end(JSON.stringify(answer));
-      console.error("received an evaluation, sent a receipt");
+      await answerPost(request, response, evaluate, "an evaluation", "received an evaluation, sent a receipt");
     } else if (request.method === "GET" && url.pathname === "/registry.json") {
       response.writeHead(200, { "content-type": "application/json" });
       response.end(registryText);
