@@ -73,7 +73,7 @@ impl Flow {
             .with_protocol(protocol);
         message.in_reply_to = in_reply_to.cloned();
         message
-            .sign(&sample::key(from).expect("key"))
+            .sign(&sample::key_for(from, agreement).expect("key"))
             .expect("sign");
         let bytes = message.to_canonical_bytes().expect("bytes");
         Verifier::new(&self.registry)

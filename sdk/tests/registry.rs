@@ -318,8 +318,9 @@ fn transfer_with(edit: impl FnOnce(&mut Envelope), created: &str) -> Vec<u8> {
     .expect("envelope");
     edit(&mut message);
     let signer = message.from.to_string();
+    let agreement = message.agreement.to_string();
     message
-        .sign(&sample::key(&signer).expect("key"))
+        .sign(&sample::key_for(&signer, &agreement).expect("key"))
         .expect("sign");
     message.to_canonical_bytes().expect("bytes")
 }

@@ -135,9 +135,11 @@ impl Gen {
     }
 }
 
-/// Signs with the sample key of `signer` and returns the canonical text.
+/// Signs with the sample key of `signer` for the envelope's agreement (SM2 under the
+/// Wuhan circle) and returns the canonical text.
 fn signed(mut envelope: Envelope, signer: &str) -> String {
-    must("sign", envelope.sign(&must("key", sample::key(signer))));
+    let key = sample::key_for(signer, envelope.agreement.as_str());
+    must("sign", envelope.sign(&must("key", key)));
     text(&must("value", envelope.to_value()))
 }
 

@@ -12,16 +12,24 @@
 //! follows; the decision brings the licence PDF back. The case's deadline is printed as
 //! it goes, with the theme the registration belongs to (开理发店, 一事联办).
 //!
+//! A third node, Wuhan (武汉), then takes a case of the Wuhan "1+8" city circle, whose
+//! agreement is on the national suite `sm2-sm3` (§15): Huangshi signs that transfer with
+//! its SM2 key, and Wuhan's receipt and review come back signed with SM2 as well.
+//!
 //! Run with `cargo run -p partner-node --example cross_river`.
 
 use partner_node::demo::{self, track_state, OperatorClient};
 use partner_node::{start, Config, RunningNode};
 use serde_json::{json, Value};
 use std::time::Duration;
-use tongban::sample::{self, AGREEMENT, CASE, HUANGSHI, JIUJIANG};
+use tongban::sample::{self, AGREEMENT, CASE, CIRCLE, HUANGSHI, JIUJIANG};
 use tongban::{FileRef, ProtocolVersion};
 
 const WAIT: Duration = Duration::from_secs(30);
+/// The Wuhan node, authority of the city circle's case.
+const WUHAN: &str = "wuhan.420100";
+/// The city circle's case, handed in at Huangshi.
+const CIRCLE_CASE: &str = "HS-2026-000124";
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -39,13 +47,13 @@ type Failure = Box<dyn std::error::Error>;
 async fn run() -> Result<(), Failure> {
     let dir = tempfile::tempdir()?;
     println!(
-        "== two reference nodes on loopback, data under {} ==",
+        "== three reference nodes on loopback, data under {} ==",
         dir.path().display()
     );
     let both = [ProtocolVersion::V1_0, ProtocolVersion::V1_1];
-    let files = demo::prepare_speaking(dir.path(), &[HUANGSHI, JIUJIANG], &both)?;
+    let files = demo::prepare_speaking(dir.path(), &[HUANGSHI, JIUJIANG, WUHAN], &both)?;
     let mut nodes = Vec::new();
-    for node in [HUANGSHI, JIUJIANG] {
+    for node in [HUANGSHI, JIUJIANG, WUHAN] {
         let running = start(Config::load(&files[node].config)?).await?;
         println!(
             "{node}: endpoint {}/messages, operator API http://{}, database {}",
@@ -60,7 +68,10 @@ async fn run() -> Result<(), Failure> {
         );
         nodes.push(running);
     }
-    let result = exchange(&nodes[0], &nodes[1]).await;
+    let mut result = exchange(&nodes[0], &nodes[1]).await;
+    if result.is_ok() {
+        result = circle(&nodes[0], &nodes[2]).await;
+    }
     for node in nodes {
         node.stop().await;
     }
@@ -89,9 +100,10 @@ fn print_new(side: &str, view: &Value, printed: &mut Vec<String>) {
         );
         if let Some(receipt) = message["receipt"].as_object() {
             println!(
-                "-- answered with receipt {} signed by {}, binding sha256 {} --",
+                "-- answered with receipt {} signed by {} ({}), binding sha256 {} --",
                 receipt.get("id").and_then(Value::as_str).unwrap_or("?"),
                 receipt.get("from").and_then(Value::as_str).unwrap_or("?"),
+                suites(receipt.get("signatures").unwrap_or(&Value::Null)).join(", "),
                 receipt
                     .get("body")
                     .and_then(|b| b.get("answers_sha256"))
@@ -318,6 +330,69 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
         messages(&jj_view)
     );
     Ok(())
+}
+
+/// Step 7: a case of the Wuhan circle, whose agreement is on `sm2-sm3`. Every message
+/// of it, receipts included, is signed with SM2 and checked for that suite by its
+/// receiver.
+async fn circle(huangshi: &RunningNode, wuhan: &RunningNode) -> Result<(), Failure> {
+    let hs = huangshi.operator_client();
+    let wh = wuhan.operator_client();
+    let mut printed = Vec::new();
+    println!("\n== 7. Huangshi transfers a medical insurance case to Wuhan, in the Wuhan circle (suite sm2-sm3, SM2 with SM3) ==");
+    let mut transfer = serde_json::to_value(sample::transfer_body()?)?;
+    let mut materials = Vec::new();
+    for (name, size) in [("身份证", 120_000), ("参保凭证", 90_000)] {
+        let lines = ["Scan at Huangshi Citizen Centre, window 12", CIRCLE_CASE];
+        materials.push(upload(&hs, "Huangshi", name, demo::pdf(&lines, size)).await?);
+    }
+    transfer["item"] = json!("WH-0001");
+    transfer["item_name"] = json!("基本医疗保险关系转移接续");
+    transfer["mode"] = json!("fully_online");
+    transfer["materials"] = serde_json::to_value(&materials)?;
+    transfer["form"] = json!({
+        "insured_name": transfer["applicant"]["name"], "from_region": "420200",
+        "to_region": "420100", "insurance_type": "职工基本医疗保险",
+    });
+    let queued = hs
+        .send(&json!({"type": "transfer", "case": CIRCLE_CASE, "to": WUHAN, "agreement": CIRCLE, "body": transfer}))
+        .await?;
+    let transfer_id = queued["id"].as_str().unwrap_or_default().to_string();
+    let received = |v: &Value| track_state(v) == Some("received");
+    let view = wh.wait_for_case(CIRCLE_CASE, WAIT, received).await?;
+    print_new("Wuhan", &view, &mut printed);
+    wh.send(&json!({
+        "type": "status_update", "case": CIRCLE_CASE, "to": HUANGSHI, "agreement": CIRCLE,
+        "in_reply_to": transfer_id, "body": demo::step_body("status_update")?,
+    }))
+    .await?;
+    let reviewed = |v: &Value| track_state(v) == Some("in_review") && delivered(v);
+    let view = hs.wait_for_case(CIRCLE_CASE, WAIT, reviewed).await?;
+    print_new("Huangshi", &view, &mut printed);
+    print_deadline("Huangshi", &view);
+    // Every message of the case, either way, and every receipt: SM2 alone.
+    let mut signed = Vec::new();
+    for message in view["messages"].as_array().into_iter().flatten() {
+        signed.push(suites(&message["message"]["signatures"]));
+        signed.push(suites(&message["receipt"]["signatures"]));
+    }
+    if signed.iter().any(|algs| algs != &["sm2-sm3"]) {
+        return Err(format!(
+            "a message of the Wuhan circle not signed with sm2-sm3 alone: {signed:?}"
+        )
+        .into());
+    }
+    println!(
+        "== {} messages and receipts of case {CIRCLE_CASE} under {CIRCLE}, each signed with sm2-sm3 ==",
+        signed.len()
+    );
+    Ok(())
+}
+
+/// The `alg` of each signature entry.
+fn suites(signatures: &Value) -> Vec<&str> {
+    let entries = signatures.as_array().into_iter().flatten();
+    entries.map(|e| e["alg"].as_str().unwrap_or("?")).collect()
 }
 
 /// Stores a file at a node for sending (the operator API's upload) and prints its

@@ -4,6 +4,8 @@
 //! ```toml
 //! node = "jiujiang.360400"            # this node's id in the trust registry
 //! key_file = "jiujiang.key.json"      # its signing key, as written by `tongban keygen`
+//! other_key_files = []                # optional: its keys of other suites, e.g. an SM2 key
+//!                                     # (`tongban keygen --alg sm2-sm3`) for agreements on sm2-sm3
 //! registry_file = "registry.json"     # the alliance's signed trust registry
 //! listen = "127.0.0.1:7400"           # where partners post messages
 //! operator_listen = "127.0.0.1:7401"  # the operator API; keep it on a private address
@@ -37,7 +39,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tongban::client::RetryPolicy;
 use tongban::registry::Registry;
-use tongban::{KeyPair, NodeId, Timestamp};
+use tongban::{AgreementId, KeyPair, NodeId, Timestamp};
 
 /// The configuration file as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -47,6 +49,10 @@ pub struct ConfigFile {
     pub node: String,
     /// Path of the key file.
     pub key_file: PathBuf,
+    /// Paths of the node's keys of other suites (one per suite): a message under an
+    /// agreement whose suite (§15) is one of theirs is signed with that key.
+    #[serde(default)]
+    pub other_key_files: Vec<PathBuf>,
     /// Path of the signed trust registry.
     pub registry_file: PathBuf,
     /// Address of the protocol endpoint.
@@ -179,6 +185,9 @@ pub struct Config {
     pub node: NodeId,
     /// Its signing key.
     pub key: KeyPair,
+    /// Its keys of other suites, at most one per suite and none in the suite of `key`
+    /// ([`Config::key_for`]).
+    pub other_keys: Vec<KeyPair>,
     /// The trust registry of the registry file, accepted on its own operator keys; the
     /// node accepts it only as the registry pinned in its database or an update of it
     /// ([`crate::node::Node::open`]).
@@ -215,30 +224,46 @@ fn bad(field: &str, reason: impl std::fmt::Display) -> NodeError {
     }
 }
 
-/// Whether `registry` lists `node` as a member with `key` among its keys; if not, the
-/// setting at fault (`node` or `key_file`) and why.
-pub fn check_own_key(
+/// Whether `registry` lists `node` as a member with each of `keys` among its keys; if
+/// not, the setting at fault (`node`, `key_file` or `other_key_files`) and why.
+pub fn check_own_keys<'a>(
     registry: &Registry,
     node: &NodeId,
-    key: &KeyPair,
+    keys: impl IntoIterator<Item = (&'static str, &'a KeyPair)>,
 ) -> Result<(), (&'static str, String)> {
     let member = registry
         .member(node)
         .ok_or_else(|| ("node", format!("{node} is not a member of the registry")))?;
-    let published = member.keys.iter().any(|k| {
-        &k.key_id == key.key_id()
-            && k.public_key == tongban::crypto::base64url(key.public_key().as_bytes())
-    });
-    if !published {
-        return Err((
-            "key_file",
-            format!(
-                "key {} is not one of {node}'s keys in the registry",
-                key.key_id()
-            ),
-        ));
+    for (field, key) in keys {
+        let published = member.keys.iter().any(|k| {
+            &k.key_id == key.key_id()
+                && k.public_key == tongban::crypto::base64url(key.public_key().as_bytes())
+        });
+        if !published {
+            return Err((
+                field,
+                format!(
+                    "key {} is not one of {node}'s keys in the registry",
+                    key.key_id()
+                ),
+            ));
+        }
     }
     Ok(())
+}
+
+/// Reads a key file of `node` named by the setting `field`.
+fn load_key(field: &str, path: &Path, node: &NodeId) -> Result<KeyPair, NodeError> {
+    let text = std::fs::read(path)
+        .map_err(|e| bad(field, format!("cannot read {}: {e}", path.display())))?;
+    let key = KeyPair::from_key_file_json(&text).map_err(|e| bad(field, e))?;
+    if key.owner() != node {
+        return Err(bad(
+            field,
+            format!("the key belongs to {}, not to {node}", key.owner()),
+        ));
+    }
+    Ok(key)
 }
 
 impl Config {
@@ -262,19 +287,18 @@ impl Config {
             }
         };
         let node = NodeId::parse(file.node.as_str()).map_err(|e| bad("node", e))?;
-        let key_path = resolve(&file.key_file);
-        let key_text = std::fs::read(&key_path).map_err(|e| {
-            bad(
-                "key_file",
-                format!("cannot read {}: {e}", key_path.display()),
-            )
-        })?;
-        let key = KeyPair::from_key_file_json(&key_text).map_err(|e| bad("key_file", e))?;
-        if key.owner() != &node {
-            return Err(bad(
-                "key_file",
-                format!("the key belongs to {}, not to {node}", key.owner()),
-            ));
+        let key = load_key("key_file", &resolve(&file.key_file), &node)?;
+        let mut other_keys: Vec<KeyPair> = Vec::new();
+        for path in &file.other_key_files {
+            let other = load_key("other_key_files", &resolve(path), &node)?;
+            let suite = other.algorithm();
+            if suite == key.algorithm() || other_keys.iter().any(|k| k.algorithm() == suite) {
+                return Err(bad(
+                    "other_key_files",
+                    format!("two keys of suite {suite}: give one key per suite"),
+                ));
+            }
+            other_keys.push(other);
         }
         let registry_file = resolve(&file.registry_file);
         let registry_bytes = std::fs::read(&registry_file).map_err(|e| {
@@ -286,7 +310,9 @@ impl Config {
         let registry = Registry::bootstrap(&registry_bytes, &Timestamp::now())
             .and_then(|registry| registry.compile_forms().map(|()| registry))
             .map_err(|e| bad("registry_file", format!("[{}] {e}", e.code())))?;
-        check_own_key(&registry, &node, &key).map_err(|(field, reason)| bad(field, reason))?;
+        let own_keys = std::iter::once(("key_file", &key))
+            .chain(other_keys.iter().map(|k| ("other_key_files", k)));
+        check_own_keys(&registry, &node, own_keys).map_err(|(field, reason)| bad(field, reason))?;
         let address = |field: &str, text: &str| {
             text.parse::<SocketAddr>().map_err(|e| {
                 bad(
@@ -366,10 +392,28 @@ impl Config {
             max_retry_interval: Duration::from_millis(delivery.max_retry_interval_ms.max(1)),
             node,
             key,
+            other_keys,
             registry,
             registry_bytes,
             registry_file: Some(registry_file),
         })
+    }
+
+    /// Every signing key of this node, each with the setting that names it.
+    pub fn own_keys(&self) -> impl Iterator<Item = (&'static str, &KeyPair)> {
+        std::iter::once(("key_file", &self.key))
+            .chain(self.other_keys.iter().map(|k| ("other_key_files", k)))
+    }
+
+    /// The key this node signs with under `agreement`: its key in the agreement's
+    /// suite (§15, §17 step 5), or its main key when it holds none in that suite (the
+    /// receiver then refuses the message with `agreement.wrong_suite`, as it should).
+    pub fn key_for(&self, registry: &Registry, agreement: &AgreementId) -> &KeyPair {
+        let suite = registry.agreement(agreement).map(Registry::suite_of);
+        self.own_keys()
+            .map(|(_, key)| key)
+            .find(|key| Some(key.algorithm().as_str()) == suite)
+            .unwrap_or(&self.key)
     }
 
     /// The path of this node's endpoint, from its registry entry (`/tongban/v1` for

@@ -145,17 +145,18 @@ pub fn prepare_speaking(
         let endpoint = format!("http://{listen}/tongban/v1");
         let node_dir = dir.join(node);
         std::fs::create_dir_all(&node_dir).map_err(|e| io("create", &node_dir, e))?;
-        let key = sample::key(node).map_err(|e| NodeError::Config {
-            reason: e.to_string(),
-        })?;
-        let key_file = node_dir.join("key.json");
-        let key_json = serde_json::to_vec_pretty(&key.to_file()).unwrap_or_default();
-        std::fs::write(&key_file, key_json).map_err(|e| io("write", &key_file, e))?;
+        write_key(&node_dir.join("key.json"), sample::key(node))?;
+        // A member of the Wuhan circle also signs with its SM2 key (the circle's suite).
+        let mut other_key_files = "";
+        if sample::circle_members().any(|member| member == *node) {
+            write_key(&node_dir.join("sm2.key.json"), sample::sm2_key(node))?;
+            other_key_files = "other_key_files = [\"sm2.key.json\"]\n";
+        }
         let operator_token_file = node_dir.join("operator.token");
         OperatorToken::generate()?.write_new(&operator_token_file)?;
         let config = node_dir.join("node.toml");
         let text = format!(
-            "node = \"{node}\"\nkey_file = \"key.json\"\nregistry_file = \"../registry.json\"\n\
+            "node = \"{node}\"\nkey_file = \"key.json\"\n{other_key_files}registry_file = \"../registry.json\"\n\
              listen = \"{listen}\"\noperator_listen = \"{operator_listen}\"\n\
              operator_token_file = \"operator.token\"\ndata_dir = \"data\"\n\n\
              [delivery]\nattempts = 2\nfirst_backoff_ms = 50\nmax_backoff_ms = 500\n\
@@ -186,6 +187,15 @@ pub fn prepare_speaking(
     let registry_file = dir.join("registry.json");
     std::fs::write(&registry_file, registry).map_err(|e| io("write", &registry_file, e))?;
     Ok(prepared)
+}
+
+/// Writes a sample key's key file.
+fn write_key(file: &Path, key: Result<tongban::KeyPair, tongban::Error>) -> Result<(), NodeError> {
+    let key = key.map_err(|e| NodeError::Config {
+        reason: e.to_string(),
+    })?;
+    let json = serde_json::to_vec_pretty(&key.to_file()).unwrap_or_default();
+    std::fs::write(file, json).map_err(|e| io("write", file, e))
 }
 
 /// A client of a node's operator API (see [`crate::operator`]), with its token.

@@ -2,7 +2,7 @@
 //! replay record, apply to the case and store message and receipt in one transaction),
 //! send (build, sign, check, apply, queue) and record deliveries. Everything goes through the SDK; the store only keeps the results.
 
-use crate::config::{check_own_key, Config};
+use crate::config::{check_own_keys, Config};
 use crate::error::NodeError;
 use crate::files::{self, records, FileStore};
 use crate::store::{self, CaseKey, Store, StoredMessage};
@@ -306,7 +306,7 @@ impl Node {
         let next = slot.update(bytes, &now).map_err(unusable)?;
         // Every form schema compiles before the node trusts the registry.
         next.compile_forms().map_err(unusable)?;
-        if let Err((_, reason)) = check_own_key(&next, &self.config.node, &self.config.key) {
+        if let Err((_, reason)) = check_own_keys(&next, &self.config.node, self.config.own_keys()) {
             return Err(crate::auth::refused(
                 "operator.registry_without_node",
                 reason,
@@ -622,7 +622,8 @@ impl Node {
         reply.id = self.new_message_id(now);
         // A receipt follows the version of the message it answers, which both speak.
         reply.protocol = verified.envelope().protocol;
-        let receipt = reply.sign_to_bytes(&self.config.key).map_err(own_fault)?;
+        let key = self.config.key_for(registry, &reply.agreement);
+        let receipt = reply.sign_to_bytes(key).map_err(own_fault)?;
         // Every receipt is checked as its sender will check it before anything is
         // stored: a receipt the sender would refuse must not follow a committed effect.
         // Past the agreement's wind-down the message is refused for good; any other
@@ -670,7 +671,7 @@ impl Node {
             .in_reply_to
             .map(|id| MessageId::parse(id.as_str()).map_err(Error::from))
             .transpose()?;
-        let bytes = envelope.sign_to_bytes(&self.config.key)?;
+        let bytes = envelope.sign_to_bytes(self.config.key_for(registry, &envelope.agreement))?;
         let verified = Verifier::new(registry)
             .any_receiver()
             .verify(Unverified::parse(&bytes)?, &now)?;

@@ -634,10 +634,39 @@ fn bad_configuration_is_refused_with_the_setting_at_fault() {
     let setup = setup();
     let config = &setup.nodes[JIUJIANG].config;
     let original = std::fs::read_to_string(config).expect("config");
+    // SM2 keys beside the configuration: Jiujiang's own (not in the registry, whose
+    // SM2 keys are the Wuhan circle's) and Huangshi's.
+    let dir = config.parent().expect("directory");
+    for (file, node) in [("own.sm2.json", JIUJIANG), ("huangshi.sm2.json", HUANGSHI)] {
+        let key = tongban::sample::sm2_key(node).expect("key");
+        std::fs::write(
+            dir.join(file),
+            serde_json::to_vec(&key.to_file()).expect("json"),
+        )
+        .expect("write");
+    }
+    let other_keys = |files: &str| {
+        original.replace(
+            "key_file = \"key.json\"\n",
+            &format!("key_file = \"key.json\"\nother_key_files = {files}\n"),
+        )
+    };
     let cases = [
         (
             original.replace("node = \"jiujiang.360400\"", "node = \"Jiujiang\""),
             "node:",
+        ),
+        (
+            other_keys("[\"own.sm2.json\"]"),
+            "other_key_files: key jiujiang.360400#sm2 is not one of jiujiang.360400's keys in the registry",
+        ),
+        (
+            other_keys("[\"huangshi.sm2.json\"]"),
+            "other_key_files: the key belongs to huangshi.420200",
+        ),
+        (
+            other_keys("[\"key.json\"]"),
+            "other_key_files: two keys of suite ed25519",
         ),
         (
             original.replace("node = \"jiujiang.360400\"", "node = \"nanchang.360100\""),

@@ -19,6 +19,10 @@ pub const HUANGSHI: &str = "huangshi.420200";
 pub const JIUJIANG: &str = "jiujiang.360400";
 /// The sample agreement id.
 pub const AGREEMENT: &str = "hs-jj.cross-river";
+/// The Wuhan "1+8" city circle's agreement, whose messages are signed with the national
+/// suite `sm2-sm3` (§15): its nine members hold an SM2 key ([`sm2_key`]) beside their
+/// Ed25519 key.
+pub const CIRCLE: &str = "wuhan-circle.cross-city";
 /// The sample case id.
 pub const CASE: &str = "HS-2026-000123";
 /// The creation time of the sample transfer.
@@ -62,6 +66,16 @@ fn sample_key(
 pub fn sm2_key(node: &str) -> Result<KeyPair, Error> {
     let secret = seed(&format!("{node}#sm2"));
     sample_key(node, "sm2", Algorithm::Sm2Sm3, &secret)
+}
+
+/// The sample key `node` signs with under `agreement`: its SM2 key under the Wuhan
+/// circle ([`CIRCLE`], suite `sm2-sm3`), its Ed25519 key otherwise.
+pub fn key_for(node: &str, agreement: &str) -> Result<KeyPair, Error> {
+    if agreement == CIRCLE {
+        sm2_key(node)
+    } else {
+        key(node)
+    }
 }
 
 /// The public sample keys of both nodes.
@@ -514,6 +528,7 @@ mod catalogue;
 mod registry;
 pub use alliance::{alliance_registry_bytes, ALLIANCE_ITEMS, ALLIANCE_MEMBERS};
 pub use registry::{
-    operator_key, registry, registry_bytes, registry_document, registry_with_endpoints,
-    registry_with_endpoints_speaking, signed_registry, OPERATOR, REGISTRY_ISSUED,
+    circle_members, operator_key, registry, registry_bytes, registry_document,
+    registry_with_endpoints, registry_with_endpoints_speaking, signed_registry, OPERATOR,
+    REGISTRY_ISSUED,
 };

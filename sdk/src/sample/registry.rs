@@ -58,10 +58,13 @@ fn regions(codes: &[&str]) -> Result<Vec<RegionCode>, Error> {
 
 fn agreements() -> Result<Vec<Agreement>, Error> {
     let (cross_river, themes) = super::catalogue::cross_river()?;
-    let circle: Vec<&str> = MEMBERS[..9].iter().map(|(_, _, r)| *r).collect();
+    let circle: Vec<&str> = MEMBERS[..CIRCLE_MEMBERS]
+        .iter()
+        .map(|(_, _, r)| *r)
+        .collect();
     Ok(vec![
         Agreement {
-            id: AgreementId::parse("wuhan-circle.cross-city")?,
+            id: AgreementId::parse(super::CIRCLE)?,
             name: "武汉城市圈“1+8”跨市通办".into(),
             kind: AgreementKind::CrossCity,
             parties: Parties {
@@ -72,7 +75,8 @@ fn agreements() -> Result<Vec<Agreement>, Error> {
             valid_until: ts("2030-12-31T23:59:59+08:00")?,
             items: super::catalogue::circle()?,
             themes: Vec::new(),
-            suite: None,
+            // The national profile (GB/T 39786): SM2 signatures with SM3.
+            suite: Some(Algorithm::Sm2Sm3.as_str().into()),
         },
         Agreement {
             id: AgreementId::parse("yunshangban.cross-province")?,
@@ -198,16 +202,40 @@ fn protocols_of(node: &str) -> Vec<ProtocolVersion> {
     }
 }
 
+/// How many of [`MEMBERS`] make the Wuhan circle, which signs with SM2.
+const CIRCLE_MEMBERS: usize = 9;
+
+/// The members of the Wuhan circle (its agreement [`super::CIRCLE`] is on `sm2-sm3`):
+/// the sample registry lists their SM2 key ([`super::sm2_key`]) beside their Ed25519 key.
+pub fn circle_members() -> impl Iterator<Item = &'static str> {
+    MEMBERS[..CIRCLE_MEMBERS].iter().map(|(node, _, _)| *node)
+}
+
 /// The unsigned sample registry with the given version, operator keys (by index) and
-/// threshold. Every member has its sample key, valid 2025–2030.
+/// threshold. Every member has its sample key, valid 2025–2030; the members of the
+/// Wuhan circle also their SM2 key ([`super::sm2_key`]).
 pub fn registry_document(
     version: u64,
     operator_keys: &[u8],
     threshold: u32,
 ) -> Result<RegistryDocument, Error> {
     let mut members = Vec::new();
-    for (node, name, region) in MEMBERS {
-        let pair = key(node)?;
+    for (index, (node, name, region)) in MEMBERS.iter().enumerate() {
+        let mut pairs = vec![key(node)?];
+        if index < CIRCLE_MEMBERS {
+            pairs.push(super::sm2_key(node)?);
+        }
+        let mut keys = Vec::new();
+        for pair in pairs {
+            keys.push(MemberKey {
+                key_id: pair.key_id().clone(),
+                algorithm: pair.algorithm().as_str().into(),
+                public_key: crate::crypto::base64url(pair.public_key().as_bytes()),
+                valid_from: ts("2025-01-01T00:00:00+08:00")?,
+                valid_until: ts("2030-12-31T23:59:59+08:00")?,
+                revoked: None,
+            });
+        }
         members.push(Member {
             node: NodeId::parse(*node)?,
             name: (*name).into(),
@@ -215,14 +243,7 @@ pub fn registry_document(
             role: Role::Both,
             endpoint: format!("https://{node}.nodes.tongban.example/tongban/v1"),
             protocols: protocols_of(node),
-            keys: vec![MemberKey {
-                key_id: pair.key_id().clone(),
-                algorithm: pair.algorithm().as_str().into(),
-                public_key: crate::crypto::base64url(pair.public_key().as_bytes()),
-                valid_from: ts("2025-01-01T00:00:00+08:00")?,
-                valid_until: ts("2030-12-31T23:59:59+08:00")?,
-                revoked: None,
-            }],
+            keys,
         });
     }
     let mut keys = Vec::new();

@@ -208,16 +208,22 @@ fn simulation_registry() -> Result<(Registry, Vec<u8>), String> {
     Ok((registry, bytes))
 }
 
-/// A node's configuration in the simulation: its sample key, the sample registry,
+/// A node's configuration in the simulation: its sample keys, the sample registry,
 /// short timeouts and pauses (virtual time is cheap, but not free).
 fn node_config(node: &str, data_dir: &Path) -> Result<Config, String> {
     let id = NodeId::parse(node).map_err(|e| e.to_string())?;
     let key: KeyPair = sample::key(node).map_err(|e| e.to_string())?;
     let (registry, registry_bytes) = simulation_registry()?;
     let host = host_of(&registry, node)?;
+    // The members of the Wuhan circle also sign with SM2 (its agreement's suite).
+    let mut other_keys = Vec::new();
+    if sample::circle_members().any(|member| member == node) {
+        other_keys.push(sample::sm2_key(node).map_err(|e| e.to_string())?);
+    }
     Ok(Config {
         node: id,
         key,
+        other_keys,
         registry,
         registry_bytes,
         registry_file: None,
