@@ -82,6 +82,15 @@ pub fn execute(operation: &str, input: &Value) -> Result<Value, String> {
         "lifecycle" => lifecycle(input),
         "file_check" => file_check(input),
         "file_request" => file_request(input),
+        "digest" => {
+            let name = text(input, "alg")?;
+            let algorithm = tongban::DigestAlgorithm::from_name(name)
+                .ok_or_else(|| format!("unknown digest algorithm {name}"))?;
+            Ok(accepted(
+                json!({"digest": algorithm.hex_of(&bytes_of(&input["bytes"])?)}),
+            ))
+        }
+        "signature" => signature(input),
         "deadline" => Ok(match deadline(input)? {
             Ok(due) => accepted(json!({"due": due.to_string()})),
             Err(e) => refused(&e),
@@ -236,6 +245,26 @@ fn deadline(input: &Value) -> Result<Result<CalendarDate, Error>, String> {
     Ok(CalendarDate::parse(text(input, "received_on")?)
         .map_err(Error::from)
         .and_then(|day| Ok(registry.calendar().add_working_days(day, days)?)))
+}
+
+/// One signature of a suite over raw bytes (§7): the public key loaded as a key set
+/// would load it, then the signature checked as §8 step 2.4 checks it.
+fn signature(input: &Value) -> Result<Value, String> {
+    let Ok(algorithm) = tongban::crypto::Algorithm::try_from(text(input, "alg")?) else {
+        return Err(format!("unknown suite {}", input["alg"]));
+    };
+    let key =
+        match tongban::crypto::PublicKey::from_base64url(algorithm, text(input, "public_key")?) {
+            Ok(key) => key,
+            Err(e) => return Ok(refused(&Error::from(e))),
+        };
+    let message = bytes_of(&input["message"])?;
+    Ok(
+        match key.check_signature("the vector's key", &message, text(input, "sig")?) {
+            Ok(()) => accepted(json!({})),
+            Err(e) => refused(&Error::from(e)),
+        },
+    )
 }
 
 /// A file's bytes and the media type it was served as, checked against a reference

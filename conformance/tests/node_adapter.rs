@@ -167,6 +167,6 @@ fn a_deliberately_broken_implementation_fails_with_a_clear_report() {
     assert_eq!(root.as_deref(), Some("testsuites"));
     assert_eq!(
         (suites, cases, failures, skipped),
-        (20, results.len(), failed.len(), unimplemented)
+        (21, results.len(), failed.len(), unimplemented)
     );
 }

@@ -95,6 +95,7 @@ fn there_are_enough_vectors_and_every_code_is_covered() {
             "hostile/signatures",
             "identifiers",
             "lifecycle",
+            "primitives",
             "registry",
             "signatures"
         ]

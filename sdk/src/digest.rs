@@ -1,4 +1,4 @@
-//! SHA-256 digests of documents and messages.
+//! SHA-256 digests of documents and messages, and the digest algorithms of the suites.
 
 use crate::error::{IdError, IdRule};
 
@@ -44,6 +44,46 @@ impl Sha256Digest {
     }
 }
 
+/// A digest algorithm: SHA-256 (FIPS 180-4), or SM3 (GB/T 32905) of the national
+/// suite `sm2-sm3`. Both give 32 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DigestAlgorithm {
+    /// SHA-256.
+    Sha256,
+    /// SM3.
+    Sm3,
+}
+
+impl DigestAlgorithm {
+    /// Its name in the protocol: `sha256` or `sm3`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DigestAlgorithm::Sha256 => "sha256",
+            DigestAlgorithm::Sm3 => "sm3",
+        }
+    }
+
+    /// The algorithm named `name`, if it is one of the two.
+    pub fn from_name(name: &str) -> Option<DigestAlgorithm> {
+        match name {
+            "sha256" => Some(DigestAlgorithm::Sha256),
+            "sm3" => Some(DigestAlgorithm::Sm3),
+            _ => None,
+        }
+    }
+
+    /// The digest of `bytes` as 64 lower-case hex digits.
+    pub fn hex_of(self, bytes: &[u8]) -> String {
+        match self {
+            DigestAlgorithm::Sha256 => Sha256Digest::of(bytes).to_string(),
+            DigestAlgorithm::Sm3 => {
+                use sm3::Digest;
+                Sha256Digest::from_bytes(&sm3::Sm3::digest(bytes)).to_string()
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +98,15 @@ mod tests {
             Sha256Digest::parse("ABC").map_err(|e| e.code()),
             Err("id.digest_format")
         );
+    }
+
+    /// GB/T 32905-2016, Annex A.1.
+    #[test]
+    fn sm3_of_abc() {
+        assert_eq!(
+            DigestAlgorithm::Sm3.hex_of(b"abc"),
+            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+        );
+        assert_eq!(DigestAlgorithm::from_name("SM3"), None);
     }
 }

@@ -7,7 +7,7 @@
 //! the message id was not accepted before.
 
 use crate::canonical::to_canonical_bytes_locating;
-use crate::crypto::{from_base64url, Algorithm, KeyResolver};
+use crate::crypto::{Algorithm, KeyResolver};
 use crate::digest::Sha256Digest;
 use crate::error::{Error, MessageError, ReplayError, SignatureError, TimeError};
 use crate::id::{CreditCode, CreditCodePolicy, KeyId, MessageId, NodeId};
@@ -750,26 +750,9 @@ pub(crate) fn check_signatures<R: KeyResolver>(
             }
             .into());
         }
-        let signature =
-            from_base64url(&entry.signature).ok_or_else(|| SignatureError::Malformed {
-                key_id: entry.key_id.to_string(),
-                reason: "not unpadded base64url".into(),
-            })?;
-        let expected = algorithm.suite().signature_length();
-        if signature.len() != expected {
-            return Err(SignatureError::Malformed {
-                key_id: entry.key_id.to_string(),
-                reason: format!("{} bytes, expected {expected}", signature.len()),
-            }
-            .into());
-        }
         let input = signing_input_from_parts(unsigned, &entry.algorithm, entry.key_id.as_str());
-        if !key.public_key.verify(&input, &signature) {
-            return Err(SignatureError::Invalid {
-                key_id: entry.key_id.to_string(),
-            }
-            .into());
-        }
+        key.public_key
+            .check_signature(entry.key_id.as_str(), &input, &entry.signature)?;
         by_sender |= &key.owner == from;
         signers.push(entry.key_id.clone());
     }

@@ -494,15 +494,24 @@ function checkSm2PublicKey(text) {
 function loadKeys(keySetText) {
   const keys = new Map();
   for (const k of parseStrict(Buffer.from(keySetText, "utf8")).value.keys) {
-    if (k.alg === "sm2-sm3") {
-      keys.set(k.kid, { owner: k.owner, alg: k.alg, hex: checkSm2PublicKey(k.public_key) });
-      continue;
-    }
-    if (k.alg !== "ed25519") refuse("key.malformed", `unknown algorithm ${k.alg}`);
-    checkPublicKey(k.public_key);
-    keys.set(k.kid, { owner: k.owner, alg: k.alg, key: createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: k.public_key }, format: "jwk" }) });
+    keys.set(k.kid, { owner: k.owner, ...loadKey(k.alg, k.public_key) });
   }
   return keys;
+}
+
+/** One public key of a suite, checked (`key.malformed`, `key.weak`) and decoded. */
+function loadKey(alg, publicKey) {
+  if (alg === "sm2-sm3") return { alg, hex: checkSm2PublicKey(publicKey) };
+  if (alg !== "ed25519") refuse("key.malformed", `unknown algorithm ${alg}`);
+  checkPublicKey(publicKey);
+  return { alg, key: createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: publicKey }, format: "jwk" }) };
+}
+
+/** §8 step 2.4: a base64url signature of 64 bytes (both suites) that verifies. */
+function checkSignature(key, input, sigText) {
+  const signature = decodeBase64url(sigText);
+  if (!signature || signature.length !== 64) refuse("signature.malformed");
+  if (!signatureVerifies(key, input, signature)) refuse("signature.invalid");
 }
 
 /** Whether `signature` over `input` verifies under `key`: Ed25519 strictly (no
@@ -533,10 +542,7 @@ function checkSignatures(doc, keys) {
     checked += 1;
     const key = keys.get(s.kid);
     if (!key || key.alg !== s.alg) refuse("signature.unknown_key");
-    const signature = decodeBase64url(s.sig);
-    if (!signature || signature.length !== 64) refuse("signature.malformed");
-    const input = canonicalBytes({ alg: s.alg, kid: s.kid, signed: unsigned });
-    if (!signatureVerifies(key, input, signature)) refuse("signature.invalid");
+    checkSignature(key, canonicalBytes({ alg: s.alg, kid: s.kid, signed: unsigned }), s.sig);
     bySender ||= key.owner === doc.from;
   }
   if (checked === 0) refuse("signature.unsupported_algorithm");
@@ -677,6 +683,17 @@ function execute({ operation, input }) {
       const results = input.requests.map((r) => outcome(() => check(r.header, r.now)));
       return { outcome: "accepted", results };
     }
+    case "digest": {
+      const bytes = bytesOf(input.bytes);
+      if (input.alg === "sm3") return { outcome: "accepted", digest: smCrypto.sm3(Array.from(bytes)) };
+      if (input.alg === "sha256") return { outcome: "accepted", digest: createHash("sha256").update(bytes).digest("hex") };
+      throw new Error(`unknown digest algorithm ${input.alg}`);
+    }
+    case "signature":
+      return outcome(() => {
+        checkSignature(loadKey(input.alg, input.public_key), bytesOf(input.message), input.sig);
+        return { outcome: "accepted" };
+      });
     default:
       return { outcome: "unsupported", message: `this adapter does not implement ${operation}` };
   }

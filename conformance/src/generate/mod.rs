@@ -13,6 +13,7 @@ mod licence;
 mod lifecycle;
 mod messages;
 mod post;
+mod primitives;
 mod registry;
 mod settled;
 mod sm2;
@@ -249,6 +250,7 @@ pub fn generate() -> Generated {
     themes::themes(&mut g, &keys, &registry);
     suites::suites(&mut g, &keys);
     sm2::sm2(&mut g);
+    primitives::primitives(&mut g);
     g.out
 }
 

@@ -51,7 +51,7 @@ fn sm2_entry(document: &Value, alg: &str, sign: &dyn Fn(&[u8]) -> Vec<u8>) -> Va
 }
 
 /// The DER form of an `r‖s` signature: SEQUENCE { INTEGER r, INTEGER s }.
-fn der(signature: &[u8]) -> Vec<u8> {
+pub(super) fn der(signature: &[u8]) -> Vec<u8> {
     let integer = |bytes: &[u8]| {
         let trimmed: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
         let mut value = if trimmed.first().is_some_and(|b| b & 0x80 != 0) {
@@ -74,7 +74,7 @@ fn der(signature: &[u8]) -> Vec<u8> {
 /// The order n of the SM2 curve, big-endian.
 const ORDER: &str = "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123";
 
-fn hex(text: &str) -> Vec<u8> {
+pub(super) fn hex(text: &str) -> Vec<u8> {
     (0..text.len())
         .step_by(2)
         .map(|i| must("hex", u8::from_str_radix(&text[i..i + 2], 16)))

@@ -235,6 +235,37 @@ impl PublicKey {
         &self.bytes
     }
 
+    /// Checks a signature as it travels, unpadded base64url, over `message` (§8 step
+    /// 2.4): `signature.malformed` when it is not base64url or not the suite's length
+    /// (an SM2 signature in DER, say), `signature.invalid` when it does not verify.
+    /// `key_id` names the key in the error.
+    pub fn check_signature(
+        &self,
+        key_id: &str,
+        message: &[u8],
+        signature: &str,
+    ) -> Result<(), SignatureError> {
+        let malformed = |reason: String| SignatureError::Malformed {
+            key_id: key_id.to_string(),
+            reason,
+        };
+        let signature =
+            from_base64url(signature).ok_or_else(|| malformed("not unpadded base64url".into()))?;
+        let expected = self.algorithm.suite().signature_length();
+        if signature.len() != expected {
+            return Err(malformed(format!(
+                "{} bytes, expected {expected}",
+                signature.len()
+            )));
+        }
+        if !self.verify(message, &signature) {
+            return Err(SignatureError::Invalid {
+                key_id: key_id.to_string(),
+            });
+        }
+        Ok(())
+    }
+
     /// Whether `signature` over `message` verifies under this key.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         match &self.decoded {
