@@ -3,6 +3,8 @@
 //! `cargo bench -p tongban --bench verify` measures, on the same signed 3 KB transfer
 //! with Chinese content ([`tongban::sample::benchmark_transfer`], written by `examples/bench_fixture.rs` for the JavaScript side):
 //! - the floor: `verify_strict` and `sign` alone over the same signing input;
+//! - the national suite: the same transfer signed with SM2 instead, the `sm2` crate's
+//!   verify and sign alone (its floor) and tongban's full paths with it;
 //! - tongban's full verify path (parse, canonicalize, verify, registry checks, form
 //!   schema, typed decode) and its sign path;
 //! - peers doing the same job on the same document;
@@ -32,6 +34,47 @@ struct Fixture {
     signature: ed25519_dalek::Signature,
     signing_key: SigningKey,
     key: KeyPair,
+    sm2: Sm2Fixture,
+}
+
+/// The benchmark transfer signed with Huangshi's SM2 key, and a registry that puts its
+/// agreement on `sm2-sm3`.
+struct Sm2Fixture {
+    registry: Registry,
+    unsigned: Envelope,
+    bytes: Vec<u8>,
+    signing_input: Vec<u8>,
+    signature: sm2::dsa::Signature,
+    verifying_key: sm2::dsa::VerifyingKey,
+    signing_key: sm2::dsa::SigningKey,
+    key: KeyPair,
+}
+
+fn sm2_fixture(message: &Envelope) -> Sm2Fixture {
+    let key = sample::sm2_key(HUANGSHI).expect("SM2 key");
+    let mut unsigned = message.clone();
+    unsigned.signatures.clear();
+    let bytes = unsigned.clone().sign_to_bytes(&key).expect("signed");
+    let document: serde_json::Value = serde_json::from_slice(&bytes).expect("document");
+    let entry = &document["signatures"][0];
+    let text = |member: &str| entry[member].as_str().expect("signature entry");
+    let signing_input = tongban::signing::signing_input(&document, text("alg"), text("kid"));
+    let signature_bytes = tongban::crypto::from_base64url(text("sig")).expect("base64url");
+    let secret = sample::seed(&format!("{HUANGSHI}#sm2"));
+    let secret = sm2::SecretKey::from_slice(&secret).expect("scalar");
+    let signing_key =
+        sm2::dsa::SigningKey::new(tongban::crypto::SM2_DISTINGUISHING_ID, &secret).expect("key");
+    let registry = sample::registry_bytes_with_cross_river_on_sm2().expect("registry");
+    Sm2Fixture {
+        registry: Registry::load_trusted(&registry).expect("registry"),
+        unsigned,
+        bytes,
+        signing_input,
+        signature: sm2::dsa::Signature::from_slice(&signature_bytes).expect("r‖s"),
+        verifying_key: signing_key.verifying_key().clone(),
+        signing_key,
+        key,
+    }
 }
 
 fn fixture() -> Fixture {
@@ -48,12 +91,13 @@ fn fixture() -> Fixture {
     Fixture {
         registry: sample::registry().expect("sample registry"),
         now: message.created.plus_seconds(30).expect("time"),
-        message,
         bytes,
         signing_input,
         signature,
         signing_key,
         key: sample::key(HUANGSHI).expect("sample key"),
+        sm2: sm2_fixture(&message),
+        message,
     }
 }
 
@@ -302,6 +346,50 @@ fn sign_group(c: &mut Criterion, f: &Fixture) {
     group.finish();
 }
 
+/// The national suite on the same transfer: the `sm2` crate's verify and sign alone over
+/// the signing input (the floor, Z computed once with the key, as tongban does), and
+/// tongban's full verify and sign paths with SM2.
+fn sm2_group(c: &mut Criterion, f: &Fixture) {
+    use sm2::dsa::signature::{Signer as _, Verifier as _};
+    let s = &f.sm2;
+    assert!(s
+        .verifying_key
+        .verify(&s.signing_input, &s.signature)
+        .is_ok());
+    let mut group = c.benchmark_group("sm2");
+    group.bench_function("verify-floor", |b| {
+        b.iter(|| {
+            s.verifying_key
+                .verify(black_box(&s.signing_input), black_box(&s.signature))
+        })
+    });
+    let tongban = |bytes: &[u8]| {
+        Verifier::new(&s.registry)
+            .any_receiver()
+            .verify(Unverified::parse(bytes)?, &f.now)
+    };
+    assert_real_check("sm2-tongban", &s.bytes, |bytes| tongban(bytes).is_ok());
+    // The Ed25519 message under the SM2 agreement is refused (agreement.wrong_suite).
+    assert_eq!(
+        tongban(&f.bytes).map(|_| ()).map_err(|e| e.code()),
+        Err("agreement.wrong_suite")
+    );
+    group.bench_function("verify-tongban", |b| {
+        b.iter(|| tongban(black_box(&s.bytes)))
+    });
+    group.bench_function("sign-floor", |b| {
+        b.iter(|| -> sm2::dsa::Signature { s.signing_key.sign(black_box(&s.signing_input)) })
+    });
+    group.bench_function("sign-tongban", |b| {
+        b.iter_batched(
+            || s.unsigned.clone(),
+            |mut message| message.sign_to_bytes(&s.key),
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
 /// 64 transfers, each signed by a different sender: their signatures checked one by
 /// one with `verify_strict` against ed25519-dalek's batch verification.
 fn batch_group(c: &mut Criterion, f: &Fixture) {
@@ -395,6 +483,7 @@ fn main() {
         .configure_from_args();
     verify_group(&mut c, &f);
     sign_group(&mut c, &f);
+    sm2_group(&mut c, &f);
     batch_group(&mut c, &f);
     stages_group(&mut c, &f);
     alliance_group(&mut c);
@@ -457,6 +546,26 @@ fn print_table(f: &Fixture, started: SystemTime) {
             "tongban sign path (`sign_to_bytes`)",
         ),
         (
+            "sm2/verify-floor",
+            "verify/floor",
+            "SM2: the `sm2` crate's verify alone (SM2 floor), against Ed25519's",
+        ),
+        (
+            "sm2/verify-tongban",
+            "sm2/verify-floor",
+            "SM2: tongban full verify (agreement on sm2-sm3)",
+        ),
+        (
+            "sm2/sign-floor",
+            "sign/floor",
+            "SM2: the `sm2` crate's sign alone, against Ed25519's",
+        ),
+        (
+            "sm2/sign-tongban",
+            "sm2/sign-floor",
+            "SM2: tongban sign path (`sign_to_bytes`)",
+        ),
+        (
             "batch64/one-by-one",
             "",
             "64 keys, `verify_strict` one by one, per message",
@@ -494,8 +603,9 @@ fn print_table(f: &Fixture, started: SystemTime) {
     ];
     let mut lines = vec![
         format!(
-            "Message: the benchmark transfer, {} bytes; medians of this run.",
-            f.bytes.len()
+            "Message: the benchmark transfer, {} bytes ({} with its SM2 signature instead); medians of this run.",
+            f.bytes.len(),
+            f.sm2.bytes.len()
         ),
         String::new(),
         "| measurement | median | ratio in this run |".to_string(),

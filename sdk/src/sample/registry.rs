@@ -325,6 +325,19 @@ pub fn registry_bytes() -> Result<Vec<u8>, Error> {
     signed_registry(&registry_document(1, &[0, 1, 2], 2)?, &[0, 1])
 }
 
+/// The signed sample registry ([`registry_bytes`]) with the cross-river agreement on
+/// the national suite `sm2-sm3` too, so that one message can be measured or tested in
+/// both suites (Huangshi's SM2 key is listed, as a member of the Wuhan circle).
+pub fn registry_bytes_with_cross_river_on_sm2() -> Result<Vec<u8>, Error> {
+    let mut document = registry_document(1, &[0, 1, 2], 2)?;
+    for agreement in &mut document.agreements {
+        if agreement.id.as_str() == super::AGREEMENT {
+            agreement.suite = Some(Algorithm::Sm2Sm3.as_str().into());
+        }
+    }
+    signed_registry(&document, &[0, 1])
+}
+
 /// The sample registry ([`registry_bytes`]), trusted as of its issue time.
 pub fn registry() -> Result<Registry, Error> {
     Registry::bootstrap(&registry_bytes()?, &ts(REGISTRY_ISSUED)?)
