@@ -77,7 +77,7 @@ pub mod time;
 pub mod verify;
 pub mod version;
 
-pub use crypto::{Algorithm, KeyPair, KeyResolver, KeySet, PublicKey, TrustedKey};
+pub use crypto::{Algorithm, DocumentSigner, KeyPair, KeyResolver, KeySet, PublicKey, TrustedKey};
 pub use digest::{DigestAlgorithm, Sha256Digest};
 pub use error::{Error, ERROR_CODES};
 pub use id::{

@@ -8,8 +8,8 @@
 //! the signed bytes means neither can be swapped; unknown members of `E` (from a newer
 //! minor version) are covered too.
 
-use crate::crypto::KeyPair;
-use crate::error::{Error, MessageError};
+use crate::crypto::DocumentSigner;
+use crate::error::{Error, KeyError, MessageError};
 use crate::id::KeyId;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -77,15 +77,31 @@ pub(crate) fn signing_input_from_parts(
 
 /// Signs a JSON envelope in place, appending to its `signatures` member, and returns
 /// the new signature. The document must be an object whose numbers are all integers
-/// within ±(2^53−1).
-pub fn sign_document(document: &mut Value, key: &KeyPair) -> Result<SignatureEntry, Error> {
+/// within ±(2^53−1). A signer whose signature is not of its suite's length (an SM2
+/// signature in DER from a security module, say) signs nothing: `key.malformed`.
+pub fn sign_document(
+    document: &mut Value,
+    key: &(impl DocumentSigner + ?Sized),
+) -> Result<SignatureEntry, Error> {
     check_numbers(document)?;
-    let algorithm = key.algorithm().as_str();
-    let input = signing_input(document, algorithm, key.key_id().as_str());
+    let suite = key.algorithm();
+    let input = signing_input(document, suite.as_str(), key.key_id().as_str());
+    let signature = key.sign_bytes(&input)?;
+    let expected = suite.suite().signature_length();
+    if signature.len() != expected {
+        return Err(KeyError::Malformed {
+            reason: format!(
+                "the signer of {} gave a signature of {} bytes; suite {suite} signs with exactly {expected}",
+                key.key_id(),
+                signature.len()
+            ),
+        }
+        .into());
+    }
     let entry = SignatureEntry {
-        algorithm: algorithm.to_string(),
+        algorithm: suite.as_str().to_string(),
         key_id: key.key_id().clone(),
-        signature: crate::crypto::base64url(&key.sign_bytes(&input)?),
+        signature: crate::crypto::base64url(&signature),
     };
     let Value::Object(members) = document else {
         return Err(MessageError::Invalid {

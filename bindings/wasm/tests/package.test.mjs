@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -106,6 +107,36 @@ test("an SM2 key (suite sm2-sm3) signs in the browser's package and verifies in 
   assert.equal(codeOf(() => KeyPair.generate(HUANGSHI, null, "sm2")), "signature.unsupported_algorithm");
   key.free();
   again.free();
+});
+
+/** Huangshi's sample SM2 key (suite sm2-sm3), derived as the Rust SDK's `sample::sm2_key`
+ * does: the secret is SHA-256 of `tongban sample key huangshi.420200#sm2`. */
+function huangshiSm2() {
+  const file = JSON.parse(huangshi.toKeyFile());
+  const secret = createHash("sha256").update(`tongban sample key ${HUANGSHI}#sm2`).digest("base64url");
+  const listed = JSON.parse(fixture("registry-v1")).members.find((m) => m.node === HUANGSHI).keys;
+  const entry = listed.find((k) => k.alg === "sm2-sm3");
+  return KeyPair.fromKeyFile(JSON.stringify({ ...file, kid: entry.kid, alg: entry.alg, public_key: entry.public_key, secret_key: secret }));
+}
+
+test("the Wuhan circle's agreement is on sm2-sm3: its messages verify against the registry signed with SM2, not with Ed25519", () => {
+  const sm2 = huangshiSm2();
+  const circle = { from: HUANGSHI, to: "wuhan.420100", agreement: "wuhan-circle.cross-city", case: "HS-2026-000124" };
+  const withdrawal = { reason: "申请人决定暂缓办理", requested_by: "applicant" };
+  const message = () => createMessage({ ...circle, type: "withdrawal", body: withdrawal, created: CREATED });
+  const bySm2 = signMessage(message(), sm2);
+  const byEd25519 = signMessage(message(), huangshi);
+  for (const build of [tongban, core]) {
+    const registryOfBuild = build.Registry.load(fixture("registry-v1"));
+    const verifier = () => build.Verifier.withRegistry(registryOfBuild, null);
+    assert.deepEqual(verifier().verify(bySm2, at(30)).signers, [sm2.keyId]);
+    assert.equal(codeOf(() => verifier().verify(byEd25519, at(30))), "agreement.wrong_suite");
+    // Under the Ed25519 agreement it is the other way round.
+    const crossRiver = (key) => signMessage(createMessage({ ...route, type: "withdrawal", body: withdrawal, created: CREATED }), key);
+    assert.equal(codeOf(() => verifier().verify(crossRiver(sm2), at(30))), "agreement.wrong_suite");
+    assert.equal(verifier().verify(crossRiver(huangshi), at(30)).type, "withdrawal");
+  }
+  sm2.free();
 });
 
 test("createMessage builds every message type, checked as a receiver checks it", () => {

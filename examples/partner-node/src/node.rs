@@ -337,19 +337,15 @@ impl Node {
         Ok(next)
     }
 
-    /// What an operator watches: the registry in force and this node's key, with the
-    /// time left before each expires, and a warning for each that expires within
+    /// What an operator watches: the registry in force and this node's keys (`key`, and
+    /// `other_keys` of other suites), with the time left before each expires, and a
+    /// warning for each that expires within
     /// [`EXPIRY_WARNING_DAYS`].
     pub fn health(&self) -> Value {
         let now = self.now();
         let registry = self.registry();
         let days_until =
             |at: &Timestamp| (at.unix_seconds() - now.unix_seconds()).div_euclid(86_400);
-        let own_key = registry.member(&self.config.node).and_then(|m| {
-            m.keys
-                .iter()
-                .find(|k| &k.key_id == self.config.key.key_id())
-        });
         let mut warnings = Vec::new();
         let registry_days = days_until(&registry.document().expires);
         if registry_days < EXPIRY_WARNING_DAYS {
@@ -359,18 +355,33 @@ impl Node {
                 registry.document().expires
             ));
         }
-        let key_days = own_key.map(|k| days_until(&k.valid_until));
-        match (own_key, key_days) {
-            (Some(key), Some(days)) if days < EXPIRY_WARNING_DAYS => warnings.push(format!(
-                "this node's key {} is valid until {}, in {days} days: publish its successor in the registry and switch key_file",
-                key.key_id, key.valid_until
-            )),
-            (None, _) => warnings.push(format!(
-                "this node's key {} is not in the registry in force",
-                self.config.key.key_id()
-            )),
-            _ => {}
+        // Each of the node's keys (its main key, and its keys of other suites): when it
+        // stops being valid, or that it is missing from the registry.
+        let mut keys = Vec::new();
+        for (setting, key) in self.config.own_keys() {
+            let listed = registry
+                .member(&self.config.node)
+                .and_then(|m| m.keys.iter().find(|k| &k.key_id == key.key_id()));
+            let days = listed.map(|k| days_until(&k.valid_until));
+            match (listed, days) {
+                (Some(listed), Some(days)) if days < EXPIRY_WARNING_DAYS => warnings.push(format!(
+                    "this node's key {} is valid until {}, in {days} days: publish its successor in the registry and switch {setting}",
+                    listed.key_id, listed.valid_until
+                )),
+                (None, _) => warnings.push(format!(
+                    "this node's key {} is not in the registry in force",
+                    key.key_id()
+                )),
+                _ => {}
+            }
+            keys.push(json!({
+                "id": key.key_id(),
+                "suite": key.algorithm().as_str(),
+                "valid_until": listed.map(|k| &k.valid_until),
+                "days_left": days,
+            }));
         }
+        let other_keys = keys.split_off(1);
         json!({
             "status": if warnings.is_empty() { "ok" } else { "warning" },
             "node": self.config.node,
@@ -380,11 +391,8 @@ impl Node {
                 "expires": registry.document().expires,
                 "days_left": registry_days,
             },
-            "key": {
-                "id": self.config.key.key_id(),
-                "valid_until": own_key.map(|k| &k.valid_until),
-                "days_left": key_days,
-            },
+            "key": keys.pop(),
+            "other_keys": other_keys,
             "warnings": warnings,
         })
     }

@@ -261,6 +261,9 @@ async fn the_node_warns_before_its_registry_or_key_expires() {
     assert_eq!(health["status"], "warning");
     assert_eq!(health["registry"]["days_left"], 3);
     assert_eq!(health["key"]["days_left"], 5);
+    assert_eq!(health["key"]["suite"], "ed25519");
+    // Jiujiang, no member of the Wuhan circle, holds no SM2 key.
+    assert_eq!(health["other_keys"], serde_json::json!([]));
     let warnings = health["warnings"].to_string();
     assert!(
         warnings.contains("the registry (version 2) expires"),

@@ -5,7 +5,7 @@
 //! after [`Client::download`] returned `Ok`.
 
 use super::{retry_after_of, Client, ClientError, ErrorBody, FileAnswer};
-use crate::crypto::KeyPair;
+use crate::crypto::DocumentSigner;
 use crate::error::Error;
 use crate::file::{check_media_type, file_path, FileCheck, FileRequest, REQUEST_HEADER};
 use crate::http::is_transient;
@@ -91,7 +91,7 @@ impl Client {
     pub async fn download(
         &self,
         registry: &Registry,
-        key: &KeyPair,
+        key: &(impl DocumentSigner + Sync + ?Sized),
         holder: &NodeId,
         reference: &FileRef,
         part: &Path,

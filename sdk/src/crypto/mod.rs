@@ -361,6 +361,41 @@ macro_rules! delegate_key_resolver {
 // serve many verifiers.
 delegate_key_resolver!(&T, std::rc::Rc<T>, std::sync::Arc<T>);
 
+/// What signs a document (a message, a registry, a file request): a key that names
+/// itself, its owner and its suite, and signs the signing input (§7). [`KeyPair`] holds
+/// its secret in memory; a key held in a hardware security module or a signing service
+/// implements this trait to sign without its secret entering the process. Its signature
+/// must be in the suite's one encoding (`r‖s` for SM2, not DER): the document is not
+/// signed otherwise (`key.malformed`).
+pub trait DocumentSigner {
+    /// The key id that names the key in the registry.
+    fn key_id(&self) -> &KeyId;
+    /// The node it signs for.
+    fn owner(&self) -> &NodeId;
+    /// Its suite.
+    fn algorithm(&self) -> Algorithm;
+    /// Signs `message`, the signing input of §7 step 3.
+    fn sign_bytes(&self, message: &[u8]) -> Result<Vec<u8>, KeyError>;
+}
+
+impl DocumentSigner for KeyPair {
+    fn key_id(&self) -> &KeyId {
+        &self.key_id
+    }
+
+    fn owner(&self) -> &NodeId {
+        &self.owner
+    }
+
+    fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    fn sign_bytes(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        KeyPair::sign_bytes(self, message)
+    }
+}
+
 /// A signing key: id, owner, algorithm and secret. Its `Debug` form hides the secret.
 pub struct KeyPair {
     key_id: KeyId,

@@ -7,7 +7,7 @@
 //! method, the path, the digest, the holder and a short validity window, and its id is
 //! recorded so that it is used once.
 
-use crate::crypto::{base64url, from_base64url, KeyPair, KeyResolver};
+use crate::crypto::{base64url, from_base64url, DocumentSigner, KeyResolver};
 use crate::digest::Sha256Digest;
 use crate::error::{Error, FileError, ReplayError};
 use crate::id::{KeyId, MessageId, NodeId};
@@ -86,7 +86,7 @@ impl FileRequest {
     /// (the holder's endpoint path followed by `/files/<sha256>`), valid for
     /// [`MAX_REQUEST_VALIDITY_SECONDS`] from `now`, and returns the header value.
     pub fn sign(
-        key: &KeyPair,
+        key: &(impl DocumentSigner + ?Sized),
         holder: &NodeId,
         path: &str,
         sha256: &Sha256Digest,
@@ -108,7 +108,7 @@ impl FileRequest {
 
     /// Signs this request with `key` (its signatures are replaced) and returns the
     /// header value: unpadded base64url of the canonical document.
-    pub fn sign_with(mut self, key: &KeyPair) -> Result<String, Error> {
+    pub fn sign_with(mut self, key: &(impl DocumentSigner + ?Sized)) -> Result<String, Error> {
         self.signatures.clear();
         let mut document = serde_json::to_value(&self).map_err(|e| invalid(e.to_string()))?;
         if let Some(members) = document.as_object_mut() {
@@ -226,7 +226,7 @@ impl FileRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::KeySet;
+    use crate::crypto::{KeyPair, KeySet};
     use crate::verify::MemoryReplayGuard;
 
     const HUANGSHI: &str = "huangshi.420200";

@@ -26,7 +26,7 @@ pub use transfer::{
     HandlingMode, PostalAddress, ReceivingWindow, ResultDelivery, Transfer,
 };
 
-use crate::crypto::KeyPair;
+use crate::crypto::DocumentSigner;
 use crate::error::{Error, MessageError};
 use crate::id::{AgreementId, CaseId, MessageId, NodeId};
 use crate::shape::Strict;
@@ -370,21 +370,27 @@ impl Envelope {
     /// members of a newer minor version, sign the document itself with
     /// [`crate::signing::sign_document`]: a typed `Envelope` holds only the members it
     /// knows.
-    pub fn sign(&mut self, key: &KeyPair) -> Result<(), Error> {
+    pub fn sign(&mut self, key: &(impl DocumentSigner + ?Sized)) -> Result<(), Error> {
         self.signed_document(key).map(|_| ())
     }
 
     /// Signs as [`Envelope::sign`] does and returns the canonical bytes of the signed
     /// message, the form to send: one conversion to JSON for both, where `sign` followed
     /// by [`Envelope::to_canonical_bytes`] converts twice.
-    pub fn sign_to_bytes(&mut self, key: &KeyPair) -> Result<Vec<u8>, Error> {
+    pub fn sign_to_bytes(
+        &mut self,
+        key: &(impl DocumentSigner + ?Sized),
+    ) -> Result<Vec<u8>, Error> {
         Ok(crate::canonical::to_canonical_bytes(
             &self.signed_document(key)?,
         ))
     }
 
     /// Adds a signature by `key` and returns the signed message as a JSON value.
-    fn signed_document(&mut self, key: &KeyPair) -> Result<serde_json::Value, Error> {
+    fn signed_document(
+        &mut self,
+        key: &(impl DocumentSigner + ?Sized),
+    ) -> Result<serde_json::Value, Error> {
         let mut document = self.to_value()?;
         let entry = sign_document(&mut document, key)?;
         self.signatures.push(entry);
