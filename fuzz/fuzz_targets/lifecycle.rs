@@ -140,6 +140,7 @@ fn social_card_transfer() -> Transfer {
     transfer.materials.push(FileRef {
         name: "身份证".into(),
         sha256: Sha256Digest::of("身份证 陈丽华".as_bytes()),
+        sm3: None,
         media_type: "application/pdf".into(),
         size: 184_320,
     });
@@ -154,6 +155,7 @@ fn body(kind: Kind, answered: &Sha256Digest) -> Body {
         Kind::Transfer { .. } | Kind::Resend(_) => sample_body(MessageType::Transfer),
         Kind::Receipt { accepted, .. } => Body::Receipt(Receipt {
             answers_sha256: answered.clone(),
+            answers_sm3: None,
             outcome: match accepted {
                 true => ReceiptOutcome::Accepted { reference: None },
                 false => ReceiptOutcome::Refused {

@@ -56,6 +56,7 @@ fn run() -> Result<(), Error> {
     // 3. Jiujiang answers with a signed receipt bound to the transfer's exact bytes.
     let receipt_body = Body::Receipt(Receipt {
         answers_sha256: verified.digest().clone(),
+        answers_sm3: None,
         outcome: ReceiptOutcome::Accepted {
             reference: Some("JJ-SJ-2026-0815".into()),
         },

@@ -1,4 +1,5 @@
-//! SHA-256 digests of documents and messages, and the digest algorithms of the suites.
+//! SHA-256 and (1.1) SM3 digests of documents and messages, and the digest algorithms
+//! of the suites.
 
 use crate::error::{IdError, IdRule};
 
@@ -6,7 +7,12 @@ use crate::error::{IdError, IdRule};
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Sha256Digest(String);
 
-fn validate(value: &str) -> Result<(), IdError> {
+/// An SM3 digest (GB/T 32905), written as 64 lower-case hex digits: (1.1) the digest
+/// of the national suite, beside the SHA-256 that addresses a file or a message.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sm3Digest(String);
+
+fn validate_hex(value: &str, algorithm: &str) -> Result<(), IdError> {
     if value.len() == 64
         && value
             .bytes()
@@ -17,10 +23,18 @@ fn validate(value: &str) -> Result<(), IdError> {
         Err(IdError {
             rule: IdRule::DigestFormat,
             value: value.to_string(),
-            reason: "SHA-256 digest must be 64 lower-case hex digits".into(),
+            reason: format!("{algorithm} digest must be 64 lower-case hex digits"),
             field: None,
         })
     }
+}
+
+fn validate(value: &str) -> Result<(), IdError> {
+    validate_hex(value, "SHA-256")
+}
+
+fn validate_sm3(value: &str) -> Result<(), IdError> {
+    validate_hex(value, "SM3")
 }
 
 crate::id::string_id!(
@@ -29,6 +43,31 @@ crate::id::string_id!(
     "^[0-9a-f]{64}$",
     "SHA-256 digest, 64 lower-case hex digits"
 );
+
+crate::id::string_id!(
+    Sm3Digest,
+    validate_sm3,
+    "^[0-9a-f]{64}$",
+    "SM3 digest, 64 lower-case hex digits"
+);
+
+/// 32 digest bytes as 64 lower-case hex digits.
+fn hex(hash: &[u8]) -> String {
+    hash.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Sm3Digest {
+    /// The SM3 digest of `bytes`.
+    pub fn of(bytes: &[u8]) -> Sm3Digest {
+        use sm3::Digest;
+        Sm3Digest::from_bytes(&sm3::Sm3::digest(bytes))
+    }
+
+    /// The digest whose 32 bytes an SM3 hasher gave.
+    pub fn from_bytes(hash: &[u8]) -> Sm3Digest {
+        Sm3Digest(hex(hash))
+    }
+}
 
 impl Sha256Digest {
     /// The digest of `bytes`.
@@ -40,7 +79,7 @@ impl Sha256Digest {
 
     /// The digest whose 32 bytes a SHA-256 hasher gave.
     pub fn from_bytes(hash: &[u8]) -> Sha256Digest {
-        Sha256Digest(hash.iter().map(|b| format!("{b:02x}")).collect())
+        Sha256Digest(hex(hash))
     }
 }
 
@@ -76,10 +115,7 @@ impl DigestAlgorithm {
     pub fn hex_of(self, bytes: &[u8]) -> String {
         match self {
             DigestAlgorithm::Sha256 => Sha256Digest::of(bytes).to_string(),
-            DigestAlgorithm::Sm3 => {
-                use sm3::Digest;
-                Sha256Digest::from_bytes(&sm3::Sm3::digest(bytes)).to_string()
-            }
+            DigestAlgorithm::Sm3 => Sm3Digest::of(bytes).to_string(),
         }
     }
 }

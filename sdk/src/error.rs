@@ -84,7 +84,7 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ("id.key_format", "a key id does not match its pattern"),
     (
         "id.digest_format",
-        "a SHA-256 digest is not 64 lowercase hex digits",
+        "a digest (SHA-256, or in 1.1 SM3) is not 64 lowercase hex digits",
     ),
     ("time.format", "a timestamp is not an RFC 3339 date-time"),
     (
@@ -191,7 +191,7 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ),
     (
         "agreement.wrong_suite",
-        "the sender did not sign the message in its agreement's signature suite (ed25519, or sm2-sm3 where the registry says so)",
+        "the sender did not sign the message in its agreement's signature suite (ed25519, or sm2-sm3 where the registry says so), or (1.1) a message under sm2-sm3 lacks an SM3 digest of a file it references or of the message it answers",
     ),
     (
         "version.not_negotiated",
@@ -496,7 +496,7 @@ pub enum IdRule {
     ItemFormat,
     /// Key id pattern.
     KeyFormat,
-    /// SHA-256 digest is not 64 lowercase hex digits.
+    /// A digest (SHA-256, or SM3) is not 64 lowercase hex digits.
     DigestFormat,
 }
 
@@ -1034,6 +1034,15 @@ pub enum RouteError {
         /// The suite it requires.
         suite: String,
     },
+    /// (1.1) A message of 1.1 or later under an agreement on `sm2-sm3` lacks an SM3
+    /// digest: of a file it references, or (a receipt) of the message it answers.
+    #[error("/body/{member}: agreement {agreement} is on sm2-sm3, whose messages of protocol 1.1 carry SM3 digests")]
+    MissingSm3 {
+        /// The agreement.
+        agreement: String,
+        /// The member without its SM3 digest, under `/body`.
+        member: String,
+    },
     /// (1.1) A transfer names a theme (一事联办) its agreement does not have, or one
     /// whose items do not include the transfer's item.
     #[error(
@@ -1057,7 +1066,9 @@ impl RouteError {
             RouteError::NotParty { .. } => "agreement.not_party",
             RouteError::AgreementInactive { .. } => "agreement.inactive",
             RouteError::WrongRole { .. } => "agreement.wrong_role",
-            RouteError::WrongSuite { .. } => "agreement.wrong_suite",
+            RouteError::WrongSuite { .. } | RouteError::MissingSm3 { .. } => {
+                "agreement.wrong_suite"
+            }
             RouteError::UnknownItem { .. } => "item.unknown",
             RouteError::NameMismatch { .. } => "item.name_mismatch",
             RouteError::ModeNotAllowed { .. } => "item.mode_not_allowed",

@@ -78,7 +78,7 @@ pub mod verify;
 pub mod version;
 
 pub use crypto::{Algorithm, DocumentSigner, KeyPair, KeyResolver, KeySet, PublicKey, TrustedKey};
-pub use digest::{DigestAlgorithm, Sha256Digest};
+pub use digest::{DigestAlgorithm, Sha256Digest, Sm3Digest};
 pub use error::{Error, ERROR_CODES};
 pub use id::{
     AgreementId, CaseId, CitizenId, CreditCode, CreditCodePolicy, ItemCode, KeyId, MessageId,

@@ -8,7 +8,7 @@
 
 use crate::canonical::to_canonical_bytes_locating;
 use crate::crypto::{Algorithm, KeyResolver};
-use crate::digest::Sha256Digest;
+use crate::digest::{Sha256Digest, Sm3Digest};
 use crate::error::{Error, MessageError, ReplayError, SignatureError, TimeError};
 use crate::id::{CreditCode, CreditCodePolicy, KeyId, MessageId, NodeId};
 use crate::json::{self, MemberSpan};
@@ -306,11 +306,19 @@ fn envelope_error(document: &Value, message_type: MessageType) -> Error {
 /// a waybill number's form, a delivery, evaluation or call back not after its message, a
 /// deferred material not promised before the transfer's day (China time).
 fn check_body(envelope: &Envelope) -> Result<(), Error> {
-    let later = match &envelope.body {
+    let mut later = match &envelope.body {
         Body::Transfer(transfer) => transfer.members_since(),
         Body::Decision(decision) => decision.members_since(),
+        Body::Receipt(receipt) => receipt.members_since(),
         _ => Vec::new(),
     };
+    // (1.1) A file reference's SM3 digest, wherever the reference is.
+    if crate::file::references(&envelope.body)
+        .iter()
+        .any(|reference| reference.sm3.is_some())
+    {
+        later.push(("…/sm3", ProtocolVersion::V1_1));
+    }
     if let Some((member, since)) = later.into_iter().find(|(_, v)| envelope.protocol < *v) {
         return Err(invalid(&format!(
             "/body/{member}: a member of protocol {since}; this message says {}",
@@ -822,6 +830,12 @@ impl Verified {
         self.canonical.digest()
     }
 
+    /// (1.1) SM3 of the same bytes: the `answers_sm3` of a receipt for it under an
+    /// agreement on `sm2-sm3` (§9).
+    pub fn sm3_digest(&self) -> Sm3Digest {
+        Sm3Digest::of(self.canonical.text.as_bytes())
+    }
+
     /// The canonical bytes of the whole message.
     pub fn canonical_bytes(&self) -> Vec<u8> {
         self.canonical.text.clone().into_bytes()
@@ -860,6 +874,13 @@ impl Verified {
         }
         if &body.answers_sha256 != answered.digest() {
             return Err(fail("answers_sha256 differs from the message's digest").into());
+        }
+        if body
+            .answers_sm3
+            .as_ref()
+            .is_some_and(|sm3| sm3 != &answered.sm3_digest())
+        {
+            return Err(fail("answers_sm3 differs from the message's SM3 digest").into());
         }
         Ok(())
     }

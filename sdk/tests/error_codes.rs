@@ -437,6 +437,7 @@ fn registry_codes() -> Vec<(&'static str, &'static str)> {
     let digest = transfer.digest().clone();
     let accepted = Body::Receipt(Receipt {
         answers_sha256: digest.clone(),
+        answers_sm3: None,
         outcome: ReceiptOutcome::Accepted { reference: None },
     });
     let receipt = message(JIUJIANG, accepted, 310, Some(&transfer.envelope().id));
@@ -485,6 +486,7 @@ fn file_codes() -> Vec<(&'static str, &'static str)> {
     let parts: Vec<FileRef> = (0..5u8)
         .map(|i| FileRef {
             sha256: Sha256Digest::of(&[i]),
+            sm3: None,
             size: tongban::file::MAX_FILE_BYTES,
             ..lease.clone()
         })

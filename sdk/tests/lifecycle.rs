@@ -114,6 +114,7 @@ fn medical() -> Body {
 fn receipt(answered: &Verified, accepted: bool) -> Body {
     Body::Receipt(Receipt {
         answers_sha256: answered.digest().clone(),
+        answers_sm3: None,
         outcome: if accepted {
             ReceiptOutcome::Accepted { reference: None }
         } else {
@@ -155,6 +156,7 @@ fn the_transition_table() {
     let digest = Sha256Digest::of(b"x");
     let refused_receipt = Body::Receipt(Receipt {
         answers_sha256: digest.clone(),
+        answers_sm3: None,
         outcome: ReceiptOutcome::Refused {
             code: "item.unknown".into(),
             reason: String::new(),
@@ -1176,6 +1178,7 @@ fn a_poor_grade_opens_a_rectification_due_within_the_items_limit() {
     let digest = c.tracks()[0].transfer_sha256.clone();
     let accepted = Body::Receipt(Receipt {
         answers_sha256: digest,
+        answers_sm3: None,
         outcome: ReceiptOutcome::Accepted { reference: None },
     });
     let received = step(f, c, JIUJIANG, accepted, Some(&transfer)).1;

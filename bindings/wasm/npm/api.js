@@ -393,10 +393,11 @@ export function parseMessage(message) {
   return call(() => glue.parseMessage(text));
 }
 
-/** SHA-256 and size of a file fed in pieces (`update`), for any source of bytes. */
+/** SHA-256 (and, with `{ sm3: true }`, SM3) and size of a file fed in pieces (`update`), for any source of bytes. */
 export class FileHasher extends Held {
-  constructor() {
-    super(INTERNAL, call(() => new glue.FileHasher()));
+  constructor(options) {
+    const sm3 = sm3Option(options, "new FileHasher: options");
+    super(INTERNAL, call(() => new glue.FileHasher(sm3)));
   }
 
   update(piece) {
@@ -455,7 +456,7 @@ export async function fileReference(file, options) {
   const mediaType = optionalString(options?.mediaType, "fileReference: options.mediaType") || (file.type || undefined);
   if (name === undefined) throw fail(ARGUMENT, "fileReference: give options.name (what the file is, e.g. 身份证复印件)");
   if (mediaType === undefined) throw fail(ARGUMENT, "fileReference: give options.mediaType (the file has no type)");
-  const hasher = new FileHasher();
+  const hasher = new FileHasher({ sm3: sm3Option(options, "fileReference: options") });
   try {
     await feedPieces(bytes, piece, onProgress, (chunk) => hasher.update(chunk));
     return hasher.reference(name, mediaType);
@@ -464,7 +465,15 @@ export async function fileReference(file, options) {
   }
 }
 
-/** A file reference given as an object or as JSON text: its digest, size and media type. */
+/** Whether `options.sm3` asks for the SM3 digest too (1.1, an agreement on `sm2-sm3`). */
+function sm3Option(options, what) {
+  if (options === undefined || options === null || options.sm3 === undefined) return false;
+  if (typeof options !== "object") throw fail(ARGUMENT, `${what} must be an object, got ${describe(options)}`);
+  if (typeof options.sm3 !== "boolean") throw fail(ARGUMENT, `${what}.sm3 must be true or false, got ${describe(options.sm3)}`);
+  return options.sm3;
+}
+
+/** A file reference given as an object or as JSON text: its digests, size and media type. */
 function fileRef(value, what) {
   let reference = value;
   if (typeof value === "string") {
@@ -474,20 +483,21 @@ function fileRef(value, what) {
       throw fail("json.syntax", `${what} is not JSON`);
     }
   }
-  const { sha256, size, media_type: mediaType } = reference ?? {};
+  const { sha256, sm3, size, media_type: mediaType } = reference ?? {};
   if (typeof reference !== "object" || reference === null || typeof sha256 !== "string" ||
+      (sm3 !== undefined && typeof sm3 !== "string") ||
       typeof mediaType !== "string" || !Number.isSafeInteger(size) || size < 0) {
-    throw fail("message.invalid", `${what} must be a file reference {name, sha256, media_type, size}`);
+    throw fail("message.invalid", `${what} must be a file reference {name, sha256, sm3?, media_type, size}`);
   }
-  return { sha256, size, mediaType };
+  return { sha256, sm3, size, mediaType };
 }
 
 export async function checkFile(reference, file, options) {
-  const { sha256, size, mediaType } = fileRef(reference, "checkFile: reference");
+  const { sha256, sm3, size, mediaType } = fileRef(reference, "checkFile: reference");
   const bytes = source(file, "checkFile: file");
   const { piece, onProgress } = pieceOptions(options, "checkFile: options");
   const servedAs = optionalString(options?.mediaType, "checkFile: options.mediaType");
-  const check = call(() => new glue.FileCheck(sha256, size, mediaType, servedAs));
+  const check = call(() => new glue.FileCheck(sha256, sm3, size, mediaType, servedAs));
   try {
     await feedPieces(bytes, piece, onProgress, (chunk) => call(() => check.update(chunk)));
     call(() => check.finish());

@@ -68,6 +68,8 @@ export type ReplyInit = {
 export type TrackStatus = {
   transfer: string;
   transfer_sha256: string;
+  /** (1.1) The SM3 of the transfer's canonical bytes, which its receipt's `answers_sm3` must be. */
+  transfer_sm3?: string;
   agreement: string;
   item: string;
   window: string;
@@ -79,7 +81,7 @@ export type TrackStatus = {
   received_on: string | null;
   messages: string[];
   /** The id, digest and sender of each message applied to the track, in order: what a receipt or protocol error answering one is checked against (§18). */
-  applied?: { id: string; sha256: string; from: string }[];
+  applied?: { id: string; sha256: string; sm3?: string; from: string }[];
   /** Protocol errors taken since the track became final (at most 4), when any. */
   after_final?: number;
   /** Messages answered by a receipt since the track became final, when any. */
@@ -106,7 +108,7 @@ export type TrackStatus = {
   /** (1.1) The theme (一事联办) the track's transfer named: its code, its overall limit and the shared materials the transfer handed in. */
   theme?: {
     code: string; time_limit_working_days: number;
-    shared_materials?: { name: string; sha256: string; media_type: string; size: number }[];
+    shared_materials?: { name: string; sha256: string; sm3?: string; media_type: string; size: number }[];
   };
   /** Null until the clock starts: the receipt, or (1.1, a transfer with materials) `files_received`. */
   deadline: Deadline | null;
@@ -217,6 +219,8 @@ export declare class VerifiedMessage extends Held {
   readonly id: string;
   /** The SHA-256 of its canonical bytes, hex: what a receipt's `answers_sha256` binds. */
   readonly sha256: string;
+  /** (1.1) The SM3 of its canonical bytes, hex: what a receipt's `answers_sm3` binds under an agreement on `sm2-sm3`. */
+  readonly sm3: string;
   /** The files it references, in its order: what its receiver fetches and names in `files_received` (§23). */
   readonly files: FileRef[];
   /** The key ids whose signatures verified. */
@@ -272,9 +276,9 @@ export interface PieceOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** SHA-256 and size of a file fed in pieces, for any source of bytes. */
+/** SHA-256 (and, with `{ sm3: true }`, SM3) and size of a file fed in pieces, for any source of bytes. */
 export declare class FileHasher extends Held {
-  constructor();
+  constructor(options?: { sm3?: boolean });
   /** Feeds the next piece of the file. */
   update(piece: Uint8Array): void;
   /** The bytes fed so far. */
@@ -283,13 +287,13 @@ export declare class FileHasher extends Held {
   reference(name: string, mediaType: string): FileRef;
 }
 
-/** The reference of a file (§6: name, SHA-256, media type, size), read in pieces; `name` defaults to a `File`'s name, `mediaType` to its type. */
+/** The reference of a file (§6: name, SHA-256, media type, size), read in pieces; `name` defaults to a `File`'s name, `mediaType` to its type; with `sm3: true` it also carries the file's SM3 (1.1, for an agreement on `sm2-sm3`). */
 export declare function fileReference(
   file: BlobLike | Uint8Array,
-  options?: PieceOptions & { name?: string; mediaType?: string },
+  options?: PieceOptions & { name?: string; mediaType?: string; sm3?: boolean },
 ): Promise<FileRef>;
 
-/** Checks a file against its reference, read in pieces; with `mediaType`, that first. Rejects with `file.media_type_mismatch`, `file.size_mismatch` or `file.digest_mismatch`. */
+/** Checks a file against its reference (its SHA-256, and its SM3 when it gives one), read in pieces; with `mediaType`, that first. Rejects with `file.media_type_mismatch`, `file.size_mismatch` or `file.digest_mismatch`. */
 export declare function checkFile(
   reference: FileRef | string,
   file: BlobLike | Uint8Array,

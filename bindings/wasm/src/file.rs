@@ -1,12 +1,12 @@
-//! File references in the browser (§6, §23): a scan's SHA-256 and size computed piece by
-//! piece, so that a portal can hash a 50 MiB file without holding it whole or freezing
+//! File references in the browser (§6, §23): a scan's SHA-256 (and, under an agreement
+//! on `sm2-sm3`, its SM3) and size computed piece by piece, so that a portal can hash a 50 MiB file without holding it whole or freezing
 //! the page, and a file checked against a reference the same way. The JavaScript layer
 //! (`fileReference`, `checkFile` in `npm/api.js`) reads a `Blob` in pieces and feeds them.
 
 use crate::convert::to_js;
 use crate::error::{JsResult, OrThrow};
 use tongban::file::{check_media_type, FileCheck, FileHasher};
-use tongban::{FileRef, Sha256Digest};
+use tongban::{FileRef, Sha256Digest, Sm3Digest};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -16,17 +16,21 @@ extern "C" {
     pub type FileRefObject;
 }
 
-/// SHA-256 and size of a file fed in pieces.
+/// SHA-256 (and SM3 when asked) and size of a file fed in pieces.
 #[wasm_bindgen(js_name = FileHasher)]
 pub struct JsFileHasher(FileHasher);
 
 #[wasm_bindgen(js_class = FileHasher)]
 impl JsFileHasher {
-    /// A hasher that has seen no bytes.
+    /// A hasher that has seen no bytes; with `sm3`, its reference also carries the
+    /// file's SM3 (1.1, an agreement on `sm2-sm3`).
     #[wasm_bindgen(constructor)]
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> JsFileHasher {
-        JsFileHasher(FileHasher::new())
+    pub fn new(sm3: bool) -> JsFileHasher {
+        JsFileHasher(if sm3 {
+            FileHasher::with_sm3()
+        } else {
+            FileHasher::new()
+        })
     }
 
     /// Feeds the next piece of the file.
@@ -54,13 +58,14 @@ pub struct JsFileCheck(FileCheck);
 
 #[wasm_bindgen(js_class = FileCheck)]
 impl JsFileCheck {
-    /// A check of the file of a reference with digest `sha256`, `size` bytes and media
-    /// type `media_type`; with `served_as` (the type it was served or chosen as), that
+    /// A check of the file of a reference with digest `sha256` (and `sm3`, when the
+    /// reference gives one), `size` bytes and media type `media_type`; with `served_as` (the type it was served or chosen as), that
     /// is checked first (`file.media_type_mismatch`). The JavaScript layer takes the
     /// reference apart (no JSON crosses here, which keeps the module small).
     #[wasm_bindgen(constructor)]
     pub fn new(
         sha256: &str,
+        sm3: Option<String>,
         size: f64,
         media_type: String,
         served_as: Option<String>,
@@ -74,6 +79,11 @@ impl JsFileCheck {
         let reference = FileRef {
             name: String::new(),
             sha256: Sha256Digest::parse(sha256).or_throw()?,
+            sm3: sm3
+                .as_deref()
+                .map(Sm3Digest::parse)
+                .transpose()
+                .or_throw()?,
             media_type,
             size: size as u64,
         };

@@ -116,6 +116,13 @@ impl VerifiedMessage {
         self.0.digest().to_string()
     }
 
+    /// (1.1) SM3 of the same bytes: what a receipt's `answers_sm3` binds under an
+    /// agreement on `sm2-sm3` (§9).
+    #[wasm_bindgen(getter)]
+    pub fn sm3(&self) -> String {
+        self.0.sm3_digest().to_string()
+    }
+
     /// The files the message references, in its order (a transfer's materials and
     /// its agent's power of attorney, a supplement's materials, a decision's
     /// documents): what its receiver fetches and names in `files_received` (§23).

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   AGREEMENT, CASE, CREATED, HUANGSHI, JIUJIANG, at, bodies, cli, codeOf, fixture, load,
-  repoFile, transferBody,
+  rejectionOf, repoFile, transferBody,
 } from "./support.mjs";
 
 const tongban = await load("forms");
@@ -393,28 +393,45 @@ test("fileReference reads a file in pieces to its reference, and checkFile check
 
   await checkFile(reference, file);
   await checkFile(reference, file, { mediaType: "Application/PDF; charset=binary" });
-  const rejected = async (run) => {
-    try {
-      await run();
-    } catch (e) {
-      return e.code;
-    }
-    return "accepted";
-  };
   const other = scan.slice();
   other[12345] ^= 1;
-  assert.equal(await rejected(() => checkFile(reference, other)), "file.digest_mismatch");
-  assert.equal(await rejected(() => checkFile(reference, scan.subarray(1))), "file.size_mismatch");
+  assert.equal(await rejectionOf(() => checkFile(reference, other)), "file.digest_mismatch");
+  assert.equal(await rejectionOf(() => checkFile(reference, scan.subarray(1))), "file.size_mismatch");
   const longer = new Uint8Array(scan.length + 1);
   longer.set(scan);
-  assert.equal(await rejected(() => checkFile(reference, longer)), "file.size_mismatch");
-  assert.equal(await rejected(() => checkFile(reference, file, { mediaType: "text/html" })), "file.media_type_mismatch");
+  assert.equal(await rejectionOf(() => checkFile(reference, longer)), "file.size_mismatch");
+  assert.equal(await rejectionOf(() => checkFile(reference, file, { mediaType: "text/html" })), "file.media_type_mismatch");
   // Arguments are checked before anything is read.
-  assert.equal(await rejected(() => fileReference("a path", { name: "x", mediaType: "text/plain" })), "wasm.argument");
-  assert.equal(await rejected(() => fileReference(new Blob(["x"]), { name: "x" })), "wasm.argument");
-  assert.equal(await rejected(() => fileReference(scan, { mediaType: "application/pdf" })), "wasm.argument");
-  assert.equal(await rejected(() => fileReference(scan, { name: "x", mediaType: "text/plain", pieceSize: 0 })), "wasm.number");
-  assert.equal(await rejected(() => checkFile({ name: "x" }, scan)), "message.invalid");
+  assert.equal(await rejectionOf(() => fileReference("a path", { name: "x", mediaType: "text/plain" })), "wasm.argument");
+  assert.equal(await rejectionOf(() => fileReference(new Blob(["x"]), { name: "x" })), "wasm.argument");
+  assert.equal(await rejectionOf(() => fileReference(scan, { mediaType: "application/pdf" })), "wasm.argument");
+  assert.equal(await rejectionOf(() => fileReference(scan, { name: "x", mediaType: "text/plain", pieceSize: 0 })), "wasm.number");
+  assert.equal(await rejectionOf(() => checkFile({ name: "x" }, scan)), "message.invalid");
+});
+
+test("fileReference and FileHasher give a file's SM3 beside its SHA-256 when asked, and checkFile checks both (1.1, sm2-sm3)", async () => {
+  const { FileHasher, checkFile, fileReference } = tongban;
+  const { default: smCrypto } = await import("sm-crypto");
+  const scan = new Uint8Array(2 * 1024 * 1024 + 5).map((_, i) => (i * 13) % 253);
+  const sm3 = smCrypto.sm3(Array.from(scan)); // an implementation nobody here wrote
+  const plain = await fileReference(scan, { name: "营业执照", mediaType: "application/pdf" });
+  assert.equal(plain.sm3, undefined, "no SM3 unless asked: a 1.0 reference stays 1.0");
+  const reference = await fileReference(scan, { name: "营业执照", mediaType: "application/pdf", sm3: true, pieceSize: 65537 });
+  assert.deepEqual(reference, { ...plain, sm3 });
+  const hasher = new FileHasher({ sm3: true });
+  hasher.update(scan.subarray(0, 3));
+  hasher.update(scan.subarray(3));
+  assert.deepEqual(hasher.reference("营业执照", "application/pdf"), reference);
+  hasher.free();
+
+  assert.equal(await rejectionOf(() => checkFile(reference, scan)), "accepted");
+  // The SHA-256 right and the SM3 another file's: both must match.
+  const otherSm3 = smCrypto.sm3(Array.from(scan.subarray(1)));
+  assert.equal(await rejectionOf(() => checkFile({ ...reference, sm3: otherSm3 }, scan)), "file.digest_mismatch");
+  assert.equal(await rejectionOf(() => checkFile({ ...reference, sm3: sm3.toUpperCase() }, scan)), "id.digest_format");
+  assert.equal(await rejectionOf(() => checkFile({ ...reference, sm3: 7 }, scan)), "message.invalid");
+  assert.equal(await rejectionOf(() => fileReference(scan, { name: "x", mediaType: "text/plain", sm3: "yes" })), "wasm.argument");
+  assert.throws(() => new FileHasher({ sm3: 1 }), (e) => e.code === "wasm.argument");
 });
 
 test("a files_received message is of version 1.1; createMessage takes the version, replyTo follows the answered one", () => {

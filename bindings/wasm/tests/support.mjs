@@ -164,6 +164,17 @@ export const bodies = (answers) => ({
   protocol_error: { code: "json.syntax", message: "unexpected end of input" },
 });
 
+/** Awaits `run` and returns the `code` of the TongbanError it rejects with, or "accepted". */
+export async function rejectionOf(run) {
+  try {
+    await run();
+  } catch (e) {
+    if (e?.name !== "TongbanError" || typeof e.code !== "string") throw e;
+    return e.code;
+  }
+  return "accepted";
+}
+
 /** Runs `run` and returns the `code` of the TongbanError it throws. */
 export function codeOf(run) {
   try {

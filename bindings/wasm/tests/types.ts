@@ -27,6 +27,7 @@ const transfer: Envelope = createMessage({
 const wire: string = signMessage(transfer, key);
 const verified = Verifier.withRegistry(registry, "jiujiang.360400").verify(wire, new Date());
 const sha256: string = verified.sha256;
+const sm3: string = verified.sm3;
 const type: MessageType = verified.type;
 const tracked = new Case("HS-2026-000123");
 const state: ItemState = tracked.apply(verified, registry);
@@ -130,5 +131,5 @@ replyTo(transfer, { type: "shipment", body: { contents: "gifts", carrier: "EMS",
 const inspector: Verifier = Verifier.withKeys({ keys: [key.publicKey()] }, null);
 const window: string | undefined = tracked.window;
 
-export { sm2Key, sha256, state, status, tracks, reply, type, codes, due, source, inspector, window, misspelt, lost,
+export { sm2Key, sha256, sm3, state, status, tracks, reply, type, codes, due, source, inspector, window, misspelt, lost,
   byAgent, byFax, byPigeon, parcel, handedOver, graded, deferred, committed, unsigned, themed, themedByName, licensed };

@@ -257,7 +257,7 @@ const bodyValidators = Object.fromEntries(
 // A pattern failure names the identifier's definition: report that identifier's code.
 const DEF_CODES = {
   RegionCode: "id.region_format", CitizenId: "id.citizen_format", CreditCode: "id.credit_format",
-  ItemCode: "id.item_format", Sha256Digest: "id.digest_format", Timestamp: "time.format",
+  ItemCode: "id.item_format", Sha256Digest: "id.digest_format", Sm3Digest: "id.digest_format", Timestamp: "time.format",
   NodeId: "id.node_format", MessageId: "id.message_format", KeyId: "id.key_format",
 };
 
@@ -322,6 +322,19 @@ function checkDecisionMembers(decision, minor) {
   }
 }
 
+/** The file references of a message's body (§23): a transfer's materials, its agent's
+ * power of attorney and its commitments' statements, a supplement's materials, a
+ * decision's documents. */
+function referencesOf(doc) {
+  const body = doc.body;
+  if (doc.type === "transfer") {
+    return [...body.materials, ...(body.agent ? [body.agent.power_of_attorney] : []), ...(body.commitments ?? []).map((c) => c.statement)];
+  }
+  if (doc.type === "supplement") return body.materials;
+  if (doc.type === "decision") return body.documents.map((d) => d.file);
+  return [];
+}
+
 /** The licences of a decision's documents (1.1), each with its data. */
 const licencesOf = (doc) => (doc.type === "decision" ? doc.body.documents.map((d) => d.licence).filter((l) => l != null) : []);
 
@@ -373,6 +386,9 @@ function parseMessage(bytes) {
   if (minor < (SINCE_MINOR[doc.type] ?? 0)) refuse("message.unknown_type", `${doc.type} in ${doc.protocol}`);
   if (transfer) checkTransferMembers(transfer, minor, doc.created);
   if (doc.type === "decision") checkDecisionMembers(doc.body, minor);
+  // (1.1) SM3 digests: a receipt's of the answered message, a file reference's.
+  if (doc.type === "receipt" && doc.body.answers_sm3 != null && minor < 1) refuse("message.invalid", "/body/answers_sm3 in 1.0");
+  if (minor < 1 && referencesOf(doc).some((r) => r.sm3 != null)) refuse("message.invalid", "/body/…/sm3 in 1.0");
   const when = NOT_AFTER_CREATED[doc.type];
   if (when && doc.body[when] !== undefined && timestamp(doc.body[when]) > timestamp(doc.created)) {
     refuse("message.invalid", `/body/${when}: after created`);
@@ -580,6 +596,8 @@ function checkFile(reference, bytes, mediaType) {
   if (bytes.length !== reference.size) refuse("file.size_mismatch");
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   if (sha256 !== reference.sha256) refuse("file.digest_mismatch");
+  // (1.1) The SM3 digest, when the reference gives one, with sm-crypto.
+  if (reference.sm3 != null && smCrypto.sm3(Array.from(bytes)) !== reference.sm3) refuse("file.digest_mismatch", "SM3");
   return { outcome: "accepted" };
 }
 

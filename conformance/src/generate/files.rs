@@ -487,6 +487,7 @@ fn supplement_of(files: &[(&str, u64)]) -> Body {
             .map(|(name, size)| FileRef {
                 name: (*name).into(),
                 sha256: Sha256Digest::of(name.as_bytes()),
+                sm3: None,
                 media_type: "application/pdf".into(),
                 size: *size,
             })

@@ -10,6 +10,9 @@ pub(super) struct Talk<'a> {
     pub(super) minute: i64,
     /// The version the messages say (1.0 unless a vector of 1.1 sets it).
     pub(super) protocol: ProtocolVersion,
+    /// Whether the nodes sign with their SM2 keys (an agreement on sm2-sm3) rather than
+    /// the keys of the agreement's sample suite.
+    pub(super) sm2: bool,
     /// The messages, as vector input.
     pub(super) messages: Vec<Value>,
     /// The outcome each must get.
@@ -23,6 +26,7 @@ impl Talk<'_> {
             g,
             minute: 0,
             protocol: ProtocolVersion::V1_0,
+            sm2: false,
             messages: Vec::new(),
             results: Vec::new(),
         }
@@ -53,7 +57,11 @@ impl Talk<'_> {
         let mut envelope = self.g.envelope(from, to, agreement, body, created.as_str());
         envelope.in_reply_to = in_reply_to.cloned();
         envelope.protocol = self.protocol;
-        must("sign", envelope.sign(&must("key", sample::key(from))));
+        let key = match self.sm2 {
+            true => sample::sm2_key(from),
+            false => sample::key_for(from, agreement),
+        };
+        must("sign", envelope.sign(&must("key", key)));
         let text = text(&must("value", envelope.to_value()));
         self.messages
             .push(json!({"text": text, "now": created.as_str()}));
@@ -95,6 +103,7 @@ pub(super) fn receipt(transfer: &Envelope, accepted: bool) -> Body {
     let digest = Sha256Digest::of(&must("bytes", transfer.to_canonical_bytes()));
     Body::Receipt(Receipt {
         answers_sha256: digest,
+        answers_sm3: None,
         outcome: if accepted {
             ReceiptOutcome::Accepted { reference: None }
         } else {

@@ -17,6 +17,7 @@ mod primitives;
 mod registry;
 mod settled;
 mod sm2;
+mod sm3_digests;
 mod suites;
 mod themes;
 mod window;
@@ -251,6 +252,7 @@ pub fn generate() -> Generated {
     suites::suites(&mut g, &keys);
     sm2::sm2(&mut g);
     primitives::primitives(&mut g);
+    sm3_digests::sm3_digests(&mut g, &keys);
     g.out
 }
 

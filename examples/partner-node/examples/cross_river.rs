@@ -382,8 +382,20 @@ async fn circle(huangshi: &RunningNode, wuhan: &RunningNode) -> Result<(), Failu
         )
         .into());
     }
+    // (1.1) The suite's digests: Huangshi gave each material's SM3 beside its SHA-256,
+    // and Wuhan's receipt binds the transfer's SM3 too.
+    let messages = view["messages"].as_array().cloned().unwrap_or_default();
+    let transfer = messages.iter().find(|m| m["type"] == "transfer");
+    let materials = transfer.and_then(|m| m["message"]["body"]["materials"].as_array());
+    let with_sm3 = materials.map_or(0, |list| {
+        list.iter().filter(|f| f["sm3"].is_string()).count()
+    });
+    let receipt_sm3 = transfer.and_then(|m| m["receipt"]["body"]["answers_sm3"].as_str());
+    let (Some(receipt_sm3), 2) = (receipt_sm3, with_sm3) else {
+        return Err("the circle's transfer or its receipt lacks its SM3 digests".into());
+    };
     println!(
-        "== {} messages and receipts of case {CIRCLE_CASE} under {CIRCLE}, each signed with sm2-sm3 ==",
+        "== {} messages and receipts of case {CIRCLE_CASE} under {CIRCLE}, each signed with sm2-sm3; both materials named by SHA-256 and SM3, the receipt binding SM3 {receipt_sm3} ==",
         signed.len()
     );
     Ok(())

@@ -619,8 +619,15 @@ impl Node {
                 reason: format!("this node cannot sign a receipt the registry accepts: {e}"),
             })
         };
+        // A receipt follows the version of the message it answers, which both speak;
+        // under an agreement on sm2-sm3 a receipt of 1.1 binds the SM3 digest too.
+        let protocol = verified.envelope().protocol;
+        let carries_sm3 = registry
+            .agreement(&verified.envelope().agreement)
+            .is_some_and(|agreement| Registry::carries_sm3(agreement, protocol));
         let body = Body::Receipt(Receipt {
             answers_sha256: verified.digest().clone(),
+            answers_sm3: carries_sm3.then(|| verified.sm3_digest()),
             outcome: ReceiptOutcome::Accepted { reference: None },
         });
         let mut reply = verified
@@ -628,8 +635,7 @@ impl Node {
             .reply(body, now.clone(), VALIDITY_SECONDS)
             .map_err(own_fault)?;
         reply.id = self.new_message_id(now);
-        // A receipt follows the version of the message it answers, which both speak.
-        reply.protocol = verified.envelope().protocol;
+        reply.protocol = protocol;
         let key = self.config.key_for(registry, &reply.agreement);
         let receipt = reply.sign_to_bytes(key).map_err(own_fault)?;
         // Every receipt is checked as its sender will check it before anything is
@@ -672,6 +678,19 @@ impl Node {
         let protocol = registry
             .negotiate(&route.from, &route.to)
             .unwrap_or(ProtocolVersion::V1_0);
+        let mut body = body;
+        // (1.1) Under an agreement on sm2-sm3 a reference carries the file's SM3 digest
+        // too: this node gives it for each file it holds (one not held is refused below).
+        if registry
+            .agreement(&route.agreement)
+            .is_some_and(|agreement| Registry::carries_sm3(agreement, protocol))
+        {
+            for reference in tongban::file::references_mut(&mut body) {
+                if reference.sm3.is_none() && self.files.holds(reference) {
+                    reference.sm3 = Some(self.files.sm3_of(reference).map_err(Refusal::from)?);
+                }
+            }
+        }
         let mut envelope =
             Envelope::new(route, body, now.clone(), VALIDITY_SECONDS)?.with_protocol(protocol);
         envelope.id = self.new_message_id(&now);

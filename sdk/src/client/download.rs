@@ -29,8 +29,9 @@ pub struct Download {
 
 /// One attempt's outcome.
 enum Attempt {
-    /// The partial file holds every byte; the check has seen them all.
-    Complete(FileCheck),
+    /// The partial file holds every byte; the check has seen them all (boxed: with
+    /// its SM3 state it is far larger than the other outcomes).
+    Complete(Box<FileCheck>),
     Retry {
         reason: String,
         after: Option<Duration>,
@@ -124,7 +125,7 @@ impl Client {
                 None => resume(part, reference).await?,
             };
             let outcome = if check.is_complete() {
-                Attempt::Complete(check)
+                Attempt::Complete(Box::new(check))
             } else {
                 let header =
                     FileRequest::sign(key, holder, &path, &reference.sha256, &self.clock.now())?;
@@ -267,7 +268,7 @@ impl Client {
             return Attempt::Fail(storage(part, e));
         }
         if check.is_complete() {
-            Attempt::Complete(check)
+            Attempt::Complete(Box::new(check))
         } else {
             Attempt::Retry {
                 reason: format!(

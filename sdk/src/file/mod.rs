@@ -34,7 +34,7 @@ mod request;
 
 pub use request::{FileRequest, RequestTarget, MAX_REQUEST_VALIDITY_SECONDS, REQUEST_HEADER};
 
-use crate::digest::Sha256Digest;
+use crate::digest::{Sha256Digest, Sm3Digest};
 use crate::error::FileError;
 use crate::message::{Body, FileRef};
 use sha2::{Digest, Sha256};
@@ -58,10 +58,12 @@ pub fn file_path(sha256: &Sha256Digest) -> String {
 /// The path, under a member's registry endpoint, under which it serves files.
 pub const FILES_PATH: &str = "/files";
 
-/// SHA-256 and size of bytes fed in pieces, for a file too large to hold whole.
+/// SHA-256 (and, for the national suite, SM3) and size of bytes fed in pieces, for a
+/// file too large to hold whole.
 #[derive(Debug, Clone, Default)]
 pub struct FileHasher {
     hasher: Sha256,
+    sm3: Option<sm3::Sm3>,
     size: u64,
 }
 
@@ -71,9 +73,21 @@ impl FileHasher {
         FileHasher::default()
     }
 
+    /// A hasher that also computes the SM3 digest, for a reference under an agreement
+    /// on `sm2-sm3` (1.1, §6).
+    pub fn with_sm3() -> FileHasher {
+        FileHasher {
+            sm3: Some(sm3::Sm3::new()),
+            ..FileHasher::default()
+        }
+    }
+
     /// Feeds the next piece of the file.
     pub fn update(&mut self, bytes: &[u8]) {
         self.hasher.update(bytes);
+        if let Some(sm3) = &mut self.sm3 {
+            sm3.update(bytes);
+        }
         self.size += bytes.len() as u64;
     }
 
@@ -84,16 +98,25 @@ impl FileHasher {
 
     /// The digest of the bytes fed.
     pub fn digest(self) -> Sha256Digest {
-        Sha256Digest::from_bytes(&self.hasher.finalize())
+        self.digests().0
     }
 
-    /// The reference to the file fed: its digest and size, with `name` and
+    /// The SHA-256 and (for a hasher [`FileHasher::with_sm3`]) SM3 digests of the
+    /// bytes fed.
+    pub fn digests(self) -> (Sha256Digest, Option<Sm3Digest>) {
+        let sm3 = self.sm3.map(|sm3| Sm3Digest::from_bytes(&sm3.finalize()));
+        (Sha256Digest::from_bytes(&self.hasher.finalize()), sm3)
+    }
+
+    /// The reference to the file fed: its digests and size, with `name` and
     /// `media_type`.
     pub fn into_reference(self, name: &str, media_type: &str) -> FileRef {
         let size = self.size;
+        let (sha256, sm3) = self.digests();
         FileRef {
             name: name.to_string(),
-            sha256: self.digest(),
+            sha256,
+            sm3,
             media_type: media_type.to_string(),
             size,
         }
@@ -102,7 +125,8 @@ impl FileHasher {
 
 /// Checks a file's bytes against its reference while they stream in: more bytes than
 /// the reference's size are refused at once (`file.size_mismatch`), and at the end the
-/// size and the digest must match (`file.digest_mismatch`).
+/// size and the digest must match (`file.digest_mismatch`), and the SM3 digest too when
+/// the reference has one.
 #[derive(Debug, Clone)]
 pub struct FileCheck {
     expected: FileRef,
@@ -114,7 +138,10 @@ impl FileCheck {
     pub fn new(reference: &FileRef) -> FileCheck {
         FileCheck {
             expected: reference.clone(),
-            hasher: FileHasher::new(),
+            hasher: match reference.sm3 {
+                Some(_) => FileHasher::with_sm3(),
+                None => FileHasher::new(),
+            },
         }
     }
 
@@ -152,14 +179,22 @@ impl FileCheck {
                 actual: self.hasher.size(),
             });
         }
-        let actual = self.hasher.digest();
+        let (actual, actual_sm3) = self.hasher.digests();
         if actual != self.expected.sha256 {
             return Err(FileError::DigestMismatch {
                 expected: self.expected.sha256.to_string(),
                 actual: actual.to_string(),
             });
         }
-        Ok(())
+        match (&self.expected.sm3, actual_sm3) {
+            (Some(expected), Some(actual)) if expected != &actual => {
+                Err(FileError::DigestMismatch {
+                    expected: format!("SM3 {expected}"),
+                    actual: format!("SM3 {actual}"),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -202,6 +237,26 @@ pub fn references(body: &Body) -> Vec<&FileRef> {
         }
         Body::Supplement(supplement) => supplement.materials.iter().collect(),
         Body::Decision(decision) => decision.documents.iter().map(|d| &d.file).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// [`references`], to change: a sender fills in (1.1) the SM3 digests of the files it
+/// holds.
+pub fn references_mut(body: &mut Body) -> Vec<&mut FileRef> {
+    match body {
+        Body::Transfer(transfer) => {
+            let power_of_attorney = transfer.agent.as_mut().map(|a| &mut a.power_of_attorney);
+            let statements = transfer
+                .commitments
+                .iter_mut()
+                .flatten()
+                .map(|c| &mut c.statement);
+            let materials = transfer.materials.iter_mut().chain(power_of_attorney);
+            materials.chain(statements).collect()
+        }
+        Body::Supplement(supplement) => supplement.materials.iter_mut().collect(),
+        Body::Decision(decision) => decision.documents.iter_mut().map(|d| &mut d.file).collect(),
         _ => Vec::new(),
     }
 }
@@ -307,6 +362,7 @@ mod tests {
         let file = |size, digit: char| FileRef {
             name: "扫描件".into(),
             sha256: Sha256Digest::parse(digit.to_string().repeat(64)).expect("digest"),
+            sm3: None,
             media_type: "application/pdf".into(),
             size,
         };

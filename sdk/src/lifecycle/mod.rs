@@ -34,11 +34,11 @@ pub use post::ShipmentRecord;
 pub use theme::ThemeTrack;
 
 use crate::calendar::CalendarDate;
-use crate::digest::Sha256Digest;
+use crate::digest::{Sha256Digest, Sm3Digest};
 use crate::error::{Error, LifecycleError, MessageError, RouteError};
 use crate::id::{AgreementId, CaseId, ItemCode, MessageId, NodeId};
 use crate::message::{
-    Body, DeferredMaterial, DeliveryMethod, Envelope, ReceiptOutcome, ReportedStatus,
+    Body, DeferredMaterial, DeliveryMethod, Envelope, Receipt, ReceiptOutcome, ReportedStatus,
     ShipmentContents, Supplement, Transfer,
 };
 use crate::registry::Registry;
@@ -202,6 +202,10 @@ pub struct AppliedMessage {
     pub id: MessageId,
     /// Its message digest (§9), which a receipt answering it must bind.
     pub sha256: Sha256Digest,
+    /// (1.1) Its SM3 digest, which a receipt's `answers_sm3` must be (absent for a
+    /// message kept before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sm3: Option<Sm3Digest>,
     /// Its sender; a receipt or protocol error answering it comes from the other end.
     pub from: NodeId,
 }
@@ -213,6 +217,7 @@ impl AppliedMessage {
         AppliedMessage {
             id: envelope.id.clone(),
             sha256: message.digest().clone(),
+            sm3: Some(message.sm3_digest()),
             from: envelope.from.clone(),
         }
     }
@@ -225,6 +230,9 @@ pub struct Track {
     pub transfer: MessageId,
     /// SHA-256 of the transfer's canonical bytes, which its receipt must bind.
     pub transfer_sha256: Sha256Digest,
+    /// (1.1) SM3 of the same bytes, which its receipt's `answers_sm3` must be.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_sm3: Option<Sm3Digest>,
     /// The agreement the transfer travelled under; every message of the track does.
     pub agreement: AgreementId,
     /// The service item.
@@ -484,7 +492,7 @@ impl Case {
             .into());
         }
         if let Body::Receipt(receipt) = &envelope.body {
-            check_receipt_digest(track, envelope, &receipt.answers_sha256)?;
+            check_receipt_digest(track, envelope, receipt)?;
         }
         match &envelope.body {
             Body::FilesReceived(body) => {
@@ -590,6 +598,7 @@ impl Case {
         let mut track = Track {
             transfer: envelope.id.clone(),
             transfer_sha256: message.digest().clone(),
+            transfer_sm3: Some(message.sm3_digest()),
             agreement: envelope.agreement.clone(),
             item: transfer.item.clone(),
             window: envelope.from.clone(),
@@ -662,15 +671,15 @@ impl Case {
 fn check_receipt_digest(
     track: &Track,
     envelope: &Envelope,
-    answers_sha256: &Sha256Digest,
+    receipt: &Receipt,
 ) -> Result<(), Error> {
     let Some(answered) = envelope.in_reply_to.as_ref() else {
         return Ok(()); // refused when parsed: a receipt has in_reply_to
     };
     let expected = if answered == &track.transfer {
-        Some(&track.transfer_sha256)
+        Some((&track.transfer_sha256, track.transfer_sm3.as_ref()))
     } else if let Some(applied) = track.applied_message(answered) {
-        Some(&applied.sha256)
+        Some((&applied.sha256, applied.sm3.as_ref()))
     } else if track.messages.contains(answered) {
         None // stored before revision 1.0.1: its digest was not kept
     } else {
@@ -680,14 +689,21 @@ fn check_receipt_digest(
         }
         .into());
     };
-    match expected {
-        Some(digest) if digest != answers_sha256 => Err(MessageError::NotAnAnswer {
-            message_id: answered.to_string(),
-            reason: "answers_sha256 differs from the answered message's digest",
-        }
-        .into()),
-        _ => Ok(()),
+    let Some((sha256, sm3)) = expected else {
+        return Ok(());
+    };
+    let reason = if sha256 != &receipt.answers_sha256 {
+        "answers_sha256 differs from the answered message's digest"
+    } else if matches!((sm3, &receipt.answers_sm3), (Some(kept), Some(given)) if kept != given) {
+        "answers_sm3 differs from the answered message's SM3 digest"
+    } else {
+        return Ok(());
+    };
+    Err(MessageError::NotAnAnswer {
+        message_id: answered.to_string(),
+        reason,
     }
+    .into())
 }
 
 /// Whether a track in a final state takes `envelope` (a receipt or a protocol error,

@@ -1,17 +1,34 @@
 //! The receipt: the receiver's signed acknowledgement or refusal of one exact message.
 
-use crate::digest::Sha256Digest;
+use crate::digest::{Sha256Digest, Sm3Digest};
+use crate::version::ProtocolVersion;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// The body of a `receipt` message. The envelope's `in_reply_to` names the answered
-/// message and `answers_sha256` binds the receipt to its exact canonical bytes.
+/// message and `answers_sha256` (and, under the national suite, `answers_sm3`) binds
+/// the receipt to its exact canonical bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Receipt {
     /// SHA-256 of the canonical bytes of the answered message, signatures included.
     pub answers_sha256: Sha256Digest,
+    /// (1.1) SM3 of the same bytes, which a receipt under an agreement on `sm2-sm3`
+    /// carries (§9, §17 step 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers_sm3: Option<Sm3Digest>,
     /// Accepted or refused.
     pub outcome: ReceiptOutcome,
+}
+
+impl Receipt {
+    /// The members of version 1.1 or later that this receipt uses, with the version
+    /// that added each (§2 step 8).
+    pub fn members_since(&self) -> Vec<(&'static str, ProtocolVersion)> {
+        let sm3 = self.answers_sm3.as_ref();
+        sm3.map(|_| ("answers_sm3", ProtocolVersion::V1_1))
+            .into_iter()
+            .collect()
+    }
 }
 
 /// Whether the receiver took the message.

@@ -1,7 +1,7 @@
 //! The transfer: a case handed in at one window, sent to the competent authority.
 
 use crate::calendar::CalendarDate;
-use crate::digest::Sha256Digest;
+use crate::digest::{Sha256Digest, Sm3Digest};
 use crate::id::{CitizenId, CreditCode, ItemCode, RegionCode};
 use crate::version::ProtocolVersion;
 use schemars::JsonSchema;
@@ -311,8 +311,12 @@ crate::shape::string_enum! {
 pub struct FileRef {
     /// What the file is, e.g. `身份证复印件`.
     pub name: String,
-    /// SHA-256 of the file's bytes.
+    /// SHA-256 of the file's bytes: the file's address (§23) in every version.
     pub sha256: Sha256Digest,
+    /// (1.1) SM3 of the file's bytes, which a reference under an agreement on
+    /// `sm2-sm3` carries (§17 step 5) and which is checked beside the SHA-256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sm3: Option<Sm3Digest>,
     /// Media type, e.g. `application/pdf`.
     pub media_type: String,
     /// Size in bytes (at most 2^53 − 1, like every protocol integer).

@@ -497,10 +497,20 @@ impl Registry {
         agreement.suite.as_deref().unwrap_or("ed25519")
     }
 
+    /// (1.1) Whether a message of `protocol` under `agreement` gives SM3 digests beside
+    /// its SHA-256 ones (§17 step 5): under `sm2-sm3`, from 1.1 on (a 1.0 message has
+    /// no member for them).
+    pub fn carries_sm3(agreement: &Agreement, protocol: crate::version::ProtocolVersion) -> bool {
+        Registry::suite_of(agreement) == crate::crypto::Algorithm::Sm2Sm3.as_str()
+            && protocol >= crate::version::ProtocolVersion::V1_1
+    }
+
     /// The sender signed `envelope` in the suite of `agreement` (§17 step 5): one of its
     /// signatures names that suite and a key of the sender (every signature of a suite
     /// this reader implements was checked before). A suite this reader does not
-    /// implement has no trusted key, so its agreement's messages are refused.
+    /// implement has no trusted key, so its agreement's messages are refused. Under
+    /// `sm2-sm3`, a message of 1.1 or later gives the SM3 digest of each file it
+    /// references and (a receipt) of the message it answers.
     fn check_suite(&self, agreement: &Agreement, envelope: &Envelope) -> Result<(), Error> {
         let suite = Registry::suite_of(agreement);
         let by_sender = |entry: &crate::signing::SignatureEntry| {
@@ -512,14 +522,35 @@ impl Registry {
             .signatures
             .iter()
             .any(|entry| entry.algorithm == suite && by_sender(entry));
-        if signed_in_suite {
+        if !signed_in_suite {
+            return Err(RouteError::WrongSuite {
+                agreement: agreement.id.to_string(),
+                suite: suite.to_string(),
+            }
+            .into());
+        }
+        if !Registry::carries_sm3(agreement, envelope.protocol) {
             return Ok(());
         }
-        Err(RouteError::WrongSuite {
-            agreement: agreement.id.to_string(),
-            suite: suite.to_string(),
+        let missing = |member: &str| {
+            Err(RouteError::MissingSm3 {
+                agreement: agreement.id.to_string(),
+                member: member.to_string(),
+            }
+            .into())
+        };
+        if let Body::Receipt(receipt) = &envelope.body {
+            if receipt.answers_sm3.is_none() {
+                return missing("answers_sm3");
+            }
         }
-        .into())
+        match crate::file::references(&envelope.body)
+            .into_iter()
+            .find(|reference| reference.sm3.is_none())
+        {
+            Some(reference) => missing(&format!("…/sm3 (the file {})", reference.name)),
+            None => Ok(()),
+        }
     }
 
     /// (1.1) Theme `code` of agreement `agreement`'s catalogue (一事联办).

@@ -108,12 +108,14 @@ pub fn transfer_body() -> Result<Transfer, Error> {
             FileRef {
                 name: "身份证复印件".into(),
                 sha256: Sha256Digest::of("身份证复印件 陈丽华".as_bytes()),
+                sm3: None,
                 media_type: "application/pdf".into(),
                 size: 184_320,
             },
             FileRef {
                 name: "经营场所租赁合同".into(),
                 sha256: Sha256Digest::of("经营场所租赁合同 庐山北路88号".as_bytes()),
+                sm3: None,
                 media_type: "application/pdf".into(),
                 size: 512_000,
             },
@@ -251,6 +253,7 @@ fn file(name: &str, size: u64) -> FileRef {
     FileRef {
         name: name.into(),
         sha256: Sha256Digest::of(name.as_bytes()),
+        sm3: None,
         media_type: "application/pdf".into(),
         size,
     }
@@ -268,6 +271,7 @@ pub fn agent_transfer_body() -> Result<Transfer, Error> {
         power_of_attorney: FileRef {
             name: "授权委托书".into(),
             sha256: Sha256Digest::of("授权委托书 陈丽华 委托 陈立新".as_bytes()),
+            sm3: None,
             media_type: "application/pdf".into(),
             size: 96_000,
         },
@@ -300,6 +304,7 @@ pub fn benchmark_transfer_body() -> Result<Transfer, Error> {
         body.materials.push(FileRef {
             name: name.into(),
             sha256: Sha256Digest::of(format!("{name} 陈丽华").as_bytes()),
+            sm3: None,
             media_type: media_type.into(),
             size,
         });
@@ -373,6 +378,7 @@ pub fn body(message_type: MessageType, answers_sha256: &Sha256Digest) -> Result<
         MessageType::Transfer => Body::Transfer(transfer_body()?),
         MessageType::Receipt => Body::Receipt(Receipt {
             answers_sha256: answers_sha256.clone(),
+            answers_sm3: None,
             outcome: ReceiptOutcome::Accepted {
                 reference: Some("JJ-SJ-2026-0815".into()),
             },

@@ -19,11 +19,11 @@ pub mod records;
 pub mod routes;
 
 use crate::error::NodeError;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 use tongban::file::FileHasher;
-use tongban::{FileRef, Sha256Digest};
+use tongban::{FileRef, Sha256Digest, Sm3Digest};
 
 /// Whether the file exchange applies to a message: its protocol is 1.1 or later (the
 /// version its two parties negotiated, §20). Under 1.0, references are names only.
@@ -98,6 +98,33 @@ impl FileStore {
     /// digest was checked when it came in).
     pub fn holds(&self, reference: &FileRef) -> bool {
         self.size_of(&reference.sha256) == Some(reference.size)
+    }
+
+    /// (1.1) The SM3 digest of the held file `reference` names, read again from the
+    /// store (whose bytes must still hash to its SHA-256).
+    pub fn sm3_of(&self, reference: &FileRef) -> Result<Sm3Digest, NodeError> {
+        let path = self.path(&reference.sha256);
+        let mut file = std::fs::File::open(&path).map_err(|e| storage("open", &path, e))?;
+        let mut hasher = FileHasher::with_sm3();
+        let mut buffer = vec![0u8; 1 << 20];
+        loop {
+            let read = file
+                .read(&mut buffer)
+                .map_err(|e| storage("read", &path, e))?;
+            if read == 0 {
+                break;
+            }
+            hasher.update(&buffer[..read]);
+        }
+        match hasher.digests() {
+            (sha256, Some(sm3)) if sha256 == reference.sha256 => Ok(sm3),
+            _ => Err(NodeError::Storage {
+                reason: format!(
+                    "{}: the stored bytes no longer hash to their name",
+                    path.display()
+                ),
+            }),
+        }
     }
 
     /// Moves a partial file whose bytes were checked against `sha256` into place, and

@@ -91,6 +91,7 @@ fn row_to_reference(row: &rusqlite::Row<'_>) -> rusqlite::Result<FileRef> {
         sha256: Sha256Digest::parse(&sha256).map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
         })?,
+        sm3: None,
         name: row.get(1)?,
         media_type: row.get(2)?,
         size: row.get(3)?,

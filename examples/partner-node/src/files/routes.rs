@@ -109,6 +109,7 @@ pub async fn download(
     let reference = FileRef {
         name: String::new(),
         sha256,
+        sm3: None,
         media_type,
         size,
     };
@@ -294,6 +295,7 @@ pub async fn upload(
             let reference = FileRef {
                 name: query.name,
                 sha256,
+                sm3: None,
                 media_type: query.media_type,
                 size,
             };
