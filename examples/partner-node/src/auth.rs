@@ -169,6 +169,8 @@ impl OperatorToken {
 #[derive(Debug, Clone)]
 pub struct OperatorGuard {
     token: OperatorToken,
+    /// A token that may read [`METRICS_PATH`] and nothing else.
+    metrics_token: Option<OperatorToken>,
     hosts: Vec<String>,
 }
 
@@ -192,7 +194,18 @@ impl OperatorGuard {
         for host in &mut hosts {
             host.make_ascii_lowercase();
         }
-        OperatorGuard { token, hosts }
+        OperatorGuard {
+            token,
+            metrics_token: None,
+            hosts,
+        }
+    }
+
+    /// The same guard, letting `token` (if any) read the metrics, with `GET`, and
+    /// nothing else: a scraper holds a credential that cannot act.
+    pub fn with_metrics_token(mut self, token: Option<OperatorToken>) -> OperatorGuard {
+        self.metrics_token = token;
+        self
     }
 
     /// Why a request is refused before it reaches a handler, if it is.
@@ -233,7 +246,16 @@ impl OperatorGuard {
                 .eq_ignore_ascii_case("bearer")
                 .then(|| token.trim().as_bytes())
         });
-        if !presented.is_some_and(|token| self.token.matches(token)) {
+        let reads_metrics = method == Method::GET && path == METRICS_PATH;
+        let allowed = presented.is_some_and(|token| {
+            self.token.matches(token)
+                || (reads_metrics
+                    && self
+                        .metrics_token
+                        .as_ref()
+                        .is_some_and(|m| m.matches(token)))
+        });
+        if !allowed {
             return Err(refused(
                 "operator.unauthorized",
                 "send this node's operator token: Authorization: Bearer <token>",
@@ -254,6 +276,9 @@ impl OperatorGuard {
         Ok(())
     }
 }
+
+/// The operator API's metrics, which the metrics token may read too.
+pub const METRICS_PATH: &str = "/operator/v1/metrics";
 
 /// The operator API's file upload, whose body is the file itself.
 pub const UPLOAD_PATH: &str = "/operator/v1/files";
@@ -328,6 +353,54 @@ mod tests {
         assert_eq!(
             code(g.check(&Method::GET, &headers(&other))),
             "operator.host"
+        );
+    }
+
+    #[test]
+    fn the_metrics_token_reads_the_metrics_and_nothing_else() {
+        let metrics = OperatorToken::from_secret(&"m".repeat(40)).expect("token");
+        let g = guard().with_metrics_token(Some(metrics));
+        let bearer = format!("Bearer {}", "m".repeat(40));
+        let with = [
+            ("host", "127.0.0.1:7401"),
+            ("authorization", bearer.as_str()),
+        ];
+        let at = |method: &Method, path: &str| code(g.check_at(method, path, &headers(&with)));
+        assert_eq!(at(&Method::GET, METRICS_PATH), "ok");
+        for (method, path) in [
+            (Method::GET, "/operator/v1/cases"),
+            (Method::GET, "/operator/v1/health"),
+            (Method::GET, "/operator/v1/metrics/"),
+            (Method::GET, "/operator/v1//metrics"),
+            (Method::POST, "/operator/v1/messages"),
+            (Method::POST, METRICS_PATH),
+            (Method::PUT, "/operator/v1/registry"),
+        ] {
+            assert_eq!(
+                at(&method, path),
+                "operator.unauthorized",
+                "{method} {path}"
+            );
+        }
+        // The operator token reads the metrics too; without a metrics token configured,
+        // another token reads nothing.
+        let operator = format!("Bearer {}", "t".repeat(40));
+        let with = [
+            ("host", "127.0.0.1:7401"),
+            ("authorization", operator.as_str()),
+        ];
+        assert_eq!(
+            code(g.check_at(&Method::GET, METRICS_PATH, &headers(&with))),
+            "ok"
+        );
+        let without = guard();
+        let with = [
+            ("host", "127.0.0.1:7401"),
+            ("authorization", bearer.as_str()),
+        ];
+        assert_eq!(
+            code(without.check_at(&Method::GET, METRICS_PATH, &headers(&with))),
+            "operator.unauthorized"
         );
     }
 

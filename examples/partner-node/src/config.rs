@@ -11,6 +11,8 @@
 //! operator_listen = "127.0.0.1:7401"  # the operator API; keep it on a private address
 //! operator_token_file = "operator.token"  # its bearer token (mode 600; `partner-node new-token`)
 //! operator_hosts = []                 # optional: more names the operator API answers to
+//! metrics_token_file = "metrics.token"  # optional: a second token that reads the metrics only
+//!                                     # (for a Prometheus scraper; mode 600; `partner-node new-token`)
 //! data_dir = "data"                   # the SQLite database lives here
 //!
 //! [limits]                            # optional; these are the defaults
@@ -61,6 +63,9 @@ pub struct ConfigFile {
     pub operator_listen: String,
     /// Path of the operator API's bearer token; required.
     pub operator_token_file: Option<PathBuf>,
+    /// A token that may only read `GET /operator/v1/metrics`, for a scraper.
+    #[serde(default)]
+    pub metrics_token_file: Option<PathBuf>,
     /// More host names (`name:port`) the operator API answers to, beside its address.
     #[serde(default)]
     pub operator_hosts: Vec<String>,
@@ -203,6 +208,8 @@ pub struct Config {
     pub operator_listen: SocketAddr,
     /// The operator API's bearer token.
     pub operator_token: OperatorToken,
+    /// The token that may read the metrics and nothing else, if one is configured.
+    pub metrics_token: Option<OperatorToken>,
     /// More host names the operator API answers to (see [`crate::auth::OperatorGuard`]).
     pub operator_hosts: Vec<String>,
     /// Directory of the database.
@@ -333,6 +340,11 @@ impl Config {
             )
         })?;
         let operator_token = OperatorToken::load(&resolve(token_file))?;
+        let metrics_token = file
+            .metrics_token_file
+            .as_deref()
+            .map(|path| OperatorToken::load(&resolve(path)))
+            .transpose()?;
         let limits = file.limits;
         for (field, value) in [
             ("limits.max_connections", limits.max_connections as u64),
@@ -378,6 +390,7 @@ impl Config {
             listen: address("listen", &file.listen)?,
             operator_listen,
             operator_token,
+            metrics_token,
             operator_hosts: file.operator_hosts,
             data_dir: resolve(&file.data_dir),
             limits: Limits::from(&limits),

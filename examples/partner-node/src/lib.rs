@@ -17,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod files;
 pub mod listener;
+pub mod metrics;
 pub mod node;
 pub mod operator;
 pub mod outbox;
@@ -98,7 +99,8 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
                     node.config().operator_token.clone(),
                     operator_address,
                     &node.config().operator_hosts,
-                ),
+                )
+                .with_metrics_token(node.config().metrics_token.clone()),
             ),
             operator_limits,
             watcher.clone(),

@@ -5,6 +5,7 @@
 use crate::config::{check_own_keys, Config};
 use crate::error::NodeError;
 use crate::files::{self, records, FileStore};
+use crate::metrics::{Metrics, Snapshot};
 use crate::store::{self, CaseKey, Store, StoredMessage};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -159,6 +160,8 @@ pub struct Node {
     files: FileStore,
     /// Notified whenever a fetch is queued.
     fetch_wake: Notify,
+    /// The counters and histograms of [`crate::metrics`].
+    metrics: Metrics,
 }
 
 impl Node {
@@ -199,6 +202,7 @@ impl Node {
             wake: Notify::new(),
             files,
             fetch_wake: Notify::new(),
+            metrics: Metrics::new(),
         })
     }
 
@@ -397,6 +401,48 @@ impl Node {
         })
     }
 
+    /// The node's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The metrics' text for a scrape, with the outbox's and the fetches' states read
+    /// through the reader connection.
+    pub fn metrics_text(&self) -> Result<String, NodeError> {
+        let registry = self.registry();
+        let snapshot = self.read(|db| {
+            Ok(Snapshot {
+                outbox: store::status_counts(db, "outbox")?,
+                fetches: store::status_counts(db, "fetches")?,
+                registry_expiry_seconds: registry.document().expires.unix_seconds()
+                    - self.now().unix_seconds(),
+            })
+        })?;
+        Ok(self.metrics.encode(&snapshot))
+    }
+
+    /// Whether the node can take messages now: its database answers and the registry
+    /// in force has not expired (a node cannot verify anything under an expired one).
+    /// Each check that fails gives its reason, for the node's own log; the readiness
+    /// endpoint shows only which checks failed.
+    pub fn readiness(&self) -> Readiness {
+        let database = self
+            .read(|db| {
+                Ok(db.query_row("SELECT COUNT(*) FROM registry", [], |r| r.get::<_, i64>(0))?)
+            })
+            .err()
+            .map(|e| format!("the database does not answer: {e}"));
+        let registry = self.registry();
+        let expires = &registry.document().expires;
+        let registry = (self.now().unix_seconds() >= expires.unix_seconds()).then(|| {
+            format!(
+                "the registry in force (version {}) expired at {expires}: install its successor",
+                registry.version()
+            )
+        });
+        Readiness { database, registry }
+    }
+
     /// Removes the files no message references after [`files::RETENTION`], and partial
     /// files untouched as long (§23.7), holding the store so that no message can come to
     /// reference a file while it goes.
@@ -495,6 +541,14 @@ impl Node {
             let e = unverified.envelope();
             (e.from.clone(), e.id.clone())
         };
+        // Every line logged about this message names it and its case.
+        let span = tracing::info_span!(
+            "message",
+            message_id = %id,
+            case_id = %unverified.envelope().case,
+            from = %sender
+        );
+        let _entered = span.enter();
         let digest = unverified.digest().clone();
         // The same message again: its first receipt, nothing changes. Another message
         // with a known id is refused in the transaction, after its signatures verified
@@ -580,7 +634,7 @@ impl Node {
                 records::await_acknowledgement(db, &envelope.from, &envelope.id)?;
             }
             tracing::info!(
-                %sender, %id, case = %key, r#type = envelope.message_type().as_str(),
+                case = %key, r#type = envelope.message_type().as_str(),
                 "received and stored with its receipt"
             );
             Ok::<_, Refusal>(Receipted {
@@ -590,7 +644,7 @@ impl Node {
         });
         match &result {
             Err(refusal) => {
-                tracing::warn!(%sender, %id, code = %refusal.body.code, "refused: {}", refusal.body.message);
+                tracing::warn!(code = %refusal.body.code, "refused: {}", refusal.body.message);
             }
             Ok(_) => self.fetch_wake.notify_one(),
         }
@@ -753,7 +807,7 @@ impl Node {
                 state: state.as_str().into(),
             })
         })?;
-        tracing::info!(id = %queued.id, case = %envelope.case, to = %envelope.to, r#type = message_type.as_str(), "queued");
+        tracing::info!(message_id = %queued.id, case_id = %envelope.case, to = %envelope.to, r#type = message_type.as_str(), "queued");
         self.wake.notify_one();
         Ok(queued)
     }
@@ -804,11 +858,11 @@ impl Node {
             match self.send(answer) {
                 Ok(queued) => {
                     sent += 1;
-                    tracing::info!(answered = %id, files = files.len(), id = %queued.id, "every file of the message is held and verified: files_received queued");
+                    tracing::info!(message_id = %id, case_id = %envelope.case, files = files.len(), files_received = %queued.id, "every file of the message is held and verified: files_received queued");
                 }
                 Err(refusal) if refusal.body.code == "lifecycle.illegal_transition" => {}
                 Err(refusal) => {
-                    tracing::warn!(answered = %id, code = %refusal.body.code, "files_received not sent: {}", refusal.body.message);
+                    tracing::warn!(message_id = %id, case_id = %envelope.case, code = %refusal.body.code, "files_received not sent: {}", refusal.body.message);
                     continue;
                 }
             }
@@ -824,6 +878,8 @@ impl Node {
         entry: &store::OutboxEntry,
         outcome: Result<Delivery, ClientError>,
     ) -> Result<(), NodeError> {
+        let span = tracing::info_span!("message", message_id = %entry.id, case_id = %entry.case_id);
+        let _entered = span.enter();
         let registry = &*self.registry();
         let mut store = self.store();
         store.transaction(|db| match outcome {
@@ -834,8 +890,8 @@ impl Node {
                 let mut case = case_of(db, delivery.receipt.envelope())?;
                 if let Some(key) = CaseKey::of(&case) {
                     match case.apply(&delivery.receipt, registry) {
-                        Ok(state) => tracing::info!(id = %entry.id, case = %key, state = state.as_str(), attempts = delivery.attempts, "delivered"),
-                        Err(e) => tracing::warn!(id = %entry.id, code = e.code(), "delivered; the receipt does not move the case: {e}"),
+                        Ok(state) => tracing::info!(case = %key, state = state.as_str(), attempts = delivery.attempts, "delivered"),
+                        Err(e) => tracing::warn!(code = e.code(), "delivered; the receipt does not move the case: {e}"),
                     }
                     store::save_case(db, &case, &self.now())?;
                 }
@@ -847,11 +903,11 @@ impl Node {
                     let backoff = self
                         .retry_delay(entry.attempts + 1)
                         .max(error.retry_after().unwrap_or_default());
-                    tracing::warn!(id = %entry.id, "delivery round failed, next in {backoff:?}: {text}");
+                    tracing::warn!("delivery round failed, next in {backoff:?}: {text}");
                     let next = self.now_millis() + i64::try_from(backoff.as_millis()).unwrap_or(i64::MAX / 2);
                     store::mark_attempt_failed(db, &entry.sender, &entry.id, &text, Some(next))
                 } else {
-                    tracing::error!(id = %entry.id, "delivery failed for good: {text}");
+                    tracing::error!("delivery failed for good: {text}");
                     store::mark_attempt_failed(db, &entry.sender, &entry.id, &text, None)
                 }
             }
@@ -958,6 +1014,22 @@ impl Node {
             }
         }
         files
+    }
+}
+
+/// What [`Node::readiness`] found: `None` for each check that passed, else why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    /// Why the database is not usable, if it is not.
+    pub database: Option<String>,
+    /// Why the registry in force is not usable (expired), if it is not.
+    pub registry: Option<String>,
+}
+
+impl Readiness {
+    /// Whether every check passed.
+    pub fn is_ready(&self) -> bool {
+        self.database.is_none() && self.registry.is_none()
     }
 }
 

@@ -13,6 +13,7 @@
 //! | `GET /operator/v1/registry` | the registry in force: version, sha256, issued, expires |
 //! | `PUT /operator/v1/registry` | install a new registry (the signed registry file as the body): an update of the one in force, pinned, written over the registry file |
 //! | `GET /operator/v1/health` | the registry's and this node's key's expiry, with warnings |
+//! | `GET /operator/v1/metrics` | the counters and histograms of [`crate::metrics`], as OpenMetrics text; the configuration's `metrics_token_file` names a second token that reads this and nothing else |
 //! | `POST /operator/v1/files?name=…&media_type=…` | store a file to send (the body, `application/octet-stream`, at most 50 MiB) under its digest; 201 with its reference `{"name", "sha256", "media_type", "size"}` |
 //! | `GET /operator/v1/files/{sha256}` | a file this node holds (uploaded, or fetched from a partner and verified), `Range` honoured |
 
@@ -42,6 +43,7 @@ pub fn router(node: Arc<Node>, guard: OperatorGuard) -> Router {
         .route("/operator/v1/outbox", get(outbox))
         .route("/operator/v1/registry", get(registry).put(install_registry))
         .route("/operator/v1/health", get(health))
+        .route(auth::METRICS_PATH, get(metrics))
         .route(auth::UPLOAD_PATH, post(crate::files::routes::upload))
         .route(
             "/operator/v1/files/{sha256}",
@@ -179,6 +181,20 @@ async fn install_registry(State(node): State<Arc<Node>>, body: axum::body::Body)
 
 async fn health(State(node): State<Arc<Node>>) -> Response {
     Json(node.health()).into_response()
+}
+
+async fn metrics(State(node): State<Arc<Node>>) -> Response {
+    match blocking(&node, |node| Ok(node.metrics_text()?)).await {
+        Ok(text) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                crate::metrics::CONTENT_TYPE,
+            )],
+            text,
+        )
+            .into_response(),
+        Err(refused) => refused.into_response(),
+    }
 }
 
 async fn outbox(State(node): State<Arc<Node>>) -> Response {

@@ -3,6 +3,7 @@
 //! restarts. Deliveries run concurrently, one task per message, so a slow or dead
 //! receiver does not hold up the others; messages of one case go in queue order.
 
+use crate::metrics::Delivered;
 use crate::node::Node;
 use crate::store;
 use std::collections::BTreeSet;
@@ -60,14 +61,21 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
             let node = node.clone();
             let in_flight = in_flight.clone();
             deliveries.spawn(async move {
+                let started = std::time::Instant::now();
                 let outcome = node.client().deliver(&node.registry(), &entry.bytes).await;
+                let (counted, code) = match &outcome {
+                    Ok(_) => (Delivered::Delivered, None),
+                    Err(e) if e.is_transient() => (Delivered::Retry, Some(e.code())),
+                    Err(e) => (Delivered::Failed, Some(e.code())),
+                };
+                node.metrics().delivered(counted, code, started.elapsed());
                 let id = entry.id.clone();
                 let recorder = node.clone();
                 let recorded = node
                     .storage_work(move || recorder.record_delivery(&entry, outcome))
                     .await;
                 if let Err(e) = recorded {
-                    tracing::error!(code = e.code(), %id, "outbox: cannot record a delivery: {e}");
+                    tracing::error!(code = e.code(), message_id = %id, "outbox: cannot record a delivery: {e}");
                 }
                 lock(&in_flight).remove(&id);
             });

@@ -1,5 +1,6 @@
 //! The HTTP binding's server side (`docs/PROTOCOL.md` §21): `POST <endpoint>/messages`.
 
+use crate::metrics::Received;
 use crate::node::{Node, Refusal};
 use axum::body::Body;
 use axum::extract::State;
@@ -9,7 +10,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use http_body_util::BodyExt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tongban::file::FILES_PATH;
 use tongban::http::{status_for, ErrorBody, MEDIA_TYPE, MESSAGES_PATH, REPLAYED_HEADER};
@@ -19,9 +20,21 @@ impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self.body).unwrap_or_default();
-        (status, [(header::CONTENT_TYPE, MEDIA_TYPE)], body).into_response()
+        let mut response = (status, [(header::CONTENT_TYPE, MEDIA_TYPE)], body).into_response();
+        response
+            .extensions_mut()
+            .insert(RefusalCode(self.body.code));
+        response
     }
 }
+
+/// The code of the refusal a response carries, for the metrics.
+#[derive(Debug, Clone)]
+struct RefusalCode(String);
+
+/// When a message's whole body had been read, kept on its answer for the metrics.
+#[derive(Debug, Clone, Copy)]
+struct BodyRead(Instant);
 
 /// A refusal with a binding code.
 pub fn refusal(code: &str, message: impl Into<String>) -> Refusal {
@@ -39,6 +52,8 @@ pub fn refusal(code: &str, message: impl Into<String>) -> Refusal {
 pub fn router(node: Arc<Node>, base: &str) -> Router {
     Router::new()
         .route(&format!("{base}{MESSAGES_PATH}"), post(post_message))
+        .route(LIVENESS_PATH, get(live))
+        .route(READINESS_PATH, get(ready))
         .route(
             &format!("{base}{FILES_PATH}/{{sha256}}"),
             get(crate::files::routes::serve),
@@ -51,6 +66,42 @@ pub fn router(node: Arc<Node>, base: &str) -> Router {
             )
         })
         .with_state(node)
+}
+
+/// Liveness, for a load balancer or an orchestrator: the process serves requests.
+pub const LIVENESS_PATH: &str = "/livez";
+/// Readiness: the node can take messages now (its database answers, its registry has
+/// not expired); `503` otherwise, naming the failing checks and nothing more.
+pub const READINESS_PATH: &str = "/readyz";
+
+async fn live() -> Response {
+    axum::Json(serde_json::json!({ "status": "live" })).into_response()
+}
+
+async fn ready(State(node): State<Arc<Node>>) -> Response {
+    let checker = node.clone();
+    let readiness = node
+        .storage_work(move || Ok::<_, crate::NodeError>(checker.readiness()))
+        .await;
+    let readiness = readiness.unwrap_or_else(|e| crate::node::Readiness {
+        database: Some(e.to_string()),
+        registry: None,
+    });
+    if readiness.is_ready() {
+        return axum::Json(serde_json::json!({ "status": "ready" })).into_response();
+    }
+    let mut failing = Vec::new();
+    for (check, reason) in [
+        ("database", &readiness.database),
+        ("registry", &readiness.registry),
+    ] {
+        if let Some(reason) = reason {
+            tracing::warn!("not ready: {reason}");
+            failing.push(check);
+        }
+    }
+    let body = serde_json::json!({ "status": "not_ready", "failing": failing });
+    (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
 }
 
 /// Whether a Content-Type is `application/json`, with no parameter but `charset=utf-8`.
@@ -170,13 +221,27 @@ fn refused_unread(refused: Refusal, drained: bool) -> Response {
     response
 }
 
+/// Answers a posted message ([`answer_posted`]) and counts the answer in the metrics:
+/// its outcome, its refusal's code, and the time from the whole body read to the answer
+/// (from the request's start for a refusal sent before the body was read).
+async fn post_message(State(node): State<Arc<Node>>, headers: HeaderMap, body: Body) -> Response {
+    let started = Instant::now();
+    let response = answer_posted(&node, headers, body).await;
+    let extensions = response.extensions();
+    let code = extensions.get::<RefusalCode>().map(|c| c.0.as_str());
+    let outcome = match code {
+        Some(_) => Received::Refused,
+        None if response.headers().contains_key(REPLAYED_HEADER) => Received::Replayed,
+        None => Received::Accepted,
+    };
+    let from = extensions.get::<BodyRead>().map_or(started, |read| read.0);
+    node.metrics().received(outcome, code, from.elapsed());
+    response
+}
+
 /// Checks the request's media type and size before using its body, reads at most the
 /// protocol's size limit, and hands the bytes to the node as storage work.
-async fn post_message(
-    State(node): State<Arc<Node>>,
-    headers: HeaderMap,
-    mut body: Body,
-) -> Response {
+async fn answer_posted(node: &Arc<Node>, headers: HeaderMap, mut body: Body) -> Response {
     let limit = Limits::PROTOCOL.max_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -228,6 +293,7 @@ async fn post_message(
             return refused_unread(refused, false);
         }
     };
+    let body_read = BodyRead(Instant::now());
     // Only as many messages are verified and stored at once as the node allows.
     let Some(admitted) = node.try_admit() else {
         return busy(true);
@@ -241,7 +307,7 @@ async fn post_message(
             receiver.receive(&bytes)
         })
         .await;
-    match answer {
+    let mut response = match answer {
         Ok(receipted) => {
             let mut response = (
                 StatusCode::OK,
@@ -257,5 +323,7 @@ async fn post_message(
             response
         }
         Err(refused) => refused.into_response(),
-    }
+    };
+    response.extensions_mut().insert(body_read);
+    response
 }

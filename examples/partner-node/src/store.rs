@@ -160,6 +160,8 @@ pub struct OutboxEntry {
     pub last_error: Option<String>,
     /// The message's bytes.
     pub bytes: Vec<u8>,
+    /// Its case's id.
+    pub case_id: String,
 }
 
 /// The open database.
@@ -503,7 +505,7 @@ pub fn enqueue(db: &Connection, sender: &str, id: &str, now_ms: i64) -> Result<(
 }
 
 const OUTBOX_COLUMNS: &str =
-    "o.sender, o.id, o.status, o.attempts, o.next_attempt, o.last_error, m.bytes";
+    "o.sender, o.id, o.status, o.attempts, o.next_attempt, o.last_error, m.bytes, m.case_id";
 
 fn row_to_outbox(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
     Ok(OutboxEntry {
@@ -514,6 +516,7 @@ fn row_to_outbox(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
         next_attempt: row.get(4)?,
         last_error: row.get(5)?,
         bytes: row.get(6)?,
+        case_id: row.get(7)?,
     })
 }
 
@@ -553,6 +556,19 @@ pub fn outbox(db: &Connection) -> Result<Vec<OutboxEntry>, NodeError> {
         "SELECT {OUTBOX_COLUMNS} FROM outbox o JOIN messages m USING (sender, id) ORDER BY m.stored_at DESC"
     ))?;
     let rows = statement.query_map([], row_to_outbox)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The rows of `table` (`outbox` or `fetches`, never a caller's text) by their
+/// `status`.
+pub fn status_counts(
+    db: &Connection,
+    table: &'static str,
+) -> Result<std::collections::BTreeMap<String, i64>, NodeError> {
+    let mut statement = db.prepare_cached(&format!(
+        "SELECT status, COUNT(*) FROM {table} GROUP BY status"
+    ))?;
+    let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

@@ -126,11 +126,18 @@ async fn fetch_one(node: &Arc<Node>, fetch: Fetch) {
                 failure.as_deref().zip(next),
             )?;
             match (&outcome, &failure) {
-                (Ok(download), None) => tracing::info!(
+                (Ok(download), None) => {
+                    let resumed_from = download.as_ref().map_or(0, |d| d.resumed_from);
+                    recorder
+                        .metrics()
+                        .file_bytes("fetched")
+                        .inc_by(fetch.reference.size.saturating_sub(resumed_from));
+                    tracing::info!(
                     %sha256, holder = %fetch.holder, size = fetch.reference.size,
                     resumed_from = download.as_ref().map_or(0, |d| d.resumed_from),
                     "file fetched; its digest and size match the reference"
-                ),
+                    )
+                }
                 (_, Some(failure)) => tracing::warn!(
                     %sha256, holder = %fetch.holder, "file not fetched, trying again later: {failure}"
                 ),

@@ -191,21 +191,26 @@ async fn file_response(node: &Node, reference: &FileRef, range: Option<&str>) ->
         })
         .into_response();
     }
-    let chunks = futures_util::stream::unfold((file, end - start), |(mut file, left)| async move {
-        if left == 0 {
-            return None;
-        }
-        let mut buffer = vec![0u8; left.min(READ_PIECE) as usize];
-        match file.read(&mut buffer).await {
-            Ok(0) => None,
-            Ok(read) => {
-                buffer.truncate(read);
-                Some((
-                    Ok::<_, std::io::Error>(Bytes::from(buffer)),
-                    (file, left - read as u64),
-                ))
+    let served = node.metrics().file_bytes("served");
+    let chunks = futures_util::stream::unfold((file, end - start), move |(mut file, left)| {
+        let served = served.clone();
+        async move {
+            if left == 0 {
+                return None;
             }
-            Err(e) => Some((Err(e), (file, 0))),
+            let mut buffer = vec![0u8; left.min(READ_PIECE) as usize];
+            match file.read(&mut buffer).await {
+                Ok(0) => None,
+                Ok(read) => {
+                    served.inc_by(read as u64);
+                    buffer.truncate(read);
+                    Some((
+                        Ok::<_, std::io::Error>(Bytes::from(buffer)),
+                        (file, left - read as u64),
+                    ))
+                }
+                Err(e) => Some((Err(e), (file, 0))),
+            }
         }
     });
     let content_type = HeaderValue::from_str(&reference.media_type)
@@ -299,6 +304,7 @@ pub async fn upload(
                 media_type: query.media_type,
                 size,
             };
+            node.metrics().file_bytes("uploaded").inc_by(size);
             tracing::info!(sha256 = %reference.sha256, size, "file uploaded by the operator");
             (StatusCode::CREATED, axum::Json(reference)).into_response()
         }
