@@ -12,6 +12,7 @@
 //! in-process with [`start`].
 
 pub mod auth;
+pub mod commit;
 pub mod config;
 pub mod demo;
 pub mod error;

@@ -2,6 +2,7 @@
 //! replay record, apply to the case and store message and receipt in one transaction),
 //! send (build, sign, check, apply, queue) and record deliveries. Everything goes through the SDK; the store only keeps the results.
 
+use crate::commit::{GroupCommit, Work};
 use crate::config::{check_own_keys, Config};
 use crate::error::NodeError;
 use crate::files::{self, records, FileStore};
@@ -162,6 +163,8 @@ pub struct Node {
     fetch_wake: Notify,
     /// The counters and histograms of [`crate::metrics`].
     metrics: Metrics,
+    /// Received messages waiting for the next group commit.
+    accepting: GroupCommit<Accepting>,
 }
 
 impl Node {
@@ -203,6 +206,7 @@ impl Node {
             files,
             fetch_wake: Notify::new(),
             metrics: Metrics::new(),
+            accepting: GroupCommit::default(),
         })
     }
 
@@ -582,73 +586,123 @@ impl Node {
             receipt,
             own_receipt,
         } = prepared;
-        let registry = &*registry;
-        let mut store = self.store();
-        let result = store.transaction(|db| {
-            // The replay record is the stored messages themselves.
-            if let Some(stored) = store::find_message(db, &sender, &id)? {
-                return first_receipt(stored, &digest).ok_or_else(|| {
-                    let replay = tongban::error::ReplayError::Duplicate {
-                        sender: sender.to_string(),
-                        message_id: id.to_string(),
-                    };
-                    Refusal::from(Error::from(replay))
-                });
-            }
-            let mut case = case_of(db, verified.envelope())?;
-            if let Err(error) = case.apply(&verified, registry) {
-                let error = self.unless_stalled(db, &case, verified.envelope(), error)?;
-                return Err(Refusal::from(error));
-            }
-            if let Some(own) = &own_receipt {
-                case.apply(own, registry)?;
-            }
-            let envelope = verified.envelope();
-            let key = store::save_case(db, &case, &now)?;
-            let exchange = files::exchanges(envelope);
-            store::insert_message(
-                db,
-                &StoredMessage {
-                    direction: "in".into(),
-                    sender: envelope.from.to_string(),
-                    receiver: envelope.to.to_string(),
-                    id: envelope.id.to_string(),
-                    message_type: envelope.message_type().as_str().into(),
-                    sha256: digest.to_string(),
-                    // What the digest (and so the receipt) covers: the canonical bytes,
-                    // never the body as received (padding a sender added is not kept).
-                    bytes: verified.canonical_bytes(),
-                    receipt: Some(receipt.clone()),
-                    stored_at: now.to_string(),
-                },
-                &key,
-            )?;
-            records::record_references(db, envelope, "in")?;
-            let references = tongban::file::references(&envelope.body);
-            if exchange && !references.is_empty() {
-                for reference in references {
-                    if !self.files.holds(reference) {
-                        records::enqueue_fetch(db, reference, &envelope.from, self.now_millis())?;
-                    }
-                }
-                records::await_acknowledgement(db, &envelope.from, &envelope.id)?;
-            }
-            tracing::info!(
-                case = %key, r#type = envelope.message_type().as_str(),
-                "received and stored with its receipt"
-            );
-            Ok::<_, Refusal>(Receipted {
-                receipt,
-                replayed: false,
-            })
-        });
-        match &result {
+        let accepting = Accepting {
+            sender,
+            id,
+            digest,
+            verified,
+            receipt,
+            own_receipt,
+            registry,
+            now,
+            span: tracing::Span::current(),
+        };
+        // Committed with the messages that arrive meanwhile, answered after the commit.
+        let result = self
+            .accepting
+            .submit(accepting, &self.store, |store, group| {
+                let works = group
+                    .into_iter()
+                    .map(|accepting| move |db: &rusqlite::Connection| self.accept(db, accepting))
+                    .collect();
+                store.group_transaction(works)
+            });
+        match result {
             Err(refusal) => {
                 tracing::warn!(code = %refusal.body.code, "refused: {}", refusal.body.message);
+                Err(refusal)
             }
-            Ok(_) => self.fetch_wake.notify_one(),
+            Ok((receipted, fetches)) => {
+                // The fetcher looks again only when a message gave it files to fetch.
+                if fetches {
+                    self.fetch_wake.notify_one();
+                }
+                Ok(receipted)
+            }
         }
-        result
+    }
+
+    /// Stores a verified message with its effect and receipt, within the transaction
+    /// `db` of a group commit: the replay record (the stored messages themselves), the
+    /// case moved on, the message and its receipt, its files' references and fetches.
+    /// Gives the receipt, and whether the message queued files to fetch.
+    fn accept(
+        &self,
+        db: &rusqlite::Connection,
+        accepting: Accepting,
+    ) -> Result<(Receipted, bool), Refusal> {
+        let Accepting {
+            sender,
+            id,
+            digest,
+            verified,
+            receipt,
+            own_receipt,
+            registry,
+            now,
+            span,
+        } = accepting;
+        let _entered = span.enter();
+        let registry = &*registry;
+        // The replay record is the stored messages themselves.
+        if let Some(stored) = store::find_message(db, &sender, &id)? {
+            let first = first_receipt(stored, &digest).ok_or_else(|| {
+                let replay = tongban::error::ReplayError::Duplicate {
+                    sender: sender.to_string(),
+                    message_id: id.to_string(),
+                };
+                Refusal::from(Error::from(replay))
+            })?;
+            return Ok((first, false));
+        }
+        let mut case = case_of(db, verified.envelope())?;
+        if let Err(error) = case.apply(&verified, registry) {
+            let error = self.unless_stalled(db, &case, verified.envelope(), error)?;
+            return Err(Refusal::from(error));
+        }
+        if let Some(own) = &own_receipt {
+            case.apply(own, registry)?;
+        }
+        let envelope = verified.envelope();
+        let key = store::save_case(db, &case, &now)?;
+        let exchange = files::exchanges(envelope);
+        store::insert_message(
+            db,
+            &StoredMessage {
+                direction: "in".into(),
+                sender: envelope.from.to_string(),
+                receiver: envelope.to.to_string(),
+                id: envelope.id.to_string(),
+                message_type: envelope.message_type().as_str().into(),
+                sha256: digest.to_string(),
+                // What the digest (and so the receipt) covers: the canonical bytes,
+                // never the body as received (padding a sender added is not kept).
+                bytes: verified.canonical_bytes(),
+                receipt: Some(receipt.clone()),
+                stored_at: now.to_string(),
+            },
+            &key,
+        )?;
+        records::record_references(db, envelope, "in")?;
+        let references = tongban::file::references(&envelope.body);
+        let fetches = exchange && !references.is_empty();
+        if fetches {
+            for reference in references {
+                if !self.files.holds(reference) {
+                    records::enqueue_fetch(db, reference, &envelope.from, self.now_millis())?;
+                }
+            }
+            records::await_acknowledgement(db, &envelope.from, &envelope.id)?;
+        }
+        tracing::info!(
+            case = %key, r#type = envelope.message_type().as_str(),
+            "received and stored with its receipt"
+        );
+        let receipted = Receipted {
+            receipt,
+            replayed: false,
+        };
+        Ok((receipted, fetches))
     }
 
     /// Verifies a received message against the registry, with the replay check left to
@@ -1157,6 +1211,28 @@ struct Prepared {
     verified: Verified,
     receipt: Vec<u8>,
     own_receipt: Option<Verified>,
+}
+
+/// A verified message on its way into the store, in a group commit
+/// ([`crate::commit`]).
+struct Accepting {
+    sender: NodeId,
+    id: MessageId,
+    digest: Sha256Digest,
+    verified: Verified,
+    receipt: Vec<u8>,
+    own_receipt: Option<Verified>,
+    /// The registry it was verified under, and is applied under.
+    registry: Arc<Registry>,
+    now: Timestamp,
+    /// The message's log span, entered by whichever thread commits it.
+    span: tracing::Span,
+}
+
+impl Work for Accepting {
+    /// The receipt, and whether the message queued files to fetch.
+    type Output = (Receipted, bool);
+    type Failure = Refusal;
 }
 
 /// The first receipt of a stored message, if `stored` is the same message received

@@ -95,6 +95,28 @@ CREATE TABLE IF NOT EXISTS registry (
 );
 ";
 
+/// Runs a statement, prepared once per connection and then taken from its cache.
+pub(crate) fn execute(
+    db: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<usize> {
+    db.prepare_cached(sql)?.execute(params)
+}
+
+/// Reads one row with a statement prepared once per connection.
+pub(crate) fn query_row<T>(
+    db: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    db.prepare_cached(sql)?.query_row(params, row)
+}
+
+/// Statements each connection keeps prepared: every statement of the store.
+const STATEMENT_CACHE: usize = 64;
+
 /// A case's identity: the window that opened it and its case id (§18).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct CaseKey {
@@ -186,6 +208,7 @@ impl Store {
         connection.execute_batch(
             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
         )?;
+        connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrate(&connection)?;
         Ok(Store { connection })
     }
@@ -204,6 +227,52 @@ impl Store {
         Ok(value)
     }
 
+    /// Runs each of `works` in its own savepoint of one immediate transaction, in
+    /// order, and commits once (one fsync for all): a work that fails is rolled back
+    /// alone, and its failure is its result. If the transaction cannot begin or commit,
+    /// every result is that storage failure and nothing is kept.
+    pub fn group_transaction<T, E: From<NodeError>>(
+        &mut self,
+        works: Vec<impl FnOnce(&Connection) -> Result<T, E>>,
+    ) -> Vec<Result<T, E>> {
+        let failed = |count: usize, error: rusqlite::Error| {
+            let reason = error.to_string();
+            (0..count)
+                .map(|_| {
+                    Err(E::from(NodeError::Storage {
+                        reason: reason.clone(),
+                    }))
+                })
+                .collect()
+        };
+        let count = works.len();
+        let mut tx = match self
+            .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        {
+            Ok(tx) => tx,
+            Err(e) => return failed(count, e),
+        };
+        let mut results = Vec::with_capacity(count);
+        for work in works {
+            // A savepoint dropped without `commit` is rolled back.
+            let result = match tx.savepoint() {
+                Ok(savepoint) => work(&savepoint).and_then(|value| {
+                    savepoint
+                        .commit()
+                        .map_err(|e| E::from(NodeError::from(e)))?;
+                    Ok(value)
+                }),
+                Err(e) => Err(E::from(NodeError::from(e))),
+            };
+            results.push(result);
+        }
+        match tx.commit() {
+            Ok(()) => results,
+            Err(e) => failed(count, e),
+        }
+    }
+
     /// The connection, for reads.
     pub fn connection(&self) -> &Connection {
         &self.connection
@@ -218,6 +287,7 @@ pub fn open_reader(data_dir: &Path) -> Result<Connection, NodeError> {
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     connection.execute_batch("PRAGMA busy_timeout = 5000;")?;
+    connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(connection)
 }
 
@@ -258,7 +328,7 @@ fn migrate(connection: &Connection) -> Result<(), NodeError> {
 /// a case becomes one case per window, each with its own tracks and messages (a
 /// message goes to the window it was sent by or to).
 fn split_mixed_cases(db: &Connection) -> Result<(), NodeError> {
-    let mut statement = db.prepare("SELECT window, id, state, updated_at FROM cases")?;
+    let mut statement = db.prepare_cached("SELECT window, id, state, updated_at FROM cases")?;
     let cases: Vec<(String, String, String, String)> = statement
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<Result<_, _>>()?;
@@ -286,16 +356,19 @@ fn split_mixed_cases(db: &Connection) -> Result<(), NodeError> {
             document["tracks"] = serde_json::Value::Array(tracks);
             let state = document.to_string();
             if window == first {
-                db.execute(
+                execute(
+                    db,
                     "UPDATE cases SET state = ?3 WHERE window = ?1 AND id = ?2",
                     params![window, id, state],
                 )?;
             } else {
-                db.execute(
+                execute(
+                    db,
                     "INSERT INTO cases (window, id, state, updated_at) VALUES (?1, ?2, ?3, ?4)",
                     params![window, id, state, updated_at],
                 )?;
-                db.execute(
+                execute(
+                    db,
                     "UPDATE messages SET case_window = ?1
                      WHERE case_id = ?2 AND (sender = ?1 OR receiver = ?1)",
                     params![window, id],
@@ -329,18 +402,18 @@ pub fn find_message(
     sender: &NodeId,
     id: &MessageId,
 ) -> Result<Option<StoredMessage>, NodeError> {
-    Ok(db
-        .query_row(
-            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender = ?1 AND id = ?2"),
-            params![sender.as_str(), id.as_str()],
-            row_to_message,
-        )
-        .optional()?)
+    Ok(query_row(
+        db,
+        &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender = ?1 AND id = ?2"),
+        params![sender.as_str(), id.as_str()],
+        row_to_message,
+    )
+    .optional()?)
 }
 
 /// Every message of a case, oldest first.
 pub fn case_messages(db: &Connection, key: &CaseKey) -> Result<Vec<StoredMessage>, NodeError> {
-    let mut statement = db.prepare(&format!(
+    let mut statement = db.prepare_cached(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE case_window = ?1 AND case_id = ?2
          ORDER BY stored_at, rowid"
     ))?;
@@ -353,7 +426,7 @@ pub fn case_messages(db: &Connection, key: &CaseKey) -> Result<Vec<StoredMessage
 
 /// Every stored message with its case id, oldest first.
 pub fn all_messages(db: &Connection) -> Result<Vec<(String, StoredMessage)>, NodeError> {
-    let mut statement = db.prepare(&format!(
+    let mut statement = db.prepare_cached(&format!(
         "SELECT {MESSAGE_COLUMNS}, case_id FROM messages ORDER BY rowid"
     ))?;
     let rows = statement.query_map([], |row| Ok((row.get(9)?, row_to_message(row)?)))?;
@@ -366,7 +439,7 @@ pub fn insert_message(
     message: &StoredMessage,
     key: &CaseKey,
 ) -> Result<(), NodeError> {
-    db.execute(
+    execute(db,
         "INSERT INTO messages (direction, sender, receiver, id, type, sha256, bytes, receipt, stored_at, case_id, case_window)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
@@ -388,13 +461,13 @@ pub fn insert_message(
 
 /// The stored case `key`, if any.
 pub fn load_case(db: &Connection, key: &CaseKey) -> Result<Option<Case>, NodeError> {
-    let state: Option<String> = db
-        .query_row(
-            "SELECT state FROM cases WHERE window = ?1 AND id = ?2",
-            params![key.window.as_str(), key.case.as_str()],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let state: Option<String> = query_row(
+        db,
+        "SELECT state FROM cases WHERE window = ?1 AND id = ?2",
+        params![key.window.as_str(), key.case.as_str()],
+        |r| r.get(0),
+    )
+    .optional()?;
     state
         .map(|text| {
             serde_json::from_str(&text).map_err(|e| NodeError::Storage {
@@ -406,7 +479,7 @@ pub fn load_case(db: &Connection, key: &CaseKey) -> Result<Option<Case>, NodeErr
 
 /// Every stored case, newest first; only those with case id `case` when given.
 pub fn case_keys(db: &Connection, case: Option<&CaseId>) -> Result<Vec<CaseKey>, NodeError> {
-    let mut statement = db.prepare(
+    let mut statement = db.prepare_cached(
         "SELECT window, id FROM cases WHERE ?1 IS NULL OR id = ?1
          ORDER BY updated_at DESC, window, id",
     )?;
@@ -439,7 +512,7 @@ pub fn save_case(db: &Connection, case: &Case, now: &Timestamp) -> Result<CaseKe
     let state = serde_json::to_string(case).map_err(|e| NodeError::Storage {
         reason: format!("case {key} cannot be written: {e}"),
     })?;
-    db.execute(
+    execute(db,
         "INSERT INTO cases (window, id, state, updated_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (window, id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
         params![key.window.as_str(), key.case.as_str(), state, now.as_str()],
@@ -449,14 +522,14 @@ pub fn save_case(db: &Connection, case: &Case, now: &Timestamp) -> Result<CaseKe
 
 /// The pinned registry: the highest version accepted, with its bytes.
 pub fn pinned_registry(db: &Connection) -> Result<Option<(u64, Vec<u8>)>, NodeError> {
-    Ok(db
-        .query_row(
-            "SELECT version, bytes FROM registry ORDER BY version DESC LIMIT 1",
-            [],
-            |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)),
-        )
-        .optional()?
-        .map(|(version, bytes)| (u64::try_from(version).unwrap_or(0), bytes)))
+    Ok(query_row(
+        db,
+        "SELECT version, bytes FROM registry ORDER BY version DESC LIMIT 1",
+        [],
+        |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)),
+    )
+    .optional()?
+    .map(|(version, bytes)| (u64::try_from(version).unwrap_or(0), bytes)))
 }
 
 /// Records an accepted registry, which becomes the pin if its version is the highest;
@@ -470,13 +543,13 @@ pub fn pin_registry(
     let version = i64::try_from(registry.version()).map_err(|_| NodeError::Storage {
         reason: format!("registry version {} is too large", registry.version()),
     })?;
-    let pinned: Option<String> = db
-        .query_row(
-            "SELECT sha256 FROM registry WHERE version = ?1",
-            params![version],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let pinned: Option<String> = query_row(
+        db,
+        "SELECT sha256 FROM registry WHERE version = ?1",
+        params![version],
+        |r| r.get(0),
+    )
+    .optional()?;
     match pinned {
         // The same registry again (a retried installation): nothing to do.
         Some(sha256) if sha256 == registry.digest().as_str() => Ok(()),
@@ -486,7 +559,7 @@ pub fn pin_registry(
             ),
         }),
         None => {
-            db.execute(
+            execute(db,
                 "INSERT INTO registry (version, sha256, bytes, installed_at) VALUES (?1, ?2, ?3, ?4)",
                 params![version, registry.digest().as_str(), bytes, now.as_str()],
             )?;
@@ -497,7 +570,8 @@ pub fn pin_registry(
 
 /// Queues an outbound message (already in `messages`) for delivery now.
 pub fn enqueue(db: &Connection, sender: &str, id: &str, now_ms: i64) -> Result<(), NodeError> {
-    db.execute(
+    execute(
+        db,
         "INSERT INTO outbox (sender, id, status, next_attempt) VALUES (?1, ?2, 'pending', ?3)",
         params![sender, id, now_ms],
     )?;
@@ -531,7 +605,7 @@ const HEAD_OF_CASE: &str = "o.status = 'pending' AND NOT EXISTS (
 
 /// Entries due at `now_ms` that are next of their case, oldest first, at most `limit`.
 pub fn due_outbox(db: &Connection, now_ms: i64, limit: u32) -> Result<Vec<OutboxEntry>, NodeError> {
-    let mut statement = db.prepare(&format!(
+    let mut statement = db.prepare_cached(&format!(
         "SELECT {OUTBOX_COLUMNS} FROM outbox o JOIN messages m USING (sender, id)
          WHERE {HEAD_OF_CASE} AND o.next_attempt <= ?1 ORDER BY o.next_attempt, o.rowid LIMIT ?2"
     ))?;
@@ -541,7 +615,7 @@ pub fn due_outbox(db: &Connection, now_ms: i64, limit: u32) -> Result<Vec<Outbox
 
 /// When the earliest entry that is next of its case is due, if any.
 pub fn next_due(db: &Connection) -> Result<Option<i64>, NodeError> {
-    Ok(db.query_row(
+    Ok(query_row(db,
         &format!(
             "SELECT MIN(o.next_attempt) FROM outbox o JOIN messages m USING (sender, id) WHERE {HEAD_OF_CASE}"
         ),
@@ -552,7 +626,7 @@ pub fn next_due(db: &Connection) -> Result<Option<i64>, NodeError> {
 
 /// Every outbox entry, newest first.
 pub fn outbox(db: &Connection) -> Result<Vec<OutboxEntry>, NodeError> {
-    let mut statement = db.prepare(&format!(
+    let mut statement = db.prepare_cached(&format!(
         "SELECT {OUTBOX_COLUMNS} FROM outbox o JOIN messages m USING (sender, id) ORDER BY m.stored_at DESC"
     ))?;
     let rows = statement.query_map([], row_to_outbox)?;
@@ -574,13 +648,13 @@ pub fn status_counts(
 
 /// The outbox status (`pending`, `delivered`, `failed`) of message `id` of `sender`.
 pub fn outbox_status(db: &Connection, sender: &str, id: &str) -> Result<Option<String>, NodeError> {
-    Ok(db
-        .query_row(
-            "SELECT status FROM outbox WHERE sender = ?1 AND id = ?2",
-            params![sender, id],
-            |r| r.get(0),
-        )
-        .optional()?)
+    Ok(query_row(
+        db,
+        "SELECT status FROM outbox WHERE sender = ?1 AND id = ?2",
+        params![sender, id],
+        |r| r.get(0),
+    )
+    .optional()?)
 }
 
 /// Records the receipt of a delivered message.
@@ -590,11 +664,12 @@ pub fn mark_delivered(
     id: &str,
     receipt: &[u8],
 ) -> Result<(), NodeError> {
-    db.execute(
+    execute(
+        db,
         "UPDATE messages SET receipt = ?3 WHERE sender = ?1 AND id = ?2",
         params![sender, id, receipt],
     )?;
-    db.execute(
+    execute(db,
         "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = NULL WHERE sender = ?1 AND id = ?2",
         params![sender, id],
     )?;
@@ -611,11 +686,11 @@ pub fn mark_attempt_failed(
     next_ms: Option<i64>,
 ) -> Result<(), NodeError> {
     match next_ms {
-        Some(next) => db.execute(
+        Some(next) => execute(db,
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?3, next_attempt = ?4 WHERE sender = ?1 AND id = ?2",
             params![sender, id, error, next],
         )?,
-        None => db.execute(
+        None => execute(db,
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?3, status = 'failed' WHERE sender = ?1 AND id = ?2",
             params![sender, id, error],
         )?,
@@ -683,9 +758,7 @@ mod tests {
         }
         let store = Store::open(dir.path()).expect("migrated");
         let db = store.connection();
-        let version: i64 = db
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .expect("version");
+        let version: i64 = query_row(db, "PRAGMA user_version", [], |r| r.get(0)).expect("version");
         assert_eq!(version, SCHEMA_VERSION);
         let key = CaseKey::of(&case).expect("key");
         assert_eq!(key.window, transfer.from);

@@ -4,7 +4,7 @@
 
 use crate::error::NodeError;
 use crate::node::Node;
-use crate::store::CaseKey;
+use crate::store::{execute, query_row, CaseKey};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::cell::RefCell;
 use tongban::error::ReplayError;
@@ -67,7 +67,7 @@ pub fn record_references(
         &envelope.from
     };
     for reference in tongban::file::references(&envelope.body) {
-        db.execute(
+        execute(db,
             "INSERT OR IGNORE INTO message_files (sender, id, sha256, name, media_type, size, direction, peer)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
@@ -100,7 +100,7 @@ fn row_to_reference(row: &rusqlite::Row<'_>) -> rusqlite::Result<FileRef> {
 
 /// Every file the messages of case `key` reference, received or sent.
 pub fn case_references(db: &Connection, key: &CaseKey) -> Result<Vec<FileRef>, NodeError> {
-    let mut statement = db.prepare(
+    let mut statement = db.prepare_cached(
         "SELECT f.sha256, f.name, f.media_type, f.size FROM message_files f
          JOIN messages m USING (sender, id)
          WHERE m.case_window = ?1 AND m.case_id = ?2",
@@ -119,30 +119,31 @@ pub fn sent_to(
     sha256: &Sha256Digest,
     requester: &NodeId,
 ) -> Result<Option<FileRef>, NodeError> {
-    Ok(db
-        .query_row(
-            "SELECT sha256, name, media_type, size FROM message_files
+    Ok(query_row(
+        db,
+        "SELECT sha256, name, media_type, size FROM message_files
              WHERE sha256 = ?1 AND direction = 'out' AND peer = ?2 LIMIT 1",
-            params![sha256.as_str(), requester.as_str()],
-            row_to_reference,
-        )
-        .optional()?)
+        params![sha256.as_str(), requester.as_str()],
+        row_to_reference,
+    )
+    .optional()?)
 }
 
 /// The media type under which a message references `sha256`, if one does.
 pub fn media_type_of(db: &Connection, sha256: &Sha256Digest) -> Result<Option<String>, NodeError> {
-    Ok(db
-        .query_row(
-            "SELECT media_type FROM message_files WHERE sha256 = ?1 LIMIT 1",
-            params![sha256.as_str()],
-            |r| r.get(0),
-        )
-        .optional()?)
+    Ok(query_row(
+        db,
+        "SELECT media_type FROM message_files WHERE sha256 = ?1 LIMIT 1",
+        params![sha256.as_str()],
+        |r| r.get(0),
+    )
+    .optional()?)
 }
 
 /// Whether any message references `sha256`.
 pub fn is_referenced(db: &Connection, sha256: &Sha256Digest) -> Result<bool, NodeError> {
-    Ok(db.query_row(
+    Ok(query_row(
+        db,
         "SELECT EXISTS (SELECT 1 FROM message_files WHERE sha256 = ?1)",
         params![sha256.as_str()],
         |r| r.get(0),
@@ -190,7 +191,7 @@ pub fn enqueue_fetch(
     holder: &NodeId,
     now_ms: i64,
 ) -> Result<(), NodeError> {
-    db.execute(
+    execute(db,
         "INSERT OR IGNORE INTO fetches (sha256, holder, name, media_type, size, status, next_attempt)
          VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6)",
         params![
@@ -207,7 +208,7 @@ pub fn enqueue_fetch(
 
 /// Pending fetches due at `now_ms`, oldest first, at most `limit`.
 pub fn due_fetches(db: &Connection, now_ms: i64, limit: u32) -> Result<Vec<Fetch>, NodeError> {
-    let mut statement = db.prepare(&format!(
+    let mut statement = db.prepare_cached(&format!(
         "SELECT {FETCH_COLUMNS} FROM fetches WHERE status = 'pending' AND next_attempt <= ?1
          ORDER BY next_attempt LIMIT ?2"
     ))?;
@@ -217,7 +218,8 @@ pub fn due_fetches(db: &Connection, now_ms: i64, limit: u32) -> Result<Vec<Fetch
 
 /// When the earliest pending fetch is due, if any.
 pub fn next_fetch_due(db: &Connection) -> Result<Option<i64>, NodeError> {
-    Ok(db.query_row(
+    Ok(query_row(
+        db,
         "SELECT MIN(next_attempt) FROM fetches WHERE status = 'pending'",
         [],
         |r| r.get(0),
@@ -226,7 +228,7 @@ pub fn next_fetch_due(db: &Connection) -> Result<Option<i64>, NodeError> {
 
 /// Every fetch of a file that case `key`'s received messages reference.
 pub fn case_fetches(db: &Connection, key: &CaseKey) -> Result<Vec<Fetch>, NodeError> {
-    let mut statement = db.prepare(&format!(
+    let mut statement = db.prepare_cached(&format!(
         "SELECT {FETCH_COLUMNS} FROM fetches WHERE (sha256, holder) IN (
             SELECT f.sha256, f.peer FROM message_files f JOIN messages m USING (sender, id)
             WHERE f.direction = 'in' AND m.case_window = ?1 AND m.case_id = ?2)"
@@ -240,7 +242,7 @@ pub fn case_fetches(db: &Connection, key: &CaseKey) -> Result<Vec<Fetch>, NodeEr
 
 /// Every fetch, pending first.
 pub fn fetches(db: &Connection) -> Result<Vec<Fetch>, NodeError> {
-    let mut statement = db.prepare(&format!(
+    let mut statement = db.prepare_cached(&format!(
         "SELECT {FETCH_COLUMNS} FROM fetches ORDER BY status DESC, next_attempt"
     ))?;
     let rows = statement.query_map([], row_to_fetch)?;
@@ -256,12 +258,14 @@ pub fn record_fetch(
     failure: Option<(&str, i64)>,
 ) -> Result<(), NodeError> {
     match failure {
-        None => db.execute(
+        None => execute(
+            db,
             "UPDATE fetches SET status = 'complete', attempts = attempts + 1, last_error = NULL
              WHERE sha256 = ?1 AND holder = ?2",
             params![sha256.as_str(), holder.as_str()],
         )?,
-        Some((error, next_ms)) => db.execute(
+        Some((error, next_ms)) => execute(
+            db,
             "UPDATE fetches SET attempts = attempts + 1, last_error = ?3, next_attempt = ?4
              WHERE sha256 = ?1 AND holder = ?2",
             params![sha256.as_str(), holder.as_str(), error, next_ms],
@@ -277,26 +281,33 @@ pub fn await_acknowledgement(
     sender: &NodeId,
     id: &MessageId,
 ) -> Result<(), NodeError> {
-    db.execute(
+    execute(
+        db,
         "INSERT OR IGNORE INTO acknowledgements (sender, id) VALUES (?1, ?2)",
         params![sender.as_str(), id.as_str()],
     )?;
     Ok(())
 }
 
+/// The messages awaiting `files_received`. CROSS JOIN keeps acknowledgements (a few
+/// rows) the outer loop, each message found by its key: a plain join let SQLite scan
+/// every stored message instead, at every look of the fetcher, which made accepting a
+/// message slower the more messages were stored.
+const AWAITING_ACKNOWLEDGEMENT: &str =
+    "SELECT a.sender, a.id FROM acknowledgements a CROSS JOIN messages m
+     ON m.sender = a.sender AND m.id = a.id ORDER BY m.stored_at";
+
 /// The received messages still to be answered with `files_received`, oldest first.
 pub fn awaiting_acknowledgement(db: &Connection) -> Result<Vec<(String, String)>, NodeError> {
-    let mut statement = db.prepare(
-        "SELECT a.sender, a.id FROM acknowledgements a JOIN messages m USING (sender, id)
-         ORDER BY m.stored_at",
-    )?;
+    let mut statement = db.prepare_cached(AWAITING_ACKNOWLEDGEMENT)?;
     let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Removes a message from those to be answered with `files_received`.
 pub fn acknowledged(db: &Connection, sender: &str, id: &str) -> Result<(), NodeError> {
-    db.execute(
+    execute(
+        db,
         "DELETE FROM acknowledgements WHERE sender = ?1 AND id = ?2",
         params![sender, id],
     )?;
@@ -331,11 +342,13 @@ impl<'a> RequestLog<'a> {
     ) -> Result<bool, NodeError> {
         let store = self.node.store();
         let db = store.connection();
-        db.execute(
+        execute(
+            db,
             "DELETE FROM file_requests WHERE keep_until < ?1",
             params![now],
         )?;
-        let inserted = db.execute(
+        let inserted = execute(
+            db,
             "INSERT OR IGNORE INTO file_requests (requester, id, keep_until) VALUES (?1, ?2, ?3)",
             params![requester.as_str(), id.as_str(), keep_until],
         )?;
@@ -363,5 +376,34 @@ impl ReplayGuard for RequestLog<'_> {
                 Err(duplicate())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn the_fetchers_look_at_acknowledgements_never_scans_the_stored_messages() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = Store::open(dir.path()).expect("store");
+        let mut statement = store
+            .connection()
+            .prepare(&format!("EXPLAIN QUERY PLAN {AWAITING_ACKNOWLEDGEMENT}"))
+            .expect("plan");
+        let plan: Vec<String> = statement
+            .query_map([], |r| r.get::<_, String>(3))
+            .expect("plan")
+            .collect::<Result<_, _>>()
+            .expect("plan");
+        assert!(
+            plan.iter().any(|step| step.starts_with("SEARCH m ")),
+            "{plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|step| step.starts_with("SCAN m")),
+            "{plan:?}"
+        );
     }
 }
