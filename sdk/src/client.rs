@@ -254,20 +254,57 @@ pub struct HttpTransport {
     files: reqwest::Client,
 }
 
+/// What a client trusts and presents over `https://`.
+#[derive(Clone, Default)]
+pub struct ClientTls {
+    /// The only certificate authorities trusted for endpoints' certificates (PEM, one
+    /// or more); `None` for the usual web roots.
+    pub roots_pem: Option<Vec<u8>>,
+    /// The certificate chain and private key (PEM) presented to an endpoint that asks
+    /// for a client certificate (mutual TLS).
+    pub identity_pem: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for ClientTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientTls")
+            .field("own_roots", &self.roots_pem.is_some())
+            .field("identity", &self.identity_pem.as_ref().map(|_| "<secret>"))
+            .finish()
+    }
+}
+
 impl HttpTransport {
     /// A transport with the connect and request timeouts of `policy`.
     pub fn new(policy: &RetryPolicy) -> Result<HttpTransport, ClientError> {
-        // Never follow a redirect: it would send the signed message to a host the
-        // registry does not name.
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(policy.connect_timeout)
+        HttpTransport::with_tls(policy, &ClientTls::default())
+    }
+
+    /// A transport with the timeouts of `policy` that trusts and presents what `tls`
+    /// says over `https://`.
+    pub fn with_tls(policy: &RetryPolicy, tls: &ClientTls) -> Result<HttpTransport, ClientError> {
+        let configured = |mut builder: reqwest::ClientBuilder| {
+            // Never follow a redirect: it would send the signed message to a host the
+            // registry does not name.
+            builder = builder
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(policy.connect_timeout);
+            if let Some(pem) = &tls.roots_pem {
+                builder = builder.tls_built_in_root_certs(false);
+                for root in reqwest::Certificate::from_pem_bundle(pem).map_err(cannot_build)? {
+                    builder = builder.add_root_certificate(root);
+                }
+            }
+            if let Some(pem) = &tls.identity_pem {
+                builder = builder.identity(reqwest::Identity::from_pem(pem).map_err(cannot_build)?);
+            }
+            Ok::<_, ClientError>(builder)
+        };
+        let http = configured(reqwest::Client::builder())?
             .timeout(policy.request_timeout)
             .build()
             .map_err(cannot_build)?;
-        let files = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(policy.connect_timeout)
+        let files = configured(reqwest::Client::builder())?
             .read_timeout(policy.request_timeout)
             .build()
             .map_err(cannot_build)?;
@@ -469,6 +506,12 @@ impl Client {
     /// An HTTP client with its own connection pool and the system clock.
     pub fn new(policy: RetryPolicy) -> Result<Client, ClientError> {
         let transport = HttpTransport::new(&policy)?;
+        Ok(Client::with_transport(policy, Arc::new(transport)))
+    }
+
+    /// An HTTP client that trusts and presents what `tls` says over `https://`.
+    pub fn with_tls(policy: RetryPolicy, tls: &ClientTls) -> Result<Client, ClientError> {
+        let transport = HttpTransport::with_tls(&policy, tls)?;
         Ok(Client::with_transport(policy, Arc::new(transport)))
     }
 

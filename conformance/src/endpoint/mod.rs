@@ -583,6 +583,7 @@ async fn whole_case(tester: &mut Tester<'_>) -> Outcome {
         operator_listen: demo::free_address().map_err(|e| e.to_string())?,
         operator_token: OperatorToken::generate().map_err(|e| e.to_string())?,
         metrics_token: None,
+        tls: None,
         operator_hosts: Vec::new(),
         data_dir: dir.path().join("data"),
         limits: Default::default(),

@@ -14,6 +14,14 @@
 //! metrics_token_file = "metrics.token"  # optional: a second token that reads the metrics only
 //!                                     # (for a Prometheus scraper; mode 600; `partner-node new-token`)
 //! data_dir = "data"                   # the SQLite database lives here
+//! behind_tls_terminator = false       # true: plain HTTP on a non-loopback `listen`, because
+//!                                     # a proxy in front speaks HTTPS to partners
+//!
+//! [tls]                               # optional: HTTPS on `listen`, see crate::tls
+//! certificate_file = "tls/node.crt.pem"
+//! key_file = "tls/node.key.pem"
+//! ca_file = "tls/alliance-ca.pem"
+//! require_client_certificates = true
 //!
 //! [limits]                            # optional; these are the defaults
 //! max_connections = 1024              # open connections to the protocol endpoint, in all
@@ -35,6 +43,7 @@
 
 use crate::auth::OperatorToken;
 use crate::error::NodeError;
+use crate::tls::{Tls, TlsFile};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -77,6 +86,12 @@ pub struct ConfigFile {
     /// Delivery settings.
     #[serde(default)]
     pub delivery: DeliveryFile,
+    /// HTTPS on the protocol endpoint.
+    #[serde(default)]
+    pub tls: Option<TlsFile>,
+    /// Plain HTTP on a non-loopback address, behind a proxy that speaks HTTPS.
+    #[serde(default)]
+    pub behind_tls_terminator: bool,
 }
 
 /// The `[limits]` table.
@@ -223,6 +238,9 @@ pub struct Config {
     pub retry_interval: Duration,
     /// Longest pause between rounds.
     pub max_retry_interval: Duration,
+    /// HTTPS on the protocol endpoint, and what the outbox trusts and presents; `None`
+    /// for plain HTTP.
+    pub tls: Option<Tls>,
 }
 
 fn bad(field: &str, reason: impl std::fmt::Display) -> NodeError {
@@ -386,8 +404,23 @@ impl Config {
                 ),
             ));
         }
+        let listen = address("listen", &file.listen)?;
+        let tls = file
+            .tls
+            .as_ref()
+            .map(|tls| Tls::load(tls, |p| resolve(p)))
+            .transpose()?;
+        if tls.is_none() && !listen.ip().is_loopback() && !file.behind_tls_terminator {
+            return Err(bad(
+                "listen",
+                format!(
+                    "{listen} is not a loopback address, and partners' messages must not cross a network in plain HTTP: configure [tls], or set behind_tls_terminator = true if a proxy in front of the node speaks HTTPS"
+                ),
+            ));
+        }
         Ok(Config {
-            listen: address("listen", &file.listen)?,
+            listen,
+            tls,
             operator_listen,
             operator_token,
             metrics_token,

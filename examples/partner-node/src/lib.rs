@@ -26,6 +26,7 @@ pub mod server;
 #[cfg(feature = "simulation")]
 pub mod simulation;
 pub mod store;
+pub mod tls;
 
 pub use config::Config;
 pub use error::{NodeError, NODE_CODES};
@@ -91,6 +92,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
             limits,
             watcher.clone(),
             "protocol endpoint",
+            node.config().tls.as_ref().map(|tls| tls.acceptor.clone()),
         )),
         tokio::spawn(listener::serve(
             operator_listener,
@@ -106,6 +108,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
             operator_limits,
             watcher.clone(),
             "operator API",
+            None,
         )),
         tokio::spawn(outbox::run(node.clone(), watcher.clone())),
         tokio::spawn(files::fetcher::run(node.clone(), watcher.clone())),

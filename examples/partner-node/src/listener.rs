@@ -10,7 +10,7 @@
 use crate::config::Limits;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 
 /// How long a stopping node waits for its connections' requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -66,14 +67,18 @@ fn admit(open: &Arc<Mutex<Open>>, peer: IpAddr, limits: &Limits) -> Option<Admit
     })
 }
 
-/// Serves `app` on `listener` within `limits` (HTTP/1.1) until `stop` turns true, then
-/// lets requests in flight finish for at most 10 seconds and closes what is left.
+/// Serves `app` on `listener` within `limits` (HTTP/1.1, over TLS when `tls` is given)
+/// until `stop` turns true, then lets requests in flight finish for at most 10 seconds
+/// and closes what is left. A TLS handshake must end within the header timeout; one
+/// that fails (a certificate the node does not trust, none when one is required) closes
+/// the connection.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
     mut stop: watch::Receiver<bool>,
     name: &'static str,
+    tls: Option<TlsAcceptor>,
 ) {
     let open = Arc::new(Mutex::new(Open::default()));
     let graceful = GracefulShutdown::new();
@@ -102,18 +107,22 @@ pub async fn serve(
             drop(stream);
             continue;
         };
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_timeout)
-            .max_buf_size(MAX_BUFFER)
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
-        let connection = graceful.watch(connection);
-        let max_age = limits.max_connection_age;
+        let (app, limits, tls, watcher) =
+            (app.clone(), limits.clone(), tls.clone(), graceful.watcher());
         connections.spawn(async move {
-            match tokio::time::timeout(max_age, connection).await {
-                Ok(Err(e)) => tracing::debug!(%peer, "{name}: connection ended: {e}"),
-                Err(_) => tracing::debug!(%peer, "{name}: connection closed at its maximum age"),
-                Ok(Ok(())) => {}
+            let served = match tls {
+                None => serve_connection(stream, app, &limits, watcher).await,
+                Some(acceptor) => {
+                    match tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await
+                    {
+                        Ok(Ok(stream)) => serve_connection(stream, app, &limits, watcher).await,
+                        Ok(Err(e)) => Err(format!("TLS handshake failed: {e}")),
+                        Err(_) => Err("TLS handshake took longer than the header timeout".into()),
+                    }
+                }
+            };
+            if let Err(e) = served {
+                tracing::debug!(%peer, "{name}: connection ended: {e}");
             }
             drop(admitted);
         });
@@ -126,6 +135,28 @@ pub async fn serve(
     }
     connections.abort_all();
     while connections.join_next().await.is_some() {}
+}
+
+/// Serves one connection's requests until it ends, its peer goes quiet past the header
+/// timeout, or it reaches its maximum age.
+async fn serve_connection<S>(
+    stream: S,
+    app: Router,
+    limits: &Limits,
+    watcher: Watcher,
+) -> Result<(), String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_buf_size(MAX_BUFFER)
+        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
+    match tokio::time::timeout(limits.max_connection_age, watcher.watch(connection)).await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err("closed at its maximum age".into()),
+    }
 }
 
 #[cfg(test)]

@@ -128,7 +128,11 @@ impl Environment {
     /// A process's environment: the system clock, an HTTP client with the configured
     /// retry policy, blocking threads.
     pub fn process(config: &Config) -> Result<Environment, NodeError> {
-        let client = Client::new(config.retry.clone()).map_err(|e| NodeError::Config {
+        let client = match &config.tls {
+            None => Client::new(config.retry.clone()),
+            Some(tls) => Client::with_tls(config.retry.clone(), &tls.client),
+        }
+        .map_err(|e| NodeError::Config {
             reason: e.to_string(),
         })?;
         Ok(Environment {
