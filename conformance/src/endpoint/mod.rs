@@ -584,6 +584,7 @@ async fn whole_case(tester: &mut Tester<'_>) -> Outcome {
         operator_token: OperatorToken::generate().map_err(|e| e.to_string())?,
         metrics_token: None,
         tls: None,
+        replica: "conformance".into(),
         operator_hosts: Vec::new(),
         data_dir: dir.path().join("data"),
         limits: Default::default(),

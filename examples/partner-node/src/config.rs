@@ -14,6 +14,8 @@
 //! metrics_token_file = "metrics.token"  # optional: a second token that reads the metrics only
 //!                                     # (for a Prometheus scraper; mode 600; `partner-node new-token`)
 //! data_dir = "data"                   # the SQLite database lives here
+//! replica = "jiujiang-1"              # optional: this process's name among replicas that share
+//!                                     # the database (default: the node id, one process)
 //! behind_tls_terminator = false       # true: plain HTTP on a non-loopback `listen`, because
 //!                                     # a proxy in front speaks HTTPS to partners
 //!
@@ -92,6 +94,9 @@ pub struct ConfigFile {
     /// Plain HTTP on a non-loopback address, behind a proxy that speaks HTTPS.
     #[serde(default)]
     pub behind_tls_terminator: bool,
+    /// This process's name among the replicas sharing the database.
+    #[serde(default)]
+    pub replica: Option<String>,
 }
 
 /// The `[limits]` table.
@@ -241,6 +246,10 @@ pub struct Config {
     /// HTTPS on the protocol endpoint, and what the outbox trusts and presents; `None`
     /// for plain HTTP.
     pub tls: Option<Tls>,
+    /// This process's name among the replicas that share the database: the holder of
+    /// its outbox leases, which it takes back when it starts (see [`crate::outbox`]).
+    /// Each replica needs its own; the node id when there is one process.
+    pub replica: String,
 }
 
 fn bad(field: &str, reason: impl std::fmt::Display) -> NodeError {
@@ -418,7 +427,18 @@ impl Config {
                 ),
             ));
         }
+        let replica = file.replica.clone().unwrap_or_else(|| node.to_string());
+        if replica.is_empty()
+            || replica.len() > 64
+            || !replica.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(bad(
+                "replica",
+                "give 1 to 64 visible ASCII characters, a name of its own for each replica",
+            ));
+        }
         Ok(Config {
+            replica,
             listen,
             tls,
             operator_listen,

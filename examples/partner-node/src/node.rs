@@ -186,6 +186,14 @@ impl Node {
         let mut store = Store::open(&config.data_dir)?;
         let now = environment.clock.now();
         let registry = store.transaction(|db| accepted_registry(db, &config, &now))?;
+        let released = store.transaction(|db| store::release_leases(db, &config.replica))?;
+        if released > 0 {
+            tracing::info!(
+                replica = %config.replica,
+                released,
+                "took back the outbox leases of this replica's previous run"
+            );
+        }
         environment.client = environment.client.with_clock(environment.clock.clone());
         let reader = Mutex::new(store::open_reader(&config.data_dir)?);
         let files = FileStore::open(&config.data_dir)?;
@@ -970,6 +978,15 @@ impl Node {
                 }
             }
         })
+    }
+
+    /// How long an outbox entry stays leased to the replica that delivers it: longer
+    /// than a whole delivery round can take (every attempt's timeout and the backoffs
+    /// between them), so that no other replica takes it while it is on its way.
+    pub fn delivery_lease(&self) -> std::time::Duration {
+        let retry = &self.config.retry;
+        let attempt = retry.connect_timeout + retry.request_timeout + retry.max_backoff;
+        attempt.saturating_mul(retry.attempts.max(1)) + std::time::Duration::from_secs(5)
     }
 
     /// The pause after `rounds` failed delivery rounds: the configured interval,

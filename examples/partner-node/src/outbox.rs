@@ -2,6 +2,12 @@
 //! final refusal, or has expired. Its schedule lives in the database, so it survives
 //! restarts. Deliveries run concurrently, one task per message, so a slow or dead
 //! receiver does not hold up the others; messages of one case go in queue order.
+//!
+//! Several replicas of a node may share one database: each entry it takes is leased to
+//! it ([`crate::store::lease_due`]) for longer than a delivery round can last, so no
+//! other replica delivers the same message at the same time; a replica that dies leaves
+//! its entries to the others when their leases end, and takes them back itself when it
+//! starts again under the same name (`replica` in the configuration).
 
 use crate::metrics::Delivered;
 use crate::node::Node;
@@ -38,11 +44,16 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
             let looker = node.clone();
             let looking = in_flight.clone();
             node.storage_work(move || {
-                let db = looker.store();
+                let mut db = looker.store();
                 // Entries in flight are still pending; take enough to see past them.
                 let limit =
                     BATCH.saturating_add(u32::try_from(lock(&looking).len()).unwrap_or(u32::MAX));
-                let due = store::due_outbox(db.connection(), looker.now_millis(), limit)?;
+                let now = looker.now_millis();
+                let until = now.saturating_add(
+                    i64::try_from(looker.delivery_lease().as_millis()).unwrap_or(i64::MAX / 2),
+                );
+                let replica = &looker.config().replica;
+                let due = db.transaction(|tx| store::lease_due(tx, replica, now, until, limit))?;
                 Ok::<_, crate::NodeError>((due, store::next_due(db.connection())?))
             })
             .await

@@ -21,8 +21,22 @@ pub const DATABASE_FILE: &str = "node.sqlite3";
 
 /// The schema's version, kept in SQLite's `user_version`: 0 is the first layout (cases
 /// keyed by case id alone), 1 keys cases by window and case id and pins the registry,
-/// 2 adds the file exchange's tables ([`crate::files::records::SCHEMA`]).
-const SCHEMA_VERSION: i64 = 2;
+/// 2 adds the file exchange's tables ([`crate::files::records::SCHEMA`]), 3 gives the
+/// outbox its own queue order and leases ([`MIGRATE_TO_3`]).
+const SCHEMA_VERSION: i64 = 3;
+
+/// To version 3: the outbox's queue order is its own column (`seq`), not SQLite's
+/// `rowid`, and an entry being delivered is leased (`leased_by` a replica, until
+/// `leased_until`, Unix milliseconds), so that several node processes sharing the
+/// database never deliver one message at the same time, and an entry whose replica died
+/// is taken up again when its lease ends.
+const MIGRATE_TO_3: &str = "
+ALTER TABLE outbox ADD COLUMN seq INTEGER;
+UPDATE outbox SET seq = rowid;
+ALTER TABLE outbox ADD COLUMN leased_by TEXT;
+ALTER TABLE outbox ADD COLUMN leased_until INTEGER;
+CREATE UNIQUE INDEX outbox_by_seq ON outbox (seq);
+";
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS messages (
@@ -319,6 +333,9 @@ fn migrate(connection: &Connection) -> Result<(), NodeError> {
         // From version 1 (or a new database): the file exchange's tables.
         migration.execute_batch(crate::files::records::SCHEMA)?;
     }
+    if version < 3 {
+        migration.execute_batch(MIGRATE_TO_3)?;
+    }
     migration.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))?;
     migration.commit()?;
     Ok(())
@@ -572,7 +589,8 @@ pub fn pin_registry(
 pub fn enqueue(db: &Connection, sender: &str, id: &str, now_ms: i64) -> Result<(), NodeError> {
     execute(
         db,
-        "INSERT INTO outbox (sender, id, status, next_attempt) VALUES (?1, ?2, 'pending', ?3)",
+        "INSERT INTO outbox (sender, id, status, next_attempt, seq)
+         VALUES (?1, ?2, 'pending', ?3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox))",
         params![sender, id, now_ms],
     )?;
     Ok(())
@@ -601,23 +619,56 @@ fn row_to_outbox(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
 const HEAD_OF_CASE: &str = "o.status = 'pending' AND NOT EXISTS (
     SELECT 1 FROM outbox p JOIN messages pm USING (sender, id)
     WHERE p.status = 'pending' AND pm.receiver = m.receiver
-      AND pm.case_window = m.case_window AND pm.case_id = m.case_id AND p.rowid < o.rowid)";
+      AND pm.case_window = m.case_window AND pm.case_id = m.case_id AND p.seq < o.seq)";
 
-/// Entries due at `now_ms` that are next of their case, oldest first, at most `limit`.
-pub fn due_outbox(db: &Connection, now_ms: i64, limit: u32) -> Result<Vec<OutboxEntry>, NodeError> {
-    let mut statement = db.prepare_cached(&format!(
-        "SELECT {OUTBOX_COLUMNS} FROM outbox o JOIN messages m USING (sender, id)
-         WHERE {HEAD_OF_CASE} AND o.next_attempt <= ?1 ORDER BY o.next_attempt, o.rowid LIMIT ?2"
-    ))?;
-    let rows = statement.query_map(params![now_ms, limit], row_to_outbox)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+/// Leases to `replica`, until `until_ms`, the entries due at `now_ms` that are next of
+/// their case and that no live lease holds, oldest first, at most `limit`, and returns
+/// them: no other replica takes them until the lease ends or the delivery is recorded.
+/// Run it in a write transaction, so that the look and the lease are one step.
+pub fn lease_due(
+    db: &Connection,
+    replica: &str,
+    now_ms: i64,
+    until_ms: i64,
+    limit: u32,
+) -> Result<Vec<OutboxEntry>, NodeError> {
+    let due: Vec<OutboxEntry> = {
+        let mut statement = db.prepare_cached(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox o JOIN messages m USING (sender, id)
+             WHERE {HEAD_OF_CASE} AND o.next_attempt <= ?1
+               AND (o.leased_until IS NULL OR o.leased_until <= ?1)
+             ORDER BY o.next_attempt, o.seq LIMIT ?2"
+        ))?;
+        let rows = statement.query_map(params![now_ms, limit], row_to_outbox)?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for entry in &due {
+        execute(
+            db,
+            "UPDATE outbox SET leased_by = ?3, leased_until = ?4 WHERE sender = ?1 AND id = ?2",
+            params![entry.sender, entry.id, replica, until_ms],
+        )?;
+    }
+    Ok(due)
 }
 
-/// When the earliest entry that is next of its case is due, if any.
+/// Gives back every lease `replica` holds: at its start, when none of its deliveries
+/// can be in flight. Returns how many it held.
+pub fn release_leases(db: &Connection, replica: &str) -> Result<usize, NodeError> {
+    Ok(execute(
+        db,
+        "UPDATE outbox SET leased_by = NULL, leased_until = NULL WHERE leased_by = ?1",
+        params![replica],
+    )?)
+}
+
+/// When the earliest entry that is next of its case is due and not leased, if any.
 pub fn next_due(db: &Connection) -> Result<Option<i64>, NodeError> {
-    Ok(query_row(db,
+    Ok(query_row(
+        db,
         &format!(
-            "SELECT MIN(o.next_attempt) FROM outbox o JOIN messages m USING (sender, id) WHERE {HEAD_OF_CASE}"
+            "SELECT MIN(MAX(o.next_attempt, COALESCE(o.leased_until, 0)))
+             FROM outbox o JOIN messages m USING (sender, id) WHERE {HEAD_OF_CASE}"
         ),
         [],
         |r| r.get(0),
@@ -669,8 +720,10 @@ pub fn mark_delivered(
         "UPDATE messages SET receipt = ?3 WHERE sender = ?1 AND id = ?2",
         params![sender, id, receipt],
     )?;
-    execute(db,
-        "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = NULL WHERE sender = ?1 AND id = ?2",
+    execute(
+        db,
+        "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = NULL,
+         leased_by = NULL, leased_until = NULL WHERE sender = ?1 AND id = ?2",
         params![sender, id],
     )?;
     Ok(())
@@ -686,12 +739,16 @@ pub fn mark_attempt_failed(
     next_ms: Option<i64>,
 ) -> Result<(), NodeError> {
     match next_ms {
-        Some(next) => execute(db,
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?3, next_attempt = ?4 WHERE sender = ?1 AND id = ?2",
+        Some(next) => execute(
+            db,
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?3, next_attempt = ?4,
+             leased_by = NULL, leased_until = NULL WHERE sender = ?1 AND id = ?2",
             params![sender, id, error, next],
         )?,
-        None => execute(db,
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?3, status = 'failed' WHERE sender = ?1 AND id = ?2",
+        None => execute(
+            db,
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?3, status = 'failed',
+             leased_by = NULL, leased_until = NULL WHERE sender = ?1 AND id = ?2",
             params![sender, id, error],
         )?,
     };
@@ -867,6 +924,51 @@ mod tests {
             assert_eq!(ids, vec![message.id.as_str()], "{key}");
         }
         assert_eq!(case_keys(db, None).expect("keys").len(), 2);
+    }
+
+    /// Queues message `id` of case `case` from Huangshi to Jiujiang.
+    fn queue(db: &Connection, id: &str, case: &str) {
+        execute(
+            db,
+            "INSERT INTO messages (sender, id, direction, receiver, case_window, case_id, type, sha256, bytes, stored_at)
+             VALUES ('huangshi.420200', ?1, 'out', 'jiujiang.360400', 'huangshi.420200', ?2, 'transfer', '', x'', '')",
+            params![id, case],
+        )
+        .expect("message");
+        enqueue(db, "huangshi.420200", id, 0).expect("queued");
+    }
+
+    fn ids(entries: &[OutboxEntry]) -> Vec<&str> {
+        entries.iter().map(|e| e.id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_leased_entry_goes_to_no_other_replica_until_its_lease_ends_or_is_given_back() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut store = Store::open(dir.path()).expect("store");
+        let db = store.connection();
+        queue(db, "m1", "CASE-1");
+        queue(db, "m2", "CASE-1");
+        queue(db, "m3", "CASE-2");
+        fn lease(store: &mut Store, replica: &str, now: i64) -> Vec<OutboxEntry> {
+            store
+                .transaction(|tx| lease_due(tx, replica, now, now + 1_000, 10))
+                .expect("lease")
+        }
+        // Replica a takes the head of each case; m2 waits behind m1, its case's head.
+        assert_eq!(ids(&lease(&mut store, "a", 100)), ["m1", "m3"]);
+        // Replica b, meanwhile, gets nothing, and is told when a's leases end.
+        assert!(lease(&mut store, "b", 200).is_empty());
+        assert_eq!(next_due(store.connection()).expect("next"), Some(1_100));
+        // Replica a dies; when its leases end, b takes its entries.
+        assert_eq!(ids(&lease(&mut store, "b", 1_100)), ["m1", "m3"]);
+        // b delivers m1: its lease is cleared with it, and m2 is now its case's head.
+        mark_delivered(store.connection(), "huangshi.420200", "m1", b"receipt").expect("done");
+        assert_eq!(ids(&lease(&mut store, "a", 1_200)), ["m2"]);
+        // a restarts under its name: it takes its leases back, not b's.
+        let released = release_leases(store.connection(), "a").expect("release");
+        assert_eq!(released, 1);
+        assert_eq!(ids(&lease(&mut store, "a", 1_300)), ["m2"]);
     }
 
     #[test]

@@ -233,6 +233,7 @@ fn node_config(node: &str, data_dir: &Path) -> Result<Config, String> {
         operator_token: OperatorToken::from_secret(DESK_TOKEN).map_err(|e| e.to_string())?,
         metrics_token: None,
         tls: None,
+        replica: node.to_string(),
         // The desk names the node's host, as a person would its DNS name.
         operator_hosts: vec![host],
         data_dir: data_dir.to_path_buf(),

@@ -1,0 +1,102 @@
+//! Two replicas of one node (Huangshi: the same identity, key and database, each with
+//! its own name and addresses) drain one outbox together, over real loopback HTTP:
+//! every message is delivered, and none twice, because each replica leases what it
+//! delivers. (On SQLite both share one file on one machine; PostgreSQL, for replicas on
+//! several machines, is the next step of the storage work.)
+
+use partner_node::demo::{self, free_address};
+use partner_node::{start, Config, RunningNode};
+use serde_json::json;
+use std::time::Duration;
+use tongban::sample::{self, AGREEMENT, HUANGSHI, JIUJIANG};
+
+const TRANSFERS: usize = 40;
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn metric(node: &RunningNode, series: &str) -> f64 {
+    let text = reqwest::Client::new()
+        .get(format!(
+            "http://{}/operator/v1/metrics",
+            node.operator_address
+        ))
+        .bearer_auth(node.node().config().operator_token.secret())
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn two_replicas_deliver_every_message_once() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let nodes = demo::prepare(dir.path(), &[HUANGSHI, JIUJIANG]).expect("prepare nodes");
+    let jiujiang = start(Config::load(&nodes[JIUJIANG].config).expect("config"))
+        .await
+        .expect("Jiujiang starts");
+    let replica = |name: &str, second: bool| {
+        let mut config = Config::load(&nodes[HUANGSHI].config).expect("config");
+        config.replica = name.to_string();
+        if second {
+            config.listen = free_address().expect("address");
+            config.operator_listen = free_address().expect("address");
+        }
+        config
+    };
+    let a = start(replica("huangshi-a", false))
+        .await
+        .expect("replica a");
+    let b = start(replica("huangshi-b", true)).await.expect("replica b");
+
+    // Forty cases, queued through either replica's operator API.
+    let transfer = serde_json::to_value(sample::transfer_body().expect("body")).expect("json");
+    for n in 0..TRANSFERS {
+        let via = if n % 2 == 0 { &a } else { &b };
+        let case = format!("HS-2026-{:06}", 500 + n);
+        via.operator_client()
+            .send(&json!({"type": "transfer", "case": case, "to": JIUJIANG, "agreement": AGREEMENT, "body": transfer}))
+            .await
+            .expect("queued");
+    }
+    let accepted = r#"messaging_client_consumed_messages_total{messaging_system="tongban",messaging_operation_name="receive",outcome="accepted",error_type=""}"#;
+    let replayed = r#"messaging_client_consumed_messages_total{messaging_system="tongban",messaging_operation_name="receive",outcome="replayed",error_type=""}"#;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while metric(&jiujiang, accepted).await < TRANSFERS as f64 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not all delivered in {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Every message reached Jiujiang once: none was sent again while on its way.
+    assert_eq!(metric(&jiujiang, accepted).await, TRANSFERS as f64);
+    assert_eq!(metric(&jiujiang, replayed).await, 0.0);
+    // The replicas' own counts add up to the forty deliveries, and the shared outbox
+    // holds every message as delivered.
+    let delivered = r#"messaging_client_sent_messages_total{messaging_system="tongban",messaging_operation_name="send",outcome="delivered",error_type=""}"#;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (by_a, by_b) = (metric(&a, delivered).await, metric(&b, delivered).await);
+        if by_a + by_b >= TRANSFERS as f64 {
+            assert_eq!(by_a + by_b, TRANSFERS as f64, "a {by_a}, b {by_b}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "a {by_a}, b {by_b}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let outbox = a.operator_client().outbox().await.expect("outbox");
+    let entries = outbox["outbox"].as_array().expect("entries");
+    assert_eq!(entries.len(), TRANSFERS);
+    assert!(
+        entries.iter().all(|e| e["status"] == "delivered"),
+        "{outbox}"
+    );
+    a.stop().await;
+    b.stop().await;
+    jiujiang.stop().await;
+}
