@@ -69,16 +69,19 @@ impl<W: Work> GroupCommit<W> {
         if let Some(result) = lock(&slot).take() {
             return result;
         }
-        let (works, slots): (Vec<W>, Vec<_>) =
-            std::mem::take(&mut *lock(&self.queued)).into_iter().unzip();
-        // A work is queued before its caller waits for the store, and a leader fills
-        // every slot of the works it took before it lets the store go: so this caller's
-        // work is among those taken now, unless a leader took it and then panicked.
-        if !slots.iter().any(|s| Arc::ptr_eq(s, &slot)) {
-            return Err(W::Failure::from(NodeError::Storage {
-                reason: "the transaction that held this message failed".into(),
-            }));
-        }
+        let (works, slots): (Vec<W>, Vec<_>) = {
+            let mut queued = lock(&self.queued);
+            // A work is queued before its caller waits for the store, and a leader fills
+            // every slot of the works it took before it lets the store go: so this
+            // caller's work is still queued, unless a leader took it and then panicked.
+            // Then this caller leaves the queue to the others: their works never ran.
+            if !queued.iter().any(|(_, s)| Arc::ptr_eq(s, &slot)) {
+                return Err(W::Failure::from(NodeError::Storage {
+                    reason: "the transaction that held this message failed".into(),
+                }));
+            }
+            std::mem::take(&mut *queued).into_iter().unzip()
+        };
         let results = run(&mut store, works);
         for (taken, result) in slots.iter().zip(results) {
             *lock(taken) = Some(result);
@@ -196,6 +199,43 @@ mod tests {
                 .expect("count");
             assert_eq!(found, 1, "{result}");
         }
+    }
+
+    #[test]
+    fn a_leader_that_panics_fails_the_works_it_took_and_no_others() {
+        let (_dir, store) = store_with_table();
+        let group = GroupCommit::<Insert>::default();
+        // 666 makes the transaction's runner panic, as a bug in a work would.
+        let panicking = |store: &mut Store, works: Vec<Insert>| {
+            assert!(!works.iter().any(|w| w.0 == 666), "a bug");
+            run(store, works)
+        };
+        let taken: Vec<std::thread::Result<Result<i64, NodeError>>> = std::thread::scope(|scope| {
+            let held = lock(&store);
+            let handles: Vec<_> = [666, 1]
+                .into_iter()
+                .map(|value| {
+                    let (group, store, panicking) = (&group, &store, &panicking);
+                    scope.spawn(move || group.submit(Insert(value), store, panicking))
+                })
+                .collect();
+            while group.waiting() < 2 {
+                std::thread::yield_now();
+            }
+            drop(held);
+            handles.into_iter().map(|h| h.join()).collect()
+        });
+        // One thread panicked as the leader; the other's work, taken with it, failed.
+        assert_eq!(taken.iter().filter(|r| r.is_err()).count(), 1);
+        let failed = taken
+            .into_iter()
+            .flatten()
+            .next()
+            .expect("the other caller");
+        assert!(failed.is_err(), "{failed:?}");
+        // The store (its lock poisoned) and the queue still serve the next caller.
+        assert_eq!(group.submit(Insert(2), &store, run).expect("committed"), 2);
+        assert_eq!(group.waiting(), 0);
     }
 
     #[test]

@@ -370,8 +370,25 @@ impl Config {
         let metrics_token = file
             .metrics_token_file
             .as_deref()
-            .map(|path| OperatorToken::load(&resolve(path)))
+            .map(|path| {
+                OperatorToken::load(&resolve(path)).map_err(|e| match e {
+                    NodeError::Config { reason } => bad(
+                        "metrics_token_file",
+                        reason.trim_start_matches("operator_token_file: "),
+                    ),
+                    other => other,
+                })
+            })
             .transpose()?;
+        if metrics_token
+            .as_ref()
+            .is_some_and(|metrics| metrics.matches(operator_token.secret().as_bytes()))
+        {
+            return Err(bad(
+                "metrics_token_file",
+                "holds the operator token: a scraper's token must not be able to act (partner-node new-token writes another)",
+            ));
+        }
         let limits = file.limits;
         for (field, value) in [
             ("limits.max_connections", limits.max_connections as u64),

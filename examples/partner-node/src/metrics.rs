@@ -5,8 +5,9 @@
 //! (`messaging.client.consumed.messages`, `messaging.process.duration`, …, with dots
 //! written as underscores, as Prometheus writes them); the node's own series start with
 //! `tongban_`. Every series carries `messaging_system="tongban"`. No label holds a case,
-//! a person or a partner: the cardinality stays fixed, and a scraper learns volumes and
-//! error codes, never who sent what.
+//! a person or a partner, and `error_type` is a documented code or `other` (a partner's
+//! refusal may carry any code): the cardinality stays fixed, and a scraper learns
+//! volumes and error codes, never who sent what.
 //!
 //! | series | kind | labels |
 //! |---|---|---|
@@ -278,6 +279,25 @@ fn set_all(family: &Family<State, Gauge>, counts: &BTreeMap<String, i64>, known:
     }
 }
 
+/// `code` if it is one of the protocol's, the binding's, the node's or the operator
+/// API's documented codes, else `other`: a partner's refusal may carry any text, and
+/// no partner may add series or write into a label.
+fn documented(code: &str) -> &str {
+    let known = tongban::error::ERROR_CODES
+        .iter()
+        .chain(tongban::http::BINDING_CODES)
+        .chain(crate::NODE_CODES)
+        .any(|(known, _)| *known == code)
+        || crate::auth::OPERATOR_CODES
+            .iter()
+            .any(|(known, _, _)| *known == code);
+    if known {
+        code
+    } else {
+        "other"
+    }
+}
+
 fn exchanged(
     counts: &Family<Exchange, Counter>,
     durations: &Durations,
@@ -291,7 +311,7 @@ fn exchanged(
             messaging_system: SYSTEM,
             messaging_operation_name: operation,
             outcome,
-            error_type: code.map(str::to_string),
+            error_type: code.map(|code| documented(code).to_string()),
         })
         .inc();
     durations
@@ -323,7 +343,7 @@ mod tests {
         );
         metrics.delivered(
             Delivered::Retry,
-            Some("http.unreachable"),
+            Some("transport.unreachable"),
             Duration::from_secs(2),
         );
         metrics.file_bytes("served").inc_by(4096);
@@ -332,17 +352,24 @@ mod tests {
             fetches: BTreeMap::new(),
             registry_expiry_seconds: -5,
         };
+        // A partner's refusal with a code of its own making is counted as `other`.
+        metrics.delivered(
+            Delivered::Failed,
+            Some("made.up\"code{x=\"1\"}"),
+            Duration::from_secs(1),
+        );
         let text = metrics.encode(&snapshot);
         for line in [
             r#"messaging_client_consumed_messages_total{messaging_system="tongban",messaging_operation_name="receive",outcome="refused",error_type="signature.invalid"} 2"#,
             r#"messaging_client_consumed_messages_total{messaging_system="tongban",messaging_operation_name="receive",outcome="accepted",error_type=""} 1"#,
             r#"messaging_process_duration_seconds_count{messaging_system="tongban",messaging_operation_name="receive",outcome="refused"} 2"#,
-            r#"messaging_client_sent_messages_total{messaging_system="tongban",messaging_operation_name="send",outcome="retry",error_type="http.unreachable"} 1"#,
+            r#"messaging_client_sent_messages_total{messaging_system="tongban",messaging_operation_name="send",outcome="retry",error_type="transport.unreachable"} 1"#,
             r#"tongban_outbox_messages{messaging_system="tongban",status="pending"} 7"#,
             r#"tongban_outbox_messages{messaging_system="tongban",status="failed"} 0"#,
             r#"tongban_file_fetches{messaging_system="tongban",status="complete"} 0"#,
             r#"tongban_file_bytes_total{messaging_system="tongban",direction="served"} 4096"#,
             "tongban_registry_expiry_seconds -5",
+            r#"messaging_client_sent_messages_total{messaging_system="tongban",messaging_operation_name="send",outcome="failed",error_type="other"} 1"#,
             "# TYPE messaging_process_duration_seconds histogram",
         ] {
             assert!(text.lines().any(|l| l == line), "{line}\nnot in\n{text}");

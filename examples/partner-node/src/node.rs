@@ -169,6 +169,10 @@ pub struct Node {
     metrics: Metrics,
     /// Received messages waiting for the next group commit.
     accepting: GroupCommit<Accepting>,
+    /// The last readiness found, and when (Unix milliseconds).
+    last_readiness: Mutex<Option<(i64, Readiness)>>,
+    /// Whether a request is finding the readiness anew.
+    refreshing_readiness: std::sync::atomic::AtomicBool,
 }
 
 impl Node {
@@ -219,6 +223,8 @@ impl Node {
             fetch_wake: Notify::new(),
             metrics: Metrics::new(),
             accepting: GroupCommit::default(),
+            last_readiness: Mutex::new(None),
+            refreshing_readiness: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -456,7 +462,43 @@ impl Node {
                 registry.version()
             )
         });
-        Readiness { database, registry }
+        let readiness = Readiness { database, registry };
+        let mut last = self
+            .last_readiness
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let changed = last.as_ref().map(|(_, seen)| seen) != Some(&readiness);
+        if changed && !readiness.is_ready() {
+            for reason in [&readiness.database, &readiness.registry]
+                .into_iter()
+                .flatten()
+            {
+                tracing::warn!("not ready: {reason}");
+            }
+        } else if changed && last.is_some() {
+            tracing::info!("ready again");
+        }
+        *last = Some((self.now_millis(), readiness.clone()));
+        self.refreshing_readiness
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        readiness
+    }
+
+    /// The readiness found within the last second, or the last one found while another
+    /// request finds it anew; `None` when the caller should call [`Node::readiness`].
+    /// So a flood of probes costs one database query a second.
+    pub fn recent_readiness(&self) -> Option<Readiness> {
+        let last = self
+            .last_readiness
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let (at, readiness) = last.as_ref()?;
+        let fresh = self.now_millis().saturating_sub(*at) < 1_000;
+        let refreshing = || {
+            self.refreshing_readiness
+                .swap(true, std::sync::atomic::Ordering::SeqCst)
+        };
+        (fresh || refreshing()).then(|| readiness.clone())
     }
 
     /// Removes the files no message references after [`files::RETENTION`], and partial
@@ -557,6 +599,7 @@ impl Node {
             let e = unverified.envelope();
             (e.from.clone(), e.id.clone())
         };
+        let message_type = unverified.envelope().message_type().as_str();
         // Every line logged about this message names it and its case.
         let span = tracing::info_span!(
             "message",
@@ -625,6 +668,12 @@ impl Node {
                 Err(refusal)
             }
             Ok((receipted, fetches)) => {
+                if !receipted.replayed {
+                    tracing::info!(
+                        r#type = message_type,
+                        "received and stored with its receipt"
+                    );
+                }
                 // The fetcher looks again only when a message gave it files to fetch.
                 if fetches {
                     self.fetch_wake.notify_one();
@@ -706,9 +755,9 @@ impl Node {
             }
             records::await_acknowledgement(db, &envelope.from, &envelope.id)?;
         }
-        tracing::info!(
+        tracing::debug!(
             case = %key, r#type = envelope.message_type().as_str(),
-            "received and stored with its receipt"
+            "applied to its case; committing with its receipt"
         );
         let receipted = Receipted {
             receipt,

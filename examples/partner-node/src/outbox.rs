@@ -80,13 +80,13 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
                     Err(e) => (Delivered::Failed, Some(e.code())),
                 };
                 node.metrics().delivered(counted, code, started.elapsed());
-                let id = entry.id.clone();
+                let (id, case_id) = (entry.id.clone(), entry.case_id.clone());
                 let recorder = node.clone();
                 let recorded = node
                     .storage_work(move || recorder.record_delivery(&entry, outcome))
                     .await;
                 if let Err(e) = recorded {
-                    tracing::error!(code = e.code(), message_id = %id, "outbox: cannot record a delivery: {e}");
+                    tracing::error!(code = e.code(), message_id = %id, %case_id, "outbox: cannot record a delivery: {e}");
                 }
                 lock(&in_flight).remove(&id);
             });

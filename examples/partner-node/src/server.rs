@@ -79,27 +79,28 @@ async fn live() -> Response {
 }
 
 async fn ready(State(node): State<Arc<Node>>) -> Response {
-    let checker = node.clone();
-    let readiness = node
-        .storage_work(move || Ok::<_, crate::NodeError>(checker.readiness()))
-        .await;
-    let readiness = readiness.unwrap_or_else(|e| crate::node::Readiness {
-        database: Some(e.to_string()),
-        registry: None,
-    });
+    let readiness = match node.recent_readiness() {
+        Some(readiness) => readiness,
+        None => {
+            let checker = node.clone();
+            node.storage_work(move || Ok::<_, crate::NodeError>(checker.readiness()))
+                .await
+                .unwrap_or_else(|e| crate::node::Readiness {
+                    database: Some(e.to_string()),
+                    registry: None,
+                })
+        }
+    };
     if readiness.is_ready() {
         return axum::Json(serde_json::json!({ "status": "ready" })).into_response();
     }
-    let mut failing = Vec::new();
-    for (check, reason) in [
+    let failing: Vec<&str> = [
         ("database", &readiness.database),
         ("registry", &readiness.registry),
-    ] {
-        if let Some(reason) = reason {
-            tracing::warn!("not ready: {reason}");
-            failing.push(check);
-        }
-    }
+    ]
+    .into_iter()
+    .filter_map(|(check, reason)| reason.as_ref().map(|_| check))
+    .collect();
     let body = serde_json::json!({ "status": "not_ready", "failing": failing });
     (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
 }

@@ -267,8 +267,23 @@ impl Store {
             Ok(tx) => tx,
             Err(e) => return failed(count, e),
         };
+        let rolled_back = || {
+            (0..count)
+                .map(|_| {
+                    Err(E::from(NodeError::Storage {
+                        reason: "the transaction was rolled back by the database".into(),
+                    }))
+                })
+                .collect()
+        };
         let mut results = Vec::with_capacity(count);
         for work in works {
+            // SQLite rolls the whole transaction back on some errors (a full disk, an
+            // I/O error): a savepoint would then begin a transaction of its own, and
+            // nothing of this group is kept.
+            if tx.is_autocommit() {
+                return rolled_back();
+            }
             // A savepoint dropped without `commit` is rolled back.
             let result = match tx.savepoint() {
                 Ok(savepoint) => work(&savepoint).and_then(|value| {
@@ -280,6 +295,9 @@ impl Store {
                 Err(e) => Err(E::from(NodeError::from(e))),
             };
             results.push(result);
+        }
+        if tx.is_autocommit() {
+            return rolled_back();
         }
         match tx.commit() {
             Ok(()) => results,

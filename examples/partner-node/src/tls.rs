@@ -154,7 +154,10 @@ impl Tls {
             .with_single_cert(chain, key)
             .map_err(|e| bad("key_file", format!("does not fit the certificate: {e}")))?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        // A newline between the two: a key file without a final one would otherwise run
+        // its END line into the certificate's BEGIN line.
         let mut identity = key_pem;
+        identity.push(b'\n');
         identity.extend_from_slice(&certificate_pem);
         Ok(Tls {
             acceptor: TlsAcceptor::from(Arc::new(config)),

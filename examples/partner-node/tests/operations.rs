@@ -66,10 +66,16 @@ fn log_lines() -> Vec<String> {
         .collect()
 }
 
-/// Gives the node of `prepared` a metrics token, in the file its configuration names.
+/// Gives the node of `prepared` a new metrics token, in the file its configuration names.
 fn with_metrics_token(prepared: &DemoNode) -> OperatorToken {
-    let dir = prepared.config.parent().expect("node directory");
     let token = OperatorToken::generate().expect("token");
+    write_metrics_token(prepared, &token);
+    token
+}
+
+/// Writes `token` as the metrics token of the node of `prepared`.
+fn write_metrics_token(prepared: &DemoNode, token: &OperatorToken) {
+    let dir = prepared.config.parent().expect("node directory");
     token
         .write_new(&dir.join("metrics.token"))
         .expect("token file");
@@ -79,7 +85,6 @@ fn with_metrics_token(prepared: &DemoNode) -> OperatorToken {
         "metrics_token_file = \"metrics.token\"\ndata_dir = ",
     );
     std::fs::write(&prepared.config, text).expect("config");
-    token
 }
 
 /// `GET` of the operator API's `path` with `token`: status and body.
@@ -318,4 +323,22 @@ async fn readiness_turns_false_once_the_registry_in_force_expires() {
         .await
         .expect("an answer");
     assert_eq!(live.status().as_u16(), 200);
+}
+
+#[test]
+fn a_metrics_token_that_is_the_operator_token_is_refused() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let nodes = demo::prepare(dir.path(), &[JIUJIANG]).expect("prepare nodes");
+    let prepared = &nodes[JIUJIANG];
+    let operator = std::fs::read_to_string(&prepared.operator_token_file).expect("token");
+    let token = OperatorToken::from_secret(operator.trim()).expect("token");
+    write_metrics_token(prepared, &token);
+    let refused = Config::load(&prepared.config).expect_err("the operator token again");
+    assert_eq!(refused.code(), "node.config");
+    assert!(
+        refused
+            .to_string()
+            .contains("metrics_token_file: holds the operator token"),
+        "{refused}"
+    );
 }

@@ -81,7 +81,8 @@ fn configure_tls(node: &DemoNode, alliance: &Authority, name: &str, mutual: bool
     let dir = node.config.parent().expect("node directory");
     let (chain, key) = alliance.issue(name, false);
     std::fs::write(dir.join("tls.crt.pem"), chain).expect("write");
-    write_private(&dir.join("tls.key.pem"), &key);
+    // Without its final newline, as secret stores often write keys.
+    write_private(&dir.join("tls.key.pem"), key.trim_end());
     std::fs::write(dir.join("ca.pem"), alliance.pem()).expect("write");
     let mut text = std::fs::read_to_string(&node.config).expect("config");
     text.push_str(&format!(

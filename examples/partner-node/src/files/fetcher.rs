@@ -128,10 +128,13 @@ async fn fetch_one(node: &Arc<Node>, fetch: Fetch) {
             match (&outcome, &failure) {
                 (Ok(download), None) => {
                     let resumed_from = download.as_ref().map_or(0, |d| d.resumed_from);
-                    recorder
-                        .metrics()
-                        .file_bytes("fetched")
-                        .inc_by(fetch.reference.size.saturating_sub(resumed_from));
+                    // Bytes that came over the network now: none for a file held already.
+                    if download.is_some() {
+                        recorder
+                            .metrics()
+                            .file_bytes("fetched")
+                            .inc_by(fetch.reference.size.saturating_sub(resumed_from));
+                    }
                     tracing::info!(
                     %sha256, holder = %fetch.holder, size = fetch.reference.size,
                     resumed_from = download.as_ref().map_or(0, |d| d.resumed_from),
