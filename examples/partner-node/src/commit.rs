@@ -207,7 +207,10 @@ mod tests {
         let group = GroupCommit::<Insert>::default();
         // 666 makes the transaction's runner panic, as a bug in a work would.
         let panicking = |store: &mut Store, works: Vec<Insert>| {
-            assert!(!works.iter().any(|w| w.0 == 666), "a bug");
+            assert!(
+                !works.iter().any(|w| w.0 == 666),
+                "a bug in a work (this panic is the test's own)"
+            );
             run(store, works)
         };
         let taken: Vec<std::thread::Result<Result<i64, NodeError>>> = std::thread::scope(|scope| {

@@ -83,6 +83,11 @@ fn a_seed_replays_exactly() {
     let first = eleven.expect("seed 11 ran");
     assert!(first.faults.total() > 5, "{:?}", first.faults);
     assert!(first.trace.iter().any(|line| line.contains("fault: Crash")));
+    // Huangshi's second replica ran beside the first, on the same database.
+    assert!(first
+        .trace
+        .iter()
+        .any(|line| line.contains("huangshi.420200/b started")));
     assert_eq!(
         first
             .trace

@@ -2,7 +2,9 @@
 //! Huangshi, Jiujiang and Wuhan and an operator desk run whole case lifecycles (from
 //! Huangshi's window to the other two) over a simulated network (turmoil) in virtual
 //! time, in one thread, while a fault plan drawn from the run's seed crashes and
-//! restarts nodes, partitions and holds links and slows them down. Each node is the real node — the same endpoint, outbox, operator API and
+//! restarts nodes, partitions and holds links and slows them down. Huangshi runs as two
+//! replicas on one database, each draining the shared outbox under its leases, and
+//! the plan crashes and cuts off either. Each node is the real node — the same endpoint, outbox, operator API and
 //! SQLite database (a real file) — with a simulated clock, network and storage work
 //! inline.
 //!
@@ -61,6 +63,8 @@ const DESK: &str = "operator-desk";
 const DESK_TOKEN: &str = "simulation-operator-desk-token-0123456789";
 /// The nodes of the simulation: Huangshi's window, and two competent authorities.
 const NODES: [&str; 3] = [sample::HUANGSHI, sample::JIUJIANG, workload::WUHAN];
+/// The name of Huangshi's second replica, which shares its database and outbox.
+const HUANGSHI_REPLICA: &str = "huangshi.420200/b";
 
 /// What to simulate.
 #[derive(Debug, Clone)]
@@ -210,7 +214,7 @@ fn simulation_registry() -> Result<(Registry, Vec<u8>), String> {
 
 /// A node's configuration in the simulation: its sample keys, the sample registry,
 /// short timeouts and pauses (virtual time is cheap, but not free).
-fn node_config(node: &str, data_dir: &Path) -> Result<Config, String> {
+fn node_config(node: &str, replica: &str, data_dir: &Path) -> Result<Config, String> {
     let id = NodeId::parse(node).map_err(|e| e.to_string())?;
     let key: KeyPair = sample::key(node).map_err(|e| e.to_string())?;
     let (registry, registry_bytes) = simulation_registry()?;
@@ -233,7 +237,7 @@ fn node_config(node: &str, data_dir: &Path) -> Result<Config, String> {
         operator_token: OperatorToken::from_secret(DESK_TOKEN).map_err(|e| e.to_string())?,
         metrics_token: None,
         tls: None,
-        replica: node.to_string(),
+        replica: replica.to_string(),
         // The desk names the node's host, as a person would its DNS name.
         operator_hosts: vec![host],
         data_dir: data_dir.to_path_buf(),
@@ -287,11 +291,12 @@ async fn observe(State((history, node)): State<(Shared, String)>, response: Resp
 /// and per start; it seeds the backoff jitter and the message ids.
 async fn node_software(
     node: &'static str,
+    replica: &'static str,
     data_dir: PathBuf,
     seed: u64,
     history: Shared,
 ) -> turmoil::Result {
-    let config = node_config(node, &data_dir)?;
+    let config = node_config(node, replica, &data_dir)?;
     let base = config.endpoint_path();
     let transport = SimTransport {
         connect_timeout: config.retry.connect_timeout,
@@ -307,7 +312,7 @@ async fn node_software(
         id_seed: Some(seed.rotate_left(17)),
     };
     let node_state = Arc::new(Node::open_in(config, environment)?);
-    lock(&history).note(format_args!("{node} started"));
+    lock(&history).note(format_args!("{replica} started"));
     let endpoint = server::router(node_state.clone(), &base).layer(
         axum::middleware::map_response_with_state((history, node.to_string()), observe),
     );
@@ -367,10 +372,28 @@ pub fn run(seed: u64, settings: &Settings) -> Result<Report, SimulationError> {
             // Each start draws its own seed, the same in every run of this seed.
             let start_seed = SeededRandom::new(last_seed.get()).next_u64();
             last_seed.set(start_seed);
-            node_software(node, dir.clone(), start_seed, shared.clone())
+            node_software(node, node, dir.clone(), start_seed, shared.clone())
         });
         hosts.insert(node, host);
         data_dirs.insert(node.to_string(), data_dir);
+    }
+    // A second replica of Huangshi's node, on a host of its own: the same identity,
+    // key and database, draining the same outbox (nothing is sent to it).
+    let replica_host = format!("replica-b.{}", hosts[sample::HUANGSHI]);
+    {
+        let (dir, shared) = (data_dirs[sample::HUANGSHI].clone(), history.clone());
+        let last_seed = std::cell::Cell::new(SeededRandom::new(seed ^ 0xb).next_u64());
+        sim.host(replica_host.as_str(), move || {
+            let start_seed = SeededRandom::new(last_seed.get()).next_u64();
+            last_seed.set(start_seed);
+            node_software(
+                sample::HUANGSHI,
+                HUANGSHI_REPLICA,
+                dir.clone(),
+                start_seed,
+                shared.clone(),
+            )
+        });
     }
     let desk = workload::Desk::new(
         settings.cases,
@@ -383,13 +406,19 @@ pub fn run(seed: u64, settings: &Settings) -> Result<Report, SimulationError> {
     sim.client(DESK, desk.run());
     let plan = if settings.faults {
         // Huangshi's window talks to each authority; the authorities never to each other.
-        let window = hosts[sample::HUANGSHI].clone();
-        let links: Vec<(String, String)> = hosts
+        // Huangshi's replicas talk to each authority; the authorities never to each other.
+        let windows = [hosts[sample::HUANGSHI].clone(), replica_host.clone()];
+        let links: Vec<(String, String)> = windows
             .iter()
-            .filter(|(node, _)| **node != sample::HUANGSHI)
-            .map(|(_, host)| (window.clone(), host.clone()))
+            .flat_map(|window| {
+                hosts
+                    .iter()
+                    .filter(|(node, _)| **node != sample::HUANGSHI)
+                    .map(|(_, host)| (window.clone(), host.clone()))
+            })
             .collect();
-        let nodes: Vec<String> = hosts.values().cloned().collect();
+        let mut nodes: Vec<String> = hosts.values().cloned().collect();
+        nodes.push(replica_host.clone());
         faults::plan(seed, settings.chaos, &nodes, &links, DESK)
     } else {
         Vec::new()
