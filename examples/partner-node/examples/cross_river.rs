@@ -72,6 +72,9 @@ async fn run() -> Result<(), Failure> {
     if result.is_ok() {
         result = circle(&nodes[0], &nodes[2]).await;
     }
+    if result.is_ok() {
+        result = operations(&nodes).await;
+    }
     for node in nodes {
         node.stop().await;
     }
@@ -398,6 +401,72 @@ async fn circle(huangshi: &RunningNode, wuhan: &RunningNode) -> Result<(), Failu
         "== {} messages and receipts of case {CIRCLE_CASE} under {CIRCLE}, each signed with sm2-sm3; both materials named by SHA-256 and SM3, the receipt binding SM3 {receipt_sm3} ==",
         signed.len()
     );
+    Ok(())
+}
+
+/// What each node's operator sees once the cases are done: its metrics, which must
+/// count every message it accepted and leave nothing in its outbox.
+async fn operations(nodes: &[partner_node::RunningNode]) -> Result<(), Failure> {
+    println!("\n== 8. What each node's Prometheus sees (GET /operator/v1/metrics) ==");
+    // The last fetches and answers (files_received) may still be on their way: wait
+    // until no outbox or fetch queue holds anything (at most 20 s), so that nothing
+    // moves while we count.
+    let pending =
+        |text: &str| demo::metric(text, "tongban_outbox_messages", &[("status", "pending")]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let mut quiet = true;
+        for node in nodes {
+            let text = node.operator_client().metrics().await?;
+            let fetching = demo::metric(&text, "tongban_file_fetches", &[("status", "pending")]);
+            quiet &= pending(&text) == 0.0 && fetching == 0.0;
+        }
+        if quiet || std::time::Instant::now() >= deadline {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (mut served, mut fetched) = (0.0, 0.0);
+    for node in nodes {
+        let text = node.operator_client().metrics().await?;
+        let count = |name: &str, labels: &[(&str, &str)]| demo::metric(&text, name, labels);
+        let received = "messaging_client_consumed_messages_total";
+        let accepted = count(received, &[("outcome", "accepted")]);
+        let replayed = count(received, &[("outcome", "replayed")]);
+        let refused = count(received, &[("outcome", "refused")]);
+        let sent = "messaging_client_sent_messages_total";
+        let delivered = count(sent, &[("outcome", "delivered")]);
+        let retried = count(sent, &[("outcome", "retry")]);
+        let pending = pending(&text);
+        let files = |direction| count("tongban_file_bytes_total", &[("direction", direction)]);
+        served += files("served");
+        fetched += files("fetched");
+        println!(
+            "{}: received {accepted} accepted, {replayed} replayed, {refused} refused; delivered {delivered} (rounds retried {retried}); outbox pending {pending}; file bytes uploaded {}, served {}, fetched {}",
+            node.node().config().node,
+            files("uploaded"),
+            files("served"),
+            files("fetched"),
+        );
+        let stored_in = node
+            .node()
+            .read(partner_node::store::all_messages)?
+            .iter()
+            .filter(|(_, m)| m.direction == "in")
+            .count();
+        if accepted != stored_in as f64 || pending != 0.0 {
+            return Err(format!(
+                "{}: the metrics count {accepted} accepted and {pending} pending, the database holds {stored_in} received messages",
+                node.node().config().node
+            )
+            .into());
+        }
+    }
+    // Every byte a node served to a partner, a partner fetched.
+    if served != fetched {
+        return Err(format!("{served} file bytes served but {fetched} fetched").into());
+    }
+    println!("== every file byte served ({served}) was fetched and checked by its receiver ==");
     Ok(())
 }
 

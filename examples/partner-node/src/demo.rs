@@ -342,6 +342,27 @@ impl OperatorClient {
         Ok(answer["cases"].as_array().cloned().unwrap_or_default())
     }
 
+    /// The node's metrics, as OpenMetrics text (`GET /operator/v1/metrics`).
+    pub async fn metrics(&self) -> Result<String, OperatorError> {
+        let response = self.get("/metrics").await?;
+        let status = response.status().as_u16();
+        let text = response.text().await.map_err(unanswered)?;
+        if status != 200 {
+            return Err(OperatorError { status, body: text });
+        }
+        Ok(text)
+    }
+
+    /// `GET` of `path` under the API's base, with the token; any answer.
+    async fn get(&self, path: &str) -> Result<reqwest::Response, OperatorError> {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(unanswered)
+    }
+
     /// The outbox.
     pub async fn outbox(&self) -> Result<serde_json::Value, OperatorError> {
         self.call(self.http.get(format!("{}/outbox", self.base)))
@@ -371,17 +392,7 @@ impl OperatorClient {
     /// A file the node holds (`GET /operator/v1/files/{sha256}`): its bytes and
     /// media type.
     pub async fn download(&self, sha256: &str) -> Result<(Vec<u8>, String), OperatorError> {
-        let failed = |e: reqwest::Error| OperatorError {
-            status: 0,
-            body: e.to_string(),
-        };
-        let response = self
-            .http
-            .get(format!("{}/files/{sha256}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(failed)?;
+        let response = self.get(&format!("/files/{sha256}")).await?;
         let status = response.status().as_u16();
         let media_type = response
             .headers()
@@ -389,7 +400,7 @@ impl OperatorClient {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
-        let bytes = response.bytes().await.map_err(failed)?;
+        let bytes = response.bytes().await.map_err(unanswered)?;
         if status != 200 {
             return Err(OperatorError {
                 status,
@@ -421,6 +432,33 @@ impl OperatorClient {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
+}
+
+/// A request that got no answer.
+fn unanswered(error: reqwest::Error) -> OperatorError {
+    OperatorError {
+        status: 0,
+        body: error.to_string(),
+    }
+}
+
+/// The sum of the samples of series `name` in the OpenMetrics `text` whose labels
+/// include each of `labels` (`("outcome", "accepted")`, say).
+pub fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix(name)?;
+            let (labels_text, value) = match rest.strip_prefix('{') {
+                Some(rest) => rest.split_once("} ")?,
+                None => ("", rest.strip_prefix(' ')?),
+            };
+            labels
+                .iter()
+                .all(|(label, wanted)| labels_text.contains(&format!("{label}=\"{wanted}\"")))
+                .then(|| value.parse::<f64>().ok())
+                .flatten()
+        })
+        .fold(0.0, |sum, value| sum + value)
 }
 
 /// The state of the first track of a case view (`"received"`, …), if any.
