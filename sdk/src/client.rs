@@ -364,7 +364,7 @@ impl HttpTransport {
 fn cannot_build(e: reqwest::Error) -> ClientError {
     ClientError::Unreachable {
         attempts: 0,
-        last: format!("cannot build the HTTP client: {e}"),
+        last: format!("cannot build the HTTP client: {}", describe(&e)),
         retry_after: None,
     }
 }
