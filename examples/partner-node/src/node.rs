@@ -408,6 +408,18 @@ impl Node {
             }));
         }
         let other_keys = keys.split_off(1);
+        // The certificate the endpoint serves and the outbox presents, if the node
+        // speaks HTTPS itself.
+        let tls = self.config.tls.as_ref().map(|tls| {
+            let expires = &tls.certificate_expires;
+            let days = days_until(expires);
+            if days < EXPIRY_WARNING_DAYS {
+                warnings.push(format!(
+                    "this node's TLS certificate expires at {expires}, in {days} days: install its successor (tls.certificate_file) and restart"
+                ));
+            }
+            json!({ "expires": expires, "days_left": days })
+        });
         json!({
             "status": if warnings.is_empty() { "ok" } else { "warning" },
             "node": self.config.node,
@@ -419,6 +431,7 @@ impl Node {
             },
             "key": keys.pop(),
             "other_keys": other_keys,
+            "tls": tls,
             "warnings": warnings,
         })
     }

@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio_rustls::TlsAcceptor;
 use tongban::client::ClientTls;
+use tongban::Timestamp;
 
 /// The `[tls]` table as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -53,6 +54,8 @@ pub struct Tls {
     pub mutual: bool,
     /// What the outbox trusts and presents.
     pub client: ClientTls,
+    /// When the node's own certificate (the chain's first) stops being valid.
+    pub certificate_expires: Timestamp,
 }
 
 impl std::fmt::Debug for Tls {
@@ -86,6 +89,19 @@ fn certificates(field: &str, pem: &[u8]) -> Result<Vec<CertificateDer<'static>>,
     Ok(certificates)
 }
 
+/// When `certificate` stops being valid (its `notAfter`).
+fn expiry(certificate: &CertificateDer<'_>) -> Result<Timestamp, NodeError> {
+    let (_, parsed) = x509_parser::parse_x509_certificate(certificate.as_ref())
+        .map_err(|e| bad("certificate_file", format!("not an X.509 certificate: {e}")))?;
+    let not_after = parsed.validity().not_after.timestamp();
+    Timestamp::from_unix_seconds(not_after).map_err(|e| {
+        bad(
+            "certificate_file",
+            format!("its notAfter cannot be read: {e}"),
+        )
+    })
+}
+
 impl Tls {
     /// Reads and checks the files of `file`, resolving paths with `resolve`: the key
     /// must belong to the certificate, and `require_client_certificates` needs a
@@ -94,6 +110,15 @@ impl Tls {
     pub fn load(file: &TlsFile, resolve: impl Fn(&Path) -> PathBuf) -> Result<Tls, NodeError> {
         let certificate_pem = read("certificate_file", &resolve(&file.certificate_file))?;
         let chain = certificates("certificate_file", &certificate_pem)?;
+        let certificate_expires = expiry(&chain[0])?;
+        if certificate_expires.unix_seconds() <= Timestamp::now().unix_seconds() {
+            return Err(bad(
+                "certificate_file",
+                format!(
+                    "the certificate expired at {certificate_expires}: partners would refuse every connection; install its successor"
+                ),
+            ));
+        }
         let key_path = resolve(&file.key_file);
         #[cfg(unix)]
         {
@@ -166,6 +191,7 @@ impl Tls {
                 roots_pem: roots.map(|(pem, _)| pem),
                 identity_pem: Some(identity),
             },
+            certificate_expires,
         })
     }
 }

@@ -41,6 +41,11 @@ impl Authority {
     /// A certificate for `name` on 127.0.0.1, for serving and for presenting as a
     /// client; expired when `expired`. Its chain and key, in PEM.
     fn issue(&self, name: &str, expired: bool) -> (String, String) {
+        self.issue_until(name, expired.then_some((2021, 1, 1)))
+    }
+
+    /// [`Authority::issue`] valid until the day `not_after` (year, month, day), if given.
+    fn issue_until(&self, name: &str, not_after: Option<(i32, u8, u8)>) -> (String, String) {
         let mut params =
             CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
                 .expect("params");
@@ -49,9 +54,9 @@ impl Authority {
             ExtendedKeyUsagePurpose::ServerAuth,
             ExtendedKeyUsagePurpose::ClientAuth,
         ];
-        if expired {
+        if let Some((year, month, day)) = not_after {
             params.not_before = rcgen::date_time_ymd(2020, 1, 1);
-            params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+            params.not_after = rcgen::date_time_ymd(year, month, day);
         }
         let key = KeyPair::generate().expect("key");
         let certificate = params
@@ -307,4 +312,58 @@ fn a_node_listens_in_plain_http_on_a_public_address_only_behind_a_terminator() {
         let refused = Config::load(&node.config).expect_err("a key others can read");
         assert!(refused.to_string().contains("tls.key_file"), "{refused}");
     }
+}
+
+/// The day `days` from now, as (year, month, day).
+fn days_from_now(days: i64) -> (i32, u8, u8) {
+    let day = tongban::Timestamp::now()
+        .plus_seconds(days * 86_400)
+        .expect("time")
+        .to_string();
+    let part = |range: std::ops::Range<usize>| day[range].parse().expect("date");
+    (part(0..4), part(5..7) as u8, part(8..10) as u8)
+}
+
+#[tokio::test]
+async fn the_node_refuses_an_expired_certificate_and_warns_before_its_own_expires() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let nodes = demo::prepare(dir.path(), &[JIUJIANG]).expect("prepare nodes");
+    let node = &nodes[JIUJIANG];
+    let alliance = Authority::new("云上办 alliance test CA");
+    configure_tls(node, &alliance, "jiujiang.360400", false);
+    let node_dir = node.config.parent().expect("dir");
+    let replace = |chain: String, key: String| {
+        std::fs::write(node_dir.join("tls.crt.pem"), chain).expect("write");
+        std::fs::remove_file(node_dir.join("tls.key.pem")).expect("remove");
+        write_private(&node_dir.join("tls.key.pem"), &key);
+    };
+    // An expired certificate: the node does not start, naming the setting.
+    let (chain, key) = alliance.issue("jiujiang.360400", true);
+    replace(chain, key);
+    let refused = Config::load(&node.config).expect_err("an expired certificate");
+    assert!(
+        refused
+            .to_string()
+            .contains("tls.certificate_file: the certificate expired"),
+        "{refused}"
+    );
+    // One that ends in five days: the node starts, and its health warns.
+    let (chain, key) = alliance.issue_until("jiujiang.360400", Some(days_from_now(5)));
+    replace(chain, key);
+    let running = start(Config::load(&node.config).expect("config"))
+        .await
+        .expect("Jiujiang starts");
+    let health = running.operator_client().health().await.expect("health");
+    assert_eq!(health["status"], "warning", "{health}");
+    let days = health["tls"]["days_left"].as_i64().expect("days left");
+    assert!((3..=5).contains(&days), "{health}");
+    assert!(
+        health["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|w| w.as_str().unwrap_or("").contains("TLS certificate expires")),
+        "{health}"
+    );
+    running.stop().await;
 }
