@@ -79,23 +79,35 @@ impl std::fmt::Debug for OperatorToken {
     }
 }
 
-fn bad_token(reason: impl std::fmt::Display) -> NodeError {
+/// The setting that names the operator token's file.
+const OPERATOR_TOKEN_SETTING: &str = "operator_token_file";
+
+fn bad_token(setting: &str, reason: impl std::fmt::Display) -> NodeError {
     NodeError::Config {
-        reason: format!("operator_token_file: {reason}"),
+        reason: format!("{setting}: {reason}"),
     }
 }
 
 impl OperatorToken {
     /// A token from its secret: at least [`MIN_TOKEN_LENGTH`] visible ASCII characters.
     pub fn from_secret(secret: &str) -> Result<OperatorToken, NodeError> {
+        OperatorToken::from_secret_of(secret, OPERATOR_TOKEN_SETTING)
+    }
+
+    /// [`OperatorToken::from_secret`], its errors naming `setting`.
+    fn from_secret_of(secret: &str, setting: &str) -> Result<OperatorToken, NodeError> {
         if secret.len() < MIN_TOKEN_LENGTH {
-            return Err(bad_token(format!(
-                "the token has {} characters; at least {MIN_TOKEN_LENGTH} are required (partner-node new-token writes one)",
-                secret.len()
-            )));
+            return Err(bad_token(
+                setting,
+                format!(
+                    "the token has {} characters; at least {MIN_TOKEN_LENGTH} are required (partner-node new-token writes one)",
+                    secret.len()
+                ),
+            ));
         }
         if !secret.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(bad_token(
+                setting,
                 "the token may hold visible ASCII characters only (no spaces or control characters)",
             ));
         }
@@ -108,25 +120,35 @@ impl OperatorToken {
     /// A new random token: 32 bytes from the system's random source, base64url.
     pub fn generate() -> Result<OperatorToken, NodeError> {
         let mut bytes = [0u8; 32];
-        getrandom::getrandom(&mut bytes)
-            .map_err(|e| bad_token(format!("no system random source: {e}")))?;
+        getrandom::getrandom(&mut bytes).map_err(|e| {
+            bad_token(
+                OPERATOR_TOKEN_SETTING,
+                format!("no system random source: {e}"),
+            )
+        })?;
         OperatorToken::from_secret(&tongban::crypto::base64url(&bytes))
     }
 
     /// Reads the token from `path` (one line; surrounding whitespace is ignored). On
     /// Unix the file must not be readable or writable by group or others.
     pub fn load(path: &Path) -> Result<OperatorToken, NodeError> {
+        OperatorToken::load_setting(path, OPERATOR_TOKEN_SETTING)
+    }
+
+    /// [`OperatorToken::load`] for the file of another setting (`metrics_token_file`),
+    /// which its errors name.
+    pub fn load_setting(path: &Path, setting: &str) -> Result<OperatorToken, NodeError> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| bad_token(format!("cannot read {}: {e}", path.display())))?;
+            .map_err(|e| bad_token(setting, format!("cannot read {}: {e}", path.display())))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(path)
-                .map_err(|e| bad_token(format!("cannot read {}: {e}", path.display())))?
+                .map_err(|e| bad_token(setting, format!("cannot read {}: {e}", path.display())))?
                 .permissions()
                 .mode();
             if mode & 0o077 != 0 {
-                return Err(bad_token(format!(
+                return Err(bad_token(setting, format!(
                     "{} can be read or written by others (mode {:o}); allow its owner only: chmod 600 {}",
                     path.display(),
                     mode & 0o777,
@@ -134,7 +156,7 @@ impl OperatorToken {
                 )));
             }
         }
-        OperatorToken::from_secret(text.trim())
+        OperatorToken::from_secret_of(text.trim(), setting)
     }
 
     /// Writes the token to a new file at `path` that only its owner can read and write;
@@ -145,11 +167,18 @@ impl OperatorToken {
         options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options
-            .open(path)
-            .map_err(|e| bad_token(format!("cannot create {}: {e}", path.display())))?;
-        writeln!(file, "{}", self.secret)
-            .map_err(|e| bad_token(format!("cannot write {}: {e}", path.display())))
+        let mut file = options.open(path).map_err(|e| {
+            bad_token(
+                OPERATOR_TOKEN_SETTING,
+                format!("cannot create {}: {e}", path.display()),
+            )
+        })?;
+        writeln!(file, "{}", self.secret).map_err(|e| {
+            bad_token(
+                OPERATOR_TOKEN_SETTING,
+                format!("cannot write {}: {e}", path.display()),
+            )
+        })
     }
 
     /// The secret, for a client of this node's operator API.

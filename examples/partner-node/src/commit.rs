@@ -94,9 +94,7 @@ impl<W: Work> GroupCommit<W> {
             }))
         })
     }
-}
 
-impl<W: Work> GroupCommit<W> {
     /// How many works wait for the next commit.
     #[cfg(test)]
     fn waiting(&self) -> usize {

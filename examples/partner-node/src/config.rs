@@ -370,15 +370,7 @@ impl Config {
         let metrics_token = file
             .metrics_token_file
             .as_deref()
-            .map(|path| {
-                OperatorToken::load(&resolve(path)).map_err(|e| match e {
-                    NodeError::Config { reason } => bad(
-                        "metrics_token_file",
-                        reason.trim_start_matches("operator_token_file: "),
-                    ),
-                    other => other,
-                })
-            })
+            .map(|path| OperatorToken::load_setting(&resolve(path), "metrics_token_file"))
             .transpose()?;
         if metrics_token
             .as_ref()
@@ -434,7 +426,7 @@ impl Config {
         let tls = file
             .tls
             .as_ref()
-            .map(|tls| Tls::load(tls, |p| resolve(p)))
+            .map(|tls| Tls::load(tls, resolve))
             .transpose()?;
         if tls.is_none() && !listen.ip().is_loopback() && !file.behind_tls_terminator {
             return Err(bad(

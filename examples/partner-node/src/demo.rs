@@ -434,6 +434,18 @@ impl OperatorClient {
     }
 }
 
+/// What the operator API takes to send the sample transfer (a barber shop's licence)
+/// of case `case` from Huangshi to Jiujiang under the sample agreement.
+pub fn sample_transfer(case: &str) -> Result<serde_json::Value, NodeError> {
+    let body = sample::transfer_body().map_err(|e| NodeError::Config {
+        reason: e.to_string(),
+    })?;
+    Ok(serde_json::json!({
+        "type": "transfer", "case": case, "to": sample::JIUJIANG,
+        "agreement": sample::AGREEMENT, "body": body,
+    }))
+}
+
 /// A request that got no answer.
 fn unanswered(error: reqwest::Error) -> OperatorError {
     OperatorError {

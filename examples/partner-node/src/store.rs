@@ -249,8 +249,8 @@ impl Store {
         &mut self,
         works: Vec<impl FnOnce(&Connection) -> Result<T, E>>,
     ) -> Vec<Result<T, E>> {
-        let failed = |count: usize, error: rusqlite::Error| {
-            let reason = error.to_string();
+        // Every work fails with `reason`: nothing of the group is kept.
+        let all_failed = |count: usize, reason: String| {
             (0..count)
                 .map(|_| {
                     Err(E::from(NodeError::Storage {
@@ -265,24 +265,16 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         {
             Ok(tx) => tx,
-            Err(e) => return failed(count, e),
+            Err(e) => return all_failed(count, e.to_string()),
         };
-        let rolled_back = || {
-            (0..count)
-                .map(|_| {
-                    Err(E::from(NodeError::Storage {
-                        reason: "the transaction was rolled back by the database".into(),
-                    }))
-                })
-                .collect()
-        };
+        let rolled_back = "the transaction was rolled back by the database";
         let mut results = Vec::with_capacity(count);
         for work in works {
             // SQLite rolls the whole transaction back on some errors (a full disk, an
             // I/O error): a savepoint would then begin a transaction of its own, and
             // nothing of this group is kept.
             if tx.is_autocommit() {
-                return rolled_back();
+                return all_failed(count, rolled_back.into());
             }
             // A savepoint dropped without `commit` is rolled back.
             let result = match tx.savepoint() {
@@ -297,11 +289,11 @@ impl Store {
             results.push(result);
         }
         if tx.is_autocommit() {
-            return rolled_back();
+            return all_failed(count, rolled_back.into());
         }
         match tx.commit() {
             Ok(()) => results,
-            Err(e) => failed(count, e),
+            Err(e) => all_failed(count, e.to_string()),
         }
     }
 
@@ -474,7 +466,8 @@ pub fn insert_message(
     message: &StoredMessage,
     key: &CaseKey,
 ) -> Result<(), NodeError> {
-    execute(db,
+    execute(
+        db,
         "INSERT INTO messages (direction, sender, receiver, id, type, sha256, bytes, receipt, stored_at, case_id, case_window)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
@@ -547,7 +540,8 @@ pub fn save_case(db: &Connection, case: &Case, now: &Timestamp) -> Result<CaseKe
     let state = serde_json::to_string(case).map_err(|e| NodeError::Storage {
         reason: format!("case {key} cannot be written: {e}"),
     })?;
-    execute(db,
+    execute(
+        db,
         "INSERT INTO cases (window, id, state, updated_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (window, id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
         params![key.window.as_str(), key.case.as_str(), state, now.as_str()],
@@ -594,7 +588,8 @@ pub fn pin_registry(
             ),
         }),
         None => {
-            execute(db,
+            execute(
+                db,
                 "INSERT INTO registry (version, sha256, bytes, installed_at) VALUES (?1, ?2, ?3, ?4)",
                 params![version, registry.digest().as_str(), bytes, now.as_str()],
             )?;

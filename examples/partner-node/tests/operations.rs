@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tongban::client::Client;
-use tongban::sample::{self, AGREEMENT, CASE, HUANGSHI, JIUJIANG};
+use tongban::sample::{CASE, HUANGSHI, JIUJIANG};
 use tongban::{Clock, Timestamp};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -155,10 +155,9 @@ async fn the_metrics_count_what_the_endpoint_and_the_outbox_did_and_the_log_name
     assert_eq!(value(&text, &consumed("accepted", "")), None, "{text}");
 
     // A transfer from Huangshi, delivered by its outbox.
-    let transfer = serde_json::to_value(sample::transfer_body().expect("body")).expect("json");
     let queued = huangshi
         .operator_client()
-        .send(&json!({"type": "transfer", "case": CASE, "to": JIUJIANG, "agreement": AGREEMENT, "body": transfer}))
+        .send(&demo::sample_transfer(CASE).expect("transfer"))
         .await
         .expect("queued");
     let id = queued["id"].as_str().expect("id").to_string();

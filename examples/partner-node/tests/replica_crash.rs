@@ -13,7 +13,6 @@
 use partner_node::demo::{self, DemoNode, OperatorClient};
 use partner_node::store::DATABASE_FILE;
 use rusqlite::{Connection, OpenFlags};
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -21,7 +20,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tongban::sample::{self, AGREEMENT, HUANGSHI, JIUJIANG};
+use tongban::sample::{HUANGSHI, JIUJIANG};
 
 const TRANSFERS: usize = 60;
 const REPLICAS: [&str; 3] = ["a", "b", "c"];
@@ -224,12 +223,11 @@ async fn replicas_killed_under_load_lose_nothing_and_store_nothing_twice() {
     ));
     let token = std::fs::read_to_string(&nodes[HUANGSHI].operator_token_file).expect("token");
     let operator = |replica: &Replica| OperatorClient::new(replica.operator_listen, token.trim());
-    let transfer = serde_json::to_value(sample::transfer_body().expect("body")).expect("json");
     let mut queued = Vec::new();
     let mut queue = async |via: &Replica, n: usize| {
         let case = format!("HS-2026-{:06}", 700 + n);
         let answer = operator(via)
-            .send(&json!({"type": "transfer", "case": case, "to": JIUJIANG, "agreement": AGREEMENT, "body": transfer}))
+            .send(&demo::sample_transfer(&case).expect("transfer"))
             .await
             .unwrap_or_else(|e| panic!("transfer {n} via {}: {e:?}", via.name));
         queued.push(answer["id"].as_str().expect("id").to_string());

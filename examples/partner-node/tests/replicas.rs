@@ -6,9 +6,8 @@
 
 use partner_node::demo::{self, free_address};
 use partner_node::{start, Config, RunningNode};
-use serde_json::json;
 use std::time::Duration;
-use tongban::sample::{self, AGREEMENT, HUANGSHI, JIUJIANG};
+use tongban::sample::{HUANGSHI, JIUJIANG};
 
 const TRANSFERS: usize = 40;
 const WAIT: Duration = Duration::from_secs(30);
@@ -54,12 +53,11 @@ async fn two_replicas_deliver_every_message_once() {
     let b = start(replica("huangshi-b", true)).await.expect("replica b");
 
     // Forty cases, queued through either replica's operator API.
-    let transfer = serde_json::to_value(sample::transfer_body().expect("body")).expect("json");
     for n in 0..TRANSFERS {
         let via = if n % 2 == 0 { &a } else { &b };
         let case = format!("HS-2026-{:06}", 500 + n);
         via.operator_client()
-            .send(&json!({"type": "transfer", "case": case, "to": JIUJIANG, "agreement": AGREEMENT, "body": transfer}))
+            .send(&demo::sample_transfer(&case).expect("transfer"))
             .await
             .expect("queued");
     }

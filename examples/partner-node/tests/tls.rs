@@ -11,13 +11,12 @@ use rcgen::{
     BasicConstraints, Certificate, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair,
 };
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tongban::client::{ClientTls, RetryPolicy};
-use tongban::sample::{self, AGREEMENT, CASE, HUANGSHI, JIUJIANG};
+use tongban::sample::{self, CASE, HUANGSHI, JIUJIANG};
 use tongban::version::ProtocolVersion;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -147,10 +146,9 @@ async fn a_case_travels_over_mutual_tls_and_the_endpoint_refuses_who_tls_does_no
 
     // The transfer goes out over HTTPS, each side presenting its certificate, and the
     // receipt comes back on the same connection: Huangshi's case moves on.
-    let transfer = serde_json::to_value(sample::transfer_body().expect("body")).expect("json");
     huangshi
         .operator_client()
-        .send(&json!({"type": "transfer", "case": CASE, "to": JIUJIANG, "agreement": AGREEMENT, "body": transfer}))
+        .send(&demo::sample_transfer(CASE).expect("transfer"))
         .await
         .expect("queued");
     huangshi

@@ -136,9 +136,8 @@ async fn fetch_one(node: &Arc<Node>, fetch: Fetch) {
                             .inc_by(fetch.reference.size.saturating_sub(resumed_from));
                     }
                     tracing::info!(
-                    %sha256, holder = %fetch.holder, size = fetch.reference.size,
-                    resumed_from = download.as_ref().map_or(0, |d| d.resumed_from),
-                    "file fetched; its digest and size match the reference"
+                        %sha256, holder = %fetch.holder, size = fetch.reference.size, resumed_from,
+                        "file fetched; its digest and size match the reference"
                     )
                 }
                 (_, Some(failure)) => tracing::warn!(

@@ -67,7 +67,8 @@ pub fn record_references(
         &envelope.from
     };
     for reference in tongban::file::references(&envelope.body) {
-        execute(db,
+        execute(
+            db,
             "INSERT OR IGNORE INTO message_files (sender, id, sha256, name, media_type, size, direction, peer)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
@@ -191,7 +192,8 @@ pub fn enqueue_fetch(
     holder: &NodeId,
     now_ms: i64,
 ) -> Result<(), NodeError> {
-    execute(db,
+    execute(
+        db,
         "INSERT OR IGNORE INTO fetches (sha256, holder, name, media_type, size, status, next_attempt)
          VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6)",
         params![
