@@ -11,7 +11,10 @@ cd "$(dirname "$0")/.."
 # Never regenerate committed files or skip comparisons in a test run.
 unset TONGBAN_BLESS TONGBAN_PRINT
 
-step() { printf '\n==> [%ss] %s\n' "$SECONDS" "$*"; }
+# Each step names the free disk space too: a fresh CI machine may have little.
+step() { printf '\n==> [%ss, %s free] %s\n' "$SECONDS" "$(df -h --output=avail . | tail -n 1 | tr -d ' ')" "$*"; }
+# One build per target, never an incremental cache beside it (it would double the disk used).
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 started=$SECONDS
 
 step "toolchain: $(rustc --version)"
