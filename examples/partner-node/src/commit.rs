@@ -105,7 +105,7 @@ impl<W: Work> GroupCommit<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rusqlite::Connection;
+    use crate::database::{params, Db};
     use std::sync::Barrier;
 
     /// Inserts `value` into table `t` of the test database, or fails when it is negative.
@@ -120,15 +120,15 @@ mod tests {
         let works = works
             .into_iter()
             .map(|Insert(value)| {
-                move |db: &Connection| {
+                move |db: &Db<'_>| {
                     if value < 0 {
                         // Written, then refused: the savepoint rolls the row back.
-                        db.execute("INSERT INTO t (v) VALUES (?1)", [value])?;
+                        db.execute("INSERT INTO t (v) VALUES (?1)", params![value])?;
                         return Err(NodeError::Storage {
                             reason: "negative".into(),
                         });
                     }
-                    db.execute("INSERT INTO t (v) VALUES (?1)", [value])?;
+                    db.execute("INSERT INTO t (v) VALUES (?1)", params![value])?;
                     Ok(value)
                 }
             })
@@ -141,7 +141,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("temporary directory");
         let store = Store::open(dir.path()).expect("store");
         store
-            .connection()
+            .sqlite()
+            .expect("SQLite")
             .execute_batch("CREATE TABLE t (v INTEGER PRIMARY KEY)")
             .expect("table");
         (dir, Mutex::new(store))
@@ -180,17 +181,20 @@ mod tests {
         assert_eq!(results.len() - committed, 8 * 5);
         let store = store.into_inner().expect("store");
         let rows: i64 = store
-            .connection()
+            .sqlite()
+            .expect("SQLite")
             .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
             .expect("count");
         let negative: i64 = store
-            .connection()
+            .sqlite()
+            .expect("SQLite")
             .query_row("SELECT COUNT(*) FROM t WHERE v < 0", [], |r| r.get(0))
             .expect("count");
         assert_eq!((rows, negative), (8 * 45, 0));
         for result in results.into_iter().flatten() {
             let found: i64 = store
-                .connection()
+                .sqlite()
+                .expect("SQLite")
                 .query_row("SELECT COUNT(*) FROM t WHERE v = ?1", [result], |r| {
                     r.get(0)
                 })

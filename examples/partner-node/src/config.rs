@@ -13,7 +13,11 @@
 //! operator_hosts = []                 # optional: more names the operator API answers to
 //! metrics_token_file = "metrics.token"  # optional: a second token that reads the metrics only
 //!                                     # (for a Prometheus scraper; mode 600; `partner-node new-token`)
-//! data_dir = "data"                   # the SQLite database lives here
+//! data_dir = "data"                   # the SQLite database and the files live here
+//! database_url = "postgres://tongban@db.internal/jiujiang"
+//!                                     # optional: keep the database in PostgreSQL instead, shared
+//!                                     # by the replicas (a password in the URL makes this file a
+//!                                     # secret: keep it readable by the node's account only)
 //! replica = "jiujiang-1"              # optional: this process's name among replicas that share
 //!                                     # the database (default: the node id, one process)
 //! behind_tls_terminator = false       # true: plain HTTP on a non-loopback `listen`, because
@@ -45,6 +49,7 @@
 
 use crate::auth::OperatorToken;
 use crate::error::NodeError;
+use crate::store::Location;
 use crate::tls::{Tls, TlsFile};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -97,6 +102,10 @@ pub struct ConfigFile {
     /// This process's name among the replicas sharing the database.
     #[serde(default)]
     pub replica: Option<String>,
+    /// A PostgreSQL connection URL; without one, the database is SQLite's file in
+    /// `data_dir`.
+    #[serde(default)]
+    pub database_url: Option<String>,
 }
 
 /// The `[limits]` table.
@@ -250,6 +259,8 @@ pub struct Config {
     /// its outbox leases, which it takes back when it starts (see [`crate::outbox`]).
     /// Each replica needs its own; the node id when there is one process.
     pub replica: String,
+    /// Where the database is: SQLite's file in `data_dir`, or PostgreSQL.
+    pub database: Location,
 }
 
 fn bad(field: &str, reason: impl std::fmt::Display) -> NodeError {
@@ -446,8 +457,23 @@ impl Config {
                 "give 1 to 64 visible ASCII characters, a name of its own for each replica",
             ));
         }
+        let database = match &file.database_url {
+            None => Location::Sqlite(resolve(&file.data_dir)),
+            Some(url) => {
+                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                    return Err(bad(
+                        "database_url",
+                        "give a PostgreSQL URL (postgres://user@host/database), or leave it out for SQLite",
+                    ));
+                }
+                url.parse::<postgres::Config>()
+                    .map_err(|e| bad("database_url", format!("not a PostgreSQL URL: {e}")))?;
+                Location::Postgres(url.clone())
+            }
+        };
         Ok(Config {
             replica,
+            database,
             listen,
             tls,
             operator_listen,

@@ -154,9 +154,18 @@ pub fn prepare_speaking(
         }
         let operator_token_file = node_dir.join("operator.token");
         OperatorToken::generate()?.write_new(&operator_token_file)?;
+        // With TONGBAN_DEMO_POSTGRES (a PostgreSQL URL whose user may create databases),
+        // each node keeps its database in one of its own there instead of SQLite's file.
+        let database_url = match std::env::var("TONGBAN_DEMO_POSTGRES") {
+            Ok(admin_url) => format!(
+                "database_url = \"{}\"\n",
+                crate::database::create_database(&admin_url)?
+            ),
+            Err(_) => String::new(),
+        };
         let config = node_dir.join("node.toml");
         let text = format!(
-            "node = \"{node}\"\nkey_file = \"key.json\"\n{other_key_files}registry_file = \"../registry.json\"\n\
+            "node = \"{node}\"\nkey_file = \"key.json\"\n{other_key_files}{database_url}registry_file = \"../registry.json\"\n\
              listen = \"{listen}\"\noperator_listen = \"{operator_listen}\"\n\
              operator_token_file = \"operator.token\"\ndata_dir = \"data\"\n\n\
              [delivery]\nattempts = 2\nfirst_backoff_ms = 50\nmax_backoff_ms = 500\n\
@@ -432,6 +441,44 @@ impl OperatorClient {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
+}
+
+/// What a node's protocol endpoint answered a raw post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posted {
+    /// The HTTP status.
+    pub status: u16,
+    /// Whether the answer says the message was received before.
+    pub replayed: bool,
+    /// The answer's bytes: a receipt, or an error.
+    pub body: Vec<u8>,
+}
+
+/// Posts `body`, as it is, to `node`'s protocol endpoint, as a partner (or anyone who
+/// reaches the port) would.
+pub async fn post_raw(node: &crate::RunningNode, body: Vec<u8>) -> Result<Posted, reqwest::Error> {
+    let endpoint = format!(
+        "http://{}{}{}",
+        node.address,
+        node.node().config().endpoint_path(),
+        tongban::http::MESSAGES_PATH
+    );
+    let response = reqwest::Client::new()
+        .post(&endpoint)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await?;
+    let status = response.status().as_u16();
+    let replayed = response
+        .headers()
+        .contains_key(tongban::http::REPLAYED_HEADER);
+    let body = response.bytes().await?.to_vec();
+    Ok(Posted {
+        status,
+        replayed,
+        body,
+    })
 }
 
 /// What the operator API takes to send the sample transfer (a barber shop's licence)

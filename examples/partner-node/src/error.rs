@@ -60,3 +60,11 @@ impl From<rusqlite::Error> for NodeError {
         }
     }
 }
+
+impl From<postgres::Error> for NodeError {
+    fn from(error: postgres::Error) -> Self {
+        NodeError::Storage {
+            reason: error.to_string(),
+        }
+    }
+}

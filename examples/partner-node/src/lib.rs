@@ -14,6 +14,7 @@
 pub mod auth;
 pub mod commit;
 pub mod config;
+pub mod database;
 pub mod demo;
 pub mod error;
 pub mod files;

@@ -4,6 +4,7 @@
 
 use crate::commit::{GroupCommit, Work};
 use crate::config::{check_own_keys, Config};
+use crate::database::{params, Db};
 use crate::error::NodeError;
 use crate::files::{self, records, FileStore};
 use crate::metrics::{Metrics, Snapshot};
@@ -151,9 +152,9 @@ pub struct Node {
     /// The registry in force: the pinned one, replaced by [`Node::install_registry`].
     registry: RwLock<Arc<Registry>>,
     store: Mutex<Store>,
-    /// A read-only connection for lookups before a message has verified, which never
-    /// wait for the writer (WAL readers do not block it, nor it them).
-    reader: Mutex<rusqlite::Connection>,
+    /// A second connection for lookups before a message has verified, which never
+    /// wait for the writer (SQLite's WAL readers do not block it, nor it them).
+    reader: Mutex<Store>,
     /// Messages verified and stored at once, at most `limits.max_requests_in_flight`.
     in_flight: Arc<tokio::sync::Semaphore>,
     /// Request bodies held at once, in KiB, at most `limits.max_body_bytes_in_flight`.
@@ -187,10 +188,24 @@ impl Node {
     /// (see `accepted_registry`): a node never goes back to an older registry, nor takes
     /// one its pinned operators did not sign.
     pub fn open_in(config: Config, mut environment: Environment) -> Result<Node, NodeError> {
-        let mut store = Store::open(&config.data_dir)?;
         let now = environment.clock.now();
-        let registry = store.transaction(|db| accepted_registry(db, &config, &now))?;
-        let released = store.transaction(|db| store::release_leases(db, &config.replica))?;
+        // On a thread of its own: PostgreSQL's synchronous client cannot run on a thread
+        // that drives asynchronous tasks, as the caller's may.
+        let opened = std::thread::scope(|scope| {
+            scope
+                .spawn(|| -> Result<_, NodeError> {
+                    let mut store = Store::open_at(&config.database)?;
+                    let registry = store.transaction(|db| accepted_registry(db, &config, &now))?;
+                    let released =
+                        store.transaction(|db| store::release_leases(db, &config.replica))?;
+                    let reader = Store::open_reader(&config.database)?;
+                    Ok((store, reader, registry, released))
+                })
+                .join()
+        });
+        let (store, reader, registry, released) = opened.map_err(|_| NodeError::Storage {
+            reason: "opening the database panicked".into(),
+        })??;
         if released > 0 {
             tracing::info!(
                 replica = %config.replica,
@@ -199,7 +214,7 @@ impl Node {
             );
         }
         environment.client = environment.client.with_clock(environment.clock.clone());
-        let reader = Mutex::new(store::open_reader(&config.data_dir)?);
+        let reader = Mutex::new(reader);
         let files = FileStore::open(&config.data_dir)?;
         let in_flight = Arc::new(tokio::sync::Semaphore::new(
             config.limits.max_requests_in_flight,
@@ -249,7 +264,7 @@ impl Node {
     /// on its way, the message is illegal for good. Other errors pass unchanged.
     fn unless_stalled(
         &self,
-        db: &rusqlite::Connection,
+        db: &Db<'_>,
         case: &Case,
         envelope: &Envelope,
         error: Error,
@@ -462,9 +477,7 @@ impl Node {
     /// endpoint shows only which checks failed.
     pub fn readiness(&self) -> Readiness {
         let database = self
-            .read(|db| {
-                Ok(db.query_row("SELECT COUNT(*) FROM registry", [], |r| r.get::<_, i64>(0))?)
-            })
+            .read(|db| db.query_one("SELECT COUNT(*) FROM registry", params![]))
             .err()
             .map(|e| format!("the database does not answer: {e}"));
         let registry = self.registry();
@@ -518,12 +531,13 @@ impl Node {
     /// files untouched as long (§23.7), holding the store so that no message can come to
     /// reference a file while it goes.
     pub fn collect_file_garbage(&self) -> Result<files::Collected, NodeError> {
-        let store = self.store();
         // A file whose references cannot be read is kept.
-        self.files.collect_garbage(
-            |sha256| records::is_referenced(store.connection(), sha256).unwrap_or(true),
-            files::RETENTION,
-        )
+        self.store().run(|db| {
+            self.files.collect_garbage(
+                |sha256| records::is_referenced(db, sha256).unwrap_or(true),
+                files::RETENTION,
+            )
+        })
     }
 
     /// Logs the warnings of [`Node::health`], if any.
@@ -585,12 +599,12 @@ impl Node {
     }
 
     /// Runs a lookup on the read-only connection, which never waits for the writer.
-    pub fn read<T>(
+    pub fn read<T: Send>(
         &self,
-        lookup: impl FnOnce(&rusqlite::Connection) -> Result<T, NodeError>,
+        lookup: impl FnOnce(&Db<'_>) -> Result<T, NodeError> + Send,
     ) -> Result<T, NodeError> {
-        let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
-        lookup(&reader)
+        let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        reader.run(lookup)
     }
 
     /// The store, locked. A poisoned lock only means a thread panicked mid-request;
@@ -628,8 +642,7 @@ impl Node {
         // These lookups read through the reader connection: a request that has not
         // verified never takes the store's (the writer's) lock.
         let stored_copy = |node: &Node| -> Result<Option<Receipted>, NodeError> {
-            let reader = node.reader.lock().unwrap_or_else(|p| p.into_inner());
-            let stored = store::find_message(&reader, &sender, &id)?;
+            let stored = node.read(|db| store::find_message(db, &sender, &id))?;
             Ok(stored.and_then(|stored| first_receipt(stored, &digest)))
         };
         if let Some(first) = stored_copy(self)? {
@@ -671,7 +684,7 @@ impl Node {
             .submit(accepting, &self.store, |store, group| {
                 let works = group
                     .into_iter()
-                    .map(|accepting| move |db: &rusqlite::Connection| self.accept(db, accepting))
+                    .map(|accepting| move |db: &Db<'_>| self.accept(db, accepting))
                     .collect();
                 store.group_transaction(works)
             });
@@ -700,11 +713,7 @@ impl Node {
     /// `db` of a group commit: the replay record (the stored messages themselves), the
     /// case moved on, the message and its receipt, its files' references and fetches.
     /// Gives the receipt, and whether the message queued files to fetch.
-    fn accept(
-        &self,
-        db: &rusqlite::Connection,
-        accepting: Accepting,
-    ) -> Result<(Receipted, bool), Refusal> {
+    fn accept(&self, db: &Db<'_>, accepting: Accepting) -> Result<(Receipted, bool), Refusal> {
         let Accepting {
             sender,
             id,
@@ -945,18 +954,18 @@ impl Node {
     /// before (a crash between sending and recording) is refused by its case's
     /// lifecycle and simply recorded as answered. Returns how many were sent.
     pub fn acknowledge_files(&self) -> Result<usize, NodeError> {
-        let awaiting = records::awaiting_acknowledgement(self.store().connection())?;
+        let awaiting = self.store().run(records::awaiting_acknowledgement)?;
         let mut sent = 0;
         for (sender, id) in awaiting {
             let stored = {
-                let store = self.store();
                 let sender_id = NodeId::parse(sender.as_str()).map_err(|e| NodeError::Storage {
                     reason: e.to_string(),
                 })?;
                 let id = MessageId::parse(id.as_str()).map_err(|e| NodeError::Storage {
                     reason: e.to_string(),
                 })?;
-                store::find_message(store.connection(), &sender_id, &id)?
+                self.store()
+                    .run(|db| store::find_message(db, &sender_id, &id))?
             };
             let Some(stored) = stored else {
                 continue;
@@ -994,7 +1003,8 @@ impl Node {
                     continue;
                 }
             }
-            records::acknowledged(self.store().connection(), &sender, &id)?;
+            self.store()
+                .run(|db| records::acknowledged(db, &sender, &id))?;
         }
         Ok(sent)
     }
@@ -1063,13 +1073,17 @@ impl Node {
     /// A case as the operator API shows it: its window, status, tracks with deadlines
     /// and messages.
     pub fn case_view(&self, key: &CaseKey) -> Result<Option<Value>, Refusal> {
-        let store = self.store();
-        let Some(case) = store::load_case(store.connection(), key)? else {
+        let found = self.store().run(|db| {
+            let Some(case) = store::load_case(db, key)? else {
+                return Ok(None);
+            };
+            let messages = store::case_messages(db, key)?;
+            let fetches = records::case_fetches(db, key)?;
+            Ok(Some((case, messages, fetches)))
+        })?;
+        let Some((case, messages, fetches)) = found else {
             return Ok(None);
         };
-        let messages = store::case_messages(store.connection(), key)?;
-        let fetches = records::case_fetches(store.connection(), key)?;
-        drop(store);
         let files = self.files_view(&messages, &fetches);
         let registry = self.registry();
         let calendar = registry.calendar();
@@ -1179,11 +1193,7 @@ pub const EXPIRY_WARNING_DAYS: i64 = 14;
 /// pinned; the first start pins the file as it is (the operator installed it). An older
 /// file (a rollback, which could bring back a key revoked since) or one the pinned
 /// operators did not sign is refused, naming `registry_file`.
-fn accepted_registry(
-    db: &rusqlite::Connection,
-    config: &Config,
-    now: &Timestamp,
-) -> Result<Registry, NodeError> {
+fn accepted_registry(db: &Db<'_>, config: &Config, now: &Timestamp) -> Result<Registry, NodeError> {
     let file = &config.registry;
     let refuse = |reason: String| NodeError::Config {
         reason: format!("registry_file: {reason}"),
@@ -1256,7 +1266,7 @@ fn stage_file(path: &std::path::Path, bytes: &[u8]) -> Result<std::path::PathBuf
 /// id that this node holds; if it holds both, the message type says which end is the
 /// window, and a receipt or protocol error goes to the case that holds the message it
 /// answers.
-fn case_of(db: &rusqlite::Connection, envelope: &Envelope) -> Result<Case, NodeError> {
+fn case_of(db: &Db<'_>, envelope: &Envelope) -> Result<Case, NodeError> {
     let key = |window: &NodeId| CaseKey {
         window: window.clone(),
         case: envelope.case.clone(),

@@ -82,7 +82,7 @@ async fn send(State(node): State<Arc<Node>>, body: Bytes) -> Response {
 
 async fn cases(State(node): State<Arc<Node>>) -> Response {
     match blocking(&node, |node| {
-        Ok(store::case_keys(node.store().connection(), None)?)
+        Ok(node.store().run(|db| store::case_keys(db, None))?)
     })
     .await
     {
@@ -130,7 +130,7 @@ async fn case_by_id(State(node): State<Arc<Node>>, Path(case): Path<String>) -> 
         Err(e) => return Refusal::from(tongban::Error::from(e)).into_response(),
     };
     let keys = blocking(&node, move |node| {
-        Ok(store::case_keys(node.store().connection(), Some(&id))?)
+        Ok(node.store().run(|db| store::case_keys(db, Some(&id)))?)
     })
     .await;
     match keys {
@@ -198,7 +198,7 @@ async fn metrics(State(node): State<Arc<Node>>) -> Response {
 }
 
 async fn outbox(State(node): State<Arc<Node>>) -> Response {
-    let entries = blocking(&node, |node| Ok(store::outbox(node.store().connection())?)).await;
+    let entries = blocking(&node, |node| Ok(node.store().run(store::outbox)?)).await;
     match entries {
         Ok(entries) => {
             let entries: Vec<Value> = entries

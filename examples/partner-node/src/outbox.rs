@@ -54,7 +54,7 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
                 );
                 let replica = &looker.config().replica;
                 let due = db.transaction(|tx| store::lease_due(tx, replica, now, until, limit))?;
-                Ok::<_, crate::NodeError>((due, store::next_due(db.connection())?))
+                Ok::<_, crate::NodeError>((due, db.run(store::next_due)?))
             })
             .await
         };

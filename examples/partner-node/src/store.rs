@@ -1,5 +1,8 @@
-//! The durable store: one SQLite file in WAL mode with `synchronous = FULL`, so that a
-//! committed transaction survives a crash or power loss before a receipt leaves.
+//! The durable store: one SQLite file in WAL mode with `synchronous = FULL` (the
+//! default), or a PostgreSQL database that replicas share ([`Location`]), so that a
+//! committed transaction survives a crash or power loss before a receipt leaves. The
+//! same statements run on both ([`crate::database`]); every write transaction holds the
+//! database's one writer lock (SQLite's, or a transaction-level advisory lock on PostgreSQL).
 //!
 //! - `messages`: every message received or sent, keyed by (sender, id), with the
 //!   receipt given (inbound) or received (outbound). It is also the durable replay
@@ -10,8 +13,9 @@
 //! - `registry`: every trust registry the node accepted, by version; the highest is the
 //!   pin that a registry file or an installed registry must update (never roll back).
 
+use crate::database::{params, Db, Dialect, PgStatements, Row};
 use crate::error::NodeError;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 use std::path::Path;
 use tongban::lifecycle::Case;
 use tongban::{CaseId, MessageId, NodeId, Timestamp};
@@ -22,7 +26,8 @@ pub const DATABASE_FILE: &str = "node.sqlite3";
 /// The schema's version, kept in SQLite's `user_version`: 0 is the first layout (cases
 /// keyed by case id alone), 1 keys cases by window and case id and pins the registry,
 /// 2 adds the file exchange's tables ([`crate::files::records::SCHEMA`]), 3 gives the
-/// outbox its own queue order and leases ([`MIGRATE_TO_3`]).
+/// outbox its own queue order and leases ([`MIGRATE_TO_3`]). A PostgreSQL database
+/// begins at version 3 ([`POSTGRES_MIGRATIONS`]).
 const SCHEMA_VERSION: i64 = 3;
 
 /// To version 3: the outbox's queue order is its own column (`seq`), not SQLite's
@@ -38,6 +43,8 @@ ALTER TABLE outbox ADD COLUMN leased_until INTEGER;
 CREATE UNIQUE INDEX outbox_by_seq ON outbox (seq);
 ";
 
+/// The tables of version 1, in the SQL that SQLite and PostgreSQL share (PostgreSQL's
+/// copy is [`postgres_types`]' translation). `window` is quoted: PostgreSQL reserves it.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS messages (
     sender      TEXT NOT NULL,
@@ -55,11 +62,11 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_by_window_case ON messages (case_window, case_id, stored_at);
 CREATE TABLE IF NOT EXISTS cases (
-    window     TEXT NOT NULL,
+    \"window\" TEXT NOT NULL,
     id         TEXT NOT NULL,
     state      TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    PRIMARY KEY (window, id)
+    PRIMARY KEY (\"window\", id)
 );
 CREATE TABLE IF NOT EXISTS outbox (
     sender       TEXT NOT NULL,
@@ -79,6 +86,37 @@ CREATE TABLE IF NOT EXISTS registry (
     installed_at TEXT NOT NULL
 );
 ";
+
+/// PostgreSQL's steps to version 3 after [`SCHEMA`] and the file exchange's tables: the
+/// outbox's queue order and leases, as [`MIGRATE_TO_3`] gives SQLite, and the messages'
+/// own order of storing (SQLite's `rowid`). Identity columns take their values in the
+/// order rows are inserted, which is the order of commits: a write transaction holds
+/// [`WRITER_LOCK`].
+const POSTGRES_TO_3: &str = "
+ALTER TABLE outbox ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE;
+ALTER TABLE outbox ADD COLUMN leased_by TEXT;
+ALTER TABLE outbox ADD COLUMN leased_until BIGINT;
+ALTER TABLE messages ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE;
+";
+
+/// A PostgreSQL database's migrations, by the version each brings it to, applied in
+/// order at start by the first replica to take the lock (the others wait, then find
+/// nothing to do). Version 3 is the first: no node kept PostgreSQL before.
+const POSTGRES_MIGRATIONS: &[(i64, &[&str])] =
+    &[(3, &[SCHEMA, crate::files::records::SCHEMA, POSTGRES_TO_3])];
+
+/// The key of the PostgreSQL advisory lock that every write transaction holds (and the
+/// migration at start): one writer at a time across the replicas, as SQLite's one
+/// writer, so that each transaction's reads and writes (the replay record, a case's
+/// state, the outbox's order) see no other's half done. The replicas verify and sign in
+/// parallel; only the commit is one at a time, and group commit gathers what arrives
+/// meanwhile into it.
+const WRITER_LOCK: i64 = 0x746f_6e67_6261_6e01;
+
+/// [`SCHEMA`]'s SQL in PostgreSQL's types: 64-bit integers, bytes as `BYTEA`.
+fn postgres_types(sql: &str) -> String {
+    sql.replace("INTEGER", "BIGINT").replace("BLOB", "BYTEA")
+}
 
 /// From version 0: cases are keyed by their window (the window of their first track)
 /// and id, and each message records its case's window. Version 0 kept one case per id,
@@ -109,26 +147,7 @@ CREATE TABLE IF NOT EXISTS registry (
 );
 ";
 
-/// Runs a statement, prepared once per connection and then taken from its cache.
-pub(crate) fn execute(
-    db: &Connection,
-    sql: &str,
-    params: impl rusqlite::Params,
-) -> rusqlite::Result<usize> {
-    db.prepare_cached(sql)?.execute(params)
-}
-
-/// Reads one row with a statement prepared once per connection.
-pub(crate) fn query_row<T>(
-    db: &Connection,
-    sql: &str,
-    params: impl rusqlite::Params,
-    row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-) -> rusqlite::Result<T> {
-    db.prepare_cached(sql)?.query_row(params, row)
-}
-
-/// Statements each connection keeps prepared: every statement of the store.
+/// Statements each SQLite connection keeps prepared: every statement of the store.
 const STATEMENT_CACHE: usize = 64;
 
 /// A case's identity: the window that opened it and its case id (§18).
@@ -200,119 +219,368 @@ pub struct OutboxEntry {
     pub case_id: String,
 }
 
-/// The open database.
+/// Where a node keeps its state: the SQLite file in its data directory, or a PostgreSQL
+/// server that its replicas share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// [`DATABASE_FILE`] in this directory.
+    Sqlite(std::path::PathBuf),
+    /// A PostgreSQL server, by its connection URL (`postgres://user@host/database`).
+    Postgres(String),
+}
+
+/// The open database: a connection, read-write or read-only.
 #[derive(Debug)]
 pub struct Store {
-    connection: Connection,
+    backend: Backend,
+}
+
+enum Backend {
+    Sqlite(Connection),
+    Postgres(Box<Postgres>),
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Backend::Sqlite(connection) => f.debug_tuple("Sqlite").field(connection).finish(),
+            Backend::Postgres(postgres) => f
+                .debug_struct("Postgres")
+                .field("statements", &postgres.statements.len())
+                .finish(),
+        }
+    }
+}
+
+/// A PostgreSQL connection with its prepared statements, reconnected when it was lost.
+///
+/// The synchronous client blocks on a runtime of its own, which must not happen on a
+/// thread that drives asynchronous tasks (tokio refuses it with a panic), and the node
+/// and its tests may call the store from one. So everything the client does (connect,
+/// run, close) happens on a thread of its own: [`on_own_thread`].
+struct Postgres {
+    url: String,
+    /// `None` only while it is being closed or connected again.
+    client: Option<postgres::Client>,
+    statements: PgStatements,
+}
+
+/// Runs `work` on a new thread, in the caller's log span (the lines it logs name the
+/// caller's message), and waits for it; a panic goes on in the caller.
+fn on_own_thread<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    let span = tracing::Span::current();
+    std::thread::scope(|scope| scope.spawn(move || span.in_scope(work)).join())
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+impl Postgres {
+    /// Connects to `url`.
+    fn connect(url: &str) -> Result<Postgres, NodeError> {
+        let client =
+            on_own_thread(|| postgres::Client::connect(url, postgres::NoTls)).map_err(|e| {
+                NodeError::Storage {
+                    reason: format!("cannot connect to PostgreSQL at {}: {e}", redacted(url)),
+                }
+            })?;
+        Ok(Postgres {
+            url: url.to_string(),
+            client: Some(client),
+            statements: PgStatements::new(),
+        })
+    }
+
+    /// The client, connected again if the connection was lost (a restarted server, a
+    /// network failure): the next statement then runs on the new connection. Call it
+    /// on a thread of its own.
+    fn connected(&mut self) -> Result<(&mut postgres::Client, &mut PgStatements), NodeError> {
+        if self.client.as_ref().is_none_or(postgres::Client::is_closed) {
+            tracing::warn!("the connection to PostgreSQL was lost; connecting again");
+            self.client = None;
+            self.statements.clear();
+            let client = postgres::Client::connect(&self.url, postgres::NoTls).map_err(|e| {
+                NodeError::Storage {
+                    reason: format!(
+                        "cannot connect to PostgreSQL at {}: {e}",
+                        redacted(&self.url)
+                    ),
+                }
+            })?;
+            self.client = Some(client);
+        }
+        match &mut self.client {
+            Some(client) => Ok((client, &mut self.statements)),
+            None => Err(NodeError::Storage {
+                reason: "no connection to PostgreSQL".into(),
+            }),
+        }
+    }
+}
+
+impl Drop for Postgres {
+    /// Closes the connection on a thread of its own.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            on_own_thread(move || drop(client));
+        }
+    }
+}
+
+/// `url` without its password, for messages.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{}{user}:…{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
 }
 
 impl Store {
-    /// Opens (creating if needed) the database in `data_dir`.
+    /// Opens (creating if needed) the SQLite database in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Store, NodeError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| NodeError::Storage {
-            reason: format!("cannot create {}: {e}", data_dir.display()),
-        })?;
-        let connection = Connection::open(data_dir.join(DATABASE_FILE))?;
-        let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(NodeError::Storage {
-                reason: format!("the database refused WAL mode ({mode})"),
-            });
+        Store::open_at(&Location::Sqlite(data_dir.to_path_buf()))
+    }
+
+    /// Opens the database at `location`, bringing its schema to this node's version.
+    pub fn open_at(location: &Location) -> Result<Store, NodeError> {
+        match location {
+            Location::Sqlite(data_dir) => open_sqlite(data_dir),
+            Location::Postgres(url) => {
+                let mut postgres = Postgres::connect(url)?;
+                on_own_thread(|| migrate_postgres(postgres.connected()?.0))?;
+                Ok(Store {
+                    backend: Backend::Postgres(Box::new(postgres)),
+                })
+            }
         }
-        connection.execute_batch(
-            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-        )?;
-        connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        migrate(&connection)?;
-        Ok(Store { connection })
     }
 
-    /// Runs `work` in one immediate transaction, committed only if it returns `Ok`.
-    pub fn transaction<T, E: From<NodeError>>(
+    /// A second connection to the database at `location` (opened by [`Store::open_at`]
+    /// before), for lookups that must not wait for the writer: SQLite's is read-only.
+    pub fn open_reader(location: &Location) -> Result<Store, NodeError> {
+        match location {
+            Location::Sqlite(data_dir) => {
+                let connection = Connection::open_with_flags(
+                    data_dir.join(DATABASE_FILE),
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                connection.execute_batch("PRAGMA busy_timeout = 5000;")?;
+                connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+                Ok(Store {
+                    backend: Backend::Sqlite(connection),
+                })
+            }
+            Location::Postgres(url) => Ok(Store {
+                backend: Backend::Postgres(Box::new(Postgres::connect(url)?)),
+            }),
+        }
+    }
+
+    /// The dialect of the database.
+    pub fn dialect(&self) -> Dialect {
+        match self.backend {
+            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Runs `work` in one write transaction, committed only if it returns `Ok`.
+    pub fn transaction<T: Send, E: From<NodeError> + Send>(
         &mut self,
-        work: impl FnOnce(&Connection) -> Result<T, E>,
+        work: impl FnOnce(&Db<'_>) -> Result<T, E> + Send,
     ) -> Result<T, E> {
-        let tx = self
-            .connection
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(NodeError::from)?;
-        let value = work(&tx)?;
-        tx.commit().map_err(NodeError::from)?;
-        Ok(value)
+        let mut results = self.group_transaction(vec![work]);
+        results.pop().unwrap_or_else(|| {
+            Err(E::from(NodeError::Storage {
+                reason: "a transaction gave no result".into(),
+            }))
+        })
     }
 
-    /// Runs each of `works` in its own savepoint of one immediate transaction, in
-    /// order, and commits once (one fsync for all): a work that fails is rolled back
-    /// alone, and its failure is its result. If the transaction cannot begin or commit,
-    /// every result is that storage failure and nothing is kept.
-    pub fn group_transaction<T, E: From<NodeError>>(
+    /// Runs each of `works` in its own savepoint of one write transaction, in order,
+    /// and commits once (one fsync for all): a work that fails is rolled back alone, and
+    /// its failure is its result. If the transaction cannot begin or commit, every
+    /// result is that storage failure and nothing is kept.
+    pub fn group_transaction<T: Send, E: From<NodeError> + Send>(
         &mut self,
-        works: Vec<impl FnOnce(&Connection) -> Result<T, E>>,
+        works: Vec<impl FnOnce(&Db<'_>) -> Result<T, E> + Send>,
     ) -> Vec<Result<T, E>> {
-        // Every work fails with `reason`: nothing of the group is kept.
-        let all_failed = |count: usize, reason: String| {
-            (0..count)
+        let count = works.len();
+        let outcome = match &mut self.backend {
+            Backend::Sqlite(connection) => sqlite_group(connection, works),
+            Backend::Postgres(postgres) => on_own_thread(|| postgres_group(postgres, works)),
+        };
+        match outcome {
+            Ok(results) => results,
+            // Every work fails with the reason: nothing of the group is kept.
+            Err(reason) => (0..count)
                 .map(|_| {
                     Err(E::from(NodeError::Storage {
                         reason: reason.clone(),
                     }))
                 })
-                .collect()
-        };
-        let count = works.len();
-        let mut tx = match self
-            .connection
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        {
-            Ok(tx) => tx,
-            Err(e) => return all_failed(count, e.to_string()),
-        };
-        let rolled_back = "the transaction was rolled back by the database";
-        let mut results = Vec::with_capacity(count);
-        for work in works {
-            // SQLite rolls the whole transaction back on some errors (a full disk, an
-            // I/O error): a savepoint would then begin a transaction of its own, and
-            // nothing of this group is kept.
-            if tx.is_autocommit() {
-                return all_failed(count, rolled_back.into());
-            }
-            // A savepoint dropped without `commit` is rolled back.
-            let result = match tx.savepoint() {
-                Ok(savepoint) => work(&savepoint).and_then(|value| {
-                    savepoint
-                        .commit()
-                        .map_err(|e| E::from(NodeError::from(e)))?;
-                    Ok(value)
-                }),
-                Err(e) => Err(E::from(NodeError::from(e))),
-            };
-            results.push(result);
-        }
-        if tx.is_autocommit() {
-            return all_failed(count, rolled_back.into());
-        }
-        match tx.commit() {
-            Ok(()) => results,
-            Err(e) => all_failed(count, e.to_string()),
+                .collect(),
         }
     }
 
-    /// The connection, for reads.
-    pub fn connection(&self) -> &Connection {
-        &self.connection
+    /// Runs `work` (lookups, or a single change) on the connection, outside a
+    /// transaction.
+    pub fn run<T: Send>(
+        &mut self,
+        work: impl FnOnce(&Db<'_>) -> Result<T, NodeError> + Send,
+    ) -> Result<T, NodeError> {
+        match &mut self.backend {
+            Backend::Sqlite(connection) => work(&Db::sqlite(connection)),
+            Backend::Postgres(postgres) => on_own_thread(|| {
+                let (client, statements) = postgres.connected()?;
+                work(&Db::postgres(client, statements))
+            }),
+        }
+    }
+
+    /// SQLite's connection, for tests and tools that look at the file itself; `None`
+    /// on PostgreSQL.
+    pub fn sqlite(&self) -> Option<&Connection> {
+        match &self.backend {
+            Backend::Sqlite(connection) => Some(connection),
+            Backend::Postgres(_) => None,
+        }
     }
 }
 
-/// A read-only connection to the database in `data_dir` (opened by [`Store::open`]
-/// before), for lookups that must not wait for the writer.
-pub fn open_reader(data_dir: &Path) -> Result<Connection, NodeError> {
-    let connection = Connection::open_with_flags(
-        data_dir.join(DATABASE_FILE),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+/// One write transaction of SQLite: immediate, so it holds the database's one writer
+/// lock from its start. Gives each work's result, or why nothing was kept.
+fn sqlite_group<T, E: From<NodeError>>(
+    connection: &mut Connection,
+    works: Vec<impl FnOnce(&Db<'_>) -> Result<T, E>>,
+) -> Result<Vec<Result<T, E>>, String> {
+    let mut tx = connection
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| e.to_string())?;
+    let rolled_back = "the transaction was rolled back by the database";
+    let mut results = Vec::with_capacity(works.len());
+    for work in works {
+        // SQLite rolls the whole transaction back on some errors (a full disk, an I/O
+        // error): a savepoint would then begin a transaction of its own, and nothing of
+        // this group is kept.
+        if tx.is_autocommit() {
+            return Err(rolled_back.into());
+        }
+        // A savepoint dropped without `commit` is rolled back.
+        let result = match tx.savepoint() {
+            Ok(savepoint) => work(&Db::sqlite(&savepoint)).and_then(|value| {
+                savepoint
+                    .commit()
+                    .map_err(|e| E::from(NodeError::from(e)))?;
+                Ok(value)
+            }),
+            Err(e) => Err(E::from(NodeError::from(e))),
+        };
+        results.push(result);
+    }
+    if tx.is_autocommit() {
+        return Err(rolled_back.into());
+    }
+    tx.commit().map_err(|e| e.to_string())?;
+    Ok(results)
+}
+
+/// One write transaction of PostgreSQL, holding [`WRITER_LOCK`] from its start. Gives
+/// each work's result, or why nothing was kept.
+fn postgres_group<T, E: From<NodeError>>(
+    postgres: &mut Postgres,
+    works: Vec<impl FnOnce(&Db<'_>) -> Result<T, E>>,
+) -> Result<Vec<Result<T, E>>, String> {
+    let (client, statements) = postgres.connected().map_err(|e| e.to_string())?;
+    let mut tx = client.transaction().map_err(|e| e.to_string())?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
+        .map_err(|e| e.to_string())?;
+    let mut results = Vec::with_capacity(works.len());
+    for work in works {
+        // A savepoint dropped without `commit` is rolled back; a statement that failed
+        // in it leaves the transaction usable once it is.
+        let result = match tx.transaction() {
+            Ok(mut savepoint) => {
+                let result = work(&Db::postgres(&mut savepoint, statements));
+                match result {
+                    Ok(value) => savepoint
+                        .commit()
+                        .map(|()| value)
+                        .map_err(|e| E::from(NodeError::from(e))),
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        results.push(result);
+    }
+    tx.commit().map_err(|e| e.to_string())?;
+    Ok(results)
+}
+
+/// Opens (creating if needed) the SQLite database in `data_dir`: WAL mode with
+/// `synchronous = FULL`.
+fn open_sqlite(data_dir: &Path) -> Result<Store, NodeError> {
+    std::fs::create_dir_all(data_dir).map_err(|e| NodeError::Storage {
+        reason: format!("cannot create {}: {e}", data_dir.display()),
+    })?;
+    let connection = Connection::open(data_dir.join(DATABASE_FILE))?;
+    let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(NodeError::Storage {
+            reason: format!("the database refused WAL mode ({mode})"),
+        });
+    }
+    connection.execute_batch(
+        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
     )?;
-    connection.execute_batch("PRAGMA busy_timeout = 5000;")?;
     connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    Ok(connection)
+    migrate(&connection)?;
+    Ok(Store {
+        backend: Backend::Sqlite(connection),
+    })
+}
+
+/// Brings a PostgreSQL database to [`SCHEMA_VERSION`] in one transaction under
+/// [`WRITER_LOCK`], recording each version reached in `schema_versions`; a newer one is
+/// refused.
+fn migrate_postgres(client: &mut postgres::Client) -> Result<(), NodeError> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_versions (
+            version    BIGINT PRIMARY KEY,
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )",
+    )?;
+    let version: i64 = tx
+        .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_versions", &[])?
+        .get(0);
+    if version > SCHEMA_VERSION {
+        return Err(NodeError::Storage {
+            reason: format!(
+                "the database has schema version {version}, newer than this node's {SCHEMA_VERSION}"
+            ),
+        });
+    }
+    for (target, steps) in POSTGRES_MIGRATIONS {
+        if *target <= version {
+            continue;
+        }
+        tracing::info!(version = target, "migrating the PostgreSQL database");
+        for step in *steps {
+            tx.batch_execute(&postgres_types(step))?;
+        }
+        tx.execute(
+            "INSERT INTO schema_versions (version) VALUES ($1)",
+            &[target],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 /// Brings the schema to [`SCHEMA_VERSION`] in one transaction: a new database gets it
@@ -354,12 +622,15 @@ fn migrate(connection: &Connection) -> Result<(), NodeError> {
 /// Schema version 0 let another window add a track to a case id it did not open; such
 /// a case becomes one case per window, each with its own tracks and messages (a
 /// message goes to the window it was sent by or to).
-fn split_mixed_cases(db: &Connection) -> Result<(), NodeError> {
-    let mut statement = db.prepare_cached("SELECT window, id, state, updated_at FROM cases")?;
-    let cases: Vec<(String, String, String, String)> = statement
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<Result<_, _>>()?;
-    for (first, id, state, updated_at) in cases {
+fn split_mixed_cases(connection: &Connection) -> Result<(), NodeError> {
+    let db = Db::sqlite(connection);
+    let rows = db.query(
+        "SELECT \"window\", id, state, updated_at FROM cases",
+        params![],
+    )?;
+    for row in rows {
+        let (first, id, state, updated_at) =
+            (row.text(0)?, row.text(1)?, row.text(2)?, row.text(3)?);
         let mut document: serde_json::Value =
             serde_json::from_str(&state).map_err(|e| NodeError::Storage {
                 reason: format!("case {id} cannot be read back: {e}"),
@@ -383,22 +654,19 @@ fn split_mixed_cases(db: &Connection) -> Result<(), NodeError> {
             document["tracks"] = serde_json::Value::Array(tracks);
             let state = document.to_string();
             if window == first {
-                execute(
-                    db,
-                    "UPDATE cases SET state = ?3 WHERE window = ?1 AND id = ?2",
-                    params![window, id, state],
+                db.execute(
+                    "UPDATE cases SET state = ?3 WHERE \"window\" = ?1 AND id = ?2",
+                    params![&window, &id, &state],
                 )?;
             } else {
-                execute(
-                    db,
-                    "INSERT INTO cases (window, id, state, updated_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![window, id, state, updated_at],
+                db.execute(
+                    "INSERT INTO cases (\"window\", id, state, updated_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![&window, &id, &state, &updated_at],
                 )?;
-                execute(
-                    db,
+                db.execute(
                     "UPDATE messages SET case_window = ?1
                      WHERE case_id = ?2 AND (sender = ?1 OR receiver = ?1)",
-                    params![window, id],
+                    params![&window, &id],
                 )?;
             }
         }
@@ -406,80 +674,95 @@ fn split_mixed_cases(db: &Connection) -> Result<(), NodeError> {
     Ok(())
 }
 
-fn row_to_message(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
+fn row_to_message(row: &Row) -> Result<StoredMessage, NodeError> {
     Ok(StoredMessage {
-        direction: row.get(0)?,
-        sender: row.get(1)?,
-        receiver: row.get(2)?,
-        id: row.get(3)?,
-        message_type: row.get(4)?,
-        sha256: row.get(5)?,
-        bytes: row.get(6)?,
-        receipt: row.get(7)?,
-        stored_at: row.get(8)?,
+        direction: row.text(0)?,
+        sender: row.text(1)?,
+        receiver: row.text(2)?,
+        id: row.text(3)?,
+        message_type: row.text(4)?,
+        sha256: row.text(5)?,
+        bytes: row.blob(6)?,
+        receipt: row.optional_blob(7)?,
+        stored_at: row.text(8)?,
     })
 }
 
 const MESSAGE_COLUMNS: &str =
     "direction, sender, receiver, id, type, sha256, bytes, receipt, stored_at";
 
+/// The column that orders messages as they were stored: SQLite's `rowid`, PostgreSQL's
+/// identity column `seq`.
+fn storing_order(db: &Db<'_>) -> &'static str {
+    match db.dialect() {
+        Dialect::Sqlite => "rowid",
+        Dialect::Postgres => "seq",
+    }
+}
+
 /// The message `id` of `sender`, if stored.
 pub fn find_message(
-    db: &Connection,
+    db: &Db<'_>,
     sender: &NodeId,
     id: &MessageId,
 ) -> Result<Option<StoredMessage>, NodeError> {
-    Ok(query_row(
-        db,
+    db.query_first(
         &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender = ?1 AND id = ?2"),
         params![sender.as_str(), id.as_str()],
-        row_to_message,
-    )
-    .optional()?)
+    )?
+    .as_ref()
+    .map(row_to_message)
+    .transpose()
 }
 
 /// Every message of a case, oldest first.
-pub fn case_messages(db: &Connection, key: &CaseKey) -> Result<Vec<StoredMessage>, NodeError> {
-    let mut statement = db.prepare_cached(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE case_window = ?1 AND case_id = ?2
-         ORDER BY stored_at, rowid"
-    ))?;
-    let rows = statement.query_map(
+pub fn case_messages(db: &Db<'_>, key: &CaseKey) -> Result<Vec<StoredMessage>, NodeError> {
+    db.query(
+        &format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE case_window = ?1 AND case_id = ?2
+             ORDER BY stored_at, {}",
+            storing_order(db)
+        ),
         params![key.window.as_str(), key.case.as_str()],
-        row_to_message,
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    )?
+    .iter()
+    .map(row_to_message)
+    .collect()
 }
 
 /// Every stored message with its case id, oldest first.
-pub fn all_messages(db: &Connection) -> Result<Vec<(String, StoredMessage)>, NodeError> {
-    let mut statement = db.prepare_cached(&format!(
-        "SELECT {MESSAGE_COLUMNS}, case_id FROM messages ORDER BY rowid"
-    ))?;
-    let rows = statement.query_map([], |row| Ok((row.get(9)?, row_to_message(row)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn all_messages(db: &Db<'_>) -> Result<Vec<(String, StoredMessage)>, NodeError> {
+    db.query(
+        &format!(
+            "SELECT {MESSAGE_COLUMNS}, case_id FROM messages ORDER BY {}",
+            storing_order(db)
+        ),
+        params![],
+    )?
+    .iter()
+    .map(|row| Ok((row.text(9)?, row_to_message(row)?)))
+    .collect()
 }
 
 /// Stores a message of case `key` with its receipt, if any.
 pub fn insert_message(
-    db: &Connection,
+    db: &Db<'_>,
     message: &StoredMessage,
     key: &CaseKey,
 ) -> Result<(), NodeError> {
-    execute(
-        db,
+    db.execute(
         "INSERT INTO messages (direction, sender, receiver, id, type, sha256, bytes, receipt, stored_at, case_id, case_window)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
-            message.direction,
-            message.sender,
-            message.receiver,
-            message.id,
-            message.message_type,
-            message.sha256,
-            message.bytes,
-            message.receipt,
-            message.stored_at,
+            &message.direction,
+            &message.sender,
+            &message.receiver,
+            &message.id,
+            &message.message_type,
+            &message.sha256,
+            &message.bytes,
+            message.receipt.as_ref(),
+            &message.stored_at,
             key.case.as_str(),
             key.window.as_str()
         ],
@@ -488,35 +771,29 @@ pub fn insert_message(
 }
 
 /// The stored case `key`, if any.
-pub fn load_case(db: &Connection, key: &CaseKey) -> Result<Option<Case>, NodeError> {
-    let state: Option<String> = query_row(
-        db,
-        "SELECT state FROM cases WHERE window = ?1 AND id = ?2",
+pub fn load_case(db: &Db<'_>, key: &CaseKey) -> Result<Option<Case>, NodeError> {
+    let row = db.query_first(
+        "SELECT state FROM cases WHERE \"window\" = ?1 AND id = ?2",
         params![key.window.as_str(), key.case.as_str()],
-        |r| r.get(0),
-    )
-    .optional()?;
-    state
-        .map(|text| {
-            serde_json::from_str(&text).map_err(|e| NodeError::Storage {
-                reason: format!("case {key} cannot be read back: {e}"),
-            })
+    )?;
+    row.map(|row| {
+        serde_json::from_str(&row.text(0)?).map_err(|e| NodeError::Storage {
+            reason: format!("case {key} cannot be read back: {e}"),
         })
-        .transpose()
+    })
+    .transpose()
 }
 
 /// Every stored case, newest first; only those with case id `case` when given.
-pub fn case_keys(db: &Connection, case: Option<&CaseId>) -> Result<Vec<CaseKey>, NodeError> {
-    let mut statement = db.prepare_cached(
-        "SELECT window, id FROM cases WHERE ?1 IS NULL OR id = ?1
-         ORDER BY updated_at DESC, window, id",
+pub fn case_keys(db: &Db<'_>, case: Option<&CaseId>) -> Result<Vec<CaseKey>, NodeError> {
+    let rows = db.query(
+        "SELECT \"window\", id FROM cases WHERE CAST(?1 AS TEXT) IS NULL OR id = ?1
+         ORDER BY updated_at DESC, \"window\", id",
+        params![case.map(CaseId::as_str)],
     )?;
-    let rows = statement.query_map(params![case.map(CaseId::as_str)], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })?;
     let mut keys = Vec::new();
     for row in rows {
-        let (window, case) = row?;
+        let (window, case) = (row.text(0)?, row.text(1)?);
         let unreadable = |e: tongban::error::IdError| NodeError::Storage {
             reason: format!("a stored case key {window}/{case} cannot be read back: {e}"),
         };
@@ -530,7 +807,7 @@ pub fn case_keys(db: &Connection, case: Option<&CaseId>) -> Result<Vec<CaseKey>,
 
 /// Stores a case's new state; a case is stored once a transfer opened it. Returns the
 /// key it is stored under.
-pub fn save_case(db: &Connection, case: &Case, now: &Timestamp) -> Result<CaseKey, NodeError> {
+pub fn save_case(db: &Db<'_>, case: &Case, now: &Timestamp) -> Result<CaseKey, NodeError> {
     let key = CaseKey::of(case).ok_or_else(|| NodeError::Storage {
         reason: format!(
             "case {} has no track, so no window, and is not stored",
@@ -540,31 +817,28 @@ pub fn save_case(db: &Connection, case: &Case, now: &Timestamp) -> Result<CaseKe
     let state = serde_json::to_string(case).map_err(|e| NodeError::Storage {
         reason: format!("case {key} cannot be written: {e}"),
     })?;
-    execute(
-        db,
-        "INSERT INTO cases (window, id, state, updated_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (window, id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-        params![key.window.as_str(), key.case.as_str(), state, now.as_str()],
+    db.execute(
+        "INSERT INTO cases (\"window\", id, state, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (\"window\", id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+        params![key.window.as_str(), key.case.as_str(), &state, now.as_str()],
     )?;
     Ok(key)
 }
 
 /// The pinned registry: the highest version accepted, with its bytes.
-pub fn pinned_registry(db: &Connection) -> Result<Option<(u64, Vec<u8>)>, NodeError> {
-    Ok(query_row(
-        db,
+pub fn pinned_registry(db: &Db<'_>) -> Result<Option<(u64, Vec<u8>)>, NodeError> {
+    db.query_first(
         "SELECT version, bytes FROM registry ORDER BY version DESC LIMIT 1",
-        [],
-        |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)),
-    )
-    .optional()?
-    .map(|(version, bytes)| (u64::try_from(version).unwrap_or(0), bytes)))
+        params![],
+    )?
+    .map(|row| Ok((row.number(0)?, row.blob(1)?)))
+    .transpose()
 }
 
 /// Records an accepted registry, which becomes the pin if its version is the highest;
 /// the same registry again changes nothing, another of a pinned version is refused.
 pub fn pin_registry(
-    db: &Connection,
+    db: &Db<'_>,
     registry: &tongban::registry::Registry,
     bytes: &[u8],
     now: &Timestamp,
@@ -572,14 +846,11 @@ pub fn pin_registry(
     let version = i64::try_from(registry.version()).map_err(|_| NodeError::Storage {
         reason: format!("registry version {} is too large", registry.version()),
     })?;
-    let pinned: Option<String> = query_row(
-        db,
+    let pinned = db.query_first(
         "SELECT sha256 FROM registry WHERE version = ?1",
         params![version],
-        |r| r.get(0),
-    )
-    .optional()?;
-    match pinned {
+    )?;
+    match pinned.map(|row| row.text(0)).transpose()? {
         // The same registry again (a retried installation): nothing to do.
         Some(sha256) if sha256 == registry.digest().as_str() => Ok(()),
         Some(sha256) => Err(NodeError::Storage {
@@ -588,8 +859,7 @@ pub fn pin_registry(
             ),
         }),
         None => {
-            execute(
-                db,
+            db.execute(
                 "INSERT INTO registry (version, sha256, bytes, installed_at) VALUES (?1, ?2, ?3, ?4)",
                 params![version, registry.digest().as_str(), bytes, now.as_str()],
             )?;
@@ -598,30 +868,36 @@ pub fn pin_registry(
     }
 }
 
-/// Queues an outbound message (already in `messages`) for delivery now.
-pub fn enqueue(db: &Connection, sender: &str, id: &str, now_ms: i64) -> Result<(), NodeError> {
-    execute(
-        db,
-        "INSERT INTO outbox (sender, id, status, next_attempt, seq)
-         VALUES (?1, ?2, 'pending', ?3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox))",
-        params![sender, id, now_ms],
-    )?;
+/// Queues an outbound message (already in `messages`) for delivery now, after every
+/// entry queued before it.
+pub fn enqueue(db: &Db<'_>, sender: &str, id: &str, now_ms: i64) -> Result<(), NodeError> {
+    let statement = match db.dialect() {
+        Dialect::Sqlite => {
+            "INSERT INTO outbox (sender, id, status, next_attempt, seq)
+             VALUES (?1, ?2, 'pending', ?3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox))"
+        }
+        // `seq` is an identity column.
+        Dialect::Postgres => {
+            "INSERT INTO outbox (sender, id, status, next_attempt) VALUES (?1, ?2, 'pending', ?3)"
+        }
+    };
+    db.execute(statement, params![sender, id, now_ms])?;
     Ok(())
 }
 
 const OUTBOX_COLUMNS: &str =
     "o.sender, o.id, o.status, o.attempts, o.next_attempt, o.last_error, m.bytes, m.case_id";
 
-fn row_to_outbox(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
+fn row_to_outbox(row: &Row) -> Result<OutboxEntry, NodeError> {
     Ok(OutboxEntry {
-        sender: row.get(0)?,
-        id: row.get(1)?,
-        status: row.get(2)?,
-        attempts: row.get(3)?,
-        next_attempt: row.get(4)?,
-        last_error: row.get(5)?,
-        bytes: row.get(6)?,
-        case_id: row.get(7)?,
+        sender: row.text(0)?,
+        id: row.text(1)?,
+        status: row.text(2)?,
+        attempts: row.number(3)?,
+        next_attempt: row.integer(4)?,
+        last_error: row.optional_text(5)?,
+        bytes: row.blob(6)?,
+        case_id: row.text(7)?,
     })
 }
 
@@ -639,27 +915,29 @@ const HEAD_OF_CASE: &str = "o.status = 'pending' AND NOT EXISTS (
 /// them: no other replica takes them until the lease ends or the delivery is recorded.
 /// Run it in a write transaction, so that the look and the lease are one step.
 pub fn lease_due(
-    db: &Connection,
+    db: &Db<'_>,
     replica: &str,
     now_ms: i64,
     until_ms: i64,
     limit: u32,
 ) -> Result<Vec<OutboxEntry>, NodeError> {
-    let due: Vec<OutboxEntry> = {
-        let mut statement = db.prepare_cached(&format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox o JOIN messages m USING (sender, id)
-             WHERE {HEAD_OF_CASE} AND o.next_attempt <= ?1
-               AND (o.leased_until IS NULL OR o.leased_until <= ?1)
-             ORDER BY o.next_attempt, o.seq LIMIT ?2"
-        ))?;
-        let rows = statement.query_map(params![now_ms, limit], row_to_outbox)?;
-        rows.collect::<Result<_, _>>()?
-    };
+    let due = db
+        .query(
+            &format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox o JOIN messages m USING (sender, id)
+                 WHERE {HEAD_OF_CASE} AND o.next_attempt <= ?1
+                   AND (o.leased_until IS NULL OR o.leased_until <= ?1)
+                 ORDER BY o.next_attempt, o.seq LIMIT ?2"
+            ),
+            params![now_ms, limit],
+        )?
+        .iter()
+        .map(row_to_outbox)
+        .collect::<Result<Vec<_>, _>>()?;
     for entry in &due {
-        execute(
-            db,
+        db.execute(
             "UPDATE outbox SET leased_by = ?3, leased_until = ?4 WHERE sender = ?1 AND id = ?2",
-            params![entry.sender, entry.id, replica, until_ms],
+            params![&entry.sender, &entry.id, replica, until_ms],
         )?;
     }
     Ok(due)
@@ -667,74 +945,80 @@ pub fn lease_due(
 
 /// Gives back every lease `replica` holds: at its start, when none of its deliveries
 /// can be in flight. Returns how many it held.
-pub fn release_leases(db: &Connection, replica: &str) -> Result<usize, NodeError> {
-    Ok(execute(
-        db,
+pub fn release_leases(db: &Db<'_>, replica: &str) -> Result<u64, NodeError> {
+    db.execute(
         "UPDATE outbox SET leased_by = NULL, leased_until = NULL WHERE leased_by = ?1",
         params![replica],
-    )?)
+    )
 }
 
 /// When the earliest entry that is next of its case is due and not leased, if any.
-pub fn next_due(db: &Connection) -> Result<Option<i64>, NodeError> {
-    Ok(query_row(
-        db,
+pub fn next_due(db: &Db<'_>) -> Result<Option<i64>, NodeError> {
+    let greater = match db.dialect() {
+        Dialect::Sqlite => "MAX",
+        Dialect::Postgres => "GREATEST",
+    };
+    db.query_one(
         &format!(
-            "SELECT MIN(MAX(o.next_attempt, COALESCE(o.leased_until, 0)))
+            "SELECT MIN({greater}(o.next_attempt, COALESCE(o.leased_until, 0)))
              FROM outbox o JOIN messages m USING (sender, id) WHERE {HEAD_OF_CASE}"
         ),
-        [],
-        |r| r.get(0),
-    )?)
+        params![],
+    )?
+    .optional_integer(0)
 }
 
 /// Every outbox entry, newest first.
-pub fn outbox(db: &Connection) -> Result<Vec<OutboxEntry>, NodeError> {
-    let mut statement = db.prepare_cached(&format!(
-        "SELECT {OUTBOX_COLUMNS} FROM outbox o JOIN messages m USING (sender, id) ORDER BY m.stored_at DESC"
-    ))?;
-    let rows = statement.query_map([], row_to_outbox)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn outbox(db: &Db<'_>) -> Result<Vec<OutboxEntry>, NodeError> {
+    db.query(
+        &format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox o JOIN messages m USING (sender, id)
+             ORDER BY m.stored_at DESC"
+        ),
+        params![],
+    )?
+    .iter()
+    .map(row_to_outbox)
+    .collect()
 }
 
 /// The rows of `table` (`outbox` or `fetches`, never a caller's text) by their
 /// `status`.
 pub fn status_counts(
-    db: &Connection,
+    db: &Db<'_>,
     table: &'static str,
 ) -> Result<std::collections::BTreeMap<String, i64>, NodeError> {
-    let mut statement = db.prepare_cached(&format!(
-        "SELECT status, COUNT(*) FROM {table} GROUP BY status"
-    ))?;
-    let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    db.query(
+        &format!("SELECT status, COUNT(*) FROM {table} GROUP BY status"),
+        params![],
+    )?
+    .iter()
+    .map(|row| Ok((row.text(0)?, row.integer(1)?)))
+    .collect()
 }
 
 /// The outbox status (`pending`, `delivered`, `failed`) of message `id` of `sender`.
-pub fn outbox_status(db: &Connection, sender: &str, id: &str) -> Result<Option<String>, NodeError> {
-    Ok(query_row(
-        db,
+pub fn outbox_status(db: &Db<'_>, sender: &str, id: &str) -> Result<Option<String>, NodeError> {
+    db.query_first(
         "SELECT status FROM outbox WHERE sender = ?1 AND id = ?2",
         params![sender, id],
-        |r| r.get(0),
-    )
-    .optional()?)
+    )?
+    .map(|row| row.text(0))
+    .transpose()
 }
 
 /// Records the receipt of a delivered message.
 pub fn mark_delivered(
-    db: &Connection,
+    db: &Db<'_>,
     sender: &str,
     id: &str,
     receipt: &[u8],
 ) -> Result<(), NodeError> {
-    execute(
-        db,
+    db.execute(
         "UPDATE messages SET receipt = ?3 WHERE sender = ?1 AND id = ?2",
         params![sender, id, receipt],
     )?;
-    execute(
-        db,
+    db.execute(
         "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = NULL,
          leased_by = NULL, leased_until = NULL WHERE sender = ?1 AND id = ?2",
         params![sender, id],
@@ -745,21 +1029,19 @@ pub fn mark_delivered(
 /// Records a failed round: `final` marks the entry failed, else it is due again at
 /// `next_ms`.
 pub fn mark_attempt_failed(
-    db: &Connection,
+    db: &Db<'_>,
     sender: &str,
     id: &str,
     error: &str,
     next_ms: Option<i64>,
 ) -> Result<(), NodeError> {
     match next_ms {
-        Some(next) => execute(
-            db,
+        Some(next) => db.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?3, next_attempt = ?4,
              leased_by = NULL, leased_until = NULL WHERE sender = ?1 AND id = ?2",
             params![sender, id, error, next],
         )?,
-        None => execute(
-            db,
+        None => db.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?3, status = 'failed',
              leased_by = NULL, leased_until = NULL WHERE sender = ?1 AND id = ?2",
             params![sender, id, error],
@@ -771,6 +1053,7 @@ pub fn mark_attempt_failed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::params;
     use tongban::sample;
 
     /// The layout of schema version 0, as nodes of protocol 1.0 wrote it.
@@ -826,22 +1109,31 @@ mod tests {
             )
             .expect("case");
         }
-        let store = Store::open(dir.path()).expect("migrated");
-        let db = store.connection();
-        let version: i64 = query_row(db, "PRAGMA user_version", [], |r| r.get(0)).expect("version");
+        let mut store = Store::open(dir.path()).expect("migrated");
+        let version: i64 = store
+            .sqlite()
+            .expect("SQLite")
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
         assert_eq!(version, SCHEMA_VERSION);
         let key = CaseKey::of(&case).expect("key");
         assert_eq!(key.window, transfer.from);
-        assert_eq!(case_keys(db, None).expect("keys"), vec![key.clone()]);
-        assert_eq!(load_case(db, &key).expect("load"), Some(case.clone()));
-        let messages = case_messages(db, &key).expect("messages");
+        assert_eq!(
+            store.run(|db| case_keys(db, None)).expect("keys"),
+            vec![key.clone()]
+        );
+        assert_eq!(
+            store.run(|db| load_case(db, &key)).expect("load"),
+            Some(case.clone())
+        );
+        let messages = store.run(|db| case_messages(db, &key)).expect("messages");
         assert_eq!(messages.len(), 1);
         assert_eq!(messages[0].bytes, bytes);
         drop(store);
         // Opening again changes nothing.
-        let again = Store::open(dir.path()).expect("reopened");
+        let mut again = Store::open(dir.path()).expect("reopened");
         assert_eq!(
-            load_case(again.connection(), &key).expect("load"),
+            again.run(|db| load_case(db, &key)).expect("load"),
             Some(case)
         );
     }
@@ -923,32 +1215,33 @@ mod tests {
             )
             .expect("case");
         }
-        let store = Store::open(dir.path()).expect("migrated");
-        let db = store.connection();
+        let mut store = Store::open(dir.path()).expect("migrated");
         for (case, message) in [(&huangshi_case, &huangshi), (&wuhan_case, &wuhan)] {
             let key = CaseKey::of(case).expect("key");
             assert_eq!(
-                load_case(db, &key).expect("load").as_ref(),
+                store.run(|db| load_case(db, &key)).expect("load").as_ref(),
                 Some(case),
                 "{key}"
             );
-            let messages = case_messages(db, &key).expect("messages");
+            let messages = store.run(|db| case_messages(db, &key)).expect("messages");
             let ids: Vec<&str> = messages.iter().map(|m| m.id.as_str()).collect();
             assert_eq!(ids, vec![message.id.as_str()], "{key}");
         }
-        assert_eq!(case_keys(db, None).expect("keys").len(), 2);
+        assert_eq!(store.run(|db| case_keys(db, None)).expect("keys").len(), 2);
     }
 
     /// Queues message `id` of case `case` from Huangshi to Jiujiang.
-    fn queue(db: &Connection, id: &str, case: &str) {
-        execute(
-            db,
-            "INSERT INTO messages (sender, id, direction, receiver, case_window, case_id, type, sha256, bytes, stored_at)
-             VALUES ('huangshi.420200', ?1, 'out', 'jiujiang.360400', 'huangshi.420200', ?2, 'transfer', '', x'', '')",
-            params![id, case],
-        )
-        .expect("message");
-        enqueue(db, "huangshi.420200", id, 0).expect("queued");
+    fn queue(store: &mut Store, id: &str, case: &str) {
+        store
+            .transaction(|db| {
+                db.execute(
+                    "INSERT INTO messages (sender, id, direction, receiver, case_window, case_id, type, sha256, bytes, stored_at)
+                     VALUES ('huangshi.420200', ?1, 'out', 'jiujiang.360400', 'huangshi.420200', ?2, 'transfer', '', ?3, '')",
+                    crate::database::params![id, case, &b""[..]],
+                )?;
+                enqueue(db, "huangshi.420200", id, 0)
+            })
+            .expect("queued");
     }
 
     fn ids(entries: &[OutboxEntry]) -> Vec<&str> {
@@ -957,12 +1250,16 @@ mod tests {
 
     #[test]
     fn a_leased_entry_goes_to_no_other_replica_until_its_lease_ends_or_is_given_back() {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let mut store = Store::open(dir.path()).expect("store");
-        let db = store.connection();
-        queue(db, "m1", "CASE-1");
-        queue(db, "m2", "CASE-1");
-        queue(db, "m3", "CASE-2");
+        for (location, _dir) in testing::locations() {
+            leases_on(&location);
+        }
+    }
+
+    fn leases_on(location: &Location) {
+        let mut store = Store::open_at(location).expect("store");
+        queue(&mut store, "m1", "CASE-1");
+        queue(&mut store, "m2", "CASE-1");
+        queue(&mut store, "m3", "CASE-2");
         fn lease(store: &mut Store, replica: &str, now: i64) -> Vec<OutboxEntry> {
             store
                 .transaction(|tx| lease_due(tx, replica, now, now + 1_000, 10))
@@ -972,14 +1269,16 @@ mod tests {
         assert_eq!(ids(&lease(&mut store, "a", 100)), ["m1", "m3"]);
         // Replica b, meanwhile, gets nothing, and is told when a's leases end.
         assert!(lease(&mut store, "b", 200).is_empty());
-        assert_eq!(next_due(store.connection()).expect("next"), Some(1_100));
+        assert_eq!(store.run(next_due).expect("next"), Some(1_100));
         // Replica a dies; when its leases end, b takes its entries.
         assert_eq!(ids(&lease(&mut store, "b", 1_100)), ["m1", "m3"]);
         // b delivers m1: its lease is cleared with it, and m2 is now its case's head.
-        mark_delivered(store.connection(), "huangshi.420200", "m1", b"receipt").expect("done");
+        store
+            .run(|db| mark_delivered(db, "huangshi.420200", "m1", b"receipt"))
+            .expect("done");
         assert_eq!(ids(&lease(&mut store, "a", 1_200)), ["m2"]);
         // a restarts under its name: it takes its leases back, not b's.
-        let released = release_leases(store.connection(), "a").expect("release");
+        let released = store.run(|db| release_leases(db, "a")).expect("release");
         assert_eq!(released, 1);
         assert_eq!(ids(&lease(&mut store, "a", 1_300)), ["m2"]);
     }
@@ -994,5 +1293,83 @@ mod tests {
         drop(db);
         let error = Store::open(dir.path()).expect_err("newer schema");
         assert!(error.to_string().contains("schema version 99"), "{error}");
+    }
+
+    #[test]
+    fn a_postgresql_database_is_migrated_once_by_concurrent_replicas_and_a_newer_one_refused() {
+        let Some(location) = testing::postgres() else {
+            return;
+        };
+        // Three replicas starting at once: one migrates, the others find version 3.
+        let stores: Vec<Store> = std::thread::scope(|scope| {
+            let opening: Vec<_> = (0..3)
+                .map(|_| scope.spawn(|| Store::open_at(&location)))
+                .collect();
+            opening
+                .into_iter()
+                .map(|h| h.join().expect("thread").expect("opened"))
+                .collect()
+        });
+        let mut store = stores.into_iter().next().expect("a store");
+        let versions = store
+            .run(|db| {
+                db.query("SELECT version FROM schema_versions", &[])?
+                    .iter()
+                    .map(|row| row.integer(0))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .expect("versions");
+        assert_eq!(versions, vec![SCHEMA_VERSION]);
+        // Every table of the SQLite schema is there, and the store works on it.
+        let key = CaseKey {
+            window: NodeId::parse(sample::HUANGSHI).expect("node"),
+            case: CaseId::parse(sample::CASE).expect("case"),
+        };
+        assert_eq!(store.run(|db| load_case(db, &key)).expect("load"), None);
+        assert!(store
+            .run(|db| status_counts(db, "fetches"))
+            .expect("fetches")
+            .is_empty());
+        store
+            .run(|db| db.execute("INSERT INTO schema_versions (version) VALUES (99)", &[]))
+            .expect("a newer version");
+        let error = Store::open_at(&location).expect_err("newer schema");
+        assert!(error.to_string().contains("schema version 99"), "{error}");
+    }
+}
+
+/// The databases the store's tests run on.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Location;
+
+    /// A new PostgreSQL database on the server that `TONGBAN_POSTGRES` names (the test
+    /// script starts one), or `None` without it; then `TONGBAN_REQUIRE_POSTGRES=1`
+    /// (which the test script sets) makes its absence a failure, not a skip.
+    pub(crate) fn postgres() -> Option<Location> {
+        match std::env::var("TONGBAN_POSTGRES") {
+            Ok(admin_url) => Some(Location::Postgres(
+                crate::database::create_database(&admin_url).expect("a new PostgreSQL database"),
+            )),
+            Err(_) => {
+                assert!(
+                    std::env::var("TONGBAN_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                    "TONGBAN_REQUIRE_POSTGRES=1 but TONGBAN_POSTGRES names no server"
+                );
+                eprintln!(
+                    "TONGBAN_POSTGRES is not set: the PostgreSQL half of this test is skipped"
+                );
+                None
+            }
+        }
+    }
+
+    /// SQLite in a temporary directory (kept while the directory lives), then PostgreSQL
+    /// as [`postgres`] gives it.
+    pub(crate) fn locations() -> Vec<(Location, Option<tempfile::TempDir>)> {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut locations = vec![(Location::Sqlite(dir.path().to_path_buf()), Some(dir))];
+        locations.extend(postgres().map(|location| (location, None)));
+        locations
     }
 }

@@ -2,6 +2,7 @@
 //! open cases finish within the wind-down, and a node never stores an effect it cannot
 //! answer with a receipt the sender accepts.
 
+use partner_node::database::Param;
 use partner_node::demo::{self, track_state, DemoNode};
 use partner_node::node::{Environment, Node};
 use partner_node::{start, Config, RunningNode};
@@ -56,12 +57,13 @@ fn from_huangshi(body: Body, created: &Timestamp) -> Vec<u8> {
 
 fn stored(node: &Node, sender: &str) -> i64 {
     node.store()
-        .connection()
-        .query_row(
-            "SELECT COUNT(*) FROM messages WHERE sender = ?1",
-            [sender],
-            |r| r.get(0),
-        )
+        .run(|db| {
+            db.query_one(
+                "SELECT COUNT(*) FROM messages WHERE sender = ?1",
+                &[Param::Text(sender)],
+            )?
+            .integer(0)
+        })
         .expect("count")
 }
 

@@ -13,9 +13,10 @@
 //! uploads fail with `node.storage` and keep nothing that looks complete, the node goes
 //! on receiving and fetching what fits, and once there is room the fetches end.
 
+use partner_node::database::Param;
 use partner_node::demo::{self, DemoNode, OperatorClient};
-use partner_node::store::DATABASE_FILE;
-use rusqlite::{Connection, OpenFlags};
+use partner_node::store::Store;
+use partner_node::Config;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -114,6 +115,11 @@ impl Processes {
         })
     }
 
+    /// A node's database.
+    fn database(&self, node: &str) -> Store {
+        open(&self.nodes[node].config)
+    }
+
     /// A node's data directory.
     fn data(&self, node: &str) -> PathBuf {
         self.nodes[node]
@@ -154,35 +160,39 @@ impl Processes {
     }
 }
 
-fn open(data: &Path) -> Connection {
-    Connection::open_with_flags(data.join(DATABASE_FILE), OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("database")
+/// The database of the node configured in `config`, SQLite's file or PostgreSQL.
+fn open(config: &Path) -> Store {
+    Store::open_reader(&Config::load(config).expect("config").database).expect("database")
 }
 
 /// (sender, id) → receipt, for the messages of `direction` that have one.
-fn receipts(db: &Connection, direction: &str) -> BTreeMap<(String, String), Vec<u8>> {
-    let mut statement = db
-        .prepare(
+fn receipts(db: &mut Store, direction: &str) -> BTreeMap<(String, String), Vec<u8>> {
+    db.run(|db| {
+        db.query(
             "SELECT sender, id, receipt FROM messages WHERE direction = ?1 AND receipt IS NOT NULL",
-        )
-        .expect("query");
-    statement
-        .query_map([direction], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))
-        .expect("rows")
-        .collect::<Result<_, _>>()
-        .expect("rows")
+            &[Param::Text(direction)],
+        )?
+        .iter()
+        .map(|row| Ok(((row.text(0)?, row.text(1)?), row.blob(2)?)))
+        .collect()
+    })
+    .expect("rows")
 }
 
 /// Every inbound message of Jiujiang is complete: it has its receipt and its case
 /// holds a track opened by it. Returns how many there are.
-fn check_complete(receiver: &Connection) -> usize {
-    let mut statement = receiver
-        .prepare("SELECT m.id, m.receipt IS NOT NULL, c.state FROM messages m LEFT JOIN cases c ON c.id = m.case_id WHERE m.direction = 'in'")
-        .expect("query");
-    let rows: Vec<(String, bool, Option<String>)> = statement
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .expect("rows")
-        .collect::<Result<_, _>>()
+fn check_complete(receiver: &mut Store) -> usize {
+    let rows: Vec<(String, bool, Option<String>)> = receiver
+        .run(|db| {
+            db.query(
+                "SELECT m.id, m.receipt IS NOT NULL, c.state FROM messages m
+                 LEFT JOIN cases c ON c.id = m.case_id WHERE m.direction = 'in'",
+                &[],
+            )?
+            .iter()
+            .map(|row| Ok((row.text(0)?, row.flag(1)?, row.optional_text(2)?)))
+            .collect()
+        })
         .expect("rows");
     for (id, receipted, case) in &rows {
         assert!(receipted, "message {id} stored without its receipt");
@@ -199,7 +209,7 @@ fn check_complete(receiver: &Connection) -> usize {
 
 /// Every transfer the sender holds a receipt for is at the receiver exactly once, with
 /// that very receipt.
-fn check_receipted_are_stored(sender: &Connection, receiver: &Connection) -> usize {
+fn check_receipted_are_stored(sender: &mut Store, receiver: &mut Store) -> usize {
     let sent = receipts(sender, "out");
     let stored = receipts(receiver, "in");
     for (key, receipt) in &sent {
@@ -233,11 +243,11 @@ async fn nothing_lost_nothing_twice_while_the_receiver_is_killed_and_restarted()
             tokio::time::sleep(Duration::from_millis(5 * (n as u64 % 7))).await;
             p.kill_jiujiang();
             kills += 1;
-            let receiver = open(&p.data(JIUJIANG));
-            check_complete(&receiver);
+            let mut receiver = p.database(JIUJIANG);
+            check_complete(&mut receiver);
             receipted_at_kills.push(check_receipted_are_stored(
-                &open(&p.data(HUANGSHI)),
-                &receiver,
+                &mut p.database(HUANGSHI),
+                &mut receiver,
             ));
             tokio::time::sleep(Duration::from_millis(100)).await;
             p.restart_jiujiang();
@@ -266,15 +276,18 @@ async fn nothing_lost_nothing_twice_while_the_receiver_is_killed_and_restarted()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (sender, receiver) = (open(&p.data(HUANGSHI)), open(&p.data(JIUJIANG)));
+    let (mut sender, mut receiver) = (p.database(HUANGSHI), p.database(JIUJIANG));
     assert_eq!(
-        check_complete(&receiver),
+        check_complete(&mut receiver),
         TRANSFERS,
         "each transfer stored once"
     );
-    assert_eq!(check_receipted_are_stored(&sender, &receiver), TRANSFERS);
+    assert_eq!(
+        check_receipted_are_stored(&mut sender, &mut receiver),
+        TRANSFERS
+    );
     let cases: i64 = receiver
-        .query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0))
+        .run(|db| db.query_one("SELECT COUNT(*) FROM cases", &[])?.integer(0))
         .expect("count");
     assert_eq!(cases, TRANSFERS as i64);
 
@@ -282,13 +295,16 @@ async fn nothing_lost_nothing_twice_while_the_receiver_is_killed_and_restarted()
     let registry_bytes = std::fs::read(p.dir.path().join("registry.json")).expect("registry");
     let registry = Registry::bootstrap(&registry_bytes, &Timestamp::now()).expect("registry");
     let client = Client::new(RetryPolicy::default()).expect("client");
-    let mut statement = sender
-        .prepare("SELECT bytes, receipt FROM messages WHERE direction = 'out'")
-        .expect("query");
-    let sent: Vec<(Vec<u8>, Vec<u8>)> = statement
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("rows")
-        .collect::<Result<_, _>>()
+    let sent: Vec<(Vec<u8>, Vec<u8>)> = sender
+        .run(|db| {
+            db.query(
+                "SELECT bytes, receipt FROM messages WHERE direction = 'out'",
+                &[],
+            )?
+            .iter()
+            .map(|row| Ok((row.blob(0)?, row.blob(1)?)))
+            .collect()
+        })
         .expect("rows");
     for (bytes, receipt) in &sent {
         let again = client.deliver(&registry, bytes).await.expect("re-sent");
@@ -299,7 +315,7 @@ async fn nothing_lost_nothing_twice_while_the_receiver_is_killed_and_restarted()
         );
     }
     assert_eq!(
-        check_complete(&open(&p.data(JIUJIANG))),
+        check_complete(&mut p.database(JIUJIANG)),
         TRANSFERS,
         "nothing twice after re-sending"
     );

@@ -1,6 +1,7 @@
 //! Two reference nodes over real loopback HTTP, each with its own SQLite file: receipts,
 //! duplicate delivery, restarts of either node, the whole lifecycle, and refusals.
 
+use partner_node::database::Param;
 use partner_node::demo::{self, track_state, DemoNode, OperatorClient};
 use partner_node::{start, Config, RunningNode};
 use serde_json::{json, Value};
@@ -63,9 +64,12 @@ fn transfer(case: &str) -> Vec<u8> {
 fn stored_count(node: &RunningNode, id: &str) -> i64 {
     node.node()
         .store()
-        .connection()
-        .query_row("SELECT COUNT(*) FROM messages WHERE id = ?1", [id], |r| {
-            r.get(0)
+        .run(|db| {
+            db.query_one(
+                "SELECT COUNT(*) FROM messages WHERE id = ?1",
+                &[Param::Text(id)],
+            )?
+            .integer(0)
         })
         .expect("count")
 }
@@ -767,29 +771,51 @@ async fn a_storage_fault_refuses_with_node_storage_records_nothing_and_a_resend_
     let setup = setup();
     let jiujiang = run(&setup, JIUJIANG).await;
     let client = quick_client();
-    for (fault, undo) in [
-        // A read-only database.
-        ("PRAGMA query_only = ON", "PRAGMA query_only = OFF"),
-        // A full disk: no page may be added.
-        (
-            "PRAGMA max_page_count = 1",
-            "PRAGMA max_page_count = 1073741823",
-        ),
-    ] {
+    let sqlite = jiujiang.node().store().sqlite().is_some();
+    let faults = if sqlite {
+        [
+            // A read-only database.
+            ("PRAGMA query_only = ON", "PRAGMA query_only = OFF"),
+            // A full disk: no page may be added.
+            (
+                "PRAGMA max_page_count = 1",
+                "PRAGMA max_page_count = 1073741823",
+            ),
+        ]
+    } else {
+        [
+            // PostgreSQL: read-only transactions on the node's connection.
+            (
+                "SET default_transaction_read_only = on",
+                "SET default_transaction_read_only = off",
+            ),
+            // Its tables out of reach.
+            ("SET search_path = nowhere", "SET search_path = public"),
+        ]
+    };
+    // A statement on the node's own (writer) connection.
+    let on_node = |sql: &str| {
+        let mut store = jiujiang.node().store();
+        if sqlite {
+            store
+                .sqlite()
+                .expect("SQLite")
+                .execute_batch(sql)
+                .expect(sql);
+        } else {
+            store.run(|db| db.execute(sql, &[])).expect(sql);
+        }
+    };
+    for (fault, undo) in faults {
         let message = transfer(&format!("HS-2026-1001{}", fault.len()));
         let id = id_of(&message);
-        {
-            let store = jiujiang.node().store();
-            let pages: i64 = store
-                .connection()
+        let pages: i64 = match jiujiang.node().store().sqlite() {
+            Some(db) => db
                 .query_row("PRAGMA page_count", [], |r| r.get(0))
-                .expect("pages");
-            let fault = fault.replace("= 1", &format!("= {pages}"));
-            store
-                .connection()
-                .execute_batch(&fault)
-                .expect("inject the fault");
-        }
+                .expect("pages"),
+            None => 0,
+        };
+        on_node(&fault.replace("= 1", &format!("= {pages}")));
         let error = client
             .deliver(&setup.registry, &message)
             .await
@@ -803,12 +829,7 @@ async fn a_storage_fault_refuses_with_node_storage_records_nothing_and_a_resend_
             error.to_string().contains("[node.storage]"),
             "{fault}: {error}"
         );
-        jiujiang
-            .node()
-            .store()
-            .connection()
-            .execute_batch(undo)
-            .expect("lift the fault");
+        on_node(undo);
         assert_eq!(
             stored_count(&jiujiang, &id),
             0,
@@ -939,20 +960,23 @@ async fn a_review_that_overtakes_the_receipt_waits_only_while_the_transfer_is_on
     let address = huangshi.address;
     huangshi.stop().await;
     {
-        let store = partner_node::store::Store::open(
+        let mut store = partner_node::store::Store::open_at(
             &Config::load(&setup.nodes[HUANGSHI].config)
                 .expect("config")
-                .data_dir,
+                .database,
         )
         .expect("store");
-        partner_node::store::mark_attempt_failed(
-            store.connection(),
-            HUANGSHI,
-            &transfer_id,
-            "[test] refused for good",
-            None,
-        )
-        .expect("mark failed");
+        store
+            .run(|db| {
+                partner_node::store::mark_attempt_failed(
+                    db,
+                    HUANGSHI,
+                    &transfer_id,
+                    "[test] refused for good",
+                    None,
+                )
+            })
+            .expect("mark failed");
     }
     let huangshi = run(&setup, HUANGSHI).await;
     assert_eq!(huangshi.address, address);

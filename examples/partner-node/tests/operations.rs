@@ -5,6 +5,7 @@
 //! message and its case.
 
 use partner_node::auth::OperatorToken;
+use partner_node::database::Param;
 use partner_node::demo::{self, DemoNode};
 use partner_node::node::{Environment, Node};
 use partner_node::{start, Config, RunningNode};
@@ -116,23 +117,8 @@ fn consumed(outcome: &str, error_type: &str) -> String {
 }
 
 async fn post(node: &RunningNode, body: Vec<u8>) -> (u16, bool) {
-    let endpoint = format!(
-        "http://{}{}{}",
-        node.address,
-        node.node().config().endpoint_path(),
-        tongban::http::MESSAGES_PATH
-    );
-    let response = reqwest::Client::new()
-        .post(endpoint)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .expect("an answer");
-    let replayed = response
-        .headers()
-        .contains_key(tongban::http::REPLAYED_HEADER);
-    (response.status().as_u16(), replayed)
+    let posted = demo::post_raw(node, body).await.expect("an answer");
+    (posted.status, posted.replayed)
 }
 
 #[tokio::test]
@@ -171,9 +157,12 @@ async fn the_metrics_count_what_the_endpoint_and_the_outbox_did_and_the_log_name
     let bytes: Vec<u8> = huangshi
         .node()
         .store()
-        .connection()
-        .query_row("SELECT bytes FROM messages WHERE id = ?1", [&id], |r| {
-            r.get(0)
+        .run(|db| {
+            db.query_one(
+                "SELECT bytes FROM messages WHERE id = ?1",
+                &[Param::Text(&id)],
+            )?
+            .blob(0)
         })
         .expect("the transfer as sent");
     assert_eq!(post(&jiujiang, bytes).await, (200, true));

@@ -10,9 +10,10 @@
 //! The replicas of a node share one SQLite file on this one machine; PostgreSQL, for
 //! replicas on several machines, is the next step of the storage work.
 
+use partner_node::database::Param;
 use partner_node::demo::{self, DemoNode, OperatorClient};
-use partner_node::store::DATABASE_FILE;
-use rusqlite::{Connection, OpenFlags};
+use partner_node::store::Store;
+use partner_node::Config;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -163,37 +164,39 @@ async fn relay(
     let _ = to.shutdown().await;
 }
 
-fn open(data: &Path) -> Connection {
-    Connection::open_with_flags(data.join(DATABASE_FILE), OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("database")
+/// The database of the node configured in `config`, SQLite's file or PostgreSQL.
+fn open(config: &Path) -> Store {
+    Store::open_reader(&Config::load(config).expect("config").database).expect("database")
 }
 
 /// The leases of pending entries in Huangshi's outbox, by holder.
-fn leases_held(data: &Path) -> BTreeMap<String, i64> {
-    let db = open(data);
-    let mut statement = db
-        .prepare(
-            "SELECT leased_by, COUNT(*) FROM outbox
-             WHERE leased_by IS NOT NULL AND status = 'pending' GROUP BY leased_by",
-        )
-        .expect("query");
-    let rows = statement
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("rows")
-        .collect::<Result<_, _>>()
-        .expect("rows");
-    rows
+fn leases_held(config: &Path) -> BTreeMap<String, i64> {
+    open(config)
+        .run(|db| {
+            db.query(
+                "SELECT leased_by, COUNT(*) FROM outbox
+                 WHERE leased_by IS NOT NULL AND status = 'pending' GROUP BY leased_by",
+                &[],
+            )?
+            .iter()
+            .map(|row| Ok((row.text(0)?, row.integer(1)?)))
+            .collect()
+        })
+        .expect("leases")
 }
 
 /// (id → receipt) of the messages of `direction`, and how many rows there are.
-fn receipts(db: &Connection, direction: &str) -> (BTreeMap<String, Option<Vec<u8>>>, usize) {
-    let mut statement = db
-        .prepare("SELECT id, receipt FROM messages WHERE direction = ?1 AND type = 'transfer'")
-        .expect("query");
-    let rows: Vec<(String, Option<Vec<u8>>)> = statement
-        .query_map([direction], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("rows")
-        .collect::<Result<_, _>>()
+fn receipts(mut db: Store, direction: &str) -> (BTreeMap<String, Option<Vec<u8>>>, usize) {
+    let rows: Vec<(String, Option<Vec<u8>>)> = db
+        .run(|db| {
+            db.query(
+                "SELECT id, receipt FROM messages WHERE direction = ?1 AND type = 'transfer'",
+                &[Param::Text(direction)],
+            )?
+            .iter()
+            .map(|row| Ok((row.text(0)?, row.optional_blob(1)?)))
+            .collect()
+        })
         .expect("rows");
     let count = rows.len();
     (rows.into_iter().collect(), count)
@@ -232,7 +235,7 @@ async fn replicas_killed_under_load_lose_nothing_and_store_nothing_twice() {
             .unwrap_or_else(|e| panic!("transfer {n} via {}: {e:?}", via.name));
         queued.push(answer["id"].as_str().expect("id").to_string());
     };
-    let huangshi_db = nodes[HUANGSHI].config.parent().expect("dir").join("data");
+    let huangshi_db = &nodes[HUANGSHI].config;
     let third = TRANSFERS / 3;
 
     // A third flows normally, through every replica.
@@ -249,7 +252,7 @@ async fn replicas_killed_under_load_lose_nothing_and_store_nothing_twice() {
     // The outboxes lease what they send; wait (at most 10 s) until they have.
     let deadline = Instant::now() + Duration::from_secs(10);
     let leases = loop {
-        let leases = leases_held(&huangshi_db);
+        let leases = leases_held(huangshi_db);
         if !leases.is_empty() || Instant::now() >= deadline {
             break leases;
         }
@@ -299,9 +302,8 @@ async fn replicas_killed_under_load_lose_nothing_and_store_nothing_twice() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
-    let data = |node: &str| nodes[node].config.parent().expect("dir").join("data");
-    let (sent, sent_rows) = receipts(&open(&data(HUANGSHI)), "out");
-    let (stored, stored_rows) = receipts(&open(&data(JIUJIANG)), "in");
+    let (sent, sent_rows) = receipts(open(&nodes[HUANGSHI].config), "out");
+    let (stored, stored_rows) = receipts(open(&nodes[JIUJIANG].config), "in");
     // Nothing stored twice, on either side; every queued transfer sent and stored.
     assert_eq!((sent_rows, stored_rows), (TRANSFERS, TRANSFERS));
     for id in &queued {

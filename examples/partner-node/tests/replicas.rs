@@ -1,13 +1,18 @@
 //! Two replicas of one node (Huangshi: the same identity, key and database, each with
 //! its own name and addresses) drain one outbox together, over real loopback HTTP:
 //! every message is delivered, and none twice, because each replica leases what it
-//! delivers. (On SQLite both share one file on one machine; PostgreSQL, for replicas on
-//! several machines, is the next step of the storage work.)
+//! delivers. And the same message posted to two replicas of the receiver at once is
+//! stored once, both answering with the same receipt. On SQLite the replicas share one
+//! file on one machine; the test script runs these tests again with each node's
+//! database in PostgreSQL (`TONGBAN_DEMO_POSTGRES`), as replicas on several machines
+//! would share it.
 
+use partner_node::database::Param;
 use partner_node::demo::{self, free_address};
 use partner_node::{start, Config, RunningNode};
 use std::time::Duration;
-use tongban::sample::{HUANGSHI, JIUJIANG};
+use tongban::sample::{self, HUANGSHI, JIUJIANG};
+use tongban::{Body, CaseId, Envelope, Timestamp};
 
 const TRANSFERS: usize = 40;
 const WAIT: Duration = Duration::from_secs(30);
@@ -97,4 +102,65 @@ async fn two_replicas_deliver_every_message_once() {
     a.stop().await;
     b.stop().await;
     jiujiang.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_message_at_two_replicas_at_once_is_stored_once_with_one_receipt() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let nodes = demo::prepare(dir.path(), &[HUANGSHI, JIUJIANG]).expect("prepare nodes");
+    let replica = |name: &str, second: bool| {
+        let mut config = Config::load(&nodes[JIUJIANG].config).expect("config");
+        config.replica = name.to_string();
+        if second {
+            config.listen = free_address().expect("address");
+            config.operator_listen = free_address().expect("address");
+        }
+        config
+    };
+    let x = start(replica("jiujiang-x", false))
+        .await
+        .expect("replica x");
+    let y = start(replica("jiujiang-y", true)).await.expect("replica y");
+    for n in 0..TRANSFERS {
+        let mut route = sample::route(HUANGSHI).expect("route");
+        route.case = CaseId::parse(format!("HS-2026-{:06}", 600 + n)).expect("case id");
+        let body = Body::Transfer(sample::transfer_body().expect("body"));
+        let mut message = Envelope::new(route, body, Timestamp::now(), 3600).expect("envelope");
+        message
+            .sign(&sample::key(HUANGSHI).expect("key"))
+            .expect("sign");
+        let bytes = message.to_canonical_bytes().expect("bytes");
+        // Two copies at each replica, all at once.
+        let answers = futures_util::future::join_all(
+            [&x, &y, &x, &y].map(|replica| demo::post_raw(replica, bytes.clone())),
+        )
+        .await;
+        let answers: Vec<demo::Posted> = answers
+            .into_iter()
+            .map(|answer| answer.expect("an answer"))
+            .collect();
+        for answer in &answers {
+            assert_eq!(answer.status, 200, "transfer {n}: {answer:?}");
+            assert_eq!(
+                answer.body, answers[0].body,
+                "transfer {n}: two receipts for one message"
+            );
+        }
+        let stored = x
+            .node()
+            .store()
+            .run(|db| {
+                db.query_one(
+                    "SELECT COUNT(*) FROM messages WHERE id = ?1",
+                    &[Param::Text(message.id.as_str())],
+                )?
+                .integer(0)
+            })
+            .expect("count");
+        assert_eq!(stored, 1, "transfer {n}");
+    }
+    let cases = x.operator_client().cases().await.expect("cases");
+    assert_eq!(cases.len(), TRANSFERS, "one case per transfer, each once");
+    x.stop().await;
+    y.stop().await;
 }

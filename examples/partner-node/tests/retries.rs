@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
+use partner_node::database::Param;
 use partner_node::{demo, start, Config};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -187,12 +188,13 @@ async fn transient_answers_are_retried_with_the_same_bytes_and_refusals_are_not(
     let held: i64 = jiujiang
         .node()
         .store()
-        .connection()
-        .query_row(
-            "SELECT COUNT(*) FROM messages WHERE bytes = ?1",
-            [&redirected],
-            |r| r.get(0),
-        )
+        .run(|db| {
+            db.query_one(
+                "SELECT COUNT(*) FROM messages WHERE bytes = ?1",
+                &[Param::Blob(&redirected)],
+            )?
+            .integer(0)
+        })
         .expect("count");
     assert_eq!(held, 0);
     gateway.seen.lock().expect("lock").clear();

@@ -1,6 +1,7 @@
 //! What the node keeps of what a peer sends: the canonical bytes its receipt binds,
 //! never a sender's padding, and a bounded number of messages on a finished case.
 
+use partner_node::database::Param;
 use partner_node::demo;
 use partner_node::{start, Config, RunningNode};
 use serde_json::Value;
@@ -46,11 +47,15 @@ fn signed(from: &str, body: Body, in_reply_to: Option<&MessageId>) -> Vec<u8> {
 fn stored_bytes(node: &RunningNode, id: &str) -> Option<Vec<u8>> {
     node.node()
         .store()
-        .connection()
-        .query_row("SELECT bytes FROM messages WHERE id = ?1", [id], |r| {
-            r.get(0)
+        .run(|db| {
+            db.query_first(
+                "SELECT bytes FROM messages WHERE id = ?1",
+                &[Param::Text(id)],
+            )?
+            .map(|row| row.blob(0))
+            .transpose()
         })
-        .ok()
+        .expect("read")
 }
 
 #[tokio::test]

@@ -41,9 +41,9 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
             .storage_work(move || {
                 // Messages whose files are all here now are answered first.
                 looker.acknowledge_files()?;
-                let db = looker.store();
-                let due = records::due_fetches(db.connection(), looker.now_millis(), 64)?;
-                Ok::<_, crate::NodeError>((due, records::next_fetch_due(db.connection())?))
+                let mut db = looker.store();
+                let due = db.run(|db| records::due_fetches(db, looker.now_millis(), 64))?;
+                Ok::<_, crate::NodeError>((due, db.run(records::next_fetch_due)?))
             })
             .await;
         let (due, next) = match looked {
@@ -118,13 +118,9 @@ async fn fetch_one(node: &Arc<Node>, fetch: Fetch) {
                 let backoff = recorder.retry_delay(fetch.attempts + 1);
                 recorder.now_millis() + i64::try_from(backoff.as_millis()).unwrap_or(i64::MAX / 2)
             });
-            let db = recorder.store();
-            records::record_fetch(
-                db.connection(),
-                &sha256,
-                &fetch.holder,
-                failure.as_deref().zip(next),
-            )?;
+            recorder.store().run(|db| {
+                records::record_fetch(db, &sha256, &fetch.holder, failure.as_deref().zip(next))
+            })?;
             match (&outcome, &failure) {
                 (Ok(download), None) => {
                     let resumed_from = download.as_ref().map_or(0, |d| d.resumed_from);

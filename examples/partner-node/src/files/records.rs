@@ -2,10 +2,10 @@
 //! so which partner may fetch it), the fetches in progress, and the file requests seen
 //! (their replay record).
 
+use crate::database::{params, Db, Dialect, Row};
 use crate::error::NodeError;
 use crate::node::Node;
-use crate::store::{execute, query_row, CaseKey};
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::CaseKey;
 use std::cell::RefCell;
 use tongban::error::ReplayError;
 use tongban::verify::ReplayGuard;
@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS acknowledgements (
 /// Records the files `envelope` references, as a message received (`in`) or sent
 /// (`out`); `peer` is the other party. A file sent to a partner is one it may fetch.
 pub fn record_references(
-    db: &Connection,
+    db: &Db<'_>,
     envelope: &Envelope,
     direction: &str,
 ) -> Result<(), NodeError> {
@@ -67,17 +67,16 @@ pub fn record_references(
         &envelope.from
     };
     for reference in tongban::file::references(&envelope.body) {
-        execute(
-            db,
-            "INSERT OR IGNORE INTO message_files (sender, id, sha256, name, media_type, size, direction, peer)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        db.execute(
+            "INSERT INTO message_files (sender, id, sha256, name, media_type, size, direction, peer)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
             params![
                 envelope.from.as_str(),
                 envelope.id.as_str(),
                 reference.sha256.as_str(),
-                reference.name,
-                reference.media_type,
-                reference.size,
+                &reference.name,
+                &reference.media_type,
+                size(reference)?,
                 direction,
                 peer.as_str()
             ],
@@ -86,69 +85,77 @@ pub fn record_references(
     Ok(())
 }
 
-fn row_to_reference(row: &rusqlite::Row<'_>) -> rusqlite::Result<FileRef> {
-    let sha256: String = row.get(0)?;
+/// A reference's size as the database keeps it.
+fn size(reference: &FileRef) -> Result<i64, NodeError> {
+    i64::try_from(reference.size).map_err(|_| NodeError::Storage {
+        reason: format!("file size {} is too large to store", reference.size),
+    })
+}
+
+/// A value read back that does not parse.
+fn unreadable(what: &str, error: impl std::fmt::Display) -> NodeError {
+    NodeError::Storage {
+        reason: format!("a stored {what} cannot be read back: {error}"),
+    }
+}
+
+fn row_to_reference(row: &Row) -> Result<FileRef, NodeError> {
     Ok(FileRef {
-        sha256: Sha256Digest::parse(&sha256).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        sha256: Sha256Digest::parse(&row.text(0)?).map_err(|e| unreadable("file digest", e))?,
         sm3: None,
-        name: row.get(1)?,
-        media_type: row.get(2)?,
-        size: row.get(3)?,
+        name: row.text(1)?,
+        media_type: row.text(2)?,
+        size: row.number(3)?,
     })
 }
 
 /// Every file the messages of case `key` reference, received or sent.
-pub fn case_references(db: &Connection, key: &CaseKey) -> Result<Vec<FileRef>, NodeError> {
-    let mut statement = db.prepare_cached(
+pub fn case_references(db: &Db<'_>, key: &CaseKey) -> Result<Vec<FileRef>, NodeError> {
+    db.query(
         "SELECT f.sha256, f.name, f.media_type, f.size FROM message_files f
          JOIN messages m USING (sender, id)
          WHERE m.case_window = ?1 AND m.case_id = ?2",
-    )?;
-    let rows = statement.query_map(
         params![key.window.as_str(), key.case.as_str()],
-        row_to_reference,
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    )?
+    .iter()
+    .map(row_to_reference)
+    .collect()
 }
 
 /// The reference under which this node sent `requester` the file `sha256`, if it did:
 /// the only grant to fetch a file (§23.2).
 pub fn sent_to(
-    db: &Connection,
+    db: &Db<'_>,
     sha256: &Sha256Digest,
     requester: &NodeId,
 ) -> Result<Option<FileRef>, NodeError> {
-    Ok(query_row(
-        db,
+    db.query_first(
         "SELECT sha256, name, media_type, size FROM message_files
              WHERE sha256 = ?1 AND direction = 'out' AND peer = ?2 LIMIT 1",
         params![sha256.as_str(), requester.as_str()],
-        row_to_reference,
-    )
-    .optional()?)
+    )?
+    .as_ref()
+    .map(row_to_reference)
+    .transpose()
 }
 
 /// The media type under which a message references `sha256`, if one does.
-pub fn media_type_of(db: &Connection, sha256: &Sha256Digest) -> Result<Option<String>, NodeError> {
-    Ok(query_row(
-        db,
+pub fn media_type_of(db: &Db<'_>, sha256: &Sha256Digest) -> Result<Option<String>, NodeError> {
+    db.query_first(
         "SELECT media_type FROM message_files WHERE sha256 = ?1 LIMIT 1",
         params![sha256.as_str()],
-        |r| r.get(0),
-    )
-    .optional()?)
+    )?
+    .map(|row| row.text(0))
+    .transpose()
 }
 
 /// Whether any message references `sha256`.
-pub fn is_referenced(db: &Connection, sha256: &Sha256Digest) -> Result<bool, NodeError> {
-    Ok(query_row(
-        db,
+pub fn is_referenced(db: &Db<'_>, sha256: &Sha256Digest) -> Result<bool, NodeError> {
+    db.query_one(
         "SELECT EXISTS (SELECT 1 FROM message_files WHERE sha256 = ?1)",
         params![sha256.as_str()],
-        |r| r.get(0),
-    )?)
+    )?
+    .flag(0)
 }
 
 /// A file to fetch from the partner that referenced it.
@@ -168,17 +175,14 @@ pub struct Fetch {
     pub last_error: Option<String>,
 }
 
-fn row_to_fetch(row: &rusqlite::Row<'_>) -> rusqlite::Result<Fetch> {
-    let holder: String = row.get(4)?;
+fn row_to_fetch(row: &Row) -> Result<Fetch, NodeError> {
     Ok(Fetch {
         reference: row_to_reference(row)?,
-        holder: NodeId::parse(&holder).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
-        })?,
-        status: row.get(5)?,
-        attempts: row.get(6)?,
-        next_attempt: row.get(7)?,
-        last_error: row.get(8)?,
+        holder: NodeId::parse(&row.text(4)?).map_err(|e| unreadable("holder", e))?,
+        status: row.text(5)?,
+        attempts: row.number(6)?,
+        next_attempt: row.integer(7)?,
+        last_error: row.optional_text(8)?,
     })
 }
 
@@ -187,21 +191,20 @@ const FETCH_COLUMNS: &str =
 
 /// Queues a fetch of `reference` from `holder`, due at `now_ms`, unless one is queued.
 pub fn enqueue_fetch(
-    db: &Connection,
+    db: &Db<'_>,
     reference: &FileRef,
     holder: &NodeId,
     now_ms: i64,
 ) -> Result<(), NodeError> {
-    execute(
-        db,
-        "INSERT OR IGNORE INTO fetches (sha256, holder, name, media_type, size, status, next_attempt)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6)",
+    db.execute(
+        "INSERT INTO fetches (sha256, holder, name, media_type, size, status, next_attempt)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6) ON CONFLICT DO NOTHING",
         params![
             reference.sha256.as_str(),
             holder.as_str(),
-            reference.name,
-            reference.media_type,
-            reference.size,
+            &reference.name,
+            &reference.media_type,
+            size(reference)?,
             now_ms
         ],
     )?;
@@ -209,65 +212,69 @@ pub fn enqueue_fetch(
 }
 
 /// Pending fetches due at `now_ms`, oldest first, at most `limit`.
-pub fn due_fetches(db: &Connection, now_ms: i64, limit: u32) -> Result<Vec<Fetch>, NodeError> {
-    let mut statement = db.prepare_cached(&format!(
-        "SELECT {FETCH_COLUMNS} FROM fetches WHERE status = 'pending' AND next_attempt <= ?1
-         ORDER BY next_attempt LIMIT ?2"
-    ))?;
-    let rows = statement.query_map(params![now_ms, limit], row_to_fetch)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn due_fetches(db: &Db<'_>, now_ms: i64, limit: u32) -> Result<Vec<Fetch>, NodeError> {
+    db.query(
+        &format!(
+            "SELECT {FETCH_COLUMNS} FROM fetches WHERE status = 'pending' AND next_attempt <= ?1
+             ORDER BY next_attempt LIMIT ?2"
+        ),
+        params![now_ms, limit],
+    )?
+    .iter()
+    .map(row_to_fetch)
+    .collect()
 }
 
 /// When the earliest pending fetch is due, if any.
-pub fn next_fetch_due(db: &Connection) -> Result<Option<i64>, NodeError> {
-    Ok(query_row(
-        db,
+pub fn next_fetch_due(db: &Db<'_>) -> Result<Option<i64>, NodeError> {
+    db.query_one(
         "SELECT MIN(next_attempt) FROM fetches WHERE status = 'pending'",
-        [],
-        |r| r.get(0),
-    )?)
+        params![],
+    )?
+    .optional_integer(0)
 }
 
 /// Every fetch of a file that case `key`'s received messages reference.
-pub fn case_fetches(db: &Connection, key: &CaseKey) -> Result<Vec<Fetch>, NodeError> {
-    let mut statement = db.prepare_cached(&format!(
-        "SELECT {FETCH_COLUMNS} FROM fetches WHERE (sha256, holder) IN (
-            SELECT f.sha256, f.peer FROM message_files f JOIN messages m USING (sender, id)
-            WHERE f.direction = 'in' AND m.case_window = ?1 AND m.case_id = ?2)"
-    ))?;
-    let rows = statement.query_map(
+pub fn case_fetches(db: &Db<'_>, key: &CaseKey) -> Result<Vec<Fetch>, NodeError> {
+    db.query(
+        &format!(
+            "SELECT {FETCH_COLUMNS} FROM fetches WHERE (sha256, holder) IN (
+                SELECT f.sha256, f.peer FROM message_files f JOIN messages m USING (sender, id)
+                WHERE f.direction = 'in' AND m.case_window = ?1 AND m.case_id = ?2)"
+        ),
         params![key.window.as_str(), key.case.as_str()],
-        row_to_fetch,
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    )?
+    .iter()
+    .map(row_to_fetch)
+    .collect()
 }
 
 /// Every fetch, pending first.
-pub fn fetches(db: &Connection) -> Result<Vec<Fetch>, NodeError> {
-    let mut statement = db.prepare_cached(&format!(
-        "SELECT {FETCH_COLUMNS} FROM fetches ORDER BY status DESC, next_attempt"
-    ))?;
-    let rows = statement.query_map([], row_to_fetch)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn fetches(db: &Db<'_>) -> Result<Vec<Fetch>, NodeError> {
+    db.query(
+        &format!("SELECT {FETCH_COLUMNS} FROM fetches ORDER BY status DESC, next_attempt"),
+        params![],
+    )?
+    .iter()
+    .map(row_to_fetch)
+    .collect()
 }
 
 /// Records a fetch's outcome: complete, or failed with `error` and due again at
 /// `next_ms`.
 pub fn record_fetch(
-    db: &Connection,
+    db: &Db<'_>,
     sha256: &Sha256Digest,
     holder: &NodeId,
     failure: Option<(&str, i64)>,
 ) -> Result<(), NodeError> {
     match failure {
-        None => execute(
-            db,
+        None => db.execute(
             "UPDATE fetches SET status = 'complete', attempts = attempts + 1, last_error = NULL
              WHERE sha256 = ?1 AND holder = ?2",
             params![sha256.as_str(), holder.as_str()],
         )?,
-        Some((error, next_ms)) => execute(
-            db,
+        Some((error, next_ms)) => db.execute(
             "UPDATE fetches SET attempts = attempts + 1, last_error = ?3, next_attempt = ?4
              WHERE sha256 = ?1 AND holder = ?2",
             params![sha256.as_str(), holder.as_str(), error, next_ms],
@@ -279,37 +286,41 @@ pub fn record_fetch(
 /// Records that received message (`sender`, `id`) is to be answered with
 /// `files_received` once every file it references is held (§23.5).
 pub fn await_acknowledgement(
-    db: &Connection,
+    db: &Db<'_>,
     sender: &NodeId,
     id: &MessageId,
 ) -> Result<(), NodeError> {
-    execute(
-        db,
-        "INSERT OR IGNORE INTO acknowledgements (sender, id) VALUES (?1, ?2)",
+    db.execute(
+        "INSERT INTO acknowledgements (sender, id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         params![sender.as_str(), id.as_str()],
     )?;
     Ok(())
 }
 
-/// The messages awaiting `files_received`. CROSS JOIN keeps acknowledgements (a few
-/// rows) the outer loop, each message found by its key: a plain join let SQLite scan
-/// every stored message instead, at every look of the fetcher, which made accepting a
-/// message slower the more messages were stored.
+/// The messages awaiting `files_received`, in SQLite's spelling. CROSS JOIN keeps
+/// acknowledgements (a few rows) the outer loop, each message found by its key: a plain
+/// join let SQLite scan every stored message instead, at every look of the fetcher,
+/// which made accepting a message slower the more messages were stored. PostgreSQL
+/// allows no condition on a CROSS JOIN, and its planner needs no such hint.
 const AWAITING_ACKNOWLEDGEMENT: &str =
     "SELECT a.sender, a.id FROM acknowledgements a CROSS JOIN messages m
      ON m.sender = a.sender AND m.id = a.id ORDER BY m.stored_at";
 
 /// The received messages still to be answered with `files_received`, oldest first.
-pub fn awaiting_acknowledgement(db: &Connection) -> Result<Vec<(String, String)>, NodeError> {
-    let mut statement = db.prepare_cached(AWAITING_ACKNOWLEDGEMENT)?;
-    let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn awaiting_acknowledgement(db: &Db<'_>) -> Result<Vec<(String, String)>, NodeError> {
+    let statement = match db.dialect() {
+        Dialect::Sqlite => AWAITING_ACKNOWLEDGEMENT.to_string(),
+        Dialect::Postgres => AWAITING_ACKNOWLEDGEMENT.replace("CROSS JOIN", "JOIN"),
+    };
+    db.query(&statement, params![])?
+        .iter()
+        .map(|row| Ok((row.text(0)?, row.text(1)?)))
+        .collect()
 }
 
 /// Removes a message from those to be answered with `files_received`.
-pub fn acknowledged(db: &Connection, sender: &str, id: &str) -> Result<(), NodeError> {
-    execute(
-        db,
+pub fn acknowledged(db: &Db<'_>, sender: &str, id: &str) -> Result<(), NodeError> {
+    db.execute(
         "DELETE FROM acknowledgements WHERE sender = ?1 AND id = ?2",
         params![sender, id],
     )?;
@@ -342,19 +353,18 @@ impl<'a> RequestLog<'a> {
         keep_until: i64,
         now: i64,
     ) -> Result<bool, NodeError> {
-        let store = self.node.store();
-        let db = store.connection();
-        execute(
-            db,
-            "DELETE FROM file_requests WHERE keep_until < ?1",
-            params![now],
-        )?;
-        let inserted = execute(
-            db,
-            "INSERT OR IGNORE INTO file_requests (requester, id, keep_until) VALUES (?1, ?2, ?3)",
-            params![requester.as_str(), id.as_str(), keep_until],
-        )?;
-        Ok(inserted == 1)
+        self.node.store().transaction(|db| {
+            db.execute(
+                "DELETE FROM file_requests WHERE keep_until < ?1",
+                params![now],
+            )?;
+            let inserted = db.execute(
+                "INSERT INTO file_requests (requester, id, keep_until) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+                params![requester.as_str(), id.as_str(), keep_until],
+            )?;
+            Ok(inserted == 1)
+        })
     }
 }
 
@@ -391,7 +401,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("temporary directory");
         let store = Store::open(dir.path()).expect("store");
         let mut statement = store
-            .connection()
+            .sqlite()
+            .expect("SQLite")
             .prepare(&format!("EXPLAIN QUERY PLAN {AWAITING_ACKNOWLEDGEMENT}"))
             .expect("plan");
         let plan: Vec<String> = statement

@@ -77,8 +77,11 @@ struct Stored {
 }
 
 fn read(dir: &std::path::Path) -> Result<Stored, crate::NodeError> {
-    let db = Store::open(dir)?;
-    let connection = db.connection();
+    let mut db = Store::open(dir)?;
+    db.run(read_stored)
+}
+
+fn read_stored(connection: &crate::database::Db<'_>) -> Result<Stored, crate::NodeError> {
     let messages = store::all_messages(connection)?;
     let mut states = BTreeMap::new();
     for key in store::case_keys(connection, None)? {
@@ -340,18 +343,23 @@ mod tests {
             .into_iter()
             .map(|node| (node.to_string(), root.path().join(node)))
             .collect();
-        let sender = Store::open(&dirs[SENDER]).expect("open");
+        let mut sender = Store::open(&dirs[SENDER]).expect("open");
         for (id, delivered) in scene.sent {
-            let db = sender.connection();
-            store::insert_message(db, &message("out", id, RECEIVER), &case).expect("insert");
-            store::enqueue(db, SENDER, id, 0).expect("enqueue");
-            if *delivered {
-                store::mark_delivered(db, SENDER, id, b"{}").expect("deliver");
-            }
+            sender
+                .transaction(|db| {
+                    store::insert_message(db, &message("out", id, RECEIVER), &case)?;
+                    store::enqueue(db, SENDER, id, 0)?;
+                    if *delivered {
+                        store::mark_delivered(db, SENDER, id, b"{}")?;
+                    }
+                    Ok::<_, crate::NodeError>(())
+                })
+                .expect("sent");
         }
         for (node, id) in scene.stored {
-            let receiver = Store::open(&dirs[*node]).expect("open");
-            store::insert_message(receiver.connection(), &message("in", id, node), &case)
+            let mut receiver = Store::open(&dirs[*node]).expect("open");
+            receiver
+                .run(|db| store::insert_message(db, &message("in", id, node), &case))
                 .expect("insert");
         }
         let observed = Observations {

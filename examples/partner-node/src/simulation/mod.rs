@@ -241,6 +241,7 @@ fn node_config(node: &str, replica: &str, data_dir: &Path) -> Result<Config, Str
         // The desk names the node's host, as a person would its DNS name.
         operator_hosts: vec![host],
         data_dir: data_dir.to_path_buf(),
+        database: crate::store::Location::Sqlite(data_dir.to_path_buf()),
         limits: Default::default(),
         retry: RetryPolicy {
             attempts: 3,
