@@ -8,7 +8,9 @@
 #      and loading a registry at the alliance's full scale against native Rust
 #      (bindings/wasm/bench/registry.mjs);
 #   3. the reference node's durable acceptance rate under a bounded load from a second
-#      process (examples/partner-node/examples/load.rs), and the file exchange between two
+#      process (examples/partner-node/examples/load.rs), on SQLite, then on a throwaway
+#      PostgreSQL server (scripts/postgres.sh) with 1, 2 and 3 replicas sharing it, and
+#      the file exchange between two
 #      node processes: fetch throughput against SHA-256, the receiver's memory
 #      (examples/partner-node/examples/files.rs).
 # Every figure is a ratio to a floor or peer measured in the same run. Takes about 10
@@ -45,6 +47,15 @@ if [[ " $parts " == *" node "* ]]; then
   step "Reference node: durable acceptance under load from a second process"
   cargo build --locked -q --release -p partner-node --bin partner-node
   cargo run --locked -q --release -p partner-node --example load -- 2>&1 | tee "$out/node.txt" >&2
+  step "Reference node on PostgreSQL: 1, 2 and 3 replicas sharing one database"
+  source scripts/postgres.sh
+  trap postgres_stop EXIT
+  postgres_start >&2
+  for replicas in 1 2 3; do
+    cargo run --locked -q --release -p partner-node --example load -- \
+      --postgres "$TONGBAN_POSTGRES" --replicas "$replicas" 2>&1 | tee "$out/node-postgres-$replicas.txt" >&2
+  done
+  postgres_stop
   step "Reference node: ten files of 50 MiB fetched between two node processes"
   cargo run --locked -q --release -p partner-node --example files -- 2>&1 | tee "$out/files.txt" >&2
 fi

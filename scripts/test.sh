@@ -190,6 +190,8 @@ TONGBAN_SIM_SEEDS=500 cargo test --release -p partner-node --features simulation
 step "reference node under load from a second process, and files between two, smoke only (scripts/bench.sh measures)"
 cargo build --release -q -p partner-node --bin partner-node --locked
 cargo run --release -q -p partner-node --example load --locked -- --transfers 200
+cargo run --release -q -p partner-node --example load --locked -- --transfers 200 \
+  --postgres "$TONGBAN_POSTGRES" --replicas 2
 cargo run --release -q -p partner-node --example files --locked -- --transfers 1 --size-mib 8
 
 echo

@@ -97,7 +97,7 @@ async fn measure(args: &Args, dir: &Path) -> Result<(), Failure> {
 
     let mut nodes = Vec::new();
     let mut operators = Vec::new();
-    let configs = demo_setup(&binary, dir, &[JIUJIANG, HUANGSHI])?;
+    let configs = demo_setup(&binary, dir, &[JIUJIANG, HUANGSHI], None)?;
     for (node, config_path) in [JIUJIANG, HUANGSHI].into_iter().zip(configs) {
         let config = Config::load(&config_path)
             .context(|| format!("cannot load {}", config_path.display()))?;

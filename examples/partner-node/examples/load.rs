@@ -1,10 +1,12 @@
 //! A load generator that measures the reference node's **durable acceptance rate**:
 //! how many signed transfers per second one node verifies, applies to their cases,
-//! commits to SQLite (WAL, `synchronous = FULL`) with a signed receipt, and answers,
-//! and how that compares with the rate that Ed25519 verification alone would allow.
+//! commits to its database (SQLite's file in WAL mode with `synchronous = FULL`, or
+//! PostgreSQL with `--postgres`) with a signed receipt, and answers, and how that
+//! compares with the rate that Ed25519 verification alone would allow.
 //!
 //! It runs Jiujiang's reference node (the receiver of the demo setup written by
-//! `partner-node demo-setup`) as a separate process, then, in this process:
+//! `partner-node demo-setup`) as separate processes (`--replicas`, one by default,
+//! sharing the database, the load going to each in turn), then, in this process:
 //!
 //! 1. measures the single-core Ed25519 floor: `ed25519_dalek::VerifyingKey::verify_strict`
 //!    over the signing input of the benchmark transfer
@@ -18,8 +20,8 @@
 //!    verifies against the trust registry, answers exactly the transfer sent, and
 //!    accepts it (the check runs after the timed window so that this process does not
 //!    take CPU from the node while it is being measured);
-//! 5. opens the node's SQLite file read-only, while the node still runs, and checks
-//!    that every transfer sent is stored, with the very receipt that came back;
+//! 5. opens the node's database, while the node still runs, and checks that every
+//!    transfer sent is stored, with the very receipt that came back;
 //! 6. stops the node with SIGTERM and prints the results, then a `JSON {...}` line.
 //!
 //! Any failed request, refused or unverifiable receipt, or missing row makes it exit
@@ -31,6 +33,7 @@
 //! ```text
 //! cargo build --release -p partner-node --bin partner-node
 //! cargo run --release -p partner-node --example load -- [--transfers 2000] [--concurrency 8] [--dir DIR]
+//!     [--postgres postgres://user@host/postgres] [--replicas 1]
 //! ```
 //!
 //! Without `--dir` everything goes to a temporary directory, removed at the end (kept
@@ -40,9 +43,9 @@ mod common;
 
 use clap::Parser;
 use common::{demo_setup, node_binary, Context, Failure, NodeProcess, WorkDir};
-use partner_node::store::DATABASE_FILE;
+use partner_node::database::Param;
+use partner_node::store::{Location, Store, DATABASE_FILE};
 use partner_node::Config;
-use rusqlite::{Connection, OpenFlags};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -84,6 +87,15 @@ struct Args {
     /// temporary directory). It must not hold a database from an earlier run.
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Keep the node's database in a new database on this PostgreSQL server (a URL
+    /// whose user may create databases; `scripts/postgres.sh` starts one) instead of
+    /// SQLite's file.
+    #[arg(long)]
+    postgres: Option<String>,
+    /// Node processes sharing the database, each with addresses of its own; the load
+    /// goes to each in turn.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
+    replicas: u32,
 }
 
 #[tokio::main]
@@ -120,26 +132,38 @@ async fn measure(args: &Args, dir: &Path) -> Result<bool, Failure> {
         )
         .into());
     }
-    let config_path = demo_setup(&binary, dir, &[JIUJIANG])?.remove(0);
+    let config_path = demo_setup(&binary, dir, &[JIUJIANG], args.postgres.as_deref())?.remove(0);
     let config = Config::load(&config_path).context(|| {
         format!(
             "cannot load Jiujiang's configuration {}",
             config_path.display()
         )
     })?;
-    let database = config.data_dir.join(DATABASE_FILE);
-    if database.exists() {
-        return Err(format!(
-            "{} holds a database from an earlier run; choose an empty --dir",
-            database.display()
-        )
-        .into());
+    let database = match &config.database {
+        Location::Sqlite(data_dir) => {
+            let file = data_dir.join(DATABASE_FILE);
+            if file.exists() {
+                return Err(format!(
+                    "{} holds a database from an earlier run; choose an empty --dir",
+                    file.display()
+                )
+                .into());
+            }
+            format!("SQLite {}", file.display())
+        }
+        Location::Postgres(_) => "PostgreSQL, a new database".to_string(),
+    };
+    // The node's own configuration, then one more per replica.
+    let mut processes = vec![(config_path.clone(), config.listen, config.operator_listen)];
+    for n in 1..args.replicas {
+        let replica = partner_node::demo::prepare_replica(&config_path, &format!("jiujiang-{n}"))
+            .context(|| format!("cannot configure replica {n}"))?;
+        processes.push((replica.config, replica.listen, replica.operator_listen));
     }
-    let endpoint = config
-        .registry
-        .member(&config.node)
-        .map(|member| format!("{}{MESSAGES_PATH}", member.endpoint.trim_end_matches('/')))
-        .ok_or_else(|| format!("{} is not in the demo registry", config.node))?;
+    let endpoints: Vec<String> = processes
+        .iter()
+        .map(|(_, listen, _)| format!("http://{listen}{}{MESSAGES_PATH}", config.endpoint_path()))
+        .collect();
 
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let created = Timestamp::now();
@@ -152,20 +176,19 @@ async fn measure(args: &Args, dir: &Path) -> Result<bool, Failure> {
     );
     let transfers = Arc::new(sign_transfers(total, &created, &config.registry)?);
 
-    let log = dir.join("jiujiang.log");
-    let mut node = NodeProcess::start(
-        &binary,
-        &config_path,
-        &log,
-        [config.listen, config.operator_listen],
-    )
-    .await?;
-    eprintln!(
-        "Jiujiang's node runs as process {} (log {}), endpoint {endpoint}, database {}",
-        node.pid(),
-        log.display(),
-        database.display()
-    );
+    let mut nodes = Vec::new();
+    for (n, (replica_config, listen, operator_listen)) in processes.iter().enumerate() {
+        let log = dir.join(format!("jiujiang-{n}.log"));
+        let node =
+            NodeProcess::start(&binary, replica_config, &log, [*listen, *operator_listen]).await?;
+        eprintln!(
+            "Jiujiang's node runs as process {} (log {}), endpoint {}, database: {database}",
+            node.pid(),
+            log.display(),
+            endpoints[n]
+        );
+        nodes.push(node);
+    }
     let http = reqwest::Client::builder()
         .http1_only()
         .pool_max_idle_per_host(args.concurrency as usize)
@@ -177,7 +200,7 @@ async fn measure(args: &Args, dir: &Path) -> Result<bool, Failure> {
         .context(|| "cannot build the HTTP client".into())?;
     let load = Load {
         http,
-        endpoint,
+        endpoints,
         transfers: transfers.clone(),
         concurrency: args.concurrency as usize,
     };
@@ -216,19 +239,26 @@ async fn measure(args: &Args, dir: &Path) -> Result<bool, Failure> {
             Err((code, detail)) => failures.add(code, &transfers[answer.index].id, detail),
         }
     }
-    let stored = check_stored(&database, &transfers, &receipts, &mut failures)?;
-    let status = node.stop()?;
-    if !status.success() {
-        failures.add(
-            "node.exit".into(),
-            "-",
-            format!("the node exited with {status} after SIGTERM"),
-        );
+    let stored = check_stored(&config.database, &transfers, &receipts, &mut failures)?;
+    for node in &mut nodes {
+        let status = node.stop()?;
+        if !status.success() {
+            failures.add(
+                "node.exit".into(),
+                "-",
+                format!("the node exited with {status} after SIGTERM"),
+            );
+        }
     }
 
     let mut latencies: Vec<Duration> = measured.iter().map(|a| a.latency).collect();
     latencies.sort_unstable();
     let report = Report {
+        database: match config.database {
+            Location::Sqlite(_) => "SQLite WAL, synchronous=FULL",
+            Location::Postgres(_) => "PostgreSQL",
+        },
+        replicas: args.replicas,
         transfers: args.transfers,
         warm_up: WARM_UP,
         concurrency: args.concurrency,
@@ -334,8 +364,8 @@ fn sign_transfers(
 /// Sends transfers to the node.
 struct Load {
     http: reqwest::Client,
-    /// `<endpoint>/messages`.
-    endpoint: String,
+    /// `<endpoint>/messages` of each process; worker `w` sends to the `w`-th in turn.
+    endpoints: Vec<String>,
     transfers: Arc<Vec<Transfer>>,
     concurrency: usize,
 }
@@ -372,9 +402,10 @@ impl Load {
         let step = (count / 10).max(1);
         let started = Instant::now();
         let mut workers = Vec::new();
-        for _ in 0..self.concurrency.min(count) {
+        for worker in 0..self.concurrency.min(count) {
             let (next, done) = (next.clone(), done.clone());
-            let (http, endpoint) = (self.http.clone(), self.endpoint.clone());
+            let endpoint = self.endpoints[worker % self.endpoints.len()].clone();
+            let http = self.http.clone();
             let transfers = self.transfers.clone();
             let end = range.end;
             workers.push(tokio::spawn(async move {
@@ -485,27 +516,29 @@ fn check_answer(
     }
 }
 
-/// Opens the node's database read-only, as another process, and checks that every
-/// transfer is stored as an inbound transfer from Huangshi with the receipt that came
-/// back for it. Returns how many are stored.
+/// Opens the node's database (SQLite's read-only), as another process, and checks that
+/// every transfer is stored as an inbound transfer from Huangshi with the receipt that
+/// came back for it. Returns how many are stored.
 fn check_stored(
-    database: &Path,
+    database: &Location,
     transfers: &[Transfer],
     receipts: &[Option<Vec<u8>>],
     failures: &mut Failures,
 ) -> Result<usize, Failure> {
-    let db = Connection::open_with_flags(database, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .context(|| format!("cannot open {} read-only", database.display()))?;
-    let mut statement = db
-        .prepare(
-            "SELECT id, receipt FROM messages
-             WHERE direction = 'in' AND sender = ?1 AND type = 'transfer'",
-        )
-        .context(|| format!("cannot query {}", database.display()))?;
-    let stored: BTreeMap<String, Option<Vec<u8>>> = statement
-        .query_map([HUANGSHI], |row| Ok((row.get(0)?, row.get(1)?)))
-        .and_then(|rows| rows.collect())
-        .context(|| format!("cannot read {}", database.display()))?;
+    let stored: BTreeMap<String, Option<Vec<u8>>> = Store::open_reader(database)
+        .and_then(|mut db| {
+            db.run(|db| {
+                db.query(
+                    "SELECT id, receipt FROM messages
+                     WHERE direction = 'in' AND sender = ?1 AND type = 'transfer'",
+                    &[Param::Text(HUANGSHI)],
+                )?
+                .iter()
+                .map(|row| Ok((row.text(0)?, row.optional_blob(1)?)))
+                .collect()
+            })
+        })
+        .context(|| "cannot read the node's database".into())?;
     let mut found = 0;
     for (transfer, receipt) in transfers.iter().zip(receipts) {
         match stored.get(&transfer.id) {
@@ -556,6 +589,10 @@ impl Failures {
 
 /// The figures of a run.
 struct Report {
+    /// The database, as the report names it.
+    database: &'static str,
+    /// Node processes sharing it.
+    replicas: u32,
     transfers: u32,
     warm_up: u32,
     concurrency: u32,
@@ -594,7 +631,10 @@ impl Report {
         let floor_us = self.floor_ns / 1e3;
         let stored_of = self.transfers + self.warm_up;
         println!(
-            "== durable acceptance: Jiujiang's reference node (SQLite WAL, synchronous=FULL) =="
+            "== durable acceptance: Jiujiang's reference node ({}, {} process{}) ==",
+            self.database,
+            self.replicas,
+            if self.replicas == 1 { "" } else { "es" }
         );
         println!(
             "transfers          {} accepted of {} (+{} warm-up), {} of {} stored",
@@ -611,6 +651,8 @@ impl Report {
         println!(
             "JSON {}",
             json!({
+                "database": self.database,
+                "replicas": self.replicas,
                 "transfers": self.transfers,
                 "warm_up": self.warm_up,
                 "accepted": self.accepted,

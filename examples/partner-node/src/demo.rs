@@ -198,6 +198,47 @@ pub fn prepare_speaking(
     Ok(prepared)
 }
 
+/// A replica of a node: a configuration file of its own beside the node's, with the
+/// same identity, key and database, a name of its own and addresses of its own.
+#[derive(Debug, Clone)]
+pub struct DemoReplica {
+    /// Its configuration file.
+    pub config: PathBuf,
+    /// Its protocol endpoint's address.
+    pub listen: SocketAddr,
+    /// Its operator API's address.
+    pub operator_listen: SocketAddr,
+}
+
+/// Writes, beside the node configuration `node_config`, that of replica `replica` (a
+/// name of its own among the node's replicas), on free loopback ports.
+pub fn prepare_replica(node_config: &Path, replica: &str) -> Result<DemoReplica, NodeError> {
+    let node = crate::Config::load(node_config)?;
+    let listen = free_address()?;
+    let operator_listen = free_address()?;
+    let text = std::fs::read_to_string(node_config)
+        .map_err(|e| io("read", node_config, e))?
+        .replace(
+            &format!("operator_listen = \"{}\"", node.operator_listen),
+            &format!("operator_listen = \"{operator_listen}\""),
+        )
+        .replace(
+            &format!("\nlisten = \"{}\"", node.listen),
+            &format!("\nlisten = \"{listen}\""),
+        )
+        .replace(
+            "data_dir = ",
+            &format!("replica = \"{replica}\"\ndata_dir = "),
+        );
+    let config = node_config.with_file_name(format!("replica-{replica}.toml"));
+    std::fs::write(&config, text).map_err(|e| io("write", &config, e))?;
+    Ok(DemoReplica {
+        config,
+        listen,
+        operator_listen,
+    })
+}
+
 /// Writes a sample key's key file.
 fn write_key(file: &Path, key: Result<tongban::KeyPair, tongban::Error>) -> Result<(), NodeError> {
     let key = key.map_err(|e| NodeError::Config {

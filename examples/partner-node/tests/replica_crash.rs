@@ -38,35 +38,21 @@ struct Replica {
 
 impl Replica {
     /// Writes the configuration of replica `name` of `node` beside the node's own:
-    /// the same key, registry, token and data directory, its own addresses, and a
-    /// short delivery timeout, so that a dead replica's leases end within seconds.
+    /// the same key, registry, token and database, its own addresses, and a short
+    /// delivery timeout, so that a dead replica's leases end within seconds.
     fn prepare(node: &DemoNode, node_id: &str, name: &str) -> Replica {
-        let dir = node.config.parent().expect("node directory");
-        let listen = demo::free_address().expect("address");
-        let operator_listen = demo::free_address().expect("address");
-        let text = std::fs::read_to_string(&node.config)
+        let name = format!("{node_id}-{name}");
+        let replica = demo::prepare_replica(&node.config, &name).expect("replica");
+        let text = std::fs::read_to_string(&replica.config)
             .expect("config")
-            .replace(
-                &format!("listen = \"{}\"", node.listen),
-                &format!("listen = \"{listen}\""),
-            )
-            .replace(
-                &format!("operator_listen = \"{}\"", node.operator_listen),
-                &format!("operator_listen = \"{operator_listen}\""),
-            )
-            .replace("request_timeout_ms = 5000", "request_timeout_ms = 1000")
-            .replace(
-                "data_dir = ",
-                &format!("replica = \"{node_id}-{name}\"\ndata_dir = "),
-            );
-        let config = dir.join(format!("replica-{name}.toml"));
-        std::fs::write(&config, text).expect("config");
+            .replace("request_timeout_ms = 5000", "request_timeout_ms = 1000");
+        std::fs::write(&replica.config, text).expect("config");
         Replica {
-            name: format!("{node_id}-{name}"),
-            config,
-            listen,
-            operator_listen,
-            log: dir.join(format!("replica-{name}.log")),
+            log: replica.config.with_extension("log"),
+            name,
+            config: replica.config,
+            listen: replica.listen,
+            operator_listen: replica.operator_listen,
             child: None,
         }
     }

@@ -96,12 +96,21 @@ pub fn node_binary() -> Result<PathBuf, Failure> {
 }
 
 /// Runs `partner-node demo-setup --dir DIR` and returns the configuration file of each
-/// of `nodes`, in order.
-pub fn demo_setup(binary: &Path, dir: &Path, nodes: &[&str]) -> Result<Vec<PathBuf>, Failure> {
-    let output = Command::new(binary)
-        .arg("demo-setup")
-        .arg("--dir")
-        .arg(dir)
+/// of `nodes`, in order. With `postgres` (a URL whose user may create databases), each
+/// node's database is a new one on that server (`TONGBAN_DEMO_POSTGRES`).
+pub fn demo_setup(
+    binary: &Path,
+    dir: &Path,
+    nodes: &[&str],
+    postgres: Option<&str>,
+) -> Result<Vec<PathBuf>, Failure> {
+    let mut command = Command::new(binary);
+    command.arg("demo-setup").arg("--dir").arg(dir);
+    match postgres {
+        Some(url) => command.env("TONGBAN_DEMO_POSTGRES", url),
+        None => command.env_remove("TONGBAN_DEMO_POSTGRES"),
+    };
+    let output = command
         .output()
         .context(|| format!("cannot run {} demo-setup", binary.display()))?;
     if !output.status.success() {
