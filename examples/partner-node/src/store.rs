@@ -1338,6 +1338,48 @@ mod tests {
     }
 }
 
+#[cfg(test)]
+mod reconnection {
+    use super::*;
+
+    #[test]
+    fn a_lost_postgresql_connection_fails_one_call_and_the_next_connects_again() {
+        let Some(location) = testing::postgres() else {
+            return;
+        };
+        let Location::Postgres(url) = &location else {
+            unreachable!("testing::postgres gives PostgreSQL");
+        };
+        let mut store = Store::open_at(&location).expect("store");
+        let count = |store: &mut Store| {
+            store.run(|db| {
+                db.query_one("SELECT COUNT(*) FROM messages", &[])?
+                    .integer(0)
+            })
+        };
+        assert_eq!(count(&mut store).expect("count"), 0);
+        // The server ends the store's connection (a restart, a failover would).
+        let database = url.rsplit('/').next().expect("database name").to_string();
+        let mut admin = postgres::Client::connect(url, postgres::NoTls).expect("admin");
+        let ended = admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = $1 AND pid <> pg_backend_pid()",
+                &[&database],
+            )
+            .expect("terminate");
+        assert_eq!(ended.len(), 1, "the store held one connection");
+        drop(admin);
+        // The call that finds the connection gone fails as a storage error; the next
+        // one connects again.
+        let first = count(&mut store);
+        if let Err(error) = &first {
+            assert_eq!(error.code(), "node.storage");
+        }
+        assert_eq!(count(&mut store).expect("connected again"), 0);
+    }
+}
+
 /// The databases the store's tests run on.
 #[cfg(test)]
 pub(crate) mod testing {

@@ -687,3 +687,46 @@ async fn a_poor_grade_shows_a_rectification_due_until_the_authority_answers() {
     p.huangshi.stop().await;
     p.jiujiang.stop().await;
 }
+
+/// Replicas keep the files in their shared `data_dir`: a scan uploaded through one
+/// replica (not at the registry's address) is served to the partner by the other.
+#[tokio::test]
+async fn a_file_uploaded_through_one_replica_is_served_by_another() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let nodes = demo::prepare_speaking(dir.path(), &[HUANGSHI, JIUJIANG], BOTH).expect("prepare");
+    let load = |config: &std::path::Path| Config::load(config).expect("config");
+    let jiujiang = start(load(&nodes[JIUJIANG].config))
+        .await
+        .expect("Jiujiang starts");
+    // Replica a answers at the registry's address; b has addresses of its own.
+    let a = start(load(&nodes[HUANGSHI].config))
+        .await
+        .expect("replica a starts");
+    let second = demo::prepare_replica(&nodes[HUANGSHI].config, "huangshi-b").expect("replica b");
+    let b = start(load(&second.config)).await.expect("replica b starts");
+    assert_ne!(b.address, a.address);
+    let (transfer, materials) = transfer_with_scans(&b.operator_client()).await;
+    send(&b.operator_client(), "transfer", JIUJIANG, None, transfer).await;
+    let jj = jiujiang.operator_client();
+    jj.wait_for_case(CASE, WAIT, |v| demo::files_fetched(v) == 2)
+        .await
+        .expect("both materials fetched from the registry's address");
+    for (reference, bytes) in &materials {
+        let (fetched, _) = jj.download(reference.sha256.as_str()).await.expect("held");
+        assert_eq!(&fetched, bytes);
+    }
+    // The fetch went to replica a: it served what b took in.
+    let served = |node: &RunningNode| {
+        demo::metric(
+            &node.node().metrics_text().expect("metrics"),
+            "tongban_file_bytes_total",
+            &[("direction", "served")],
+        )
+    };
+    let total: u64 = materials.iter().map(|(r, _)| r.size).sum();
+    assert_eq!(served(&a), total as f64);
+    assert_eq!(served(&b), 0.0);
+    for node in [b, a, jiujiang] {
+        node.stop().await;
+    }
+}
