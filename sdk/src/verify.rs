@@ -7,7 +7,7 @@
 //! the message id was not accepted before.
 
 use crate::canonical::to_canonical_bytes_locating;
-use crate::crypto::{Algorithm, KeyResolver};
+use crate::crypto::{Algorithm, KeyPair, KeyResolver, PublicKey};
 use crate::digest::{Sha256Digest, Sm3Digest};
 use crate::error::{Error, MessageError, ReplayError, SignatureError, TimeError};
 use crate::id::{CreditCode, CreditCodePolicy, KeyId, MessageId, NodeId};
@@ -625,6 +625,45 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
     /// Verifies `message` at time `now`: signatures first, then the validity window,
     /// then freshness, so that only authentic, current messages are recorded.
     pub fn verify(&self, message: Unverified, now: &Timestamp) -> Result<Verified, Error> {
+        self.check(message, now, None)
+    }
+
+    /// Signs `message` (which must carry no signature yet) with `key` and checks the
+    /// result as [`Verifier::verify`] checks a message received, but for the signature
+    /// just made: instead of verifying it, the key the registry lists under its id must
+    /// be `key`'s public key (of the sender, valid now), which is all that verifying a
+    /// signature made here with that key would add. One signature verification less for
+    /// a party's own messages (a node's receipts, checked as their receiver will check
+    /// them). A [`KeyPair`] only: its signature is made in this process; a
+    /// [`crate::DocumentSigner`] outside it (a security module) is checked by signing
+    /// and then [`Verifier::verify`]. Gives the canonical bytes to send and the checked
+    /// message.
+    pub fn sign_and_check(
+        &self,
+        message: &mut Envelope,
+        key: &KeyPair,
+        now: &Timestamp,
+    ) -> Result<(Vec<u8>, Verified), Error> {
+        if !message.signatures.is_empty() {
+            return Err(SignatureError::Malformed {
+                key_id: key.key_id().to_string(),
+                reason: "sign_and_check signs a message that no one has signed yet".into(),
+            }
+            .into());
+        }
+        let bytes = message.sign_to_bytes(key)?;
+        let checked = self.check(Unverified::parse(&bytes)?, now, Some(key.public_key()))?;
+        Ok((bytes, checked))
+    }
+
+    /// [`Verifier::verify`], or [`Verifier::sign_and_check`] when `made_with` is the
+    /// public key of the one signature, made here.
+    fn check(
+        &self,
+        message: Unverified,
+        now: &Timestamp,
+        made_with: Option<&PublicKey>,
+    ) -> Result<Verified, Error> {
         let Unverified {
             canonical,
             document,
@@ -642,14 +681,36 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             }
         }
         self.keys.check_parties(&envelope, now)?;
-        let signers = check_signatures(
-            &self.keys,
-            &canonical.unsigned(),
-            &envelope.signatures,
-            &envelope.from,
-            &envelope.created,
-            now,
-        )?;
+        let signers = match made_with {
+            None => check_signatures(
+                &self.keys,
+                &canonical.unsigned(),
+                &envelope.signatures,
+                &envelope.from,
+                &envelope.created,
+                now,
+            )?,
+            Some(made_with) => check_signers(
+                &self.keys,
+                &envelope.signatures,
+                &envelope.from,
+                &envelope.created,
+                now,
+                |listed, entry| {
+                    if listed == made_with {
+                        Ok(())
+                    } else {
+                        Err(SignatureError::UnknownKey {
+                            key_id: format!(
+                                "{} (the registry lists another key under this id)",
+                                entry.key_id
+                            ),
+                        }
+                        .into())
+                    }
+                },
+            )?,
+        };
         self.keys.check_message(&envelope)?;
         let skew = i128::from(rules.clock_skew_seconds) * NANOS;
         if envelope.created.unix_nanos() > now.unix_nanos() + skew {
@@ -734,6 +795,22 @@ pub(crate) fn check_signatures<R: KeyResolver>(
     created: &Timestamp,
     now: &Timestamp,
 ) -> Result<Vec<KeyId>, Error> {
+    check_signers(keys, signatures, from, created, now, |listed, entry| {
+        let input = signing_input_from_parts(unsigned, &entry.algorithm, entry.key_id.as_str());
+        Ok(listed.check_signature(entry.key_id.as_str(), &input, &entry.signature)?)
+    })
+}
+
+/// The rules of [`check_signatures`], each signature checked by `check` with the public
+/// key the registry lists under its id.
+fn check_signers<R: KeyResolver>(
+    keys: &R,
+    signatures: &[SignatureEntry],
+    from: &NodeId,
+    created: &Timestamp,
+    now: &Timestamp,
+    check: impl Fn(&PublicKey, &SignatureEntry) -> Result<(), Error>,
+) -> Result<Vec<KeyId>, Error> {
     if signatures.is_empty() {
         return Err(SignatureError::Missing.into());
     }
@@ -758,9 +835,7 @@ pub(crate) fn check_signatures<R: KeyResolver>(
             }
             .into());
         }
-        let input = signing_input_from_parts(unsigned, &entry.algorithm, entry.key_id.as_str());
-        key.public_key
-            .check_signature(entry.key_id.as_str(), &input, &entry.signature)?;
+        check(&key.public_key, entry)?;
         by_sender |= &key.owner == from;
         signers.push(entry.key_id.clone());
     }

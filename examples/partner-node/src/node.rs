@@ -828,13 +828,15 @@ impl Node {
         reply.id = self.new_message_id(now);
         reply.protocol = protocol;
         let key = self.config.key_for(registry, &reply.agreement);
-        let receipt = reply.sign_to_bytes(key).map_err(own_fault)?;
         // Every receipt is checked as its sender will check it before anything is
         // stored: a receipt the sender would refuse must not follow a committed effect.
-        // Past the agreement's wind-down the message is refused for good; any other
-        // failure (this node's key retired, say) is this node's own, retried later.
-        let own_receipt = Unverified::parse(&receipt)
-            .and_then(|own| Verifier::new(registry).any_receiver().verify(own, now))
+        // The signature just made is not verified again: the registry must list this
+        // very key under its id (`sign_and_check`). Past the agreement's wind-down the
+        // message is refused for good; any other failure (this node's key retired, say)
+        // is this node's own, retried later.
+        let (receipt, own_receipt) = Verifier::new(registry)
+            .any_receiver()
+            .sign_and_check(&mut reply, key, now)
             .map_err(|e| match e.code() {
                 "agreement.inactive" => Refusal::from(e),
                 _ => own_fault(e),
@@ -889,10 +891,12 @@ impl Node {
             .in_reply_to
             .map(|id| MessageId::parse(id.as_str()).map_err(Error::from))
             .transpose()?;
-        let bytes = envelope.sign_to_bytes(self.config.key_for(registry, &envelope.agreement))?;
-        let verified = Verifier::new(registry)
-            .any_receiver()
-            .verify(Unverified::parse(&bytes)?, &now)?;
+        // Checked as the receiver will check it (but for the signature just made here).
+        let key = self.config.key_for(registry, &envelope.agreement);
+        let (bytes, verified) =
+            Verifier::new(registry)
+                .any_receiver()
+                .sign_and_check(&mut envelope, key, &now)?;
         // The store is locked before the files are looked at, so that the garbage
         // collection (which holds it too) cannot remove one between the look and the
         // commit that makes it referenced.
