@@ -140,22 +140,7 @@ impl OperatorToken {
     pub fn load_setting(path: &Path, setting: &str) -> Result<OperatorToken, NodeError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| bad_token(setting, format!("cannot read {}: {e}", path.display())))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(path)
-                .map_err(|e| bad_token(setting, format!("cannot read {}: {e}", path.display())))?
-                .permissions()
-                .mode();
-            if mode & 0o077 != 0 {
-                return Err(bad_token(setting, format!(
-                    "{} can be read or written by others (mode {:o}); allow its owner only: chmod 600 {}",
-                    path.display(),
-                    mode & 0o777,
-                    path.display()
-                )));
-            }
-        }
+        crate::config::owner_only(path).map_err(|reason| bad_token(setting, reason))?;
         OperatorToken::from_secret_of(text.trim(), setting)
     }
 

@@ -16,8 +16,8 @@
 //! data_dir = "data"                   # the SQLite database and the files live here
 //! database_url = "postgres://tongban@db.internal/jiujiang"
 //!                                     # optional: keep the database in PostgreSQL instead, shared
-//!                                     # by the replicas (a password in the URL makes this file a
-//!                                     # secret: keep it readable by the node's account only)
+//!                                     # by the replicas (with a password in the URL, the node
+//!                                     # refuses this file unless only its owner may read it: mode 600)
 //! replica = "jiujiang-1"              # optional: this process's name among replicas that share
 //!                                     # the database (default: the node id, one process)
 //! behind_tls_terminator = false       # true: plain HTTP on a non-loopback `listen`, because
@@ -263,6 +263,29 @@ pub struct Config {
     pub database: Location,
 }
 
+/// Refuses a file that others than its owner may read or write, as every file holding
+/// a secret must be (mode 600 or stricter): the reason, for the error of the setting
+/// that names it.
+pub(crate) fn owner_only(path: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "{} can be read or written by others (mode {:o}); allow its owner only: chmod 600 {}",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn bad(field: &str, reason: impl std::fmt::Display) -> NodeError {
     NodeError::Config {
         reason: format!("{field}: {reason}"),
@@ -318,6 +341,22 @@ impl Config {
             .map_err(|e| bad("config", format!("cannot read {}: {e}", path.display())))?;
         let file: ConfigFile =
             toml::from_str(&text).map_err(|e| bad("config", format!("{}: {e}", path.display())))?;
+        // A password in the database's URL makes this file a secret.
+        let password = file
+            .database_url
+            .as_deref()
+            .and_then(|url| url.parse::<postgres::Config>().ok())
+            .is_some_and(|url| url.get_password().is_some());
+        if password {
+            owner_only(path).map_err(|reason| {
+                bad(
+                    "database_url",
+                    format!(
+                        "its URL holds a password, so the configuration file is a secret: {reason}"
+                    ),
+                )
+            })?;
+        }
         let base = path.parent().unwrap_or(Path::new("."));
         Config::from_file(file, base)
     }

@@ -120,29 +120,7 @@ impl Tls {
             ));
         }
         let key_path = resolve(&file.key_file);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&key_path)
-                .map_err(|e| {
-                    bad(
-                        "key_file",
-                        format!("cannot read {}: {e}", key_path.display()),
-                    )
-                })?
-                .permissions()
-                .mode();
-            if mode & 0o077 != 0 {
-                return Err(bad(
-                    "key_file",
-                    format!(
-                        "{} can be read or written by others (mode {:o}): chmod 600 it",
-                        key_path.display(),
-                        mode & 0o777
-                    ),
-                ));
-            }
-        }
+        crate::config::owner_only(&key_path).map_err(|reason| bad("key_file", reason))?;
         let key_pem = read("key_file", &key_path)?;
         let key = PrivateKeyDer::from_pem_slice(&key_pem)
             .map_err(|e| bad("key_file", format!("no PEM private key: {e}")))?;

@@ -732,7 +732,7 @@ fn bad_configuration_is_refused_with_the_setting_at_fault() {
             "{error} does not name {expected}"
         );
     }
-    std::fs::write(config, original).expect("restore");
+    std::fs::write(config, &original).expect("restore");
     assert!(Config::load(config).is_ok());
     #[cfg(unix)]
     {
@@ -745,6 +745,38 @@ fn bad_configuration_is_refused_with_the_setting_at_fault() {
             "{error}"
         );
         assert!(error.to_string().contains("chmod 600"), "{error}");
+        std::fs::set_permissions(token, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        // A password in the database's URL makes the configuration file a secret. (The
+        // file may name a database already: TONGBAN_DEMO_POSTGRES.)
+        let original_without_database: String = original
+            .lines()
+            .filter(|line| !line.starts_with("database_url"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let with_password = original_without_database.replace(
+            "data_dir = ",
+            "database_url = \"postgres://tongban:s3cret@127.0.0.1/jiujiang\"\ndata_dir = ",
+        );
+        std::fs::write(config, &with_password).expect("write config");
+        std::fs::set_permissions(config, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let error = Config::load(config).expect_err("a password others can read");
+        assert!(error.to_string().contains("database_url:"), "{error}");
+        assert!(error.to_string().contains("chmod 600"), "{error}");
+        std::fs::set_permissions(config, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        let loaded = Config::load(config).expect("the owner's own file");
+        assert!(matches!(
+            loaded.database,
+            partner_node::store::Location::Postgres(_)
+        ));
+        // Without a password, the file is no secret.
+        let without = original_without_database.replace(
+            "data_dir = ",
+            "database_url = \"postgres://tongban@127.0.0.1/jiujiang\"\ndata_dir = ",
+        );
+        std::fs::write(config, &without).expect("write config");
+        std::fs::set_permissions(config, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        assert!(Config::load(config).is_ok());
+        std::fs::write(config, &original).expect("restore");
     }
 }
 
