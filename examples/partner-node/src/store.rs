@@ -316,6 +316,22 @@ impl Postgres {
     }
 }
 
+impl Postgres {
+    /// After a failure: if the connection no longer answers (the server ended it, say,
+    /// and the client has not noticed yet), drops it, so that the next call connects
+    /// again instead of failing on it too. Call it on a thread of its own.
+    fn forget_if_broken(&mut self) {
+        let broken = self
+            .client
+            .as_mut()
+            .is_some_and(|client| client.is_valid(std::time::Duration::from_secs(2)).is_err());
+        if broken {
+            self.client = None;
+            self.statements.clear();
+        }
+    }
+}
+
 impl Drop for Postgres {
     /// Closes the connection on a thread of its own.
     fn drop(&mut self) {
@@ -411,7 +427,13 @@ impl Store {
         let count = works.len();
         let outcome = match &mut self.backend {
             Backend::Sqlite(connection) => sqlite_group(connection, works),
-            Backend::Postgres(postgres) => on_own_thread(|| postgres_group(postgres, works)),
+            Backend::Postgres(postgres) => on_own_thread(|| {
+                let outcome = postgres_group(postgres, works);
+                if outcome.is_err() {
+                    postgres.forget_if_broken();
+                }
+                outcome
+            }),
         };
         match outcome {
             Ok(results) => results,
@@ -436,7 +458,11 @@ impl Store {
             Backend::Sqlite(connection) => work(&Db::sqlite(connection)),
             Backend::Postgres(postgres) => on_own_thread(|| {
                 let (client, statements) = postgres.connected()?;
-                work(&Db::postgres(client, statements))
+                let result = work(&Db::postgres(client, statements));
+                if result.is_err() {
+                    postgres.forget_if_broken();
+                }
+                result
             }),
         }
     }
@@ -1370,8 +1396,8 @@ mod reconnection {
             .expect("terminate");
         assert_eq!(ended.len(), 1, "the store held one connection");
         drop(admin);
-        // The call that finds the connection gone fails as a storage error; the next
-        // one connects again.
+        // The call that finds the connection gone fails as a storage error (and finds
+        // that it no longer answers); the next one connects again.
         let first = count(&mut store);
         if let Err(error) = &first {
             assert_eq!(error.code(), "node.storage");
