@@ -273,18 +273,19 @@ fn on_own_thread<R: Send>(work: impl FnOnce() -> R + Send) -> R {
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
+/// A client connected to `url`. Call it on a thread of its own.
+fn client_for(url: &str) -> Result<postgres::Client, NodeError> {
+    postgres::Client::connect(url, postgres::NoTls).map_err(|e| NodeError::Storage {
+        reason: format!("cannot connect to PostgreSQL at {}: {e}", redacted(url)),
+    })
+}
+
 impl Postgres {
     /// Connects to `url`.
     fn connect(url: &str) -> Result<Postgres, NodeError> {
-        let client =
-            on_own_thread(|| postgres::Client::connect(url, postgres::NoTls)).map_err(|e| {
-                NodeError::Storage {
-                    reason: format!("cannot connect to PostgreSQL at {}: {e}", redacted(url)),
-                }
-            })?;
         Ok(Postgres {
             url: url.to_string(),
-            client: Some(client),
+            client: Some(on_own_thread(|| client_for(url))?),
             statements: PgStatements::new(),
         })
     }
@@ -297,26 +298,14 @@ impl Postgres {
             tracing::warn!("the connection to PostgreSQL was lost; connecting again");
             self.client = None;
             self.statements.clear();
-            let client = postgres::Client::connect(&self.url, postgres::NoTls).map_err(|e| {
-                NodeError::Storage {
-                    reason: format!(
-                        "cannot connect to PostgreSQL at {}: {e}",
-                        redacted(&self.url)
-                    ),
-                }
-            })?;
-            self.client = Some(client);
+            self.client = Some(client_for(&self.url)?);
         }
-        match &mut self.client {
-            Some(client) => Ok((client, &mut self.statements)),
-            None => Err(NodeError::Storage {
-                reason: "no connection to PostgreSQL".into(),
-            }),
-        }
+        let client = self.client.as_mut().ok_or_else(|| NodeError::Storage {
+            reason: "no connection to PostgreSQL".into(),
+        })?;
+        Ok((client, &mut self.statements))
     }
-}
 
-impl Postgres {
     /// After a failure: if the connection no longer answers (the server ended it, say,
     /// and the client has not noticed yet), drops it, so that the next call connects
     /// again instead of failing on it too. Call it on a thread of its own.
@@ -528,19 +517,13 @@ fn postgres_group<T, E: From<NodeError>>(
     for work in works {
         // A savepoint dropped without `commit` is rolled back; a statement that failed
         // in it leaves the transaction usable once it is.
-        let result = match tx.transaction() {
-            Ok(mut savepoint) => {
-                let result = work(&Db::postgres(&mut savepoint, statements));
-                match result {
-                    Ok(value) => savepoint
-                        .commit()
-                        .map(|()| value)
-                        .map_err(|e| E::from(NodeError::from(e))),
-                    Err(e) => Err(e),
-                }
-            }
-            Err(e) => return Err(e.to_string()),
-        };
+        let mut savepoint = tx.transaction().map_err(|e| e.to_string())?;
+        let result = work(&Db::postgres(&mut savepoint, statements)).and_then(|value| {
+            savepoint
+                .commit()
+                .map_err(|e| E::from(NodeError::from(e)))?;
+            Ok(value)
+        });
         results.push(result);
     }
     tx.commit().map_err(|e| e.to_string())?;
