@@ -4,6 +4,8 @@
 //! Properties:
 //! - nothing panics, and every refusal has a stable code listed in `ERROR_CODES`;
 //! - a parsed message's canonical bytes are `canonical::canonicalize` of the input;
+//! - its typed envelope written straight as canonical JSON (`Envelope::to_canonical_bytes`,
+//!   the sign path's writer) gives the canonical bytes of its JSON value;
 //! - they parse again on the canonical fast path, and behind a leading space (which is
 //!   never canonical) on the strict path, to the same envelope, document, warnings,
 //!   canonical bytes and digest;
@@ -49,6 +51,16 @@ fuzz_target!(|data: &[u8]| {
         tongban::canonical::canonicalize(data).ok().as_deref(),
         Some(canonical.as_slice()),
         "the canonical bytes are the canonical form of the input"
+    );
+
+    let envelope = message.envelope();
+    assert_eq!(
+        envelope.to_canonical_bytes().ok(),
+        envelope
+            .to_value()
+            .ok()
+            .map(|value| tongban::canonical::to_canonical_bytes(&value)),
+        "the typed writer gives the canonical bytes of the envelope's JSON value"
     );
 
     let fast = parse_again(&canonical, "fast");

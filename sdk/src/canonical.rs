@@ -8,7 +8,10 @@
 use crate::error::Error;
 use crate::json::MemberSpan;
 use serde_json::{Map, Number, Value};
+use std::cmp::Ordering;
 use std::fmt::Write;
+
+pub(crate) mod typed;
 
 /// Parses `bytes` strictly (see [`crate::json`]) and returns their canonical form.
 pub fn canonicalize(bytes: &[u8]) -> Result<Vec<u8>, Error> {
@@ -103,31 +106,41 @@ fn write_object(out: &mut String, map: &Map<String, Value>, mut locate: Locate<'
         write_members(out, &mut map.iter());
     } else {
         let mut members: Vec<(&String, &Value)> = map.iter().collect();
-        members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+        members.sort_by(|(a, _), (b, _)| name_order(a, b));
         write_members(out, &mut members.into_iter());
     }
 }
 
-/// Whether the map already iterates in RFC 8785 order (UTF-16 code units of the
-/// names). Without characters beyond the Basic Multilingual Plane, UTF-8 byte order is
-/// UTF-16 order, so an ordered map of such names needs no sorting.
+/// Whether the map already iterates in RFC 8785 order ([`name_order`]), as an ordered
+/// map of names without characters beyond the Basic Multilingual Plane does.
 fn in_canonical_order(map: &Map<String, Value>) -> bool {
     let mut previous: Option<&str> = None;
     map.keys().all(|name| {
-        let in_order = previous.is_none_or(|p| p.as_bytes() < name.as_bytes());
+        let in_order = previous.is_none_or(|p| name_order(p, name).is_lt());
         previous = Some(name);
-        in_order && name.bytes().all(|b| b < 0xF0)
+        in_order
     })
+}
+
+/// The order of member names in RFC 8785: by their UTF-16 code units. That is the
+/// order of their UTF-8 bytes except where the first difference is between a character
+/// beyond the Basic Multilingual Plane (lead byte `F0`–`F4`) and one of U+E000–U+FFFF
+/// (lead byte `EE` or `EF`): only when both differing bytes are `EE` or above are the
+/// code units compared.
+pub(crate) fn name_order(a: &str, b: &str) -> Ordering {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    match x.iter().zip(y).find(|(p, q)| p != q) {
+        Some((&p, &q)) if p >= 0xEE && q >= 0xEE => a.encode_utf16().cmp(b.encode_utf16()),
+        Some((p, q)) => p.cmp(q),
+        None => x.len().cmp(&y.len()),
+    }
 }
 
 /// Writes `s` as a canonical JSON string (RFC 8785 §3.2.2.2).
 pub(crate) fn write_string(out: &mut String, s: &str) {
     out.push('"');
     let mut rest = s;
-    while let Some(at) = rest
-        .bytes()
-        .position(|b| b < 0x20 || b == b'"' || b == b'\\')
-    {
+    while let Some(at) = crate::json::first_to_escape(rest.as_bytes()) {
         out.push_str(&rest[..at]);
         match rest.as_bytes()[at] {
             b'"' => out.push_str("\\\""),
@@ -264,6 +277,42 @@ mod tests {
                 without,
                 "{input}"
             );
+        }
+    }
+
+    #[test]
+    fn name_order_is_the_order_of_utf16_code_units() {
+        let names = [
+            "",
+            "a",
+            "ab",
+            "b",
+            "\r",
+            "1",
+            "\u{80}",
+            "ö",
+            "€",
+            "\u{e000}",
+            "\u{ffff}",
+            "\u{fb33}",
+            "\u{1f600}",
+            "\u{10000}",
+            "\u{10ffff}",
+            "黄",
+            "黄石",
+            "黄\u{1f600}",
+            "黄\u{fb33}",
+            "\u{1f600}a",
+            "\u{1f601}",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(
+                    name_order(a, b),
+                    a.encode_utf16().cmp(b.encode_utf16()),
+                    "{a:?} {b:?}"
+                );
+            }
         }
     }
 

@@ -523,16 +523,18 @@ impl<'a> CanonicalScan<'a> {
         self.eat(b'"')?;
         let start = self.pos;
         loop {
-            let byte = self.peek()?;
-            match byte {
+            // Everything up to a quote, a backslash or a control character is content.
+            self.pos += first_to_escape(self.bytes.get(self.pos..)?)?;
+            match self.bytes[self.pos] {
                 b'"' => {
                     self.pos += 1;
-                    return Some(&self.bytes[start..self.pos - 1]);
+                    let content = &self.bytes[start..self.pos - 1];
+                    if name && content.iter().any(|byte| *byte >= 0xf0) {
+                        return None;
+                    }
+                    return Some(content);
                 }
-                0x00..=0x1f => return None,
-                0xf0..=0xff if name => return None,
-                b'\\' if name => return None,
-                b'\\' => {
+                b'\\' if !name => {
                     let escape = self.bytes.get(self.pos + 1..)?;
                     let length = match escape.first()? {
                         b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
@@ -542,7 +544,8 @@ impl<'a> CanonicalScan<'a> {
                     };
                     self.pos += length;
                 }
-                _ => self.pos += 1,
+                // A control character, or an escape in a member name.
+                _ => return None,
             }
         }
     }
@@ -570,6 +573,36 @@ impl<'a> CanonicalScan<'a> {
     }
 }
 
+/// The index of the first byte of `bytes` that a JSON string escapes: a control
+/// character, `"` or `\\`. Eight bytes are tested at a time (the word-at-a-time tests
+/// for a zero byte and for a byte below a bound, on `u64`s), then the byte is found in
+/// the word that has one.
+pub(crate) fn first_to_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let needs_escape = |b: &u8| *b < 0x20 || *b == b'"' || *b == b'\\';
+    let mut words = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for word in &mut words {
+        let x = u64::from_ne_bytes(word.try_into().unwrap_or([0; 8]));
+        let zero_in = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+        let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+        let quote = zero_in(x ^ (ONES * u64::from(b'"')));
+        let backslash = zero_in(x ^ (ONES * u64::from(b'\\')));
+        if below_space | quote | backslash != 0 {
+            if let Some(at) = word.iter().position(needs_escape) {
+                return Some(offset + at);
+            }
+        }
+        offset += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(needs_escape)
+        .map(|at| offset + at)
+}
+
 /// Whether the four hex digits of a `\u` escape are how RFC 8785 writes a control
 /// character: lower-case hex, below U+0020, and not one with a short escape.
 fn is_canonical_control_escape(hex: &[u8]) -> bool {
@@ -588,6 +621,32 @@ mod tests {
 
     fn code(bytes: &[u8]) -> &'static str {
         parse(bytes).expect_err("must be refused").code()
+    }
+
+    /// The word-at-a-time search finds what a byte-at-a-time one finds, at every
+    /// position and alignment, next to every kind of byte.
+    #[test]
+    fn the_escape_search_finds_the_first_byte_to_escape() {
+        let naive = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .position(|b| *b < 0x20 || *b == b'"' || *b == b'\\')
+        };
+        let fillers: [&[u8]; 4] = [b"a", "黄".as_bytes(), b"\x7f", b"!#[]"];
+        for special in [0x00, 0x1f, b'"', b'\\', b' ', 0x80, 0xff, b'!', b'#', b'['] {
+            for filler in fillers {
+                for before in 0..20 {
+                    let mut bytes: Vec<u8> = filler.iter().cycle().take(before).copied().collect();
+                    bytes.push(special);
+                    bytes.extend(filler.iter().cycle().take(11));
+                    assert_eq!(first_to_escape(&bytes), naive(&bytes), "{bytes:?}");
+                    assert_eq!(
+                        first_to_escape(&bytes[1.min(bytes.len())..]),
+                        naive(&bytes[1..])
+                    );
+                }
+            }
+        }
     }
 
     #[test]

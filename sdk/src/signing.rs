@@ -84,25 +84,7 @@ pub fn sign_document(
     key: &(impl DocumentSigner + ?Sized),
 ) -> Result<SignatureEntry, Error> {
     check_numbers(document)?;
-    let suite = key.algorithm();
-    let input = signing_input(document, suite.as_str(), key.key_id().as_str());
-    let signature = key.sign_bytes(&input)?;
-    let expected = suite.suite().signature_length();
-    if signature.len() != expected {
-        return Err(KeyError::Malformed {
-            reason: format!(
-                "the signer of {} gave a signature of {} bytes; suite {suite} signs with exactly {expected}",
-                key.key_id(),
-                signature.len()
-            ),
-        }
-        .into());
-    }
-    let entry = SignatureEntry {
-        algorithm: suite.as_str().to_string(),
-        key_id: key.key_id().clone(),
-        signature: crate::crypto::base64url(&signature),
-    };
+    let entry = sign_unsigned(&unsigned_bytes(document), key)?;
     let Value::Object(members) = document else {
         return Err(MessageError::Invalid {
             reason: "an envelope must be a JSON object".into(),
@@ -124,6 +106,34 @@ pub fn sign_document(
         })?,
     );
     Ok(entry)
+}
+
+/// The signature by `key` over `unsigned`, the canonical bytes of a document without
+/// its `signatures` (see [`unsigned_bytes`]). A signer whose signature is not of its
+/// suite's length signs nothing: `key.malformed`.
+pub(crate) fn sign_unsigned(
+    unsigned: &[u8],
+    key: &(impl DocumentSigner + ?Sized),
+) -> Result<SignatureEntry, Error> {
+    let suite = key.algorithm();
+    let input = signing_input_from(unsigned, suite.as_str(), key.key_id().as_str());
+    let signature = key.sign_bytes(&input)?;
+    let expected = suite.suite().signature_length();
+    if signature.len() != expected {
+        return Err(KeyError::Malformed {
+            reason: format!(
+                "the signer of {} gave a signature of {} bytes; suite {suite} signs with exactly {expected}",
+                key.key_id(),
+                signature.len()
+            ),
+        }
+        .into());
+    }
+    Ok(SignatureEntry {
+        algorithm: suite.as_str().to_string(),
+        key_id: key.key_id().clone(),
+        signature: crate::crypto::base64url(&signature),
+    })
 }
 
 /// Refuses fractions and integers beyond ±(2^53−1) anywhere in `value`.

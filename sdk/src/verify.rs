@@ -238,14 +238,23 @@ fn parse_any(
 /// body by its type from its own span. `None` when anything is amiss;
 /// [`envelope_error`] then finds and explains the fault.
 fn decode_canonical(canonical: &Canonical) -> Option<(Envelope, &'static VersionRules)> {
-    let mut deserializer = serde_json::Deserializer::from_str(&canonical.text);
-    // The body is skipped here and read by its type from its own span.
+    // The body is read by its type from its own span, so the envelope is read with
+    // `null` in its place rather than parsed twice.
+    let body_span = canonical.body.as_ref()?.value.clone();
+    let text = &canonical.text;
+    let envelope = [
+        text.get(..body_span.start)?,
+        "null",
+        text.get(body_span.end..)?,
+    ]
+    .concat();
+    let mut deserializer = serde_json::Deserializer::from_str(&envelope);
     let wire = WireEnvelope::<IgnoredAny>::deserialize(Strict(&mut deserializer)).ok()?;
     deserializer.end().ok()?;
     let rules = wire.protocol.major_version().ok()?.rules();
     let message_type = rules.message_type(&wire.message_type)?;
-    let body = canonical.text.get(canonical.body.as_ref()?.value.clone())?;
-    let body = Body::from_text(message_type, body).ok()?;
+    let body = text.get(body_span)?;
+    let body = Body::from_canonical_text(message_type, body)?;
     Some((wire.with_body(body), rules))
 }
 

@@ -30,7 +30,7 @@ use crate::crypto::DocumentSigner;
 use crate::error::{Error, MessageError};
 use crate::id::{AgreementId, CaseId, MessageId, NodeId};
 use crate::shape::Strict;
-use crate::signing::{sign_document, SignatureEntry};
+use crate::signing::{sign_unsigned, SignatureEntry};
 use crate::time::Timestamp;
 use crate::version::ProtocolVersion;
 use schemars::JsonSchema;
@@ -261,6 +261,22 @@ impl Body {
         body.map_err(|err| serde_path_to_error::Error::new(track.path(), err))
     }
 
+    /// Deserializes the body of a message of type `message_type` from canonical text
+    /// without tracking the path: the verify path's decode, `None` on any fault (which
+    /// [`Body::from_text`] then explains). The WASM build, whose size counts more than
+    /// this saving, reads through the tracking deserializer, its only one.
+    pub(crate) fn from_canonical_text(message_type: MessageType, text: &str) -> Option<Body> {
+        #[cfg(target_arch = "wasm32")]
+        return Body::from_text(message_type, text).ok();
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let mut deserializer = serde_json::Deserializer::from_str(text);
+            let body = Body::deserialize_as(message_type, Strict(&mut deserializer)).ok()?;
+            deserializer.end().ok()?;
+            Some(body)
+        }
+    }
+
     /// Deserializes the body of a message of type `message_type` from any
     /// deserializer: the one dispatch by type, for canonical text and for values.
     pub(crate) fn deserialize_as<'de, D: serde::Deserializer<'de>>(
@@ -371,35 +387,26 @@ impl Envelope {
     /// [`crate::signing::sign_document`]: a typed `Envelope` holds only the members it
     /// knows.
     pub fn sign(&mut self, key: &(impl DocumentSigner + ?Sized)) -> Result<(), Error> {
-        self.signed_document(key).map(|_| ())
+        self.sign_to_bytes(key).map(|_| ())
     }
 
     /// Signs as [`Envelope::sign`] does and returns the canonical bytes of the signed
-    /// message, the form to send: one conversion to JSON for both, where `sign` followed
-    /// by [`Envelope::to_canonical_bytes`] converts twice.
+    /// message, the form to send. The typed message is written as canonical JSON once,
+    /// without its signatures; the signatures are then put in their place.
     pub fn sign_to_bytes(
         &mut self,
         key: &(impl DocumentSigner + ?Sized),
     ) -> Result<Vec<u8>, Error> {
-        Ok(crate::canonical::to_canonical_bytes(
-            &self.signed_document(key)?,
-        ))
-    }
-
-    /// Adds a signature by `key` and returns the signed message as a JSON value.
-    fn signed_document(
-        &mut self,
-        key: &(impl DocumentSigner + ?Sized),
-    ) -> Result<serde_json::Value, Error> {
-        let mut document = self.to_value()?;
-        let entry = sign_document(&mut document, key)?;
+        let unsigned = crate::canonical::typed::without_member(self, "signatures")?;
+        let entry = sign_unsigned(unsigned.text.as_bytes(), key)?;
         self.signatures.push(entry);
-        Ok(document)
+        let signatures = crate::canonical::typed::to_canonical_bytes(&self.signatures)?;
+        Ok(unsigned.with_member(&signatures))
     }
 
     /// The canonical (RFC 8785) bytes of the message, signatures included: the form to
     /// send and to hash.
     pub fn to_canonical_bytes(&self) -> Result<Vec<u8>, Error> {
-        Ok(crate::canonical::to_canonical_bytes(&self.to_value()?))
+        Ok(crate::canonical::typed::to_canonical_bytes(self)?)
     }
 }
