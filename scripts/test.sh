@@ -171,8 +171,9 @@ xmllint --noout --schema conformance/junit.xsd target/conformance-wasm.xml
 step "cargo test --workspace"
 cargo test --workspace --locked
 
-step "the reference node's tests again, each node's database in PostgreSQL"
-TONGBAN_DEMO_POSTGRES="$TONGBAN_POSTGRES" cargo test -p partner-node --locked
+step "the reference node's tests again, each node's database in PostgreSQL, over TLS"
+TONGBAN_DEMO_POSTGRES="$TONGBAN_POSTGRES" TONGBAN_DEMO_POSTGRES_CA="$TONGBAN_POSTGRES_CA" \
+  cargo test -p partner-node --locked
 
 step "fuzzing, smoke only: each cargo-fuzz target for 15 s over its committed corpus (fuzz/README.md)"
 fuzz/smoke.sh 15

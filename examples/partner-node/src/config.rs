@@ -18,6 +18,9 @@
 //!                                     # optional: keep the database in PostgreSQL instead, shared
 //!                                     # by the replicas (with a password in the URL, the node
 //!                                     # refuses this file unless only its owner may read it: mode 600)
+//! database_ca_file = "tls/db-ca.pem"  # the authority of the database server's certificate: the node
+//!                                     # then speaks TLS to it and verifies it; required unless the
+//!                                     # URL's host is a loopback address or a Unix socket
 //! replica = "jiujiang-1"              # optional: this process's name among replicas that share
 //!                                     # the database (default: the node id, one process)
 //! behind_tls_terminator = false       # true: plain HTTP on a non-loopback `listen`, because
@@ -49,7 +52,7 @@
 
 use crate::auth::OperatorToken;
 use crate::error::NodeError;
-use crate::store::Location;
+use crate::store::{Location, PostgresServer};
 use crate::tls::{Tls, TlsFile};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -106,6 +109,10 @@ pub struct ConfigFile {
     /// `data_dir`.
     #[serde(default)]
     pub database_url: Option<String>,
+    /// The certificate authorities (PEM) of the PostgreSQL server's certificate: TLS
+    /// to the database, the server verified.
+    #[serde(default)]
+    pub database_ca_file: Option<PathBuf>,
 }
 
 /// The `[limits]` table.
@@ -290,6 +297,84 @@ fn bad(field: &str, reason: impl std::fmt::Display) -> NodeError {
     NodeError::Config {
         reason: format!("{field}: {reason}"),
     }
+}
+
+/// The PostgreSQL server of `database_url`, with the authorities of `database_ca_file`.
+/// Citizens' data must not cross a network in clear: without authorities the URL's
+/// hosts must be loopback addresses or Unix sockets, and `sslmode=require` needs them
+/// too (the node verifies what it encrypts to).
+fn postgres_server(
+    url: &str,
+    ca_file: &Option<PathBuf>,
+    resolve: impl Fn(&Path) -> PathBuf,
+) -> Result<PostgresServer, NodeError> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(bad(
+            "database_url",
+            "give a PostgreSQL URL (postgres://user@host/database), or leave it out for SQLite",
+        ));
+    }
+    let config = url
+        .parse::<postgres::Config>()
+        .map_err(|e| bad("database_url", format!("not a PostgreSQL URL: {e}")))?;
+    let ca_pem = match ca_file {
+        None => None,
+        Some(path) => {
+            let path = resolve(path);
+            let pem = std::fs::read(&path).map_err(|e| {
+                bad(
+                    "database_ca_file",
+                    format!("cannot read {}: {e}", path.display()),
+                )
+            })?;
+            crate::tls::authorities(&pem).map_err(|reason| bad("database_ca_file", reason))?;
+            Some(pem)
+        }
+    };
+    if ca_pem.is_none() {
+        if let Some(host) = remote_host(&config) {
+            return Err(bad(
+                "database_url",
+                format!(
+                    "{host} is reached across a network, and the database holds citizens' data: give database_ca_file, the authority of the server's certificate, and the node speaks TLS to it and verifies it (in clear only to a loopback address or a Unix socket)"
+                ),
+            ));
+        }
+        if config.get_ssl_mode() == postgres::config::SslMode::Require {
+            return Err(bad(
+                "database_url",
+                "sslmode=require needs database_ca_file: the node verifies the server's certificate against it",
+            ));
+        }
+    }
+    Ok(PostgresServer {
+        url: url.to_string(),
+        ca_pem,
+    })
+}
+
+/// The first host or address of `config` that is neither a loopback address (or
+/// `localhost`) nor a Unix socket.
+fn remote_host(config: &postgres::Config) -> Option<String> {
+    let loopback = |name: &str| {
+        name.eq_ignore_ascii_case("localhost")
+            || name
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    };
+    let hosts = config.get_hosts().iter().filter_map(|host| match host {
+        postgres::config::Host::Tcp(name) => (!loopback(name)).then(|| name.clone()),
+        #[cfg(unix)]
+        postgres::config::Host::Unix(_) => None,
+    });
+    let addresses = config
+        .get_hostaddrs()
+        .iter()
+        .filter(|ip| !ip.is_loopback())
+        .map(|ip| ip.to_string());
+    hosts.chain(addresses).next()
 }
 
 /// Whether `registry` lists `node` as a member with each of `keys` among its keys; if
@@ -496,20 +581,15 @@ impl Config {
                 "give 1 to 64 visible ASCII characters, a name of its own for each replica",
             ));
         }
-        let database = match &file.database_url {
-            None => Location::Sqlite(resolve(&file.data_dir)),
-            Some(url) => {
-                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-                    return Err(bad(
-                        "database_url",
-                        "give a PostgreSQL URL (postgres://user@host/database), or leave it out for SQLite",
-                    ));
-                }
-                url.parse::<postgres::Config>()
-                    .map_err(|e| bad("database_url", format!("not a PostgreSQL URL: {e}")))?;
-                Location::Postgres(url.clone())
-            }
-        };
+        let database =
+            match (&file.database_url, &file.database_ca_file) {
+                (None, None) => Location::Sqlite(resolve(&file.data_dir)),
+                (None, Some(_)) => return Err(bad(
+                    "database_ca_file",
+                    "needs database_url: it is the authority of a PostgreSQL server's certificate",
+                )),
+                (Some(url), ca_file) => Location::Postgres(postgres_server(url, ca_file, resolve)?),
+            };
         Ok(Config {
             replica,
             database,

@@ -155,12 +155,18 @@ pub fn prepare_speaking(
         let operator_token_file = node_dir.join("operator.token");
         OperatorToken::generate()?.write_new(&operator_token_file)?;
         // With TONGBAN_DEMO_POSTGRES (a PostgreSQL URL whose user may create databases),
-        // each node keeps its database in one of its own there instead of SQLite's file.
+        // each node keeps its database in one of its own there instead of SQLite's file;
+        // with TONGBAN_DEMO_POSTGRES_CA too (the server's authority, PEM), over TLS.
         let database_url = match std::env::var("TONGBAN_DEMO_POSTGRES") {
-            Ok(admin_url) => format!(
-                "database_url = \"{}\"\n",
-                crate::database::create_database(&admin_url)?
-            ),
+            Ok(admin_url) => {
+                let ca_file = std::env::var("TONGBAN_DEMO_POSTGRES_CA")
+                    .map(|path| format!("database_ca_file = {}\n", toml::Value::String(path)))
+                    .unwrap_or_default();
+                format!(
+                    "database_url = \"{}\"\n{ca_file}",
+                    crate::database::create_database(&admin_url)?
+                )
+            }
             Err(_) => String::new(),
         };
         let config = node_dir.join("node.toml");

@@ -225,8 +225,41 @@ pub struct OutboxEntry {
 pub enum Location {
     /// [`DATABASE_FILE`] in this directory.
     Sqlite(std::path::PathBuf),
-    /// A PostgreSQL server, by its connection URL (`postgres://user@host/database`).
-    Postgres(String),
+    /// A PostgreSQL server.
+    Postgres(PostgresServer),
+}
+
+/// A PostgreSQL server: its connection URL (`postgres://user@host/database`) and, for a
+/// server across a network, the certificate authorities its certificate must chain to.
+/// With them the node speaks TLS to it and verifies its certificate and name, whatever
+/// the URL's `sslmode` says; without them it connects in clear, which the
+/// configuration allows only to a loopback address or a Unix socket.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PostgresServer {
+    /// The connection URL.
+    pub url: String,
+    /// The authorities (PEM) of the server's certificate, for TLS.
+    pub ca_pem: Option<Vec<u8>>,
+}
+
+impl PostgresServer {
+    /// The server at `url`, in clear (a loopback address or a Unix socket).
+    pub fn plain(url: impl Into<String>) -> PostgresServer {
+        PostgresServer {
+            url: url.into(),
+            ca_pem: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for PostgresServer {
+    /// The URL without its password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresServer")
+            .field("url", &redacted(&self.url))
+            .field("tls", &self.ca_pem.is_some())
+            .finish()
+    }
 }
 
 /// The open database: a connection, read-write or read-only.
@@ -259,7 +292,7 @@ impl std::fmt::Debug for Backend {
 /// and its tests may call the store from one. So everything the client does (connect,
 /// run, close) happens on a thread of its own: [`on_own_thread`].
 struct Postgres {
-    url: String,
+    server: PostgresServer,
     /// `None` only while it is being closed or connected again.
     client: Option<postgres::Client>,
     statements: PgStatements,
@@ -273,19 +306,52 @@ fn on_own_thread<R: Send>(work: impl FnOnce() -> R + Send) -> R {
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
-/// A client connected to `url`. Call it on a thread of its own.
-fn client_for(url: &str) -> Result<postgres::Client, NodeError> {
-    postgres::Client::connect(url, postgres::NoTls).map_err(|e| NodeError::Storage {
-        reason: format!("cannot connect to PostgreSQL at {}: {e}", redacted(url)),
-    })
+/// A client connected to `server`, over TLS when it names authorities. Call it on a
+/// thread of its own.
+fn client_for(server: &PostgresServer) -> Result<postgres::Client, NodeError> {
+    let failed = |e: &dyn std::error::Error| NodeError::Storage {
+        reason: format!(
+            "cannot connect to PostgreSQL at {}: {}",
+            redacted(&server.url),
+            with_causes(e)
+        ),
+    };
+    let Some(ca_pem) = &server.ca_pem else {
+        return postgres::Client::connect(&server.url, postgres::NoTls).map_err(|e| failed(&e));
+    };
+    let mut config: postgres::Config = server.url.parse().map_err(|e| failed(&e))?;
+    config.ssl_mode(postgres::config::SslMode::Require);
+    let roots = crate::tls::authorities(ca_pem).map_err(|reason| NodeError::Storage {
+        reason: format!("the database's certificate authorities: {reason}"),
+    })?;
+    let tls = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config
+        .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+        .map_err(|e| failed(&e))
+}
+
+/// An error and its causes, `: `-joined: a TLS failure's reason sits in the causes.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let line = inner.to_string();
+        if !text.contains(&line) {
+            text = format!("{text}: {line}");
+        }
+        cause = inner.source();
+    }
+    text
 }
 
 impl Postgres {
-    /// Connects to `url`.
-    fn connect(url: &str) -> Result<Postgres, NodeError> {
+    /// Connects to `server`.
+    fn connect(server: &PostgresServer) -> Result<Postgres, NodeError> {
         Ok(Postgres {
-            url: url.to_string(),
-            client: Some(on_own_thread(|| client_for(url))?),
+            server: server.clone(),
+            client: Some(on_own_thread(|| client_for(server))?),
             statements: PgStatements::new(),
         })
     }
@@ -298,7 +364,7 @@ impl Postgres {
             tracing::warn!("the connection to PostgreSQL was lost; connecting again");
             self.client = None;
             self.statements.clear();
-            self.client = Some(client_for(&self.url)?);
+            self.client = Some(client_for(&self.server)?);
         }
         let client = self.client.as_mut().ok_or_else(|| NodeError::Storage {
             reason: "no connection to PostgreSQL".into(),
@@ -335,8 +401,10 @@ fn redacted(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let credentials = &url[scheme + 3..at];
-            let user = credentials.split(':').next().unwrap_or_default();
-            format!("{}{user}:…{}", &url[..scheme + 3], &url[at..])
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:…{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
         }
         _ => url.to_string(),
     }
@@ -352,8 +420,8 @@ impl Store {
     pub fn open_at(location: &Location) -> Result<Store, NodeError> {
         match location {
             Location::Sqlite(data_dir) => open_sqlite(data_dir),
-            Location::Postgres(url) => {
-                let mut postgres = Postgres::connect(url)?;
+            Location::Postgres(server) => {
+                let mut postgres = Postgres::connect(server)?;
                 on_own_thread(|| migrate_postgres(postgres.connected()?.0))?;
                 Ok(Store {
                     backend: Backend::Postgres(Box::new(postgres)),
@@ -378,8 +446,8 @@ impl Store {
                     backend: Backend::Sqlite(connection),
                 })
             }
-            Location::Postgres(url) => Ok(Store {
-                backend: Backend::Postgres(Box::new(Postgres::connect(url)?)),
+            Location::Postgres(server) => Ok(Store {
+                backend: Backend::Postgres(Box::new(Postgres::connect(server)?)),
             }),
         }
     }
@@ -1356,7 +1424,7 @@ mod reconnection {
         let Some(location) = testing::postgres() else {
             return;
         };
-        let Location::Postgres(url) = &location else {
+        let Location::Postgres(PostgresServer { url, .. }) = &location else {
             unreachable!("testing::postgres gives PostgreSQL");
         };
         let mut store = Store::open_at(&location).expect("store");
@@ -1389,6 +1457,83 @@ mod reconnection {
     }
 }
 
+#[cfg(test)]
+mod tls_to_postgres {
+    use super::*;
+
+    fn encrypted(store: &mut Store) -> bool {
+        store
+            .run(|db| {
+                db.query_one(
+                    "SELECT COUNT(*) FROM pg_stat_ssl WHERE pid = pg_backend_pid() AND ssl",
+                    &[],
+                )?
+                .flag(0)
+            })
+            .expect("pg_stat_ssl")
+    }
+
+    #[test]
+    fn a_postgresql_url_is_shown_without_its_password() {
+        assert_eq!(
+            redacted("postgres://tongban:s3cret@db.internal/jiujiang"),
+            "postgres://tongban:…@db.internal/jiujiang"
+        );
+        assert_eq!(
+            redacted("postgres://tongban@db.internal/jiujiang"),
+            "postgres://tongban@db.internal/jiujiang"
+        );
+        let server = PostgresServer::plain("postgres://tongban:s3cret@db.internal/jiujiang");
+        assert!(!format!("{server:?}").contains("s3cret"), "{server:?}");
+    }
+
+    /// With the server's authority the store speaks TLS to it (the server says so), and
+    /// the migrations and statements run over it; without, in clear (so the check can
+    /// fail); with another authority it refuses to connect and says why.
+    #[test]
+    fn the_store_speaks_tls_to_postgresql_and_verifies_the_server() {
+        let Some(Location::Postgres(server)) = testing::postgres() else {
+            return;
+        };
+        let Ok(ca) = std::env::var("TONGBAN_POSTGRES_CA") else {
+            assert!(
+                std::env::var("TONGBAN_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "TONGBAN_REQUIRE_POSTGRES=1 but TONGBAN_POSTGRES_CA names no authority"
+            );
+            return;
+        };
+        let verified = Location::Postgres(PostgresServer {
+            url: server.url.clone(),
+            ca_pem: Some(std::fs::read(ca).expect("the server's authority")),
+        });
+        let mut store = Store::open_at(&verified).expect("over TLS");
+        assert!(encrypted(&mut store), "the connection is TLS");
+        let mut reader = Store::open_reader(&verified).expect("a reader over TLS");
+        assert!(encrypted(&mut reader));
+        let mut plain = Store::open_at(&Location::Postgres(server.clone())).expect("in clear");
+        assert!(!encrypted(&mut plain), "a plain connection is not");
+
+        let mut params = rcgen::CertificateParams::new(Vec::new()).expect("params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = rcgen::KeyPair::generate().expect("key");
+        let foreign = params.self_signed(&key).expect("a foreign authority");
+        let error = Store::open_at(&Location::Postgres(PostgresServer {
+            url: server.url.clone(),
+            ca_pem: Some(foreign.pem().into_bytes()),
+        }))
+        .expect_err("a server its authority did not certify");
+        assert_eq!(error.code(), "node.storage");
+        assert!(
+            error.to_string().contains("certificate"),
+            "the error says why: {error}"
+        );
+        assert!(
+            !format!("{verified:?}").contains("BEGIN CERTIFICATE"),
+            "{verified:?}"
+        );
+    }
+}
+
 /// The databases the store's tests run on.
 #[cfg(test)]
 pub(crate) mod testing {
@@ -1399,9 +1544,9 @@ pub(crate) mod testing {
     /// (which the test script sets) makes its absence a failure, not a skip.
     pub(crate) fn postgres() -> Option<Location> {
         match std::env::var("TONGBAN_POSTGRES") {
-            Ok(admin_url) => Some(Location::Postgres(
+            Ok(admin_url) => Some(Location::Postgres(super::PostgresServer::plain(
                 crate::database::create_database(&admin_url).expect("a new PostgreSQL database"),
-            )),
+            ))),
             Err(_) => {
                 assert!(
                     std::env::var("TONGBAN_REQUIRE_POSTGRES").as_deref() != Ok("1"),

@@ -76,17 +76,27 @@ fn read(field: &str, path: &Path) -> Result<Vec<u8>, NodeError> {
     std::fs::read(path).map_err(|e| bad(field, format!("cannot read {}: {e}", path.display())))
 }
 
-fn certificates(field: &str, pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, NodeError> {
+/// The certificates of a PEM file, at least one; or why not.
+fn certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
     let certificates = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| bad(field, format!("not PEM certificates: {e}")))?;
+        .map_err(|e| format!("not PEM certificates: {e}"))?;
     if certificates.is_empty() {
-        return Err(bad(
-            field,
-            "holds no certificate (-----BEGIN CERTIFICATE-----)",
-        ));
+        return Err("holds no certificate (-----BEGIN CERTIFICATE-----)".into());
     }
     Ok(certificates)
+}
+
+/// The certificate authorities of a PEM file, as the roots a TLS client or a client
+/// certificate verifier trusts; or why they cannot be.
+pub(crate) fn authorities(pem: &[u8]) -> Result<RootCertStore, String> {
+    let mut store = RootCertStore::empty();
+    for certificate in certificates(pem)? {
+        store
+            .add(certificate)
+            .map_err(|e| format!("not a CA certificate: {e}"))?;
+    }
+    Ok(store)
 }
 
 /// When `certificate` stops being valid (its `notAfter`).
@@ -109,7 +119,8 @@ impl Tls {
     /// group or others.
     pub fn load(file: &TlsFile, resolve: impl Fn(&Path) -> PathBuf) -> Result<Tls, NodeError> {
         let certificate_pem = read("certificate_file", &resolve(&file.certificate_file))?;
-        let chain = certificates("certificate_file", &certificate_pem)?;
+        let chain =
+            certificates(&certificate_pem).map_err(|reason| bad("certificate_file", reason))?;
         let certificate_expires = expiry(&chain[0])?;
         if certificate_expires.unix_seconds() <= Timestamp::now().unix_seconds() {
             return Err(bad(
@@ -128,12 +139,7 @@ impl Tls {
             None => None,
             Some(path) => {
                 let pem = read("ca_file", &resolve(path))?;
-                let mut store = RootCertStore::empty();
-                for certificate in certificates("ca_file", &pem)? {
-                    store
-                        .add(certificate)
-                        .map_err(|e| bad("ca_file", format!("not a CA certificate: {e}")))?;
-                }
+                let store = authorities(&pem).map_err(|reason| bad("ca_file", reason))?;
                 Some((pem, Arc::new(store)))
             }
         };

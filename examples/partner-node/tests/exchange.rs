@@ -750,7 +750,7 @@ fn bad_configuration_is_refused_with_the_setting_at_fault() {
         // file may name a database already: TONGBAN_DEMO_POSTGRES.)
         let original_without_database: String = original
             .lines()
-            .filter(|line| !line.starts_with("database_url"))
+            .filter(|line| !line.starts_with("database_"))
             .map(|line| format!("{line}\n"))
             .collect();
         let with_password = original_without_database.replace(
@@ -776,6 +776,83 @@ fn bad_configuration_is_refused_with_the_setting_at_fault() {
         std::fs::write(config, &without).expect("write config");
         std::fs::set_permissions(config, std::fs::Permissions::from_mode(0o644)).expect("chmod");
         assert!(Config::load(config).is_ok());
+        // A database across a network is reached over TLS, its server verified against
+        // database_ca_file; in clear only on loopback or a Unix socket.
+        let directory = config.parent().expect("the configuration's directory");
+        let mut params = rcgen::CertificateParams::new(Vec::new()).expect("params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let authority = params
+            .self_signed(&rcgen::KeyPair::generate().expect("key"))
+            .expect("a database's authority");
+        std::fs::write(directory.join("db-ca.pem"), authority.pem()).expect("write CA");
+        std::fs::write(directory.join("not-a-ca.pem"), "not PEM").expect("write");
+        let database = |url: &str, ca_file: Option<&str>| {
+            let ca = ca_file
+                .map(|file| format!("database_ca_file = \"{file}\"\n"))
+                .unwrap_or_default();
+            let url = if url.is_empty() {
+                String::new()
+            } else {
+                format!("database_url = \"{url}\"\n")
+            };
+            original_without_database.replace("data_dir = ", &format!("{url}{ca}data_dir = "))
+        };
+        let refused = [
+            (
+                database("postgres://tongban@db.internal/jiujiang", None),
+                "database_url: db.internal is reached across a network",
+            ),
+            (
+                database(
+                    "postgres://tongban@localhost/jiujiang?hostaddr=10.0.4.7",
+                    None,
+                ),
+                "database_url: 10.0.4.7 is reached across a network",
+            ),
+            (
+                database(
+                    "postgres://tongban@127.0.0.1/jiujiang?sslmode=require",
+                    None,
+                ),
+                "database_url: sslmode=require needs database_ca_file",
+            ),
+            (
+                database("", Some("db-ca.pem")),
+                "database_ca_file: needs database_url",
+            ),
+            (
+                database(
+                    "postgres://tongban@db.internal/jiujiang",
+                    Some("not-a-ca.pem"),
+                ),
+                "database_ca_file: holds no certificate",
+            ),
+            (
+                database(
+                    "postgres://tongban@db.internal/jiujiang",
+                    Some("missing.pem"),
+                ),
+                "database_ca_file: cannot read",
+            ),
+        ];
+        for (text, expected) in refused {
+            std::fs::write(config, &text).expect("write config");
+            let error = Config::load(config).expect_err(expected);
+            assert!(error.to_string().contains(expected), "{error}");
+        }
+        for accepted in [
+            database("postgres://tongban@db.internal/jiujiang", Some("db-ca.pem")),
+            database("postgres://tongban@[::1]:5433/jiujiang", None),
+            database("postgres://tongban@localhost/jiujiang", None),
+            database("postgres:///jiujiang?host=/run/postgresql", None),
+        ] {
+            std::fs::write(config, &accepted).expect("write config");
+            let loaded = Config::load(config).unwrap_or_else(|e| panic!("{e}: {accepted}"));
+            let partner_node::store::Location::Postgres(server) = loaded.database else {
+                panic!("PostgreSQL: {accepted}");
+            };
+            assert_eq!(server.ca_pem.is_some(), accepted.contains("db-ca.pem"));
+        }
         std::fs::write(config, &original).expect("restore");
     }
 }
