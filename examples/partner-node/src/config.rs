@@ -331,6 +331,25 @@ fn postgres_server(
             Some(pem)
         }
     };
+    if ca_pem.is_some() {
+        let hosts = config.get_hosts();
+        let names = hosts
+            .iter()
+            .filter(|host| matches!(host, postgres::config::Host::Tcp(_)))
+            .count();
+        if names < hosts.len() {
+            return Err(bad(
+                "database_ca_file",
+                "a Unix socket carries no TLS: leave database_ca_file out for a server on this machine's socket",
+            ));
+        }
+        if names == 0 {
+            return Err(bad(
+                "database_url",
+                "with database_ca_file, give the server's name or address as the host: its certificate is checked against it",
+            ));
+        }
+    }
     if ca_pem.is_none() {
         if let Some(host) = remote_host(&config) {
             return Err(bad(

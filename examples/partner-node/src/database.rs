@@ -441,10 +441,12 @@ fn pg_row(row: &postgres::Row) -> Result<Row, NodeError> {
     Ok(Row(values))
 }
 
-/// Creates a new, empty database on the PostgreSQL server of `admin_url` (a URL whose
-/// user may create databases, ending in a database's name) and gives its URL: the
-/// demonstration's nodes and the tests each get their own this way.
-pub fn create_database(admin_url: &str) -> Result<String, NodeError> {
+/// Creates a new, empty database on the PostgreSQL server `admin` (whose URL's user may
+/// create databases, ending in a database's name; over TLS when it names authorities)
+/// and gives its URL: the demonstration's nodes and the tests each get their own this
+/// way.
+pub fn create_database(admin: &crate::store::PostgresServer) -> Result<String, NodeError> {
+    let admin_url = admin.url.as_str();
     let Some((server, _)) = admin_url.rsplit_once('/') else {
         return Err(NodeError::Config {
             reason: format!("{admin_url} names no database"),
@@ -462,7 +464,7 @@ pub fn create_database(admin_url: &str) -> Result<String, NodeError> {
     std::thread::scope(|scope| {
         scope
             .spawn(|| -> Result<(), NodeError> {
-                let mut admin = postgres::Client::connect(admin_url, postgres::NoTls)?;
+                let mut admin = crate::store::client_for(admin)?;
                 admin.batch_execute(&format!("CREATE DATABASE {name}"))?;
                 Ok(())
             })

@@ -159,12 +159,23 @@ pub fn prepare_speaking(
         // with TONGBAN_DEMO_POSTGRES_CA too (the server's authority, PEM), over TLS.
         let database_url = match std::env::var("TONGBAN_DEMO_POSTGRES") {
             Ok(admin_url) => {
-                let ca_file = std::env::var("TONGBAN_DEMO_POSTGRES_CA")
+                let ca_file = std::env::var("TONGBAN_DEMO_POSTGRES_CA").ok();
+                let ca_pem = match &ca_file {
+                    Some(path) => {
+                        Some(std::fs::read(path).map_err(|e| io("read", Path::new(path), e))?)
+                    }
+                    None => None,
+                };
+                let admin = crate::store::PostgresServer {
+                    url: admin_url,
+                    ca_pem,
+                };
+                let ca_file = ca_file
                     .map(|path| format!("database_ca_file = {}\n", toml::Value::String(path)))
                     .unwrap_or_default();
                 format!(
                     "database_url = \"{}\"\n{ca_file}",
-                    crate::database::create_database(&admin_url)?
+                    crate::database::create_database(&admin)?
                 )
             }
             Err(_) => String::new(),

@@ -308,7 +308,7 @@ fn on_own_thread<R: Send>(work: impl FnOnce() -> R + Send) -> R {
 
 /// A client connected to `server`, over TLS when it names authorities. Call it on a
 /// thread of its own.
-fn client_for(server: &PostgresServer) -> Result<postgres::Client, NodeError> {
+pub(crate) fn client_for(server: &PostgresServer) -> Result<postgres::Client, NodeError> {
     let failed = |e: &dyn std::error::Error| NodeError::Storage {
         reason: format!(
             "cannot connect to PostgreSQL at {}: {}",
@@ -396,8 +396,25 @@ impl Drop for Postgres {
     }
 }
 
-/// `url` without its password, for messages.
+/// `url` without its password, for messages: the one before `@`, and a `password`
+/// query parameter.
 fn redacted(url: &str) -> String {
+    let url = match url.split_once('?') {
+        Some((base, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((name, _)) if name.eq_ignore_ascii_case("password") => {
+                        format!("{name}=…")
+                    }
+                    _ => pair.to_string(),
+                })
+                .collect();
+            format!("{base}?{}", query.join("&"))
+        }
+        None => url.to_string(),
+    };
+    let url = url.as_str();
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let credentials = &url[scheme + 3..at];
@@ -1483,6 +1500,16 @@ mod tls_to_postgres {
             redacted("postgres://tongban@db.internal/jiujiang"),
             "postgres://tongban@db.internal/jiujiang"
         );
+        assert_eq!(
+            redacted(
+                "postgres://db.internal/jiujiang?user=tongban&password=s3cret&sslmode=require"
+            ),
+            "postgres://db.internal/jiujiang?user=tongban&password=…&sslmode=require"
+        );
+        assert_eq!(
+            redacted("postgres://tongban@db.internal/j?Password=s3cret"),
+            "postgres://tongban@db.internal/j?Password=…"
+        );
         let server = PostgresServer::plain("postgres://tongban:s3cret@db.internal/jiujiang");
         assert!(!format!("{server:?}").contains("s3cret"), "{server:?}");
     }
@@ -1545,7 +1572,8 @@ pub(crate) mod testing {
     pub(crate) fn postgres() -> Option<Location> {
         match std::env::var("TONGBAN_POSTGRES") {
             Ok(admin_url) => Some(Location::Postgres(super::PostgresServer::plain(
-                crate::database::create_database(&admin_url).expect("a new PostgreSQL database"),
+                crate::database::create_database(&super::PostgresServer::plain(admin_url))
+                    .expect("a new PostgreSQL database"),
             ))),
             Err(_) => {
                 assert!(

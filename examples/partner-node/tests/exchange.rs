@@ -834,6 +834,17 @@ fn bad_configuration_is_refused_with_the_setting_at_fault() {
                 ),
                 "database_ca_file: cannot read",
             ),
+            (
+                database(
+                    "postgres:///jiujiang?host=/run/postgresql",
+                    Some("db-ca.pem"),
+                ),
+                "database_ca_file: a Unix socket carries no TLS",
+            ),
+            (
+                database("postgres:///jiujiang?hostaddr=10.0.4.7", Some("db-ca.pem")),
+                "database_url: with database_ca_file, give the server's name",
+            ),
         ];
         for (text, expected) in refused {
             std::fs::write(config, &text).expect("write config");

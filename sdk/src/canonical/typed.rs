@@ -145,7 +145,8 @@ struct Writer {
     members: Vec<(Cow<'static, str>, Range<usize>)>,
     /// Where an object's text is copied to while its members are put in order.
     scratch: String,
-    /// Objects open around the value being written.
+    /// Objects and arrays open around the value being written: 1 within the top-level
+    /// object's members, the only ones [`without_member`] leaves out.
     depth: usize,
     skip: Option<&'static str>,
     slot: Option<Slot>,
@@ -179,7 +180,7 @@ impl Writer {
             start: self.out.len(),
             first: self.members.len(),
             key: None,
-            wraps: false,
+            variant: None,
             writer: self,
         }
     }
@@ -194,8 +195,9 @@ struct Object<'w> {
     first: usize,
     /// A map's key, until its value comes.
     key: Option<String>,
-    /// Whether this is a variant's object inside `{"variant": …}`, closed twice.
-    wraps: bool,
+    /// The variant, when this is a struct variant's object inside `{"variant": …}`
+    /// (closed twice, and named in an error's path).
+    variant: Option<&'static str>,
 }
 
 impl Object<'_> {
@@ -213,9 +215,10 @@ impl Object<'_> {
         let start = self.writer.out.len();
         write_string(&mut self.writer.out, &name);
         self.writer.out.push(':');
+        let variant = self.variant;
         value
             .serialize(&mut *self.writer)
-            .map_err(|failure| failure.within(&name))?;
+            .map_err(|failure| within_variant(failure.within(&name), variant))?;
         let end = self.writer.out.len();
         self.writer.members.push((name, start..end));
         Ok(())
@@ -229,7 +232,7 @@ impl Object<'_> {
             writer,
             start,
             first,
-            wraps,
+            variant,
             ..
         } = self;
         let members = &mut writer.members[first..];
@@ -250,7 +253,7 @@ impl Object<'_> {
         if in_order && skip.is_none() {
             // Written in order, commas and all.
             writer.members.truncate(first);
-            return finish(writer, wraps);
+            return finish(writer, variant.is_some());
         }
         writer.scratch.clear();
         writer.scratch.push_str(&writer.out[start..]);
@@ -282,7 +285,15 @@ impl Object<'_> {
             }));
         }
         writer.members.truncate(first);
-        finish(writer, wraps)
+        finish(writer, variant.is_some())
+    }
+}
+
+/// Adds the segment of the enum variant a failure sits in, if any.
+fn within_variant(failure: Failure, variant: Option<&'static str>) -> Failure {
+    match variant {
+        Some(variant) => failure.within(variant),
+        None => failure,
     }
 }
 
@@ -301,8 +312,8 @@ fn finish(writer: &mut Writer, wraps: bool) -> Result<(), Failure> {
 struct Array<'w> {
     writer: &'w mut Writer,
     count: usize,
-    /// Whether this is a tuple variant's array inside `{"variant": …}`.
-    wraps: bool,
+    /// The variant, when this is a tuple variant's array inside `{"variant": …}`.
+    variant: Option<&'static str>,
 }
 
 impl Array<'_> {
@@ -312,14 +323,15 @@ impl Array<'_> {
         }
         value
             .serialize(&mut *self.writer)
-            .map_err(|failure| failure.within(self.count))?;
+            .map_err(|failure| within_variant(failure.within(self.count), self.variant))?;
         self.count += 1;
         Ok(())
     }
 
     fn close(self) -> Result<(), Failure> {
         self.writer.out.push(']');
-        if self.wraps {
+        self.writer.depth -= 1;
+        if self.variant.is_some() {
             self.writer.out.push('}');
             self.writer.depth -= 1;
         }
@@ -451,10 +463,11 @@ impl<'w> ser::Serializer for &'w mut Writer {
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Array<'w>, Failure> {
         self.out.push('[');
+        self.depth += 1;
         Ok(Array {
             writer: self,
             count: 0,
-            wraps: false,
+            variant: None,
         })
     }
     fn serialize_tuple(self, len: usize) -> Result<Array<'w>, Failure> {
@@ -472,10 +485,11 @@ impl<'w> ser::Serializer for &'w mut Writer {
     ) -> Result<Array<'w>, Failure> {
         open_variant(self, variant);
         self.out.push('[');
+        self.depth += 1;
         Ok(Array {
             writer: self,
             count: 0,
-            wraps: true,
+            variant: Some(variant),
         })
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Object<'w>, Failure> {
@@ -493,7 +507,7 @@ impl<'w> ser::Serializer for &'w mut Writer {
     ) -> Result<Object<'w>, Failure> {
         open_variant(self, variant);
         let mut object = self.object();
-        object.wraps = true;
+        object.variant = Some(variant);
         Ok(object)
     }
 }
@@ -793,6 +807,35 @@ mod tests {
             n: u128,
         }
         assert!(to_canonical_bytes(&Wide { n: u128::MAX }).is_err());
+        // The path names the variant of an enum's struct or tuple variant, as the JSON
+        // value's check does.
+        #[derive(Serialize)]
+        enum Shape {
+            Struct { x: f64 },
+            Tuple(u8, f64),
+        }
+        #[derive(Serialize)]
+        struct Shapes {
+            e: Vec<Shape>,
+        }
+        let shapes = Shapes {
+            e: vec![Shape::Struct { x: 1.5 }],
+        };
+        let expected = MessageError::UnsafeNumber {
+            path: "/e/0/Struct/x".into(),
+        };
+        assert_eq!(to_canonical_bytes(&shapes), Err(expected.clone()));
+        let value = serde_json::to_value(&shapes).expect("value");
+        assert_eq!(crate::signing::check_numbers(&value), Err(expected));
+        let tuple = Shapes {
+            e: vec![Shape::Tuple(1, 0.5)],
+        };
+        assert_eq!(
+            to_canonical_bytes(&tuple),
+            Err(MessageError::UnsafeNumber {
+                path: "/e/0/Tuple/1".into()
+            })
+        );
         assert!(to_canonical_bytes(&Wide {
             n: 9_007_199_254_740_991
         })
@@ -845,5 +888,8 @@ mod tests {
             );
         }
         assert!(without_member(&json!([1]), "signatures").is_err());
+        // Only the top-level object's member is left out, not one of an object in a
+        // top-level array.
+        assert!(without_member(&json!([{"signatures": 1, "a": 2}]), "signatures").is_err());
     }
 }

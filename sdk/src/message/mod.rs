@@ -405,7 +405,8 @@ impl Envelope {
     }
 
     /// The canonical (RFC 8785) bytes of the message, signatures included: the form to
-    /// send and to hash.
+    /// send and to hash. A number no peer may read (a fraction, or an integer beyond
+    /// ±(2^53−1)) is refused as `message.unsafe_number`, naming the first.
     pub fn to_canonical_bytes(&self) -> Result<Vec<u8>, Error> {
         Ok(crate::canonical::typed::to_canonical_bytes(self)?)
     }
