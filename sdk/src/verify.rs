@@ -676,7 +676,7 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
         let Unverified {
             canonical,
             document,
-            envelope,
+            mut envelope,
             rules,
             warnings,
         } = message;
@@ -720,7 +720,7 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
                 },
             )?,
         };
-        self.keys.check_message(&envelope)?;
+        self.keys.check_owned_message(&mut envelope)?;
         let skew = i128::from(rules.clock_skew_seconds) * NANOS;
         if envelope.created.unix_nanos() > now.unix_nanos() + skew {
             return Err(TimeError::NotYetValid {

@@ -781,3 +781,25 @@ fn keys_of_an_unknown_suite_are_ignored_never_trusted_and_never_counted() {
     let resolved = tongban::crypto::KeyResolver::resolve(&registry, &kid, &issued(), &issued());
     assert_eq!(code(resolved), "signature.unknown_key");
 }
+
+/// The registry checks a transfer's form by moving it into the JSON value its schema
+/// check reads and back: the verified message holds the form it was sent with.
+#[test]
+fn a_verified_transfer_keeps_its_form() {
+    let message = sample::signed_transfer().expect("sample transfer");
+    let bytes = message.to_canonical_bytes().expect("bytes");
+    let registry = sample::registry().expect("sample registry");
+    let now = message.created.plus_seconds(30).expect("now");
+    let verified = Verifier::new(&registry)
+        .any_receiver()
+        .verify(Unverified::parse(&bytes).expect("parsed"), &now)
+        .expect("verified");
+    let (Body::Transfer(sent), Body::Transfer(received)) =
+        (&message.body, &verified.envelope().body)
+    else {
+        panic!("both are transfers");
+    };
+    assert!(!sent.form.is_empty());
+    assert_eq!(received.form, sent.form);
+    assert_eq!(verified.envelope(), &message);
+}

@@ -328,6 +328,14 @@ pub trait KeyResolver {
     fn check_message(&self, _envelope: &crate::Envelope) -> Result<(), crate::Error> {
         Ok(())
     }
+
+    /// [`KeyResolver::check_message`] on a message the caller owns, given back as it
+    /// came: a resolver may move parts of it out to check them without a copy (the
+    /// registry moves a transfer's form into the JSON value its schema check reads).
+    /// [`crate::Verifier`] calls this one. By default it lends the message.
+    fn check_owned_message(&self, envelope: &mut crate::Envelope) -> Result<(), crate::Error> {
+        self.check_message(envelope)
+    }
 }
 
 /// Implements [`KeyResolver`] for a pointer type by delegating to the value it points
@@ -352,6 +360,12 @@ macro_rules! delegate_key_resolver {
             }
             fn check_message(&self, envelope: &crate::Envelope) -> Result<(), crate::Error> {
                 (**self).check_message(envelope)
+            }
+            fn check_owned_message(
+                &self,
+                envelope: &mut crate::Envelope,
+            ) -> Result<(), crate::Error> {
+                (**self).check_owned_message(envelope)
             }
         }
     )*};

@@ -597,6 +597,16 @@ impl Registry {
         item: &ItemCode,
         form: &serde_json::Map<String, Value>,
     ) -> Result<(), Error> {
+        self.check_form_value(agreement, item, &Value::Object(form.clone()))
+    }
+
+    /// [`Registry::check_form`] on the form as a JSON object, which `jsonschema` reads.
+    fn check_form_value(
+        &self,
+        agreement: &AgreementId,
+        item: &ItemCode,
+        form: &Value,
+    ) -> Result<(), Error> {
         let slot = self
             .forms
             .get(&(agreement.clone(), item.clone()))
@@ -630,8 +640,9 @@ impl Registry {
         })
     }
 
-    /// The route checks for a message whose signatures verified.
-    fn check_route(&self, envelope: &Envelope) -> Result<(), Error> {
+    /// The route checks for a message whose signatures verified; a transfer's form is
+    /// checked as `form` when the caller has made it a JSON value already.
+    fn check_route(&self, envelope: &Envelope, form: Option<&Value>) -> Result<(), Error> {
         let agreement =
             self.agreement(&envelope.agreement)
                 .ok_or_else(|| RouteError::UnknownAgreement {
@@ -742,7 +753,10 @@ impl Registry {
                 .into());
             }
         }
-        self.check_form(&agreement.id, &item.code, &transfer.form)?;
+        match form {
+            Some(form) => self.check_form_value(&agreement.id, &item.code, form)?,
+            None => self.check_form(&agreement.id, &item.code, &transfer.form)?,
+        }
         for (member, material) in transfer.absent_materials() {
             let allowed = match member {
                 "deferred_materials" => &item.deferrable_materials,
@@ -778,14 +792,13 @@ impl Registry {
 fn check_form_with(
     validator: &forms::FormValidator,
     _item: &ItemCode,
-    form: &serde_json::Map<String, Value>,
+    form: &Value,
 ) -> Result<(), Error> {
-    let form = Value::Object(form.clone());
-    if validator.is_valid(&form) {
+    if validator.is_valid(form) {
         return Ok(());
     }
     let first_error = validator
-        .iter_errors(&form)
+        .iter_errors(form)
         .next()
         .map(|error| RouteError::FormInvalid {
             field: format!("/body/form{}", error.instance_path().as_str()),
@@ -806,7 +819,7 @@ fn check_form_with(
 fn check_form_with(
     _validator: &forms::FormValidator,
     item: &ItemCode,
-    _form: &serde_json::Map<String, Value>,
+    _form: &Value,
 ) -> Result<(), Error> {
     Err(RouteError::FormUnchecked {
         item: item.to_string(),
@@ -912,7 +925,21 @@ impl KeyResolver for Registry {
     }
 
     fn check_message(&self, envelope: &Envelope) -> Result<(), Error> {
-        self.check_route(envelope)
+        self.check_route(envelope, None)
+    }
+
+    /// Moves a transfer's form into a JSON value for its schema check instead of
+    /// copying it, and puts it back whatever the outcome.
+    fn check_owned_message(&self, envelope: &mut Envelope) -> Result<(), Error> {
+        let Body::Transfer(transfer) = &mut envelope.body else {
+            return self.check_route(envelope, None);
+        };
+        let form = Value::Object(std::mem::take(&mut transfer.form));
+        let checked = self.check_route(envelope, Some(&form));
+        if let (Body::Transfer(transfer), Value::Object(members)) = (&mut envelope.body, form) {
+            transfer.form = members;
+        }
+        checked
     }
 }
 
