@@ -57,7 +57,27 @@ impl Replica {
         }
     }
 
+    /// Starts the replica's process; on other free ports if another process (or
+    /// another replica, which drew the same random port) took one of its own first.
     fn start(&mut self) {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.try_start() {
+                Ok(child) => {
+                    self.child = Some(child);
+                    return;
+                }
+                Err(e) if e.address_taken() && attempts < 4 => {
+                    eprintln!("{}: {e}; again on other ports", self.name);
+                    self.move_to_free_addresses();
+                }
+                Err(e) => panic!("{}: {e}", self.name),
+            }
+        }
+    }
+
+    fn try_start(&self) -> Result<Child, demo::NotServing> {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -75,9 +95,24 @@ impl Replica {
             &[self.listen, self.operator_listen],
             &self.log,
             Duration::from_secs(60),
-        )
-        .unwrap_or_else(|e| panic!("{}: {e}", self.name));
-        self.child = Some(child);
+        )?;
+        Ok(child)
+    }
+
+    /// Gives the replica new addresses, in its configuration too.
+    fn move_to_free_addresses(&mut self) {
+        let listen = demo::free_address().expect("a free address");
+        let operator_listen = demo::free_address().expect("a free address");
+        let text = std::fs::read_to_string(&self.config)
+            .expect("config")
+            .replace(&format!("\"{}\"", self.listen), &format!("\"{listen}\""))
+            .replace(
+                &format!("\"{}\"", self.operator_listen),
+                &format!("\"{operator_listen}\""),
+            );
+        std::fs::write(&self.config, text).expect("config");
+        self.listen = listen;
+        self.operator_listen = operator_listen;
     }
 
     /// SIGKILL: no shutdown, no flush, leases left behind.
