@@ -31,10 +31,16 @@ fn io(what: &str, path: &Path, e: std::io::Error) -> NodeError {
     }
 }
 
+/// The ports [`free_address`] has handed out in this process, each only once: two nodes
+/// or replicas that one test or job prepares never draw the same port (between the
+/// draw and the binding, the first one's port looks free).
+static HANDED_OUT: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
 /// A free loopback address, outside the ephemeral range (32768–60999 on Linux) from
 /// which the system picks ports for outgoing connections, so that none of those takes
-/// it between now and the node binding it: a random port from 20000–32767 that binds,
-/// then is released.
+/// it between now and the node binding it: a random port from 20000–32767 that this
+/// process has not handed out before and that binds, then is released.
 pub fn free_address() -> Result<SocketAddr, NodeError> {
     let mut random = tongban::client::SeededRandom::new(
         std::time::SystemTime::now()
@@ -45,6 +51,12 @@ pub fn free_address() -> Result<SocketAddr, NodeError> {
     let mut last = String::new();
     for _ in 0..64 {
         let port = u16::try_from(random.in_range(20_000..32_768)).unwrap_or(20_000);
+        let first_time = HANDED_OUT
+            .lock()
+            .map_or(true, |mut handed_out| handed_out.insert(port));
+        if !first_time {
+            continue;
+        }
         let address = SocketAddr::from(([127, 0, 0, 1], port));
         match TcpListener::bind(address) {
             Ok(_) => return Ok(address),
@@ -741,6 +753,18 @@ mod tests {
             .spawn()
             .expect("sh");
         wait_until_serving(&mut child, &[NOWHERE], log, Duration::from_secs(20))
+    }
+
+    /// Two nodes prepared by one process never draw one port, though neither binds it
+    /// until later (parallel tests each preparing nodes drew the same one).
+    #[test]
+    fn a_process_is_never_handed_one_port_twice() {
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..500 {
+            let address = free_address().expect("a free address");
+            assert!((20_000..32_768).contains(&address.port()));
+            assert!(seen.insert(address.port()), "{address} handed out twice");
+        }
     }
 
     #[test]
