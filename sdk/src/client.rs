@@ -659,13 +659,17 @@ fn error_suffix(bytes: &[u8]) -> String {
 }
 
 /// An error with its causes, joined by `: ` (a transport error alone often says only
-/// "error sending request").
+/// "error sending request"); a cause that the text already ends with (some errors
+/// print their cause themselves) is not repeated.
 pub fn describe(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        let line = cause.to_string();
+        if !text.ends_with(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
         source = cause.source();
     }
     text

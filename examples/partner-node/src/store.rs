@@ -313,7 +313,7 @@ pub(crate) fn client_for(server: &PostgresServer) -> Result<postgres::Client, No
         reason: format!(
             "cannot connect to PostgreSQL at {}: {}",
             redacted(&server.url),
-            with_causes(e)
+            tongban::client::describe(e)
         ),
     };
     let Some(ca_pem) = &server.ca_pem else {
@@ -330,20 +330,6 @@ pub(crate) fn client_for(server: &PostgresServer) -> Result<postgres::Client, No
     config
         .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
         .map_err(|e| failed(&e))
-}
-
-/// An error and its causes, `: `-joined: a TLS failure's reason sits in the causes.
-fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(inner) = cause {
-        let line = inner.to_string();
-        if !text.contains(&line) {
-            text = format!("{text}: {line}");
-        }
-        cause = inner.source();
-    }
-    text
 }
 
 impl Postgres {

@@ -387,7 +387,7 @@ impl Envelope {
     /// [`crate::signing::sign_document`]: a typed `Envelope` holds only the members it
     /// knows.
     pub fn sign(&mut self, key: &(impl DocumentSigner + ?Sized)) -> Result<(), Error> {
-        self.sign_to_bytes(key).map(|_| ())
+        self.add_signature(key).map(|_| ())
     }
 
     /// Signs as [`Envelope::sign`] does and returns the canonical bytes of the signed
@@ -397,11 +397,21 @@ impl Envelope {
         &mut self,
         key: &(impl DocumentSigner + ?Sized),
     ) -> Result<Vec<u8>, Error> {
-        let unsigned = crate::canonical::typed::without_member(self, "signatures")?;
-        let entry = sign_unsigned(unsigned.text.as_bytes(), key)?;
-        self.signatures.push(entry);
+        let unsigned = self.add_signature(key)?;
         let signatures = crate::canonical::typed::to_canonical_bytes(&self.signatures)?;
         Ok(unsigned.with_member(&signatures))
+    }
+
+    /// Signs the canonical form of the message without its signatures, adds the
+    /// signature, and gives that form back for the wire bytes.
+    fn add_signature(
+        &mut self,
+        key: &(impl DocumentSigner + ?Sized),
+    ) -> Result<crate::canonical::typed::Without, Error> {
+        let unsigned = crate::canonical::typed::without_member(self, "signatures")?;
+        self.signatures
+            .push(sign_unsigned(unsigned.text.as_bytes(), key)?);
+        Ok(unsigned)
     }
 
     /// The canonical (RFC 8785) bytes of the message, signatures included: the form to
