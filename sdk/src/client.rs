@@ -23,8 +23,10 @@
 //! ```
 
 mod download;
+mod pinned;
 
 pub use download::Download;
+pub use pinned::{endpoint_keys, key_pin, EndpointKeys};
 
 use crate::error::Error;
 use crate::http::{is_transient, ErrorBody, MEDIA_TYPE, MESSAGES_PATH, REPLAYED_HEADER};
@@ -263,6 +265,10 @@ pub struct ClientTls {
     /// The certificate chain and private key (PEM) presented to an endpoint that asks
     /// for a client certificate (mutual TLS).
     pub identity_pem: Option<Vec<u8>>,
+    /// (1.1, §21.5) The keys the registry lists for each endpoint's host: an endpoint
+    /// whose certificate key is not among them is refused in the handshake. `None`
+    /// checks certificates as usual only.
+    pub endpoint_keys: Option<EndpointKeys>,
 }
 
 impl std::fmt::Debug for ClientTls {
@@ -270,6 +276,7 @@ impl std::fmt::Debug for ClientTls {
         f.debug_struct("ClientTls")
             .field("own_roots", &self.roots_pem.is_some())
             .field("identity", &self.identity_pem.as_ref().map(|_| "<secret>"))
+            .field("endpoint_keys", &self.endpoint_keys.is_some())
             .finish()
     }
 }
@@ -289,6 +296,15 @@ impl HttpTransport {
             builder = builder
                 .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(policy.connect_timeout);
+            if let Some(keys) = &tls.endpoint_keys {
+                let config = pinned::config(
+                    tls.roots_pem.as_deref(),
+                    tls.identity_pem.as_deref(),
+                    keys.clone(),
+                )
+                .map_err(cannot_build_because)?;
+                return Ok(builder.use_preconfigured_tls(config));
+            }
             if let Some(pem) = &tls.roots_pem {
                 builder = builder.tls_built_in_root_certs(false);
                 for root in reqwest::Certificate::from_pem_bundle(pem).map_err(cannot_build)? {
@@ -362,9 +378,13 @@ impl HttpTransport {
 }
 
 fn cannot_build(e: reqwest::Error) -> ClientError {
+    cannot_build_because(describe(&e))
+}
+
+fn cannot_build_because(reason: String) -> ClientError {
     ClientError::Unreachable {
         attempts: 0,
-        last: format!("cannot build the HTTP client: {}", describe(&e)),
+        last: format!("cannot build the HTTP client: {reason}"),
         retry_after: None,
     }
 }

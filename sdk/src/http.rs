@@ -48,6 +48,14 @@ pub const BINDING_CODES: &[(&str, &str)] = &[
         "the receiver has as many requests in flight as it serves at once; nothing was recorded, send it again after Retry-After",
     ),
     (
+        "tls.wrong_member",
+        "the receiver admits only TLS client keys the registry names (§21.5), and this connection's key is listed for another member than the message's sender or the file request's requester",
+    ),
+    (
+        "tls.key_not_listed",
+        "the receiver admits only TLS client keys the registry names (§21.5), and this connection's key is listed for no member in the registry in force (an update removed it): connect again with a listed key",
+    ),
+    (
         "transport.unreachable",
         "the client gave up: every attempt failed with a connection error, a timeout, a 5xx, a 429 or a 408",
     ),
@@ -184,6 +192,8 @@ pub const STATUS: &[(&str, u16)] = &[
     ("http.method_not_allowed", 405),
     ("node.storage", 500),
     ("node.busy", 429),
+    ("tls.wrong_member", 403),
+    ("tls.key_not_listed", 503),
     ("transport.unreachable", 503),
     ("transport.bad_response", 502),
 ];
@@ -225,6 +235,7 @@ mod tests {
                         | "registry.expired"
                         | "lifecycle.receipt_pending"
                         | "transport.unreachable"
+                        | "tls.key_not_listed"
                         | "transport.bad_response"
                         | "file.size_mismatch"
                         | "file.digest_mismatch"

@@ -16,7 +16,12 @@ fn answers_file_requests(code: &str) -> bool {
         || code.starts_with("key.")
         || matches!(
             code,
-            "file.not_found" | "file.range_not_satisfiable" | "node.storage" | "node.busy"
+            "file.not_found"
+                | "file.range_not_satisfiable"
+                | "node.storage"
+                | "node.busy"
+                | "tls.wrong_member"
+                | "tls.key_not_listed"
         )
 }
 

@@ -803,3 +803,63 @@ fn a_verified_transfer_keeps_its_form() {
     assert_eq!(received.form, sent.form);
     assert_eq!(verified.envelope(), &message);
 }
+
+#[test]
+fn tls_keys_name_one_member_each() {
+    let pin = |byte: u8| Sha256Digest::of(&[byte]);
+    let registry = registry_with(|d| {
+        d.members[0].tls_keys = Some(vec![pin(1), pin(2)]);
+        d.members[1].tls_keys = Some(vec![pin(3)]);
+    });
+    let owner = |p: &Sha256Digest| registry.member_of_tls_key(p).map(|m| m.node.clone());
+    let (first, second) = (
+        registry.document().members[0].node.clone(),
+        registry.document().members[1].node.clone(),
+    );
+    assert_eq!(owner(&pin(1)), Some(first.clone()));
+    assert_eq!(owner(&pin(2)), Some(first));
+    assert_eq!(owner(&pin(3)), Some(second));
+    assert_eq!(owner(&pin(4)), None, "a key no member lists names no one");
+
+    // The refusals, each naming the field.
+    let refused = |edit: &dyn Fn(&mut RegistryDocument)| {
+        let mut doc = document();
+        edit(&mut doc);
+        let bytes = sample::signed_registry(&doc, &[0, 1]).expect("sign");
+        let error = Registry::bootstrap(&bytes, &issued()).expect_err("must be refused");
+        (error.code(), error.to_string())
+    };
+    let (code, text) = refused(&|d| {
+        d.members[0].tls_keys = Some(vec![pin(1)]);
+        d.members[2].tls_keys = Some(vec![pin(1)]);
+    });
+    assert_eq!(code, "registry.invalid");
+    assert!(text.contains("/members/2/tls_keys/0"), "{text}");
+    let (code, text) = refused(&|d| d.members[0].tls_keys = Some(vec![pin(1), pin(1)]));
+    assert_eq!(code, "registry.invalid");
+    assert!(text.contains("/members/0/tls_keys/1"), "{text}");
+    let (code, text) = refused(&|d| d.members[0].tls_keys = Some(Vec::new()));
+    assert_eq!(code, "registry.invalid");
+    assert!(text.contains("/members/0/tls_keys"), "{text}");
+
+    // An uppercase digest is no digest (structure is checked before signatures).
+    let mut doc = serde_json::to_value(document()).expect("value");
+    doc["members"][0]["tls_keys"] = json!([pin(1).as_str().to_uppercase()]);
+    let text = serde_json::to_vec(&doc).expect("bytes");
+    let error = Registry::bootstrap(&text, &issued()).expect_err("an uppercase pin");
+    assert_eq!(error.code(), "registry.invalid");
+    assert!(
+        error.to_string().contains("/members/0/tls_keys/0"),
+        "{error}"
+    );
+
+    // The pins are an entry each of the registry diff, with their owner.
+    let before = registry_with(|_| {});
+    let after = registry_with(|d| d.members[0].tls_keys = Some(vec![pin(1)]));
+    let diff = tongban::registry::diff(&before, &after);
+    assert_eq!(diff.added, vec![format!("member TLS key {}", pin(1))]);
+    assert!(
+        diff.changed.is_empty() && diff.removed.is_empty(),
+        "{diff:?}"
+    );
+}

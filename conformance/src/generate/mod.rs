@@ -253,6 +253,7 @@ pub fn generate() -> Generated {
     sm2::sm2(&mut g);
     primitives::primitives(&mut g);
     sm3_digests::sm3_digests(&mut g, &keys);
+    registry::tls_keys(&mut g);
     g.out
 }
 

@@ -562,3 +562,53 @@ pub(super) fn form_schema_references(g: &mut Gen) {
         json!({"outcome": "accepted", "version": 1}),
     );
 }
+
+/// (1.1) A member's `tls_keys` (§15, §21.5): pins of 64 lowercase hex digits, at least
+/// one when the member is present, each naming one member in the whole registry.
+pub(super) fn tls_keys(g: &mut Gen) {
+    let pin = |byte: u8| tongban::Sha256Digest::of(&[byte]).as_str().to_string();
+    let with = |pins: &[(usize, Value)]| {
+        let pins = pins.to_vec();
+        super::settled::edited_registry(&move |d| {
+            for (member, keys) in &pins {
+                d["members"][*member]["tls_keys"] = keys.clone();
+            }
+        })
+    };
+    let cases = [
+        (
+            "tls-keys-named",
+            "two members list the keys of their TLS certificates, one of them two keys (a rotation)",
+            with(&[(0, json!([pin(1), pin(2)])), (1, json!([pin(3)]))]),
+            json!({"outcome": "accepted", "version": 1}),
+        ),
+        (
+            "tls-keys-empty",
+            "a member lists an empty tls_keys: present, it names at least one key",
+            with(&[(0, json!([]))]),
+            refused("registry.invalid"),
+        ),
+        (
+            "tls-key-uppercase",
+            "a TLS key pin in uppercase hex: a pin is 64 lowercase hex digits",
+            with(&[(0, json!([pin(1).to_uppercase()]))]),
+            refused("registry.invalid"),
+        ),
+        (
+            "tls-key-listed-twice",
+            "a member lists the same TLS key pin twice",
+            with(&[(0, json!([pin(1), pin(1)]))]),
+            refused("registry.invalid"),
+        ),
+        (
+            "tls-key-of-two-members",
+            "two members list the same TLS key pin: a key names one member",
+            with(&[(0, json!([pin(1)])), (2, json!([pin(1)]))]),
+            refused("registry.invalid"),
+        ),
+    ];
+    for (name, description, offered, expected) in cases {
+        let id = format!("registry/{name}");
+        registry_vector(g, &id, description, None, offered, T0, expected);
+    }
+}

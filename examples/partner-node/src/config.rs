@@ -31,6 +31,7 @@
 //! key_file = "tls/node.key.pem"
 //! ca_file = "tls/alliance-ca.pem"
 //! require_client_certificates = true
+//! registry_named_clients = true      # (§21.5) and keys the registry's tls_keys list
 //!
 //! [limits]                            # optional; these are the defaults
 //! max_connections = 1024              # open connections to the protocol endpoint, in all

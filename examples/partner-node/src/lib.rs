@@ -78,6 +78,30 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
             address: "operator API".into(),
             reason: e.to_string(),
         })?;
+    let acceptor = match &node.config().tls {
+        None => None,
+        Some(tls) => {
+            tracing::info!(
+                pin = %tls.own_pin,
+                registry_named_clients = tls.registry_named_clients,
+                "HTTPS: this node's TLS key, as the registry's tls_keys lists it (PROTOCOL.md §21.5)"
+            );
+            // Where this node takes part (it admits only registry-named keys, or lists
+            // its own), its key must be listed for it.
+            let registry = node.registry();
+            let own = registry.member(&node.config().node);
+            let takes_part =
+                tls.registry_named_clients || own.is_some_and(|m| m.tls_keys.is_some());
+            let listed = registry.member_of_tls_key(&tls.own_pin).map(|m| &m.node);
+            if takes_part && listed != Some(&node.config().node) {
+                tracing::warn!(
+                    pin = %tls.own_pin,
+                    "the registry does not list this node's TLS key for it: partners that admit only registry-named keys refuse its connections, and those whose registry lists other keys for it refuse its endpoint (PROTOCOL.md §21.5)"
+                );
+            }
+            Some(tls.acceptor(node.shared_registry())?)
+        }
+    };
     let (shutdown, watcher) = watch::channel(false);
     let limits = node.config().limits.clone();
     // The operator API serves the city's own staff and case system: a few connections.
@@ -93,7 +117,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
             limits,
             watcher.clone(),
             "protocol endpoint",
-            node.config().tls.as_ref().map(|tls| tls.acceptor.clone()),
+            acceptor,
         )),
         tokio::spawn(listener::serve(
             operator_listener,

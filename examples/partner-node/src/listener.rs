@@ -12,6 +12,7 @@ use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
+use rustls_pki_types::CertificateDer;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -115,7 +116,10 @@ pub async fn serve(
                 Some(acceptor) => {
                     match tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await
                     {
-                        Ok(Ok(stream)) => serve_connection(stream, app, &limits, watcher).await,
+                        Ok(Ok(stream)) => {
+                            let app = with_client_key(app, stream.get_ref().1.peer_certificates());
+                            serve_connection(stream, app, &limits, watcher).await
+                        }
                         Ok(Err(e)) => Err(format!("TLS handshake failed: {e}")),
                         Err(_) => Err("TLS handshake took longer than the header timeout".into()),
                     }
@@ -135,6 +139,19 @@ pub async fn serve(
     }
     connections.abort_all();
     while connections.join_next().await.is_some() {}
+}
+
+/// `app` with the pin of the client certificate's key (§21.5) on every request of the
+/// connection, when the client presented one.
+fn with_client_key(app: Router, presented: Option<&[CertificateDer<'static>]>) -> Router {
+    let Some(leaf) = presented.and_then(<[_]>::first) else {
+        return app;
+    };
+    match crate::tls::key_pin(leaf) {
+        Ok(pin) => app.layer(axum::Extension(crate::tls::ClientKey(pin))),
+        // The verifier parsed it already; a certificate it admitted always parses.
+        Err(_) => app,
+    }
 }
 
 /// Serves one connection's requests until it ends, its peer goes quiet past the header

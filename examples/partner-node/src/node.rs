@@ -9,6 +9,7 @@ use crate::error::NodeError;
 use crate::files::{self, records, FileStore};
 use crate::metrics::{Metrics, Snapshot};
 use crate::store::{self, CaseKey, Store, StoredMessage};
+use crate::tls::{ClientKey, SharedRegistry};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -127,13 +128,10 @@ pub struct Environment {
 
 impl Environment {
     /// A process's environment: the system clock, an HTTP client with the configured
-    /// retry policy, blocking threads.
+    /// retry policy, blocking threads. ([`Node::open`] gives the client the TLS settings
+    /// and the registry's endpoint keys once the registry is open.)
     pub fn process(config: &Config) -> Result<Environment, NodeError> {
-        let client = match &config.tls {
-            None => Client::new(config.retry.clone()),
-            Some(tls) => Client::with_tls(config.retry.clone(), &tls.client),
-        }
-        .map_err(|e| NodeError::Config {
+        let client = Client::new(config.retry.clone()).map_err(|e| NodeError::Config {
             reason: e.to_string(),
         })?;
         Ok(Environment {
@@ -150,7 +148,7 @@ impl Environment {
 pub struct Node {
     config: Config,
     /// The registry in force: the pinned one, replaced by [`Node::install_registry`].
-    registry: RwLock<Arc<Registry>>,
+    registry: SharedRegistry,
     store: Mutex<Store>,
     /// A second connection for lookups before a message has verified, which never
     /// wait for the writer (SQLite's WAL readers do not block it, nor it them).
@@ -180,7 +178,16 @@ impl Node {
     /// Opens the node's store, in a process's environment.
     pub fn open(config: Config) -> Result<Node, NodeError> {
         let environment = Environment::process(&config)?;
-        Node::open_in(config, environment)
+        let mut node = Node::open_in(config, environment)?;
+        // The outbox checks each endpoint's key against the registry in force (§21.5),
+        // which is open now.
+        let tls = crate::tls::client_tls(node.config.tls.as_ref(), &node.registry);
+        node.environment.client = Client::with_tls(node.config.retry.clone(), &tls)
+            .map_err(|e| NodeError::Config {
+                reason: e.to_string(),
+            })?
+            .with_clock(node.environment.clock.clone());
+        Ok(node)
     }
 
     /// Opens the node's store, in the given environment, and accepts the configuration's
@@ -213,6 +220,7 @@ impl Node {
                 "took back the outbox leases of this replica's previous run"
             );
         }
+        let registry: SharedRegistry = Arc::new(RwLock::new(Arc::new(registry)));
         environment.client = environment.client.with_clock(environment.clock.clone());
         let reader = Mutex::new(reader);
         let files = FileStore::open(&config.data_dir)?;
@@ -224,7 +232,7 @@ impl Node {
         ));
         Ok(Node {
             config,
-            registry: RwLock::new(Arc::new(registry)),
+            registry,
             store: Mutex::new(store),
             reader,
             in_flight,
@@ -311,12 +319,74 @@ impl Node {
         &self.config
     }
 
+    /// With `registry_named_clients` (§21.5), the member that the registry in force
+    /// lists the connection's client key `client` for: `tls.key_not_listed` (transient:
+    /// the client connects again with a listed key) where it lists it for none, as after
+    /// an update that removed it. `None` without `registry_named_clients`.
+    pub fn client_member(&self, client: Option<&ClientKey>) -> Result<Option<NodeId>, Refusal> {
+        if !self
+            .config
+            .tls
+            .as_ref()
+            .is_some_and(|tls| tls.registry_named_clients)
+        {
+            return Ok(None);
+        }
+        // The handshake admits no connection without a listed key.
+        let Some(ClientKey(pin)) = client else {
+            return Err(crate::server::refusal(
+                "tls.key_not_listed",
+                "this connection presented no client certificate",
+            ));
+        };
+        let registry = self.registry();
+        match registry.member_of_tls_key(pin) {
+            Some(listed) => Ok(Some(listed.node.clone())),
+            None => {
+                tracing::warn!(%pin, "a connection's TLS key is no longer listed for any member");
+                Err(crate::server::refusal(
+                    "tls.key_not_listed",
+                    format!(
+                        "this connection's TLS key {pin} is listed for no member in registry version {}: connect again with a listed key",
+                        registry.version()
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// With `registry_named_clients` (§21.5), whether the connection's client key
+    /// `client` is listed in the registry in force for `member`, the `role` (sender or
+    /// requester) of what was sent over it: `tls.wrong_member` if it is listed for
+    /// another, `tls.key_not_listed` if for none.
+    pub fn check_client(
+        &self,
+        client: Option<&ClientKey>,
+        member: &NodeId,
+        role: &str,
+    ) -> Result<(), Refusal> {
+        match self.client_member(client)? {
+            Some(listed) if listed != *member => {
+                tracing::warn!(listed_for = %listed, %member, "TLS key of another member");
+                Err(crate::server::refusal(
+                    "tls.wrong_member",
+                    format!(
+                        "this connection's TLS key is listed for {listed}, not for {role} {member}"
+                    ),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The trust registry in force.
     pub fn registry(&self) -> Arc<Registry> {
-        self.registry
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        crate::tls::in_force(&self.registry)
+    }
+
+    /// The trust registry in force, as the endpoint's TLS verifier shares it.
+    pub fn shared_registry(&self) -> &SharedRegistry {
+        &self.registry
     }
 
     /// Installs `bytes` as the new registry while the node runs: it must be an update
@@ -620,6 +690,18 @@ impl Node {
     /// applies the message to its case and stores both with the receipt, and only after
     /// the commit is the receipt returned.
     pub fn receive(&self, bytes: &[u8]) -> Result<Receipted, Refusal> {
+        self.receive_over(bytes, None)
+    }
+
+    /// [`Node::receive`] of a message posted over a connection whose client presented
+    /// the certificate key `client` (§21.5): with `registry_named_clients`, the
+    /// message's sender must be the member the registry lists that key for
+    /// (`tls.wrong_member` otherwise, before any signature is checked).
+    pub fn receive_over(
+        &self,
+        bytes: &[u8],
+        client: Option<&ClientKey>,
+    ) -> Result<Receipted, Refusal> {
         let now = self.now();
         let unverified = Unverified::parse(bytes)?;
         let (sender, id) = {
@@ -635,6 +717,7 @@ impl Node {
             from = %sender
         );
         let _entered = span.enter();
+        self.check_client(client, &sender, "the message's sender")?;
         let digest = unverified.digest().clone();
         // The same message again: its first receipt, nothing changes. Another message
         // with a known id is refused in the transaction, after its signatures verified

@@ -2,12 +2,13 @@
 
 use crate::metrics::Received;
 use crate::node::{Node, Refusal};
+use crate::tls::ClientKey;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Extension, Router};
 use http_body_util::BodyExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,7 +51,7 @@ pub fn refusal(code: &str, message: impl Into<String>) -> Refusal {
 /// The protocol endpoint's routes under `base` (the path of the node's endpoint in the
 /// registry), with JSON answers for unknown paths and methods.
 pub fn router(node: Arc<Node>, base: &str) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route(&format!("{base}{MESSAGES_PATH}"), post(post_message))
         .route(LIVENESS_PATH, get(live))
         .route(READINESS_PATH, get(ready))
@@ -65,7 +66,35 @@ pub fn router(node: Arc<Node>, base: &str) -> Router {
                 "this path does not accept this method (POST for messages, GET for files)",
             )
         })
-        .with_state(node)
+        .with_state(node.clone());
+    if node
+        .config()
+        .tls
+        .as_ref()
+        .is_some_and(|tls| tls.registry_named_clients)
+    {
+        routes.layer(axum::middleware::from_fn_with_state(
+            node,
+            listed_clients_only,
+        ))
+    } else {
+        routes
+    }
+}
+
+/// With `registry_named_clients` (§21.5): every request, whatever its path, comes over a
+/// connection whose key the registry in force still lists for a member. The handshake
+/// checked the registry of its time; an update may have removed the key since.
+async fn listed_clients_only(
+    State(node): State<Arc<Node>>,
+    client: Option<Extension<ClientKey>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match node.client_member(client.as_ref().map(|Extension(key)| key)) {
+        Ok(_) => next.run(request).await,
+        Err(refused) => refused.into_response(),
+    }
 }
 
 /// Liveness, for a load balancer or an orchestrator: the process serves requests.
@@ -225,9 +254,15 @@ fn refused_unread(refused: Refusal, drained: bool) -> Response {
 /// Answers a posted message ([`answer_posted`]) and counts the answer in the metrics:
 /// its outcome, its refusal's code, and the time from the whole body read to the answer
 /// (from the request's start for a refusal sent before the body was read).
-async fn post_message(State(node): State<Arc<Node>>, headers: HeaderMap, body: Body) -> Response {
+async fn post_message(
+    State(node): State<Arc<Node>>,
+    client: Option<Extension<ClientKey>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let started = Instant::now();
-    let response = answer_posted(&node, headers, body).await;
+    let client = client.map(|Extension(key)| key);
+    let response = answer_posted(&node, client, headers, body).await;
     let extensions = response.extensions();
     let code = extensions.get::<RefusalCode>().map(|c| c.0.as_str());
     let outcome = match code {
@@ -242,7 +277,12 @@ async fn post_message(State(node): State<Arc<Node>>, headers: HeaderMap, body: B
 
 /// Checks the request's media type and size before using its body, reads at most the
 /// protocol's size limit, and hands the bytes to the node as storage work.
-async fn answer_posted(node: &Arc<Node>, headers: HeaderMap, mut body: Body) -> Response {
+async fn answer_posted(
+    node: &Arc<Node>,
+    client: Option<ClientKey>,
+    headers: HeaderMap,
+    mut body: Body,
+) -> Response {
     let limit = Limits::PROTOCOL.max_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -305,7 +345,7 @@ async fn answer_posted(node: &Arc<Node>, headers: HeaderMap, mut body: Body) -> 
     let answer = node
         .storage_work(move || {
             let _held = (admitted, body_share);
-            receiver.receive(&bytes)
+            receiver.receive_over(&bytes, client.as_ref())
         })
         .await;
     let mut response = match answer {

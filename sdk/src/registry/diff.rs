@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 /// The entries added, removed and changed from one registry to the next. Entries are
 /// named `protocol`, `operator`, `operator key K`, `member N`, `member key K` (with its
-/// owner), `agreement A`, `item A/C`, (1.1) `theme A/C` and `calendar Y`.
+/// owner), (1.1) `member TLS key P` (a pin, with its owner), `agreement A`, `item A/C`,
+/// (1.1) `theme A/C` and `calendar Y`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RegistryDiff {
     /// Versions from and to.
@@ -48,7 +49,14 @@ fn entries(registry: &Registry) -> BTreeMap<String, Value> {
             }
             out.insert(format!("member key {}", key.key_id), entry);
         }
+        for pin in member.tls_keys.iter().flatten() {
+            out.insert(
+                format!("member TLS key {pin}"),
+                serde_json::json!({"owner": member.node}),
+            );
+        }
         summary.keys.clear();
+        summary.tls_keys = None;
         out.insert(format!("member {}", member.node), json(&summary));
     }
     for agreement in &doc.agreements {

@@ -2,6 +2,7 @@
 //! catalogues, the working-day calendar, and the operator's keys and signatures.
 
 use crate::calendar::WorkingCalendar;
+use crate::digest::Sha256Digest;
 use crate::id::{AgreementId, ItemCode, KeyId, NodeId, RegionCode};
 use crate::message::HandlingMode;
 use crate::signing::SignatureEntry;
@@ -89,6 +90,12 @@ pub struct Member {
     pub protocols: Vec<ProtocolVersion>,
     /// Its signing keys.
     pub keys: Vec<MemberKey>,
+    /// (1.1) The keys of the TLS certificates its node presents, each the SHA-256 of a
+    /// DER `SubjectPublicKeyInfo` (RFC 7469's pin): a receiver that requires mutual TLS
+    /// with keys the registry names (§21.5) admits only these, for this member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub tls_keys: Option<Vec<Sha256Digest>>,
 }
 
 /// A member's signing key with its validity window.

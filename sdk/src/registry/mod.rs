@@ -62,6 +62,7 @@ pub struct Registry {
     document: RegistryDocument,
     digest: Sha256Digest,
     members: BTreeMap<NodeId, usize>,
+    tls_keys: BTreeMap<Sha256Digest, usize>,
     keys: BTreeMap<KeyId, MemberKeySlot>,
     agreements: BTreeMap<AgreementId, usize>,
     forms: BTreeMap<(AgreementId, ItemCode), FormSlot>,
@@ -254,6 +255,7 @@ impl Registry {
         }
         check_calendar(&document.calendar)?;
         let mut members = BTreeMap::new();
+        let mut tls_keys = BTreeMap::new();
         let mut keys = BTreeMap::new();
         let mut member_key_ids = BTreeSet::new();
         for (m, member) in document.members.iter().enumerate() {
@@ -272,6 +274,17 @@ impl Registry {
             }
             if member.protocols.is_empty() {
                 return Err(invalid(at("protocols"), "must name at least one version"));
+            }
+            if member.tls_keys.as_ref().is_some_and(Vec::is_empty) {
+                return Err(invalid(at("tls_keys"), "must name at least one key"));
+            }
+            for (t, pin) in member.tls_keys.iter().flatten().enumerate() {
+                if tls_keys.insert(pin.clone(), m).is_some() {
+                    return Err(invalid(
+                        at(&format!("tls_keys/{t}")),
+                        "is listed twice: a TLS key names one member",
+                    ));
+                }
             }
             for (k, key) in member.keys.iter().enumerate() {
                 if key.valid_until <= key.valid_from {
@@ -390,6 +403,7 @@ impl Registry {
             document,
             digest,
             members,
+            tls_keys,
             keys,
             agreements,
             forms,
@@ -470,6 +484,13 @@ impl Registry {
     /// The working-day calendar.
     pub fn calendar(&self) -> &WorkingCalendar {
         &self.document.calendar
+    }
+
+    /// (1.1) The member whose `tls_keys` name `spki_sha256`, the SHA-256 of a TLS
+    /// certificate's DER `SubjectPublicKeyInfo` (§21.5).
+    pub fn member_of_tls_key(&self, spki_sha256: &Sha256Digest) -> Option<&Member> {
+        let index = *self.tls_keys.get(spki_sha256)?;
+        self.document.members.get(index)
     }
 
     /// The member with node id `node`.

@@ -244,6 +244,7 @@ pub fn registry_document(
             endpoint: format!("https://{node}.nodes.tongban.example/tongban/v1"),
             protocols: protocols_of(node),
             keys,
+            tls_keys: None,
         });
     }
     let mut keys = Vec::new();

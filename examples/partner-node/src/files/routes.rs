@@ -6,10 +6,12 @@ use super::records::{self, RequestLog};
 use super::UploadError;
 use crate::node::{Node, Refusal};
 use crate::server::refusal;
+use crate::tls::ClientKey;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use http_body_util::BodyExt;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -32,7 +34,12 @@ fn not_found(sha256: &str) -> Refusal {
 /// Checks a partner's file request (§23.3) and whether this node sent the requester a
 /// message referencing the file (§23.2); the file's reference if so. The store's lock
 /// is taken only to record the request's id, after its signature verified.
-fn authorize(node: &Node, header: Option<&str>, sha256: &Sha256Digest) -> Result<FileRef, Refusal> {
+fn authorize(
+    node: &Node,
+    client: Option<&ClientKey>,
+    header: Option<&str>,
+    sha256: &Sha256Digest,
+) -> Result<FileRef, Refusal> {
     let registry = node.registry();
     let path = format!("{}{}", node.config().endpoint_path(), file_path(sha256));
     let target = RequestTarget {
@@ -47,6 +54,7 @@ fn authorize(node: &Node, header: Option<&str>, sha256: &Sha256Digest) -> Result
         return Err(Refusal::from(failure));
     }
     let request = verified?;
+    node.check_client(client, &request.from, "the file request's requester")?;
     let granted = node.read(|db| records::sent_to(db, sha256, &request.from))?;
     match granted {
         Some(reference) if node.files().holds(&reference) => Ok(reference),
@@ -61,9 +69,11 @@ fn authorize(node: &Node, header: Option<&str>, sha256: &Sha256Digest) -> Result
 /// node sent a message referencing it.
 pub async fn serve(
     State(node): State<Arc<Node>>,
+    client: Option<Extension<ClientKey>>,
     Path(sha256): Path<String>,
     headers: HeaderMap,
 ) -> Response {
+    let client = client.map(|Extension(key)| key);
     let Ok(sha256) = Sha256Digest::parse(&sha256) else {
         return not_found(&sha256).into_response();
     };
@@ -78,7 +88,7 @@ pub async fn serve(
     let checker = node.clone();
     let checked = sha256.clone();
     let granted = node
-        .storage_work(move || authorize(&checker, request.as_deref(), &checked))
+        .storage_work(move || authorize(&checker, client.as_ref(), request.as_deref(), &checked))
         .await;
     match granted {
         Ok(reference) => file_response(&node, &reference, range.as_deref()).await,
