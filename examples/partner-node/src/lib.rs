@@ -138,6 +138,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         tokio::spawn(outbox::run(node.clone(), watcher.clone())),
         tokio::spawn(files::fetcher::run(node.clone(), watcher.clone())),
         tokio::spawn(hourly(node.clone(), watcher.clone())),
+        tokio::spawn(follow_registry(node.clone(), watcher.clone())),
     ];
     tracing::info!(
         node = %node.config().node,
@@ -157,6 +158,24 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
 /// At start and every hour until the node stops: logs a warning for the registry and the
 /// node's key if either expires within [`node::EXPIRY_WARNING_DAYS`], and collects the
 /// files no message references ([`Node::collect_file_garbage`]).
+/// How often a replica looks for a registry that another replica installed.
+pub const REGISTRY_FOLLOW_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Takes up, every [`REGISTRY_FOLLOW_INTERVAL`], a registry another replica installed
+/// ([`Node::follow_registry`]).
+async fn follow_registry(node: Arc<Node>, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(REGISTRY_FOLLOW_INTERVAL) => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+        let following = node.clone();
+        if let Err(error) = node.storage_work(move || following.follow_registry()).await {
+            tracing::warn!(%error, "cannot take up the registry another replica installed");
+        }
+    }
+}
+
 async fn hourly(node: Arc<Node>, mut stop: watch::Receiver<bool>) {
     loop {
         node.warn_of_expiry();

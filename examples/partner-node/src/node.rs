@@ -448,6 +448,58 @@ impl Node {
         Ok(next)
     }
 
+    /// Takes up the registry that another replica installed since this one's: pinned in
+    /// the database they share, newer than the one in force here (an operator installs
+    /// an update at one replica, the one the load balancer chose). The pinned copy is
+    /// trusted as it is at start (the installing replica checked it as an update), its
+    /// form schemas compiled and this node's keys found in it, then the registry file
+    /// (if any) is replaced and the registry is in force from the next message on.
+    /// Returns the version taken up, if any.
+    pub fn follow_registry(&self) -> Result<Option<u64>, NodeError> {
+        let in_force = self.registry().version();
+        if self
+            .read(store::pinned_version)?
+            .is_none_or(|pinned| pinned <= in_force)
+        {
+            return Ok(None);
+        }
+        let Some((version, bytes)) = self.read(store::pinned_registry)? else {
+            return Ok(None);
+        };
+        let unreadable = |e: Error| {
+            NodeError::Storage {
+            reason: format!(
+                "registry version {version}, pinned by another replica, is not usable here: [{}] {e}",
+                e.code()
+            ),
+        }
+        };
+        let next = Registry::load_trusted(&bytes).map_err(unreadable)?;
+        next.compile_forms().map_err(unreadable)?;
+        check_own_keys(&next, &self.config.node, self.config.own_keys()).map_err(
+            |(_, reason)| NodeError::Storage {
+                reason: format!("registry version {version}, pinned by another replica: {reason}"),
+            },
+        )?;
+        let mut slot = self.registry.write().unwrap_or_else(|p| p.into_inner());
+        if slot.version() >= version {
+            return Ok(None); // installed here meanwhile
+        }
+        if let Some(file) = &self.config.registry_file {
+            let staged = stage_file(file, &bytes)?;
+            std::fs::rename(&staged, file).map_err(|e| NodeError::Storage {
+                reason: format!("cannot replace {}: {e}", file.display()),
+            })?;
+        }
+        *slot = Arc::new(next);
+        tracing::info!(
+            version,
+            from = in_force,
+            "took up the registry another replica installed"
+        );
+        Ok(Some(version))
+    }
+
     /// What an operator watches: the registry in force and this node's keys (`key`, and
     /// `other_keys` of other suites), with the time left before each expires, and a
     /// warning for each that expires within
@@ -598,15 +650,25 @@ impl Node {
     }
 
     /// Removes the files no message references after [`files::RETENTION`], and partial
-    /// files untouched as long (§23.7), holding the store so that no message can come to
-    /// reference a file while it goes.
+    /// files untouched as long (§23.7). They are found without a lock, then removed in a
+    /// write transaction, each whole file checked again there: a send checks that its
+    /// files are held in its own write transaction, so no message, on this replica or
+    /// another sharing the database and the files, comes to reference a file as it goes.
     pub fn collect_file_garbage(&self) -> Result<files::Collected, NodeError> {
         // A file whose references cannot be read is kept.
-        self.store().run(|db| {
-            self.files.collect_garbage(
+        let garbage = self.read(|db| {
+            self.files.find_garbage(
                 |sha256| records::is_referenced(db, sha256).unwrap_or(true),
                 files::RETENTION,
             )
+        })?;
+        if garbage.is_empty() {
+            return Ok(files::Collected::default());
+        }
+        self.store().transaction(|db| {
+            self.files.remove_garbage(garbage, |sha256| {
+                records::is_referenced(db, sha256).unwrap_or(true)
+            })
         })
     }
 
@@ -980,26 +1042,26 @@ impl Node {
             Verifier::new(registry)
                 .any_receiver()
                 .sign_and_check(&mut envelope, key, &now)?;
-        // The store is locked before the files are looked at, so that the garbage
-        // collection (which holds it too) cannot remove one between the look and the
-        // commit that makes it referenced.
         let mut store = self.store();
-        // A partner that exchanges files fetches them from here: they must be here.
-        if files::exchanges(&envelope) {
-            let missing = tongban::file::references(&envelope.body)
-                .into_iter()
-                .find(|reference| !self.files.holds(reference));
-            if let Some(missing) = missing {
-                return Err(crate::auth::refused(
-                    "operator.file_missing",
-                    format!(
-                        "{} ({}, {} bytes) is not held here: upload it first (POST /operator/v1/files)",
-                        missing.name, missing.sha256, missing.size
-                    ),
-                ));
-            }
-        }
         let queued = store.transaction(|db| {
+            // A partner that exchanges files fetches them from here: they must be here.
+            // Looked at in the write transaction, in which the garbage collection of
+            // every replica removes files too: none can go between the look and the
+            // commit that makes it referenced.
+            if files::exchanges(&envelope) {
+                let missing = tongban::file::references(&envelope.body)
+                    .into_iter()
+                    .find(|reference| !self.files.holds(reference));
+                if let Some(missing) = missing {
+                    return Err(crate::auth::refused(
+                        "operator.file_missing",
+                        format!(
+                            "{} ({}, {} bytes) is not held here: upload it first (POST /operator/v1/files)",
+                            missing.name, missing.sha256, missing.size
+                        ),
+                    ));
+                }
+            }
             let mut case = case_of(db, &envelope)?;
             let state = case.apply(&verified, registry)?;
             let key = store::save_case(db, &case, &now)?;

@@ -905,6 +905,17 @@ pub fn save_case(db: &Db<'_>, case: &Case, now: &Timestamp) -> Result<CaseKey, N
     Ok(key)
 }
 
+/// The version of the pinned registry, without its bytes: what a replica looks at to
+/// learn that another installed a newer one.
+pub fn pinned_version(db: &Db<'_>) -> Result<Option<u64>, NodeError> {
+    db.query_first(
+        "SELECT version FROM registry ORDER BY version DESC LIMIT 1",
+        params![],
+    )?
+    .map(|row| row.number(0))
+    .transpose()
+}
+
 /// The pinned registry: the highest version accepted, with its bytes.
 pub fn pinned_registry(db: &Db<'_>) -> Result<Option<(u64, Vec<u8>)>, NodeError> {
     db.query_first(

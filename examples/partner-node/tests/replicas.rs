@@ -164,3 +164,42 @@ async fn the_same_message_at_two_replicas_at_once_is_stored_once_with_one_receip
     x.stop().await;
     y.stop().await;
 }
+
+#[tokio::test]
+async fn a_registry_installed_at_one_replica_is_in_force_at_the_other() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let nodes = demo::prepare(dir.path(), &[HUANGSHI, JIUJIANG]).expect("prepare nodes");
+    let a = start(Config::load(&nodes[JIUJIANG].config).expect("config"))
+        .await
+        .expect("replica a");
+    let second = demo::prepare_replica(&nodes[JIUJIANG].config, "jiujiang-b").expect("replica b");
+    let b = start(Config::load(&second.config).expect("config"))
+        .await
+        .expect("replica b");
+    assert_eq!(b.node().registry().version(), 1);
+
+    // Version 2 of the same registry, installed through replica a's operator API.
+    let mut document: tongban::registry::RegistryDocument =
+        serde_json::from_slice(&std::fs::read(dir.path().join("registry.json")).expect("registry"))
+            .expect("registry document");
+    document.version = 2;
+    document.signatures.clear();
+    let update = sample::signed_registry(&document, &[0, 1]).expect("sign");
+    a.operator_client()
+        .install_registry(update)
+        .await
+        .expect("installed at a");
+    assert_eq!(a.node().registry().version(), 2);
+    // Replica b takes it up from the database they share, without a restart.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while b.node().registry().version() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "replica b still has version {}",
+            b.node().registry().version()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    a.stop().await;
+    b.stop().await;
+}

@@ -172,13 +172,13 @@ impl FileStore {
         Ok((sha256, size))
     }
 
-    /// Removes whole files that no message references (`referenced` says which are)
-    /// and that are older than `retention`, and partial files untouched for as long.
-    pub fn collect_garbage(
+    /// The files older than `retention` that may go: partial files untouched for as
+    /// long, and whole files that `referenced` does not name. Nothing is removed yet.
+    pub fn find_garbage(
         &self,
         referenced: impl Fn(&Sha256Digest) -> bool,
         retention: Duration,
-    ) -> Result<Collected, NodeError> {
+    ) -> Result<Vec<Garbage>, NodeError> {
         let cutoff = SystemTime::now()
             .checked_sub(retention)
             .unwrap_or(SystemTime::UNIX_EPOCH);
@@ -186,21 +186,15 @@ impl FileStore {
             let meta = std::fs::metadata(path).ok()?;
             (meta.modified().ok()? < cutoff).then_some(meta.len())
         };
-        let mut collected = Collected::default();
-        let mut remove = |path: &Path, size: u64, partial: bool| -> Result<(), NodeError> {
-            std::fs::remove_file(path).map_err(|e| storage("remove", path, e))?;
-            if partial {
-                collected.partial += 1;
-            } else {
-                collected.files += 1;
-            }
-            collected.bytes += size;
-            Ok(())
-        };
+        let mut garbage = Vec::new();
         for dir in [self.root.join("partial"), self.root.join("incoming")] {
-            for entry in read_dir(&dir)? {
-                if let Some(size) = old(&entry) {
-                    remove(&entry, size, true)?;
+            for path in read_dir(&dir)? {
+                if let Some(size) = old(&path) {
+                    garbage.push(Garbage {
+                        path,
+                        size,
+                        sha256: None,
+                    });
                 }
             }
         }
@@ -212,21 +206,64 @@ impl FileStore {
             if !is_shard {
                 continue;
             }
-            for entry in read_dir(&shard)? {
-                let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            for path in read_dir(&shard)? {
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
                 let Ok(sha256) = Sha256Digest::parse(name) else {
                     continue;
                 };
                 if referenced(&sha256) {
                     continue;
                 }
-                if let Some(size) = old(&entry) {
-                    remove(&entry, size, false)?;
+                if let Some(size) = old(&path) {
+                    garbage.push(Garbage {
+                        path,
+                        size,
+                        sha256: Some(sha256),
+                    });
                 }
             }
         }
+        Ok(garbage)
+    }
+
+    /// Removes `garbage` but the whole files that `referenced` names now: a message may
+    /// have come to reference one since it was found. The caller holds what keeps a
+    /// message from coming to reference a file meanwhile (the database's writer lock,
+    /// which a send takes to check that its files are held). A file already gone (a
+    /// replica sharing the directory removed it) is skipped.
+    pub fn remove_garbage(
+        &self,
+        garbage: Vec<Garbage>,
+        referenced: impl Fn(&Sha256Digest) -> bool,
+    ) -> Result<Collected, NodeError> {
+        let mut collected = Collected::default();
+        for item in garbage {
+            if item.sha256.as_ref().is_some_and(&referenced) {
+                continue;
+            }
+            match std::fs::remove_file(&item.path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(storage("remove", &item.path, e)),
+            }
+            match item.sha256 {
+                Some(_) => collected.files += 1,
+                None => collected.partial += 1,
+            }
+            collected.bytes += item.size;
+        }
         Ok(collected)
     }
+}
+
+/// A file the garbage collection found old enough to go: a partial file, or a whole one
+/// that no message referenced when it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Garbage {
+    path: PathBuf,
+    size: u64,
+    /// The whole file's digest; `None` for a partial file.
+    sha256: Option<Sha256Digest>,
 }
 
 fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, NodeError> {
@@ -288,16 +325,32 @@ mod tests {
         let (orphan, _) = store
             .write_upload([Ok(b"orphan".to_vec())], 100)
             .expect("stored");
+        let (late, _) = store
+            .write_upload([Ok(b"referenced late".to_vec())], 100)
+            .expect("stored");
         std::fs::write(store.partial(&orphan), b"half").expect("partial");
         // Nothing is old enough yet.
-        let none = store.collect_garbage(|_| false, RETENTION).expect("gc");
-        assert_eq!(none, Collected::default());
-        // With no retention, the unreferenced file and the partial go; the referenced stays.
+        let none = store.find_garbage(|_| false, RETENTION).expect("gc");
+        assert!(none.is_empty(), "{none:?}");
+        // With no retention, the unreferenced files and the partial are found.
         std::thread::sleep(Duration::from_millis(20));
+        let found = store
+            .find_garbage(|sha| sha == &kept, Duration::ZERO)
+            .expect("gc");
+        assert_eq!(found.len(), 3, "{found:?}");
+        // A message comes to reference one of them before they go: it stays.
         let gone = store
-            .collect_garbage(|sha| sha == &kept, Duration::ZERO)
+            .remove_garbage(found.clone(), |sha| sha == &kept || sha == &late)
             .expect("gc");
         assert_eq!((gone.files, gone.partial, gone.bytes), (1, 1, 10));
-        assert!(store.path(&kept).exists() && !store.path(&orphan).exists());
+        assert!(store.path(&kept).exists() && store.path(&late).exists());
+        assert!(!store.path(&orphan).exists());
+        // Removed already (by a replica sharing the directory): skipped, no error.
+        let again = store.remove_garbage(found, |_| false).expect("gc");
+        assert_eq!(
+            (again.files, again.partial),
+            (1, 0),
+            "only the late one was left"
+        );
     }
 }
