@@ -155,9 +155,6 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     })
 }
 
-/// At start and every hour until the node stops: logs a warning for the registry and the
-/// node's key if either expires within [`node::EXPIRY_WARNING_DAYS`], and collects the
-/// files no message references ([`Node::collect_file_garbage`]).
 /// How often a replica looks for a registry that another replica installed.
 pub const REGISTRY_FOLLOW_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -176,6 +173,9 @@ async fn follow_registry(node: Arc<Node>, mut stop: watch::Receiver<bool>) {
     }
 }
 
+/// At start and every hour until the node stops: logs a warning for the registry and the
+/// node's key if either expires within [`node::EXPIRY_WARNING_DAYS`], and collects the
+/// files no message references ([`Node::collect_file_garbage`]).
 async fn hourly(node: Arc<Node>, mut stop: watch::Receiver<bool>) {
     loop {
         node.warn_of_expiry();

@@ -411,6 +411,14 @@ impl Node {
                 },
             }
         };
+        // Another replica may have installed a later registry: this one takes it up
+        // first, so that what is offered is checked as an update of the latest.
+        if let Err(e) = self.follow_registry() {
+            tracing::warn!(
+                code = e.code(),
+                "cannot take up the registry another replica installed: {e}"
+            );
+        }
         // Installations run one at a time, each as an update of the registry in force
         // when it runs: two at once cannot leave the older one in force.
         let mut slot = self.registry.write().unwrap_or_else(|p| p.into_inner());
@@ -431,10 +439,30 @@ impl Node {
             None => None,
         };
         let mut store = self.store();
-        store
-            .transaction(|db| store::pin_registry(db, &next, bytes, &now))
-            .map_err(failed)?;
+        let pinned = store.transaction(|db| {
+            // A replica sharing the database pinned a later one meanwhile: never pin
+            // below it.
+            let pinned = store::pinned_version(db).map_err(failed)?;
+            if let Some(pinned) = pinned.filter(|&pinned| pinned > next.version()) {
+                return Err(Refusal {
+                    status: 409,
+                    body: ErrorBody {
+                        code: "registry.rollback".into(),
+                        message: format!(
+                            "registry version {pinned} was installed through another replica meanwhile; this one takes it up within seconds: install a version after it"
+                        ),
+                    },
+                });
+            }
+            store::pin_registry(db, &next, bytes, &now).map_err(failed)
+        });
         drop(store);
+        if let Err(refusal) = pinned {
+            if let Some((staged, _)) = &staged {
+                let _ = std::fs::remove_file(staged);
+            }
+            return Err(refusal);
+        }
         if let Some((staged, file)) = staged {
             std::fs::rename(&staged, file).map_err(|e| {
                 failed(NodeError::Storage {
@@ -448,53 +476,75 @@ impl Node {
         Ok(next)
     }
 
-    /// Takes up the registry that another replica installed since this one's: pinned in
-    /// the database they share, newer than the one in force here (an operator installs
-    /// an update at one replica, the one the load balancer chose). The pinned copy is
-    /// trusted as it is at start (the installing replica checked it as an update), its
-    /// form schemas compiled and this node's keys found in it, then the registry file
-    /// (if any) is replaced and the registry is in force from the next message on.
-    /// Returns the version taken up, if any.
+    /// Takes up the registries that other replicas installed since this one's: pinned
+    /// in the database they share, newer than the one in force here (an operator
+    /// installs an update at one replica, the one the load balancer chose). Each must be
+    /// an update of the one before it, from the one in force, as
+    /// [`Node::install_registry`] checked where it was installed: signed by a threshold
+    /// of its predecessor's operator keys and of its own, not expired when it was
+    /// installed. The last one's form schemas compile and it lists this node's keys;
+    /// the registry file (if any) is replaced unless it holds that version or a later
+    /// one already, and the registry is in force from the next message on. Returns the
+    /// version taken up, if any.
     pub fn follow_registry(&self) -> Result<Option<u64>, NodeError> {
-        let in_force = self.registry().version();
+        let in_force = self.registry();
         if self
             .read(store::pinned_version)?
-            .is_none_or(|pinned| pinned <= in_force)
+            .is_none_or(|pinned| pinned <= in_force.version())
         {
             return Ok(None);
         }
-        let Some((version, bytes)) = self.read(store::pinned_registry)? else {
+        let newer = self.read(|db| store::registries_after(db, in_force.version()))?;
+        let mut current = in_force;
+        let mut newest = None;
+        for (version, bytes, installed) in newer {
+            let next = current.update(&bytes, &installed).map_err(|e| NodeError::Storage {
+                reason: format!(
+                    "registry version {version}, pinned by another replica, is not an update of version {}: [{}] {e}",
+                    current.version(),
+                    e.code()
+                ),
+            })?;
+            current = Arc::new(next);
+            newest = Some(bytes);
+        }
+        let Some(bytes) = newest else {
             return Ok(None);
         };
-        let unreadable = |e: Error| {
-            NodeError::Storage {
-            reason: format!(
-                "registry version {version}, pinned by another replica, is not usable here: [{}] {e}",
-                e.code()
-            ),
-        }
+        let version = current.version();
+        let unusable = |reason: String| NodeError::Storage {
+            reason: format!("registry version {version}, pinned by another replica: {reason}"),
         };
-        let next = Registry::load_trusted(&bytes).map_err(unreadable)?;
-        next.compile_forms().map_err(unreadable)?;
-        check_own_keys(&next, &self.config.node, self.config.own_keys()).map_err(
-            |(_, reason)| NodeError::Storage {
-                reason: format!("registry version {version}, pinned by another replica: {reason}"),
-            },
-        )?;
+        current
+            .compile_forms()
+            .map_err(|e| unusable(format!("[{}] {e}", e.code())))?;
+        check_own_keys(&current, &self.config.node, self.config.own_keys())
+            .map_err(|(_, reason)| unusable(reason))?;
+        // Staged before the registry's lock is taken: messages go on being verified.
+        let staged = match &self.config.registry_file {
+            Some(file) if !holds_registry_from(file, version) => {
+                Some((stage_file(file, &bytes)?, file))
+            }
+            _ => None,
+        };
         let mut slot = self.registry.write().unwrap_or_else(|p| p.into_inner());
         if slot.version() >= version {
-            return Ok(None); // installed here meanwhile
+            // Installed here meanwhile.
+            if let Some((staged, _)) = &staged {
+                let _ = std::fs::remove_file(staged);
+            }
+            return Ok(None);
         }
-        if let Some(file) = &self.config.registry_file {
-            let staged = stage_file(file, &bytes)?;
+        if let Some((staged, file)) = staged {
             std::fs::rename(&staged, file).map_err(|e| NodeError::Storage {
                 reason: format!("cannot replace {}: {e}", file.display()),
             })?;
         }
-        *slot = Arc::new(next);
+        let from = slot.version();
+        *slot = current;
         tracing::info!(
             version,
-            from = in_force,
+            from,
             "took up the registry another replica installed"
         );
         Ok(Some(version))
@@ -1398,14 +1448,27 @@ fn accepted_registry(db: &Db<'_>, config: &Config, now: &Timestamp) -> Result<Re
 /// renamed over `path`.
 fn stage_file(path: &std::path::Path, bytes: &[u8]) -> Result<std::path::PathBuf, NodeError> {
     use std::io::Write;
-    let staged = path.with_extension("json.installing");
     let fail = |e: std::io::Error| NodeError::Storage {
-        reason: format!("cannot write {}: {e}", staged.display()),
+        reason: format!("cannot write beside {}: {e}", path.display()),
     };
-    let mut file = std::fs::File::create(&staged).map_err(fail)?;
-    file.write_all(bytes).map_err(fail)?;
-    file.sync_all().map_err(fail)?;
-    Ok(staged)
+    // A name of its own: replicas sharing the registry file may stage at once.
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    let mut staged = tempfile::Builder::new()
+        .prefix(".registry-installing-")
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    staged.write_all(bytes).map_err(fail)?;
+    staged.as_file().sync_all().map_err(fail)?;
+    staged.into_temp_path().keep().map_err(|e| fail(e.error))
+}
+
+/// Whether the registry file `path` holds a registry of `version` or a later one (a
+/// replica sharing it wrote it already): it is not replaced then.
+fn holds_registry_from(path: &std::path::Path, version: u64) -> bool {
+    std::fs::read(path)
+        .ok()
+        .and_then(|bytes| Registry::load_trusted(&bytes).ok())
+        .is_some_and(|held| held.version() >= version)
 }
 
 /// The stored case a message belongs to (§18: a case is its window and its id), or a

@@ -916,6 +916,29 @@ pub fn pinned_version(db: &Db<'_>) -> Result<Option<u64>, NodeError> {
     .transpose()
 }
 
+/// The registries accepted after `version`, in order, each with its bytes and when it
+/// was installed: the chain a replica behind the pin checks and takes up.
+pub fn registries_after(
+    db: &Db<'_>,
+    version: u64,
+) -> Result<Vec<(u64, Vec<u8>, Timestamp)>, NodeError> {
+    let version = i64::try_from(version).map_err(|_| NodeError::Storage {
+        reason: format!("registry version {version} is too large"),
+    })?;
+    db.query(
+        "SELECT version, bytes, installed_at FROM registry WHERE version > ?1 ORDER BY version",
+        params![version],
+    )?
+    .into_iter()
+    .map(|row| {
+        let installed = Timestamp::parse(&row.text(2)?).map_err(|e| NodeError::Storage {
+            reason: format!("a pinned registry's installation time cannot be read: {e}"),
+        })?;
+        Ok((row.number(0)?, row.blob(1)?, installed))
+    })
+    .collect()
+}
+
 /// The pinned registry: the highest version accepted, with its bytes.
 pub fn pinned_registry(db: &Db<'_>) -> Result<Option<(u64, Vec<u8>)>, NodeError> {
     db.query_first(

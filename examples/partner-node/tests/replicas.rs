@@ -200,6 +200,73 @@ async fn a_registry_installed_at_one_replica_is_in_force_at_the_other() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Offering version 2 again at b: it is in force there, so it is no update.
+    let again = sample::signed_registry(&document, &[0, 1]).expect("sign");
+    let refused = b
+        .operator_client()
+        .install_registry(again)
+        .await
+        .expect_err("the same version again");
+    assert_eq!(
+        refused.code().as_deref(),
+        Some("registry.rollback"),
+        "{refused:?}"
+    );
+
+    // A version 4 pinned in the database that version 2's operators did not sign (a
+    // forged row, say): neither replica takes it up, and the reason is given.
+    let forged = {
+        let mut forged = document.clone();
+        forged.version = 4;
+        forged.operator = sample::registry_document(3, &[3, 4], 2)
+            .expect("operators 3 and 4")
+            .operator;
+        sample::signed_registry(&forged, &[3, 4]).expect("sign")
+    };
+    let digest = tongban::Sha256Digest::of(&forged);
+    b.node()
+        .store()
+        .run(|db| {
+            db.execute(
+                "INSERT INTO registry (version, sha256, bytes, installed_at) VALUES (?1, ?2, ?3, ?4)",
+                &[
+                    Param::Integer(4),
+                    Param::Text(digest.as_str()),
+                    Param::Blob(&forged),
+                    Param::Text(Timestamp::now().as_str()),
+                ],
+            )
+        })
+        .expect("forged row");
+    for replica in [&a, &b] {
+        let refused = replica.node().follow_registry().expect_err("not an update");
+        assert!(
+            refused
+                .to_string()
+                .contains("is not an update of version 2"),
+            "{refused}"
+        );
+        assert_eq!(replica.node().registry().version(), 2);
+    }
+    // Nor is a version 3 pinned below it: what a replica installs never goes under
+    // the pin, whoever put it there.
+    document.version = 3;
+    let below = sample::signed_registry(&document, &[0, 1]).expect("sign");
+    let refused = b
+        .operator_client()
+        .install_registry(below)
+        .await
+        .expect_err("below the pin");
+    assert_eq!(refused.status, 409, "{refused:?}");
+    assert_eq!(refused.code().as_deref(), Some("registry.rollback"));
+    assert_eq!(b.node().registry().version(), 2);
+    // Nothing staged is left beside the registry file.
+    let staged: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with(".registry-installing-"))
+        .collect();
+    assert!(staged.is_empty(), "{staged:?}");
     a.stop().await;
     b.stop().await;
 }

@@ -182,17 +182,19 @@ impl FileStore {
         let cutoff = SystemTime::now()
             .checked_sub(retention)
             .unwrap_or(SystemTime::UNIX_EPOCH);
-        let old = |path: &Path| -> Option<u64> {
+        let old = |path: &Path| -> Option<(u64, SystemTime)> {
             let meta = std::fs::metadata(path).ok()?;
-            (meta.modified().ok()? < cutoff).then_some(meta.len())
+            let modified = meta.modified().ok()?;
+            (modified < cutoff).then_some((meta.len(), modified))
         };
         let mut garbage = Vec::new();
         for dir in [self.root.join("partial"), self.root.join("incoming")] {
             for path in read_dir(&dir)? {
-                if let Some(size) = old(&path) {
+                if let Some((size, modified)) = old(&path) {
                     garbage.push(Garbage {
                         path,
                         size,
+                        modified,
                         sha256: None,
                     });
                 }
@@ -214,10 +216,11 @@ impl FileStore {
                 if referenced(&sha256) {
                     continue;
                 }
-                if let Some(size) = old(&path) {
+                if let Some((size, modified)) = old(&path) {
                     garbage.push(Garbage {
                         path,
                         size,
+                        modified,
                         sha256: Some(sha256),
                     });
                 }
@@ -226,11 +229,12 @@ impl FileStore {
         Ok(garbage)
     }
 
-    /// Removes `garbage` but the whole files that `referenced` names now: a message may
-    /// have come to reference one since it was found. The caller holds what keeps a
-    /// message from coming to reference a file meanwhile (the database's writer lock,
-    /// which a send takes to check that its files are held). A file already gone (a
-    /// replica sharing the directory removed it) is skipped.
+    /// Removes `garbage` but the whole files that `referenced` names now (a message may
+    /// have come to reference one since it was found) and the files written since (an
+    /// upload of the same bytes again, a fetch resuming a partial file). The caller
+    /// holds what keeps a message from coming to reference a file meanwhile (the
+    /// database's writer lock, which a send takes to check that its files are held). A
+    /// file already gone (a replica sharing the directory removed it) is skipped.
     pub fn remove_garbage(
         &self,
         garbage: Vec<Garbage>,
@@ -240,6 +244,12 @@ impl FileStore {
         for item in garbage {
             if item.sha256.as_ref().is_some_and(&referenced) {
                 continue;
+            }
+            let unchanged = std::fs::metadata(&item.path)
+                .and_then(|meta| meta.modified())
+                .is_ok_and(|modified| modified == item.modified);
+            if !unchanged {
+                continue; // written since it was found, or gone already
             }
             match std::fs::remove_file(&item.path) {
                 Ok(()) => {}
@@ -262,6 +272,8 @@ impl FileStore {
 pub struct Garbage {
     path: PathBuf,
     size: u64,
+    /// When it was last written, as found: it goes only if it has not been since.
+    modified: SystemTime,
     /// The whole file's digest; `None` for a partial file.
     sha256: Option<Sha256Digest>,
 }
@@ -352,5 +364,21 @@ mod tests {
             (1, 0),
             "only the late one was left"
         );
+        // Uploaded again after it was found: it stays.
+        let (again_uploaded, _) = store
+            .write_upload([Ok(b"uploaded twice".to_vec())], 100)
+            .expect("stored");
+        std::thread::sleep(Duration::from_millis(20));
+        let found = store
+            .find_garbage(|sha| sha == &kept, Duration::ZERO)
+            .expect("gc");
+        assert_eq!(found.len(), 1, "{found:?}");
+        std::thread::sleep(Duration::from_millis(20));
+        store
+            .write_upload([Ok(b"uploaded twice".to_vec())], 100)
+            .expect("stored again");
+        let kept = store.remove_garbage(found, |_| false).expect("gc");
+        assert_eq!(kept, Collected::default());
+        assert!(store.path(&again_uploaded).exists());
     }
 }
