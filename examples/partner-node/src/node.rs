@@ -568,6 +568,15 @@ impl Node {
                 registry.document().expires
             ));
         }
+        // A replica that cannot take up what another installed (Node::follow_registry).
+        if let Ok(Some(pinned)) = self.read(store::pinned_version) {
+            if pinned > registry.version() {
+                warnings.push(format!(
+                    "registry version {pinned} is pinned in the database, but version {} is in force here: this replica cannot take it up (its log says why)",
+                    registry.version()
+                ));
+            }
+        }
         // Each of the node's keys (its main key, and its keys of other suites): when it
         // stops being valid, or that it is missing from the registry.
         let mut keys = Vec::new();
@@ -712,14 +721,19 @@ impl Node {
                 files::RETENTION,
             )
         })?;
-        if garbage.is_empty() {
-            return Ok(files::Collected::default());
+        // A hundred at a time: the writer lock of every replica is held no longer.
+        let mut collected = files::Collected::default();
+        for batch in garbage.chunks(100) {
+            let removed = self.store().transaction(|db| {
+                self.files.remove_garbage(batch.to_vec(), |sha256| {
+                    records::is_referenced(db, sha256).unwrap_or(true)
+                })
+            })?;
+            collected.files += removed.files;
+            collected.partial += removed.partial;
+            collected.bytes += removed.bytes;
         }
-        self.store().transaction(|db| {
-            self.files.remove_garbage(garbage, |sha256| {
-                records::is_referenced(db, sha256).unwrap_or(true)
-            })
-        })
+        Ok(collected)
     }
 
     /// Logs the warnings of [`Node::health`], if any.

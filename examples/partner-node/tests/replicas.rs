@@ -247,6 +247,15 @@ async fn a_registry_installed_at_one_replica_is_in_force_at_the_other() {
             "{refused}"
         );
         assert_eq!(replica.node().registry().version(), 2);
+        // Its health says so, for the operator who installed it.
+        let health = replica.node().health();
+        let warned = health["warnings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|w| w.as_str())
+            .any(|w| w.contains("version 4 is pinned"));
+        assert!(warned, "{health}");
     }
     // Nor is a version 3 pinned below it: what a replica installs never goes under
     // the pin, whoever put it there.

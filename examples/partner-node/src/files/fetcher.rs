@@ -108,7 +108,7 @@ async fn fetch_one(node: &Arc<Node>, fetch: Fetch) {
     let recorded = node
         .storage_work(move || {
             let failure = match &outcome {
-                Ok(Some(_)) => recorder.files().commit(&part, &sha256).err().map(|e| {
+                Ok(Some(_)) => recorder.files().commit_fetched(&part, &fetch.reference).err().map(|e| {
                     format!("[{}] {e}", e.code())
                 }),
                 Ok(None) => None,

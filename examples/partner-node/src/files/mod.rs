@@ -137,6 +137,29 @@ impl FileStore {
         sync_dir(&dir)
     }
 
+    /// Moves a fetched file's partial file into place as `reference`'s file, if it holds
+    /// exactly the reference's size: a partial file that the garbage collection of a
+    /// replica sharing the directory removed while it was being resumed comes back
+    /// shorter (its bytes were checked as they arrived, but not all landed in it). Such a
+    /// file is removed, and the fetch starts over.
+    pub fn commit_fetched(&self, partial: &Path, reference: &FileRef) -> Result<(), NodeError> {
+        let held = std::fs::metadata(partial)
+            .map_err(|e| storage("inspect", partial, e))?
+            .len();
+        if held != reference.size {
+            let _ = std::fs::remove_file(partial);
+            return Err(NodeError::Storage {
+                reason: format!(
+                    "{} holds {held} bytes, not the {} of {}: fetched again from the start",
+                    partial.display(),
+                    reference.size,
+                    reference.sha256
+                ),
+            });
+        }
+        self.commit(partial, &reference.sha256)
+    }
+
     /// Writes an upload to the store from `chunks`, at most `limit` bytes, and returns
     /// its digest and size. The bytes go to a temporary file in `incoming/`, synced, then
     /// renamed to their digest. More than `limit` bytes, or a chunk that is an error (the
@@ -325,6 +348,31 @@ mod tests {
                 .len(),
             0
         );
+    }
+
+    #[test]
+    fn a_fetched_file_goes_into_place_only_whole() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = FileStore::open(dir.path()).expect("store");
+        let bytes = b"a scan of an identity card";
+        let reference = FileRef {
+            name: "scan.pdf".into(),
+            sha256: Sha256Digest::of(bytes),
+            sm3: None,
+            media_type: "application/pdf".into(),
+            size: bytes.len() as u64,
+        };
+        let partial = store.partial(&reference.sha256);
+        // Resumed after its first part was removed: only the rest landed.
+        std::fs::write(&partial, &bytes[10..]).expect("partial");
+        let refused = store
+            .commit_fetched(&partial, &reference)
+            .expect_err("short file");
+        assert!(refused.to_string().contains("fetched again"), "{refused}");
+        assert!(!partial.exists() && !store.holds(&reference));
+        std::fs::write(&partial, bytes).expect("partial");
+        store.commit_fetched(&partial, &reference).expect("whole");
+        assert!(store.holds(&reference));
     }
 
     #[test]
