@@ -4,7 +4,7 @@
 
 use crate::commit::{GroupCommit, Work};
 use crate::config::{check_own_keys, Config};
-use crate::database::{params, Db};
+use crate::database::Db;
 use crate::error::NodeError;
 use crate::files::{self, records, FileStore};
 use crate::metrics::{Metrics, Snapshot};
@@ -657,19 +657,33 @@ impl Node {
     /// Each check that fails gives its reason, for the node's own log; the readiness
     /// endpoint shows only which checks failed.
     pub fn readiness(&self) -> Readiness {
-        let database = self
-            .read(|db| db.query_one("SELECT COUNT(*) FROM registry", params![]))
+        let pinned = self.read(store::pinned_version);
+        let database = pinned
+            .as_ref()
             .err()
             .map(|e| format!("the database does not answer: {e}"));
+        // A replica behind the registry pinned by another takes it up now; one that
+        // cannot would accept what the others refuse (a revoked key, say): not ready.
+        let behind = match pinned {
+            Ok(Some(pinned)) if pinned > self.registry().version() => {
+                self.follow_registry().err().map(|e| {
+                    format!("registry version {pinned}, pinned in the database, cannot be taken up here: {e}")
+                })
+            }
+            _ => None,
+        };
         let registry = self.registry();
         let expires = &registry.document().expires;
-        let registry = (self.now().unix_seconds() >= expires.unix_seconds()).then(|| {
+        let expired = (self.now().unix_seconds() >= expires.unix_seconds()).then(|| {
             format!(
                 "the registry in force (version {}) expired at {expires}: install its successor",
                 registry.version()
             )
         });
-        let readiness = Readiness { database, registry };
+        let readiness = Readiness {
+            database,
+            registry: behind.or(expired),
+        };
         let mut last = self
             .last_readiness
             .lock()
@@ -1386,7 +1400,8 @@ impl Node {
 pub struct Readiness {
     /// Why the database is not usable, if it is not.
     pub database: Option<String>,
-    /// Why the registry in force is not usable (expired), if it is not.
+    /// Why the registry in force is not usable (expired, or older than the one another
+    /// replica pinned, which this one cannot take up), if it is not.
     pub registry: Option<String>,
 }
 

@@ -100,7 +100,8 @@ async fn listed_clients_only(
 /// Liveness, for a load balancer or an orchestrator: the process serves requests.
 pub const LIVENESS_PATH: &str = "/livez";
 /// Readiness: the node can take messages now (its database answers, its registry has
-/// not expired); `503` otherwise, naming the failing checks and nothing more.
+/// not expired and is not behind one that another replica pinned and this one cannot
+/// take up); `503` otherwise, naming the failing checks and nothing more.
 pub const READINESS_PATH: &str = "/readyz";
 
 async fn live() -> Response {

@@ -256,6 +256,16 @@ async fn a_registry_installed_at_one_replica_is_in_force_at_the_other() {
             .filter_map(|w| w.as_str())
             .any(|w| w.contains("version 4 is pinned"));
         assert!(warned, "{health}");
+        // And it is not ready: it would accept what a replica that took it up refuses.
+        let readiness = replica.node().readiness();
+        assert!(!readiness.is_ready(), "{readiness:?}");
+        assert!(
+            readiness
+                .registry
+                .as_deref()
+                .is_some_and(|r| r.contains("registry version 4")),
+            "{readiness:?}"
+        );
     }
     // Nor is a version 3 pinned below it: what a replica installs never goes under
     // the pin, whoever put it there.
