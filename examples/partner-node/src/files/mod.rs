@@ -89,9 +89,15 @@ impl FileStore {
         self.root.join("partial").join(format!("{sha256}.part"))
     }
 
-    /// The size of the whole file with digest `sha256`, if the store holds it.
+    /// The size of the whole file with digest `sha256`, if the store holds it. The file
+    /// is opened, not only looked up: on a shared file system (NFS) an open asks the
+    /// server again, where a lookup may be answered from a cache that has not seen
+    /// another machine's replica remove the file.
     pub fn size_of(&self, sha256: &Sha256Digest) -> Option<u64> {
-        std::fs::metadata(self.path(sha256)).ok().map(|m| m.len())
+        std::fs::File::open(self.path(sha256))
+            .and_then(|file| file.metadata())
+            .ok()
+            .map(|m| m.len())
     }
 
     /// Whether the store holds the file `reference` names (its size is checked; the
