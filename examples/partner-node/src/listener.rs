@@ -147,7 +147,7 @@ fn with_client_key(app: Router, presented: Option<&[CertificateDer<'static>]>) -
     let Some(leaf) = presented.and_then(<[_]>::first) else {
         return app;
     };
-    match crate::tls::key_pin(leaf) {
+    match tongban::client::key_pin(leaf) {
         Ok(pin) => app.layer(axum::Extension(crate::tls::ClientKey(pin))),
         // The verifier parsed it already; a certificate it admitted always parses.
         Err(_) => app,

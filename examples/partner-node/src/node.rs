@@ -457,18 +457,10 @@ impl Node {
             store::pin_registry(db, &next, bytes, &now).map_err(failed)
         });
         drop(store);
-        if let Err(refusal) = pinned {
-            if let Some((staged, _)) = &staged {
-                let _ = std::fs::remove_file(staged);
-            }
-            return Err(refusal);
-        }
+        // A refusal drops the staged file, which removes it.
+        pinned?;
         if let Some((staged, file)) = staged {
-            std::fs::rename(&staged, file).map_err(|e| {
-                failed(NodeError::Storage {
-                    reason: format!("cannot replace {}: {e}", file.display()),
-                })
-            })?;
+            put_in_place(staged, file).map_err(failed)?;
         }
         let next = Arc::new(next);
         *slot = next.clone();
@@ -529,16 +521,10 @@ impl Node {
         };
         let mut slot = self.registry.write().unwrap_or_else(|p| p.into_inner());
         if slot.version() >= version {
-            // Installed here meanwhile.
-            if let Some((staged, _)) = &staged {
-                let _ = std::fs::remove_file(staged);
-            }
-            return Ok(None);
+            return Ok(None); // installed here meanwhile (the staged file goes as it drops)
         }
         if let Some((staged, file)) = staged {
-            std::fs::rename(&staged, file).map_err(|e| NodeError::Storage {
-                reason: format!("cannot replace {}: {e}", file.display()),
-            })?;
+            put_in_place(staged, file)?;
         }
         let from = slot.version();
         *slot = current;
@@ -738,14 +724,11 @@ impl Node {
         // A hundred at a time: the writer lock of every replica is held no longer.
         let mut collected = files::Collected::default();
         for batch in garbage.chunks(100) {
-            let removed = self.store().transaction(|db| {
-                self.files.remove_garbage(batch.to_vec(), |sha256| {
+            collected += self.store().transaction(|db| {
+                self.files.remove_garbage(batch, |sha256| {
                     records::is_referenced(db, sha256).unwrap_or(true)
                 })
             })?;
-            collected.files += removed.files;
-            collected.partial += removed.partial;
-            collected.bytes += removed.bytes;
         }
         Ok(collected)
     }
@@ -1474,8 +1457,8 @@ fn accepted_registry(db: &Db<'_>, config: &Config, now: &Timestamp) -> Result<Re
 }
 
 /// Writes `bytes` beside `path` and syncs them to disk; returns the staged file, to be
-/// renamed over `path`.
-fn stage_file(path: &std::path::Path, bytes: &[u8]) -> Result<std::path::PathBuf, NodeError> {
+/// renamed over `path` by [`put_in_place`] (dropped, it is removed).
+fn stage_file(path: &std::path::Path, bytes: &[u8]) -> Result<tempfile::TempPath, NodeError> {
     use std::io::Write;
     let fail = |e: std::io::Error| NodeError::Storage {
         reason: format!("cannot write beside {}: {e}", path.display()),
@@ -1488,7 +1471,14 @@ fn stage_file(path: &std::path::Path, bytes: &[u8]) -> Result<std::path::PathBuf
         .map_err(fail)?;
     staged.write_all(bytes).map_err(fail)?;
     staged.as_file().sync_all().map_err(fail)?;
-    staged.into_temp_path().keep().map_err(|e| fail(e.error))
+    Ok(staged.into_temp_path())
+}
+
+/// Renames the staged file over `path`.
+fn put_in_place(staged: tempfile::TempPath, path: &std::path::Path) -> Result<(), NodeError> {
+    staged.persist(path).map_err(|e| NodeError::Storage {
+        reason: format!("cannot replace {}: {}", path.display(), e.error),
+    })
 }
 
 /// Whether the registry file `path` holds a registry of `version` or a later one (a

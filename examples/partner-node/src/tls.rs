@@ -40,7 +40,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use tokio_rustls::TlsAcceptor;
-use tongban::client::ClientTls;
+use tongban::client::{key_pin, ClientTls};
 use tongban::registry::Registry;
 use tongban::{Sha256Digest, Timestamp};
 
@@ -111,11 +111,6 @@ pub fn in_force(registry: &SharedRegistry) -> Arc<Registry> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientKey(pub Sha256Digest);
 
-/// The pin of `certificate`'s key (§21.5), or why it has none.
-pub fn key_pin(certificate: &CertificateDer<'_>) -> Result<Sha256Digest, String> {
-    tongban::client::key_pin(certificate).map_err(|e| format!("not a certificate: {e}"))
-}
-
 /// Admits a client certificate whose key a member of the registry in force lists
 /// (§21.5), after the CA's check when there is one, or else within its validity period.
 struct RegistryNamedClients {
@@ -185,7 +180,7 @@ impl ClientCertVerifier for RegistryNamedClients {
             }
             None => within_validity(end_entity, now)?,
         }
-        let pin = key_pin(end_entity).map_err(not_admitted)?;
+        let pin = key_pin(end_entity).map_err(|e| not_admitted(e.to_string()))?;
         let registry = in_force(&self.registry);
         match registry.member_of_tls_key(&pin) {
             Some(_) => Ok(ClientCertVerified::assertion()),
@@ -328,7 +323,7 @@ impl Tls {
                         .map_err(|e| bad("ca_file", e))?,
                 ),
             };
-        let own_pin = key_pin(&chain[0]).map_err(|reason| bad("certificate_file", reason))?;
+        let own_pin = key_pin(&chain[0]).map_err(|e| bad("certificate_file", e))?;
         // A newline between the two: a key file without a final one would otherwise run
         // its END line into the certificate's BEGIN line.
         let mut identity = key_pem;

@@ -238,7 +238,7 @@ async fn error_body(answer: reqwest::Response) -> serde_json::Value {
 fn pin_of(chain: &str) -> tongban::Sha256Digest {
     let first = rustls_pki_types::pem::PemObject::from_pem_slice(chain.as_bytes())
         .expect("a PEM certificate");
-    partner_node::tls::key_pin(&first).expect("pin")
+    tongban::client::key_pin(&first).expect("pin")
 }
 
 #[test]

@@ -69,6 +69,14 @@ pub struct Collected {
     pub bytes: u64,
 }
 
+impl std::ops::AddAssign for Collected {
+    fn add_assign(&mut self, other: Collected) {
+        self.files += other.files;
+        self.partial += other.partial;
+        self.bytes += other.bytes;
+    }
+}
+
 impl FileStore {
     /// Opens (creating if needed) the store under `data_dir`.
     pub fn open(data_dir: &Path) -> Result<FileStore, NodeError> {
@@ -266,7 +274,7 @@ impl FileStore {
     /// file already gone (a replica sharing the directory removed it) is skipped.
     pub fn remove_garbage(
         &self,
-        garbage: Vec<Garbage>,
+        garbage: &[Garbage],
         referenced: impl Fn(&Sha256Digest) -> bool,
     ) -> Result<Collected, NodeError> {
         let mut collected = Collected::default();
@@ -406,13 +414,13 @@ mod tests {
         assert_eq!(found.len(), 3, "{found:?}");
         // A message comes to reference one of them before they go: it stays.
         let gone = store
-            .remove_garbage(found.clone(), |sha| sha == &kept || sha == &late)
+            .remove_garbage(&found, |sha| sha == &kept || sha == &late)
             .expect("gc");
         assert_eq!((gone.files, gone.partial, gone.bytes), (1, 1, 10));
         assert!(store.path(&kept).exists() && store.path(&late).exists());
         assert!(!store.path(&orphan).exists());
         // Removed already (by a replica sharing the directory): skipped, no error.
-        let again = store.remove_garbage(found, |_| false).expect("gc");
+        let again = store.remove_garbage(&found, |_| false).expect("gc");
         assert_eq!(
             (again.files, again.partial),
             (1, 0),
@@ -431,7 +439,7 @@ mod tests {
         store
             .write_upload([Ok(b"uploaded twice".to_vec())], 100)
             .expect("stored again");
-        let kept = store.remove_garbage(found, |_| false).expect("gc");
+        let kept = store.remove_garbage(&found, |_| false).expect("gc");
         assert_eq!(kept, Collected::default());
         assert!(store.path(&again_uploaded).exists());
     }
