@@ -60,6 +60,24 @@ pub(crate) enum ConformanceCommand {
         /// The file holding the operator API's bearer token (mode 600).
         #[arg(long, requires = "operator")]
         operator_token_file: Option<PathBuf>,
+        /// The certificate authorities trusted for the node's TLS certificate (PEM);
+        /// default: the usual web roots.
+        #[arg(long)]
+        tls_roots: Option<PathBuf>,
+        /// The tester's TLS client certificate chain and private key (PEM, one file),
+        /// presented when the node asks for one (mutual TLS).
+        #[arg(long)]
+        tls_identity: Option<PathBuf>,
+        /// The node requires TLS client keys that the registry names (PROTOCOL.md
+        /// §21.5): run the tls/* checks. --tls-identity's key must be listed for the
+        /// tester's member.
+        #[arg(long, requires = "tls_identity")]
+        registry_named_clients: bool,
+        /// For tls/unlisted_key: a certificate and key (PEM) that the node would admit
+        /// but for the registry (its authority's, say), whose key no member lists;
+        /// default: a self-signed one made for the run.
+        #[arg(long, requires = "registry_named_clients")]
+        tls_unlisted_identity: Option<PathBuf>,
         #[command(flatten)]
         reports: Reports,
     },
@@ -124,15 +142,36 @@ pub(crate) fn run(command: ConformanceCommand) -> Result<Output, Failure> {
             node,
             operator,
             operator_token_file,
+            tls_roots,
+            tls_identity,
+            registry_named_clients,
+            tls_unlisted_identity,
             reports,
-        } => endpoint(
-            url.as_deref(),
-            registry.as_deref(),
-            key.as_deref(),
-            node.as_deref(),
-            operator.as_deref().zip(operator_token_file.as_deref()),
-            &reports,
-        ),
+        } => {
+            let tls = (tls_roots.is_some() || tls_identity.is_some())
+                .then(|| {
+                    tongban_conformance::endpoint::TesterTls::from_files(
+                        tls_roots.as_deref(),
+                        tls_identity.as_deref(),
+                        tls_unlisted_identity.as_deref(),
+                        registry_named_clients,
+                    )
+                })
+                .transpose()
+                .map_err(|message| Failure {
+                    code: USAGE,
+                    message,
+                })?;
+            endpoint(
+                url.as_deref(),
+                registry.as_deref(),
+                key.as_deref(),
+                node.as_deref(),
+                operator.as_deref().zip(operator_token_file.as_deref()),
+                tls,
+                &reports,
+            )
+        }
         ConformanceCommand::Generate { out } => {
             let dir = out.unwrap_or_else(vector::vectors_dir);
             let count = tongban_conformance::write_vectors(&dir).map_err(failure)?;
@@ -251,6 +290,7 @@ fn endpoint(
     key: Option<&Path>,
     node: Option<&str>,
     operator: Option<(&str, &Path)>,
+    tls: Option<tongban_conformance::endpoint::TesterTls>,
     reports: &Reports,
 ) -> Result<Output, Failure> {
     use tongban_conformance::endpoint;
@@ -265,7 +305,7 @@ fn endpoint(
             run::Verdict::Failed { .. } => "FAIL",
             run::Verdict::Skipped { .. } => "skip",
         };
-        eprintln!("{mark} {:<36} {:>7.1} ms", r.id, r.millis);
+        eprintln!("{mark} {:<40} {:>7.1} ms", r.id, r.millis);
     };
     let (name, results) = match url {
         Some(url) => {
@@ -281,13 +321,22 @@ fn endpoint(
                 .map(|(url, token_file)| endpoint::Operator::from_file(url, token_file))
                 .transpose()
                 .map_err(usage)?;
-            let target =
+            let mut target =
                 endpoint::Target::from_files(url, registry, key, node, operator).map_err(usage)?;
+            target.tls = tls;
             eprintln!("testing {} at {url}", target.node);
             let results = runtime.block_on(endpoint::run(&target, &mut progress));
             (format!("endpoint {url} ({})", target.node), results)
         }
         None => {
+            if tls.is_some() {
+                return Err(Failure {
+                    code: USAGE,
+                    message:
+                        "the TLS options need --url (the reference node makes its own certificates)"
+                            .into(),
+                });
+            }
             eprintln!("starting the reference node (jiujiang.360400) on loopback");
             let results = runtime
                 .block_on(endpoint::run_reference(&mut progress))

@@ -78,7 +78,7 @@ pub(super) async fn get(
 }
 
 /// GETs file `sha256` with the signed request `header`, if it could be made.
-async fn get_signed(
+pub(super) async fn get_signed(
     tester: &Tester<'_>,
     sha256: &Sha256Digest,
     header: Result<String, String>,
@@ -86,7 +86,7 @@ async fn get_signed(
     get(tester, sha256, &[(REQUEST_HEADER, header?)]).await
 }
 
-fn refusal(answer: Result<(u16, Option<String>, Vec<u8>), String>) -> Outcome {
+pub(super) fn refusal(answer: Result<(u16, Option<String>, Vec<u8>), String>) -> Outcome {
     answer.map(|(status, code, _)| json!({"status": status, "code": code}))
 }
 
@@ -313,7 +313,7 @@ pub(super) async fn fetch_back(
 
 /// A member of the registry that is no party of the case and whose key the tester holds
 /// (Wuhan's sample key), if the registry has one.
-fn third_member(tester: &Tester<'_>) -> Option<KeyPair> {
+pub(super) fn third_member(tester: &Tester<'_>) -> Option<KeyPair> {
     let wuhan = sample::key("wuhan.420100").ok()?;
     let registered = tester
         .target

@@ -17,6 +17,9 @@
 
 mod corpus;
 mod files;
+mod tls;
+
+pub use tls::TesterTls;
 
 use crate::run::{CaseResult, Verdict};
 use partner_node::auth::OperatorToken;
@@ -25,7 +28,7 @@ use partner_node::{start, Config};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};
-use tongban::client::{Client, RetryPolicy};
+use tongban::client::{Client, ClientTls, RetryPolicy};
 use tongban::http::{ErrorBody, MEDIA_TYPE, MESSAGES_PATH, REPLAYED_HEADER};
 use tongban::registry::Registry;
 use tongban::sample::{self, AGREEMENT, HUANGSHI, JIUJIANG};
@@ -46,6 +49,10 @@ pub struct Target {
     pub key: KeyPair,
     /// The node's operator API (the reference node's), for the whole-case check.
     pub operator: Option<Operator>,
+    /// How to speak TLS to the node, when its endpoint is `https://` and trusts other
+    /// roots than the web's, asks for a client certificate, or requires keys that the
+    /// registry names (§21.5); `None` for the usual web roots and no certificate.
+    pub tls: Option<TesterTls>,
 }
 
 /// A node's operator API and the token it wants.
@@ -110,7 +117,17 @@ impl Target {
             registry_bytes: bytes,
             key,
             operator,
+            tls: None,
         })
+    }
+
+    /// What the SDK's client trusts and presents to reach the node.
+    fn client_tls(&self) -> ClientTls {
+        ClientTls {
+            roots_pem: self.tls.as_ref().and_then(|t| t.roots_pem.clone()),
+            identity_pem: self.tls.as_ref().and_then(|t| t.identity_pem.clone()),
+            endpoint_keys: None,
+        }
     }
 }
 
@@ -135,7 +152,30 @@ struct Answer {
     body: Vec<u8>,
 }
 
-impl Tester<'_> {
+impl<'a> Tester<'a> {
+    /// A tester of `target`, speaking TLS as it says.
+    fn new(target: &'a Target) -> Result<Tester<'a>, String> {
+        let tls = target.tls.as_ref();
+        Ok(Tester {
+            target,
+            http: http_client(
+                tls.and_then(|t| t.roots_pem.as_deref()),
+                tls.and_then(|t| t.identity_pem.as_deref()),
+            )?,
+            // Unique per run, so that runs against the same node never share a case.
+            run: MessageId::new_v7(&Timestamp::now())
+                .to_string()
+                .replace('-', "")[20..]
+                .to_uppercase(),
+            cases: 0,
+        })
+    }
+
+    /// Where messages are posted.
+    fn messages_url(&self) -> String {
+        format!("{}{MESSAGES_PATH}", self.target.endpoint)
+    }
+
     fn case_id(&mut self) -> String {
         self.cases += 1;
         format!("CONF-{}-{:03}", self.run, self.cases)
@@ -176,7 +216,7 @@ impl Tester<'_> {
     async fn post(&self, content_type: &str, body: Vec<u8>) -> Result<Answer, String> {
         let response = self
             .http
-            .post(format!("{}{MESSAGES_PATH}", self.target.endpoint))
+            .post(self.messages_url())
             .header("content-type", content_type)
             .body(body)
             .send()
@@ -241,32 +281,66 @@ fn result(
     }
 }
 
+/// A reqwest client that trusts `roots` (PEM; the web's roots if `None`) and presents
+/// `identity` (a certificate chain and its key, PEM) to a server that asks.
+fn http_client(roots: Option<&[u8]>, identity: Option<&[u8]>) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder();
+    if let Some(pem) = roots {
+        builder = builder.tls_built_in_root_certs(false);
+        let roots = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| format!("the TLS roots: {e}"))?;
+        for root in roots {
+            builder = builder.add_root_certificate(root);
+        }
+    }
+    if let Some(pem) = identity {
+        let identity =
+            reqwest::Identity::from_pem(pem).map_err(|e| format!("the TLS identity: {e}"))?;
+        builder = builder.identity(identity);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
 /// Runs every check against `target`, calling `progress` after each.
 pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<CaseResult> {
-    let mut tester = Tester {
-        target,
-        http: reqwest::Client::new(),
-        // Unique per run, so that runs against the same node never share a case.
-        run: MessageId::new_v7(&Timestamp::now())
-            .to_string()
-            .replace('-', "")[20..]
-            .to_uppercase(),
-        cases: 0,
-    };
     let mut results = Vec::new();
-    let mut record = |r: CaseResult, results: &mut Vec<CaseResult>| {
+    let mut record = |r: CaseResult| {
         progress(&r);
         results.push(r);
+    };
+    binding(target, &mut record).await;
+    tls::run(target, &mut record).await;
+    results
+}
+
+/// The checks of the HTTP binding, the hostile corpus and the whole case.
+async fn binding(target: &Target, record: &mut dyn FnMut(CaseResult)) {
+    let mut tester = match Tester::new(target) {
+        Ok(tester) => tester,
+        Err(why) => {
+            let started = Instant::now();
+            record(result(
+                "tester",
+                "the tester reaches the node as its TLS options say",
+                Value::Null,
+                Err(why),
+                started,
+            ));
+            return;
+        }
     };
     let accepted = json!({"status": 200, "receipt": "verified", "answers": "the transfer"});
 
     // A valid transfer, verified end to end by the SDK's client.
     let started = Instant::now();
     let transfer = tester.transfer(|_| {});
-    let client = Client::new(RetryPolicy {
-        attempts: 1,
-        ..RetryPolicy::default()
-    });
+    let client = Client::with_tls(
+        RetryPolicy {
+            attempts: 1,
+            ..RetryPolicy::default()
+        },
+        &target.client_tls(),
+    );
     let mut first_receipt = None;
     let outcome = match (&transfer, &client) {
         (Ok(bytes), Ok(client)) => match client.deliver(&target.registry, bytes).await {
@@ -279,7 +353,7 @@ pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<
         (Err(e), _) => Err(e.clone()),
         (_, Err(e)) => Err(e.to_string()),
     };
-    record(result("transfer_receipted", "a valid transfer gets a signed receipt that verifies against the registry and binds the transfer", accepted.clone(), outcome, started), &mut results);
+    record(result("transfer_receipted", "a valid transfer gets a signed receipt that verifies against the registry and binds the transfer", accepted.clone(), outcome, started));
 
     let started = Instant::now();
     let outcome = match (&transfer, &first_receipt) {
@@ -288,16 +362,13 @@ pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<
         }),
         _ => Err("no first receipt to compare with".into()),
     };
-    record(
-        result(
-            "duplicate_same_receipt",
-            "the same transfer again gets the first receipt, byte for byte, marked as replayed",
-            json!({"status": 200, "same_receipt": true, "replayed_header": true}),
-            outcome,
-            started,
-        ),
-        &mut results,
-    );
+    record(result(
+        "duplicate_same_receipt",
+        "the same transfer again gets the first receipt, byte for byte, marked as replayed",
+        json!({"status": 200, "same_receipt": true, "replayed_header": true}),
+        outcome,
+        started,
+    ));
 
     let transfer_doc: Option<Value> = transfer.as_ref().ok().and_then(|b| json::parse(b).ok());
     let started = Instant::now();
@@ -310,16 +381,13 @@ pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<
         None => Err("no transfer".into()),
     };
     let outcome = tester.refusal(replayed).await;
-    record(
-        result(
-            "replayed_id",
-            "another message with an id already accepted is refused",
-            expected(409, "replay.duplicate"),
-            outcome,
-            started,
-        ),
-        &mut results,
-    );
+    record(result(
+        "replayed_id",
+        "another message with an id already accepted is refused",
+        expected(409, "replay.duplicate"),
+        outcome,
+        started,
+    ));
 
     let started = Instant::now();
     let supplement = match &transfer_doc {
@@ -350,16 +418,13 @@ pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<
         None => Err("no transfer".into()),
     };
     let outcome = tester.refusal(supplement).await;
-    record(
-        result(
-            "illegal_transition",
-            "a supplement for an item that was only received (no supplement requested) is refused",
-            expected(409, "lifecycle.illegal_transition"),
-            outcome,
-            started,
-        ),
-        &mut results,
-    );
+    record(result(
+        "illegal_transition",
+        "a supplement for an item that was only received (no supplement requested) is refused",
+        expected(409, "lifecycle.illegal_transition"),
+        outcome,
+        started,
+    ));
 
     let refusals: Vec<(&str, &str, u16, &str, Edit)> = vec![
         (
@@ -430,10 +495,13 @@ pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<
             });
         }
         let outcome = tester.refusal(bytes).await;
-        record(
-            result(id, description, expected(status, code), outcome, started),
-            &mut results,
-        );
+        record(result(
+            id,
+            description,
+            expected(status, code),
+            outcome,
+            started,
+        ));
     }
 
     let started = Instant::now();
@@ -449,62 +517,50 @@ pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<
         Err(e) => Err(e),
     };
     let outcome = tester.refusal(unknown).await;
-    record(
-        result(
-            "unknown_sender",
-            "a transfer from a node that is not a member is refused",
-            expected(403, "registry.unknown_member"),
-            outcome,
-            started,
-        ),
-        &mut results,
-    );
+    record(result(
+        "unknown_sender",
+        "a transfer from a node that is not a member is refused",
+        expected(403, "registry.unknown_member"),
+        outcome,
+        started,
+    ));
 
     let started = Instant::now();
     let outcome = tester
         .refusal(Ok(br#"{"protocol":"1.0","protocol":"1.0"}"#.to_vec()))
         .await;
-    record(
-        result(
-            "duplicate_key",
-            "a document with a duplicate member name is refused",
-            expected(400, "json.duplicate_key"),
-            outcome,
-            started,
-        ),
-        &mut results,
-    );
+    record(result(
+        "duplicate_key",
+        "a document with a duplicate member name is refused",
+        expected(400, "json.duplicate_key"),
+        outcome,
+        started,
+    ));
 
     let started = Instant::now();
     let oversized = vec![b' '; json::Limits::PROTOCOL.max_bytes + 1];
     let outcome = tester.refusal(Ok(oversized)).await;
-    record(
-        result(
-            "oversized",
-            "a body over the 1 MiB limit is refused before it is read",
-            expected(413, "json.too_large"),
-            outcome,
-            started,
-        ),
-        &mut results,
-    );
+    record(result(
+        "oversized",
+        "a body over the 1 MiB limit is refused before it is read",
+        expected(413, "json.too_large"),
+        outcome,
+        started,
+    ));
 
     let started = Instant::now();
     let plain = tester.transfer(|_| {});
     let outcome = tester.refusal_as("text/plain", plain).await;
-    record(
-        result(
-            "media_type",
-            "a body sent as text/plain is refused",
-            expected(415, "http.media_type"),
-            outcome,
-            started,
-        ),
-        &mut results,
-    );
+    record(result(
+        "media_type",
+        "a body sent as text/plain is refused",
+        expected(415, "http.media_type"),
+        outcome,
+        started,
+    ));
 
-    files::binding(&mut tester, &mut |r| record(r, &mut results)).await;
-    corpus::run(&tester, &mut |r| record(r, &mut results)).await;
+    files::binding(&mut tester, record).await;
+    corpus::run(&tester, record).await;
     let started = Instant::now();
     let outcome = match (tester.transfer(|_| {}), &client) {
         (Ok(bytes), Ok(client)) => match client.deliver(&target.registry, &bytes).await {
@@ -514,16 +570,13 @@ pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<
         (Err(e), _) => Err(e),
         (_, Err(e)) => Err(e.to_string()),
     };
-    record(
-        result(
-            "still_serving",
-            "after the hostile corpus, a valid transfer still gets its receipt",
-            accepted.clone(),
-            outcome,
-            started,
-        ),
-        &mut results,
-    );
+    record(result(
+        "still_serving",
+        "after the hostile corpus, a valid transfer still gets its receipt",
+        accepted.clone(),
+        outcome,
+        started,
+    ));
 
     let started = Instant::now();
     let outcome = whole_case(&mut tester).await;
@@ -542,8 +595,7 @@ pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<
             reason: "needs the node's operator API (--operator)".into(),
         };
     }
-    record(full, &mut results);
-    results
+    record(full);
 }
 
 /// The whole case: the tester starts a reference node for its own side at the
@@ -746,7 +798,8 @@ async fn drive(
 
 /// Starts the reference node as Jiujiang on loopback (a temporary data directory, the
 /// sample registry with loopback endpoints), tests it with the sample Huangshi key,
-/// and stops it.
+/// and stops it; then starts another over HTTPS that admits only the client keys the
+/// registry names, for the `tls/*` checks (§21.5).
 pub async fn run_reference(
     progress: &mut dyn FnMut(&CaseResult),
 ) -> Result<Vec<CaseResult>, String> {
@@ -768,10 +821,20 @@ pub async fn run_reference(
             token: node.node().config().operator_token.clone(),
         }),
     );
-    let results = match target {
-        Ok(target) => Ok(run(&target, progress).await),
+    let mut results = Vec::new();
+    let mut record = |r: CaseResult| {
+        progress(&r);
+        results.push(r);
+    };
+    let plain = match target {
+        Ok(target) => {
+            binding(&target, &mut record).await;
+            Ok(())
+        }
         Err(e) => Err(e),
     };
     node.stop().await;
-    results
+    plain?;
+    tls::run_reference(&mut record).await?;
+    Ok(results)
 }
