@@ -576,28 +576,95 @@ fn sqlite_group<T, E: From<NodeError>>(
 
 /// One write transaction of PostgreSQL, holding [`WRITER_LOCK`] from its start. Gives
 /// each work's result, or why nothing was kept.
+///
+/// The commit path is one at a time under the lock, so its round trips to the server
+/// are what bounds a replica set: the transaction is opened, locked and given the first
+/// work's savepoint in one batch; between works one batch releases the savepoint and
+/// sets the next (a failed work is rolled back to it, which keeps it for the next);
+/// and the last savepoint is released in the batch that commits. Each savepoint is
+/// released before its work counts as done: a work whose statement failed but that
+/// answered `Ok` (the transaction then aborted) is caught there, where a bare `COMMIT`
+/// would roll everything back without an error.
 fn postgres_group<T, E: From<NodeError>>(
     postgres: &mut Postgres,
     works: Vec<impl FnOnce(&Db<'_>) -> Result<T, E>>,
 ) -> Result<Vec<Result<T, E>>, String> {
     let (client, statements) = postgres.connected().map_err(|e| e.to_string())?;
-    let mut tx = client.transaction().map_err(|e| e.to_string())?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
-        .map_err(|e| e.to_string())?;
-    let mut results = Vec::with_capacity(works.len());
-    for work in works {
-        // A savepoint dropped without `commit` is rolled back; a statement that failed
-        // in it leaves the transaction usable once it is.
-        let mut savepoint = tx.transaction().map_err(|e| e.to_string())?;
-        let result = work(&Db::postgres(&mut savepoint, statements)).and_then(|value| {
-            savepoint
-                .commit()
-                .map_err(|e| E::from(NodeError::from(e)))?;
-            Ok(value)
-        });
+    let mut open = OpenTransaction {
+        client,
+        ended: false,
+    };
+    let outcome = postgres_group_on(open.client, statements, works);
+    open.ended = outcome.is_ok();
+    outcome
+}
+
+/// A transaction begun on a connection: rolled back when dropped before it `ended`
+/// (committed), so that a group that failed or a work that panicked leaves the
+/// connection outside any transaction, its lock released (a broken connection is
+/// forgotten by the caller).
+struct OpenTransaction<'c> {
+    client: &'c mut postgres::Client,
+    ended: bool,
+}
+
+impl Drop for OpenTransaction<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            let _ = self.client.batch_execute("ROLLBACK");
+        }
+    }
+}
+
+/// [`postgres_group`] on a connected client.
+fn postgres_group_on<T, E: From<NodeError>>(
+    client: &mut postgres::Client,
+    statements: &mut PgStatements,
+    works: Vec<impl FnOnce(&Db<'_>) -> Result<T, E>>,
+) -> Result<Vec<Result<T, E>>, String> {
+    let failed = |e: postgres::Error| e.to_string();
+    client
+        .batch_execute(&format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK}); SAVEPOINT work"
+        ))
+        .map_err(failed)?;
+    let count = works.len();
+    let mut results = Vec::with_capacity(count);
+    for (index, work) in works.into_iter().enumerate() {
+        let last = index + 1 == count;
+        let result = match work(&Db::postgres(client, statements)) {
+            Ok(value) => {
+                let next = if last {
+                    "RELEASE SAVEPOINT work; COMMIT"
+                } else {
+                    "RELEASE SAVEPOINT work; SAVEPOINT work"
+                };
+                match client.batch_execute(next) {
+                    Ok(()) if last => {
+                        results.push(Ok(value));
+                        return Ok(results);
+                    }
+                    Ok(()) => Ok(value),
+                    // Its transaction aborted (a statement failed that the work did
+                    // not report): it is rolled back alone.
+                    Err(e) => Err(E::from(NodeError::from(e))),
+                }
+            }
+            Err(refused) => Err(refused),
+        };
+        if result.is_err() {
+            let next = if last {
+                "ROLLBACK TO SAVEPOINT work; COMMIT"
+            } else {
+                "ROLLBACK TO SAVEPOINT work"
+            };
+            client.batch_execute(next).map_err(failed)?;
+        }
         results.push(result);
     }
-    tx.commit().map_err(|e| e.to_string())?;
+    if count == 0 {
+        client.batch_execute("COMMIT").map_err(failed)?;
+    }
     Ok(results)
 }
 
@@ -1455,6 +1522,89 @@ mod tests {
 #[cfg(test)]
 mod reconnection {
     use super::*;
+
+    /// In one group a failed work is rolled back alone, a work that answered `Ok`
+    /// after a statement of its own failed is refused where that statement aborted the
+    /// transaction (PostgreSQL), whether it comes between others or last, and a work that
+    /// panics leaves nothing of its group and a connection that goes on.
+    #[test]
+    fn each_work_of_a_group_is_kept_or_rolled_back_alone_and_a_panic_keeps_nothing() {
+        for (location, _dir) in testing::locations() {
+            let mut store = Store::open_at(&location).expect("store");
+            store
+                .run(|db| db.execute("CREATE TABLE t (v BIGINT PRIMARY KEY)", &[]))
+                .expect("table");
+            type Work = Box<dyn FnOnce(&Db<'_>) -> Result<i64, NodeError> + Send>;
+            let insert = |v: i64| -> Work {
+                Box::new(move |db: &Db<'_>| {
+                    db.execute("INSERT INTO t (v) VALUES (?1)", params![v])?;
+                    Ok(v)
+                })
+            };
+            let refused = |v: i64| -> Work {
+                Box::new(move |db: &Db<'_>| {
+                    db.execute("INSERT INTO t (v) VALUES (?1)", params![v])?;
+                    Err(NodeError::Storage {
+                        reason: "refused".into(),
+                    })
+                })
+            };
+            // Inserts `v`, then a duplicate of 1 whose failure it does not report.
+            let swallowing = |v: i64| -> Work {
+                Box::new(move |db: &Db<'_>| {
+                    db.execute("INSERT INTO t (v) VALUES (?1)", params![v])?;
+                    let _ = db.execute("INSERT INTO t (v) VALUES (1)", &[]);
+                    Ok(v)
+                })
+            };
+            let postgres = store.dialect() == Dialect::Postgres;
+            let results = store.group_transaction(vec![
+                insert(1),
+                refused(2),
+                swallowing(3),
+                insert(4),
+                swallowing(5),
+            ]);
+            let kept: Vec<bool> = results.iter().map(Result::is_ok).collect();
+            // SQLite undoes the failed statement alone; PostgreSQL aborts the
+            // transaction, so the work that went on as if it had not failed is refused.
+            let expected = [true, false, !postgres, true, !postgres];
+            assert_eq!(kept, expected, "{location:?}: {results:?}");
+            let rows = |store: &mut Store| {
+                store.run(|db| {
+                    db.query("SELECT v FROM t ORDER BY v", &[])?
+                        .iter()
+                        .map(|row| row.integer(0))
+                        .collect::<Result<Vec<i64>, _>>()
+                })
+            };
+            let stored = if postgres {
+                vec![1, 4]
+            } else {
+                vec![1, 3, 4, 5]
+            };
+            assert_eq!(rows(&mut store).expect("rows"), stored, "{location:?}");
+
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                store.group_transaction(vec![
+                    insert(6),
+                    Box::new(|db: &Db<'_>| -> Result<i64, NodeError> {
+                        db.execute("INSERT INTO t (v) VALUES (7)", &[])?;
+                        panic!("a work panics")
+                    }) as Work,
+                ])
+            }));
+            assert!(panicked.is_err());
+            assert_eq!(rows(&mut store).expect("rows"), stored, "{location:?}");
+            let after = store.group_transaction(vec![insert(8)]);
+            assert!(after[0].is_ok(), "{location:?}: {after:?}");
+            assert_eq!(
+                rows(&mut store).expect("rows").last(),
+                Some(&8),
+                "{location:?}"
+            );
+        }
+    }
 
     #[test]
     fn a_lost_postgresql_connection_fails_one_call_and_the_next_connects_again() {

@@ -56,6 +56,10 @@ CREATE TABLE IF NOT EXISTS acknowledgements (
 
 /// Records the files `envelope` references, as a message received (`in`) or sent
 /// (`out`); `peer` is the other party. A file sent to a partner is one it may fetch.
+///
+/// Up to sixteen references go in one statement: on PostgreSQL
+/// each statement is a round trip made while the writer lock is held, and a transfer
+/// with its materials has several.
 pub fn record_references(
     db: &Db<'_>,
     envelope: &Envelope,
@@ -66,24 +70,49 @@ pub fn record_references(
     } else {
         &envelope.from
     };
-    for reference in tongban::file::references(&envelope.body) {
-        db.execute(
-            "INSERT INTO message_files (sender, id, sha256, name, media_type, size, direction, peer)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
-            params![
+    let references = tongban::file::references(&envelope.body);
+    for chunk in references.chunks(REFERENCES_PER_STATEMENT) {
+        let sizes = chunk
+            .iter()
+            .map(|r| size(r))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut rows = Vec::with_capacity(chunk.len());
+        let mut params = Vec::with_capacity(chunk.len() * 8);
+        for (reference, size) in chunk.iter().zip(&sizes) {
+            let first = params.len() + 1;
+            rows.push(format!(
+                "({})",
+                (first..first + 8)
+                    .map(|n| format!("?{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            params.extend(params![
                 envelope.from.as_str(),
                 envelope.id.as_str(),
                 reference.sha256.as_str(),
                 &reference.name,
                 &reference.media_type,
-                size(reference)?,
+                *size,
                 direction,
                 peer.as_str()
-            ],
+            ]);
+        }
+        db.execute(
+            &format!(
+                "INSERT INTO message_files (sender, id, sha256, name, media_type, size, direction, peer)
+                 VALUES {} ON CONFLICT DO NOTHING",
+                rows.join(", ")
+            ),
+            &params,
         )?;
     }
     Ok(())
 }
+
+/// How many file references [`record_references`] inserts with one statement (each
+/// count is a statement of its own, prepared once per connection).
+const REFERENCES_PER_STATEMENT: usize = 16;
 
 /// A reference's size as the database keeps it.
 fn size(reference: &FileRef) -> Result<i64, NodeError> {
@@ -394,7 +423,82 @@ impl ReplayGuard for RequestLog<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::{self, testing, Store, StoredMessage};
+    use tongban::{sample, Body};
+
+    /// A message with more references than one statement takes (one file listed twice)
+    /// has each of them recorded once, on both databases.
+    #[test]
+    fn every_reference_of_a_message_is_recorded_across_statements() {
+        let mut transfer = sample::transfer_body().expect("transfer");
+        let template = transfer.materials[0].clone();
+        let count = REFERENCES_PER_STATEMENT * 2 + 5;
+        transfer.materials = (0..count)
+            .map(|i| FileRef {
+                name: format!("材料 {i}"),
+                sha256: Sha256Digest::of(format!("file {i}").as_bytes()),
+                size: i as u64 + 1,
+                ..template.clone()
+            })
+            .collect();
+        transfer.materials.push(transfer.materials[3].clone());
+        let route = tongban::Route {
+            from: NodeId::parse(sample::HUANGSHI).expect("node"),
+            to: NodeId::parse(sample::JIUJIANG).expect("node"),
+            agreement: tongban::AgreementId::parse(sample::AGREEMENT).expect("agreement"),
+            case: tongban::CaseId::parse(sample::CASE).expect("case"),
+        };
+        let now = Timestamp::parse("2026-12-07T10:00:00+08:00").expect("time");
+        let envelope =
+            Envelope::new(route, Body::Transfer(transfer), now.clone(), 3600).expect("envelope");
+        let key = CaseKey {
+            window: envelope.from.clone(),
+            case: envelope.case.clone(),
+        };
+        for (location, _dir) in testing::locations() {
+            let mut store = Store::open_at(&location).expect("store");
+            store
+                .transaction(|db| {
+                    store::insert_message(
+                        db,
+                        &StoredMessage {
+                            direction: "out".into(),
+                            sender: envelope.from.to_string(),
+                            receiver: envelope.to.to_string(),
+                            id: envelope.id.to_string(),
+                            message_type: "transfer".into(),
+                            sha256: Sha256Digest::of(b"message").to_string(),
+                            bytes: b"{}".to_vec(),
+                            receipt: None,
+                            stored_at: now.to_string(),
+                        },
+                        &key,
+                    )?;
+                    record_references(db, &envelope, "out")
+                })
+                .expect("recorded");
+            let recorded = store
+                .run(|db| {
+                    db.query_one("SELECT COUNT(*) FROM message_files", &[])?
+                        .integer(0)
+                })
+                .expect("count");
+            assert_eq!(recorded, count as i64, "{location:?}");
+            for i in [
+                0,
+                REFERENCES_PER_STATEMENT - 1,
+                REFERENCES_PER_STATEMENT,
+                count - 1,
+            ] {
+                let sha256 = Sha256Digest::of(format!("file {i}").as_bytes());
+                let sent = store
+                    .run(|db| sent_to(db, &sha256, &envelope.to))
+                    .expect("lookup")
+                    .expect("recorded as sent to Jiujiang");
+                assert_eq!((sent.name, sent.size), (format!("材料 {i}"), i as u64 + 1));
+            }
+        }
+    }
 
     #[test]
     fn the_fetchers_look_at_acknowledgements_never_scans_the_stored_messages() {
