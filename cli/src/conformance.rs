@@ -69,13 +69,13 @@ pub(crate) enum ConformanceCommand {
         #[arg(long)]
         tls_identity: Option<PathBuf>,
         /// The node requires TLS client keys that the registry names (PROTOCOL.md
-        /// §21.5): run the tls/* checks. --tls-identity's key must be listed for the
-        /// tester's member.
+        /// §21.5): run the tls/* checks, and only those. --tls-identity's key must be
+        /// listed for the tester's member.
         #[arg(long, requires = "tls_identity")]
         registry_named_clients: bool,
-        /// For tls/unlisted_key: a certificate and key (PEM) that the node would admit
-        /// but for the registry (its authority's, say), whose key no member lists;
-        /// default: a self-signed one made for the run.
+        /// For tls/unlisted_key (skipped without it): a certificate and key (PEM) that
+        /// the node would admit but for the registry (its authority's, say), whose key
+        /// no member lists.
         #[arg(long, requires = "registry_named_clients")]
         tls_unlisted_identity: Option<PathBuf>,
         #[command(flatten)]

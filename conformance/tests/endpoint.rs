@@ -30,6 +30,7 @@ async fn the_reference_node_passes_every_endpoint_check() {
         "unknown_sender",
         "expired",
         "replayed_id",
+        "replayed_id_other_case",
         "item_unknown",
         "mode_not_allowed",
         "form_invalid",

@@ -933,19 +933,27 @@ impl Node {
         } = accepting;
         let _entered = span.enter();
         let registry = &*registry;
-        // The replay record is the stored messages themselves.
-        if let Some(stored) = store::find_message(db, &sender, &id)? {
+        // The replay record is the stored messages themselves. The message is stored
+        // only if none of its sender and id is (the insert is the check, one statement
+        // under the lock); a copy stored first gets its first receipt, whatever applying
+        // this one again would say.
+        let replay = |db: &Db<'_>| -> Result<Option<Receipted>, Refusal> {
+            let Some(stored) = store::find_message(db, &sender, &id)? else {
+                return Ok(None);
+            };
             let first = first_receipt(stored, &digest).ok_or_else(|| {
-                let replay = tongban::error::ReplayError::Duplicate {
+                Refusal::from(Error::from(tongban::error::ReplayError::Duplicate {
                     sender: sender.to_string(),
                     message_id: id.to_string(),
-                };
-                Refusal::from(Error::from(replay))
+                }))
             })?;
-            return Ok((first, false));
-        }
+            Ok(Some(first))
+        };
         let mut case = case_of(db, verified.envelope())?;
         if let Err(error) = case.apply(&verified, registry) {
+            if let Some(first) = replay(db)? {
+                return Ok((first, false));
+            }
             let error = self.unless_stalled(db, &case, verified.envelope(), error)?;
             return Err(Refusal::from(error));
         }
@@ -953,9 +961,10 @@ impl Node {
             case.apply(own, registry)?;
         }
         let envelope = verified.envelope();
-        let key = store::save_case(db, &case, &now)?;
-        let exchange = files::exchanges(envelope);
-        store::insert_message(
+        let key = CaseKey::of(&case).ok_or_else(|| NodeError::Storage {
+            reason: format!("case {} has no track after its message", case.id()),
+        })?;
+        let stored = store::insert_message_once(
             db,
             &StoredMessage {
                 direction: "in".into(),
@@ -972,6 +981,16 @@ impl Node {
             },
             &key,
         )?;
+        if !stored {
+            // Nothing of this one is written: the stored copy answers.
+            return replay(db)?.map(|first| (first, false)).ok_or_else(|| {
+                Refusal::from(NodeError::Storage {
+                    reason: format!("message {id} of {sender} is stored and yet not found"),
+                })
+            });
+        }
+        store::save_case(db, &case, &now)?;
+        let exchange = files::exchanges(envelope);
         records::record_references(db, envelope, "in")?;
         let references = tongban::file::references(&envelope.body);
         let fetches = exchange && !references.is_empty();

@@ -15,6 +15,7 @@
 
 use crate::database::{params, Db, Dialect, PgStatements, Row};
 use crate::error::NodeError;
+use postgres::error::SqlState;
 use rusqlite::Connection;
 use std::path::Path;
 use tongban::lifecycle::Case;
@@ -147,8 +148,9 @@ CREATE TABLE IF NOT EXISTS registry (
 );
 ";
 
-/// Statements each SQLite connection keeps prepared: every statement of the store.
-const STATEMENT_CACHE: usize = 64;
+/// Statements each SQLite connection keeps prepared: every statement of the store
+/// (about fifty), with each size of the insert of a message's file references (sixteen).
+const STATEMENT_CACHE: usize = 96;
 
 /// A case's identity: the window that opened it and its case id (§18).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -623,6 +625,9 @@ fn postgres_group_on<T, E: From<NodeError>>(
     works: Vec<impl FnOnce(&Db<'_>) -> Result<T, E>>,
 ) -> Result<Vec<Result<T, E>>, String> {
     let failed = |e: postgres::Error| e.to_string();
+    if works.is_empty() {
+        return Ok(Vec::new());
+    }
     client
         .batch_execute(&format!(
             "BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK}); SAVEPOINT work"
@@ -647,7 +652,12 @@ fn postgres_group_on<T, E: From<NodeError>>(
                     Ok(()) => Ok(value),
                     // Its transaction aborted (a statement failed that the work did
                     // not report): it is rolled back alone.
-                    Err(e) => Err(E::from(NodeError::from(e))),
+                    Err(e) if e.code() == Some(&SqlState::IN_FAILED_SQL_TRANSACTION) => {
+                        Err(E::from(NodeError::from(e)))
+                    }
+                    // The release or the commit itself failed: nothing of the group is
+                    // kept, and that is why.
+                    Err(e) => return Err(failed(e)),
                 }
             }
             Err(refused) => Err(refused),
@@ -661,9 +671,6 @@ fn postgres_group_on<T, E: From<NodeError>>(
             client.batch_execute(next).map_err(failed)?;
         }
         results.push(result);
-    }
-    if count == 0 {
-        client.batch_execute("COMMIT").map_err(failed)?;
     }
     Ok(results)
 }
@@ -897,9 +904,31 @@ pub fn insert_message(
     message: &StoredMessage,
     key: &CaseKey,
 ) -> Result<(), NodeError> {
+    insert(db, message, key, "").map(|_| ())
+}
+
+/// Stores a message of case `key` with its receipt unless a message of the same sender
+/// and id is stored already; whether it stored it. The replay check of an accepted
+/// message, made by the insert itself rather than a lookup before it.
+pub fn insert_message_once(
+    db: &Db<'_>,
+    message: &StoredMessage,
+    key: &CaseKey,
+) -> Result<bool, NodeError> {
+    Ok(insert(db, message, key, " ON CONFLICT (sender, id) DO NOTHING")? == 1)
+}
+
+fn insert(
+    db: &Db<'_>,
+    message: &StoredMessage,
+    key: &CaseKey,
+    on_conflict: &str,
+) -> Result<u64, NodeError> {
     db.execute(
-        "INSERT INTO messages (direction, sender, receiver, id, type, sha256, bytes, receipt, stored_at, case_id, case_window)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        &format!(
+            "INSERT INTO messages (direction, sender, receiver, id, type, sha256, bytes, receipt, stored_at, case_id, case_window)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11){on_conflict}"
+        ),
         params![
             &message.direction,
             &message.sender,
@@ -913,8 +942,7 @@ pub fn insert_message(
             key.case.as_str(),
             key.window.as_str()
         ],
-    )?;
-    Ok(())
+    )
 }
 
 /// The stored case `key`, if any.
