@@ -224,9 +224,12 @@ async fn handshake(tester: &Tester<'_>, tls: &TesterTls, identity: Option<&[u8]>
     use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let url = reqwest::Url::parse(&tester.target.endpoint).map_err(|e| e.to_string())?;
+    // An IPv6 literal without its brackets, as a socket address and a server name want.
     let host = url
         .host_str()
         .ok_or("the endpoint has no host")?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
         .to_string();
     let port = url
         .port_or_known_default()
@@ -255,12 +258,8 @@ async fn handshake(tester: &Tester<'_>, tls: &TesterTls, identity: Option<&[u8]>
         }
         None => builder.with_no_client_auth(),
     };
-    let name = ServerName::try_from(
-        host.trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string(),
-    )
-    .map_err(|e| format!("the endpoint's host: {e}"))?;
+    let name =
+        ServerName::try_from(host.clone()).map_err(|e| format!("the endpoint's host: {e}"))?;
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let exchange = async {
         let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
@@ -270,7 +269,10 @@ async fn handshake(tester: &Tester<'_>, tls: &TesterTls, identity: Option<&[u8]>
             Ok(stream) => stream,
             Err(e) => return refused_or(e),
         };
-        let request = format!("GET /livez HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        let request = format!(
+            "GET /livez HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            url.authority()
+        );
         if let Err(e) = stream.write_all(request.as_bytes()).await {
             return refused_or(e);
         }

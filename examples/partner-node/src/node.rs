@@ -949,21 +949,32 @@ impl Node {
             })?;
             Ok(Some(first))
         };
-        let mut case = case_of(db, verified.envelope())?;
-        if let Err(error) = case.apply(&verified, registry) {
-            if let Some(first) = replay(db)? {
-                return Ok((first, false));
-            }
-            let error = self.unless_stalled(db, &case, verified.envelope(), error)?;
-            return Err(Refusal::from(error));
-        }
-        if let Some(own) = &own_receipt {
-            case.apply(own, registry)?;
-        }
         let envelope = verified.envelope();
-        let key = CaseKey::of(&case).ok_or_else(|| NodeError::Storage {
-            reason: format!("case {} has no track after its message", case.id()),
-        })?;
+        let applied = (|| -> Result<(Case, CaseKey), Refusal> {
+            let mut case = case_of(db, envelope)?;
+            if let Err(error) = case.apply(&verified, registry) {
+                let error = self.unless_stalled(db, &case, envelope, error)?;
+                return Err(Refusal::from(error));
+            }
+            if let Some(own) = &own_receipt {
+                case.apply(own, registry)?;
+            }
+            let key = CaseKey::of(&case).ok_or_else(|| NodeError::Storage {
+                reason: format!("case {} has no track after its message", case.id()),
+            })?;
+            Ok((case, key))
+        })();
+        let (case, key) = match applied {
+            Ok(applied) => applied,
+            // Whatever refused it here (its case, this node's own receipt of it), a
+            // copy stored first gets its first receipt.
+            Err(refusal) => {
+                return match replay(db)? {
+                    Some(first) => Ok((first, false)),
+                    None => Err(refusal),
+                }
+            }
+        };
         let stored = store::insert_message_once(
             db,
             &StoredMessage {
