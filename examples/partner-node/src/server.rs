@@ -171,8 +171,14 @@ enum ReadBody {
 
 /// Reads the body while it stays within `limit` bytes, taking a share of `budget`
 /// (one permit per KiB of the buffer's capacity) for what it holds, so that the bodies
-/// held at once are bounded.
-async fn read_body(body: &mut Body, limit: usize, budget: &Arc<Semaphore>) -> ReadBody {
+/// held at once are bounded. The buffer doubles as it fills, but never past the
+/// `declared` length (nor the limit): a body's share is at most its size, not twice it.
+async fn read_body(
+    body: &mut Body,
+    limit: usize,
+    declared: Option<u64>,
+    budget: &Arc<Semaphore>,
+) -> ReadBody {
     let mut bytes = Vec::new();
     let mut held = Vec::new();
     let mut held_kib = 0usize;
@@ -183,6 +189,16 @@ async fn read_body(body: &mut Body, limit: usize, budget: &Arc<Semaphore>) -> Re
         if let Some(data) = frame.data_ref() {
             if bytes.len() + data.len() > limit {
                 return ReadBody::TooLarge;
+            }
+            let needed = bytes.len() + data.len();
+            if needed > bytes.capacity() {
+                let ceiling = declared
+                    .and_then(|length| usize::try_from(length).ok())
+                    .unwrap_or(limit)
+                    .min(limit)
+                    .max(needed);
+                let grown = (bytes.capacity() * 2).max(needed).min(ceiling);
+                bytes.reserve_exact(grown - bytes.len());
             }
             bytes.extend_from_slice(data);
             let needed = bytes.capacity().div_ceil(1024).saturating_sub(held_kib);
@@ -313,7 +329,7 @@ async fn answer_posted(
     let body_timeout = node.config().limits.body_timeout;
     let read = tokio::time::timeout(
         body_timeout,
-        read_body(&mut body, limit, node.body_budget()),
+        read_body(&mut body, limit, declared, node.body_budget()),
     )
     .await;
     let Ok(read) = read else {
