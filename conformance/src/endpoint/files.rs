@@ -5,8 +5,8 @@
 //! case then moves real files both ways and fetches one back with `Range`: see
 //! `drive` in the parent module.)
 
-use super::{expected, result, Outcome, Tester};
-use crate::run::{CaseResult, Verdict};
+use super::{expected, result, skipped, Outcome, Tester};
+use crate::run::CaseResult;
 use serde_json::{json, Value};
 use std::time::Instant;
 use tongban::file::{file_path, FileRequest, MAX_FILE_BYTES, REQUEST_HEADER};
@@ -163,19 +163,11 @@ pub(super) async fn binding(tester: &mut Tester<'_>, record: &mut dyn FnMut(Case
     let absent = Sha256Digest::of(format!("conformance absent {}", tester.run).as_bytes());
     if !exchange {
         for (id, description) in CHECKS {
-            let mut skipped = result(
+            record(skipped(
                 &format!("files/{id}"),
                 description,
-                Value::Null,
-                Ok(Value::Null),
-                Instant::now(),
-            );
-            skipped.verdict = Verdict::Skipped {
-                reason:
-                    "the tester and the node do not both speak 1.1 (file exchange) in the registry"
-                        .into(),
-            };
-            record(skipped);
+                "the tester and the node do not both speak 1.1 (file exchange) in the registry",
+            ));
         }
         return;
     }

@@ -281,6 +281,21 @@ fn result(
     }
 }
 
+/// A check that did not run, and why.
+fn skipped(id: &str, description: &str, reason: impl Into<String>) -> CaseResult {
+    let mut skipped = result(
+        id,
+        description,
+        Value::Null,
+        Ok(Value::Null),
+        Instant::now(),
+    );
+    skipped.verdict = Verdict::Skipped {
+        reason: reason.into(),
+    };
+    skipped
+}
+
 /// A reqwest client that trusts `roots` (PEM; the web's roots if `None`) and presents
 /// `identity` (a certificate chain and its key, PEM) to a server that asks.
 fn http_client(roots: Option<&[u8]>, identity: Option<&[u8]>) -> Result<reqwest::Client, String> {
@@ -318,17 +333,11 @@ pub async fn run(target: &Target, progress: &mut dyn FnMut(&CaseResult)) -> Vec<
         // Such a node refuses every message of another member than the tester's key
         // with tls.wrong_member first, and the tester's own node for the whole case
         // has no listed key: the binding's checks need the node with it off.
-        let mut skipped = result(
+        record(skipped(
             "binding",
             "the HTTP binding, the hostile corpus and the whole case",
-            Value::Null,
-            Ok(Value::Null),
-            Instant::now(),
-        );
-        skipped.verdict = Verdict::Skipped {
-            reason: "with --registry-named-clients only the tls/* checks run: run the others against the node with registry_named_clients off".into(),
-        };
-        record(skipped);
+            "with --registry-named-clients only the tls/* checks run: run the others against the node with registry_named_clients off",
+        ));
     } else {
         binding(target, &mut record).await;
     }
@@ -394,40 +403,36 @@ async fn binding(target: &Target, record: &mut dyn FnMut(CaseResult)) {
     ));
 
     let transfer_doc: Option<Value> = transfer.as_ref().ok().and_then(|b| json::parse(b).ok());
-    let started = Instant::now();
-    let replayed = match &transfer_doc {
-        Some(doc) => tester.sign(
-            doc.clone(),
-            |v| v["body"]["window"]["window"] = json!("跨域通办专窗 13号"),
-            &target.key,
-        ),
-        None => Err("no transfer".into()),
-    };
-    let outcome = tester.refusal(replayed).await;
-    record(result(
-        "replayed_id",
-        "another message with an id already accepted is refused",
-        expected(409, "replay.duplicate"),
-        outcome,
-        started,
-    ));
-
-    // The same id in a case of its own, which the message would open: the replay record
-    // is the sender's ids, whatever the case.
-    let started = Instant::now();
+    // Another message with an id already accepted, in its case or in a case of its own
+    // that it would open: the replay record is the sender's ids, whatever the case.
     let other_case = tester.case_id();
-    let replayed = match &transfer_doc {
-        Some(doc) => tester.sign(doc.clone(), |v| v["case"] = json!(other_case), &target.key),
-        None => Err("no transfer".into()),
-    };
-    let outcome = tester.refusal(replayed).await;
-    record(result(
-        "replayed_id_other_case",
-        "another message with an id already accepted, in another case, is refused",
-        expected(409, "replay.duplicate"),
-        outcome,
-        started,
-    ));
+    let replays: [(&str, &str, Edit); 2] = [
+        (
+            "replayed_id",
+            "another message with an id already accepted is refused",
+            Box::new(|v| v["body"]["window"]["window"] = json!("跨域通办专窗 13号")),
+        ),
+        (
+            "replayed_id_other_case",
+            "another message with an id already accepted, in another case, is refused",
+            Box::new(move |v| v["case"] = json!(other_case)),
+        ),
+    ];
+    for (id, description, edit) in replays {
+        let started = Instant::now();
+        let replayed = match &transfer_doc {
+            Some(doc) => tester.sign(doc.clone(), edit, &target.key),
+            None => Err("no transfer".into()),
+        };
+        let outcome = tester.refusal(replayed).await;
+        record(result(
+            id,
+            description,
+            expected(409, "replay.duplicate"),
+            outcome,
+            started,
+        ));
+    }
 
     let started = Instant::now();
     let supplement = match &transfer_doc {

@@ -11,8 +11,8 @@
 //! [`run_reference`] starts the reference node so configured, with certificates made
 //! for the run.
 
-use super::{expected, files, result, Outcome, Target, Tester};
-use crate::run::{CaseResult, Verdict};
+use super::{expected, files, result, skipped, Outcome, Target, Tester};
+use crate::run::CaseResult;
 use partner_node::demo;
 use partner_node::{start, Config};
 use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa};
@@ -100,13 +100,10 @@ pub(super) async fn run(target: &Target, record: &mut dyn FnMut(CaseResult)) {
         }
     };
     let accepted = json!({"status": 200, "receipt": "verified"});
-    let refused = json!({"connection": "refused in the handshake"});
 
     let [listed, no_certificate, unlisted, wrong_member, wrong_requester] = CHECKS;
     let started = Instant::now();
-    let outcome = deliver_pinned(&mut tester, tls)
-        .await
-        .map(|()| accepted.clone());
+    let outcome = deliver_pinned(&mut tester).await.map(|()| accepted.clone());
     record(result(listed.0, listed.1, accepted, outcome, started));
 
     let started = Instant::now();
@@ -114,7 +111,7 @@ pub(super) async fn run(target: &Target, record: &mut dyn FnMut(CaseResult)) {
     record(result(
         no_certificate.0,
         no_certificate.1,
-        refused.clone(),
+        refused(),
         outcome,
         started,
     ));
@@ -126,7 +123,7 @@ pub(super) async fn run(target: &Target, record: &mut dyn FnMut(CaseResult)) {
     match &tls.unlisted_identity_pem {
         Some(identity) => {
             let outcome = handshake(&tester, tls, Some(identity)).await;
-            record(result(unlisted.0, unlisted.1, refused, outcome, started));
+            record(result(unlisted.0, unlisted.1, refused(), outcome, started));
         }
         None => record(skipped(
             unlisted.0,
@@ -169,32 +166,22 @@ pub(super) async fn run(target: &Target, record: &mut dyn FnMut(CaseResult)) {
     }
 }
 
-fn skipped(id: &str, description: &str, reason: &str) -> CaseResult {
-    let mut skipped = result(
-        id,
-        description,
-        Value::Null,
-        Ok(Value::Null),
-        Instant::now(),
-    );
-    skipped.verdict = Verdict::Skipped {
-        reason: reason.into(),
-    };
-    skipped
+/// What a check of a refused handshake expects.
+fn refused() -> Value {
+    json!({"connection": "refused in the handshake"})
 }
 
 /// Delivers a valid transfer with the SDK's client, presenting the tester's identity
 /// and checking the node's certificate key against the keys its host's members list.
-async fn deliver_pinned(tester: &mut Tester<'_>, tls: &TesterTls) -> Result<(), String> {
+async fn deliver_pinned(tester: &mut Tester<'_>) -> Result<(), String> {
     // The client asks for the keys host by host, after this call: its own copy.
     let registry = Registry::bootstrap(&tester.target.registry_bytes, &Timestamp::now())
         .map_err(|e| e.to_string())?;
     let client_tls = ClientTls {
-        roots_pem: tls.roots_pem.clone(),
-        identity_pem: tls.identity_pem.clone(),
         endpoint_keys: Some(Arc::new(move |host: &str| {
             tongban::client::endpoint_keys(&registry, host)
         })),
+        ..tester.target.client_tls()
     };
     let client = Client::with_tls(
         RetryPolicy {
@@ -301,7 +288,7 @@ fn refused_or(error: std::io::Error) -> Outcome {
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
         .is_some_and(|e| matches!(e, rustls::Error::AlertReceived(_)));
     if alert {
-        Ok(json!({"connection": "refused in the handshake"}))
+        Ok(refused())
     } else {
         Err(format!("no TLS alert from the node: {error}"))
     }

@@ -187,17 +187,15 @@ async fn read_body(
             return ReadBody::Failed;
         };
         if let Some(data) = frame.data_ref() {
-            if bytes.len() + data.len() > limit {
+            let length = bytes.len() + data.len();
+            if length > limit {
                 return ReadBody::TooLarge;
             }
-            let needed = bytes.len() + data.len();
-            if needed > bytes.capacity() {
+            if length > bytes.capacity() {
                 let ceiling = declared
-                    .and_then(|length| usize::try_from(length).ok())
-                    .unwrap_or(limit)
-                    .min(limit)
-                    .max(needed);
-                let grown = (bytes.capacity() * 2).max(needed).min(ceiling);
+                    .and_then(|declared| usize::try_from(declared).ok())
+                    .map_or(limit, |declared| declared.min(limit));
+                let grown = (bytes.capacity() * 2).min(ceiling).max(length);
                 bytes.reserve_exact(grown - bytes.len());
             }
             bytes.extend_from_slice(data);

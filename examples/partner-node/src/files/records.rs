@@ -72,13 +72,9 @@ pub fn record_references(
     };
     let references = tongban::file::references(&envelope.body);
     for chunk in references.chunks(REFERENCES_PER_STATEMENT) {
-        let sizes = chunk
-            .iter()
-            .map(|r| size(r))
-            .collect::<Result<Vec<_>, _>>()?;
         let mut rows = Vec::with_capacity(chunk.len());
         let mut params = Vec::with_capacity(chunk.len() * 8);
-        for (reference, size) in chunk.iter().zip(&sizes) {
+        for reference in chunk {
             let first = params.len() + 1;
             rows.push(format!(
                 "({})",
@@ -93,7 +89,7 @@ pub fn record_references(
                 reference.sha256.as_str(),
                 &reference.name,
                 &reference.media_type,
-                *size,
+                size(reference)?,
                 direction,
                 peer.as_str()
             ]);
