@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces the tables of BENCHMARKS.md on this machine, in one run (release builds):
 #   1. the Rust verification path against its floor and its peers, the same with SM2
-#      against the sm2 crate alone, and batch
-#      verification (criterion: sdk/benches/verify.rs);
+#      against the sm2 crate alone, sealing (§24) in both suites against the signature
+#      floors and the AEAD alone, and batch verification (criterion: sdk/benches/verify.rs);
 #   2. the WASM package in Node against two JavaScript stacks, and with SM2 against
 #      sm-crypto (bindings/wasm/bench/peers.mjs),
 #      and loading a registry at the alliance's full scale against native Rust

@@ -41,7 +41,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Generate a key file (mode 0600), Ed25519 or with --alg sm2-sm3 SM2, and print its public part.
+    /// Generate a key file (mode 0600), Ed25519 or with --alg sm2-sm3 SM2, and print its
+    /// public part; with a sealing suite as --alg, a sealing key (§24) for the registry's
+    /// `sealing_keys`.
     Keygen {
         /// Where to write the key file; it must not exist unless --force is given.
         #[arg(long)]
@@ -52,7 +54,8 @@ enum Command {
         /// The key id (default: NODE#FINGERPRINT, the first 8 hex digits of the public key's SHA-256).
         #[arg(long)]
         kid: Option<String>,
-        /// The signature suite: ed25519, or sm2-sm3 (SM2 with SM3, the national suite).
+        /// The suite: ed25519, or sm2-sm3 (SM2 with SM3, the national suite), to sign; or
+        /// hpke-x25519-sha256-aes128gcm, or sm2-sm4-gcm (SM2 and SM4-GCM), to be sealed to.
         #[arg(long, default_value = "ed25519")]
         alg: String,
         /// Overwrite an existing file.
@@ -384,14 +387,23 @@ fn keygen(
     alg: &str,
     force: bool,
 ) -> Result<Output, Failure> {
-    let algorithm = tongban::Algorithm::try_from(alg).map_err(tongban::Error::from)?;
     let node = NodeId::parse(node).map_err(tongban::Error::from)?;
     let kid = kid
         .map(KeyId::parse)
         .transpose()
         .map_err(tongban::Error::from)?;
-    let pair = KeyPair::generate_for(algorithm, node, kid).map_err(tongban::Error::from)?;
-    let file = pair.to_file();
+    // A sealing suite's name makes a sealing key (§24); any other a signing key.
+    let file = match tongban::seal::SealingSuite::from_name(alg) {
+        Ok(suite) => tongban::seal::SealingKeyPair::generate(suite, node, kid)
+            .map_err(tongban::Error::from)?
+            .to_file(),
+        Err(_) => {
+            let algorithm = tongban::Algorithm::try_from(alg).map_err(tongban::Error::from)?;
+            KeyPair::generate_for(algorithm, node, kid)
+                .map_err(tongban::Error::from)?
+                .to_file()
+        }
+    };
     let text = serde_json::to_string_pretty(&file).unwrap_or_default() + "\n";
     write_secret_file(out, text.as_bytes(), force)
         .map_err(|e| io_failure("write", Some(out), e))?;

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use tongban::sample::{self, HUANGSHI};
+use tongban::sample::{self, HUANGSHI, JIUJIANG};
 
 fn tongban(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tongban"))
@@ -941,4 +941,59 @@ fn keygen_makes_sm2_keys_that_sign_and_verify_and_refuses_unknown_suites() {
         String::from_utf8_lossy(&verified.stderr)
     );
     assert_eq!(stdout_json(&verified)["type"], "transfer");
+}
+
+#[test]
+fn keygen_makes_sealing_keys_that_load_and_open_what_is_sealed_to_them() {
+    use tongban::seal::{SealContext, SealingKeyPair};
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (alg, length) in [("hpke-x25519-sha256-aes128gcm", 43), ("sm2-sm4-gcm", 87)] {
+        let key_path = dir.path().join(format!("{alg}.key"));
+        let out = tongban(
+            &[
+                "keygen",
+                "--out",
+                path_str(&key_path),
+                "--node",
+                JIUJIANG,
+                "--alg",
+                alg,
+            ],
+            None,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let public = stdout_json(&out);
+        assert_eq!(public["alg"], alg);
+        assert_eq!(public["public_key"].as_str().map(str::len), Some(length));
+        assert!(
+            public.get("secret_key").is_none(),
+            "only the public part is printed"
+        );
+        let file = serde_json::from_slice(&std::fs::read(&key_path).expect("key file"))
+            .expect("a key file");
+        let pair = SealingKeyPair::from_file(&file).expect("a sealing key");
+        let (from, to) = (
+            tongban::NodeId::parse(HUANGSHI).expect("node"),
+            tongban::NodeId::parse(JIUJIANG).expect("node"),
+        );
+        let id = tongban::MessageId::new_v7(&tongban::Timestamp::now());
+        let context = SealContext {
+            from: &from,
+            to: &to,
+            id: &id,
+            part: "body",
+        };
+        let sealed = pair
+            .public_key()
+            .seal(pair.key_id(), &context, b"{}")
+            .expect("sealed");
+        assert_eq!(
+            pair.open(&sealed, &context).expect("opened").as_slice(),
+            b"{}"
+        );
+    }
 }

@@ -4,9 +4,10 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
 use tongban::calendar::CalendarDate;
-use tongban::crypto::KeySetFile;
+use tongban::crypto::{KeyFile, KeySetFile};
 use tongban::lifecycle::Case;
 use tongban::registry::Registry;
+use tongban::seal::{SealContext, SealedBox, SealingKeyPair, SealingPublicKey, SealingSuite};
 use tongban::*;
 
 /// An outcome object: `{"outcome": "accepted", …}` or `{"outcome": "refused", "code"}`.
@@ -91,6 +92,10 @@ pub fn execute(operation: &str, input: &Value) -> Result<Value, String> {
             ))
         }
         "signature" => signature(input),
+        "seal" => seal(input),
+        "open" => open(input),
+        "sealing_key" => sealing_key(input),
+        "sealed_to" => sealed_to(input),
         "deadline" => Ok(match deadline(input)? {
             Ok(due) => accepted(json!({"due": due.to_string()})),
             Err(e) => refused(&e),
@@ -265,6 +270,106 @@ fn signature(input: &Value) -> Result<Value, String> {
             Err(e) => refused(&Error::from(e)),
         },
     )
+}
+
+/// The context of a sealing vector: `{"from", "to", "id", "part"}`.
+struct Context {
+    from: NodeId,
+    to: NodeId,
+    id: MessageId,
+    part: String,
+}
+
+impl Context {
+    fn of(input: &Value) -> Result<Context, String> {
+        let context = &input["context"];
+        Ok(Context {
+            from: NodeId::parse(text(context, "from")?).map_err(|e| e.to_string())?,
+            to: NodeId::parse(text(context, "to")?).map_err(|e| e.to_string())?,
+            id: MessageId::parse(text(context, "id")?).map_err(|e| e.to_string())?,
+            part: text(context, "part")?.to_string(),
+        })
+    }
+
+    fn as_seal(&self) -> SealContext<'_> {
+        SealContext {
+            from: &self.from,
+            to: &self.to,
+            id: &self.id,
+            part: &self.part,
+        }
+    }
+}
+
+fn sealing_suite(input: &Value) -> Result<SealingSuite, String> {
+    SealingSuite::from_name(text(input, "suite")?).map_err(|e| e.to_string())
+}
+
+fn sealed_box(input: &Value) -> Result<SealedBox, String> {
+    serde_json::from_value(input["box"].clone()).map_err(|e| format!("input.box: {e}"))
+}
+
+/// Seals `plaintext` to `public_key` (id `kid`) under `context`, with the vector's
+/// ephemeral secret (§24.4).
+fn seal(input: &Value) -> Result<Value, String> {
+    let suite = sealing_suite(input)?;
+    let kid = KeyId::parse(text(input, "kid")?).map_err(|e| e.to_string())?;
+    let ephemeral = tongban::crypto::from_base64url(text(input, "ephemeral")?)
+        .ok_or("input.ephemeral must be base64url")?;
+    let context = Context::of(input)?;
+    let plaintext = bytes_of(&input["plaintext"])?;
+    let sealed = SealingPublicKey::from_base64url(suite, text(input, "public_key")?)
+        .map_err(Error::from)
+        .and_then(|key| {
+            Ok(key.seal_with_ephemeral(&kid, &context.as_seal(), &plaintext, &ephemeral)?)
+        });
+    Ok(match sealed {
+        Ok(sealed) => accepted(json!({"box": sealed})),
+        Err(e) => refused(&e),
+    })
+}
+
+/// Opens `box` with the key file `key` under `context` (§24.4).
+fn open(input: &Value) -> Result<Value, String> {
+    let file: KeyFile =
+        serde_json::from_value(input["key"].clone()).map_err(|e| format!("input.key: {e}"))?;
+    let sealed = sealed_box(input)?;
+    let context = Context::of(input)?;
+    let opened = SealingKeyPair::from_file(&file)
+        .map_err(Error::from)
+        .and_then(|key| Ok(key.open(&sealed, &context.as_seal())?));
+    Ok(match opened {
+        Ok(plaintext) => accepted(json!({"plaintext": tongban::crypto::base64url(&plaintext)})),
+        Err(e) => refused(&e),
+    })
+}
+
+/// The key a sender seals to `receiver` with in `suite` at `created` (§24.2).
+fn sealing_key(input: &Value) -> Result<Value, String> {
+    let suite = sealing_suite(input)?;
+    let receiver = NodeId::parse(text(input, "receiver")?).map_err(|e| e.to_string())?;
+    let created = time(input, "created")?;
+    let chosen =
+        registry(input)?.and_then(|registry| registry.sealing_key(&receiver, suite, &created));
+    Ok(match chosen {
+        Ok((kid, _)) => accepted(json!({"kid": kid})),
+        Err(e) => refused(&e),
+    })
+}
+
+/// Whether `receiver` opens `box`, of a message created at `created` under an agreement
+/// of `suite`, at `now` (§24.2).
+fn sealed_to(input: &Value) -> Result<Value, String> {
+    let suite = sealing_suite(input)?;
+    let receiver = NodeId::parse(text(input, "receiver")?).map_err(|e| e.to_string())?;
+    let sealed = sealed_box(input)?;
+    let (created, now) = (time(input, "created")?, time(input, "now")?);
+    let checked = registry(input)?
+        .and_then(|registry| registry.check_sealed_to(&receiver, &sealed, suite, &created, &now));
+    Ok(match checked {
+        Ok(()) => accepted(json!({})),
+        Err(e) => refused(&e),
+    })
 }
 
 /// A file's bytes and the media type it was served as, checked against a reference

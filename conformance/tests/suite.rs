@@ -97,6 +97,8 @@ fn there_are_enough_vectors_and_every_code_is_covered() {
             "lifecycle",
             "primitives",
             "registry",
+            "sealing/boxes",
+            "sealing/keys",
             "signatures"
         ]
     );

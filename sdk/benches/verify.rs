@@ -8,6 +8,8 @@
 //! - tongban's full verify path (parse, canonicalize, verify, registry checks, form
 //!   schema, typed decode) and its sign path;
 //! - peers doing the same job on the same document;
+//! - sealing (§24) the transfer's personal data and a 10 MiB file in both suites, against
+//!   the signature floors and the AEAD alone (AES-128-GCM, SM4-GCM) over the same bytes;
 //! - batch verification of 64 messages from different senders against one by one;
 //! - a registry at the alliance's full scale ([`tongban::sample::alliance_registry_bytes`]):
 //!   reloading a stored copy, accepting it first, and compiling every form schema;
@@ -512,6 +514,79 @@ fn alliance_group(c: &mut Criterion) {
     group.finish();
 }
 
+/// Sealing (§24): the benchmark transfer's personal data (its applicant, form and notes,
+/// in canonical JSON) and a 10 MiB file, sealed and opened in both suites, beside the
+/// AEAD alone over the same 10 MiB (AES-128-GCM, and SM4-GCM through the same generic
+/// GCM) and the signature floors measured above.
+fn seal_group(c: &mut Criterion, f: &Fixture) {
+    use aes_gcm::aead::{consts::U12, Aead, KeyInit, Payload};
+    use tongban::seal::{SealContext, SealingSuite};
+    let document = f.message.to_value().expect("document");
+    let personal: serde_json::Map<String, serde_json::Value> = ["applicant", "form", "notes"]
+        .into_iter()
+        .filter_map(|member| Some((member.to_string(), document["body"].get(member)?.clone())))
+        .collect();
+    let body = tongban::canonical::to_canonical_bytes(&serde_json::Value::Object(personal));
+    let file = vec![0x5au8; 10 * 1024 * 1024];
+    let (from, to) = (&f.message.from, &f.message.to);
+    let context = SealContext {
+        from,
+        to,
+        id: &f.message.id,
+        part: "body",
+    };
+    let (key, nonce) = ([7u8; 16], [9u8; 12]);
+    let mut group = c.benchmark_group("seal");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(file.len() as u64));
+    let aes = aes_gcm::Aes128Gcm::new_from_slice(&key).expect("key");
+    group.bench_function("aes128gcm-10mib", |b| {
+        b.iter(|| {
+            aes.encrypt(
+                black_box(&nonce).into(),
+                Payload {
+                    msg: &file,
+                    aad: b"",
+                },
+            )
+        })
+    });
+    let sm4 = aes_gcm::AesGcm::<sm4::Sm4, U12>::new_from_slice(&key).expect("key");
+    group.bench_function("sm4gcm-10mib", |b| {
+        b.iter(|| {
+            sm4.encrypt(
+                black_box(&nonce).into(),
+                Payload {
+                    msg: &file,
+                    aad: b"",
+                },
+            )
+        })
+    });
+    for suite in SealingSuite::ALL {
+        let name = match suite {
+            SealingSuite::HpkeX25519Aes128Gcm => "hpke",
+            SealingSuite::Sm2Sm4Gcm => "sm2",
+        };
+        let receiver = sample::sealing_key(sample::JIUJIANG, suite).expect("sealing key");
+        let public = receiver.public_key();
+        for (what, plaintext) in [("body", &body), ("10mib", &file)] {
+            group.throughput(Throughput::Bytes(plaintext.len() as u64));
+            let sealed = public
+                .seal(receiver.key_id(), &context, plaintext)
+                .expect("sealed");
+            group.bench_function(format!("{name}-{what}-seal"), |b| {
+                b.iter(|| public.seal(receiver.key_id(), &context, black_box(plaintext)))
+            });
+            group.bench_function(format!("{name}-{what}-open"), |b| {
+                b.iter(|| receiver.open(black_box(&sealed), &context))
+            });
+        }
+    }
+    group.finish();
+    println!("sealed body: {} bytes of personal data", body.len());
+}
+
 fn main() {
     let started = SystemTime::now();
     let f = fixture();
@@ -521,6 +596,7 @@ fn main() {
     verify_group(&mut c, &f);
     sign_group(&mut c, &f);
     sm2_group(&mut c, &f);
+    seal_group(&mut c, &f);
     batch_group(&mut c, &f);
     stages_group(&mut c, &f);
     alliance_group(&mut c);
@@ -601,6 +677,52 @@ fn print_table(f: &Fixture, started: SystemTime) {
             "sm2/sign-tongban",
             "sm2/sign-floor",
             "SM2: tongban sign path (`sign_to_bytes`)",
+        ),
+        (
+            "seal/hpke-body-seal",
+            "sign/floor",
+            "HPKE: seal the transfer's personal data, against Ed25519's `sign`",
+        ),
+        (
+            "seal/hpke-body-open",
+            "verify/floor",
+            "HPKE: open it, against `verify_strict`",
+        ),
+        (
+            "seal/sm2-body-seal",
+            "sm2/sign-floor",
+            "SM2 and SM4-GCM: seal the transfer's personal data, against SM2's sign",
+        ),
+        (
+            "seal/sm2-body-open",
+            "sm2/verify-floor",
+            "SM2 and SM4-GCM: open it, against SM2's verify",
+        ),
+        ("seal/aes128gcm-10mib", "", "AES-128-GCM alone over 10 MiB"),
+        (
+            "seal/hpke-10mib-seal",
+            "seal/aes128gcm-10mib",
+            "HPKE: seal a 10 MiB file",
+        ),
+        (
+            "seal/hpke-10mib-open",
+            "seal/aes128gcm-10mib",
+            "HPKE: open a 10 MiB file",
+        ),
+        (
+            "seal/sm4gcm-10mib",
+            "seal/aes128gcm-10mib",
+            "SM4-GCM alone over 10 MiB, against AES-128-GCM",
+        ),
+        (
+            "seal/sm2-10mib-seal",
+            "seal/sm4gcm-10mib",
+            "SM2 and SM4-GCM: seal a 10 MiB file",
+        ),
+        (
+            "seal/sm2-10mib-open",
+            "seal/sm4gcm-10mib",
+            "SM2 and SM4-GCM: open a 10 MiB file",
         ),
         (
             "batch64/one-by-one",

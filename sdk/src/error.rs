@@ -306,6 +306,46 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "file.request_replayed",
         "the signed request document was used before",
     ),
+    (
+        "seal.malformed",
+        "a sealed box cannot be decoded: not base64url, a wrong length, a compressed point",
+    ),
+    (
+        "seal.unsupported_suite",
+        "a sealed box or key names a sealing suite this implementation does not know",
+    ),
+    (
+        "seal.wrong_suite",
+        "a sealed box's suite is not the one of its agreement (or of the key it names)",
+    ),
+    (
+        "seal.unknown_key",
+        "a sealed box names a key that is not one of the receiver's sealing keys",
+    ),
+    (
+        "seal.no_key",
+        "the receiver lists no sealing key of the suite valid when the message is created",
+    ),
+    (
+        "seal.key_outside_validity",
+        "the message was created outside the validity window of the key it is sealed to",
+    ),
+    (
+        "seal.key_revoked",
+        "the key the box is sealed to has been revoked",
+    ),
+    (
+        "seal.key_retired",
+        "the key the box is sealed to is more than 7 days past its valid_until",
+    ),
+    (
+        "seal.open_failed",
+        "a sealed box does not open with the receiver's key under its context: altered, lifted from another message, claimed by another sender or re-addressed",
+    ),
+    (
+        "seal.ephemeral",
+        "a given ephemeral secret is not what the suite draws (test vectors only)",
+    ),
 ];
 
 /// The top-level error: one variant per area, each carrying a structured sub-error.
@@ -351,6 +391,9 @@ pub enum Error {
     /// A file, its reference or a file request is refused (file exchange, §23).
     #[error(transparent)]
     File(#[from] FileError),
+    /// A sealed box is refused or does not open (§24).
+    #[error(transparent)]
+    Seal(#[from] SealError),
 }
 
 impl Error {
@@ -370,6 +413,7 @@ impl Error {
             Error::Calendar(e) => e.code(),
             Error::Lifecycle(e) => e.code(),
             Error::File(e) => e.code(),
+            Error::Seal(e) => e.code(),
         }
     }
 }
@@ -1305,6 +1349,114 @@ impl FileError {
             FileError::RequestMismatch { .. } => "file.request_mismatch",
             FileError::RequestStale { .. } => "file.request_stale",
             FileError::RequestReplayed { .. } => "file.request_replayed",
+        }
+    }
+}
+
+/// Why a sealed box is refused or does not open (§24).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum SealError {
+    /// A member of the box cannot be decoded.
+    #[error("sealed box: {member} {reason}")]
+    Malformed {
+        /// The member, e.g. `enc`.
+        member: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A sealing suite this implementation does not know.
+    #[error("unsupported sealing suite {suite:?}")]
+    UnsupportedSuite {
+        /// The suite named.
+        suite: String,
+    },
+    /// The box's suite is not the expected one.
+    #[error("the box is sealed with {suite}, not {expected}")]
+    WrongSuite {
+        /// The box's suite.
+        suite: String,
+        /// The suite of its agreement or key.
+        expected: String,
+    },
+    /// The box names a key that is not one of the receiver's.
+    #[error("the box is sealed to key {key_id}, which is not one of the receiver's sealing keys")]
+    UnknownKey {
+        /// The key named.
+        key_id: String,
+    },
+    /// The receiver lists no usable sealing key.
+    #[error("{receiver} lists no {suite} sealing key valid at {at}")]
+    NoKey {
+        /// The receiver.
+        receiver: String,
+        /// The suite needed.
+        suite: String,
+        /// The message's creation time.
+        at: String,
+    },
+    /// The message was created outside the key's validity window.
+    #[error("sealing key {key_id} is valid from {valid_from} until {valid_until}, not at {at}")]
+    KeyOutsideValidity {
+        /// The key.
+        key_id: String,
+        /// The message's creation time.
+        at: String,
+        /// Start of validity.
+        valid_from: String,
+        /// End of validity.
+        valid_until: String,
+    },
+    /// The key was revoked.
+    #[error("sealing key {key_id} was revoked at {revoked}")]
+    KeyRevoked {
+        /// The key.
+        key_id: String,
+        /// When it was revoked.
+        revoked: String,
+    },
+    /// The key's grace period after `valid_until` is over.
+    #[error("sealing key {key_id} was retired: valid until {valid_until}, opened until 7 days later, and it is {now}")]
+    KeyRetired {
+        /// The key.
+        key_id: String,
+        /// End of validity.
+        valid_until: String,
+        /// The receiver's time.
+        now: String,
+    },
+    /// The box does not open under its context.
+    #[error("the box sealed to key {key_id} does not open under this message's context")]
+    OpenFailed {
+        /// The key it is sealed to.
+        key_id: String,
+    },
+    /// A given ephemeral secret is not what the suite draws.
+    #[error("{suite} seals with {expected} bytes of ephemeral secret, not these {given}")]
+    Ephemeral {
+        /// The suite.
+        suite: String,
+        /// The length it draws.
+        expected: usize,
+        /// The length given.
+        given: usize,
+    },
+}
+
+impl SealError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SealError::Malformed { .. } => "seal.malformed",
+            SealError::UnsupportedSuite { .. } => "seal.unsupported_suite",
+            SealError::WrongSuite { .. } => "seal.wrong_suite",
+            SealError::UnknownKey { .. } => "seal.unknown_key",
+            SealError::NoKey { .. } => "seal.no_key",
+            SealError::KeyOutsideValidity { .. } => "seal.key_outside_validity",
+            SealError::KeyRevoked { .. } => "seal.key_revoked",
+            SealError::KeyRetired { .. } => "seal.key_retired",
+            SealError::OpenFailed { .. } => "seal.open_failed",
+            SealError::Ephemeral { .. } => "seal.ephemeral",
         }
     }
 }

@@ -186,6 +186,18 @@ pub const STATUS: &[(&str, u16)] = &[
     // Not a file for this requester, or no such file: one answer for both.
     ("file.not_found", 404),
     ("file.range_not_satisfiable", 416),
+    // A box the receiver does not open (§24): a rule, like item.*. `seal.ephemeral` is
+    // only a test vector's and never travels.
+    ("seal.malformed", 422),
+    ("seal.unsupported_suite", 422),
+    ("seal.wrong_suite", 422),
+    ("seal.unknown_key", 422),
+    ("seal.no_key", 422),
+    ("seal.key_outside_validity", 422),
+    ("seal.key_revoked", 422),
+    ("seal.key_retired", 422),
+    ("seal.open_failed", 422),
+    ("seal.ephemeral", 422),
     ("http.media_type", 415),
     ("http.not_found", 404),
     ("http.timeout", 408),

@@ -71,6 +71,7 @@ mod random;
 pub mod registry;
 pub mod sample;
 pub mod schema;
+pub mod seal;
 pub mod shape;
 pub mod signing;
 pub mod time;

@@ -535,11 +535,102 @@ fn file_codes() -> Vec<(&'static str, &'static str)> {
     produced
 }
 
+/// Sealing (§24): a box to Jiujiang's sample key, edited, and the registry's sealing keys
+/// through a rotation.
+fn seal_codes() -> Vec<(&'static str, &'static str)> {
+    use tongban::registry::{MemberKey, Registry};
+    use tongban::seal::*;
+    let mut produced = Vec::new();
+    let receiver =
+        sample::sealing_key(JIUJIANG, SealingSuite::HpkeX25519Aes128Gcm).expect("sealing key");
+    let (from, to) = (
+        NodeId::parse(HUANGSHI).expect("node"),
+        receiver.owner().clone(),
+    );
+    let id = MessageId::new_v7(&at(0));
+    let context = SealContext {
+        from: &from,
+        to: &to,
+        id: &id,
+        part: "body",
+    };
+    let sealed = receiver
+        .public_key()
+        .seal(receiver.key_id(), &context, b"{}")
+        .expect("sealed");
+    let opened = |edit: &dyn Fn(&mut SealedBox)| {
+        let mut edited = sealed.clone();
+        edit(&mut edited);
+        code_of(receiver.open(&edited, &context))
+    };
+    produced.push(("seal.malformed", opened(&|b| b.enc = "%".into())));
+    produced.push(("seal.unsupported_suite", opened(&|b| b.alg = "rsa".into())));
+    produced.push((
+        "seal.wrong_suite",
+        opened(&|b| b.alg = "sm2-sm4-gcm".into()),
+    ));
+    produced.push((
+        "seal.unknown_key",
+        opened(&|b| b.kid = KeyId::parse("x#y").expect("kid")),
+    ));
+    produced.push((
+        "seal.open_failed",
+        opened(&|b| b.ct = sealed.ct.chars().rev().collect()),
+    ));
+    produced.push((
+        "seal.ephemeral",
+        code_of(receiver.public_key().seal_with_ephemeral(
+            receiver.key_id(),
+            &context,
+            b"{}",
+            &[1],
+        )),
+    ));
+
+    let mut doc = sample::registry_document(1, &[0, 1, 2], 2).expect("doc");
+    let entry = |until: &str, revoked: Option<&str>| MemberKey {
+        key_id: receiver.key_id().clone(),
+        algorithm: receiver.suite().as_str().into(),
+        public_key: tongban::crypto::base64url(receiver.public_key().as_bytes()),
+        valid_from: Timestamp::parse("2025-01-01T00:00:00+08:00").expect("time"),
+        valid_until: Timestamp::parse(until).expect("time"),
+        revoked: revoked.map(|r| Timestamp::parse(r).expect("time")),
+    };
+    let load = |doc: &tongban::registry::RegistryDocument| {
+        let bytes = sample::signed_registry(doc, &[0, 1]).expect("sign");
+        Registry::bootstrap(&bytes, &at(0)).expect("registry")
+    };
+    let member = doc
+        .members
+        .iter()
+        .position(|m| m.node == to)
+        .expect("Jiujiang");
+    let check =
+        |doc: &tongban::registry::RegistryDocument, created: &Timestamp, now: &Timestamp| {
+            code_of(load(doc).check_sealed_to(&to, &sealed, receiver.suite(), created, now))
+        };
+    doc.members[member].sealing_keys = Some(vec![entry("2026-11-28T09:00:00+08:00", None)]);
+    produced.push(("seal.key_outside_validity", check(&doc, &at(0), &at(60))));
+    produced.push(("seal.key_retired", check(&doc, &at(-3600), &at(8 * 86_400))));
+    doc.members[member].sealing_keys = Some(vec![entry(
+        "2030-12-31T23:59:59+08:00",
+        Some("2026-11-01T00:00:00+08:00"),
+    )]);
+    produced.push(("seal.key_revoked", check(&doc, &at(0), &at(60))));
+    let huangshi = NodeId::parse(HUANGSHI).expect("node");
+    produced.push((
+        "seal.no_key",
+        code_of(load(&doc).sealing_key(&huangshi, receiver.suite(), &at(0))),
+    ));
+    produced
+}
+
 #[test]
 fn every_documented_code_is_produced_by_a_real_input() {
     let mut produced = produced_codes();
     produced.extend(registry_codes());
     produced.extend(file_codes());
+    produced.extend(seal_codes());
     for (expected, actual) in &produced {
         assert_eq!(expected, actual, "expected {expected}, got {actual}");
     }

@@ -8,7 +8,11 @@
 // that make verification strict are written here from the specification. It implements
 // `canonicalize`, `identifier` and `verify` against a key set, and the library side of
 // the file exchange (§23): `file_check` (a file's bytes against its reference) and
-// `file_request` (signed file requests); the registry, lifecycle and deadline operations
+// `file_request` (signed file requests); and sealing to the receiver (§24): `seal` and
+// `open` in both suites, HPKE by `@hpke/core` with `@hpke/dhkem-x25519`, SM2 decryption,
+// its ECDH and KDF, SM3 and SM4-GCM by `sm-crypto-v2` (SM2 encryption with a given k,
+// which no library offers, is put together from those parts as GB/T 32918.4 writes it).
+// The registry, lifecycle and deadline operations, and the registry's sealing keys,
 // answer "unsupported", so the runner reports them as skipped.
 //
 // TONGBAN_ADAPTER_BROKEN=duplicate-keys makes the parser accept duplicate keys: a
@@ -21,6 +25,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import canonicalize from "canonicalize";
 import smCrypto from "sm-crypto";
+import { Aes128Gcm, CipherSuite, HkdfSha256 } from "@hpke/core";
+import { DhkemX25519HkdfSha256 } from "@hpke/dhkem-x25519";
+import { kdf as sm2Kdf, sm2 as sm2v2, sm3 as sm3v2, sm4 } from "sm-crypto-v2";
 import Ajv2020 from "ajv/dist/2020.js";
 
 const BROKEN = process.env.TONGBAN_ADAPTER_BROKEN ?? "";
@@ -670,6 +677,130 @@ function outcome(run) {
   }
 }
 
+// §24: sealing to the receiver.
+const HPKE_SUITE = "hpke-x25519-sha256-aes128gcm";
+const SM2_SUITE = "sm2-sm4-gcm";
+const hpkeSuite = new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes128Gcm() });
+const P25519 = (1n << 255n) - 19n;
+const littleEndian = (bytes) => bytes.reduceRight((n, b) => (n << 8n) | BigInt(b), 0n);
+const bigEndian = (bytes) => bytes.reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+// The canonical u-coordinates of small order (§24.1: 8·P is the identity).
+const SMALL_ORDER = new Set([0n, 1n, P25519 - 1n,
+  littleEndian(Buffer.from("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800", "hex")),
+  littleEndian(Buffer.from("5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157", "hex"))]);
+const SM2_N = 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n;
+const hex = (bytes) => Buffer.from(bytes).toString("hex");
+const arrayBuffer = (bytes) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+
+function sealingSuite(name) {
+  if (name !== HPKE_SUITE && name !== SM2_SUITE) refuse("seal.unsupported_suite", `unknown sealing suite ${name}`);
+  return name;
+}
+
+/** §24.1: a receiver's public key, checked as the registry checks it. */
+function sealingPublicKey(suite, text) {
+  const bytes = decodeBase64url(text);
+  if (!bytes) refuse("key.malformed", "not unpadded base64url");
+  if (suite === HPKE_SUITE) {
+    if (bytes.length !== 32) refuse("key.malformed", "an X25519 key is 32 bytes");
+    const u = littleEndian(bytes);
+    if (u >= P25519) refuse("key.malformed", "not below 2^255 - 19");
+    if (SMALL_ORDER.has(u)) refuse("key.weak", "of small order");
+  } else if (bytes.length !== 65 || bytes[0] !== 4 || !onSm2Curve(bytes)) {
+    refuse("key.malformed", "not an uncompressed point of the SM2 curve");
+  }
+  return bytes;
+}
+
+/** Whether the point is on the SM2 curve: sm-crypto-v2 answers false or throws. */
+function onSm2Curve(bytes) {
+  try {
+    return sm2v2.verifyPublicKey(hex(bytes));
+  } catch {
+    return false;
+  }
+}
+
+/** §24.3: the context bytes, HPKE's info and SM4-GCM's associated data. */
+function contextBytes(context, alg, kid) {
+  const { from, to, id, part } = context;
+  return new TextEncoder().encode(canonicalize({ alg, from, id, kid, part, to, v: "tongban-seal/1" }));
+}
+
+async function seal(input) {
+  const suite = sealingSuite(input.suite);
+  const key = sealingPublicKey(suite, input.public_key);
+  const ephemeral = Buffer.from(input.ephemeral, "base64url");
+  const plaintext = bytesOf(input.plaintext);
+  const info = contextBytes(input.context, suite, input.kid);
+  if (ephemeral.length !== (suite === HPKE_SUITE ? 32 : 60)) refuse("seal.ephemeral", "wrong length");
+  let enc, ct;
+  if (suite === HPKE_SUITE) {
+    const ekm = await hpkeSuite.kem.deriveKeyPair(arrayBuffer(ephemeral));
+    const recipientPublicKey = await hpkeSuite.kem.importKey("raw", arrayBuffer(key), true);
+    const sender = await hpkeSuite.createSenderContext({ recipientPublicKey, info: arrayBuffer(info), ekm });
+    ct = Buffer.from(await sender.seal(arrayBuffer(plaintext)));
+    enc = Buffer.from(sender.enc);
+  } else {
+    const envelope = ephemeral.subarray(0, 28);
+    const k = ephemeral.subarray(28);
+    if (bigEndian(k) === 0n || bigEndian(k) >= SM2_N) refuse("seal.ephemeral", "k is not from 1 to n - 1");
+    // GB/T 32918.4 §6.1: C1 = [k]G, (x2, y2) = [k]PB, t = KDF(x2‖y2), C2 = M ⊕ t, C3 = SM3(x2‖M‖y2).
+    const c1 = Buffer.from(sm2v2.getPublicKeyFromPrivateKey(hex(k)), "hex");
+    const shared = sm2v2.ecdh(hex(k), hex(key), false).subarray(1);
+    const t = sm2Kdf(shared, envelope.length);
+    const c2 = envelope.map((b, i) => b ^ t[i]);
+    const c3 = Buffer.from(sm3v2(Buffer.concat([shared.subarray(0, 32), envelope, shared.subarray(32)])), "hex");
+    enc = Buffer.concat([c1, c3, c2]);
+    const gcm = sm4.encrypt(plaintext, envelope.subarray(0, 16), {
+      mode: "gcm", iv: envelope.subarray(16), associatedData: info, output: "array", outputTag: true,
+    });
+    ct = Buffer.concat([gcm.output, gcm.tag]);
+  }
+  return { outcome: "accepted", box: { alg: suite, kid: input.kid, enc: enc.toString("base64url"), ct: ct.toString("base64url") } };
+}
+
+async function open(input) {
+  const { key, box, context } = input;
+  const suite = sealingSuite(box.alg);
+  if (suite !== key.alg) refuse("seal.wrong_suite", `the key is ${key.alg}`);
+  if (box.kid !== key.kid) refuse("seal.unknown_key", `not ${key.kid}`);
+  const enc = decodeBase64url(box.enc);
+  const ct = decodeBase64url(box.ct);
+  if (!enc || !ct) refuse("seal.malformed", "not unpadded base64url");
+  if (enc.length !== (suite === HPKE_SUITE ? 32 : 125)) refuse("seal.malformed", "enc has the wrong length");
+  if (suite === SM2_SUITE && enc[0] !== 4) refuse("seal.malformed", "C1 is not 04‖x‖y");
+  if (ct.length < 16) refuse("seal.malformed", "ct is shorter than its tag");
+  const info = contextBytes(context, box.alg, box.kid);
+  const secret = Buffer.from(key.secret_key, "base64url");
+  let plaintext;
+  try {
+    if (suite === HPKE_SUITE) {
+      const recipientKey = await hpkeSuite.kem.importKey("raw", arrayBuffer(secret), false);
+      const recipient = await hpkeSuite.createRecipientContext({ recipientKey, enc: arrayBuffer(enc), info: arrayBuffer(info) });
+      plaintext = Buffer.from(await recipient.open(arrayBuffer(ct)));
+    } else {
+      const envelope = sm2v2.doDecrypt(hex(enc.subarray(1)), hex(secret), 1, { output: "array" });
+      if (envelope.length !== 28) throw new Error("the SM2 ciphertext does not hold a key and a nonce");
+      plaintext = Buffer.from(sm4.decrypt(ct.subarray(0, ct.length - 16), envelope.subarray(0, 16), {
+        mode: "gcm", iv: envelope.subarray(16), associatedData: info, tag: ct.subarray(ct.length - 16), output: "array",
+      }));
+    }
+  } catch (e) {
+    refuse("seal.open_failed", String(e?.message ?? e));
+  }
+  return { outcome: "accepted", plaintext: plaintext.toString("base64url") };
+}
+
+async function outcomeOf(run) {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof Refusal) return { outcome: "refused", code: e.code, message: e.message };
+    throw e;
+  }
+}
+
 function execute({ operation, input }) {
   switch (operation) {
     case "canonicalize":
@@ -712,6 +843,10 @@ function execute({ operation, input }) {
         checkSignature(loadKey(input.alg, input.public_key), bytesOf(input.message), input.sig);
         return { outcome: "accepted" };
       });
+    case "seal":
+      return outcomeOf(() => seal(input));
+    case "open":
+      return outcomeOf(() => open(input));
     default:
       return { outcome: "unsupported", message: `this adapter does not implement ${operation}` };
   }
@@ -722,7 +857,7 @@ for await (const line of lines) {
   if (line.trim() === "") continue;
   let answer;
   try {
-    answer = execute(JSON.parse(line));
+    answer = await execute(JSON.parse(line));
   } catch (e) {
     answer = { outcome: "error", message: String(e?.stack ?? e) };
   }

@@ -15,6 +15,7 @@ mod messages;
 mod post;
 mod primitives;
 mod registry;
+mod sealing;
 mod settled;
 mod sm2;
 mod sm3_digests;
@@ -254,6 +255,7 @@ pub fn generate() -> Generated {
     primitives::primitives(&mut g);
     sm3_digests::sm3_digests(&mut g, &keys);
     registry::tls_keys(&mut g);
+    sealing::sealing(&mut g);
     g.out
 }
 

@@ -88,7 +88,7 @@ pub trait SignatureSuite: Sync {
 /// Ed25519 through ed25519-dalek.
 struct Ed25519Suite;
 
-fn array<const N: usize>(bytes: &[u8], what: &str) -> Result<[u8; N], KeyError> {
+pub(crate) fn array<const N: usize>(bytes: &[u8], what: &str) -> Result<[u8; N], KeyError> {
     bytes.try_into().map_err(|_| KeyError::Malformed {
         reason: format!("{what} must be {N} bytes, not {}", bytes.len()),
     })
@@ -166,6 +166,27 @@ fn ed25519_sign(key: &ed25519_dalek::SigningKey, message: &[u8]) -> Vec<u8> {
 fn ed25519_verify(key: &ed25519_dalek::VerifyingKey, message: &[u8], signature: &[u8; 64]) -> bool {
     key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature))
         .is_ok()
+}
+
+/// The id a generated key gets when none is given: `<owner>#<first 8 hex digits of
+/// SHA-256(public key)>`.
+pub(crate) fn default_key_id(owner: &NodeId, public: &[u8]) -> Result<KeyId, KeyError> {
+    let fingerprint = crate::digest::Sha256Digest::of(public);
+    KeyId::parse(format!("{owner}#{}", &fingerprint.as_str()[..8])).map_err(|e| {
+        KeyError::Malformed {
+            reason: e.to_string(),
+        }
+    })
+}
+
+/// The bytes of hexadecimal `text`, whitespace ignored: the standards' examples in tests.
+#[cfg(test)]
+pub(crate) fn from_hex(text: &str) -> Vec<u8> {
+    let text: String = text.split_whitespace().collect();
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
+        .collect()
 }
 
 /// Encodes bytes as unpadded base64url (RFC 4648 §5), the protocol's binary encoding.
@@ -481,14 +502,7 @@ impl KeyPair {
         };
         let key_id = match key_id {
             Some(id) => id,
-            None => {
-                let fingerprint = crate::digest::Sha256Digest::of(&public);
-                KeyId::parse(format!("{owner}#{}", &fingerprint.as_str()[..8])).map_err(|e| {
-                    KeyError::Malformed {
-                        reason: e.to_string(),
-                    }
-                })?
-            }
+            None => default_key_id(&owner, &public)?,
         };
         KeyPair::from_secret(key_id, owner, algorithm, secret.as_ref())
     }

@@ -126,14 +126,7 @@ impl SignatureSuite for Sm2Suite {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(text: &str) -> Vec<u8> {
-        let text: String = text.split_whitespace().collect();
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
-            .collect()
-    }
+    use crate::crypto::from_hex as hex;
 
     /// The signature example of GB/T 32918.5-2017 (Annex A): the recommended curve,
     /// the default identifier and the message "message digest".

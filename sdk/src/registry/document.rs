@@ -96,9 +96,16 @@ pub struct Member {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
     pub tls_keys: Option<Vec<Sha256Digest>>,
+    /// (1.1) Its sealing keys (§24), separate from its signing keys: what other members
+    /// seal personal data to. Each names its sealing suite in `alg`
+    /// (`hpke-x25519-sha256-aes128gcm` or `sm2-sm4-gcm`) and has a validity window, so
+    /// that keys rotate while messages are in flight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub sealing_keys: Option<Vec<MemberKey>>,
 }
 
-/// A member's signing key with its validity window.
+/// A member's signing key (or, in `sealing_keys`, sealing key) with its validity window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct MemberKey {
     /// Key id.

@@ -20,6 +20,7 @@ pub const AGREEMENT_WIND_DOWN_SECONDS: i64 = 180 * 24 * 3600;
 mod diff;
 mod document;
 mod forms;
+mod sealing;
 mod themes;
 
 pub use diff::{diff, RegistryDiff};
@@ -39,6 +40,7 @@ use crate::error::{Error, KeyError, RegistryError, RouteError, SignatureError};
 use crate::id::{AgreementId, ItemCode, KeyId, NodeId};
 use crate::json::Limits;
 use crate::message::{Body, Envelope};
+use crate::seal::{SealingPublicKey, SealingSuite};
 use crate::signing::{check_numbers, signing_input_from};
 use crate::time::Timestamp;
 use crate::version::ProtocolVersion;
@@ -312,6 +314,29 @@ impl Registry {
                     slot.public(&key.public_key)?;
                 }
                 keys.insert(key.key_id.clone(), slot);
+            }
+            if member.sealing_keys.as_ref().is_some_and(Vec::is_empty) {
+                return Err(invalid(at("sealing_keys"), "must name at least one key"));
+            }
+            for (k, key) in member.sealing_keys.iter().flatten().enumerate() {
+                if key.valid_until <= key.valid_from {
+                    return Err(invalid(
+                        at(&format!("sealing_keys/{k}/valid_until")),
+                        "must be after valid_from",
+                    ));
+                }
+                if !member_key_ids.insert(&key.key_id) || operator_ids.contains(&&key.key_id) {
+                    return Err(invalid(
+                        at(&format!("sealing_keys/{k}/kid")),
+                        "key id is used twice",
+                    ));
+                }
+                let Ok(suite) = SealingSuite::from_name(&key.algorithm) else {
+                    continue; // another suite's key: ignored, never sealed to (§24.2)
+                };
+                if key_checks == KeyChecks::AtLoad {
+                    SealingPublicKey::from_base64url(suite, &key.public_key)?;
+                }
             }
         }
         let mut agreements = BTreeMap::new();

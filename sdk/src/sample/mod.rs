@@ -10,6 +10,7 @@ use crate::digest::Sha256Digest;
 use crate::error::Error;
 use crate::id::{AgreementId, CaseId, ItemCode, KeyId, MessageId, NodeId, RegionCode};
 use crate::message::*;
+use crate::seal::{SealingKeyPair, SealingSuite};
 use crate::time::Timestamp;
 use serde_json::json;
 
@@ -66,6 +67,22 @@ fn sample_key(
 pub fn sm2_key(node: &str) -> Result<KeyPair, Error> {
     let secret = seed(&format!("{node}#sm2"));
     sample_key(node, "sm2", Algorithm::Sm2Sm3, &secret)
+}
+
+/// The sample sealing key (§24) of `node` in `suite`, with key id `<node>#seal` (HPKE)
+/// or `<node>#seal-sm2`, and the seed of that id as its secret.
+pub fn sealing_key(node: &str, suite: SealingSuite) -> Result<SealingKeyPair, Error> {
+    let suffix = match suite {
+        SealingSuite::HpkeX25519Aes128Gcm => "seal",
+        SealingSuite::Sm2Sm4Gcm => "seal-sm2",
+    };
+    let key_id = format!("{node}#{suffix}");
+    Ok(SealingKeyPair::from_secret(
+        id(KeyId::parse(key_id.as_str()))?,
+        id(NodeId::parse(node))?,
+        suite,
+        &seed(&key_id),
+    )?)
 }
 
 /// The sample key `node` signs with under `agreement`: its SM2 key under the Wuhan

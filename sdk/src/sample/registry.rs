@@ -245,6 +245,7 @@ pub fn registry_document(
             protocols: protocols_of(node),
             keys,
             tls_keys: None,
+            sealing_keys: None,
         });
     }
     let mut keys = Vec::new();

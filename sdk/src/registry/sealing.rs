@@ -1,0 +1,121 @@
+//! (1.1) Sealing keys in the registry (§24.2): which key of the receiver a sender seals
+//! to, and whether a receiver opens a box sealed to one of its keys.
+
+use super::{Agreement, MemberKey, Registry};
+use crate::crypto::Algorithm;
+use crate::error::{Error, RegistryError, SealError};
+use crate::id::{KeyId, NodeId};
+use crate::seal::{SealedBox, SealingPublicKey, SealingSuite, SEAL_GRACE_SECONDS};
+use crate::time::Timestamp;
+
+impl Registry {
+    /// The sealing suite of `agreement`: HPKE for `ed25519` agreements, SM2 and SM4-GCM
+    /// for `sm2-sm3` ones.
+    pub fn sealing_suite_of(agreement: &Agreement) -> Result<SealingSuite, Error> {
+        let algorithm = Algorithm::try_from(Registry::suite_of(agreement))?;
+        Ok(SealingSuite::for_signatures(algorithm))
+    }
+
+    /// The key a sender seals to `receiver` with, in `suite`, for a message created at
+    /// `created`: of the receiver's sealing keys of that suite whose window holds
+    /// `created` and that were not revoked by then, the one whose `valid_from` is latest
+    /// (the first listed of those). `seal.no_key` when there is none.
+    pub fn sealing_key(
+        &self,
+        receiver: &NodeId,
+        suite: SealingSuite,
+        created: &Timestamp,
+    ) -> Result<(KeyId, SealingPublicKey), Error> {
+        let usable = |key: &&MemberKey| {
+            key.algorithm == suite.as_str()
+                && key.valid_from <= *created
+                && *created <= key.valid_until
+                && key.revoked.as_ref().is_none_or(|revoked| revoked > created)
+        };
+        let mut chosen: Option<&MemberKey> = None;
+        for key in self.sealing_keys_of(receiver)?.iter().filter(usable) {
+            if chosen.is_none_or(|best| key.valid_from > best.valid_from) {
+                chosen = Some(key);
+            }
+        }
+        let key = chosen.ok_or_else(|| SealError::NoKey {
+            receiver: receiver.to_string(),
+            suite: suite.as_str().to_string(),
+            at: created.to_string(),
+        })?;
+        let public = SealingPublicKey::from_base64url(suite, &key.public_key)?;
+        Ok((key.key_id.clone(), public))
+    }
+
+    /// Whether `receiver` opens `sealed`, a box of a message created at `created` under
+    /// an agreement of `suite`, at `now`. Checked in this order: the box's suite is known
+    /// (`seal.unsupported_suite`) and is `suite` (`seal.wrong_suite`); it names one of
+    /// the receiver's sealing keys (`seal.unknown_key`) of that suite
+    /// (`seal.wrong_suite`); the key is not revoked by `now` (`seal.key_revoked`);
+    /// `created` is within its window (`seal.key_outside_validity`); and `now` is at most
+    /// [`SEAL_GRACE_SECONDS`] after its `valid_until` (`seal.key_retired`).
+    pub fn check_sealed_to(
+        &self,
+        receiver: &NodeId,
+        sealed: &SealedBox,
+        suite: SealingSuite,
+        created: &Timestamp,
+        now: &Timestamp,
+    ) -> Result<(), Error> {
+        let named = SealingSuite::from_name(&sealed.alg)?;
+        let wrong_suite = |expected: &str| SealError::WrongSuite {
+            suite: sealed.alg.clone(),
+            expected: expected.to_string(),
+        };
+        if named != suite {
+            return Err(wrong_suite(suite.as_str()).into());
+        }
+        let key = self
+            .sealing_keys_of(receiver)?
+            .iter()
+            .find(|key| key.key_id == sealed.kid)
+            .ok_or_else(|| SealError::UnknownKey {
+                key_id: sealed.kid.to_string(),
+            })?;
+        if key.algorithm != sealed.alg {
+            return Err(wrong_suite(&key.algorithm).into());
+        }
+        if let Some(revoked) = key.revoked.as_ref().filter(|revoked| *revoked <= now) {
+            return Err(SealError::KeyRevoked {
+                key_id: key.key_id.to_string(),
+                revoked: revoked.to_string(),
+            }
+            .into());
+        }
+        if created < &key.valid_from || created > &key.valid_until {
+            return Err(SealError::KeyOutsideValidity {
+                key_id: key.key_id.to_string(),
+                at: created.to_string(),
+                valid_from: key.valid_from.to_string(),
+                valid_until: key.valid_until.to_string(),
+            }
+            .into());
+        }
+        if now.unix_seconds() > key.valid_until.unix_seconds() + SEAL_GRACE_SECONDS {
+            return Err(SealError::KeyRetired {
+                key_id: key.key_id.to_string(),
+                valid_until: key.valid_until.to_string(),
+                now: now.to_string(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// The sealing keys `node` lists (none when it lists none); `registry.unknown_member`
+    /// for a node the registry does not know.
+    fn sealing_keys_of(&self, node: &NodeId) -> Result<&[MemberKey], Error> {
+        let member = self
+            .member(node)
+            .ok_or_else(|| RegistryError::UnknownMember {
+                field: "/to".to_string(),
+                node: node.to_string(),
+            })?;
+        Ok(member.sealing_keys.as_deref().unwrap_or_default())
+    }
+}
