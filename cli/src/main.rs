@@ -114,10 +114,15 @@ enum Command {
         #[command(subcommand)]
         command: file::FileCommand,
     },
-    /// Print a readable summary of a message WITHOUT verifying it.
+    /// Print a readable summary of a message WITHOUT verifying it. Citizen identity
+    /// numbers and telephone numbers in its body are masked (420202********1232,
+    /// 138****0000) unless --unmasked is given.
     Inspect {
         /// The message (default: standard input).
         envelope: Option<PathBuf>,
+        /// Show identity and telephone numbers as they are.
+        #[arg(long)]
+        unmasked: bool,
     },
     /// Print a JSON Schema (default: envelope).
     Schema {
@@ -356,7 +361,7 @@ fn run(command: Command, options: ParseOptions) -> Result<Output, Failure> {
         Command::Registry { command } => registry::run(command),
         Command::Conformance { command } => conformance::run(command),
         Command::File { command } => file::run(command),
-        Command::Inspect { envelope } => inspect(read_message(envelope)?),
+        Command::Inspect { envelope, unmasked } => inspect(read_message(envelope)?, unmasked),
         Command::Schema { name } => {
             let name = name.unwrap_or_else(|| "envelope".into());
             tongban::schema::schema(&name)
@@ -437,7 +442,7 @@ fn write_secret_file(path: &Path, bytes: &[u8], force: bool) -> std::io::Result<
     file.sync_all()
 }
 
-fn inspect(message: Unverified) -> Result<Output, Failure> {
+fn inspect(message: Unverified, unmasked: bool) -> Result<Output, Failure> {
     let e = message.envelope();
     let signatures: Vec<Value> = e
         .signatures
@@ -459,7 +464,10 @@ fn inspect(message: Unverified) -> Result<Output, Failure> {
         "expires": e.expires.as_str(),
         "signatures": signatures,
         "warnings": message.warnings(),
-        "body": message.document().get("body"),
+        "body": match message.document().get("body") {
+            Some(body) if !unmasked => tongban::mask::masked(body),
+            body => body.cloned().unwrap_or_default(),
+        },
     });
     Ok(Output::Value("NOT VERIFIED".into(), summary))
 }

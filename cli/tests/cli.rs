@@ -157,6 +157,23 @@ fn keygen_sign_verify_inspect_through_files_and_pipes() {
         .expect("warning")
         .contains("NOT VERIFIED"));
     assert_eq!(summary["body"]["applicant"]["name"], "陈丽华");
+    // Identity and telephone numbers are masked unless asked for.
+    let applicant = &summary["body"]["applicant"];
+    let citizen_id = applicant["citizen_id"].as_str().expect("citizen id");
+    assert_eq!(&citizen_id[6..14], "********", "{citizen_id}");
+    let phone = applicant["phone"].as_str().expect("phone");
+    assert_eq!(&phone[3..7], "****", "{phone}");
+    let unmasked = tongban(&["inspect", "--unmasked", path_str(&message_path)], None);
+    let applicant = &stdout_json(&unmasked)["body"]["applicant"];
+    assert!(!applicant["citizen_id"]
+        .as_str()
+        .expect("citizen id")
+        .contains('*'));
+    assert!(!applicant["phone"].as_str().expect("phone").contains('*'));
+    assert_eq!(
+        tongban::mask::mask_text(applicant["citizen_id"].as_str().expect("citizen id")),
+        citizen_id
+    );
 }
 
 #[test]

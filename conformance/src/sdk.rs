@@ -312,7 +312,10 @@ fn sealed_box(input: &Value) -> Result<SealedBox, String> {
 /// Seals `plaintext` to `public_key` (id `kid`) under `context`, with the vector's
 /// ephemeral secret (§24.4).
 fn seal(input: &Value) -> Result<Value, String> {
-    let suite = sealing_suite(input)?;
+    let suite = match SealingSuite::from_name(text(input, "suite")?) {
+        Ok(suite) => suite,
+        Err(e) => return Ok(refused(&e.into())),
+    };
     let kid = KeyId::parse(text(input, "kid")?).map_err(|e| e.to_string())?;
     let ephemeral = tongban::crypto::from_base64url(text(input, "ephemeral")?)
         .ok_or("input.ephemeral must be base64url")?;

@@ -336,7 +336,7 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ),
     (
         "seal.key_retired",
-        "the key the box is sealed to is more than 7 days past its valid_until",
+        "the key the box is sealed to is more than 7 days (and the 300 s of clock skew) past its valid_until",
     ),
     (
         "seal.open_failed",
@@ -1416,7 +1416,7 @@ pub enum SealError {
         revoked: String,
     },
     /// The key's grace period after `valid_until` is over.
-    #[error("sealing key {key_id} was retired: valid until {valid_until}, opened until 7 days later, and it is {now}")]
+    #[error("sealing key {key_id} was retired: valid until {valid_until}, opened until 7 days and 300 s later, and it is {now}")]
     KeyRetired {
         /// The key.
         key_id: String,

@@ -65,6 +65,7 @@ pub mod http;
 pub mod id;
 pub mod json;
 pub mod lifecycle;
+pub mod mask;
 pub mod message;
 mod message_type;
 mod random;

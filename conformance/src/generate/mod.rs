@@ -8,6 +8,7 @@ mod deferral;
 mod evaluation;
 mod files;
 mod hostile;
+mod hpke_zero;
 mod identifiers;
 mod licence;
 mod lifecycle;

@@ -369,12 +369,26 @@ fn opening(g: &mut Gen) {
     }
     // HPKE: an ephemeral key of small order makes the shared secret all zeros, which
     // RFC 9180 (§7.1.4) requires a receiver to refuse.
+    // The box is sealed under that all-zero secret, so only the check refuses it.
     let receiver = key(JIUJIANG, "seal", HPKE);
+    let names = names();
+    let context = SealContext {
+        from: &names.from,
+        to: &names.to,
+        id: &names.id,
+        part: "body",
+    };
+    let (enc, ct) = super::hpke_zero::zero_shared_secret_box(
+        receiver.public_key().as_bytes(),
+        &context.bytes(HPKE, receiver.key_id()),
+        PLAINTEXT.as_bytes(),
+    );
     let mut zero_enc = box_json(&sealed(&receiver, "hpke"));
-    zero_enc["enc"] = json!(base64url(&[0u8; 32]));
+    zero_enc["enc"] = json!(base64url(&enc));
+    zero_enc["ct"] = json!(base64url(&ct));
     g.push(
         "sealing/boxes/hpke-enc-of-small-order",
-        "the encapsulated key is the X25519 point 0: the shared secret is all zeros and must be refused",
+        "the encapsulated key is the X25519 point 0 and the box is sealed under the all-zero shared secret it gives: a receiver that does not refuse that secret opens it",
         "open",
         json!({"key": must("key file", serde_json::to_value(receiver.to_file())), "box": zero_enc, "context": body_context()}),
         refused("seal.open_failed"),
@@ -392,6 +406,33 @@ fn opening(g: &mut Gen) {
         "open",
         json!({"key": must("key file", serde_json::to_value(receiver.to_file())), "box": compressed, "context": body_context()}),
         refused("seal.malformed"),
+    );
+    // SM2: C1 off the curve (its last byte changed), written 04‖x‖y.
+    let mut off_curve = box_json(&sealed(&receiver, "sm2"));
+    let mut enc = tongban::crypto::from_base64url(off_curve["enc"].as_str().unwrap_or_default())
+        .unwrap_or_default();
+    enc[64] ^= 0x01;
+    off_curve["enc"] = json!(base64url(&enc));
+    g.push(
+        "sealing/boxes/sm2-c1-off-curve",
+        "C1 written 04‖x‖y but not a point of the curve: it does not open",
+        "open",
+        json!({"key": must("key file", serde_json::to_value(receiver.to_file())), "box": off_curve, "context": body_context()}),
+        refused("seal.open_failed"),
+    );
+    g.push(
+        "sealing/boxes/seal-unsupported-suite",
+        "sealing in a suite no implementation knows",
+        "seal",
+        json!({
+            "suite": "rsa-oaep-256",
+            "public_key": base64url(receiver.public_key().as_bytes()),
+            "kid": receiver.key_id(),
+            "context": body_context(),
+            "plaintext": {"text": PLAINTEXT},
+            "ephemeral": base64url(&ephemeral(SM2, "sm2")),
+        }),
+        refused("seal.unsupported_suite"),
     );
 }
 
@@ -411,6 +452,7 @@ fn entry(pair: &SealingKeyPair, from: &str, until: &str, revoked: Option<&str>) 
 }
 
 const RETIRED_UNTIL: &str = "2026-11-25T00:00:00+08:00";
+const REVOKED_IN_FLIGHT: &str = "2026-11-28T10:00:30+08:00";
 
 /// The sample registry with Jiujiang's sealing keys through a rotation, and Wuhan's.
 fn registry_with_sealing_keys() -> String {
@@ -445,6 +487,33 @@ fn registry_with_sealing_keys() -> String {
             "2030-12-31T23:59:59+08:00",
             None,
         ),
+        // For the sender's choice: the latest valid_from of all but a window that has
+        // ended, one revoked, one listed after #seal with the same valid_from.
+        entry(
+            &key(JIUJIANG, "seal-short", HPKE),
+            "2026-11-20T00:00:00+08:00",
+            RETIRED_UNTIL,
+            None,
+        ),
+        entry(
+            &key(JIUJIANG, "seal-revoked-late", HPKE),
+            "2026-11-15T00:00:00+08:00",
+            "2030-12-31T23:59:59+08:00",
+            Some("2026-11-20T00:00:00+08:00"),
+        ),
+        entry(
+            &key(JIUJIANG, "seal-twin", HPKE),
+            "2026-11-01T00:00:00+08:00",
+            "2030-12-31T23:59:59+08:00",
+            None,
+        ),
+        // Revoked between a message's creation (T0) and its receipt (T1).
+        entry(
+            &key(JIUJIANG, "seal-revoked-in-flight", HPKE),
+            "2026-01-01T00:00:00+08:00",
+            "2030-12-31T23:59:59+08:00",
+            Some(REVOKED_IN_FLIGHT),
+        ),
     ];
     let wuhan = vec![entry(
         &key(WUHAN, "seal", HPKE),
@@ -461,7 +530,7 @@ fn registry_with_sealing_keys() -> String {
 fn rotation(g: &mut Gen, registry: &str) {
     let registry = g.fixture("registry-sealing-keys", registry.to_string());
     for (name, description, receiver, suite, created, expected) in [
-        ("sealing-key-current", "of Jiujiang's HPKE keys valid at the message's creation (and not revoked), the one valid from the latest time", JIUJIANG, HPKE, T0, json!({"outcome": "accepted", "kid": format!("{JIUJIANG}#seal")})),
+        ("sealing-key-current", "of Jiujiang's HPKE keys whose window holds the message's creation and that were not revoked by then, the one valid from the latest time, and of two such the first listed: not #seal-short (its window has ended), #seal-revoked-late (revoked) or #seal-twin (listed after #seal)", JIUJIANG, HPKE, T0, json!({"outcome": "accepted", "kid": format!("{JIUJIANG}#seal")})),
         ("sealing-key-after-rotation", "once the next key's window has begun, it is the one valid from the latest time", JIUJIANG, HPKE, "2026-12-02T09:00:00+08:00", json!({"outcome": "accepted", "kid": format!("{JIUJIANG}#seal-next")})),
         ("sealing-key-of-the-agreement-suite", "under an sm2-sm3 agreement the sender seals to the receiver's sm2-sm4-gcm key", JIUJIANG, SM2, T0, json!({"outcome": "accepted", "kid": format!("{JIUJIANG}#seal-sm2")})),
         ("sealing-key-none", "Huangshi lists no sealing key: nothing can be sealed to it", HUANGSHI, HPKE, T0, refused("seal.no_key")),
@@ -485,12 +554,24 @@ fn rotation(g: &mut Gen, registry: &str) {
     of_sm2_key["kid"] = json!(format!("{JIUJIANG}#seal-sm2"));
     let mut unknown_suite = boxed("seal", HPKE);
     unknown_suite["alg"] = json!("rsa-oaep-256");
-    let grace_end = "2026-12-02T00:00:00+08:00";
+    // valid_until + 7 days + the clock-skew allowance of 300 s.
+    let grace_end = "2026-12-02T00:05:00+08:00";
     let cases: Vec<(&str, &str, Value, SealingSuite, &str, &str, Value)> = vec![
         ("sealed-to-current-key", "a box sealed to Jiujiang's current key, received a minute later", boxed("seal", HPKE), HPKE, T0, T1, accepted()),
         ("sealed-to-retired-key-in-grace", "a box sealed to a key the day before its window closed, received three days after it closed: within the 7 days of grace", boxed("seal-2025", HPKE), HPKE, "2026-11-24T09:00:00+08:00", T0, accepted()),
-        ("sealed-to-retired-key-grace-last-second", "received exactly 7 days (604,800 s) after the key's valid_until: still opened", boxed("seal-2025", HPKE), HPKE, "2026-11-24T09:00:00+08:00", grace_end, accepted()),
-        ("sealed-to-retired-key-after-grace", "received one second more than 7 days after the key's valid_until: the key is retired", boxed("seal-2025", HPKE), HPKE, "2026-11-24T09:00:00+08:00", "2026-12-02T00:00:01+08:00", refused("seal.key_retired")),
+        ("sealed-to-retired-key-grace-last-second", "received exactly 7 days and 300 s of clock skew (605,100 s) after the key's valid_until: still opened", boxed("seal-2025", HPKE), HPKE, "2026-11-24T09:00:00+08:00", grace_end, accepted()),
+        ("sealed-to-retired-key-after-grace", "received half a second after the grace: times are compared to the nanosecond, and the key is retired", boxed("seal-2025", HPKE), HPKE, "2026-11-24T09:00:00+08:00", "2026-12-02T00:05:00.5+08:00", refused("seal.key_retired")),
+        ("sealed-to-key-at-valid-from", "a message created at the very instant the key's window opens", boxed("seal", HPKE), HPKE, "2026-11-01T00:00:00+08:00", "2026-11-01T00:01:00+08:00", accepted()),
+        ("sealed-to-key-at-valid-until", "a message created at the very instant the key's window closes", boxed("seal-2025", HPKE), HPKE, RETIRED_UNTIL, "2026-11-25T00:01:00+08:00", accepted()),
+        ("sealed-to-key-revoked-in-flight", "a key revoked after the message was created and before it was received: revocation counts at the time of receipt", boxed("seal-revoked-in-flight", HPKE), HPKE, T0, T1, refused("seal.key_revoked")),
+        ("sealed-to-key-revoked-at-receipt", "received at the very instant the key was revoked", boxed("seal-revoked-in-flight", HPKE), HPKE, T0, REVOKED_IN_FLIGHT, refused("seal.key_revoked")),
+        ("order-suite-before-key", "a box of another suite than the agreement's, naming no key of the receiver: the suite is checked first", {
+            let mut other = boxed("seal-sm2", SM2);
+            other["kid"] = json!(format!("{JIUJIANG}#nothing"));
+            other
+        }, HPKE, T0, T1, refused("seal.wrong_suite")),
+        ("order-revoked-before-window", "a revoked key and a message created before its window: revocation is checked first", boxed("seal-revoked", HPKE), HPKE, "2025-12-01T00:00:00+08:00", T1, refused("seal.key_revoked")),
+        ("order-window-before-grace", "a message created after the key's window and received after its grace: the window is checked first", boxed("seal-2025", HPKE), HPKE, "2026-11-26T00:00:00+08:00", "2026-12-10T00:00:00+08:00", refused("seal.key_outside_validity")),
         ("sealed-to-key-after-its-window", "a message created after the key's valid_until, sealed to it anyway", boxed("seal-2025", HPKE), HPKE, "2026-11-25T00:00:01+08:00", "2026-11-25T00:01:00+08:00", refused("seal.key_outside_validity")),
         ("sealed-to-key-before-its-window", "a message sealed to the next key before its valid_from", boxed("seal-next", HPKE), HPKE, T0, T1, refused("seal.key_outside_validity")),
         ("sealed-to-revoked-key", "a box sealed to a key revoked before it was received", boxed("seal-revoked", HPKE), HPKE, T0, T1, refused("seal.key_revoked")),
@@ -562,6 +643,15 @@ fn registry_checks(g: &mut Gen) {
             "sealing-key-id-of-a-signing-key",
             "a sealing key under the id of the member's signing key: a key id names one key",
             edited(&|e| e["kid"] = json!(format!("{JIUJIANG}#sample"))),
+            refused("registry.invalid"),
+        ),
+        (
+            "sealing-key-is-a-signing-key",
+            "a sealing key whose public key is the member's Ed25519 signing key: a key signs or seals, never both",
+            edited(&|e| {
+                let signing = must("sample key", sample::key(JIUJIANG));
+                e["public_key"] = json!(base64url(signing.public_key().as_bytes()));
+            }),
             refused("registry.invalid"),
         ),
         (

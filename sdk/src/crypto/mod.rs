@@ -6,7 +6,7 @@
 //! encoded or has a small-order component is refused when it is loaded. The national
 //! suite `sm2-sm3` (SM2 with SM3) is in the module `sm2` of this one.
 
-mod sm2;
+pub(crate) mod sm2;
 
 pub use self::sm2::SM2_DISTINGUISHING_ID;
 use self::sm2::{

@@ -43,6 +43,16 @@ pub(super) struct Sm2Suite;
 /// Decodes an SM2 public key: the uncompressed point `04‖x‖y` of the curve, with Z
 /// computed for [`SM2_DISTINGUISHING_ID`].
 pub(super) fn sm2_public_key(bytes: &[u8]) -> Result<sm2::dsa::VerifyingKey, KeyError> {
+    sm2::dsa::VerifyingKey::new(SM2_DISTINGUISHING_ID, sm2_point(bytes)?).map_err(|_| {
+        KeyError::Malformed {
+            reason: "not a point on the SM2 curve".into(),
+        }
+    })
+}
+
+/// Decodes the point of an SM2 public key, to verify with or to seal to (§24.1): the
+/// uncompressed point `04‖x‖y`, 65 bytes, on the curve.
+pub(crate) fn sm2_point(bytes: &[u8]) -> Result<sm2::PublicKey, KeyError> {
     if bytes.len() != PUBLIC_KEY_LENGTH || bytes[0] != 0x04 {
         return Err(KeyError::Malformed {
             reason: format!(
@@ -52,10 +62,8 @@ pub(super) fn sm2_public_key(bytes: &[u8]) -> Result<sm2::dsa::VerifyingKey, Key
             ),
         });
     }
-    sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_DISTINGUISHING_ID, bytes).map_err(|_| {
-        KeyError::Malformed {
-            reason: "not a point on the SM2 curve".into(),
-        }
+    sm2::PublicKey::from_sec1_bytes(bytes).map_err(|_| KeyError::Malformed {
+        reason: "not a point on the SM2 curve".into(),
     })
 }
 

@@ -331,6 +331,18 @@ impl Registry {
                         "key id is used twice",
                     ));
                 }
+                // A key signs or seals, never both (§24.2). A member has a key or two: a
+                // scan, not a set (a set of strings costs the WASM core 2 KB).
+                if member
+                    .keys
+                    .iter()
+                    .any(|signing| signing.public_key == key.public_key)
+                {
+                    return Err(invalid(
+                        at(&format!("sealing_keys/{k}/public_key")),
+                        "is one of the member's signing keys: a key signs or seals, never both",
+                    ));
+                }
                 let Ok(suite) = SealingSuite::from_name(&key.algorithm) else {
                     continue; // another suite's key: ignored, never sealed to (§24.2)
                 };

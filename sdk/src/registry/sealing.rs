@@ -53,7 +53,8 @@ impl Registry {
     /// the receiver's sealing keys (`seal.unknown_key`) of that suite
     /// (`seal.wrong_suite`); the key is not revoked by `now` (`seal.key_revoked`);
     /// `created` is within its window (`seal.key_outside_validity`); and `now` is at most
-    /// [`SEAL_GRACE_SECONDS`] after its `valid_until` (`seal.key_retired`).
+    /// [`SEAL_GRACE_SECONDS`] and the clock-skew allowance (300 s) after its
+    /// `valid_until` (`seal.key_retired`).
     pub fn check_sealed_to(
         &self,
         receiver: &NodeId,
@@ -96,7 +97,9 @@ impl Registry {
             }
             .into());
         }
-        if now.unix_seconds() > key.valid_until.unix_seconds() + SEAL_GRACE_SECONDS {
+        // In nanoseconds, as every time of the protocol is compared.
+        let grace = i128::from(SEAL_GRACE_SECONDS + self.rules().clock_skew_seconds);
+        if now.unix_nanos() > key.valid_until.unix_nanos() + grace * 1_000_000_000 {
             return Err(SealError::KeyRetired {
                 key_id: key.key_id.to_string(),
                 valid_until: key.valid_until.to_string(),

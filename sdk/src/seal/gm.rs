@@ -26,8 +26,8 @@ use zeroize::Zeroizing;
 /// SM4 in GCM mode with a 12-byte nonce and a 16-byte tag.
 type Sm4Gcm = AesGcm<sm4::Sm4, U12>;
 
-/// The length of a public key.
-pub(super) const PUBLIC_KEY_LENGTH: usize = 65;
+/// The length of a public key: the uncompressed point.
+const PUBLIC_KEY_LENGTH: usize = 65;
 /// The length of the SM4 key.
 const SM4_KEY_LENGTH: usize = 16;
 /// The length of the GCM nonce.
@@ -39,25 +39,12 @@ pub(super) const EPHEMERAL_LENGTH: usize = SM4_KEY_LENGTH + NONCE_LENGTH + K_LEN
 /// The length of `enc`: C1 (65), C3 (32) and C2 (28).
 pub(super) const ENC_LENGTH: usize = PUBLIC_KEY_LENGTH + 32 + SM4_KEY_LENGTH + NONCE_LENGTH;
 
-/// Checks an SM2 public key for encryption: the uncompressed point `04‖x‖y` on the curve.
-/// The check is the signatures' (RustCrypto's `sm2` 0.13, already in every build): a
-/// point is a point, whichever operation uses it, and a registry is checked without
-/// linking the second generation's arithmetic.
+/// Checks an SM2 public key for encryption as for signatures: the uncompressed point
+/// `04‖x‖y` on the curve. The check is the signatures' (RustCrypto's `sm2` 0.13, already
+/// in every build): a point is a point, whichever operation uses it, and a registry is
+/// checked without linking the second generation's arithmetic.
 pub(super) fn check_public_key(bytes: &[u8]) -> Result<(), KeyError> {
-    if bytes.len() != PUBLIC_KEY_LENGTH || bytes[0] != 0x04 {
-        return Err(KeyError::Malformed {
-            reason: format!(
-                "an SM2 public key is the uncompressed point 04‖x‖y of {PUBLIC_KEY_LENGTH} bytes, not {} bytes starting {:02x}",
-                bytes.len(),
-                bytes.first().copied().unwrap_or_default()
-            ),
-        });
-    }
-    sm2::PublicKey::from_sec1_bytes(bytes)
-        .map(|_| ())
-        .map_err(|_| KeyError::Malformed {
-            reason: "not a point on the SM2 curve".into(),
-        })
+    crate::crypto::sm2::sm2_point(bytes).map(|_| ())
 }
 
 /// The encryption key of a checked public key.

@@ -27,9 +27,10 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 /// How long after a sealing key's `valid_until` its receiver still opens boxes sealed to
-/// it: 7 days (604,800 s), the longest an envelope may live (§2, `expires`). A message
-/// sealed while the key was valid can still arrive; after this, `seal.key_retired`, and
-/// the receiver may destroy the secret key.
+/// it: 7 days (604,800 s), the longest an envelope may live (§2, `expires`), to which a
+/// receiver adds the clock-skew allowance it gives `expires` (300 s). A message sealed
+/// while the key was valid can still arrive; after this, `seal.key_retired`, and the
+/// receiver may destroy the secret key.
 pub const SEAL_GRACE_SECONDS: i64 = 604_800;
 
 /// The `v` member of every context: the version of this construction.
@@ -229,7 +230,11 @@ impl std::fmt::Debug for SealingPublicKey {
 }
 
 /// A receiver's sealing key: id, owner, suite and secret. Its `Debug` form hides the
-/// secret, which is wiped from memory when dropped.
+/// secret. An X25519 secret is wiped from memory when dropped (x25519-dalek's
+/// `zeroize`), as are the ephemeral secret, the SM4 key and nonce and the plaintext that
+/// [`SealingKeyPair::open`] returns;
+/// an SM2 secret is not: RustCrypto's `sm2` 0.14 keeps it in a `Copy` scalar that it
+/// does not wipe.
 pub struct SealingKeyPair {
     key_id: KeyId,
     owner: NodeId,

@@ -1,0 +1,144 @@
+//! Masking what a person reads without needing it: citizen identity numbers and
+//! telephone numbers in a message, wherever it is shown for inspection rather than for
+//! handling (`tongban inspect`). A value is masked by its shape, wherever it is (the
+//! applicant, an agent, a delivery address, free-form form data), so that a form field
+//! the registry's schema names in its own way is masked too.
+//!
+//! - A citizen identity number (17 digits and a digit or `X`) keeps its region and its
+//!   last four characters: `420202********1232`.
+//! - A telephone number, a mobile number (`1[3-9]` and nine digits) or a number with an
+//!   area code (`0` and nine to eleven digits), with `+86` and separators (spaces, `-`)
+//!   allowed, keeps its first three and last four digits: `138****0000`,
+//!   `027-****4321`.
+
+use serde_json::Value;
+
+/// A copy of `value` with every string that is a citizen identity number or a telephone
+/// number masked.
+pub fn masked(value: &Value) -> Value {
+    match value {
+        Value::String(text) => Value::String(mask_text(text)),
+        Value::Array(items) => Value::Array(items.iter().map(masked).collect()),
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(name, member)| (name.clone(), masked(member)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// `text` masked when it is a citizen identity number or a telephone number, unchanged
+/// otherwise.
+pub fn mask_text(text: &str) -> String {
+    if is_citizen_id_shaped(text) {
+        crate::id::mask_citizen_id(text)
+    } else if let Some((prefix, national)) = telephone(text) {
+        mask_telephone(text, prefix, national)
+    } else {
+        text.to_string()
+    }
+}
+
+/// 17 ASCII digits and a digit or `X`: the shape of GB 11643, check digit or not (a
+/// mistyped number is masked too).
+fn is_citizen_id_shaped(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 18
+        && bytes[..17].iter().all(u8::is_ascii_digit)
+        && (bytes[17].is_ascii_digit() || bytes[17] == b'X')
+}
+
+/// For a mobile or area-code number, with an optional `+86`/`86` and spaces or `-`
+/// between its digits: how many digits the country code has (0 or 2) and how many the
+/// national number has. `None` for anything else.
+fn telephone(text: &str) -> Option<(usize, usize)> {
+    let rest = text.strip_prefix('+').unwrap_or(text);
+    if !rest
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-'))
+    {
+        return None;
+    }
+    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    let (prefix, national) = match digits.strip_prefix("86") {
+        Some(national) if text.starts_with('+') || national.len() == 11 => (2, national),
+        _ if text.starts_with('+') => return None,
+        _ => (0, digits.as_str()),
+    };
+    let bytes = national.as_bytes();
+    let shaped = match bytes.first() {
+        Some(b'1') => bytes.len() == 11 && (b'3'..=b'9').contains(&bytes[1]),
+        Some(b'0') => (10..=12).contains(&bytes.len()),
+        _ => false,
+    };
+    shaped.then_some((prefix, national.len()))
+}
+
+/// Every digit of a telephone number but its country code, the first three of the
+/// national number and its last four replaced by `*`.
+fn mask_telephone(text: &str, prefix: usize, national: usize) -> String {
+    let (keep_until, keep_from) = (prefix + 3, prefix + national - 4);
+    let mut index = 0;
+    text.chars()
+        .map(|c| {
+            if !c.is_ascii_digit() {
+                return c;
+            }
+            index += 1;
+            if index <= keep_until || index > keep_from {
+                c
+            } else {
+                '*'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn masks_identity_and_telephone_numbers_wherever_they_are() {
+        let message = json!({
+            "applicant": {"kind": "natural_person", "name": "柯雨桐", "citizen_id": "420202199001011232", "phone": "13800000000"},
+            "form": {"联系电话": "027-87654321", "emergency": ["+86 139 1234 5678"], "id_typo": "42020219900101123X"},
+            "created": "2026-11-28", "case": "HS-2026-000123", "count": 13_800_000_000u64,
+            "credit_code": "91420200MA4K0XXXXX", "amount": "1380000"
+        });
+        let masked = masked(&message);
+        assert_eq!(masked["applicant"]["citizen_id"], "420202********1232");
+        assert_eq!(masked["applicant"]["phone"], "138****0000");
+        assert_eq!(
+            masked["applicant"]["name"], "柯雨桐",
+            "names are for people to read"
+        );
+        assert_eq!(masked["form"]["联系电话"], "027-****4321");
+        assert_eq!(masked["form"]["emergency"][0], "+86 139 **** 5678");
+        assert_eq!(masked["form"]["id_typo"], "420202********123X");
+        for unchanged in ["created", "case", "count", "credit_code", "amount"] {
+            assert_eq!(masked[unchanged], message[unchanged], "{unchanged}");
+        }
+    }
+
+    #[test]
+    fn masks_only_what_has_the_shape_of_a_number_of_a_person() {
+        assert_eq!(mask_text("8613800000000"), "86138****0000");
+        assert_eq!(mask_text("+8613800000000"), "+86138****0000");
+        assert_eq!(mask_text("0710-1234567"), "071*-***4567");
+        for not_a_number in [
+            "12800000000",
+            "1380000000",
+            "2026-11-28",
+            "+1 415 555 0100",
+            "138 0000 0000 ext 1",
+            "4202021990010112",
+            "",
+        ] {
+            assert_eq!(mask_text(not_a_number), not_a_number);
+        }
+    }
+}
