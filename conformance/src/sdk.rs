@@ -92,6 +92,7 @@ pub fn execute(operation: &str, input: &Value) -> Result<Value, String> {
             ))
         }
         "signature" => signature(input),
+        "decrypt" => decrypt(input),
         "seal" => seal(input),
         "open" => open(input),
         "sealing_key" => sealing_key(input),
@@ -270,6 +271,61 @@ fn signature(input: &Value) -> Result<Value, String> {
             Err(e) => refused(&Error::from(e)),
         },
     )
+}
+
+/// A sealing suite's primitive alone, on its standard's example (§24.1): HPKE's base-mode
+/// open with `info` and `aad`, SM2 decryption (C1‖C3‖C2), SM4-GCM decryption. Any
+/// failure to decrypt is `seal.open_failed`.
+fn decrypt(input: &Value) -> Result<Value, String> {
+    use aes_gcm::aead::{consts::U12, Aead, KeyInit, Payload};
+    use hpke::{aead::AesGcm128, kdf::HkdfSha256, kem::X25519HkdfSha256, Deserializable};
+    let b64 = |field: &str| {
+        tongban::crypto::from_base64url(text(input, field)?)
+            .ok_or_else(|| format!("input.{field} must be base64url"))
+    };
+    let ct = b64("ct")?;
+    let plaintext = match text(input, "alg")? {
+        "hpke-x25519-sha256-aes128gcm" => {
+            let secret =
+                <X25519HkdfSha256 as hpke::Kem>::PrivateKey::from_bytes(&b64("secret_key")?)
+                    .map_err(|e| e.to_string())?;
+            let enc = <X25519HkdfSha256 as hpke::Kem>::EncappedKey::from_bytes(&b64("enc")?)
+                .map_err(|e| e.to_string())?;
+            hpke::single_shot_open::<AesGcm128, HkdfSha256, X25519HkdfSha256>(
+                &hpke::OpModeR::Base,
+                &secret,
+                &enc,
+                &bytes_of(&input["info"])?,
+                &ct,
+                &bytes_of(&input["aad"])?,
+            )
+            .ok()
+        }
+        "sm2-encryption" => sm2_pke::pke::DecryptingKey::from_slice(&b64("secret_key")?)
+            .map_err(|e| e.to_string())?
+            .decrypt(&ct)
+            .ok(),
+        "sm4-gcm" => aes_gcm::AesGcm::<sm4::Sm4, U12>::new_from_slice(&b64("key")?)
+            .map_err(|e| e.to_string())?
+            .decrypt(
+                <[u8; 12]>::try_from(b64("nonce")?)
+                    .map_err(|_| "input.nonce must be 12 bytes")?
+                    .as_slice()
+                    .into(),
+                Payload {
+                    msg: &ct,
+                    aad: &bytes_of(&input["aad"])?,
+                },
+            )
+            .ok(),
+        other => return Err(format!("unknown primitive {other}")),
+    };
+    Ok(match plaintext {
+        Some(plaintext) => accepted(json!({"plaintext": tongban::crypto::base64url(&plaintext)})),
+        None => refused(&Error::from(tongban::error::SealError::OpenFailed {
+            key_id: "the vector's key".into(),
+        })),
+    })
 }
 
 /// The context of a sealing vector: `{"from", "to", "id", "part"}`.

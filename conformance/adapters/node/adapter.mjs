@@ -9,7 +9,7 @@
 // `canonicalize`, `identifier` and `verify` against a key set, and the library side of
 // the file exchange (§23): `file_check` (a file's bytes against its reference) and
 // `file_request` (signed file requests); and sealing to the receiver (§24): `seal` and
-// `open` in both suites, HPKE by `@hpke/core` with `@hpke/dhkem-x25519`, SM2 decryption,
+// `open` in both suites, and `decrypt` (each suite's primitive on its standard's example), HPKE by `@hpke/core` with `@hpke/dhkem-x25519`, SM2 decryption,
 // its ECDH and KDF, SM3 and SM4-GCM by `sm-crypto-v2` (SM2 encryption with a given k,
 // which no library offers, is put together from those parts as GB/T 32918.4 writes it).
 // The registry, lifecycle and deadline operations, and the registry's sealing keys,
@@ -792,6 +792,34 @@ async function open(input) {
   return { outcome: "accepted", plaintext: plaintext.toString("base64url") };
 }
 
+/** §24.1: a sealing suite's primitive alone, on its standard's example. */
+async function decrypt(input) {
+  const ct = decodeBase64url(input.ct);
+  let plaintext;
+  try {
+    if (input.alg === HPKE_SUITE) {
+      const recipientKey = await hpkeSuite.kem.importKey("raw", arrayBuffer(decodeBase64url(input.secret_key)), false);
+      const recipient = await hpkeSuite.createRecipientContext({
+        recipientKey, enc: arrayBuffer(decodeBase64url(input.enc)), info: arrayBuffer(bytesOf(input.info)),
+      });
+      plaintext = Buffer.from(await recipient.open(arrayBuffer(ct), arrayBuffer(bytesOf(input.aad))));
+    } else if (input.alg === "sm2-encryption") {
+      plaintext = Buffer.from(sm2v2.doDecrypt(hex(ct.subarray(1)), hex(decodeBase64url(input.secret_key)), 1, { output: "array" }));
+      if (plaintext.length === 0) throw new Error("SM2 decryption failed");
+    } else if (input.alg === "sm4-gcm") {
+      plaintext = Buffer.from(sm4.decrypt(ct.subarray(0, ct.length - 16), decodeBase64url(input.key), {
+        mode: "gcm", iv: decodeBase64url(input.nonce), associatedData: bytesOf(input.aad), tag: ct.subarray(ct.length - 16), output: "array",
+      }));
+    } else {
+      throw new Error(`unknown primitive ${input.alg}`);
+    }
+  } catch (e) {
+    if (String(e?.message ?? e).startsWith("unknown primitive")) throw e;
+    refuse("seal.open_failed", String(e?.message ?? e));
+  }
+  return { outcome: "accepted", plaintext: plaintext.toString("base64url") };
+}
+
 async function outcomeOf(run) {
   try {
     return await run();
@@ -843,6 +871,8 @@ function execute({ operation, input }) {
         checkSignature(loadKey(input.alg, input.public_key), bytesOf(input.message), input.sig);
         return { outcome: "accepted" };
       });
+    case "decrypt":
+      return outcomeOf(() => decrypt(input));
     case "seal":
       return outcomeOf(() => seal(input));
     case "open":

@@ -17,6 +17,92 @@ const SM2_SIGNATURE: &str = "F5A03B0648D2C4630EEAC513E1BB81A15944DA3827D5B74143A
 pub(super) fn primitives(g: &mut Gen) {
     digests(g);
     signatures(g);
+    decryptions(g);
+}
+
+/// The sealing suites' primitives (§24.1) from their standards' own examples: HPKE's
+/// RFC 9180 A.1.1 (with its aad, which tongban's boxes do not use), SM2 encryption's
+/// GB/T 32918.5 Annex C (C1‖C3‖C2), SM4-GCM's RFC 8998 A.1; and each with one bit of
+/// its ciphertext flipped.
+fn decryptions(g: &mut Gen) {
+    let b = |text: &str| b64(&hex(text));
+    let cases = [
+        (
+            "hpke-rfc9180-a-1-1",
+            "RFC 9180, A.1.1: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM, base mode, sequence number 0",
+            json!({
+                "alg": "hpke-x25519-sha256-aes128gcm",
+                "secret_key": b("4612c550263fc8ad58375df3f557aac531d26850903e55a9f23f21d8534e8ac8"),
+                "enc": b("37fda3567bdbd628e88668c3c8d7e97d1d1253b6d4ea6d44c150f741f1bf4431"),
+                "info": {"text": "Ode on a Grecian Urn"},
+                "aad": {"text": "Count-0"},
+                "ct": b("f938558b5d72f1a23810b4be2ab4f84331acc02fc97babc53a52ae8218a355a96d8770ac83d07bea87e13c512a"),
+            }),
+            "Beauty is truth, truth beauty",
+        ),
+        (
+            "sm2-encryption-standard-example",
+            "GB/T 32918.5-2017, Annex C: SM2 encryption of \"encryption standard\" with the example's key, C1‖C3‖C2 (C1 uncompressed)",
+            json!({
+                "alg": "sm2-encryption",
+                "secret_key": b(SM2_SECRET),
+                "ct": b(concat!(
+                    "0404EBFC718E8D1798620432268E77FEB6415E2EDE0E073C0F4F640ECD2E149A73",
+                    "E858F9D81E5430A57B36DAAB8F950A3C64E6EE6A63094D99283AFF767E124DF0",
+                    "59983C18F809E262923C53AEC295D30383B54E39D609D160AFCB1908D0BD8766",
+                    "21886CA989CA9C7D58087307CA93092D651EFA",
+                )),
+            }),
+            "encryption standard",
+        ),
+        (
+            "sm4-gcm-rfc8998-a-1",
+            "RFC 8998, A.1: AEAD_SM4_GCM",
+            json!({
+                "alg": "sm4-gcm",
+                "key": b("0123456789ABCDEFFEDCBA9876543210"),
+                "nonce": b("00001234567800000000ABCD"),
+                "aad": {"base64": STANDARD.encode(hex("FEEDFACEDEADBEEFFEEDFACEDEADBEEFABADDAD2"))},
+                "ct": b(concat!(
+                    "17F399F08C67D5EE19D0DC9969C4BB7D5FD46FD3756489069157B282BB200735",
+                    "D82710CA5C22F0CCFA7CBF93D496AC15A56834CBCF98C397B4024A2691233B8D",
+                    "83DE3541E4C2B58177E065A9BF7B62EC",
+                )),
+            }),
+            "",
+        ),
+    ];
+    let rfc8998_plaintext = hex(concat!(
+        "AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBBCCCCCCCCCCCCCCCCDDDDDDDDDDDDDDDD",
+        "EEEEEEEEEEEEEEEEFFFFFFFFFFFFFFFFEEEEEEEEEEEEEEEEAAAAAAAAAAAAAAAA",
+    ));
+    for (name, description, input, plaintext) in cases {
+        let plaintext = if name.starts_with("sm4") {
+            b64(&rfc8998_plaintext)
+        } else {
+            b64(plaintext.as_bytes())
+        };
+        g.push(
+            &format!("primitives/{name}"),
+            description,
+            "decrypt",
+            input.clone(),
+            json!({"outcome": "accepted", "plaintext": plaintext}),
+        );
+        let mut altered = input;
+        let mut ct = tongban::crypto::from_base64url(altered["ct"].as_str().unwrap_or_default())
+            .unwrap_or_default();
+        let last = ct.len() - 1;
+        ct[last] ^= 0x01;
+        altered["ct"] = json!(b64(&ct));
+        g.push(
+            &format!("primitives/{name}-altered"),
+            &format!("{description}, with one bit of the last byte of the ciphertext flipped"),
+            "decrypt",
+            altered,
+            refused("seal.open_failed"),
+        );
+    }
 }
 
 fn digests(g: &mut Gen) {
