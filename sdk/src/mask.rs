@@ -32,22 +32,14 @@ pub fn masked(value: &Value) -> Value {
 /// `text` masked when it is a citizen identity number or a telephone number, unchanged
 /// otherwise.
 pub fn mask_text(text: &str) -> String {
-    if is_citizen_id_shaped(text) {
+    // The shape of GB 11643, check digit or not: a mistyped number is masked too.
+    if crate::id::has_citizen_id_shape(text) {
         crate::id::mask_citizen_id(text)
     } else if let Some((prefix, national)) = telephone(text) {
         mask_telephone(text, prefix, national)
     } else {
         text.to_string()
     }
-}
-
-/// 17 ASCII digits and a digit or `X`: the shape of GB 11643, check digit or not (a
-/// mistyped number is masked too).
-fn is_citizen_id_shaped(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    bytes.len() == 18
-        && bytes[..17].iter().all(u8::is_ascii_digit)
-        && (bytes[17].is_ascii_digit() || bytes[17] == b'X')
 }
 
 /// For a mobile or area-code number, with an optional `+86`/`86` and spaces or `-`

@@ -36,6 +36,11 @@ fn key(node: &str, suffix: &str, suite: SealingSuite) -> SealingKeyPair {
     )
 }
 
+/// The sample sealing key of `node` in `suite` (`<node>#seal`, `<node>#seal-sm2`).
+fn sample_key(node: &str, suite: SealingSuite) -> SealingKeyPair {
+    must("sample sealing key", sample::sealing_key(node, suite))
+}
+
 /// The ephemeral secret of `label`: 32 bytes for HPKE; for SM2 the SM4 key and nonce
 /// (28 bytes) and then `k` (32 bytes, below n).
 fn ephemeral(suite: SealingSuite, label: &str) -> Vec<u8> {
@@ -104,11 +109,7 @@ pub(super) fn sealing(g: &mut Gen) {
 
 fn known_answers(g: &mut Gen) {
     for (suite, name) in [(HPKE, "hpke"), (SM2, "sm2")] {
-        let receiver = key(
-            JIUJIANG,
-            if suite == SM2 { "seal-sm2" } else { "seal" },
-            suite,
-        );
+        let receiver = sample_key(JIUJIANG, suite);
         let seal_input = |ephemeral: &[u8]| {
             json!({
                 "suite": suite.as_str(),
@@ -135,7 +136,7 @@ fn known_answers(g: &mut Gen) {
             refused("seal.ephemeral"),
         );
     }
-    let receiver = key(JIUJIANG, "seal-sm2", SM2);
+    let receiver = sample_key(JIUJIANG, SM2);
     let mut k_of_n = ephemeral(SM2, "sm2");
     // n, SM2's order: a k that is not below n.
     k_of_n[28..].copy_from_slice(&hex(
@@ -228,11 +229,7 @@ fn known_answers(g: &mut Gen) {
 
 fn opening(g: &mut Gen) {
     for (suite, name) in [(HPKE, "hpke"), (SM2, "sm2")] {
-        let receiver = key(
-            JIUJIANG,
-            if suite == SM2 { "seal-sm2" } else { "seal" },
-            suite,
-        );
+        let receiver = sample_key(JIUJIANG, suite);
         let file = must("key file", serde_json::to_value(receiver.to_file()));
         let good = box_json(&sealed(&receiver, name));
         let open = |g: &mut Gen,
@@ -357,7 +354,7 @@ fn opening(g: &mut Gen) {
             open(g, case, description, sealed, body_context(), refused(code));
         }
         // A box sealed to Wuhan's key of the same suite, as Jiujiang receives it.
-        let wuhan = key(WUHAN, if suite == SM2 { "seal-sm2" } else { "seal" }, suite);
+        let wuhan = sample_key(WUHAN, suite);
         open(
             g,
             "sealed-to-another-member",
@@ -370,7 +367,7 @@ fn opening(g: &mut Gen) {
     // HPKE: an ephemeral key of small order makes the shared secret all zeros, which
     // RFC 9180 (§7.1.4) requires a receiver to refuse.
     // The box is sealed under that all-zero secret, so only the check refuses it.
-    let receiver = key(JIUJIANG, "seal", HPKE);
+    let receiver = sample_key(JIUJIANG, HPKE);
     let names = names();
     let context = SealContext {
         from: &names.from,
@@ -394,7 +391,7 @@ fn opening(g: &mut Gen) {
         refused("seal.open_failed"),
     );
     // SM2: C1 written compressed, the rest unchanged.
-    let receiver = key(JIUJIANG, "seal-sm2", SM2);
+    let receiver = sample_key(JIUJIANG, SM2);
     let mut compressed = box_json(&sealed(&receiver, "sm2"));
     let mut enc = tongban::crypto::from_base64url(compressed["enc"].as_str().unwrap_or_default())
         .unwrap_or_default();
@@ -456,69 +453,80 @@ const REVOKED_IN_FLIGHT: &str = "2026-11-28T10:00:30+08:00";
 
 /// The sample registry with Jiujiang's sealing keys through a rotation, and Wuhan's.
 fn registry_with_sealing_keys() -> String {
-    let jiujiang = vec![
-        entry(
-            &key(JIUJIANG, "seal-2025", HPKE),
+    const UNTIL_2030: &str = "2030-12-31T23:59:59+08:00";
+    // (key id suffix, suite, valid_from, valid_until, revoked)
+    let keys = [
+        (
+            "seal-2025",
+            HPKE,
             "2025-01-01T00:00:00+08:00",
             RETIRED_UNTIL,
             None,
         ),
-        entry(
-            &key(JIUJIANG, "seal", HPKE),
-            "2026-11-01T00:00:00+08:00",
-            "2030-12-31T23:59:59+08:00",
-            None,
-        ),
-        entry(
-            &key(JIUJIANG, "seal-next", HPKE),
+        ("seal", HPKE, "2026-11-01T00:00:00+08:00", UNTIL_2030, None),
+        (
+            "seal-next",
+            HPKE,
             "2026-12-01T00:00:00+08:00",
-            "2030-12-31T23:59:59+08:00",
+            UNTIL_2030,
             None,
         ),
-        entry(
-            &key(JIUJIANG, "seal-revoked", HPKE),
+        (
+            "seal-revoked",
+            HPKE,
             "2026-01-01T00:00:00+08:00",
-            "2030-12-31T23:59:59+08:00",
+            UNTIL_2030,
             Some("2026-11-20T00:00:00+08:00"),
         ),
-        entry(
-            &key(JIUJIANG, "seal-sm2", SM2),
+        (
+            "seal-sm2",
+            SM2,
             "2025-01-01T00:00:00+08:00",
-            "2030-12-31T23:59:59+08:00",
+            UNTIL_2030,
             None,
         ),
         // For the sender's choice: the latest valid_from of all but a window that has
         // ended, one revoked, one listed after #seal with the same valid_from.
-        entry(
-            &key(JIUJIANG, "seal-short", HPKE),
+        (
+            "seal-short",
+            HPKE,
             "2026-11-20T00:00:00+08:00",
             RETIRED_UNTIL,
             None,
         ),
-        entry(
-            &key(JIUJIANG, "seal-revoked-late", HPKE),
+        (
+            "seal-revoked-late",
+            HPKE,
             "2026-11-15T00:00:00+08:00",
-            "2030-12-31T23:59:59+08:00",
+            UNTIL_2030,
             Some("2026-11-20T00:00:00+08:00"),
         ),
-        entry(
-            &key(JIUJIANG, "seal-twin", HPKE),
+        (
+            "seal-twin",
+            HPKE,
             "2026-11-01T00:00:00+08:00",
-            "2030-12-31T23:59:59+08:00",
+            UNTIL_2030,
             None,
         ),
         // Revoked between a message's creation (T0) and its receipt (T1).
-        entry(
-            &key(JIUJIANG, "seal-revoked-in-flight", HPKE),
+        (
+            "seal-revoked-in-flight",
+            HPKE,
             "2026-01-01T00:00:00+08:00",
-            "2030-12-31T23:59:59+08:00",
+            UNTIL_2030,
             Some(REVOKED_IN_FLIGHT),
         ),
     ];
-    let wuhan = vec![entry(
-        &key(WUHAN, "seal", HPKE),
+    let jiujiang: Vec<Value> = keys
+        .into_iter()
+        .map(|(suffix, suite, from, until, revoked)| {
+            entry(&key(JIUJIANG, suffix, suite), from, until, revoked)
+        })
+        .collect();
+    let wuhan = [entry(
+        &sample_key(WUHAN, HPKE),
         "2025-01-01T00:00:00+08:00",
-        "2030-12-31T23:59:59+08:00",
+        UNTIL_2030,
         None,
     )];
     edited_registry(&move |d| {
@@ -593,7 +601,7 @@ fn rotation(g: &mut Gen, registry: &str) {
 }
 
 fn registry_checks(g: &mut Gen) {
-    let pair = key(JIUJIANG, "seal", HPKE);
+    let pair = sample_key(JIUJIANG, HPKE);
     let good = entry(
         &pair,
         "2026-01-01T00:00:00+08:00",

@@ -573,22 +573,13 @@ impl KeyPair {
                 reason: e.to_string(),
             }
         })?;
-        let secret = Zeroizing::new(from_base64url(&file.secret_key).ok_or_else(|| {
-            KeyError::Malformed {
-                reason: "secret key is not unpadded base64url".into(),
-            }
-        })?);
         let pair = KeyPair::from_secret(
             file.entry.key_id.clone(),
             file.entry.owner.clone(),
             algorithm,
-            &secret,
+            &file.secret()?,
         )?;
-        if base64url(pair.public_key.as_bytes()) != file.entry.public_key {
-            return Err(KeyError::Malformed {
-                reason: "public key does not match the secret key".into(),
-            });
-        }
+        file.check_public_key(pair.public_key.as_bytes())?;
         Ok(pair)
     }
 }
@@ -655,6 +646,27 @@ pub struct KeyFile {
     pub entry: KeyEntry,
     /// The secret key (for Ed25519, the 32-byte seed), unpadded base64url.
     pub secret_key: String,
+}
+
+impl KeyFile {
+    /// The decoded secret key, wiped when dropped.
+    pub(crate) fn secret(&self) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+        from_base64url(&self.secret_key)
+            .map(Zeroizing::new)
+            .ok_or_else(|| KeyError::Malformed {
+                reason: "secret key is not unpadded base64url".into(),
+            })
+    }
+
+    /// Refuses a file whose public key is not `public`, the secret key's.
+    pub(crate) fn check_public_key(&self, public: &[u8]) -> Result<(), KeyError> {
+        if base64url(public) != self.entry.public_key {
+            return Err(KeyError::Malformed {
+                reason: "public key does not match the secret key".into(),
+            });
+        }
+        Ok(())
+    }
 }
 
 impl Drop for KeyFile {

@@ -28,7 +28,7 @@ use sm2::dsa::signature::{Signer, Verifier};
 pub const SM2_DISTINGUISHING_ID: &str = "1234567812345678";
 
 /// The length of an SM2 public key: the uncompressed point `04‖x‖y`.
-const PUBLIC_KEY_LENGTH: usize = 65;
+pub(crate) const PUBLIC_KEY_LENGTH: usize = 65;
 
 /// n − 1, big-endian: the one non-zero scalar below n that cannot sign, since SM2 signs
 /// with (1 + d)⁻¹ and 1 + (n − 1) is 0 mod n.

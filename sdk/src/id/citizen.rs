@@ -40,12 +40,17 @@ fn is_leap(year: u32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
 
+/// Whether `value` has the shape of a citizen ID: 17 ASCII digits and a digit or `X`.
+pub(crate) fn has_shape(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    bytes.len() == 18
+        && bytes[..17].iter().all(u8::is_ascii_digit)
+        && (bytes[17].is_ascii_digit() || bytes[17] == b'X')
+}
+
 fn validate(value: &str) -> Result<(), IdError> {
     let bytes = value.as_bytes();
-    let shape_ok = bytes.len() == 18
-        && bytes[..17].iter().all(u8::is_ascii_digit)
-        && (bytes[17].is_ascii_digit() || bytes[17] == b'X');
-    if !shape_ok {
+    if !has_shape(value) {
         return Err(id_error(
             IdRule::CitizenFormat,
             &mask(value),

@@ -13,8 +13,8 @@ mod message_id;
 mod region;
 mod token;
 
-pub(crate) use citizen::mask as mask_citizen_id;
 pub use citizen::CitizenId;
+pub(crate) use citizen::{has_shape as has_citizen_id_shape, mask as mask_citizen_id};
 pub use credit::{CreditCode, CreditCodePolicy};
 pub use message_id::MessageId;
 pub use region::{RegionCode, RegionLevel};

@@ -16,6 +16,7 @@
 
 use super::ephemeral::Ephemeral;
 use crate::crypto::array;
+use crate::crypto::sm2::PUBLIC_KEY_LENGTH;
 use crate::error::KeyError;
 use aes_gcm::aead::consts::U12;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -26,8 +27,6 @@ use zeroize::Zeroizing;
 /// SM4 in GCM mode with a 12-byte nonce and a 16-byte tag.
 type Sm4Gcm = AesGcm<sm4::Sm4, U12>;
 
-/// The length of a public key: the uncompressed point.
-const PUBLIC_KEY_LENGTH: usize = 65;
 /// The length of the SM4 key.
 const SM4_KEY_LENGTH: usize = 16;
 /// The length of the GCM nonce.
@@ -62,10 +61,11 @@ pub(super) fn secret_key(bytes: &[u8]) -> Result<(DecryptingKey, Vec<u8>), KeyEr
     Ok((key, public))
 }
 
-/// Whether `k` is a scalar SM2 may encrypt with (1 ≤ k ≤ n − 1): the same range as a
-/// secret key.
+/// Whether the 32 bytes `k` are a scalar SM2 may encrypt with, or a secret key
+/// (1 ≤ k ≤ n − 1): a range check, without the scalar multiplication that making a key
+/// would cost.
 pub(super) fn valid_k(k: &[u8]) -> bool {
-    DecryptingKey::from_slice(k).is_ok()
+    k.len() == 32 && sm2::SecretKey::from_slice(k).is_ok()
 }
 
 /// Seals `plaintext` to `recipient` (a checked public key) with `aad`: `(enc, ct)`.

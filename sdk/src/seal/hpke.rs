@@ -13,6 +13,7 @@
 //!   from it.
 
 use super::ephemeral::Ephemeral;
+use super::TAG_LENGTH;
 use crate::crypto::array;
 use crate::error::KeyError;
 use curve25519_dalek::montgomery::MontgomeryPoint;
@@ -28,8 +29,6 @@ type EncappedKey = <X25519HkdfSha256 as hpke::Kem>::EncappedKey;
 
 /// The length of a public key, of a secret key, of `enc` and of the ephemeral secret.
 pub(super) const KEY_LENGTH: usize = 32;
-/// The length of AES-128-GCM's tag.
-const TAG_LENGTH: usize = 16;
 
 /// 2²⁵⁵ − 19, little-endian: the field's modulus; a u-coordinate at or above it is not
 /// canonical.

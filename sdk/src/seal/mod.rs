@@ -247,15 +247,12 @@ enum SecretKeyOf {
     Sm2(Box<sm2_pke::pke::DecryptingKey>),
 }
 
-impl SealingKeyPair {
-    /// Wraps an encoded secret key of `suite`: 32 bytes for HPKE (X25519), the 32-byte
-    /// scalar `d` (1 ≤ d ≤ n − 1) for SM2.
-    pub fn from_secret(
-        key_id: KeyId,
-        owner: NodeId,
+impl SecretKeyOf {
+    /// Decodes an encoded secret key of `suite`, with its public key.
+    fn decode(
         suite: SealingSuite,
         secret: &[u8],
-    ) -> Result<SealingKeyPair, KeyError> {
+    ) -> Result<(SecretKeyOf, SealingPublicKey), KeyError> {
         let (secret, public) = match suite {
             SealingSuite::HpkeX25519Aes128Gcm => {
                 let (secret, public) = hpke::secret_key(secret)?;
@@ -266,11 +263,25 @@ impl SealingKeyPair {
                 (SecretKeyOf::Sm2(Box::new(secret)), public)
             }
         };
+        Ok((secret, SealingPublicKey::from_bytes(suite, &public)?))
+    }
+}
+
+impl SealingKeyPair {
+    /// Wraps an encoded secret key of `suite`: 32 bytes for HPKE (X25519), the 32-byte
+    /// scalar `d` (1 ≤ d ≤ n − 1) for SM2.
+    pub fn from_secret(
+        key_id: KeyId,
+        owner: NodeId,
+        suite: SealingSuite,
+        secret: &[u8],
+    ) -> Result<SealingKeyPair, KeyError> {
+        let (secret, public_key) = SecretKeyOf::decode(suite, secret)?;
         Ok(SealingKeyPair {
             key_id,
             owner,
             secret,
-            public_key: SealingPublicKey::from_bytes(suite, &public)?,
+            public_key,
         })
     }
 
@@ -289,19 +300,17 @@ impl SealingKeyPair {
                 break;
             }
         }
-        let mut pair = SealingKeyPair::from_secret(
-            KeyId::parse("pending").map_err(|e| KeyError::Malformed {
-                reason: e.to_string(),
-            })?,
-            owner,
-            suite,
-            secret.as_ref(),
-        )?;
-        pair.key_id = match key_id {
+        let (secret, public_key) = SecretKeyOf::decode(suite, secret.as_ref())?;
+        let key_id = match key_id {
             Some(id) => id,
-            None => default_key_id(&pair.owner, pair.public_key.as_bytes())?,
+            None => default_key_id(&owner, public_key.as_bytes())?,
         };
-        Ok(pair)
+        Ok(SealingKeyPair {
+            key_id,
+            owner,
+            secret,
+            public_key,
+        })
     }
 
     /// Loads a key file whose `alg` is a sealing suite.
@@ -310,22 +319,13 @@ impl SealingKeyPair {
             SealingSuite::from_name(&file.entry.algorithm).map_err(|e| KeyError::Malformed {
                 reason: e.to_string(),
             })?;
-        let secret = Zeroizing::new(from_base64url(&file.secret_key).ok_or_else(|| {
-            KeyError::Malformed {
-                reason: "the secret key must be unpadded base64url".into(),
-            }
-        })?);
         let pair = SealingKeyPair::from_secret(
             file.entry.key_id.clone(),
             file.entry.owner.clone(),
             suite,
-            &secret,
+            &file.secret()?,
         )?;
-        if crate::crypto::base64url(pair.public_key.as_bytes()) != file.entry.public_key {
-            return Err(KeyError::Malformed {
-                reason: "the public key is not the secret key's".into(),
-            });
-        }
+        file.check_public_key(pair.public_key.as_bytes())?;
         Ok(pair)
     }
 
@@ -427,7 +427,7 @@ impl SealingKeyPair {
 }
 
 /// The length of the AEAD tag of both suites.
-const TAG_LENGTH: usize = 16;
+pub(super) const TAG_LENGTH: usize = 16;
 
 impl std::fmt::Debug for SealingKeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
