@@ -98,6 +98,14 @@ enum Command {
         /// Verify as of this RFC 3339 time instead of now.
         #[arg(long)]
         at: Option<String>,
+        /// (1.1) A sealing key file of the receiver (repeatable): open a sealed body
+        /// after verifying (§24.5) and show the body, identity and telephone numbers
+        /// masked.
+        #[arg(long = "sealing-key")]
+        sealing_keys: Vec<PathBuf>,
+        /// With --sealing-key, show identity and telephone numbers as they are.
+        #[arg(long, requires = "sealing_keys")]
+        unmasked: bool,
     },
     /// Verify, show and compare trust registries.
     Registry {
@@ -327,6 +335,8 @@ fn run(command: Command, options: ParseOptions) -> Result<Output, Failure> {
             any_receiver: _,
             envelope,
             at,
+            sealing_keys,
+            unmasked,
         } => {
             let now = time_or_now(at)?;
             let message = read_message(envelope)?;
@@ -334,19 +344,25 @@ fn run(command: Command, options: ParseOptions) -> Result<Output, Failure> {
                 .map(NodeId::parse)
                 .transpose()
                 .map_err(tongban::Error::from)?;
+            let mut opening = Vec::new();
+            for path in &sealing_keys {
+                let file: KeyFile = read_json(path, "sealing key file")?;
+                opening.push(
+                    tongban::seal::SealingKeyPair::from_file(&file)
+                        .map_err(tongban::Error::from)?,
+                );
+            }
             let verified = match (registry, keys) {
                 (Some(path), _) => {
                     let registry = registry::load(&path, &now)?;
-                    Verifier::new(&registry)
-                        .for_receiver_or_any(receiver)
-                        .verify(message, &now)?
+                    let verifier = Verifier::new(&registry).for_receiver_or_any(receiver);
+                    verify_and_open(&verifier, message, &opening, &now)?
                 }
                 (None, Some(path)) => {
                     let file: KeySetFile = read_json(&path, "key-set file")?;
                     let keys = KeySet::from_file(&file).map_err(tongban::Error::from)?;
-                    Verifier::new(keys)
-                        .for_receiver_or_any(receiver)
-                        .verify(message, &now)?
+                    let verifier = Verifier::new(keys).for_receiver_or_any(receiver);
+                    verify_and_open(&verifier, message, &opening, &now)?
                 }
                 (None, None) => {
                     return Err(Failure {
@@ -355,7 +371,15 @@ fn run(command: Command, options: ParseOptions) -> Result<Output, Failure> {
                     })
                 }
             };
-            let summary = serde_json::to_value(verified.summary()).unwrap_or_default();
+            let mut summary = serde_json::to_value(verified.summary()).unwrap_or_default();
+            summary["sealed"] = json!(verified.arrived_sealed());
+            if !opening.is_empty() {
+                let typed = serde_json::to_value(&verified.envelope().body).unwrap_or_default();
+                summary["body"] = match unmasked {
+                    true => typed["body"].clone(),
+                    false => tongban::mask::masked(&typed["body"]),
+                };
+            }
             Ok(Output::Value("verified".into(), summary))
         }
         Command::Registry { command } => registry::run(command),
@@ -440,6 +464,19 @@ fn write_secret_file(path: &Path, bytes: &[u8], force: bool) -> std::io::Result<
     }
     file.write_all(bytes)?;
     file.sync_all()
+}
+
+/// Verifies `message`, then opens its sealed body with `opening` when any key is given.
+fn verify_and_open<R: tongban::KeyResolver>(
+    verifier: &Verifier<R>,
+    message: Unverified,
+    opening: &[tongban::seal::SealingKeyPair],
+    now: &Timestamp,
+) -> Result<tongban::Verified, tongban::Error> {
+    match opening.is_empty() {
+        true => verifier.verify(message, now),
+        false => verifier.verify_and_open(message, opening, now),
+    }
 }
 
 fn inspect(message: Unverified, unmasked: bool) -> Result<Output, Failure> {

@@ -1014,3 +1014,71 @@ fn keygen_makes_sealing_keys_that_load_and_open_what_is_sealed_to_them() {
         );
     }
 }
+
+#[test]
+fn verify_opens_a_sealed_body_with_the_receivers_sealing_key_and_masks_it() {
+    use tongban::seal::SealingSuite;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let issued = tongban::Timestamp::parse(sample::REGISTRY_ISSUED).expect("time");
+    let registry_bytes = sample::registry_bytes_with_sealing_keys().expect("registry");
+    let registry =
+        tongban::registry::Registry::bootstrap(&registry_bytes, &issued).expect("registry");
+    let registry_path = dir.path().join("registry.json");
+    std::fs::write(&registry_path, &registry_bytes).expect("write registry");
+    let created = tongban::Timestamp::parse(sample::CREATED).expect("time");
+    let mut message = tongban::Envelope::new(
+        sample::route(HUANGSHI).expect("route"),
+        tongban::Body::Transfer(sample::transfer_body().expect("body")),
+        created.clone(),
+        3600,
+    )
+    .expect("envelope")
+    .with_protocol(tongban::ProtocolVersion::V1_1);
+    assert!(registry.seal_body(&mut message).expect("sealed"));
+    let bytes = message
+        .sign_to_bytes(&sample::key(HUANGSHI).expect("key"))
+        .expect("signed");
+    let message_path = dir.path().join("sealed.json");
+    std::fs::write(&message_path, &bytes).expect("write message");
+    let key = sample::sealing_key(JIUJIANG, SealingSuite::HpkeX25519Aes128Gcm).expect("key");
+    let key_path = dir.path().join("jiujiang-seal.key");
+    std::fs::write(
+        &key_path,
+        serde_json::to_vec(&key.to_file()).expect("key file"),
+    )
+    .expect("write key");
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            "verify",
+            "--registry",
+            path_str(&registry_path),
+            "--receiver",
+            JIUJIANG,
+            "--at",
+            sample::CREATED,
+        ];
+        args.extend_from_slice(extra);
+        args.push(path_str(&message_path));
+        let out = tongban(&args, None);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout_json(&out)
+    };
+    // Without the key: verified as a hop verifies, the body stays sealed and unshown.
+    let sealed = verify(&[]);
+    assert_eq!(sealed["sealed"], true);
+    assert!(sealed.get("body").is_none());
+    // With it: opened, and the applicant's numbers masked unless asked.
+    let opened = verify(&["--sealing-key", path_str(&key_path)]);
+    let applicant = &opened["body"]["applicant"];
+    assert_eq!(applicant["citizen_id"], "420202********1231");
+    assert_eq!(applicant["phone"], "139****0000");
+    let unmasked = verify(&["--sealing-key", path_str(&key_path), "--unmasked"]);
+    assert_eq!(
+        unmasked["body"]["applicant"]["citizen_id"],
+        "420202199001011231"
+    );
+}

@@ -142,38 +142,81 @@ fn verify(input: &Value) -> Result<Value, String> {
         Ok(receiver) => receiver,
         Err(e) => return Ok(refused(&e.into())),
     };
+    // (1.1) The receiver's sealing keys: a sealed body is opened, and every accepted
+    // message's body given (§24.5).
+    let opening = match sealing_keys(input)? {
+        Ok(keys) => keys,
+        Err(e) => return Ok(refused(&e)),
+    };
     let results = match &trust {
         Trust::Registry(registry) => verify_all(
             // A vector without a receiver verifies for any.
             &Verifier::new(registry.as_ref()).for_receiver_or_any(receiver),
             input,
+            opening.as_deref(),
         )?,
-        Trust::Keys(keys) => verify_all(&Verifier::new(keys).for_receiver_or_any(receiver), input)?,
+        Trust::Keys(keys) => verify_all(
+            &Verifier::new(keys).for_receiver_or_any(receiver),
+            input,
+            opening.as_deref(),
+        )?,
     };
     Ok(json!({"outcome": "accepted", "results": results}))
 }
 
-/// Verifies the input's messages in order with one verifier.
-fn verify_all<R: KeyResolver>(verifier: &Verifier<R>, input: &Value) -> Result<Vec<Value>, String> {
+/// The key files of `input.sealing_keys`, if given.
+fn sealing_keys(input: &Value) -> Result<Result<Option<Vec<SealingKeyPair>>, Error>, String> {
+    let Some(files) = input.get("sealing_keys") else {
+        return Ok(Ok(None));
+    };
+    let files: Vec<KeyFile> =
+        serde_json::from_value(files.clone()).map_err(|e| format!("input.sealing_keys: {e}"))?;
+    let keys: Result<Vec<SealingKeyPair>, Error> = (files.iter())
+        .map(|file| SealingKeyPair::from_file(file).map_err(Error::from))
+        .collect();
+    Ok(keys.map(Some))
+}
+
+/// Verifies the input's messages in order with one verifier, opening sealed bodies
+/// with `opening` when given.
+fn verify_all<R: KeyResolver>(
+    verifier: &Verifier<R>,
+    input: &Value,
+    opening: Option<&[SealingKeyPair]>,
+) -> Result<Vec<Value>, String> {
     messages(input)?
         .iter()
-        .map(|message| verify_one(verifier, message))
+        .map(|message| verify_one(verifier, message, opening))
         .collect()
 }
 
-fn verify_one<R: KeyResolver>(verifier: &Verifier<R>, message: &Value) -> Result<Value, String> {
+fn verify_one<R: KeyResolver>(
+    verifier: &Verifier<R>,
+    message: &Value,
+    opening: Option<&[SealingKeyPair]>,
+) -> Result<Value, String> {
     let now = time(message, "now")?;
     let bytes = bytes_of(message)?;
-    Ok(
-        match Unverified::parse(&bytes).and_then(|m| verifier.verify(m, &now)) {
-            Ok(verified) => accepted(json!({
+    let verified = Unverified::parse(&bytes).and_then(|m| match opening {
+        Some(keys) => verifier.verify_and_open(m, keys, &now),
+        None => verifier.verify(m, &now),
+    });
+    Ok(match verified {
+        Ok(verified) => {
+            let mut result = json!({
                 "type": verified.envelope().message_type().as_str(),
                 "id": verified.envelope().id,
                 "sha256": verified.digest(),
-            })),
-            Err(e) => refused(&e),
-        },
-    )
+            });
+            if opening.is_some() {
+                let typed =
+                    serde_json::to_value(&verified.envelope().body).map_err(|e| e.to_string())?;
+                result["body"] = typed["body"].clone();
+            }
+            accepted(result)
+        }
+        Err(e) => refused(&e),
+    })
 }
 
 fn registry(input: &Value) -> Result<Result<Registry, Error>, String> {

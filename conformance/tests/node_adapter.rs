@@ -58,7 +58,7 @@ fn the_javascript_implementation_passes_what_it_implements() {
 /// The categories the adapter implements (canonicalize, identifier, verify with a key
 /// set, the library side of the file exchange, sealed boxes) and those it skips
 /// (registries, their sealing keys, lifecycles, deadlines).
-const IMPLEMENTED: [&str; 13] = [
+const IMPLEMENTED: [&str; 15] = [
     "canonicalization",
     "envelope",
     "files/references",
@@ -71,9 +71,11 @@ const IMPLEMENTED: [&str; 13] = [
     "hostile/signatures",
     "identifiers",
     "sealing/boxes",
+    "sealing/hops",
+    "sealing/messages",
     "signatures",
 ];
-const UNIMPLEMENTED: [&str; 9] = [
+const UNIMPLEMENTED: [&str; 10] = [
     "checks",
     "deadlines",
     "files/lifecycle",
@@ -82,6 +84,7 @@ const UNIMPLEMENTED: [&str; 9] = [
     "hostile/registry",
     "lifecycle",
     "registry",
+    "sealing/checks",
     "sealing/keys",
 ];
 

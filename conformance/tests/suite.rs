@@ -98,7 +98,10 @@ fn there_are_enough_vectors_and_every_code_is_covered() {
             "primitives",
             "registry",
             "sealing/boxes",
+            "sealing/checks",
+            "sealing/hops",
             "sealing/keys",
+            "sealing/messages",
             "signatures"
         ]
     );

@@ -362,6 +362,7 @@ fn event(envelope: &Envelope, track: &Track) -> Event {
         Body::Evaluation(_) => Event::Evaluation,
         Body::Rectification(_) => Event::Rectification,
         Body::Transfer(_) => unreachable!("a transfer opens a track"),
+        Body::Sealed(_) => unreachable!("a case applies a sealed body only once it is opened"),
     }
 }
 

@@ -460,6 +460,12 @@ fn compare(document: &Value) {
                 let reason = format!("/body/{member}: {why}");
                 MessageError::Invalid { reason }.into()
             }),
+            // A body with a member `sealed` is a sealed body (§24.5), never a transfer's
+            // body in clear, which transfer.json describes.
+            Body::Sealed(_) => Err(MessageError::Invalid {
+                reason: "/body/sealed: a sealed body".into(),
+            }
+            .into()),
             _ => Ok(()),
         });
         judge("transfer body", body, rust, transfer_schema());

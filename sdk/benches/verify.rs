@@ -587,6 +587,88 @@ fn seal_group(c: &mut Criterion, f: &Fixture) {
     println!("sealed body: {} bytes of personal data", body.len());
 }
 
+/// Receiving and sending the benchmark transfer with its body sealed (§24.5), against
+/// the same transfer in clear, in the same run: what a hop pays (verify without
+/// opening), what the receiver pays (verify and open, the body inside checked), what the
+/// sender pays (seal and sign).
+fn sealed_body_group(c: &mut Criterion, f: &Fixture) {
+    use tongban::seal::SealingSuite;
+    let issued = Timestamp::parse(sample::REGISTRY_ISSUED).expect("time");
+    let sealing = Registry::bootstrap(
+        &sample::registry_bytes_with_sealing_keys().expect("registry"),
+        &issued,
+    )
+    .expect("registry");
+    let mut unsigned = f
+        .message
+        .clone()
+        .with_protocol(tongban::ProtocolVersion::V1_1);
+    unsigned.signatures.clear();
+    let clear = unsigned.clone().sign_to_bytes(&f.key).expect("signed");
+    let mut sealed = unsigned.clone();
+    assert!(sealing.seal_body(&mut sealed).expect("sealed"));
+    let sealed = sealed.sign_to_bytes(&f.key).expect("signed");
+    let keys = [
+        sample::sealing_key(sample::JIUJIANG, SealingSuite::HpkeX25519Aes128Gcm)
+            .expect("sealing key"),
+    ];
+    let receive_clear = |bytes: &[u8]| {
+        Verifier::new(&f.registry)
+            .any_receiver()
+            .verify(Unverified::parse(bytes)?, &f.now)
+    };
+    let hop = |bytes: &[u8]| {
+        Verifier::new(&sealing)
+            .any_receiver()
+            .verify(Unverified::parse(bytes)?, &f.now)
+    };
+    let receive_sealed = |bytes: &[u8]| {
+        Verifier::new(&sealing).any_receiver().verify_and_open(
+            Unverified::parse(bytes)?,
+            &keys,
+            &f.now,
+        )
+    };
+    assert_real_check("receive-clear", &clear, |bytes| {
+        receive_clear(bytes).is_ok()
+    });
+    assert_real_check("receive-sealed-hop", &sealed, |bytes| hop(bytes).is_ok());
+    assert_real_check("receive-sealed-open", &sealed, |bytes| {
+        receive_sealed(bytes).is_ok_and(|v| v.envelope().body == unsigned.body)
+    });
+    let mut group = c.benchmark_group("sealed-body");
+    group.bench_function("receive-clear", |b| {
+        b.iter(|| receive_clear(black_box(&clear)))
+    });
+    group.bench_function("receive-sealed-hop", |b| b.iter(|| hop(black_box(&sealed))));
+    group.bench_function("receive-sealed-open", |b| {
+        b.iter(|| receive_sealed(black_box(&sealed)))
+    });
+    group.bench_function("send-clear", |b| {
+        b.iter_batched(
+            || unsigned.clone(),
+            |mut message| message.sign_to_bytes(&f.key),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("send-sealed", |b| {
+        b.iter_batched(
+            || unsigned.clone(),
+            |mut message| {
+                sealing.seal_body(&mut message)?;
+                message.sign_to_bytes(&f.key)
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+    println!(
+        "sealed-body: the transfer is {} bytes in clear, {} sealed",
+        clear.len(),
+        sealed.len()
+    );
+}
+
 fn main() {
     let started = SystemTime::now();
     let f = fixture();
@@ -597,6 +679,7 @@ fn main() {
     sign_group(&mut c, &f);
     sm2_group(&mut c, &f);
     seal_group(&mut c, &f);
+    sealed_body_group(&mut c, &f);
     batch_group(&mut c, &f);
     stages_group(&mut c, &f);
     alliance_group(&mut c);

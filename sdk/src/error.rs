@@ -346,6 +346,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "seal.ephemeral",
         "a given ephemeral secret is not what the suite draws (test vectors only)",
     ),
+    (
+        "seal.required",
+        "a message of a type that is sealed travels in clear between members that speak 1.1, to a receiver that lists a sealing key for it: its body must be sealed",
+    ),
 ];
 
 /// The top-level error: one variant per area, each carrying a structured sub-error.
@@ -1441,6 +1445,18 @@ pub enum SealError {
         /// The length given.
         given: usize,
     },
+    /// A body that must travel sealed travels in clear.
+    #[error("a {message_type} of protocol {protocol} to {receiver}, who lists sealing key {key_id}, travels in clear; its body must be sealed (§24.5)")]
+    Required {
+        /// The message type.
+        message_type: String,
+        /// The message's protocol version.
+        protocol: String,
+        /// The receiver.
+        receiver: String,
+        /// The key it must be sealed to.
+        key_id: String,
+    },
 }
 
 impl SealError {
@@ -1448,6 +1464,7 @@ impl SealError {
     pub fn code(&self) -> &'static str {
         match self {
             SealError::Malformed { .. } => "seal.malformed",
+            SealError::Required { .. } => "seal.required",
             SealError::UnsupportedSuite { .. } => "seal.unsupported_suite",
             SealError::WrongSuite { .. } => "seal.wrong_suite",
             SealError::UnknownKey { .. } => "seal.unknown_key",

@@ -198,6 +198,7 @@ pub const STATUS: &[(&str, u16)] = &[
     ("seal.key_retired", 422),
     ("seal.open_failed", 422),
     ("seal.ephemeral", 422),
+    ("seal.required", 422),
     ("http.media_type", 415),
     ("http.not_found", 404),
     ("http.timeout", 408),

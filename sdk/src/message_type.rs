@@ -103,6 +103,16 @@ impl MessageType {
                 | MessageType::Rectification
         )
     }
+
+    /// (1.1) Whether a body of this type is sealed to a receiver that publishes a
+    /// sealing key (§24.5): every type but the receipt, `files_received` and
+    /// `protocol_error`, which say nothing about a person and which hops read.
+    pub fn is_sealable(self) -> bool {
+        !matches!(
+            self,
+            MessageType::Receipt | MessageType::FilesReceived | MessageType::ProtocolError
+        )
+    }
 }
 
 impl TryFrom<&str> for MessageType {

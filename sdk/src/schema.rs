@@ -7,8 +7,8 @@
 use crate::crypto::{KeyFile, KeySetFile};
 use crate::message::{
     Decision, Delivery, Envelope, Evaluation, FilesReceived, MessageType, ProtocolError, Receipt,
-    Rectification, Shipment, ShipmentReceived, StatusUpdate, Supplement, SupplementRequest,
-    Transfer, Withdrawal,
+    Rectification, SealedBody, Shipment, ShipmentReceived, StatusUpdate, Supplement,
+    SupplementRequest, Transfer, Withdrawal,
 };
 use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
@@ -31,6 +31,7 @@ pub const SCHEMA_NAMES: &[&str] = &[
     "delivery",
     "evaluation",
     "rectification",
+    "sealed_body",
     "key_set",
     "key_file",
     "registry",
@@ -93,6 +94,13 @@ fn with_rules_per_type(mut schema: Value) -> Value {
         let name = branch
             .pointer("/properties/type/const")
             .and_then(Value::as_str);
+        if name == Some("sealed") {
+            *branch = sealed_branch(branch.take());
+            continue;
+        }
+        let name = name.map(str::to_string);
+        without_sealed(branch);
+        let name = name.as_deref();
         let Some(message_type) = name.and_then(|n| MessageType::try_from(n).ok()) else {
             continue;
         };
@@ -114,24 +122,89 @@ fn with_rules_per_type(mut schema: Value) -> Value {
     schema
 }
 
+/// (1.1) The envelope's branch of a sealed body (§24.5): its `type` is that of the body
+/// inside, any type that is sealed; the message says 1.1 or later; a transfer keeps its
+/// `item` readable, and no other type has a readable member.
+fn sealed_branch(mut branch: Value) -> Value {
+    let sealable: Vec<&str> = (MessageType::ALL.iter())
+        .filter(|t| t.is_sealable())
+        .map(|t| t.as_str())
+        .collect();
+    let answers: Vec<&str> = (MessageType::ALL.iter())
+        .filter(|t| t.is_sealable() && t.requires_in_reply_to())
+        .map(|t| t.as_str())
+        .collect();
+    branch["properties"]["type"] = serde_json::json!({"type": "string", "enum": sealable});
+    branch["properties"]["protocol"] = serde_json::json!({
+        "type": "string",
+        "pattern": "^1\\.([1-9]|[1-9][0-9]+)$",
+        "description": "protocol version MAJOR.MINOR: a body is sealed since 1.1",
+    });
+    let of_type = |types: Value| serde_json::json!({"type": "object", "properties": {"type": {"type": "string", "enum": types}}});
+    branch["allOf"] = serde_json::json!([
+        {
+            "if": of_type(serde_json::json!(["transfer"])),
+            "then": {"type": "object", "properties": {"body": {
+                "type": "object",
+                "required": ["item"],
+                "properties": {"item": {"type": "string"}},
+            }}},
+            "else": {"type": "object", "properties": {"body": {
+                "type": "object",
+                "properties": {"item": {"type": "null"}, "theme": {"type": "null"}},
+            }}},
+        },
+        {
+            "if": of_type(serde_json::json!(answers)),
+            "then": {
+                "type": "object",
+                "required": ["in_reply_to"],
+                "properties": {"in_reply_to": {"$ref": "#/$defs/MessageId"}},
+            },
+        },
+    ]);
+    branch
+}
+
+/// (1.1) A body in clear has no member `sealed` at its top level (§24.5).
+fn without_sealed(branch: &mut Value) {
+    if let Some(body) = branch.pointer_mut("/properties/body") {
+        let reference = body.take();
+        *body = serde_json::json!({"allOf": [reference], "not": has_sealed()});
+    }
+}
+
+/// An object with a member `sealed` (§24.5).
+fn has_sealed() -> Value {
+    serde_json::json!({"type": "object", "properties": {"sealed": true}, "required": ["sealed"]})
+}
+
+/// The schema of a body in clear, which has no member `sealed` (§24.5).
+fn clear_body<T: JsonSchema>(name: &str) -> Value {
+    let mut schema = generate::<T>(name);
+    schema["not"] = has_sealed();
+    schema
+}
+
 /// The schema called `name` (see [`SCHEMA_NAMES`]), or `None` for an unknown name.
 pub fn schema(name: &str) -> Option<Value> {
     Some(match name {
         "envelope" => with_rules_per_type(generate::<Envelope>(name)),
-        "transfer" => generate::<Transfer>(name),
-        "receipt" => generate::<Receipt>(name),
-        "status_update" => generate::<StatusUpdate>(name),
-        "supplement_request" => generate::<SupplementRequest>(name),
-        "supplement" => generate::<Supplement>(name),
-        "decision" => generate::<Decision>(name),
-        "withdrawal" => generate::<Withdrawal>(name),
-        "protocol_error" => generate::<ProtocolError>(name),
-        "files_received" => generate::<FilesReceived>(name),
-        "shipment" => generate::<Shipment>(name),
-        "shipment_received" => generate::<ShipmentReceived>(name),
-        "delivery" => generate::<Delivery>(name),
-        "evaluation" => generate::<Evaluation>(name),
-        "rectification" => generate::<Rectification>(name),
+        "transfer" => clear_body::<Transfer>(name),
+        "receipt" => clear_body::<Receipt>(name),
+        "status_update" => clear_body::<StatusUpdate>(name),
+        "supplement_request" => clear_body::<SupplementRequest>(name),
+        "supplement" => clear_body::<Supplement>(name),
+        "decision" => clear_body::<Decision>(name),
+        "withdrawal" => clear_body::<Withdrawal>(name),
+        "protocol_error" => clear_body::<ProtocolError>(name),
+        "files_received" => clear_body::<FilesReceived>(name),
+        "shipment" => clear_body::<Shipment>(name),
+        "shipment_received" => clear_body::<ShipmentReceived>(name),
+        "delivery" => clear_body::<Delivery>(name),
+        "evaluation" => clear_body::<Evaluation>(name),
+        "rectification" => clear_body::<Rectification>(name),
+        "sealed_body" => generate::<SealedBody>(name),
         "key_set" => generate::<KeySetFile>(name),
         "key_file" => generate::<KeyFile>(name),
         "registry" => generate::<crate::registry::RegistryDocument>(name),

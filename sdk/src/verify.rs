@@ -55,6 +55,8 @@ pub struct Unverified {
     envelope: Envelope,
     rules: &'static VersionRules,
     warnings: Vec<Warning>,
+    /// How it was parsed: also how the body inside a sealed one is read (§24.5).
+    options: ParseOptions,
 }
 
 /// A message whose signatures, sender, validity window and freshness were verified.
@@ -128,6 +130,7 @@ impl Unverified {
             envelope,
             rules,
             warnings,
+            options,
         })
     }
 
@@ -262,8 +265,15 @@ fn decode_canonical(canonical: &Canonical) -> Option<(Envelope, &'static Version
 /// body first, then the other members in document order (as a derived deserializer
 /// meets them), then the first missing member.
 fn envelope_error(document: &Value, message_type: MessageType) -> Error {
+    if let Some(Some(Err(err))) = document
+        .get("body")
+        .map(|body| Body::read_sealed(message_type, body))
+    {
+        return err;
+    }
     if let Some(Err(err)) = document
         .get("body")
+        .filter(|body| body.get("sealed").is_none())
         .map(|body| Body::from_value(message_type, body))
     {
         return from_serde_error(err, document, "body");
@@ -315,6 +325,9 @@ fn envelope_error(document: &Value, message_type: MessageType) -> Error {
 /// a waybill number's form, a delivery, evaluation or call back not after its message, a
 /// deferred material not promised before the transfer's day (China time).
 fn check_body(envelope: &Envelope) -> Result<(), Error> {
+    if let Body::Sealed(sealed) = &envelope.body {
+        return sealed.check(envelope.protocol);
+    }
     let mut later = match &envelope.body {
         Body::Transfer(transfer) => transfer.members_since(),
         Body::Decision(decision) => decision.members_since(),
@@ -634,7 +647,28 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
     /// Verifies `message` at time `now`: signatures first, then the validity window,
     /// then freshness, so that only authentic, current messages are recorded.
     pub fn verify(&self, message: Unverified, now: &Timestamp) -> Result<Verified, Error> {
-        self.check(message, now, None)
+        self.check(message, now, None, |_, _| Ok(()))
+    }
+
+    /// (1.1) Verifies `message` as [`Verifier::verify`] does and, when its body is
+    /// sealed (§24.5), opens it with the one of the receiver's sealing keys `keys` that
+    /// its box names, before the message id enters the replay record: a message whose
+    /// box does not open, or whose body inside is refused, is not recorded, so that it
+    /// may be sent again (§8 step 5). The box's key is checked against the source of
+    /// trust first (§24.2, [`KeyResolver::check_sealed`]); the body inside is checked as
+    /// a body received in clear is (§2 step 7 on; §17, the form included), with the
+    /// same codes. The message's canonical bytes, digest and document stay those it
+    /// arrived with, sealed: a receipt binds them (§9). A message in clear is verified
+    /// as [`Verifier::verify`] verifies it.
+    pub fn verify_and_open(
+        &self,
+        message: Unverified,
+        keys: &[crate::seal::SealingKeyPair],
+        now: &Timestamp,
+    ) -> Result<Verified, Error> {
+        self.check(message, now, None, |envelope, warnings| {
+            open_body(&self.keys, envelope, keys, warnings, now)
+        })
     }
 
     /// Signs `message` (which must carry no signature yet) with `key` and checks the
@@ -661,17 +695,25 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             .into());
         }
         let bytes = message.sign_to_bytes(key)?;
-        let checked = self.check(Unverified::parse(&bytes)?, now, Some(key.public_key()))?;
+        let checked = self.check(
+            Unverified::parse(&bytes)?,
+            now,
+            Some(key.public_key()),
+            |_, _| Ok(()),
+        )?;
         Ok((bytes, checked))
     }
 
     /// [`Verifier::verify`], or [`Verifier::sign_and_check`] when `made_with` is the
     /// public key of the one signature, made here.
+    /// `open` opens a sealed body (it is generic, so that a build that never opens one,
+    /// the WASM package, links no decryption).
     fn check(
         &self,
         message: Unverified,
         now: &Timestamp,
         made_with: Option<&PublicKey>,
+        open: impl FnOnce(&mut Envelope, &mut (Vec<Warning>, ParseOptions)) -> Result<(), Error>,
     ) -> Result<Verified, Error> {
         let Unverified {
             canonical,
@@ -679,6 +721,7 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             mut envelope,
             rules,
             warnings,
+            options,
         } = message;
         if let Some(receiver) = &self.receiver {
             if &envelope.to != receiver {
@@ -736,6 +779,9 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             }
             .into());
         }
+        let mut parsed = (warnings, options);
+        open(&mut envelope, &mut parsed)?;
+        let (warnings, _) = parsed;
         let keep_until = envelope
             .expires
             .plus_seconds(rules.clock_skew_seconds + 1)?;
@@ -757,6 +803,34 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             warnings,
         })
     }
+}
+
+/// (1.1) Opens the sealed body of `envelope`, a message verified up to its replay
+/// check, with the one of the receiver's sealing keys `keys` that its box names (§24.5):
+/// the box's key against the source of trust first (§24.2,
+/// [`KeyResolver::check_sealed`]), then the body inside, checked as a body received in
+/// clear is (§2 step 7 on, `message.*`; §17, the form included).
+fn open_body<R: KeyResolver>(
+    resolver: &R,
+    envelope: &mut Envelope,
+    keys: &[crate::seal::SealingKeyPair],
+    (warnings, options): &mut (Vec<Warning>, ParseOptions),
+    now: &Timestamp,
+) -> Result<(), Error> {
+    let Body::Sealed(sealed) = &envelope.body else {
+        return Ok(());
+    };
+    resolver.check_sealed(envelope, &sealed.sealed, now)?;
+    let key = keys
+        .iter()
+        .find(|key| key.key_id() == &sealed.sealed.kid && key.owner() == &envelope.to)
+        .ok_or_else(|| crate::error::SealError::UnknownKey {
+            key_id: sealed.sealed.kid.to_string(),
+        })?;
+    envelope.body = sealed.open(envelope, key)?;
+    check_body(envelope)?;
+    warnings.extend(check_credit_codes(envelope, options.credit_codes)?);
+    resolver.check_opened_message(envelope)
 }
 
 impl<R: KeyResolver> Verifier<R, MemoryReplayGuard> {
@@ -933,6 +1007,11 @@ impl Verified {
     /// Warnings from parsing.
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings
+    }
+
+    /// (1.1) Whether the message arrived with its body sealed (§24.5), opened or not.
+    pub fn arrived_sealed(&self) -> bool {
+        self.document().pointer("/body/sealed").is_some()
     }
 
     /// Checks that this verified receipt answers `answered`: it is a receipt, it names

@@ -622,6 +622,26 @@ fn seal_codes() -> Vec<(&'static str, &'static str)> {
         "seal.no_key",
         code_of(load(&doc).sealing_key(&huangshi, receiver.suite(), &at(0))),
     ));
+    // A 1.1 transfer in clear to a receiver that lists a sealing key (§24.5).
+    let registry = Registry::bootstrap(
+        &sample::registry_bytes_with_sealing_keys().expect("bytes"),
+        &at(0),
+    )
+    .expect("registry");
+    let mut message = Envelope::new(
+        sample::route(HUANGSHI).expect("route"),
+        Body::Transfer(sample::transfer_body().expect("body")),
+        at(0),
+        3600,
+    )
+    .expect("message")
+    .with_protocol(ProtocolVersion::V1_1);
+    let bytes = message
+        .sign_to_bytes(&sample::key(HUANGSHI).expect("key"))
+        .expect("sign");
+    let verified = Unverified::parse(&bytes)
+        .and_then(|m| Verifier::new(&registry).any_receiver().verify(m, &at(60)));
+    produced.push(("seal.required", code_of(verified)));
     produced
 }
 

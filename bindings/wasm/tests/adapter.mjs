@@ -46,6 +46,10 @@ const operations = {
   canonicalize: (input) => outcome(() => ({ canonical: canonicalize(bytesOf(input)) })),
   identifier: (input) => outcome(() => (checkIdentifier(input.kind, input.value), {})),
   verify(input) {
+    // (1.1) Opening sealed bodies (§24.5) is not in the package yet.
+    if (input.sealing_keys !== undefined) {
+      return { outcome: "unsupported", message: "this package does not open sealed bodies" };
+    }
     let verifier;
     const trust = outcome(() => {
       verifier = input.registry !== undefined

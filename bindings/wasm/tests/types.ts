@@ -35,7 +35,12 @@ const status: "empty" | "in_progress" | "decided" | "completed" = tracked.status
 const tracks: TrackStatus[] = tracked.tracks(registry, "2026-11-30T10:00:00+08:00");
 const reply: Envelope = replyTo(transfer, { type: "status_update", body: { status: "in_review" } });
 if (transfer.type === "transfer") {
-  const applicant: string = transfer.body.applicant.name;
+  // (1.1) A body may travel sealed to the receiver (§24.5): its members are in the box.
+  if ("sealed" in transfer.body) {
+    const kid: string = transfer.body.sealed.kid;
+  } else {
+    const applicant: string = transfer.body.applicant.name;
+  }
 }
 canonicalize(new Uint8Array([123, 125]));
 const codes: ErrorCode[] = errorCodes().map((c) => c.code);

@@ -50,8 +50,9 @@ const refuse = (code, message) => {
 
 // ---------------------------------------------------------------- strict JSON (§2)
 
-/** Parses bytes strictly; returns { value, unsafeNumbers } or throws a Refusal. */
-function parseStrict(bytes) {
+/** Parses bytes strictly, nested at most `maxDepth` deep; returns { value,
+ * unsafeNumbers } or throws a Refusal. */
+function parseStrict(bytes, maxDepth = MAX_DEPTH) {
   if (bytes.length > MAX_BYTES) refuse("json.too_large");
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) refuse("json.bom");
   let text;
@@ -68,7 +69,7 @@ function parseStrict(bytes) {
   const syntax = (why) => refuse("json.syntax", `${why} at ${pos}`);
   const value = (depth) => {
     const c = text[pos];
-    if ((c === "{" || c === "[") && depth > MAX_DEPTH) refuse("json.too_deep");
+    if ((c === "{" || c === "[") && depth > maxDepth) refuse("json.too_deep");
     if (c === "{") return object(depth);
     if (c === "[") return array(depth);
     if (c === '"') return string();
@@ -345,9 +346,40 @@ function referencesOf(doc) {
 /** The licences of a decision's documents (1.1), each with its data. */
 const licencesOf = (doc) => (doc.type === "decision" ? doc.body.documents.map((d) => d.licence).filter((l) => l != null) : []);
 
+// (1.1) §24.5: the types whose body is sealed to a receiver with a sealing key, the
+// members of a sealed body that stay readable, and the sealed body's structure.
+const UNSEALED = ["receipt", "files_received", "protocol_error"];
+const READABLE = { transfer: ["item", "theme"] };
+const sealedBodyValidator = ajv.compile(JSON.parse(readFileSync(join(schemas, "sealed_body.json"), "utf8")));
+const isSealed = (doc) => doc.body !== null && typeof doc.body === "object" && Object.hasOwn(doc.body, "sealed");
+
+/** §24.5: a sealed body's own rules, before it is opened. */
+function checkSealedBody(doc, minor) {
+  if (!sealedBodyValidator(doc.body)) {
+    const error = sealedBodyValidator.errors[0];
+    const def = /\$defs\/([A-Za-z0-9]+)\//.exec(error.schemaPath);
+    const code = error.keyword === "pattern" && def ? DEF_CODES[def[1]] : undefined;
+    refuse(code ?? "message.invalid", `/body${error.instancePath}: ${error.message}`);
+  }
+  if (minor < (SINCE_MINOR[doc.type] ?? 0)) refuse("message.unknown_type", `${doc.type} in ${doc.protocol}`);
+  if (minor < 1) refuse("message.invalid", "/body/sealed in 1.0");
+  if (UNSEALED.includes(doc.type)) refuse("message.invalid", `a ${doc.type} is never sealed`);
+  // A member null is absent (§1).
+  const readable = READABLE[doc.type] ?? [];
+  for (const name of ["item", "theme"]) {
+    if (doc.body[name] != null && !readable.includes(name)) refuse("message.invalid", `/body/${name} is not readable in a ${doc.type}`);
+  }
+  if (doc.type === "transfer" && doc.body.item == null) refuse("message.invalid", "/body/item: a sealed transfer keeps it readable");
+}
+
 /** §2: parses a message and checks its structure; returns the document. */
 function parseMessage(bytes) {
   const { value: doc, unsafeNumbers } = parseStrict(bytes);
+  return checkMessage(doc, unsafeNumbers);
+}
+
+/** §2 from step 4 on: a parsed document's version, type, members and body. */
+function checkMessage(doc, unsafeNumbers) {
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) refuse("message.invalid");
   if (!isString(doc.protocol)) refuse("message.invalid", "protocol");
   IDENTIFIERS.protocol_version(doc.protocol);
@@ -371,6 +403,11 @@ function parseMessage(bytes) {
       IDENTIFIERS.key_id(s.kid);
     }
   }
+  const minor = Number(doc.protocol.split(".")[1]);
+  if (isSealed(doc)) {
+    checkSealedBody(doc, minor);
+    return checkHeader(doc);
+  }
   const validate = bodyValidators[doc.type];
   if (!validate(doc.body)) {
     const error = validate.errors[0];
@@ -389,7 +426,6 @@ function parseMessage(bytes) {
   for (const licence of licencesOf(doc)) if (licence.holder_citizen_id != null) IDENTIFIERS.citizen_id(licence.holder_citizen_id);
   // §2 step 8: the type, and a transfer's members, must exist in the version the
   // message says; the members of a transfer agree with each other.
-  const minor = Number(doc.protocol.split(".")[1]);
   if (minor < (SINCE_MINOR[doc.type] ?? 0)) refuse("message.unknown_type", `${doc.type} in ${doc.protocol}`);
   if (transfer) checkTransferMembers(transfer, minor, doc.created);
   if (doc.type === "decision") checkDecisionMembers(doc.body, minor);
@@ -400,16 +436,41 @@ function parseMessage(bytes) {
   if (when && doc.body[when] !== undefined && timestamp(doc.body[when]) > timestamp(doc.created)) {
     refuse("message.invalid", `/body/${when}: after created`);
   }
-  if (doc.from === doc.to) refuse("message.invalid", "from equals to");
-  if (ANSWERS.includes(doc.type) && !isString(doc.in_reply_to)) refuse("message.invalid", "in_reply_to");
-  const window = timestamp(doc.expires) - timestamp(doc.created);
-  if (!(window > 0n && window <= MAX_VALIDITY)) refuse("time.bad_window");
+  checkHeader(doc);
   // §2 step 10: the credit code's check character, last.
   if (applicant?.kind === "legal_entity") IDENTIFIERS.credit_code(applicant.credit_code);
   for (const licence of licencesOf(doc)) {
     for (const code of [licence.issuer_credit_code, licence.holder_credit_code]) if (code != null) IDENTIFIERS.credit_code(code);
   }
   return doc;
+}
+
+/** §2 step 8's rules of the envelope's own members. */
+function checkHeader(doc) {
+  if (doc.from === doc.to) refuse("message.invalid", "from equals to");
+  if (ANSWERS.includes(doc.type) && !isString(doc.in_reply_to)) refuse("message.invalid", "in_reply_to");
+  const window = timestamp(doc.expires) - timestamp(doc.created);
+  if (!(window > 0n && window <= MAX_VALIDITY)) refuse("time.bad_window");
+  return doc;
+}
+
+/** §24.5: opens a verified message's sealed body with the receiver's key of the box's
+ * kid, and checks the body inside as a body in clear. The document with that body. */
+async function openBody(doc, sealingKeys) {
+  if (!isSealed(doc)) return doc;
+  const box = doc.body.sealed;
+  // The readable members present (a member null is absent, §1).
+  const readable = Object.fromEntries((READABLE[doc.type] ?? []).filter((n) => doc.body[n] != null).map((n) => [n, doc.body[n]]));
+  const key = sealingKeys.find((k) => k.kid === box.kid && k.owner === doc.to);
+  if (!key) refuse("seal.unknown_key", `no key ${box.kid}`);
+  const opened = await open({ key, box, context: { from: doc.from, to: doc.to, id: doc.id, part: "body" } });
+  // The members are a body's, one level below the message: as deep as in clear.
+  const { value: members, unsafeNumbers } = parseStrict(Buffer.from(opened.plaintext, "base64url"), MAX_DEPTH - 1);
+  if (members === null || typeof members !== "object" || Array.isArray(members)) refuse("message.invalid", "/body/sealed: not an object");
+  for (const name of ["sealed", ...(READABLE[doc.type] ?? [])]) {
+    if (Object.hasOwn(members, name)) refuse("message.invalid", `/body/sealed holds ${name}`);
+  }
+  return checkMessage({ ...doc, body: { ...readable, ...members } }, unsafeNumbers);
 }
 
 function canonicalBytes(value) {
@@ -572,22 +633,27 @@ function checkSignatures(doc, keys) {
   if (!bySender) refuse("signature.key_not_sender");
 }
 
-/** One verifier: trusted keys, an optional receiver, and the ids it accepted. */
-function verifier(keySetText, receiver) {
+/** One verifier: trusted keys, an optional receiver, and the ids it accepted; with the
+ * receiver's sealing keys, it opens sealed bodies and gives every accepted body. */
+function verifier(keySetText, receiver, sealingKeys) {
   const keys = loadKeys(keySetText);
   const seen = new Set();
-  return (bytes, nowText) => {
+  return async (bytes, nowText) => {
     const doc = parseMessage(bytes);
     if (receiver && doc.to !== receiver) refuse("message.wrong_receiver");
     checkSignatures(doc, keys);
     const now = timestamp(nowText);
     if (timestamp(doc.created) > now + SKEW) refuse("time.not_yet_valid");
     if (timestamp(doc.expires) + SKEW < now) refuse("time.expired");
+    // (1.1) A sealed body is opened before the id is recorded: a body refused once
+    // opened leaves no replay record (§8 step 5).
+    const opened = sealingKeys ? await openBody(doc, sealingKeys) : doc;
     const replayKey = `${doc.from} ${doc.id}`;
     if (seen.has(replayKey)) refuse("replay.duplicate");
     seen.add(replayKey);
     const sha256 = createHash("sha256").update(canonicalBytes(doc)).digest("hex");
-    return { outcome: "accepted", type: doc.type, id: doc.id, sha256 };
+    if (!sealingKeys) return { outcome: "accepted", type: doc.type, id: doc.id, sha256 };
+    return { outcome: "accepted", type: doc.type, id: doc.id, sha256, body: opened.body };
   };
 }
 
@@ -844,12 +910,15 @@ function execute({ operation, input }) {
       if (typeof input.keys !== "string") return { outcome: "unsupported", message: "this adapter verifies against key sets, not trust registries" };
       let verify;
       try {
-        verify = verifier(input.keys, input.receiver);
+        verify = verifier(input.keys, input.receiver, input.sealing_keys);
       } catch (e) {
         return { outcome: "refused", code: e instanceof Refusal ? e.code : "key.malformed", message: String(e.message ?? e) };
       }
-      const results = input.messages.map((m) => outcome(() => verify(bytesOf(m), m.now)));
-      return { outcome: "accepted", results };
+      return (async () => {
+        const results = [];
+        for (const m of input.messages) results.push(await outcomeOf(() => verify(bytesOf(m), m.now)));
+        return { outcome: "accepted", results };
+      })();
     }
     case "file_check":
       return outcome(() => checkFile(input.reference, bytesOf(input.bytes), input.media_type));

@@ -16,6 +16,7 @@ mod messages;
 mod post;
 mod primitives;
 mod registry;
+mod sealed_messages;
 mod sealing;
 mod settled;
 mod sm2;
@@ -257,6 +258,8 @@ pub fn generate() -> Generated {
     sm3_digests::sm3_digests(&mut g, &keys);
     registry::tls_keys(&mut g);
     sealing::sealing(&mut g);
+    sealed_messages::sealed_messages(&mut g, &keys);
+    sealed_messages::sealed_checks(&mut g);
     g.out
 }
 

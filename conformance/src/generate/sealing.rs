@@ -37,13 +37,13 @@ fn key(node: &str, suffix: &str, suite: SealingSuite) -> SealingKeyPair {
 }
 
 /// The sample sealing key of `node` in `suite` (`<node>#seal`, `<node>#seal-sm2`).
-fn sample_key(node: &str, suite: SealingSuite) -> SealingKeyPair {
+pub(super) fn sample_key(node: &str, suite: SealingSuite) -> SealingKeyPair {
     must("sample sealing key", sample::sealing_key(node, suite))
 }
 
 /// The ephemeral secret of `label`: 32 bytes for HPKE; for SM2 the SM4 key and nonce
 /// (28 bytes) and then `k` (32 bytes, below n).
-fn ephemeral(suite: SealingSuite, label: &str) -> Vec<u8> {
+pub(super) fn ephemeral(suite: SealingSuite, label: &str) -> Vec<u8> {
     let first = sample::seed(&format!("sealing vector ephemeral {label}"));
     match suite {
         SealingSuite::Sm2Sm4Gcm => {

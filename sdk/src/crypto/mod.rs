@@ -357,6 +357,27 @@ pub trait KeyResolver {
     fn check_owned_message(&self, envelope: &mut crate::Envelope) -> Result<(), crate::Error> {
         self.check_message(envelope)
     }
+
+    /// (1.1) Checks, before a verified message's sealed body is opened at `now`, that
+    /// its box is sealed to a key of the receiver it may be opened with (§24.2: suite,
+    /// key, revocation, window, grace). Accepts everything by default: a resolver that
+    /// knows no sealing keys leaves it to the box, which opens only with its key.
+    fn check_sealed(
+        &self,
+        _envelope: &crate::Envelope,
+        _sealed: &crate::seal::SealedBox,
+        _now: &Timestamp,
+    ) -> Result<(), crate::Error> {
+        Ok(())
+    }
+
+    /// (1.1) [`KeyResolver::check_owned_message`] on a message whose sealed body was
+    /// opened, now in clear: every check but the one that a body in clear to a
+    /// receiver with a sealing key is refused (`seal.required`). By default the same
+    /// as [`KeyResolver::check_owned_message`].
+    fn check_opened_message(&self, envelope: &mut crate::Envelope) -> Result<(), crate::Error> {
+        self.check_owned_message(envelope)
+    }
 }
 
 /// Implements [`KeyResolver`] for a pointer type by delegating to the value it points
@@ -387,6 +408,20 @@ macro_rules! delegate_key_resolver {
                 envelope: &mut crate::Envelope,
             ) -> Result<(), crate::Error> {
                 (**self).check_owned_message(envelope)
+            }
+            fn check_sealed(
+                &self,
+                envelope: &crate::Envelope,
+                sealed: &crate::seal::SealedBox,
+                now: &Timestamp,
+            ) -> Result<(), crate::Error> {
+                (**self).check_sealed(envelope, sealed, now)
+            }
+            fn check_opened_message(
+                &self,
+                envelope: &mut crate::Envelope,
+            ) -> Result<(), crate::Error> {
+                (**self).check_opened_message(envelope)
             }
         }
     )*};

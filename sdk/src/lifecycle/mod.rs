@@ -172,7 +172,9 @@ fn side_of(body: &Body) -> Side {
         Body::Receipt(_)
         | Body::ProtocolError(_)
         | Body::FilesReceived(_)
-        | Body::ShipmentReceived(_) => Side::Either,
+        | Body::ShipmentReceived(_)
+        // Not applied before it is opened (`Case::apply`).
+        | Body::Sealed(_) => Side::Either,
         Body::Shipment(shipment) => match shipment.contents {
             ShipmentContents::Originals => Side::Window,
             ShipmentContents::Results => Side::Authority,
@@ -452,6 +454,14 @@ impl Case {
             return Err(LifecycleError::WrongCase {
                 case: envelope.case.to_string(),
                 expected: self.id.to_string(),
+            }
+            .into());
+        }
+        if envelope.body.sealed().is_some() {
+            return Err(crate::error::MessageError::Invalid {
+                reason: "/body: sealed; a case applies a message once it is opened \
+                         (Verifier::verify_and_open)"
+                    .to_string(),
             }
             .into());
         }

@@ -9,6 +9,7 @@ pub(crate) mod decode_error;
 mod evaluation;
 mod post;
 mod receipt;
+mod sealed;
 mod steps;
 mod transfer;
 
@@ -16,6 +17,7 @@ pub use crate::message_type::MessageType;
 pub use evaluation::{Evaluation, Grade, Rectification};
 pub use post::{Delivery, Shipment, ShipmentContents, ShipmentItem, ShipmentReceived};
 pub use receipt::{Receipt, ReceiptOutcome};
+pub use sealed::{readable_members, SealedBody, BODY_PART};
 pub use steps::{
     Decision, DecisionOutcome, FilesReceived, Licence, ProtocolError, ReportedStatus,
     ResultDocument, ResultKind, StatusUpdate, Supplement, SupplementItem, SupplementRequest,
@@ -35,6 +37,7 @@ use crate::time::Timestamp;
 use crate::version::ProtocolVersion;
 use schemars::JsonSchema;
 use serde::de::{self, Deserializer};
+use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
 /// A protocol message: routing, validity, body and signatures.
@@ -146,8 +149,9 @@ pub struct Route {
     pub case: CaseId,
 }
 
-/// The body of a message, tagged by its type.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+/// The body of a message, tagged by its type: in clear, or (1.1) sealed to the receiver
+/// ([`Body::Sealed`], §24.5).
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
 // A transfer is some 200 bytes larger than the other bodies; a body is built once per
 // message, and boxing it would change every construction and match of the public API.
 #[allow(clippy::large_enum_variant)]
@@ -181,6 +185,36 @@ pub enum Body {
     Evaluation(Evaluation),
     /// The authority's answer to a poor grade (整改, 1.1).
     Rectification(Rectification),
+    /// (1.1) A body of the type [`SealedBody::message_type`] sealed to the receiver:
+    /// its readable members and a box that [`crate::Verifier::verify_and_open`] opens with the
+    /// receiver's sealing key. On the wire its `type` is that type's.
+    Sealed(SealedBody),
+}
+
+/// `{"type": …, "body": …}`, the type being the sealed body's for [`Body::Sealed`].
+impl Serialize for Body {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut typed = serializer.serialize_struct("Body", 2)?;
+        typed.serialize_field("type", self.message_type().as_str())?;
+        match self {
+            Body::Transfer(body) => typed.serialize_field("body", body),
+            Body::Receipt(body) => typed.serialize_field("body", body),
+            Body::StatusUpdate(body) => typed.serialize_field("body", body),
+            Body::SupplementRequest(body) => typed.serialize_field("body", body),
+            Body::Supplement(body) => typed.serialize_field("body", body),
+            Body::Decision(body) => typed.serialize_field("body", body),
+            Body::Withdrawal(body) => typed.serialize_field("body", body),
+            Body::ProtocolError(body) => typed.serialize_field("body", body),
+            Body::FilesReceived(body) => typed.serialize_field("body", body),
+            Body::Shipment(body) => typed.serialize_field("body", body),
+            Body::ShipmentReceived(body) => typed.serialize_field("body", body),
+            Body::Delivery(body) => typed.serialize_field("body", body),
+            Body::Evaluation(body) => typed.serialize_field("body", body),
+            Body::Rectification(body) => typed.serialize_field("body", body),
+            Body::Sealed(body) => typed.serialize_field("body", body),
+        }?;
+        typed.end()
+    }
 }
 
 impl std::fmt::Display for MessageType {
@@ -207,6 +241,15 @@ impl Body {
             Body::Delivery(_) => MessageType::Delivery,
             Body::Evaluation(_) => MessageType::Evaluation,
             Body::Rectification(_) => MessageType::Rectification,
+            Body::Sealed(sealed) => sealed.message_type,
+        }
+    }
+
+    /// The box of a sealed body (§24.5), `None` for a body in clear.
+    pub fn sealed(&self) -> Option<&SealedBody> {
+        match self {
+            Body::Sealed(sealed) => Some(sealed),
+            _ => None,
         }
     }
 }
@@ -222,13 +265,29 @@ impl Body {
             },
             other => other,
         })?;
+        if let Some(sealed) = Body::read_sealed(message_type, value) {
+            return sealed;
+        }
         Body::from_value(message_type, value).map_err(|err| decode_error::body_error(err, value))
+    }
+
+    /// (1.1) A body with a member `sealed` read as a sealed body (§24.5); `None` for
+    /// any other.
+    pub(crate) fn read_sealed(
+        message_type: MessageType,
+        value: &serde_json::Value,
+    ) -> Option<Result<Body, Error>> {
+        value.get("sealed")?;
+        Some(sealed::sealed_from_value(message_type, value).map(Body::Sealed))
     }
 
     /// Reads a body of the type named `type_name` from its JSON, for `Deserialize`:
     /// an error names the field at fault under `/body`.
     fn of_type<E: de::Error>(type_name: &str, body: &serde_json::Value) -> Result<Body, E> {
         let message_type = MessageType::try_from(type_name).map_err(E::custom)?;
+        if let Some(sealed) = Body::read_sealed(message_type, body) {
+            return sealed.map_err(E::custom);
+        }
         Body::from_value(message_type, body).map_err(|err| {
             let field = decode_error::serde_pointer(err.path());
             E::custom(format_args!("/body{field}: {}", err.inner()))
@@ -266,6 +325,15 @@ impl Body {
     /// [`Body::from_text`] then explains). The WASM build, whose size counts more than
     /// this saving, reads through the tracking deserializer, its only one.
     pub(crate) fn from_canonical_text(message_type: MessageType, text: &str) -> Option<Body> {
+        // (1.1) A body with a member `sealed` at its top level, whatever its value, is
+        // sealed; form data may have one deeper down, so the top level is looked at
+        // whenever the bytes occur.
+        if text.contains("\"sealed\":") {
+            let value = crate::json::parse(text.as_bytes()).ok()?;
+            if let Some(sealed) = Body::read_sealed(message_type, &value) {
+                return sealed.ok();
+            }
+        }
         #[cfg(target_arch = "wasm32")]
         return Body::from_text(message_type, text).ok();
         #[cfg(not(target_arch = "wasm32"))]

@@ -39,7 +39,7 @@ use crate::digest::Sha256Digest;
 use crate::error::{Error, KeyError, RegistryError, RouteError, SignatureError};
 use crate::id::{AgreementId, ItemCode, KeyId, NodeId};
 use crate::json::Limits;
-use crate::message::{Body, Envelope};
+use crate::message::{Body, Envelope, MessageType};
 use crate::seal::{SealingPublicKey, SealingSuite};
 use crate::signing::{check_numbers, signing_input_from};
 use crate::time::Timestamp;
@@ -708,8 +708,8 @@ impl Registry {
                 })?;
         // New cases stop when the agreement ends; the cases already open may finish
         // during the wind-down that follows (§17 step 2).
-        let last = match envelope.body {
-            Body::Transfer(_) => agreement.valid_until.clone(),
+        let last = match envelope.message_type() {
+            MessageType::Transfer => agreement.valid_until.clone(),
             _ => agreement
                 .valid_until
                 .plus_seconds(AGREEMENT_WIND_DOWN_SECONDS)
@@ -747,9 +747,9 @@ impl Registry {
             }
         }
         self.check_suite(agreement, envelope)?;
-        let Body::Transfer(transfer) = &envelope.body else {
+        if envelope.message_type() != MessageType::Transfer {
             return Ok(());
-        };
+        }
         let roles = [
             (
                 "/from",
@@ -774,6 +774,10 @@ impl Registry {
                 .into());
             }
         }
+        // (1.1) The rest of step 6 reads the body inside a sealed transfer, once opened.
+        let Body::Transfer(transfer) = &envelope.body else {
+            return Ok(());
+        };
         let item =
             self.item(&agreement.id, &transfer.item)
                 .ok_or_else(|| RouteError::UnknownItem {
@@ -983,12 +987,28 @@ impl KeyResolver for Registry {
     }
 
     fn check_message(&self, envelope: &Envelope) -> Result<(), Error> {
-        self.check_route(envelope, None)
+        self.check_route(envelope, None)?;
+        self.check_sealed_if_required(envelope)
+    }
+
+    fn check_owned_message(&self, envelope: &mut Envelope) -> Result<(), Error> {
+        self.check_opened_message(envelope)?;
+        self.check_sealed_if_required(envelope)
+    }
+
+    fn check_sealed(
+        &self,
+        envelope: &Envelope,
+        sealed: &crate::seal::SealedBox,
+        now: &Timestamp,
+    ) -> Result<(), Error> {
+        let suite = self.sealing_suite_for(envelope)?;
+        self.check_sealed_to(&envelope.to, sealed, suite, &envelope.created, now)
     }
 
     /// Moves a transfer's form into a JSON value for its schema check instead of
     /// copying it, and puts it back whatever the outcome.
-    fn check_owned_message(&self, envelope: &mut Envelope) -> Result<(), Error> {
+    fn check_opened_message(&self, envelope: &mut Envelope) -> Result<(), Error> {
         let Body::Transfer(transfer) = &mut envelope.body else {
             return self.check_route(envelope, None);
         };

@@ -3,10 +3,12 @@
 
 use super::{Agreement, MemberKey, Registry};
 use crate::crypto::Algorithm;
-use crate::error::{Error, RegistryError, SealError};
+use crate::error::{Error, RegistryError, RouteError, SealError};
 use crate::id::{KeyId, NodeId};
+use crate::message::Envelope;
 use crate::seal::{SealedBox, SealingPublicKey, SealingSuite, SEAL_GRACE_SECONDS};
 use crate::time::Timestamp;
+use crate::version::ProtocolVersion;
 
 impl Registry {
     /// The sealing suite of `agreement`: HPKE for `ed25519` agreements, SM2 and SM4-GCM
@@ -108,6 +110,78 @@ impl Registry {
             .into());
         }
         Ok(())
+    }
+
+    /// (1.1) The key the body of `envelope` must be sealed to (§24.5): `None` for a
+    /// message of 1.0, of a type never sealed, or to a receiver that lists no sealing
+    /// key of the agreement's suite for its `created`.
+    pub fn body_sealing_key(
+        &self,
+        envelope: &Envelope,
+    ) -> Result<Option<(KeyId, SealingPublicKey)>, Error> {
+        self.sealing_key_at(envelope, envelope.protocol)
+    }
+
+    /// [`Registry::body_sealing_key`] for `envelope` written in version `protocol`.
+    fn sealing_key_at(
+        &self,
+        envelope: &Envelope,
+        protocol: ProtocolVersion,
+    ) -> Result<Option<(KeyId, SealingPublicKey)>, Error> {
+        if protocol < ProtocolVersion::V1_1 || !envelope.message_type().is_sealable() {
+            return Ok(None);
+        }
+        let suite = self.sealing_suite_for(envelope)?;
+        match self.sealing_key(&envelope.to, suite, &envelope.created) {
+            Ok(key) => Ok(Some(key)),
+            Err(Error::Seal(SealError::NoKey { .. })) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The sealing suite of `envelope`'s agreement (`agreement.unknown` without one).
+    pub(super) fn sealing_suite_for(&self, envelope: &Envelope) -> Result<SealingSuite, Error> {
+        let agreement =
+            self.agreement(&envelope.agreement)
+                .ok_or_else(|| RouteError::UnknownAgreement {
+                    agreement: envelope.agreement.to_string(),
+                })?;
+        Registry::sealing_suite_of(agreement)
+    }
+
+    /// (1.1) Seals the body of `envelope`, not yet signed, when §24.5 asks it: to the
+    /// key [`Registry::body_sealing_key`] gives. Whether it sealed it.
+    pub fn seal_body(&self, envelope: &mut Envelope) -> Result<bool, Error> {
+        match self.body_sealing_key(envelope)? {
+            Some((kid, key)) if envelope.body.sealed().is_none() => {
+                envelope.seal_body(&kid, &key)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// (1.1) Refuses a body in clear that §24.5 asks to be sealed (`seal.required`): of
+    /// a type that is sealed, between members that negotiate 1.1 or later (whatever
+    /// version the message says, so that writing 1.0 does not avoid it), to a receiver
+    /// that lists a sealing key for it.
+    pub(super) fn check_sealed_if_required(&self, envelope: &Envelope) -> Result<(), Error> {
+        let negotiated = self.negotiate(&envelope.from, &envelope.to);
+        if envelope.body.sealed().is_some()
+            || negotiated.is_none_or(|version| version < ProtocolVersion::V1_1)
+        {
+            return Ok(());
+        }
+        match self.sealing_key_at(envelope, ProtocolVersion::V1_1)? {
+            Some((kid, _)) => Err(SealError::Required {
+                message_type: envelope.message_type().to_string(),
+                protocol: envelope.protocol.to_string(),
+                receiver: envelope.to.to_string(),
+                key_id: kid.to_string(),
+            }
+            .into()),
+            None => Ok(()),
+        }
     }
 
     /// The sealing keys `node` lists (none when it lists none); `registry.unknown_member`

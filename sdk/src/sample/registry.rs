@@ -8,6 +8,7 @@ use crate::crypto::{Algorithm, KeyPair};
 use crate::error::Error;
 use crate::id::{AgreementId, KeyId, NodeId, RegionCode};
 use crate::registry::*;
+use crate::seal::SealingSuite;
 use crate::time::Timestamp;
 use crate::version::ProtocolVersion;
 
@@ -337,6 +338,36 @@ pub fn registry_bytes_with_cross_river_on_sm2() -> Result<Vec<u8>, Error> {
             agreement.suite = Some(Algorithm::Sm2Sm3.as_str().into());
         }
     }
+    signed_registry(&document, &[0, 1])
+}
+
+/// (1.1) Lists in `document` the sample sealing keys ([`super::sealing_key`]) of every
+/// member, in both suites, valid 2025–2030: senders of 1.1 then seal every body to them
+/// (§24.5).
+pub fn add_sealing_keys(document: &mut RegistryDocument) -> Result<(), Error> {
+    for member in &mut document.members {
+        let mut keys = Vec::new();
+        for suite in SealingSuite::ALL {
+            let pair = super::sealing_key(member.node.as_str(), suite)?;
+            keys.push(MemberKey {
+                key_id: pair.key_id().clone(),
+                algorithm: suite.as_str().into(),
+                public_key: crate::crypto::base64url(pair.public_key().as_bytes()),
+                valid_from: ts("2025-01-01T00:00:00+08:00")?,
+                valid_until: ts("2030-12-31T23:59:59+08:00")?,
+                revoked: None,
+            });
+        }
+        member.sealing_keys = Some(keys);
+    }
+    Ok(())
+}
+
+/// (1.1) The signed sample registry ([`registry_bytes`]) in which every member lists
+/// its sample sealing keys ([`add_sealing_keys`]).
+pub fn registry_bytes_with_sealing_keys() -> Result<Vec<u8>, Error> {
+    let mut document = registry_document(1, &[0, 1, 2], 2)?;
+    add_sealing_keys(&mut document)?;
     signed_registry(&document, &[0, 1])
 }
 
