@@ -75,7 +75,7 @@ const IMPLEMENTED: [&str; 15] = [
     "sealing/messages",
     "signatures",
 ];
-const UNIMPLEMENTED: [&str; 10] = [
+const UNIMPLEMENTED: [&str; 11] = [
     "checks",
     "deadlines",
     "files/lifecycle",
@@ -86,6 +86,7 @@ const UNIMPLEMENTED: [&str; 10] = [
     "registry",
     "sealing/checks",
     "sealing/keys",
+    "sealing/required",
 ];
 
 /// The ids of the vectors in implemented categories that pin the duplicate-key rule:

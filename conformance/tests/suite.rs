@@ -102,6 +102,7 @@ fn there_are_enough_vectors_and_every_code_is_covered() {
             "sealing/hops",
             "sealing/keys",
             "sealing/messages",
+            "sealing/required",
             "signatures"
         ]
     );

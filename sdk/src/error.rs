@@ -348,7 +348,7 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ),
     (
         "seal.required",
-        "a message of a type that is sealed travels in clear between members that speak 1.1, to a receiver that lists a sealing key for it: its body must be sealed",
+        "a message of a type that is sealed travels in clear between members that both list 1.1, to a receiver that lists a sealing key for it: its body must be sealed",
     ),
 ];
 

@@ -134,6 +134,11 @@ fn sealed_branch(mut branch: Value) -> Value {
         .filter(|t| t.is_sealable() && t.requires_in_reply_to())
         .map(|t| t.as_str())
         .collect();
+    branch["description"] = Value::from(
+        "(1.1) A body sealed to the receiver (§24.5): its type is that of the body inside; \
+         a transfer keeps its item (and theme) readable, other types nothing; every other \
+         member is in the box `sealed`.",
+    );
     branch["properties"]["type"] = serde_json::json!({"type": "string", "enum": sealable});
     branch["properties"]["protocol"] = serde_json::json!({
         "type": "string",

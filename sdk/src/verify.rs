@@ -764,6 +764,7 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             )?,
         };
         self.keys.check_owned_message(&mut envelope)?;
+        self.keys.check_in_clear(&envelope)?;
         let skew = i128::from(rules.clock_skew_seconds) * NANOS;
         if envelope.created.unix_nanos() > now.unix_nanos() + skew {
             return Err(TimeError::NotYetValid {
@@ -830,7 +831,7 @@ fn open_body<R: KeyResolver>(
     envelope.body = sealed.open(envelope, key)?;
     check_body(envelope)?;
     warnings.extend(check_credit_codes(envelope, options.credit_codes)?);
-    resolver.check_opened_message(envelope)
+    resolver.check_owned_message(envelope)
 }
 
 impl<R: KeyResolver> Verifier<R, MemoryReplayGuard> {
@@ -845,6 +846,26 @@ impl<R: KeyResolver> Verifier<R, MemoryReplayGuard> {
         apply: impl FnOnce(&Verified) -> Result<T, Error>,
     ) -> Result<(Verified, T), Error> {
         let verified = self.verify(message, now)?;
+        match apply(&verified) {
+            Ok(applied) => Ok((verified, applied)),
+            Err(refusal) => {
+                self.forget(&verified);
+                Err(refusal)
+            }
+        }
+    }
+
+    /// (1.1) [`Verifier::verify_and_apply`] for a receiver with sealing keys: verifies
+    /// and opens `message` ([`Verifier::verify_and_open`]), then applies it with
+    /// `apply`; a message refused at any step is not recorded.
+    pub fn verify_open_and_apply<T>(
+        &self,
+        message: Unverified,
+        keys: &[crate::seal::SealingKeyPair],
+        now: &Timestamp,
+        apply: impl FnOnce(&Verified) -> Result<T, Error>,
+    ) -> Result<(Verified, T), Error> {
+        let verified = self.verify_and_open(message, keys, now)?;
         match apply(&verified) {
             Ok(applied) => Ok((verified, applied)),
             Err(refusal) => {

@@ -161,7 +161,14 @@ fn a_message_that_must_be_sealed_is_refused_in_clear_and_a_1_0_one_is_not() {
     // Between members that speak 1.0 (or to a 1.0 message) nothing is sealed (§20).
     let mut old = transfer();
     old.protocol = ProtocolVersion::V1_0;
-    assert!(!registry.seal_body(&mut old).expect("no seal for 1.0"));
+    // A 1.0 message between members that both speak 1.1 cannot be sealed, and must be.
+    assert_eq!(
+        registry
+            .seal_body(&mut old)
+            .expect_err("write the negotiated version")
+            .code(),
+        "seal.required"
+    );
     assert_eq!(
         old.seal_body(
             &KeyId::parse("jiujiang.360400#seal").expect("kid"),

@@ -371,12 +371,12 @@ pub trait KeyResolver {
         Ok(())
     }
 
-    /// (1.1) [`KeyResolver::check_owned_message`] on a message whose sealed body was
-    /// opened, now in clear: every check but the one that a body in clear to a
-    /// receiver with a sealing key is refused (`seal.required`). By default the same
-    /// as [`KeyResolver::check_owned_message`].
-    fn check_opened_message(&self, envelope: &mut crate::Envelope) -> Result<(), crate::Error> {
-        self.check_owned_message(envelope)
+    /// (1.1) Checks, after [`KeyResolver::check_owned_message`], a message as it
+    /// travelled: a body in clear that must be sealed is refused (`seal.required`,
+    /// §24.5). [`crate::Verifier`] calls it before opening a sealed body, never after.
+    /// Accepts everything by default.
+    fn check_in_clear(&self, _envelope: &crate::Envelope) -> Result<(), crate::Error> {
+        Ok(())
     }
 }
 
@@ -417,11 +417,8 @@ macro_rules! delegate_key_resolver {
             ) -> Result<(), crate::Error> {
                 (**self).check_sealed(envelope, sealed, now)
             }
-            fn check_opened_message(
-                &self,
-                envelope: &mut crate::Envelope,
-            ) -> Result<(), crate::Error> {
-                (**self).check_opened_message(envelope)
+            fn check_in_clear(&self, envelope: &crate::Envelope) -> Result<(), crate::Error> {
+                (**self).check_in_clear(envelope)
             }
         }
     )*};

@@ -25,7 +25,9 @@ pub fn readable_members(message_type: MessageType) -> &'static [&'static str] {
 }
 
 /// A body as it travels sealed: its readable members and the box holding the others.
-/// The body inside, once opened, is checked as any body of its type.
+/// The body inside, once opened, is checked as any body of its type. Which readable
+/// members a type has (a transfer's `item`, required, and `theme`; none for another
+/// type) is the envelope's rule (`schemas/v1/envelope.json`), not this structure's.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SealedBody {

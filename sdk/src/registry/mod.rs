@@ -987,12 +987,10 @@ impl KeyResolver for Registry {
     }
 
     fn check_message(&self, envelope: &Envelope) -> Result<(), Error> {
-        self.check_route(envelope, None)?;
-        self.check_sealed_if_required(envelope)
+        self.check_route(envelope, None)
     }
 
-    fn check_owned_message(&self, envelope: &mut Envelope) -> Result<(), Error> {
-        self.check_opened_message(envelope)?;
+    fn check_in_clear(&self, envelope: &Envelope) -> Result<(), Error> {
         self.check_sealed_if_required(envelope)
     }
 
@@ -1008,7 +1006,7 @@ impl KeyResolver for Registry {
 
     /// Moves a transfer's form into a JSON value for its schema check instead of
     /// copying it, and puts it back whatever the outcome.
-    fn check_opened_message(&self, envelope: &mut Envelope) -> Result<(), Error> {
+    fn check_owned_message(&self, envelope: &mut Envelope) -> Result<(), Error> {
         let Body::Transfer(transfer) = &mut envelope.body else {
             return self.check_route(envelope, None);
         };

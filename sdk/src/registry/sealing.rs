@@ -150,21 +150,27 @@ impl Registry {
     }
 
     /// (1.1) Seals the body of `envelope`, not yet signed, when §24.5 asks it: to the
-    /// key [`Registry::body_sealing_key`] gives. Whether it sealed it.
+    /// key [`Registry::body_sealing_key`] gives. Whether it sealed it. A body that must
+    /// be sealed and cannot be, in a message that says 1.0 between members that both
+    /// speak 1.1, is `seal.required`: write the negotiated version
+    /// ([`Registry::negotiate`]).
     pub fn seal_body(&self, envelope: &mut Envelope) -> Result<bool, Error> {
+        if envelope.body.sealed().is_some() {
+            return Ok(false);
+        }
         match self.body_sealing_key(envelope)? {
-            Some((kid, key)) if envelope.body.sealed().is_none() => {
+            Some((kid, key)) => {
                 envelope.seal_body(&kid, &key)?;
                 Ok(true)
             }
-            _ => Ok(false),
+            None => self.check_sealed_if_required(envelope).map(|()| false),
         }
     }
 
     /// (1.1) Refuses a body in clear that §24.5 asks to be sealed (`seal.required`): of
-    /// a type that is sealed, between members that negotiate 1.1 or later (whatever
-    /// version the message says, so that writing 1.0 does not avoid it), to a receiver
-    /// that lists a sealing key for it.
+    /// a type that is sealed, between members that both list 1.1 or later in
+    /// `protocols` (whatever version the message says, so that writing 1.0 does not
+    /// avoid it), to a receiver that lists a sealing key for it.
     pub(super) fn check_sealed_if_required(&self, envelope: &Envelope) -> Result<(), Error> {
         let negotiated = self.negotiate(&envelope.from, &envelope.to);
         if envelope.body.sealed().is_some()
