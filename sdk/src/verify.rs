@@ -67,6 +67,8 @@ pub struct Verified {
     envelope: Envelope,
     signers: Vec<KeyId>,
     warnings: Vec<Warning>,
+    /// (1.1) Whether its body arrived sealed (§24.5), opened since or not.
+    arrived_sealed: bool,
 }
 
 impl Unverified {
@@ -780,6 +782,7 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             }
             .into());
         }
+        let arrived_sealed = envelope.body.sealed().is_some();
         let mut parsed = (warnings, options);
         open(&mut envelope, &mut parsed)?;
         let (warnings, _) = parsed;
@@ -802,6 +805,7 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             envelope,
             signers,
             warnings,
+            arrived_sealed,
         })
     }
 }
@@ -845,14 +849,7 @@ impl<R: KeyResolver> Verifier<R, MemoryReplayGuard> {
         now: &Timestamp,
         apply: impl FnOnce(&Verified) -> Result<T, Error>,
     ) -> Result<(Verified, T), Error> {
-        let verified = self.verify(message, now)?;
-        match apply(&verified) {
-            Ok(applied) => Ok((verified, applied)),
-            Err(refusal) => {
-                self.forget(&verified);
-                Err(refusal)
-            }
-        }
+        self.apply_or_forget(self.verify(message, now)?, apply)
     }
 
     /// (1.1) [`Verifier::verify_and_apply`] for a receiver with sealing keys: verifies
@@ -865,7 +862,15 @@ impl<R: KeyResolver> Verifier<R, MemoryReplayGuard> {
         now: &Timestamp,
         apply: impl FnOnce(&Verified) -> Result<T, Error>,
     ) -> Result<(Verified, T), Error> {
-        let verified = self.verify_and_open(message, keys, now)?;
+        self.apply_or_forget(self.verify_and_open(message, keys, now)?, apply)
+    }
+
+    /// Applies `verified` with `apply`, and forgets it if `apply` refuses it.
+    fn apply_or_forget<T>(
+        &self,
+        verified: Verified,
+        apply: impl FnOnce(&Verified) -> Result<T, Error>,
+    ) -> Result<(Verified, T), Error> {
         match apply(&verified) {
             Ok(applied) => Ok((verified, applied)),
             Err(refusal) => {
@@ -1032,7 +1037,7 @@ impl Verified {
 
     /// (1.1) Whether the message arrived with its body sealed (§24.5), opened or not.
     pub fn arrived_sealed(&self) -> bool {
-        self.document().pointer("/body/sealed").is_some()
+        self.arrived_sealed
     }
 
     /// Checks that this verified receipt answers `answered`: it is a receipt, it names

@@ -5,7 +5,7 @@
 //! that must travel sealed and does not, and the registry's checks of the body inside
 //! (`sealing/checks`).
 
-use super::sealing::{ephemeral, sample_key as sealing_key};
+use super::sealing::{ephemeral, key_file, sample_key as sealing_key};
 use super::*;
 use tongban::seal::{SealContext, SealedBox, SealingSuite};
 
@@ -19,7 +19,7 @@ fn sealing_key_files() -> Value {
     let files: Vec<Value> = [JIUJIANG, HUANGSHI]
         .into_iter()
         .flat_map(|node| SealingSuite::ALL.map(|suite| sealing_key(node, suite)))
-        .map(|key| must("key file", serde_json::to_value(key.to_file())))
+        .map(|key| key_file(&key))
         .collect();
     json!(files)
 }
@@ -44,6 +44,12 @@ fn body_of(envelope: &Envelope) -> Value {
 /// A hand-made box: `plaintext`'s canonical bytes sealed to Jiujiang's HPKE key under
 /// the context (`from`, `to`, `id`, `part`).
 fn hand_box(plaintext: &Value, from: &str, id: &MessageId, part: &str, label: &str) -> SealedBox {
+    let bytes = tongban::canonical::to_canonical_bytes(plaintext);
+    hand_box_bytes(&bytes, from, id, part, label)
+}
+
+/// [`hand_box`] of bytes as they are.
+fn hand_box_bytes(bytes: &[u8], from: &str, id: &MessageId, part: &str, label: &str) -> SealedBox {
     let key = sealing_key(JIUJIANG, HPKE);
     let from = must("node", NodeId::parse(from));
     let to = must("node", NodeId::parse(JIUJIANG));
@@ -53,13 +59,12 @@ fn hand_box(plaintext: &Value, from: &str, id: &MessageId, part: &str, label: &s
         id,
         part,
     };
-    let bytes = tongban::canonical::to_canonical_bytes(plaintext);
     must(
         "seal",
         key.public_key().seal_with_ephemeral(
             key.key_id(),
             &context,
-            &bytes,
+            bytes,
             &ephemeral(HPKE, label),
         ),
     )
@@ -183,29 +188,10 @@ pub(super) fn sealed_messages(g: &mut Gen, keys: &str) {
     }
     // Duplicate keys inside are refused as they are in clear: the box holds bytes.
     let duplicate = {
-        let key = sealing_key(JIUJIANG, HPKE);
-        let (from, to) = (
-            must("node", NodeId::parse(HUANGSHI)),
-            must("node", NodeId::parse(JIUJIANG)),
-        );
-        let context = SealContext {
-            from: &from,
-            to: &to,
-            id: &base.id,
-            part: BODY_PART,
-        };
         let mut text =
             String::from_utf8_lossy(&tongban::canonical::to_canonical_bytes(&members)).into_owned();
         text.insert_str(1, r#""mode":"fully_online","#);
-        must(
-            "seal",
-            key.public_key().seal_with_ephemeral(
-                key.key_id(),
-                &context,
-                text.as_bytes(),
-                &ephemeral(HPKE, "duplicate"),
-            ),
-        )
+        hand_box_bytes(text.as_bytes(), HUANGSHI, &base.id, BODY_PART, "duplicate")
     };
     vector(
         g,

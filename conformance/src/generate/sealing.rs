@@ -76,14 +76,20 @@ fn body_context() -> Value {
     context_json(HUANGSHI, JIUJIANG, MESSAGE, "body")
 }
 
-fn sealed(receiver: &SealingKeyPair, label: &str) -> SealedBox {
-    let names = names();
-    let context = SealContext {
+/// The context of the vectors' boxes: Huangshi to Jiujiang, message `MESSAGE`, part
+/// `body`.
+fn body_seal_context(names: &Names) -> SealContext<'_> {
+    SealContext {
         from: &names.from,
         to: &names.to,
         id: &names.id,
         part: "body",
-    };
+    }
+}
+
+fn sealed(receiver: &SealingKeyPair, label: &str) -> SealedBox {
+    let names = names();
+    let context = body_seal_context(&names);
     must(
         "seal",
         receiver.public_key().seal_with_ephemeral(
@@ -93,6 +99,11 @@ fn sealed(receiver: &SealingKeyPair, label: &str) -> SealedBox {
             &ephemeral(receiver.suite(), label),
         ),
     )
+}
+
+/// The key file of a sealing key, as a vector gives it.
+pub(super) fn key_file(pair: &SealingKeyPair) -> Value {
+    must("key file", serde_json::to_value(pair.to_file()))
 }
 
 fn box_json(sealed: &SealedBox) -> Value {
@@ -230,7 +241,7 @@ fn known_answers(g: &mut Gen) {
 fn opening(g: &mut Gen) {
     for (suite, name) in [(HPKE, "hpke"), (SM2, "sm2")] {
         let receiver = sample_key(JIUJIANG, suite);
-        let file = must("key file", serde_json::to_value(receiver.to_file()));
+        let file = key_file(&receiver);
         let good = box_json(&sealed(&receiver, name));
         let open = |g: &mut Gen,
                     case: &str,
@@ -369,12 +380,7 @@ fn opening(g: &mut Gen) {
     // The box is sealed under that all-zero secret, so only the check refuses it.
     let receiver = sample_key(JIUJIANG, HPKE);
     let names = names();
-    let context = SealContext {
-        from: &names.from,
-        to: &names.to,
-        id: &names.id,
-        part: "body",
-    };
+    let context = body_seal_context(&names);
     let (enc, ct) = super::hpke_zero::zero_shared_secret_box(
         receiver.public_key().as_bytes(),
         &context.bytes(HPKE, receiver.key_id()),
@@ -387,7 +393,7 @@ fn opening(g: &mut Gen) {
         "sealing/boxes/hpke-enc-of-small-order",
         "the encapsulated key is the X25519 point 0 and the box is sealed under the all-zero shared secret it gives: a receiver that does not refuse that secret opens it",
         "open",
-        json!({"key": must("key file", serde_json::to_value(receiver.to_file())), "box": zero_enc, "context": body_context()}),
+        json!({"key": key_file(&receiver), "box": zero_enc, "context": body_context()}),
         refused("seal.open_failed"),
     );
     // SM2: C1 written compressed, the rest unchanged.
@@ -401,7 +407,7 @@ fn opening(g: &mut Gen) {
         "sealing/boxes/sm2-c1-compressed",
         "C1 carries the tag of a compressed point: C1 is the uncompressed point 04‖x‖y",
         "open",
-        json!({"key": must("key file", serde_json::to_value(receiver.to_file())), "box": compressed, "context": body_context()}),
+        json!({"key": key_file(&receiver), "box": compressed, "context": body_context()}),
         refused("seal.malformed"),
     );
     // SM2: C1 off the curve (its last byte changed), written 04‖x‖y.
@@ -414,7 +420,7 @@ fn opening(g: &mut Gen) {
         "sealing/boxes/sm2-c1-off-curve",
         "C1 written 04‖x‖y but not a point of the curve: it does not open",
         "open",
-        json!({"key": must("key file", serde_json::to_value(receiver.to_file())), "box": off_curve, "context": body_context()}),
+        json!({"key": key_file(&receiver), "box": off_curve, "context": body_context()}),
         refused("seal.open_failed"),
     );
     g.push(

@@ -28,6 +28,24 @@ impl Registry {
         suite: SealingSuite,
         created: &Timestamp,
     ) -> Result<(KeyId, SealingPublicKey), Error> {
+        let key = self
+            .current_sealing_key(receiver, suite, created)?
+            .ok_or_else(|| SealError::NoKey {
+                receiver: receiver.to_string(),
+                suite: suite.as_str().to_string(),
+                at: created.to_string(),
+            })?;
+        Self::decoded(suite, key)
+    }
+
+    /// The registry's entry of the key [`Registry::sealing_key`] chooses, `None` when
+    /// there is none: its choice, without decoding the key.
+    fn current_sealing_key(
+        &self,
+        receiver: &NodeId,
+        suite: SealingSuite,
+        created: &Timestamp,
+    ) -> Result<Option<&MemberKey>, Error> {
         let usable = |key: &&MemberKey| {
             key.algorithm == suite.as_str()
                 && key.valid_from <= *created
@@ -40,11 +58,11 @@ impl Registry {
                 chosen = Some(key);
             }
         }
-        let key = chosen.ok_or_else(|| SealError::NoKey {
-            receiver: receiver.to_string(),
-            suite: suite.as_str().to_string(),
-            at: created.to_string(),
-        })?;
+        Ok(chosen)
+    }
+
+    /// A registry entry's key id and decoded key.
+    fn decoded(suite: SealingSuite, key: &MemberKey) -> Result<(KeyId, SealingPublicKey), Error> {
         let public = SealingPublicKey::from_base64url(suite, &key.public_key)?;
         Ok((key.key_id.clone(), public))
     }
@@ -119,24 +137,25 @@ impl Registry {
         &self,
         envelope: &Envelope,
     ) -> Result<Option<(KeyId, SealingPublicKey)>, Error> {
-        self.sealing_key_at(envelope, envelope.protocol)
+        self.sealing_entry_at(envelope, envelope.protocol)?
+            .map(|(suite, key)| Self::decoded(suite, key))
+            .transpose()
     }
 
-    /// [`Registry::body_sealing_key`] for `envelope` written in version `protocol`.
-    fn sealing_key_at(
+    /// The agreement's sealing suite and the entry of the key the body of `envelope`,
+    /// written in version `protocol`, must be sealed to (§24.5); `None` when it need
+    /// not be.
+    fn sealing_entry_at(
         &self,
         envelope: &Envelope,
         protocol: ProtocolVersion,
-    ) -> Result<Option<(KeyId, SealingPublicKey)>, Error> {
+    ) -> Result<Option<(SealingSuite, &MemberKey)>, Error> {
         if protocol < ProtocolVersion::V1_1 || !envelope.message_type().is_sealable() {
             return Ok(None);
         }
         let suite = self.sealing_suite_for(envelope)?;
-        match self.sealing_key(&envelope.to, suite, &envelope.created) {
-            Ok(key) => Ok(Some(key)),
-            Err(Error::Seal(SealError::NoKey { .. })) => Ok(None),
-            Err(other) => Err(other),
-        }
+        let key = self.current_sealing_key(&envelope.to, suite, &envelope.created)?;
+        Ok(key.map(|key| (suite, key)))
     }
 
     /// The sealing suite of `envelope`'s agreement (`agreement.unknown` without one).
@@ -178,12 +197,12 @@ impl Registry {
         {
             return Ok(());
         }
-        match self.sealing_key_at(envelope, ProtocolVersion::V1_1)? {
-            Some((kid, _)) => Err(SealError::Required {
+        match self.sealing_entry_at(envelope, ProtocolVersion::V1_1)? {
+            Some((_, key)) => Err(SealError::Required {
                 message_type: envelope.message_type().to_string(),
                 protocol: envelope.protocol.to_string(),
                 receiver: envelope.to.to_string(),
-                key_id: kid.to_string(),
+                key_id: key.key_id.to_string(),
             }
             .into()),
             None => Ok(()),
