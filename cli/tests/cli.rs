@@ -1034,6 +1034,7 @@ fn verify_opens_a_sealed_body_with_the_receivers_sealing_key_and_masks_it() {
     )
     .expect("envelope")
     .with_protocol(tongban::ProtocolVersion::V1_1);
+    sample::mark_files_sealed(&mut message.body);
     assert!(registry.seal_body(&mut message).expect("sealed"));
     let bytes = message
         .sign_to_bytes(&sample::key(HUANGSHI).expect("key"))

@@ -56,9 +56,9 @@ fn the_javascript_implementation_passes_what_it_implements() {
 }
 
 /// The categories the adapter implements (canonicalize, identifier, verify with a key
-/// set, the library side of the file exchange, sealed boxes) and those it skips
-/// (registries, their sealing keys, lifecycles, deadlines).
-const IMPLEMENTED: [&str; 15] = [
+/// set, the library side of the file exchange, sealed boxes and files) and those it skips
+/// (registries, their sealing keys, lifecycles, sealed ones included, deadlines).
+const IMPLEMENTED: [&str; 16] = [
     "canonicalization",
     "envelope",
     "files/references",
@@ -71,11 +71,12 @@ const IMPLEMENTED: [&str; 15] = [
     "hostile/signatures",
     "identifiers",
     "sealing/boxes",
+    "sealing/files",
     "sealing/hops",
     "sealing/messages",
     "signatures",
 ];
-const UNIMPLEMENTED: [&str; 11] = [
+const UNIMPLEMENTED: [&str; 12] = [
     "checks",
     "deadlines",
     "files/lifecycle",
@@ -86,6 +87,7 @@ const UNIMPLEMENTED: [&str; 11] = [
     "registry",
     "sealing/checks",
     "sealing/keys",
+    "sealing/lifecycle",
     "sealing/required",
 ];
 

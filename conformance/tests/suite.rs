@@ -99,8 +99,10 @@ fn there_are_enough_vectors_and_every_code_is_covered() {
             "registry",
             "sealing/boxes",
             "sealing/checks",
+            "sealing/files",
             "sealing/hops",
             "sealing/keys",
+            "sealing/lifecycle",
             "sealing/messages",
             "sealing/required",
             "signatures"

@@ -143,6 +143,7 @@ fn social_card_transfer() -> Transfer {
         sm3: None,
         media_type: "application/pdf".into(),
         size: 184_320,
+        sealed: None,
     });
     transfer
 }

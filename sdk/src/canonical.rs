@@ -193,24 +193,19 @@ pub fn format_double(x: f64) -> Option<String> {
     if x < 0.0 {
         return format_double(-x).map(|positive| format!("-{positive}"));
     }
-    // `{:e}` yields the shortest digits that round-trip, e.g. "1.2345e-7". When two
-    // such digit strings exist, ECMAScript takes the one closest to the exact value:
-    // the correctly rounded form with the same number of digits.
-    let shortest = format!("{x:e}");
-    let digit_count = shortest
-        .split('e')
-        .next()
-        .map_or(1, |m| m.replace('.', "").len());
-    let closest = format!("{:.*e}", digit_count - 1, x);
-    let scientific = if closest.parse::<f64>() == Ok(x) {
-        closest
-    } else {
-        shortest
-    };
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    // zmij (Schubfach) gives the shortest digits that round-trip and, of several, the
+    // one closest to the exact value, as ECMAScript asks, in a form such as "1.2345e-7",
+    // "100.0" or "0.001". Read back as digits `d₁…d_k` and `n`, the value is
+    // 0.d₁…d_k × 10ⁿ.
+    let mut buffer = zmij::Buffer::new();
+    let printed = buffer.format_finite(x);
+    let (mantissa, exponent) = printed.split_once('e').unwrap_or((printed, "0"));
+    let point = mantissa.find('.').unwrap_or(mantissa.len());
+    let all: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let leading = all.len() - all.trim_start_matches('0').len();
+    let digits = all.trim_matches('0');
     let k = digits.len() as i32;
-    let n = exponent.parse::<i32>().unwrap_or(0) + 1;
+    let n = point as i32 - leading as i32 + exponent.parse::<i32>().unwrap_or(0);
     Some(if k <= n && n <= 21 {
         format!("{digits}{}", "0".repeat((n - k) as usize))
     } else if 0 < n && n <= 21 {

@@ -10,11 +10,13 @@
 //!   area code (`0` and nine to eleven digits), with `+86` and separators (spaces, `-`)
 //!   allowed, keeps its first three and last four digits: `138****0000`,
 //!   `027-****4321`.
+//! - (§24.6) A sealed file's key (the `key` of a member `sealed` of a file reference),
+//!   which opens the file, is masked whole: `**`.
 
 use serde_json::Value;
 
 /// A copy of `value` with every string that is a citizen identity number or a telephone
-/// number masked.
+/// number masked, and every sealed file's key.
 pub fn masked(value: &Value) -> Value {
     match value {
         Value::String(text) => Value::String(mask_text(text)),
@@ -22,7 +24,13 @@ pub fn masked(value: &Value) -> Value {
         Value::Object(members) => Value::Object(
             members
                 .iter()
-                .map(|(name, member)| (name.clone(), masked(member)))
+                .map(|(name, member)| {
+                    let mut member = masked(member);
+                    if let (true, Some(key)) = (name == "sealed", member.get_mut("key")) {
+                        *key = Value::String("**".into());
+                    }
+                    (name.clone(), member)
+                })
                 .collect(),
         ),
         other => other.clone(),
@@ -114,6 +122,20 @@ mod tests {
         for unchanged in ["created", "case", "count", "credit_code", "amount"] {
             assert_eq!(masked[unchanged], message[unchanged], "{unchanged}");
         }
+    }
+
+    #[test]
+    fn masks_a_sealed_files_key_and_nothing_else_named_key() {
+        let value = serde_json::json!({
+            "materials": [{"sha256": "ab", "sealed": {"key": "AAAAAAAAAAAAAAAAAAAAAA", "sha256": "cd"}}],
+            "sealed": {"alg": "a", "kid": "k", "enc": "e", "ct": "c"},
+            "form": {"key": "a form's own value"}
+        });
+        let shown = masked(&value);
+        assert_eq!(shown["materials"][0]["sealed"]["key"], "**");
+        assert_eq!(shown["materials"][0]["sealed"]["sha256"], "cd");
+        assert_eq!(shown["sealed"]["kid"], "k");
+        assert_eq!(shown["form"]["key"], "a form's own value");
     }
 
     #[test]

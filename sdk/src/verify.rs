@@ -7,7 +7,7 @@
 //! the message id was not accepted before.
 
 use crate::canonical::to_canonical_bytes_locating;
-use crate::crypto::{Algorithm, KeyPair, KeyResolver, PublicKey};
+use crate::crypto::{from_base64url, Algorithm, KeyPair, KeyResolver, PublicKey};
 use crate::digest::{Sha256Digest, Sm3Digest};
 use crate::error::{Error, MessageError, ReplayError, SignatureError, TimeError};
 use crate::id::{CreditCode, CreditCodePolicy, KeyId, MessageId, NodeId};
@@ -16,6 +16,7 @@ use crate::message::decode_error::{from_serde_error, invalid};
 use crate::message::{
     Applicant, Body, Envelope, Licence, MessageType, Rectification, Shipment, WireEnvelope,
 };
+use crate::seal::FILE_KEY_LENGTH;
 use crate::shape::Strict;
 use crate::signing::{check_numbers, signing_input_from_parts, SignatureEntry};
 use crate::time::Timestamp;
@@ -67,8 +68,9 @@ pub struct Verified {
     envelope: Envelope,
     signers: Vec<KeyId>,
     warnings: Vec<Warning>,
-    /// (1.1) Whether its body arrived sealed (§24.5), opened since or not.
-    arrived_sealed: bool,
+    /// (1.1) The receiver's sealing key its body was opened with; `None` for a body in
+    /// clear or not opened.
+    opened_with: Option<KeyId>,
 }
 
 impl Unverified {
@@ -109,7 +111,7 @@ impl Unverified {
             }
             .into());
         }
-        check_body(&envelope)?;
+        check_body(&envelope, false)?;
         if envelope.from == envelope.to {
             return Err(invalid("to: a node does not send messages to itself"));
         }
@@ -325,10 +327,22 @@ fn envelope_error(document: &Value, message_type: MessageType) -> Error {
 /// (`message.invalid`, naming the member under `/body`): no member of a later version
 /// than the message's, a transfer's members agree, lists that hold at least one entry,
 /// a waybill number's form, a delivery, evaluation or call back not after its message, a
-/// deferred material not promised before the transfer's day (China time).
-fn check_body(envelope: &Envelope) -> Result<(), Error> {
+/// deferred material not promised before the transfer's day (China time); (1.1) no file
+/// reference of a body that arrived in clear carries `sealed` (§24.6).
+fn check_body(envelope: &Envelope, arrived_sealed: bool) -> Result<(), Error> {
     if let Body::Sealed(sealed) = &envelope.body {
         return sealed.check(envelope.protocol);
+    }
+    let references = crate::file::references(&envelope.body);
+    // (1.1) §24.6; a body opened has had its files checked by `check_opened_files`.
+    if !arrived_sealed
+        && references
+            .iter()
+            .any(|reference| reference.sealed.is_some())
+    {
+        return Err(invalid(
+            "/body/…/sealed: a file is sealed only in a sealed body",
+        ));
     }
     let mut later = match &envelope.body {
         Body::Transfer(transfer) => transfer.members_since(),
@@ -337,10 +351,7 @@ fn check_body(envelope: &Envelope) -> Result<(), Error> {
         _ => Vec::new(),
     };
     // (1.1) A file reference's SM3 digest, wherever the reference is.
-    if crate::file::references(&envelope.body)
-        .iter()
-        .any(|reference| reference.sm3.is_some())
-    {
+    if references.iter().any(|reference| reference.sm3.is_some()) {
         later.push(("…/sm3", ProtocolVersion::V1_1));
     }
     if let Some((member, since)) = later.into_iter().find(|(_, v)| envelope.protocol < *v) {
@@ -583,6 +594,25 @@ pub struct VerifierBuilder<R, G = MemoryReplayGuard> {
     replay: G,
 }
 
+/// (1.1) Every file of a body opened is sealed, under a key of 16 bytes (§24.6,
+/// `message.invalid`).
+fn check_opened_files(envelope: &Envelope) -> Result<(), Error> {
+    for reference in crate::file::references(&envelope.body) {
+        let key_length =
+            (reference.sealed.as_ref()).map(|file| from_base64url(&file.key).map(|key| key.len()));
+        match key_length {
+            None => return Err(invalid("/body/…/sealed: required in a sealed body")),
+            Some(length) if length != Some(FILE_KEY_LENGTH) => {
+                return Err(invalid(
+                    "/body/…/sealed/key: 16 bytes in unpadded base64url",
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
 impl<R: KeyResolver> Verifier<R, MemoryReplayGuard> {
     /// A verifier with an in-memory replay guard, once its receiver is chosen.
     #[allow(clippy::new_ret_no_self)]
@@ -649,7 +679,7 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
     /// Verifies `message` at time `now`: signatures first, then the validity window,
     /// then freshness, so that only authentic, current messages are recorded.
     pub fn verify(&self, message: Unverified, now: &Timestamp) -> Result<Verified, Error> {
-        self.check(message, now, None, |_, _| Ok(()))
+        self.check(message, now, None, |_, _| Ok(None))
     }
 
     /// (1.1) Verifies `message` as [`Verifier::verify`] does and, when its body is
@@ -701,7 +731,7 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             Unverified::parse(&bytes)?,
             now,
             Some(key.public_key()),
-            |_, _| Ok(()),
+            |_, _| Ok(None),
         )?;
         Ok((bytes, checked))
     }
@@ -715,7 +745,10 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
         message: Unverified,
         now: &Timestamp,
         made_with: Option<&PublicKey>,
-        open: impl FnOnce(&mut Envelope, &mut (Vec<Warning>, ParseOptions)) -> Result<(), Error>,
+        open: impl FnOnce(
+            &mut Envelope,
+            &mut (Vec<Warning>, ParseOptions),
+        ) -> Result<Option<KeyId>, Error>,
     ) -> Result<Verified, Error> {
         let Unverified {
             canonical,
@@ -782,9 +815,8 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             }
             .into());
         }
-        let arrived_sealed = envelope.body.sealed().is_some();
         let mut parsed = (warnings, options);
-        open(&mut envelope, &mut parsed)?;
+        let opened_with = open(&mut envelope, &mut parsed)?;
         let (warnings, _) = parsed;
         let keep_until = envelope
             .expires
@@ -805,7 +837,7 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             envelope,
             signers,
             warnings,
-            arrived_sealed,
+            opened_with,
         })
     }
 }
@@ -821,9 +853,9 @@ fn open_body<R: KeyResolver>(
     keys: &[crate::seal::SealingKeyPair],
     (warnings, options): &mut (Vec<Warning>, ParseOptions),
     now: &Timestamp,
-) -> Result<(), Error> {
+) -> Result<Option<KeyId>, Error> {
     let Body::Sealed(sealed) = &envelope.body else {
-        return Ok(());
+        return Ok(None);
     };
     resolver.check_sealed(envelope, &sealed.sealed, now)?;
     let key = keys
@@ -833,9 +865,11 @@ fn open_body<R: KeyResolver>(
             key_id: sealed.sealed.kid.to_string(),
         })?;
     envelope.body = sealed.open(envelope, key)?;
-    check_body(envelope)?;
+    check_opened_files(envelope)?;
+    check_body(envelope, true)?;
     warnings.extend(check_credit_codes(envelope, options.credit_codes)?);
-    resolver.check_owned_message(envelope)
+    resolver.check_owned_message(envelope)?;
+    Ok(Some(key.key_id().clone()))
 }
 
 impl<R: KeyResolver> Verifier<R, MemoryReplayGuard> {
@@ -1037,7 +1071,34 @@ impl Verified {
 
     /// (1.1) Whether the message arrived with its body sealed (§24.5), opened or not.
     pub fn arrived_sealed(&self) -> bool {
-        self.arrived_sealed
+        self.opened_with.is_some() || self.envelope.body.sealed().is_some()
+    }
+
+    /// (1.1) The id of the receiver's sealing key its body was opened with
+    /// ([`Verifier::verify_and_open`], §24.5), which names the context its files are
+    /// sealed under (§24.6, [`Verified::file_opener`]). `None` for a body that arrived
+    /// in clear or that a hop verified without opening.
+    pub fn opened_with(&self) -> Option<&KeyId> {
+        self.opened_with.as_ref()
+    }
+
+    /// (1.1) An opener of the sealed bytes of the file that `reference` (one of this
+    /// message's, opened) names, for the receiver holding `key`, the key the body was
+    /// opened with ([`Verified::opened_with`], §24.6): [`Envelope::file_opener`], once
+    /// `key` is checked. Refused: a body that was not opened with `key`
+    /// (`seal.unknown_key`), and as [`Envelope::file_opener`] refuses.
+    pub fn file_opener(
+        &self,
+        reference: &crate::message::FileRef,
+        key: &crate::seal::SealingKeyPair,
+    ) -> Result<crate::seal::FileOpener, Error> {
+        if self.opened_with.as_ref() != Some(key.key_id()) {
+            return Err(crate::error::SealError::UnknownKey {
+                key_id: key.key_id().to_string(),
+            }
+            .into());
+        }
+        self.envelope.file_opener(reference, key)
     }
 
     /// Checks that this verified receipt answers `answered`: it is a receipt, it names

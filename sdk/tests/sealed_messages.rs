@@ -74,6 +74,7 @@ fn signer(registry: &Registry) -> KeyPair {
 
 /// Seals (as the registry asks) and signs `message`: its bytes.
 fn sealed_bytes(registry: &Registry, message: &mut Envelope) -> Vec<u8> {
+    sample::mark_files_sealed(&mut message.body);
     assert!(registry.seal_body(message).expect("seal"), "sealed");
     message.sign_to_bytes(&signer(registry)).expect("sign")
 }
@@ -97,6 +98,7 @@ fn a_sealed_transfer_opens_for_the_receiver_only_in_both_suites() {
                 material.sm3 = Some(Sm3Digest::of(material.name.as_bytes()));
             }
         }
+        sample::mark_files_sealed(&mut clear.body);
         let mut message = clear.clone();
         let bytes = sealed_bytes(&registry, &mut message);
         let text = String::from_utf8(bytes.clone()).expect("utf-8");
@@ -216,6 +218,9 @@ fn receipts_are_never_sealed_and_every_other_type_is() {
         .expect("message");
         message.protocol = ProtocolVersion::V1_1;
         message.in_reply_to = Some(MessageId::new_v7(&now()));
+        if message_type.is_sealable() {
+            sample::mark_files_sealed(&mut message.body);
+        }
         let clear = message.body.clone();
         // Back to Huangshi, which lists sealing keys too.
         assert_eq!(
@@ -275,7 +280,12 @@ fn hand_sealed(
 }
 
 fn members_of_transfer() -> (Value, String) {
-    let body = serde_json::to_value(sample::transfer_body().expect("body")).expect("value");
+    let mut body = Body::Transfer(sample::transfer_body().expect("body"));
+    sample::mark_files_sealed(&mut body);
+    let Body::Transfer(body) = body else {
+        panic!("a transfer")
+    };
+    let body = serde_json::to_value(body).expect("value");
     let mut members = body;
     let item = members
         .as_object_mut()

@@ -86,6 +86,7 @@ impl JsFileCheck {
                 .or_throw()?,
             media_type,
             size: size as u64,
+            sealed: None,
         };
         if let Some(served_as) = served_as {
             check_media_type(&reference, &served_as).or_throw()?;

@@ -73,6 +73,10 @@ const operations = {
       return { version: registry.version };
     }),
   lifecycle(input) {
+    // (1.1) A case of sealed messages is applied once they are opened (§24.5).
+    if (input.sealing_keys !== undefined) {
+      return { outcome: "unsupported", message: "this package does not open sealed bodies" };
+    }
     let registry;
     const loaded = outcome(() => ((registry = Registry.load(input.registry)), {}));
     if (loaded.outcome !== "accepted") return loaded;
@@ -113,6 +117,10 @@ const operations = {
   // The file exchange's library side that a portal has: a file checked against its
   // reference. (File requests are a node's business: file_request is not offered.)
   file_check: async (input) => {
+    // A sealed file (§24.6) is fetched and opened by a node; the package does neither.
+    if (input.reference?.sealed != null) {
+      return { outcome: "unsupported", message: "this package does not fetch or open sealed files" };
+    }
     try {
       const bytes = bytesOf(input.bytes);
       const file = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;

@@ -18,7 +18,7 @@
 // TONGBAN_ADAPTER_BROKEN=duplicate-keys makes the parser accept duplicate keys: a
 // deliberately broken implementation, to show that the suite catches it.
 
-import { createHash, createPublicKey, verify as edVerify } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createPublicKey, verify as edVerify } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { dirname, join } from "node:path";
@@ -378,8 +378,10 @@ function parseMessage(bytes) {
   return checkMessage(doc, unsafeNumbers);
 }
 
-/** §2 from step 4 on: a parsed document's version, type, members and body. */
-function checkMessage(doc, unsafeNumbers) {
+/** §2 from step 4 on: a parsed document's version, type, members and body; a body
+ * opened from a box (`arrivedSealed`) is checked as one in clear, but its files must be
+ * sealed (§24.6). */
+function checkMessage(doc, unsafeNumbers, arrivedSealed = false) {
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) refuse("message.invalid");
   if (!isString(doc.protocol)) refuse("message.invalid", "protocol");
   IDENTIFIERS.protocol_version(doc.protocol);
@@ -432,6 +434,12 @@ function checkMessage(doc, unsafeNumbers) {
   // (1.1) SM3 digests: a receipt's of the answered message, a file reference's.
   if (doc.type === "receipt" && doc.body.answers_sm3 != null && minor < 1) refuse("message.invalid", "/body/answers_sm3 in 1.0");
   if (minor < 1 && referencesOf(doc).some((r) => r.sm3 != null)) refuse("message.invalid", "/body/…/sm3 in 1.0");
+  // (1.1) §24.6: a file is sealed exactly when its body arrived sealed, under a key of
+  // 16 bytes (a member null is absent, §1).
+  for (const reference of referencesOf(doc)) {
+    if ((reference.sealed != null) !== arrivedSealed) refuse("message.invalid", `/body/…/sealed: ${arrivedSealed ? "a file of a sealed body is sealed" : "only in a sealed body"}`);
+    if (arrivedSealed && decodeBase64url(reference.sealed.key)?.length !== 16) refuse("message.invalid", "/body/…/sealed/key: not 16 bytes");
+  }
   const when = NOT_AFTER_CREATED[doc.type];
   if (when && doc.body[when] !== undefined && timestamp(doc.body[when]) > timestamp(doc.created)) {
     refuse("message.invalid", `/body/${when}: after created`);
@@ -470,7 +478,7 @@ async function openBody(doc, sealingKeys) {
   for (const name of ["sealed", ...(READABLE[doc.type] ?? [])]) {
     if (Object.hasOwn(members, name)) refuse("message.invalid", `/body/sealed holds ${name}`);
   }
-  return checkMessage({ ...doc, body: { ...readable, ...members } }, unsafeNumbers);
+  return checkMessage({ ...doc, body: { ...readable, ...members } }, unsafeNumbers, true);
 }
 
 function canonicalBytes(value) {
@@ -664,7 +672,12 @@ const essence = (mediaType) => mediaType.split(";")[0].trim().toLowerCase();
 
 /** §23.4: bytes served as `mediaType`, checked against a reference: media type, size,
  * then SHA-256. */
-function checkFile(reference, bytes, mediaType) {
+function checkFile(given, bytes, mediaType) {
+  // §24.6: a sealed file is fetched as its sealed bytes, checked against their own
+  // digest and length, served as application/octet-stream, and opened afterwards.
+  const reference = given.sealed == null ? given : {
+    media_type: "application/octet-stream", size: given.size + 16 * recordCount(given.size), sha256: given.sealed.sha256,
+  };
   if (essence(mediaType) !== essence(reference.media_type)) refuse("file.media_type_mismatch");
   if (bytes.length !== reference.size) refuse("file.size_mismatch");
   const sha256 = createHash("sha256").update(bytes).digest("hex");
@@ -886,6 +899,85 @@ async function decrypt(input) {
   return { outcome: "accepted", plaintext: plaintext.toString("base64url") };
 }
 
+// §24.6: sealed files, in records of 16,384 bytes, each sealed with the suite's AEAD
+// under the file key; the nonce is the record's index (11 bytes, big-endian) and 1 for
+// the last record, 0 for the others; the associated data is the file's context.
+const RECORD = 16384;
+
+function fileKey(text) {
+  const key = decodeBase64url(text);
+  if (key?.length !== 16) refuse("seal.malformed", "a file key is 16 bytes of unpadded base64url");
+  return key;
+}
+
+function recordNonce(index, last) {
+  const nonce = Buffer.alloc(12);
+  nonce.writeBigUInt64BE(BigInt(index), 3);
+  nonce[11] = last ? 1 : 0;
+  return nonce;
+}
+
+const recordCount = (size) => Math.max(1, Math.ceil(size / RECORD));
+
+function sealRecord(suite, key, nonce, aad, plaintext) {
+  if (suite === HPKE_SUITE) {
+    const cipher = createCipheriv("aes-128-gcm", key, nonce);
+    cipher.setAAD(aad);
+    return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  }
+  const gcm = sm4.encrypt(plaintext, key, { mode: "gcm", iv: nonce, associatedData: aad, output: "array", outputTag: true });
+  return Buffer.concat([Buffer.from(gcm.output), Buffer.from(gcm.tag)]);
+}
+
+function openRecord(suite, key, nonce, aad, record) {
+  const ct = record.subarray(0, record.length - 16);
+  const tag = record.subarray(record.length - 16);
+  try {
+    if (suite === HPKE_SUITE) {
+      const decipher = createDecipheriv("aes-128-gcm", key, nonce);
+      decipher.setAAD(aad);
+      decipher.setAuthTag(tag);
+      return Buffer.concat([decipher.update(ct), decipher.final()]);
+    }
+    return Buffer.from(sm4.decrypt(ct, key, { mode: "gcm", iv: nonce, associatedData: aad, tag, output: "array" }));
+  } catch (e) {
+    refuse("seal.open_failed", String(e?.message ?? e));
+  }
+}
+
+/** A sealed file's suite, key and associated data (its context). */
+function fileSealing(input) {
+  const suite = sealingSuite(input.suite);
+  return { suite, key: fileKey(input.key), aad: contextBytes(input.context, suite, input.kid) };
+}
+
+function sealFile(input) {
+  const { suite, key, aad } = fileSealing(input);
+  const plaintext = bytesOf(input.plaintext);
+  const count = recordCount(plaintext.length);
+  const records = [];
+  for (let i = 0; i < count; i++) {
+    records.push(sealRecord(suite, key, recordNonce(i, i === count - 1), aad, plaintext.subarray(i * RECORD, (i + 1) * RECORD)));
+  }
+  const sealed = Buffer.concat(records);
+  return { outcome: "accepted", sealed: { key: input.key, sha256: createHash("sha256").update(sealed).digest("hex") }, length: sealed.length };
+}
+
+function openFile(input) {
+  const { suite, key, aad } = fileSealing(input);
+  const sealed = bytesOf(input.sealed);
+  const count = recordCount(input.size);
+  if (sealed.length !== input.size + 16 * count) refuse("seal.malformed", `${sealed.length} sealed bytes for a file of ${input.size}`);
+  const file = [];
+  for (let i = 0, at = 0; i < count; i++) {
+    const length = Math.min(RECORD, input.size - i * RECORD) + 16;
+    file.push(openRecord(suite, key, recordNonce(i, i === count - 1), aad, sealed.subarray(at, at + length)));
+    at += length;
+  }
+  const bytes = Buffer.concat(file);
+  return { outcome: "accepted", sha256: createHash("sha256").update(bytes).digest("hex"), size: bytes.length };
+}
+
 async function outcomeOf(run) {
   try {
     return await run();
@@ -946,6 +1038,10 @@ function execute({ operation, input }) {
       return outcomeOf(() => seal(input));
     case "open":
       return outcomeOf(() => open(input));
+    case "seal_file":
+      return outcome(() => sealFile(input));
+    case "open_file":
+      return outcome(() => openFile(input));
     default:
       return { outcome: "unsupported", message: `this adapter does not implement ${operation}` };
   }

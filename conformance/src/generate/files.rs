@@ -490,6 +490,7 @@ fn supplement_of(files: &[(&str, u64)]) -> Body {
                 sm3: None,
                 media_type: "application/pdf".into(),
                 size: *size,
+                sealed: None,
             })
             .collect(),
         form: None,
@@ -504,9 +505,8 @@ fn supplement_request() -> Body {
     )
 }
 
-/// A 1.1 transfer received and in review: the transfer, its receipt (the clock has not
-/// started) and the status update.
-fn in_review(t: &mut Talk) -> Envelope {
+/// A 1.1 transfer and its receipt: the clock has not started.
+pub(super) fn received_1_1(t: &mut Talk) -> Envelope {
     t.protocol = ProtocolVersion::V1_1;
     let transfer = t.send(HUANGSHI, barber(), None, clock("transferred", None));
     t.send(
@@ -515,6 +515,13 @@ fn in_review(t: &mut Talk) -> Envelope {
         Some(&transfer.id),
         clock("received", None),
     );
+    transfer
+}
+
+/// A 1.1 transfer received and in review: the transfer, its receipt (the clock has not
+/// started) and the status update.
+fn in_review(t: &mut Talk) -> Envelope {
+    let transfer = received_1_1(t);
     t.send(
         JIUJIANG,
         status(ReportedStatus::InReview),

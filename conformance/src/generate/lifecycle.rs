@@ -13,6 +13,9 @@ pub(super) struct Talk<'a> {
     /// Whether the nodes sign with their SM2 keys (an agreement on sm2-sm3) rather than
     /// the keys of the agreement's sample suite.
     pub(super) sm2: bool,
+    /// (1.1) What seals a message's body, if the conversation's bodies travel sealed
+    /// (§24.5), called on each message before it is signed.
+    pub(super) seal: Option<fn(&mut Envelope)>,
     /// The messages, as vector input.
     pub(super) messages: Vec<Value>,
     /// The outcome each must get.
@@ -27,6 +30,7 @@ impl Talk<'_> {
             minute: 0,
             protocol: ProtocolVersion::V1_0,
             sm2: false,
+            seal: None,
             messages: Vec::new(),
             results: Vec::new(),
         }
@@ -57,6 +61,9 @@ impl Talk<'_> {
         let mut envelope = self.g.envelope(from, to, agreement, body, created.as_str());
         envelope.in_reply_to = in_reply_to.cloned();
         envelope.protocol = self.protocol;
+        if let Some(seal) = self.seal {
+            seal(&mut envelope);
+        }
         let key = match self.sm2 {
             true => sample::sm2_key(from),
             false => sample::key_for(from, agreement),
@@ -165,15 +172,29 @@ pub(super) fn push_scenarios_in(
     registry: &str,
     scenarios: Vec<(&str, &str, Script)>,
 ) {
+    push_scenarios_with(g, category, json!({"registry": registry}), scenarios);
+}
+
+/// [`push_scenarios_in`] with the input's other members given: the registry, and (1.1)
+/// the receivers' `sealing_keys`.
+pub(super) fn push_scenarios_with(
+    g: &mut Gen,
+    category: &str,
+    input: Value,
+    scenarios: Vec<(&str, &str, Script)>,
+) {
     for (name, description, script) in scenarios {
         let mut talk = Talk::new(g);
         script(&mut talk);
         let (messages, results) = (talk.messages, talk.results);
+        let mut input = input.clone();
+        input["case"] = json!(sample::CASE);
+        input["messages"] = json!(messages);
         g.push(
             &format!("{category}/{name}"),
             description,
             "lifecycle",
-            json!({"registry": registry, "case": sample::CASE, "messages": messages}),
+            input,
             json!({"outcome": "accepted", "results": results}),
         );
     }

@@ -16,6 +16,7 @@ mod messages;
 mod post;
 mod primitives;
 mod registry;
+mod sealed_files;
 mod sealed_messages;
 mod sealing;
 mod settled;
@@ -260,6 +261,8 @@ pub fn generate() -> Generated {
     sealing::sealing(&mut g);
     sealed_messages::sealed_messages(&mut g, &keys);
     sealed_messages::sealed_checks(&mut g);
+    sealed_files::sealed_files(&mut g);
+    sealed_files::sealed_lifecycle(&mut g);
     g.out
 }
 

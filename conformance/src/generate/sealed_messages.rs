@@ -7,6 +7,7 @@
 
 use super::sealing::{ephemeral, key_file, sample_key as sealing_key};
 use super::*;
+use tongban::crypto::base64url;
 use tongban::seal::{SealContext, SealedBox, SealingSuite};
 
 const HPKE: SealingSuite = SealingSuite::HpkeX25519Aes128Gcm;
@@ -15,7 +16,7 @@ const WUHAN: &str = "wuhan.420100";
 
 /// The receivers' sealing key files of the vectors: Jiujiang's and Huangshi's, both
 /// suites.
-fn sealing_key_files() -> Value {
+pub(super) fn sealing_key_files() -> Value {
     let files: Vec<Value> = [JIUJIANG, HUANGSHI]
         .into_iter()
         .flat_map(|node| SealingSuite::ALL.map(|suite| sealing_key(node, suite)))
@@ -24,10 +25,12 @@ fn sealing_key_files() -> Value {
     json!(files)
 }
 
-/// `envelope` (of 1.1) with its body sealed to the receiver's sample key in `suite`
-/// with the ephemeral secret of `label`.
+/// `envelope` (of 1.1) with its files marked sealed (§24.6, as the sample marks them)
+/// and its body sealed to the receiver's sample key in `suite` with the ephemeral
+/// secret of `label`.
 fn sealed(mut envelope: Envelope, suite: SealingSuite, label: &str) -> Envelope {
     envelope.protocol = ProtocolVersion::V1_1;
+    sample::mark_files_sealed(&mut envelope.body);
     let key = sealing_key(envelope.to.as_str(), suite);
     must(
         "seal body",
@@ -81,7 +84,12 @@ pub(super) fn sealed_messages(g: &mut Gen, keys: &str) {
             json!({"outcome": "accepted", "results": [expected]}),
         );
     };
-    let opened = |envelope: &Envelope| json!({"outcome": "accepted", "type": envelope.message_type().as_str(), "body": body_of(envelope)});
+    // The body a receiver reads: the sender's, its files marked sealed.
+    let opened = |envelope: &Envelope| {
+        let mut read = envelope.clone();
+        sample::mark_files_sealed(&mut read.body);
+        json!({"outcome": "accepted", "type": envelope.message_type().as_str(), "body": body_of(&read)})
+    };
 
     // Known answers, both suites, and the hop that verifies without opening.
     let transfer = g.transfer(T0);
@@ -117,7 +125,8 @@ pub(super) fn sealed_messages(g: &mut Gen, keys: &str) {
     }
 
     // What the box holds is a body: checked as one in clear, with the same codes.
-    let base = transfer.clone();
+    let mut base = transfer.clone();
+    sample::mark_files_sealed(&mut base.body);
     let mut members = body_of(&base);
     let item = members
         .as_object_mut()
@@ -168,6 +177,46 @@ pub(super) fn sealed_messages(g: &mut Gen, keys: &str) {
             "the applicant's citizen id inside has a wrong check character: id.citizen_checksum, as in clear",
             inside(&|m| m["applicant"]["citizen_id"] = json!("420202199001011233")),
             "id.citizen_checksum",
+        ),
+        (
+            "sealed-file-in-clear-inside",
+            "a material of the body inside has no sealed member: every file of a sealed body is sealed (§24.6), message.invalid",
+            inside(&|m| {
+                m["materials"][0].as_object_mut().map(|r| r.remove("sealed"));
+            }),
+            "message.invalid",
+        ),
+        (
+            "sealed-file-key-of-15-bytes",
+            "a sealed file's key is 15 bytes of base64url, not 16: message.invalid",
+            inside(&|m| m["materials"][0]["sealed"]["key"] = json!(base64url(&[7u8; 15]))),
+            "message.invalid",
+        ),
+        (
+            "sealed-file-key-padded",
+            "a sealed file's key is 16 bytes in padded base64url: message.invalid",
+            inside(&|m| m["materials"][0]["sealed"]["key"] = json!(format!("{}==", base64url(&[7u8; 16])))),
+            "message.invalid",
+        ),
+        (
+            "sealed-file-key-with-trailing-bits",
+            "a sealed file's key of 22 base64url characters whose last one sets bits beyond the 16 bytes (B, not A): message.invalid",
+            inside(&|m| m["materials"][0]["sealed"]["key"] = json!(format!("{}B", &base64url(&[7u8; 16])[..21]))),
+            "message.invalid",
+        ),
+        (
+            "sealed-file-with-a-member-more",
+            "a sealed file has a member besides key and sha256: message.invalid",
+            inside(&|m| m["materials"][0]["sealed"]["alg"] = json!("sm2-sm4-gcm")),
+            "message.invalid",
+        ),
+        (
+            "sealed-file-without-its-digest",
+            "a sealed file has no sha256: message.invalid",
+            inside(&|m| {
+                m["materials"][0]["sealed"].as_object_mut().map(|r| r.remove("sha256"));
+            }),
+            "message.invalid",
         ),
         (
             "sealed-number-unsafe",
@@ -236,6 +285,33 @@ pub(super) fn sealed_messages(g: &mut Gen, keys: &str) {
             refused("seal.open_failed"),
         );
     }
+    // A member null is absent (§1): `sealed: null` is a file in clear.
+    let mut null_sealed = transfer.clone();
+    null_sealed.protocol = ProtocolVersion::V1_1;
+    let mut null_document = must("value", null_sealed.to_value());
+    null_document["body"]["materials"][0]["sealed"] = Value::Null;
+    let mut expected_body = null_document["body"].clone();
+    if let Some(material) = expected_body["materials"][0].as_object_mut() {
+        material.remove("sealed");
+    }
+    vector(
+        g,
+        "file-sealed-null-in-a-body-in-clear",
+        "a transfer of 1.1 in clear whose first material has sealed null: a member null is absent (§1), so the file is in clear and the transfer accepted",
+        signed_value(null_document, HUANGSHI),
+        json!({"outcome": "accepted", "type": "transfer", "body": expected_body}),
+    );
+    // A file sealed, in a body in clear: its key would travel in clear.
+    let mut clear = transfer.clone();
+    clear.protocol = ProtocolVersion::V1_1;
+    sample::mark_files_sealed(&mut clear.body);
+    vector(
+        g,
+        "file-sealed-in-a-body-in-clear",
+        "a transfer of 1.1 in clear whose files carry sealed members (a key and a sealed digest): a file is sealed only in a sealed body (§24.6), message.invalid",
+        signed(clear, HUANGSHI),
+        refused("message.invalid"),
+    );
     let honest = hand_box(&members, HUANGSHI, &base.id, BODY_PART, "honest");
     vector(
         g,
@@ -423,7 +499,7 @@ pub(super) fn sealed_messages(g: &mut Gen, keys: &str) {
         "form-with-a-member-sealed-is-clear",
         "a transfer of 1.0 whose form data has a member sealed shaped like a box: the body is in clear (only the body's own member sealed seals it)",
         signed(clear.clone(), HUANGSHI),
-        opened(&clear),
+        json!({"outcome": "accepted", "type": "transfer", "body": body_of(&clear)}),
     );
 }
 
@@ -474,17 +550,22 @@ fn hops(g: &mut Gen, keys: &str, transfer: &Envelope) {
     );
 }
 
-/// Against a registry whose members list sealing keys (§24.5): what must travel sealed,
-/// and the registry's checks of the body inside.
-pub(super) fn sealed_checks(g: &mut Gen) {
-    let registry = g.fixture(
+/// The fixture of the sample registry whose members list their sample sealing keys.
+pub(super) fn sealing_registry(g: &mut Gen) -> String {
+    g.fixture(
         "registry-sample-sealing",
         String::from_utf8_lossy(&must(
             "registry",
             sample::registry_bytes_with_sealing_keys(),
         ))
         .into_owned(),
-    );
+    )
+}
+
+/// Against a registry whose members list sealing keys (§24.5): what must travel sealed,
+/// and the registry's checks of the body inside.
+pub(super) fn sealed_checks(g: &mut Gen) {
+    let registry = sealing_registry(g);
     let sealing_keys = sealing_key_files();
     // Opened with the receivers' sealing keys (`sealing/checks`), or verified as they
     // travel, in clear (`sealing/required`: no key needed).

@@ -119,6 +119,7 @@ impl FileHasher {
             sm3,
             media_type: media_type.to_string(),
             size,
+            sealed: None,
         }
     }
 }
@@ -195,6 +196,28 @@ impl FileCheck {
             }
             _ => Ok(()),
         }
+    }
+}
+
+/// (1.1) The media type a sealed file's bytes are served as (§24.6).
+pub const SEALED_MEDIA_TYPE: &str = "application/octet-stream";
+
+/// What a receiver fetches for `reference` and checks as it arrives (§23.4, with
+/// [`FileCheck`] and [`check_media_type`]): the file itself, or for a sealed file (§24.6)
+/// its sealed bytes, at the digest of the sealed bytes, of the sealed length, served as
+/// [`SEALED_MEDIA_TYPE`], which are opened afterwards
+/// ([`crate::Verified::file_opener`]) and the file read checked against `reference`.
+pub fn fetched(reference: &FileRef) -> FileRef {
+    match &reference.sealed {
+        None => reference.clone(),
+        Some(sealed) => FileRef {
+            name: reference.name.clone(),
+            sha256: sealed.sha256.clone(),
+            sm3: None,
+            media_type: SEALED_MEDIA_TYPE.to_string(),
+            size: crate::seal::sealed_size(reference.size),
+            sealed: None,
+        },
     }
 }
 
@@ -365,6 +388,7 @@ mod tests {
             sm3: None,
             media_type: "application/pdf".into(),
             size,
+            sealed: None,
         };
         let largest = file(MAX_FILE_BYTES, 'a');
         assert!(check_limits([&largest]).is_ok());

@@ -109,8 +109,12 @@ impl Track {
             .iter()
             .enumerate()
             .any(|(i, digest)| listed[..i].contains(digest));
-        let referenced = |digest| files.references.iter().any(|r| &r.sha256 == digest);
-        let all_listed = files.references.iter().all(|r| listed.contains(&r.sha256));
+        // (§24.6) A sealed file by the digest of its sealed bytes, which hops may read.
+        let referenced = |digest| files.references.iter().any(|r| r.address() == digest);
+        let all_listed = files
+            .references
+            .iter()
+            .all(|r| listed.contains(r.address()));
         if twice || !listed.iter().all(referenced) || !all_listed {
             return Err(not_an_answer(
                 "files differs from the digests the answered message references",

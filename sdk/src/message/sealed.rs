@@ -6,7 +6,10 @@ use super::{Body, Envelope, MessageType};
 use crate::error::{Error, MessageError};
 use crate::id::{ItemCode, KeyId};
 use crate::message::decode_error::invalid;
-use crate::seal::{SealContext, SealedBox, SealingKeyPair, SealingPublicKey};
+use crate::message::FileRef;
+use crate::seal::{
+    FileKey, FileOpener, FileSealer, SealContext, SealedBox, SealingKeyPair, SealingPublicKey,
+};
 use crate::version::ProtocolVersion;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -71,13 +74,7 @@ impl SealedBody {
     /// (`seal.*`), contents that are not a JSON object of the body's members (sealed
     /// members only: no readable member, no `sealed`).
     pub(crate) fn open(&self, envelope: &Envelope, key: &SealingKeyPair) -> Result<Body, Error> {
-        let context = SealContext {
-            from: &envelope.from,
-            to: &envelope.to,
-            id: &envelope.id,
-            part: BODY_PART,
-        };
-        let plaintext = key.open(&self.sealed, &context)?;
+        let plaintext = key.open(&self.sealed, &envelope.seal_context(BODY_PART))?;
         // The members are a body's, one level below the message: as deep as in clear.
         let limits = crate::json::Limits {
             max_depth: crate::json::Limits::PROTOCOL.max_depth - 1,
@@ -106,12 +103,77 @@ impl SealedBody {
 }
 
 impl Envelope {
+    /// The context that a box or sealed file of this message in `part` is bound to
+    /// (§24.3): the message's sender, receiver and id. A sealed body's part is
+    /// [`BODY_PART`], a sealed file's [`crate::seal::file_part`] of its SHA-256.
+    pub fn seal_context<'a>(&'a self, part: &'a str) -> SealContext<'a> {
+        SealContext {
+            from: &self.from,
+            to: &self.to,
+            id: &self.id,
+            part,
+        }
+    }
+
+    /// (1.1) A sealer of the file that `reference` (one of this message's) names, for a
+    /// body sealed to the receiver's key `key` (id `kid`) (§24.6): feed it the file, then
+    /// set the reference's `sealed` to what [`FileSealer::finish`] gives, for every
+    /// reference, before [`Envelope::seal_body`]. The file is bound to this message's
+    /// sender, receiver and id and to its own SHA-256, under a fresh key.
+    pub fn file_sealer(
+        &self,
+        kid: &KeyId,
+        key: &SealingPublicKey,
+        reference: &FileRef,
+    ) -> FileSealer {
+        let part = crate::seal::file_part(&reference.sha256);
+        FileSealer::new(key.suite(), kid, &self.seal_context(&part))
+    }
+
+    /// (1.1) An opener of the sealed bytes of the file that `reference` (one of this
+    /// message's, its body opened) names, with the receiver's `key`, the key the body
+    /// was sealed to (§24.6): feed it the bytes fetched (checked first against
+    /// [`crate::file::fetched`]), then check what it gives against the reference
+    /// ([`crate::file::FileCheck`]). For a message verified and opened now, use
+    /// [`crate::Verified::file_opener`]; this one serves a message kept opened, whose
+    /// files are kept sealed until they are read. Refused: `key` not the receiver's
+    /// (`seal.unknown_key`), a reference without `sealed` (`message.invalid`), a file
+    /// key that is not 16 bytes (`seal.malformed`).
+    pub fn file_opener(
+        &self,
+        reference: &FileRef,
+        key: &SealingKeyPair,
+    ) -> Result<FileOpener, Error> {
+        if key.owner() != &self.to {
+            return Err(crate::error::SealError::UnknownKey {
+                key_id: key.key_id().to_string(),
+            }
+            .into());
+        }
+        let Some(sealed) = &reference.sealed else {
+            return Err(invalid(&format!(
+                "/body/…/sealed: the file {} is not sealed",
+                reference.sha256
+            )));
+        };
+        let file_key = FileKey::from_base64url(&sealed.key)?;
+        let part = crate::seal::file_part(&reference.sha256);
+        Ok(FileOpener::new(
+            key.suite(),
+            key.key_id(),
+            &self.seal_context(&part),
+            &file_key,
+            reference.size,
+        ))
+    }
+
     /// (1.1) Seals this message's body to the receiver's sealing key `key` (id `kid`,
     /// from [`crate::registry::Registry::sealing_key`]) before it is signed (§24.5):
     /// every member but the readable ones goes into one box bound to the sender,
     /// receiver, message id and part `body`. Refused: a message of 1.0, of a type that
-    /// is never sealed (a receipt, `files_received`, `protocol_error`), or already
-    /// signed or sealed (`message.invalid`).
+    /// is never sealed (a receipt, `files_received`, `protocol_error`), already signed
+    /// or sealed, or referencing a file not sealed yet (§24.6, [`Envelope::file_sealer`])
+    /// (`message.invalid`).
     pub fn seal_body(&mut self, kid: &KeyId, key: &SealingPublicKey) -> Result<(), Error> {
         self.seal_body_with(kid, key, None)
     }
@@ -148,6 +210,15 @@ impl Envelope {
                 self.protocol
             ));
         }
+        if let Some(file) = crate::file::references(&self.body)
+            .into_iter()
+            .find(|reference| reference.sealed.is_none())
+        {
+            return refuse(&format!(
+                "the file {} is not sealed: seal every file first (Envelope::file_sealer)",
+                file.sha256
+            ));
+        }
         let Value::Object(mut members) = body_value(&self.body)? else {
             return refuse("not a JSON object");
         };
@@ -160,12 +231,7 @@ impl Envelope {
         let plaintext = zeroize::Zeroizing::new(crate::canonical::to_canonical_bytes(
             &Value::Object(members),
         ));
-        let context = SealContext {
-            from: &self.from,
-            to: &self.to,
-            id: &self.id,
-            part: BODY_PART,
-        };
+        let context = self.seal_context(BODY_PART);
         let sealed = match ephemeral {
             None => key.seal(kid, &context, &plaintext)?,
             Some(ephemeral) => key.seal_with_ephemeral(kid, &context, &plaintext, ephemeral)?,

@@ -322,6 +322,25 @@ pub struct FileRef {
     /// Size in bytes (at most 2^53 − 1, like every protocol integer).
     #[schemars(range(max = 9_007_199_254_740_991u64))]
     pub size: u64,
+    /// (1.1) In a sealed body only, and there always (§24.6): the key the file is
+    /// sealed under and the address of the sealed bytes.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::seal::read_sealed_file"
+    )]
+    pub sealed: Option<crate::seal::SealedFile>,
+}
+
+impl FileRef {
+    /// The digest a receiver fetches the file at (§23.2, §24.6) and lists in its
+    /// `files_received` (§23.5): the SHA-256 of its sealed bytes for a sealed file, else
+    /// its own.
+    pub fn address(&self) -> &crate::digest::Sha256Digest {
+        self.sealed
+            .as_ref()
+            .map_or(&self.sha256, |sealed| &sealed.sha256)
+    }
 }
 
 /// The window where the applicant handed the case in.

@@ -172,7 +172,9 @@ impl Registry {
     /// key [`Registry::body_sealing_key`] gives. Whether it sealed it. A body that must
     /// be sealed and cannot be, in a message that says 1.0 between members that both
     /// speak 1.1, is `seal.required`: write the negotiated version
-    /// ([`Registry::negotiate`]).
+    /// ([`Registry::negotiate`]). Its files are sealed first, under the same key
+    /// ([`Envelope::file_sealer`], §24.6); files sealed for a body that stays in clear
+    /// are refused (`message.invalid`), before anything is signed.
     pub fn seal_body(&self, envelope: &mut Envelope) -> Result<bool, Error> {
         if envelope.body.sealed().is_some() {
             return Ok(false);
@@ -181,6 +183,16 @@ impl Registry {
             Some((kid, key)) => {
                 envelope.seal_body(&kid, &key)?;
                 Ok(true)
+            }
+            None if crate::file::references(&envelope.body)
+                .iter()
+                .any(|reference| reference.sealed.is_some()) =>
+            {
+                // Files sealed for a body that stays in clear: their keys would travel
+                // in clear (§24.6).
+                Err(crate::message::decode_error::invalid(
+                    "/body/…/sealed: the body is not sealed to this receiver, so its files are not either",
+                ))
             }
             None => self.check_sealed_if_required(envelope).map(|()| false),
         }

@@ -128,6 +128,7 @@ pub fn transfer_body() -> Result<Transfer, Error> {
                 sm3: None,
                 media_type: "application/pdf".into(),
                 size: 184_320,
+                sealed: None,
             },
             FileRef {
                 name: "经营场所租赁合同".into(),
@@ -135,6 +136,7 @@ pub fn transfer_body() -> Result<Transfer, Error> {
                 sm3: None,
                 media_type: "application/pdf".into(),
                 size: 512_000,
+                sealed: None,
             },
         ],
         form: match form {
@@ -273,6 +275,22 @@ fn file(name: &str, size: u64) -> FileRef {
         sm3: None,
         media_type: "application/pdf".into(),
         size,
+        sealed: None,
+    }
+}
+
+/// (1.1) Gives every file `body` references the `sealed` members a sealed body needs
+/// (§24.6): a key and the SHA-256 of sealed bytes, both derived from the file's digest.
+/// The sample's files are held nowhere, so no sealed bytes stand behind them: for
+/// messages whose files are never fetched (examples, tests, vectors). A sender seals
+/// real files with [`Envelope::file_sealer`].
+pub fn mark_files_sealed(body: &mut Body) {
+    for reference in crate::file::references_mut(body) {
+        let key = seed(&format!("file key {}", reference.sha256));
+        reference.sealed = Some(crate::seal::SealedFile {
+            key: crate::crypto::base64url(&key[..crate::seal::FILE_KEY_LENGTH]),
+            sha256: Sha256Digest::of(format!("sealed {}", reference.sha256).as_bytes()),
+        });
     }
 }
 
@@ -291,6 +309,7 @@ pub fn agent_transfer_body() -> Result<Transfer, Error> {
             sm3: None,
             media_type: "application/pdf".into(),
             size: 96_000,
+            sealed: None,
         },
     }));
     body.result_delivery = Some(Box::new(ResultDelivery {
@@ -324,6 +343,7 @@ pub fn benchmark_transfer_body() -> Result<Transfer, Error> {
             sm3: None,
             media_type: media_type.into(),
             size,
+            sealed: None,
         });
     }
     let more = json!({

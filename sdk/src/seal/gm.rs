@@ -25,7 +25,7 @@ use sm2_pke::pke::{DecryptingKey, EncryptingKey};
 use zeroize::Zeroizing;
 
 /// SM4 in GCM mode with a 12-byte nonce and a 16-byte tag.
-type Sm4Gcm = AesGcm<sm4::Sm4, U12>;
+pub(super) type Sm4Gcm = AesGcm<sm4::Sm4, U12>;
 
 /// The length of the SM4 key.
 const SM4_KEY_LENGTH: usize = 16;

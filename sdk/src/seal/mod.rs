@@ -13,10 +13,19 @@
 //!   lifted into another message, claimed by another sender, or re-addressed.
 //! - A receiver holds its secret keys as [`SealingKeyPair`]s and opens boxes with
 //!   [`SealingKeyPair::open`].
+//! - (§24.6) A file that a sealed body references is sealed in records under a fresh
+//!   [`FileKey`] that the body carries ([`FileSealer`], [`FileOpener`]).
 
 mod ephemeral;
+mod file;
 mod gm;
 mod hpke;
+
+pub(crate) use self::file::read_sealed_file;
+pub use self::file::{
+    file_part, sealed_size, FileKey, FileOpener, FileSealer, SealedFile, FILE_KEY_LENGTH,
+    FILE_RECORD_SIZE,
+};
 
 use self::ephemeral::Ephemeral;
 use crate::crypto::{default_key_id, from_base64url, Algorithm, KeyEntry, KeyFile};
@@ -441,3 +450,6 @@ impl std::fmt::Debug for SealingKeyPair {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod file_tests;

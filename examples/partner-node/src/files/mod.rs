@@ -375,6 +375,7 @@ mod tests {
             sm3: None,
             media_type: "application/pdf".into(),
             size: bytes.len() as u64,
+            sealed: None,
         };
         let partial = store.partial(&reference.sha256);
         // Resumed after its first part was removed: only the rest landed.

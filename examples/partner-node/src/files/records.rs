@@ -131,6 +131,7 @@ fn row_to_reference(row: &Row) -> Result<FileRef, NodeError> {
         name: row.text(1)?,
         media_type: row.text(2)?,
         size: row.number(3)?,
+        sealed: None,
     })
 }
 

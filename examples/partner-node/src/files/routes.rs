@@ -122,6 +122,7 @@ pub async fn download(
         sm3: None,
         media_type,
         size,
+        sealed: None,
     };
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     file_response(&node, &reference, range).await
@@ -313,6 +314,7 @@ pub async fn upload(
                 sm3: None,
                 media_type: query.media_type,
                 size,
+                sealed: None,
             };
             node.metrics().file_bytes("uploaded").inc_by(size);
             tracing::info!(sha256 = %reference.sha256, size, "file uploaded by the operator");
