@@ -30,6 +30,10 @@ enum Mode {
     NotFound,
     /// A 206 that starts at 0 whatever was asked.
     WrongRangeStart,
+    /// (§24.6) The file sealed: its sealed bytes as `application/octet-stream`.
+    Sealed,
+    /// The file in clear for a sealed reference, as a holder of revision 1.1.4 would.
+    ClearForSealed,
 }
 
 #[derive(Debug)]
@@ -67,7 +71,11 @@ async fn serve(State(holder): State<Shared>, headers: HeaderMap, uri: axum::http
         .and_then(|r| r.strip_prefix("bytes="))
         .and_then(|r| r.trim_end_matches('-').parse::<usize>().ok())
         .unwrap_or(0);
-    let pdf = [("content-type", "application/pdf")];
+    let media_type = match h.mode {
+        Mode::Sealed => tongban::file::SEALED_MEDIA_TYPE,
+        _ => "application/pdf",
+    };
+    let pdf = [("content-type", media_type)];
     let whole = h.file.clone();
     match h.mode {
         Mode::NotFound => (
@@ -121,7 +129,7 @@ async fn serve(State(holder): State<Shared>, headers: HeaderMap, uri: axum::http
             (
                 StatusCode::PARTIAL_CONTENT,
                 [
-                    ("content-type", "application/pdf".to_string()),
+                    ("content-type", media_type.to_string()),
                     ("content-range", range),
                 ],
                 whole[start..].to_vec(),
@@ -164,7 +172,19 @@ async fn setup(mode: Mode) -> Setup {
     let file = partner_node::demo::pdf(&["Lease contract", "Cihu Road 88"], 300_000);
     let mut hasher = FileHasher::new();
     hasher.update(&file);
-    let reference = hasher.into_reference("营业场所租赁合同", "application/pdf");
+    let mut reference = hasher.into_reference("营业场所租赁合同", "application/pdf");
+    let file = match mode {
+        Mode::Sealed | Mode::ClearForSealed => {
+            let (sealed, members) = seal(&reference, &file);
+            reference.sealed = Some(members);
+            if mode == Mode::Sealed {
+                sealed
+            } else {
+                file
+            }
+        }
+        _ => file,
+    };
     let holder = Arc::new(Mutex::new(Holder {
         mode,
         file,
@@ -186,6 +206,33 @@ async fn setup(mode: Mode) -> Setup {
         server,
     }
 }
+
+/// The transfer from Huangshi to Jiujiang whose material `reference` names, sealed to
+/// Jiujiang (§24.6): the same message whenever it is made.
+fn message_of(reference: &FileRef) -> Envelope {
+    let mut body = sample::transfer_body().expect("body");
+    body.materials = vec![reference.clone()];
+    let created = Timestamp::parse(sample::CREATED).expect("time");
+    let route = sample::route(HUANGSHI).expect("route");
+    let mut message = Envelope::new(route, tongban::Body::Transfer(body), created, 3600)
+        .expect("message")
+        .with_protocol(ProtocolVersion::V1_1);
+    message.id = MessageId::parse("01KB5A7X000000000000000009").expect("id");
+    message
+}
+
+/// `file` sealed to Jiujiang's sample HPKE key in that message: the sealed bytes and
+/// the reference's `sealed`.
+fn seal(reference: &FileRef, file: &[u8]) -> (Vec<u8>, tongban::seal::SealedFile) {
+    let key = sample::sealing_key(JIUJIANG, SUITE).expect("sealing key");
+    let mut sealer = message_of(reference).file_sealer(key.key_id(), key.public_key(), reference);
+    let mut sealed = sealer.update(file).expect("sealed");
+    let (last, members) = sealer.finish().expect("sealed");
+    sealed.extend(last);
+    (sealed, members)
+}
+
+const SUITE: tongban::seal::SealingSuite = tongban::seal::SealingSuite::HpkeX25519Aes128Gcm;
 
 fn client() -> Client {
     Client::new(RetryPolicy {
@@ -316,4 +363,42 @@ async fn a_refusal_is_final_and_a_wrong_range_is_not_taken() {
         &s.file()[..1000],
         "the partial file is untouched"
     );
+}
+
+#[tokio::test]
+async fn a_sealed_file_is_fetched_as_its_sealed_bytes_and_opened_by_its_receiver() {
+    let s = setup(Mode::Sealed).await;
+    let fetched = s.download().await.expect("fetched");
+    assert_eq!(fetched.attempts, 1);
+    let sealed = std::fs::read(s.part()).expect("part");
+    let members = s.reference.sealed.clone().expect("sealed");
+    assert_eq!(
+        Sha256Digest::of(&sealed),
+        members.sha256,
+        "the sealed bytes, kept as they came"
+    );
+    assert_eq!(
+        s.requests(),
+        vec![(None, true)],
+        "asked for at its address, and verified"
+    );
+    // Opened with the receiver's key under the message's context: the file.
+    let key = sample::sealing_key(JIUJIANG, SUITE).expect("sealing key");
+    let mut opener = message_of(&s.reference)
+        .file_opener(&s.reference, &key)
+        .expect("the receiver's key");
+    let mut check = tongban::file::FileCheck::new(&s.reference);
+    check
+        .update(&opener.update(&sealed).expect("opens"))
+        .expect("the file");
+    opener.finish().expect("whole");
+    check.finish().expect("the file's digest");
+}
+
+#[tokio::test]
+async fn the_file_in_clear_for_a_sealed_reference_is_refused_and_never_kept() {
+    let s = setup(Mode::ClearForSealed).await;
+    let error = s.download().await.expect_err("refused");
+    assert_eq!(error.code(), "file.media_type_mismatch", "{error}");
+    assert!(!s.part().exists(), "nothing of the file in clear is kept");
 }

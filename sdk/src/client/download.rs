@@ -89,6 +89,11 @@ impl Client {
     /// type) end the call with [`ClientError::File`] and `part` deleted: they are never
     /// kept. A refusal (`file.not_found`, a request that does not authenticate) is
     /// [`ClientError::Refused`].
+    ///
+    /// (1.1) For a sealed file (§24.6) it fetches what [`crate::file::fetched`] names:
+    /// the sealed bytes, at their own digest, served as `application/octet-stream`;
+    /// `part` then holds them, to be opened with [`crate::Verified::file_opener`] or
+    /// [`Envelope::file_opener`](crate::Envelope::file_opener).
     pub async fn download(
         &self,
         registry: &Registry,
@@ -103,6 +108,8 @@ impl Client {
                 node: holder.to_string(),
             })
         })?;
+        let fetched = crate::file::fetched(reference);
+        let reference = &fetched;
         let endpoint = member.endpoint.trim_end_matches('/');
         let endpoint_path = reqwest::Url::parse(endpoint)
             .map(|url| url.path().trim_end_matches('/').to_string())

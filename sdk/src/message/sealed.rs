@@ -136,7 +136,10 @@ impl Envelope {
     /// [`crate::file::fetched`]), then check what it gives against the reference
     /// ([`crate::file::FileCheck`]). For a message verified and opened now, use
     /// [`crate::Verified::file_opener`]; this one serves a message kept opened, whose
-    /// files are kept sealed until they are read. Refused: `key` not the receiver's
+    /// files are kept sealed until they are read: keep the id of the key it was opened
+    /// with ([`crate::Verified::opened_with`]) beside it, since another key of the
+    /// receiver's (of the other suite, or rotated) is accepted here and opens nothing
+    /// (`seal.open_failed`, as for altered bytes). Refused: `key` not the receiver's
     /// (`seal.unknown_key`), a reference without `sealed` (`message.invalid`), a file
     /// key that is not 16 bytes (`seal.malformed`).
     pub fn file_opener(

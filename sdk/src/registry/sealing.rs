@@ -172,9 +172,10 @@ impl Registry {
     /// key [`Registry::body_sealing_key`] gives. Whether it sealed it. A body that must
     /// be sealed and cannot be, in a message that says 1.0 between members that both
     /// speak 1.1, is `seal.required`: write the negotiated version
-    /// ([`Registry::negotiate`]). Its files are sealed first, under the same key
-    /// ([`Envelope::file_sealer`], §24.6); files sealed for a body that stays in clear
-    /// are refused (`message.invalid`), before anything is signed.
+    /// ([`Registry::negotiate`]). The caller must have sealed its files first, under
+    /// the key [`Registry::body_sealing_key`] gives ([`Envelope::file_sealer`], §24.6),
+    /// or it is `message.invalid`; files sealed for a body that stays in clear are
+    /// refused too (`message.invalid`), before anything is signed.
     pub fn seal_body(&self, envelope: &mut Envelope) -> Result<bool, Error> {
         if envelope.body.sealed().is_some() {
             return Ok(false);
