@@ -719,10 +719,56 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
         key: &KeyPair,
         now: &Timestamp,
     ) -> Result<(Vec<u8>, Verified), Error> {
+        self.sign_then_check(message, key, now, |_, _| Ok(None))
+    }
+
+    /// (1.1) [`Verifier::sign_and_check`] for a message whose body `seal` may seal
+    /// (§24.5), such as `|m| registry.seal_body(m)`, its files sealed before
+    /// ([`Envelope::file_sealer`], §24.6). The bytes to send are the sealed message's,
+    /// and so are the checked message's digest and canonical bytes (its receipts bind
+    /// them, §9); its body is the one just before sealing, as the sender wrote it, which
+    /// it checks as its receiver will once opened (its box against the source of trust,
+    /// its files, §2 steps 6 to 10 and §17), so that the sender's own case records what
+    /// the receiver's does (the addresses of its sealed files, §23.5).
+    /// [`Verified::opened_with`] names the receiver's key it was sealed to. A body that
+    /// `seal` leaves in clear is checked as [`Verifier::sign_and_check`] checks it.
+    pub fn sign_seal_and_check(
+        &self,
+        message: &mut Envelope,
+        key: &KeyPair,
+        now: &Timestamp,
+        seal: impl FnOnce(&mut Envelope) -> Result<bool, Error>,
+    ) -> Result<(Vec<u8>, Verified), Error> {
+        let clear = message.body.clone();
+        seal(message)?;
+        self.sign_then_check(message, key, now, |envelope, parsed| {
+            let Body::Sealed(sealed) = &envelope.body else {
+                return Ok(None); // left in clear: checked as such already
+            };
+            self.keys.check_sealed(envelope, &sealed.sealed, now)?;
+            let kid = sealed.sealed.kid.clone();
+            envelope.body = clear;
+            check_opened(&self.keys, envelope, parsed)?;
+            Ok(Some(kid))
+        })
+    }
+
+    /// Signs `message`, not signed yet, with `key`, and checks it as [`Verifier::check`]
+    /// does with `made_with` that key, `adopt` giving the body the sender keeps.
+    fn sign_then_check(
+        &self,
+        message: &mut Envelope,
+        key: &KeyPair,
+        now: &Timestamp,
+        adopt: impl FnOnce(
+            &mut Envelope,
+            &mut (Vec<Warning>, ParseOptions),
+        ) -> Result<Option<KeyId>, Error>,
+    ) -> Result<(Vec<u8>, Verified), Error> {
         if !message.signatures.is_empty() {
             return Err(SignatureError::Malformed {
                 key_id: key.key_id().to_string(),
-                reason: "sign_and_check signs a message that no one has signed yet".into(),
+                reason: "a message checked as it is signed must not be signed yet".into(),
             }
             .into());
         }
@@ -731,7 +777,7 @@ impl<R: KeyResolver, G: ReplayGuard> Verifier<R, G> {
             Unverified::parse(&bytes)?,
             now,
             Some(key.public_key()),
-            |_, _| Ok(None),
+            adopt,
         )?;
         Ok((bytes, checked))
     }
@@ -851,7 +897,7 @@ fn open_body<R: KeyResolver>(
     resolver: &R,
     envelope: &mut Envelope,
     keys: &[crate::seal::SealingKeyPair],
-    (warnings, options): &mut (Vec<Warning>, ParseOptions),
+    parsed: &mut (Vec<Warning>, ParseOptions),
     now: &Timestamp,
 ) -> Result<Option<KeyId>, Error> {
     let Body::Sealed(sealed) = &envelope.body else {
@@ -865,11 +911,22 @@ fn open_body<R: KeyResolver>(
             key_id: sealed.sealed.kid.to_string(),
         })?;
     envelope.body = sealed.open(envelope, key)?;
+    check_opened(resolver, envelope, parsed)?;
+    Ok(Some(key.key_id().clone()))
+}
+
+/// (1.1) Checks a body opened (or, on the sender's side, the body just before it was
+/// sealed) as a body received in clear is checked, its files sealed (§24.5 step 3,
+/// §24.6).
+fn check_opened<R: KeyResolver>(
+    resolver: &R,
+    envelope: &mut Envelope,
+    (warnings, options): &mut (Vec<Warning>, ParseOptions),
+) -> Result<(), Error> {
     check_opened_files(envelope)?;
     check_body(envelope, true)?;
     warnings.extend(check_credit_codes(envelope, options.credit_codes)?);
-    resolver.check_owned_message(envelope)?;
-    Ok(Some(key.key_id().clone()))
+    resolver.check_owned_message(envelope)
 }
 
 impl<R: KeyResolver> Verifier<R, MemoryReplayGuard> {

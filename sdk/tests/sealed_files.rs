@@ -76,6 +76,18 @@ fn scans() -> Vec<(&'static str, Vec<u8>)> {
 /// What the window sends: a sealed transfer whose files are sealed, signed; with the
 /// sealed bytes it holds, by the digest the receiver fetches them at.
 fn send(registry: &Registry, national: bool) -> (Vec<u8>, BTreeMap<Sha256Digest, Vec<u8>>) {
+    let (mut message, held) = with_files_sealed(registry, national);
+    assert!(registry.seal_body(&mut message).expect("seal"));
+    let bytes = message.sign_to_bytes(&signer(national)).expect("sign");
+    (bytes, held)
+}
+
+/// The window's transfer of two scans, its files sealed to Jiujiang's key (§24.6) and
+/// its body not yet; with the sealed bytes it holds, by address.
+fn with_files_sealed(
+    registry: &Registry,
+    national: bool,
+) -> (Envelope, BTreeMap<Sha256Digest, Vec<u8>>) {
     let mut body = sample::transfer_body().expect("body");
     body.materials = scans()
         .into_iter()
@@ -117,9 +129,7 @@ fn send(registry: &Registry, national: bool) -> (Vec<u8>, BTreeMap<Sha256Digest,
     {
         reference.sealed = Some(members);
     }
-    assert!(registry.seal_body(&mut message).expect("seal"));
-    let bytes = message.sign_to_bytes(&signer(national)).expect("sign");
-    (bytes, held)
+    (message, held)
 }
 
 fn receive(registry: &Registry, bytes: &[u8]) -> Verified {
@@ -333,4 +343,62 @@ fn a_verified_body_in_clear_has_no_files_to_open() {
     let reference = tongban::file::references(&verified.envelope().body)[0].clone();
     let opener = verified.file_opener(&reference, &keys_of(JIUJIANG)[0]);
     assert_eq!(opener.err().map(|e| e.code()), Some("seal.unknown_key"));
+}
+
+#[test]
+fn the_senders_own_case_records_its_sealed_files_by_address() {
+    let registry = registry(false);
+    let (mut message, held) = with_files_sealed(&registry, false);
+    let clear = message.body.clone();
+    let window = Verifier::new(&registry).any_receiver();
+    let (bytes, own) = window
+        .sign_seal_and_check(&mut message, &signer(false), &now(), |m| {
+            registry.seal_body(m)
+        })
+        .expect("sealed, signed and checked");
+    // What travels is sealed; what the window keeps is its body as it wrote it.
+    assert!(message.body.sealed().is_some());
+    assert_eq!(own.envelope().body, clear);
+    assert_eq!(own.digest(), &Sha256Digest::of(&bytes));
+    assert_eq!(own.canonical_bytes(), bytes);
+    let jiujiang_key = &keys_of(JIUJIANG)[0];
+    assert_eq!(own.opened_with(), Some(jiujiang_key.key_id()));
+
+    // Huangshi's case takes its own transfer, Jiujiang's receipt, then a files_received
+    // that lists the sealed digests, and not one that lists the digests in clear.
+    let mut case = lifecycle::Case::new(own.envelope().case.clone());
+    case.apply(&own, &registry)
+        .expect("the window's own transfer");
+    let later = |minutes: i64| now().plus_seconds(60 * minutes).expect("time");
+    let jiujiang = sample::key(JIUJIANG).expect("key");
+    let answer = |body: Body, minutes: i64| {
+        let mut reply = own
+            .envelope()
+            .reply(body, later(minutes), VALIDITY_SECONDS)
+            .expect("reply")
+            .with_protocol(ProtocolVersion::V1_1);
+        let bytes = reply.sign_to_bytes(&jiujiang).expect("sign");
+        window
+            .verify(Unverified::parse(&bytes).expect("parse"), &later(minutes))
+            .expect("verified")
+    };
+    let receipt = Body::Receipt(Receipt {
+        answers_sha256: Sha256Digest::of(&bytes),
+        answers_sm3: None,
+        outcome: ReceiptOutcome::Accepted { reference: None },
+    });
+    case.apply(&answer(receipt, 1), &registry)
+        .expect("the receipt");
+    let listed = |digests: Vec<Sha256Digest>| Body::FilesReceived(FilesReceived { files: digests });
+    let in_clear: Vec<Sha256Digest> = (tongban::file::references(&clear).into_iter())
+        .map(|reference| reference.sha256.clone())
+        .collect();
+    let refused = case.apply(&answer(listed(in_clear), 2), &registry);
+    assert_eq!(
+        refused.expect_err("the digests in clear").code(),
+        "message.not_an_answer"
+    );
+    let addresses: Vec<Sha256Digest> = held.keys().cloned().collect();
+    case.apply(&answer(listed(addresses), 3), &registry)
+        .expect("the sealed digests, which the receiver fetched");
 }
