@@ -7,6 +7,7 @@
 
 use super::sealing::{ephemeral, key_file, sample_key as sealing_key};
 use super::*;
+use serde_json::Map;
 use tongban::crypto::base64url;
 use tongban::seal::{SealContext, SealedBox, SealingSuite};
 
@@ -312,6 +313,69 @@ pub(super) fn sealed_messages(g: &mut Gen, keys: &str) {
         signed(clear, HUANGSHI),
         refused("message.invalid"),
     );
+    // Every file of a sealed body is sealed, wherever its reference is (§24.6): an
+    // agent's power of attorney, a supplement's materials.
+    // The transfer's route and id (an envelope made here would take the next ids of
+    // the generator, and so change every later vector).
+    let mut agent = transfer.clone();
+    agent.body = Body::Transfer(must("body", sample::agent_transfer_body()));
+    let mut supplement = transfer.clone();
+    supplement.body = must("body", sample::body(MessageType::Supplement, &digest));
+    supplement.in_reply_to = Some(MessageId::from_parts(ts(T0).unix_millis(), [9; 10]));
+    let positions: [(&str, &str, Envelope, &str); 2] = [
+        (
+            "power-of-attorney",
+            "an agent's power of attorney",
+            agent,
+            "/agent/power_of_attorney/sealed",
+        ),
+        (
+            "supplement-material",
+            "a supplement's first material",
+            supplement,
+            "/materials/0/sealed",
+        ),
+    ];
+    for (name, what, mut envelope, pointer) in positions {
+        envelope.protocol = ProtocolVersion::V1_1;
+        sample::mark_files_sealed(&mut envelope.body);
+        let mut inside = body_of(&envelope);
+        let mut readable = Map::new();
+        for member in tongban::message::readable_members(envelope.message_type()) {
+            if let Some(value) = inside.as_object_mut().and_then(|m| m.remove(*member)) {
+                readable.insert((*member).to_string(), value);
+            }
+        }
+        let mut document = must("value", envelope.to_value());
+        document["protocol"] = json!("1.1");
+        let boxed = |plaintext: &Value, label: &str| {
+            let mut body = readable.clone();
+            let sealed = hand_box(plaintext, HUANGSHI, &envelope.id, BODY_PART, label);
+            body.insert("sealed".into(), json!(sealed));
+            let mut document = document.clone();
+            document["body"] = Value::Object(body);
+            signed_value(document, HUANGSHI)
+        };
+        let whole = boxed(&inside, name);
+        vector(
+            g,
+            &format!("sealed-{name}"),
+            &format!("a sealed {} whose files are all sealed, {what} among them: the receiver reads the body", envelope.message_type()),
+            whole,
+            json!({"outcome": "accepted", "type": envelope.message_type().as_str(), "body": body_of(&envelope)}),
+        );
+        if let Some(Value::Object(file)) = inside.pointer_mut(pointer.trim_end_matches("/sealed")) {
+            file.remove("sealed");
+        }
+        let in_clear = boxed(&inside, &format!("{name} in clear"));
+        vector(
+            g,
+            &format!("sealed-{name}-in-clear-inside"),
+            &format!("{what} inside a sealed {} has no sealed member: every file of a sealed body is sealed, wherever its reference is (§24.6), message.invalid", envelope.message_type()),
+            in_clear,
+            refused("message.invalid"),
+        );
+    }
     let honest = hand_box(&members, HUANGSHI, &base.id, BODY_PART, "honest");
     vector(
         g,
