@@ -26,8 +26,10 @@ pub fn masked(value: &Value) -> Value {
                 .iter()
                 .map(|(name, member)| {
                     let mut member = masked(member);
-                    if let (true, Some(key)) = (name == "sealed", member.get_mut("key")) {
-                        *key = Value::String("**".into());
+                    if name == "sealed" {
+                        if let Some(key) = member.get_mut("key") {
+                            *key = Value::String("**".into());
+                        }
                     }
                     (name.clone(), member)
                 })

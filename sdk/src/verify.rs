@@ -7,7 +7,7 @@
 //! the message id was not accepted before.
 
 use crate::canonical::to_canonical_bytes_locating;
-use crate::crypto::{from_base64url, Algorithm, KeyPair, KeyResolver, PublicKey};
+use crate::crypto::{Algorithm, KeyPair, KeyResolver, PublicKey};
 use crate::digest::{Sha256Digest, Sm3Digest};
 use crate::error::{Error, MessageError, ReplayError, SignatureError, TimeError};
 use crate::id::{CreditCode, CreditCodePolicy, KeyId, MessageId, NodeId};
@@ -16,7 +16,6 @@ use crate::message::decode_error::{from_serde_error, invalid};
 use crate::message::{
     Applicant, Body, Envelope, Licence, MessageType, Rectification, Shipment, WireEnvelope,
 };
-use crate::seal::FILE_KEY_LENGTH;
 use crate::shape::Strict;
 use crate::signing::{check_numbers, signing_input_from_parts, SignatureEntry};
 use crate::time::Timestamp;
@@ -598,17 +597,11 @@ pub struct VerifierBuilder<R, G = MemoryReplayGuard> {
 /// `message.invalid`).
 fn check_opened_files(envelope: &Envelope) -> Result<(), Error> {
     for reference in crate::file::references(&envelope.body) {
-        let key_length =
-            (reference.sealed.as_ref()).map(|file| from_base64url(&file.key).map(|key| key.len()));
-        match key_length {
-            None => return Err(invalid("/body/…/sealed: required in a sealed body")),
-            Some(length) if length != Some(FILE_KEY_LENGTH) => {
-                return Err(invalid(
-                    "/body/…/sealed/key: 16 bytes in unpadded base64url",
-                ))
-            }
-            Some(_) => {}
-        }
+        let Some(file) = &reference.sealed else {
+            return Err(invalid("/body/…/sealed: required in a sealed body"));
+        };
+        crate::seal::FileKey::from_base64url(&file.key)
+            .map_err(|_| invalid("/body/…/sealed/key: 16 bytes in unpadded base64url"))?;
     }
     Ok(())
 }
