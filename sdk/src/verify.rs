@@ -897,15 +897,9 @@ fn open_body<R: KeyResolver>(
         return Ok(None);
     };
     resolver.check_sealed(envelope, &sealed.sealed, now)?;
-    let key = keys
-        .iter()
-        .find(|key| key.key_id() == &sealed.sealed.kid && key.owner() == &envelope.to)
-        .ok_or_else(|| crate::error::SealError::UnknownKey {
-            key_id: sealed.sealed.kid.to_string(),
-        })?;
-    envelope.body = sealed.open(envelope, key)?;
+    let opened_with = envelope.reopen_body(keys)?;
     check_opened(resolver, envelope, parsed)?;
-    Ok(Some(key.key_id().clone()))
+    Ok(opened_with)
 }
 
 /// (1.1) Checks a body opened (or, on the sender's side, the body just before it was

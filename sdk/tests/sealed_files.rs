@@ -401,4 +401,47 @@ fn the_senders_own_case_records_its_sealed_files_by_address() {
     let addresses: Vec<Sha256Digest> = held.keys().cloned().collect();
     case.apply(&answer(listed(addresses), 3), &registry)
         .expect("the sealed digests, which the receiver fetched");
+    // The case, kept at rest beside the sealed bytes, keeps their addresses and never
+    // the keys that open them.
+    let kept = serde_json::to_string(&case).expect("json");
+    for reference in tongban::file::references(&clear) {
+        let sealed = reference.sealed.as_ref().expect("sealed");
+        assert!(kept.contains(sealed.sha256.as_str()));
+        assert!(!kept.contains(&sealed.key), "a file key kept in the case");
+    }
+}
+
+#[test]
+fn a_message_kept_as_it_arrived_reopens_with_the_receivers_key_only() {
+    for national in [false, true] {
+        let registry = registry(national);
+        let (bytes, _) = send(&registry, national);
+        let verified = receive(&registry, &bytes);
+        // Kept as it arrived, sealed (a node's inbox), and read again later.
+        let mut kept = Unverified::parse(&verified.canonical_bytes())
+            .expect("kept")
+            .envelope()
+            .clone();
+        assert!(kept.body.sealed().is_some());
+        let mut again = kept.clone();
+        // Not with another member's keys, nor without the key the box names.
+        let refused = again
+            .reopen_body(&keys_of(HUANGSHI))
+            .expect_err("Huangshi's keys");
+        assert_eq!(refused.code(), "seal.unknown_key");
+        let other_suite: Vec<SealingKeyPair> = keys_of(JIUJIANG)
+            .into_iter()
+            .filter(|key| Some(key.key_id()) != verified.opened_with())
+            .collect();
+        let refused = again.reopen_body(&other_suite).expect_err("the other key");
+        assert_eq!(refused.code(), "seal.unknown_key");
+        assert_eq!(again, kept, "nothing changes when it does not open");
+        let opened_with = kept.reopen_body(&keys_of(JIUJIANG)).expect("reopens");
+        assert_eq!(opened_with.as_ref(), verified.opened_with());
+        assert_eq!(kept.body, verified.envelope().body);
+        // A body in clear is left as it is.
+        let clear = kept.clone();
+        assert_eq!(kept.reopen_body(&keys_of(JIUJIANG)).expect("clear"), None);
+        assert_eq!(kept, clear);
+    }
 }

@@ -673,6 +673,7 @@ async fn whole_case(tester: &mut Tester<'_>) -> Outcome {
         node: target.key.owner().clone(),
         key: KeyPair::from_file(&target.key.to_file()).map_err(|e| e.to_string())?,
         other_keys: Vec::new(),
+        sealing_keys: Vec::new(),
         registry,
         registry_bytes: target.registry_bytes.clone(),
         registry_file: None,

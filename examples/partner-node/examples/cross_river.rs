@@ -23,7 +23,7 @@ use partner_node::{start, Config, RunningNode};
 use serde_json::{json, Value};
 use std::time::Duration;
 use tongban::sample::{self, AGREEMENT, CASE, CIRCLE, HUANGSHI, JIUJIANG};
-use tongban::{FileRef, ProtocolVersion};
+use tongban::FileRef;
 
 const WAIT: Duration = Duration::from_secs(30);
 /// The Wuhan node, authority of the city circle's case.
@@ -50,8 +50,8 @@ async fn run() -> Result<(), Failure> {
         "== three reference nodes on loopback, data under {} ==",
         dir.path().display()
     );
-    let both = [ProtocolVersion::V1_0, ProtocolVersion::V1_1];
-    let files = demo::prepare_speaking(dir.path(), &[HUANGSHI, JIUJIANG, WUHAN], &both)?;
+    // (1.1) Every member lists sealing keys: bodies and files travel sealed (§24).
+    let files = demo::prepare_sealing(dir.path(), &[HUANGSHI, JIUJIANG, WUHAN])?;
     let mut nodes = Vec::new();
     for node in [HUANGSHI, JIUJIANG, WUHAN] {
         let running = start(Config::load(&files[node].config)?).await?;
@@ -101,6 +101,19 @@ fn print_new(side: &str, view: &Value, printed: &mut Vec<String>) {
             "{}",
             serde_json::to_string_pretty(&message["message"]).unwrap_or_default()
         );
+        // (1.1) A body sealed to this node (§24.5): what its operator API opens, shown
+        // here masked (identity numbers, phones and file keys), as a log shows it.
+        if let Some(opened) = message["opened"].as_object() {
+            let body = tongban::mask::masked(opened.get("body").unwrap_or(&Value::Null));
+            println!(
+                "-- its body arrived sealed to {}; opened here (shown masked): --\n{}",
+                opened
+                    .get("opened_with")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?"),
+                serde_json::to_string_pretty(&body).unwrap_or_default()
+            );
+        }
         if let Some(receipt) = message["receipt"].as_object() {
             println!(
                 "-- answered with receipt {} signed by {} ({}), binding sha256 {} --",
@@ -332,6 +345,29 @@ async fn exchange(huangshi: &RunningNode, jiujiang: &RunningNode) -> Result<(), 
         messages(&view),
         messages(&jj_view)
     );
+    // (1.1) Every body but receipts and files_received travelled sealed to its
+    // receiver (§24.5), and each node opened those sealed to it.
+    let mut sealed = 0;
+    for (side, view) in [("Huangshi", &view), ("Jiujiang", &jj_view)] {
+        for message in view["messages"].as_array().into_iter().flatten() {
+            let arrived_sealed = message["message"]["body"]["sealed"].is_object();
+            let never_sealed = message["type"] == "files_received";
+            if arrived_sealed == never_sealed {
+                return Err(format!(
+                    "{side}: a {} sealed or not as §24.5 says otherwise",
+                    message["type"]
+                )
+                .into());
+            }
+            if message["direction"] == "in" && arrived_sealed && !message["opened"].is_object() {
+                return Err(
+                    format!("{side}: a {} sealed to it not opened", message["type"]).into(),
+                );
+            }
+            sealed += usize::from(arrived_sealed && message["direction"] == "in");
+        }
+    }
+    println!("== {sealed} bodies travelled sealed to their receiver, which opened each; their files sealed too ==");
     Ok(())
 }
 
@@ -386,10 +422,20 @@ async fn circle(huangshi: &RunningNode, wuhan: &RunningNode) -> Result<(), Failu
         .into());
     }
     // (1.1) The suite's digests: Huangshi gave each material's SM3 beside its SHA-256,
-    // and Wuhan's receipt binds the transfer's SM3 too.
+    // and Wuhan's receipt binds the transfer's SM3 too. The body travelled sealed with
+    // SM2 and SM4-GCM (§24): Wuhan, which opened it, shows the materials.
     let messages = view["messages"].as_array().cloned().unwrap_or_default();
     let transfer = messages.iter().find(|m| m["type"] == "transfer");
-    let materials = transfer.and_then(|m| m["message"]["body"]["materials"].as_array());
+    let wh_view = wh.case(CIRCLE_CASE).await?.unwrap_or_default();
+    let wh_messages = wh_view["messages"].as_array().cloned().unwrap_or_default();
+    let opened = wh_messages
+        .iter()
+        .find(|m| m["type"] == "transfer")
+        .map(|m| &m["opened"]);
+    if opened.and_then(|o| o["opened_with"].as_str()) != Some("wuhan.420100#seal-sm2") {
+        return Err("the circle's transfer did not travel sealed with sm2-sm4-gcm".into());
+    }
+    let materials = opened.and_then(|o| o["body"]["materials"].as_array());
     let with_sm3 = materials.map_or(0, |list| {
         list.iter().filter(|f| f["sm3"].is_string()).count()
     });
@@ -498,8 +544,15 @@ fn print_files(side: &str, view: &Value, printed: &mut Vec<String>) {
         let key = format!("{side} {}", file["sha256"]);
         if file["direction"] == "in" && file["held"] == true && !printed.contains(&key) {
             printed.push(key);
+            let sealed = match file["sealed"] == true {
+                true => format!(
+                    ", fetched sealed at {} and opened (kept sealed)",
+                    file["address"].as_str().unwrap_or("?")
+                ),
+                false => String::new(),
+            };
             println!(
-                "-- {side} fetched {} from the sender and checked it: {} bytes, sha256 {} as in the signed message --",
+                "-- {side} fetched {} from the sender and checked it: {} bytes, sha256 {} as in the signed message{sealed} --",
                 file["name"].as_str().unwrap_or("?"),
                 file["size"],
                 file["sha256"].as_str().unwrap_or("?"),

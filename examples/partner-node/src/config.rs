@@ -6,6 +6,10 @@
 //! key_file = "jiujiang.key.json"      # its signing key, as written by `tongban keygen`
 //! other_key_files = []                # optional: its keys of other suites, e.g. an SM2 key
 //!                                     # (`tongban keygen --alg sm2-sm3`) for agreements on sm2-sm3
+//! sealing_key_files = []              # optional (1.1, §24): its sealing keys, to open the bodies
+//!                                     # and files sealed to it (`tongban keygen --alg
+//!                                     # hpke-x25519-sha256-aes128gcm` or `sm2-sm4-gcm`); keep a
+//!                                     # retired one as long as messages sealed to it are kept
 //! registry_file = "registry.json"     # the alliance's signed trust registry
 //! listen = "127.0.0.1:7400"           # where partners post messages
 //! operator_listen = "127.0.0.1:7401"  # the operator API; keep it on a private address
@@ -60,7 +64,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tongban::client::RetryPolicy;
+use tongban::crypto::KeyFile;
 use tongban::registry::Registry;
+use tongban::seal::SealingKeyPair;
 use tongban::{AgreementId, KeyPair, NodeId, Timestamp};
 
 /// The configuration file as written.
@@ -75,6 +81,10 @@ pub struct ConfigFile {
     /// agreement whose suite (§15) is one of theirs is signed with that key.
     #[serde(default)]
     pub other_key_files: Vec<PathBuf>,
+    /// (1.1) Paths of the node's sealing keys (§24): a body or file sealed to one of
+    /// them is opened with it. Listed in the registry before partners seal to them.
+    #[serde(default)]
+    pub sealing_key_files: Vec<PathBuf>,
     /// Path of the signed trust registry.
     pub registry_file: PathBuf,
     /// Address of the protocol endpoint.
@@ -230,6 +240,8 @@ pub struct Config {
     /// Its keys of other suites, at most one per suite and none in the suite of `key`
     /// ([`Config::key_for`]).
     pub other_keys: Vec<KeyPair>,
+    /// (1.1) Its sealing keys (§24), each of its own id: what is sealed to it opens.
+    pub sealing_keys: Vec<SealingKeyPair>,
     /// The trust registry of the registry file, accepted on its own operator keys; the
     /// node accepts it only as the registry pinned in its database or an update of it
     /// ([`crate::node::Node::open`]).
@@ -425,6 +437,50 @@ pub fn check_own_keys<'a>(
     Ok(())
 }
 
+/// Refuses a sealing key of `node` whose id `registry` lists with another public key
+/// (the wrong file, or the registry's entry is not this key's). A key the registry does
+/// not list yet is accepted: it is installed before it is published.
+pub fn check_sealing_keys(
+    registry: &Registry,
+    node: &NodeId,
+    keys: &[SealingKeyPair],
+) -> Result<(), String> {
+    let listed = registry
+        .member(node)
+        .and_then(|member| member.sealing_keys.as_deref())
+        .unwrap_or_default();
+    for key in keys {
+        let public = tongban::crypto::base64url(key.public_key().as_bytes());
+        if let Some(entry) = listed.iter().find(|k| &k.key_id == key.key_id()) {
+            if entry.public_key != public || entry.algorithm != key.suite().as_str() {
+                return Err(format!(
+                    "the registry lists {}'s sealing key {} with another public key or suite: this file is not that key",
+                    node,
+                    key.key_id()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads a sealing key file of `node` (setting `sealing_key_files`).
+fn load_sealing_key(path: &Path, node: &NodeId) -> Result<SealingKeyPair, NodeError> {
+    let field = "sealing_key_files";
+    let text = std::fs::read(path)
+        .map_err(|e| bad(field, format!("cannot read {}: {e}", path.display())))?;
+    let key = KeyFile::from_json(&text)
+        .and_then(|file| Ok(SealingKeyPair::from_file(&file)?))
+        .map_err(|e| bad(field, format!("{}: [{}] {e}", path.display(), e.code())))?;
+    if key.owner() != node {
+        return Err(bad(
+            field,
+            format!("the key belongs to {}, not to {node}", key.owner()),
+        ));
+    }
+    Ok(key)
+}
+
 /// Reads a key file of `node` named by the setting `field`.
 fn load_key(field: &str, path: &Path, node: &NodeId) -> Result<KeyPair, NodeError> {
     let text = std::fs::read(path)
@@ -489,6 +545,17 @@ impl Config {
             }
             other_keys.push(other);
         }
+        let mut sealing_keys: Vec<SealingKeyPair> = Vec::new();
+        for path in &file.sealing_key_files {
+            let sealing = load_sealing_key(&resolve(path), &node)?;
+            if sealing_keys.iter().any(|k| k.key_id() == sealing.key_id()) {
+                return Err(bad(
+                    "sealing_key_files",
+                    format!("key {} is given twice", sealing.key_id()),
+                ));
+            }
+            sealing_keys.push(sealing);
+        }
         let registry_file = resolve(&file.registry_file);
         let registry_bytes = std::fs::read(&registry_file).map_err(|e| {
             bad(
@@ -502,6 +569,8 @@ impl Config {
         let own_keys = std::iter::once(("key_file", &key))
             .chain(other_keys.iter().map(|k| ("other_key_files", k)));
         check_own_keys(&registry, &node, own_keys).map_err(|(field, reason)| bad(field, reason))?;
+        check_sealing_keys(&registry, &node, &sealing_keys)
+            .map_err(|reason| bad("sealing_key_files", reason))?;
         let address = |field: &str, text: &str| {
             text.parse::<SocketAddr>().map_err(|e| {
                 bad(
@@ -633,6 +702,7 @@ impl Config {
             node,
             key,
             other_keys,
+            sealing_keys,
             registry,
             registry_bytes,
             registry_file: Some(registry_file),

@@ -150,6 +150,26 @@ pub fn prepare_speaking(
     nodes: &[&str],
     protocols: &[ProtocolVersion],
 ) -> Result<BTreeMap<String, DemoNode>, NodeError> {
+    prepare_with(dir, nodes, protocols, false)
+}
+
+/// (1.1) [`prepare_speaking`] with 1.0 and 1.1, every member listing its sample sealing
+/// keys in both suites and each node given its own: the bodies and files of 1.1 between
+/// them travel sealed to their receiver (§24.5, §24.6).
+pub fn prepare_sealing(
+    dir: &Path,
+    nodes: &[&str],
+) -> Result<BTreeMap<String, DemoNode>, NodeError> {
+    let both = [ProtocolVersion::V1_0, ProtocolVersion::V1_1];
+    prepare_with(dir, nodes, &both, true)
+}
+
+fn prepare_with(
+    dir: &Path,
+    nodes: &[&str],
+    protocols: &[ProtocolVersion],
+    sealing: bool,
+) -> Result<BTreeMap<String, DemoNode>, NodeError> {
     let mut prepared = BTreeMap::new();
     for node in nodes {
         let listen = free_address()?;
@@ -163,6 +183,19 @@ pub fn prepare_speaking(
         if sample::circle_members().any(|member| member == *node) {
             write_key(&node_dir.join("sm2.key.json"), sample::sm2_key(node))?;
             other_key_files = "other_key_files = [\"sm2.key.json\"]\n";
+        }
+        let mut sealing_key_files = String::new();
+        if sealing {
+            let mut files = Vec::new();
+            for suite in tongban::seal::SealingSuite::ALL {
+                let key = sample::sealing_key(node, suite).map_err(|e| NodeError::Config {
+                    reason: e.to_string(),
+                })?;
+                let name = format!("{}.key.json", suite.as_str());
+                write_key_file(&node_dir.join(&name), &key.to_file())?;
+                files.push(toml::Value::String(name).to_string());
+            }
+            sealing_key_files = format!("sealing_key_files = [{}]\n", files.join(", "));
         }
         let operator_token_file = node_dir.join("operator.token");
         OperatorToken::generate()?.write_new(&operator_token_file)?;
@@ -194,7 +227,7 @@ pub fn prepare_speaking(
         };
         let config = node_dir.join("node.toml");
         let text = format!(
-            "node = \"{node}\"\nkey_file = \"key.json\"\n{other_key_files}{database_url}registry_file = \"../registry.json\"\n\
+            "node = \"{node}\"\nkey_file = \"key.json\"\n{other_key_files}{sealing_key_files}{database_url}registry_file = \"../registry.json\"\n\
              listen = \"{listen}\"\noperator_listen = \"{operator_listen}\"\n\
              operator_token_file = \"operator.token\"\ndata_dir = \"data\"\n\n\
              [delivery]\nattempts = 2\nfirst_backoff_ms = 50\nmax_backoff_ms = 500\n\
@@ -216,12 +249,13 @@ pub fn prepare_speaking(
         .iter()
         .map(|(node, files)| (node.clone(), files.endpoint.clone()))
         .collect();
-    let registry =
-        sample::registry_with_endpoints_speaking(&endpoints, protocols).map_err(|e| {
-            NodeError::Config {
-                reason: e.to_string(),
-            }
-        })?;
+    let registry = match sealing {
+        true => sample::registry_with_endpoints_sealing(&endpoints, protocols),
+        false => sample::registry_with_endpoints_speaking(&endpoints, protocols),
+    }
+    .map_err(|e| NodeError::Config {
+        reason: e.to_string(),
+    })?;
     let registry_file = dir.join("registry.json");
     std::fs::write(&registry_file, registry).map_err(|e| io("write", &registry_file, e))?;
     Ok(prepared)
@@ -273,7 +307,12 @@ fn write_key(file: &Path, key: Result<tongban::KeyPair, tongban::Error>) -> Resu
     let key = key.map_err(|e| NodeError::Config {
         reason: e.to_string(),
     })?;
-    let json = serde_json::to_vec_pretty(&key.to_file()).unwrap_or_default();
+    write_key_file(file, &key.to_file())
+}
+
+/// Writes a key file (a signing or a sealing key's).
+fn write_key_file(file: &Path, key: &tongban::crypto::KeyFile) -> Result<(), NodeError> {
+    let json = serde_json::to_vec_pretty(key).unwrap_or_default();
     std::fs::write(file, json).map_err(|e| io("write", file, e))
 }
 

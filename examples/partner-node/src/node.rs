@@ -3,7 +3,7 @@
 //! send (build, sign, check, apply, queue) and record deliveries. Everything goes through the SDK; the store only keeps the results.
 
 use crate::commit::{GroupCommit, Work};
-use crate::config::{check_own_keys, Config};
+use crate::config::{check_own_keys, check_sealing_keys, Config};
 use crate::database::Db;
 use crate::error::NodeError;
 use crate::files::{self, records, FileStore};
@@ -68,6 +68,28 @@ macro_rules! refusal_from {
     )*};
 }
 refusal_from!(tongban::error::MessageError);
+
+impl From<files::OpenError> for Refusal {
+    fn from(error: files::OpenError) -> Self {
+        match error {
+            files::OpenError::Refused(e) => e.into(),
+            files::OpenError::Storage(e) => e.into(),
+        }
+    }
+}
+
+/// A stored message as this node reads it ([`Node::readable`]).
+#[derive(Debug)]
+pub struct Readable {
+    /// The message: its body opened when it arrived sealed to this node and opens
+    /// here, else as stored.
+    pub envelope: Envelope,
+    /// (1.1) The sealing key its body was opened with (§24.5).
+    pub opened_with: Option<KeyId>,
+    /// (1.1) Why a body sealed to this node did not open (its key is no longer
+    /// configured, say): the envelope stays sealed.
+    pub unopened: Option<Error>,
+}
 
 /// A receipt given for a received message.
 #[derive(Debug, Clone)]
@@ -431,6 +453,15 @@ impl Node {
                 reason,
             ));
         }
+        // (1.1) Nor one that lists under this node's sealing key id another key: every
+        // message sealed to it would fail to open here.
+        let sealing_keys = &self.config.sealing_keys;
+        if let Err(reason) = check_sealing_keys(&next, &self.config.node, sealing_keys) {
+            return Err(crate::auth::refused(
+                "operator.registry_without_node",
+                reason,
+            ));
+        }
         // The new file is written and synced beside the old one first, the pin
         // committed, and only then the file renamed over the old one: a failure leaves
         // the pin and the file in agreement (a retry of the same bytes is accepted).
@@ -539,7 +570,8 @@ impl Node {
     /// What an operator watches: the registry in force and this node's keys (`key`, and
     /// `other_keys` of other suites), with the time left before each expires, and a
     /// warning for each that expires within
-    /// [`EXPIRY_WARNING_DAYS`].
+    /// [`EXPIRY_WARNING_DAYS`]; (1.1) the sealing keys the registry lists for this node,
+    /// with a warning for each valid one the configuration does not give.
     pub fn health(&self) -> Value {
         let now = self.now();
         let registry = self.registry();
@@ -590,6 +622,33 @@ impl Node {
             }));
         }
         let other_keys = keys.split_off(1);
+        // (1.1) The sealing keys the registry lists for this node (§24.2): partners
+        // seal to one from its valid_from on, and until its grace ends after its
+        // valid_until; each must be in the configuration by then.
+        let listed_sealing = registry
+            .member(&self.config.node)
+            .and_then(|m| m.sealing_keys.as_deref())
+            .unwrap_or_default();
+        let mut sealing_keys = Vec::new();
+        let grace = tongban::seal::SEAL_GRACE_SECONDS;
+        for listed in listed_sealing {
+            let in_use = listed.revoked.is_none()
+                && now.unix_seconds() <= listed.valid_until.unix_seconds() + grace;
+            let held = (self.config.sealing_keys.iter()).any(|k| k.key_id() == &listed.key_id);
+            if in_use && !held {
+                warnings.push(format!(
+                    "the registry lists this node's sealing key {} (valid {} to {}), which sealing_key_files does not give: messages sealed to it cannot be opened here, and are refused until it does",
+                    listed.key_id, listed.valid_from, listed.valid_until
+                ));
+            }
+            sealing_keys.push(json!({
+                "id": listed.key_id,
+                "suite": listed.algorithm,
+                "valid_until": listed.valid_until,
+                "days_left": days_until(&listed.valid_until),
+                "held": held,
+            }));
+        }
         // The certificate the endpoint serves and the outbox presents, if the node
         // speaks HTTPS itself.
         let tls = self.config.tls.as_ref().map(|tls| {
@@ -613,6 +672,7 @@ impl Node {
             },
             "key": keys.pop(),
             "other_keys": other_keys,
+            "sealing_keys": sealing_keys,
             "tls": tls,
             "warnings": warnings,
         })
@@ -1008,7 +1068,9 @@ impl Node {
         if fetches {
             for reference in references {
                 if !self.files.holds(reference) {
-                    records::enqueue_fetch(db, reference, &envelope.from, self.now_millis())?;
+                    // A sealed file is fetched as its sealed bytes, at their address.
+                    let travelling = tongban::file::fetched(reference);
+                    records::enqueue_fetch(db, &travelling, &envelope.from, self.now_millis())?;
                 }
             }
             records::await_acknowledgement(db, &envelope.from, &envelope.id)?;
@@ -1038,9 +1100,17 @@ impl Node {
         message: Unverified,
         now: &Timestamp,
     ) -> Result<Prepared, Refusal> {
+        // (1.1) A sealed body is opened with this node's sealing key (§24.5) and checked
+        // inside; what is stored is the message as it arrived, sealed.
+        let sealed_to = message
+            .envelope()
+            .body
+            .sealed()
+            .map(|b| b.sealed.kid.clone());
         let verified = Verifier::with_replay_guard(registry, ReplayCheckedWhenStored)
             .for_receiver(self.config.node.clone())
-            .verify(message, now)?;
+            .verify_and_open(message, &self.config.sealing_keys, now)
+            .map_err(|e| self.unless_own_key_missing(e, sealed_to.as_ref(), registry))?;
         let own_fault = |e: Error| {
             Refusal::from(NodeError::Config {
                 reason: format!("this node cannot sign a receipt the registry accepts: {e}"),
@@ -1087,6 +1157,35 @@ impl Node {
         })
     }
 
+    /// The refusal of a message that did not verify; when it is sealed to a sealing
+    /// key the registry lists for this node and the configuration does not give
+    /// (`seal.unknown_key`), the fault is this node's: a 500 the sender retries, not
+    /// the final refusal that would fail its delivery for good.
+    fn unless_own_key_missing(
+        &self,
+        error: Error,
+        sealed_to: Option<&KeyId>,
+        registry: &Registry,
+    ) -> Refusal {
+        let listed = registry
+            .member(&self.config.node)
+            .and_then(|member| member.sealing_keys.as_deref())
+            .unwrap_or_default();
+        match sealed_to {
+            Some(kid)
+                if error.code() == "seal.unknown_key"
+                    && listed.iter().any(|key| &key.key_id == kid) =>
+            {
+                Refusal::from(NodeError::Config {
+                    reason: format!(
+                        "a message is sealed to this node's sealing key {kid}, which the registry lists and sealing_key_files does not give: add its file"
+                    ),
+                })
+            }
+            _ => Refusal::from(error),
+        }
+    }
+
     /// Builds, signs and queues a message from the operator. It is verified against
     /// the registry and applied to the case here first, so that a message the receiver
     /// would refuse is never sent.
@@ -1127,35 +1226,49 @@ impl Node {
             .in_reply_to
             .map(|id| MessageId::parse(id.as_str()).map_err(Error::from))
             .transpose()?;
-        // Checked as the receiver will check it (but for the signature just made here).
+        // (1.1) To a receiver that lists a sealing key, each file is sealed first, then
+        // the body (§24.5, §24.6). The sealed copies of a message refused are removed.
+        let sealed = self.seal_files(registry, &mut envelope)?;
+        let queued = self.sign_check_and_queue(registry, envelope, message_type, &now);
+        if queued.is_err() {
+            for address in &sealed {
+                let _ = std::fs::remove_file(self.files.path(address));
+            }
+        }
+        queued
+    }
+
+    /// [`Node::send`] once the files are sealed: seals the body if it is to be, signs
+    /// it, checks it, applies it to its case, stores and queues it.
+    fn sign_check_and_queue(
+        &self,
+        registry: &Registry,
+        mut envelope: Envelope,
+        message_type: MessageType,
+        now: &Timestamp,
+    ) -> Result<Queued, Refusal> {
+        // Checked as the receiver will check it (but for the signature just made here);
+        // the body kept is the one in clear, its files' `sealed` filled in.
         let key = self.config.key_for(registry, &envelope.agreement);
-        let (bytes, verified) =
-            Verifier::new(registry)
-                .any_receiver()
-                .sign_and_check(&mut envelope, key, &now)?;
+        let (bytes, verified) = Verifier::new(registry).any_receiver().sign_seal_and_check(
+            &mut envelope,
+            key,
+            now,
+            |m| registry.seal_body(m),
+        )?;
+        let envelope = verified.envelope();
         let mut store = self.store();
         let queued = store.transaction(|db| {
             // A partner that exchanges files fetches them from here: they must be here.
             // Looked at in the write transaction, in which the garbage collection of
             // every replica removes files too: none can go between the look and the
             // commit that makes it referenced.
-            if files::exchanges(&envelope) {
-                let missing = tongban::file::references(&envelope.body)
-                    .into_iter()
-                    .find(|reference| !self.files.holds(reference));
-                if let Some(missing) = missing {
-                    return Err(crate::auth::refused(
-                        "operator.file_missing",
-                        format!(
-                            "{} ({}, {} bytes) is not held here: upload it first (POST /operator/v1/files)",
-                            missing.name, missing.sha256, missing.size
-                        ),
-                    ));
-                }
+            if files::exchanges(envelope) {
+                self.check_held(envelope)?;
             }
-            let mut case = case_of(db, &envelope)?;
+            let mut case = case_of(db, envelope)?;
             let state = case.apply(&verified, registry)?;
-            let key = store::save_case(db, &case, &now)?;
+            let key = store::save_case(db, &case, now)?;
             store::insert_message(
                 db,
                 &StoredMessage {
@@ -1171,7 +1284,7 @@ impl Node {
                 },
                 &key,
             )?;
-            records::record_references(db, &envelope, "out")?;
+            records::record_references(db, envelope, "out")?;
             store::enqueue(
                 db,
                 envelope.from.as_str(),
@@ -1187,6 +1300,170 @@ impl Node {
         tracing::info!(message_id = %queued.id, case_id = %envelope.case, to = %envelope.to, r#type = message_type.as_str(), "queued");
         self.wake.notify_one();
         Ok(queued)
+    }
+
+    /// Refuses a message some file of which this node does not hold as it travels
+    /// (`operator.file_missing`): partners fetch them from here.
+    fn check_held(&self, envelope: &Envelope) -> Result<(), Refusal> {
+        let missing = tongban::file::references(&envelope.body)
+            .into_iter()
+            .find(|reference| !self.files.holds(reference));
+        match missing {
+            Some(missing) => Err(crate::auth::refused(
+                "operator.file_missing",
+                format!(
+                    "{} ({}, {} bytes) is not held here: upload it first (POST /operator/v1/files)",
+                    missing.name, missing.sha256, missing.size
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// (1.1) When the body of `envelope` (not signed yet) is to be sealed (§24.5),
+    /// seals each of its files first (§24.6), to the key [`Registry::body_sealing_key`]
+    /// gives, which [`Registry::seal_body`] then seals the body to: each reference gets
+    /// its `sealed` member, and the sealed bytes are stored at their address, served
+    /// from there (their addresses are returned). A body that stays in clear is left as
+    /// it is. A reference that comes with `sealed` is refused: keys are made here.
+    fn seal_files(
+        &self,
+        registry: &Registry,
+        envelope: &mut Envelope,
+    ) -> Result<Vec<Sha256Digest>, Refusal> {
+        let references = tongban::file::references(&envelope.body);
+        if let Some(given) = references.iter().find(|r| r.sealed.is_some()) {
+            return Err(crate::server::refusal(
+                "message.invalid",
+                format!(
+                    "/body/…/sealed: {} comes with sealed, which this node fills in itself: give the reference its upload answered",
+                    given.name
+                ),
+            ));
+        }
+        let Some((kid, key)) = registry.body_sealing_key(envelope)? else {
+            return Ok(Vec::new());
+        };
+        self.check_held(envelope)?;
+        let mut sealed = Vec::new();
+        for reference in references {
+            match self.files.seal(envelope, &kid, &key, reference) {
+                Ok(file) => sealed.push(file),
+                Err(e) => {
+                    for file in &sealed {
+                        let _ = std::fs::remove_file(self.files.path(&file.sha256));
+                    }
+                    return Err(Refusal::from(e));
+                }
+            }
+        }
+        let addresses = sealed.iter().map(|file| file.sha256.clone()).collect();
+        let references = tongban::file::references_mut(&mut envelope.body);
+        for (reference, sealed) in references.into_iter().zip(sealed) {
+            reference.sealed = Some(sealed);
+        }
+        Ok(addresses)
+    }
+
+    /// A stored message as this node reads it: its body opened with this node's
+    /// sealing key when it arrived sealed (§24.5). A message this node sealed and sent
+    /// stays sealed (its receiver's key opens it, not this node's), and so does one
+    /// sealed to a key this node no longer has ([`Readable::unopened`] says why).
+    /// Refused: bytes that are not a message.
+    pub fn readable(&self, bytes: &[u8]) -> Result<Readable, Error> {
+        let mut envelope = Unverified::parse(bytes)?.envelope().clone();
+        let (mut opened_with, mut unopened) = (None, None);
+        if envelope.body.sealed().is_some() && envelope.to == self.config.node {
+            match envelope.reopen_body(&self.config.sealing_keys) {
+                Ok(kid) => opened_with = kid,
+                Err(e) => unopened = Some(e),
+            }
+        }
+        Ok(Readable {
+            envelope,
+            opened_with,
+            unopened,
+        })
+    }
+
+    /// (1.1) Opens every sealed file of `message` (a message received, opened) held
+    /// here against its reference in that very message, and checks it (§24.6): sealed
+    /// bytes are bound to one message, and a sender could name the address of bytes
+    /// sealed for another. `Ok` when each opens and is its reference's file.
+    pub fn check_sealed_files(&self, message: &Readable) -> Result<(), files::OpenError> {
+        let references = tongban::file::references(&message.envelope.body);
+        for reference in references.into_iter().filter(|r| r.sealed.is_some()) {
+            let opener = self.file_opener(message, reference)?;
+            let path = self.files.path(reference.address());
+            self.files
+                .open_sealed(&path, opener, reference, |_| Ok(()))?;
+        }
+        Ok(())
+    }
+
+    /// (1.1) An opener of the sealed bytes of `reference`, one of `message`'s (opened
+    /// here), with the sealing key its body was opened with.
+    pub fn file_opener(
+        &self,
+        message: &Readable,
+        reference: &FileRef,
+    ) -> Result<tongban::seal::FileOpener, files::OpenError> {
+        let kid = message.opened_with.as_ref();
+        let key = (self.config.sealing_keys.iter()).find(|key| Some(key.key_id()) == kid);
+        let Some(key) = key else {
+            return Err(files::OpenError::Refused(Error::from(
+                tongban::error::SealError::UnknownKey {
+                    key_id: kid.map(|k| k.to_string()).unwrap_or_default(),
+                },
+            )));
+        };
+        (message.envelope)
+            .file_opener(reference, key)
+            .map_err(files::OpenError::Refused)
+    }
+
+    /// (1.1) The sealed file (§24.6) received at `address`, opened and checked whole
+    /// for the operator: the message it came in and its reference there. Each message
+    /// received that references a file at that address is tried (a partner can name
+    /// the address of bytes sealed for another message, which do not open under its
+    /// own); the first whose reference is sealed and opens and checks is the one.
+    /// `None` when no message received has a sealed file at that address; the last
+    /// refusal when none opens.
+    pub fn sealed_received(
+        &self,
+        address: &Sha256Digest,
+    ) -> Result<Option<(Readable, FileRef)>, files::OpenError> {
+        let candidates = self.read(|db| records::received_at(db, address))?;
+        let mut refused = None;
+        for (sender, id) in candidates {
+            let Some(stored) = self.read(|db| store::find_message(db, &sender, &id))? else {
+                continue;
+            };
+            let Ok(message) = self.readable(&stored.bytes) else {
+                continue;
+            };
+            let reference = tongban::file::references(&message.envelope.body)
+                .into_iter()
+                .find(|r| r.sealed.is_some() && r.address() == address)
+                .cloned();
+            let Some(reference) = reference else {
+                continue;
+            };
+            let checked = self.file_opener(&message, &reference).and_then(|opener| {
+                let path = self.files.path(address);
+                self.files
+                    .open_sealed(&path, opener, &reference, |_| Ok(()))
+            });
+            match checked {
+                Ok(()) => return Ok(Some((message, reference))),
+                Err(files::OpenError::Refused(e)) => refused = Some(e),
+                Err(storage) => return Err(storage),
+            }
+        }
+        match refused {
+            Some(e) => Err(files::OpenError::Refused(e)),
+            None => Ok(None),
+        }
     }
 
     /// Answers with `files_received` (§23.5) every received message whose files are
@@ -1210,18 +1487,40 @@ impl Node {
             let Some(stored) = stored else {
                 continue;
             };
-            let Ok(parsed) = Unverified::parse(&stored.bytes) else {
-                continue;
+            let message = match self.readable(&stored.bytes) {
+                Ok(message) => message,
+                Err(e) => {
+                    tracing::warn!(message_id = %id, code = e.code(), "files_received not sent: the stored message cannot be read: {e}");
+                    continue;
+                }
             };
-            let envelope = parsed.envelope();
+            if let Some(e) = &message.unopened {
+                tracing::warn!(message_id = %id, code = e.code(), "files_received not sent: the message's body does not open here: {e}");
+                continue;
+            }
+            let envelope = &message.envelope;
             let references = tongban::file::references(&envelope.body);
             if !references.iter().all(|r| self.files.holds(r)) {
                 continue;
             }
+            // (§24.6) Its sealed files, held, open under this message and are the files
+            // its references name; otherwise nothing is acknowledged, for good (the
+            // bytes are the ones the sender sealed: fetching them again changes nothing).
+            match self.check_sealed_files(&message) {
+                Ok(()) => {}
+                Err(files::OpenError::Refused(e)) => {
+                    tracing::error!(message_id = %id, case_id = %envelope.case, code = e.code(), "files_received withheld for good: a sealed file of the message is not the file its reference names: {e}");
+                    self.store()
+                        .run(|db| records::acknowledged(db, &sender, &id))?;
+                    continue;
+                }
+                Err(files::OpenError::Storage(e)) => return Err(e),
+            }
+            // Each file by its address: a sealed file by its sealed digest (§23.5).
             let mut files: Vec<&Sha256Digest> = Vec::new();
             for reference in &references {
-                if !files.contains(&&reference.sha256) {
-                    files.push(&reference.sha256);
+                if !files.contains(&reference.address()) {
+                    files.push(reference.address());
                 }
             }
             let answer = Outgoing {
@@ -1324,7 +1623,12 @@ impl Node {
         let Some((case, messages, fetches)) = found else {
             return Ok(None);
         };
-        let files = self.files_view(&messages, &fetches);
+        // Each message as this node reads it: opened if it arrived sealed (§24.5).
+        let readable: Vec<Option<Readable>> = messages
+            .iter()
+            .map(|m| self.readable(&m.bytes).ok())
+            .collect();
+        let files = self.files_view(&case, &messages, &readable, &fetches);
         let registry = self.registry();
         let calendar = registry.calendar();
         let today = tongban::calendar::CalendarDate::in_china(&self.now());
@@ -1352,7 +1656,21 @@ impl Node {
             .collect();
         let messages: Vec<Value> = messages
             .iter()
-            .map(|m| {
+            .zip(&readable)
+            .map(|(m, readable)| {
+                // (1.1) The body of a message that arrived sealed, as opened here, or
+                // why it does not open.
+                let opened = readable
+                    .as_ref()
+                    .and_then(|r| match (&r.opened_with, &r.unopened) {
+                        (Some(kid), _) => {
+                            let body = serde_json::to_value(&r.envelope.body)
+                                .map(|mut v| v["body"].take());
+                            Some(json!({"body": body.unwrap_or(Value::Null), "opened_with": kid}))
+                        }
+                        (None, Some(e)) => Some(json!({"error": ErrorBody::of(e)})),
+                        (None, None) => None,
+                    });
                 json!({
                     "direction": m.direction,
                     "id": m.id,
@@ -1363,6 +1681,7 @@ impl Node {
                     "stored_at": m.stored_at,
                     "receipted": m.receipt.is_some(),
                     "message": json::parse(&m.bytes).unwrap_or(Value::Null),
+                    "opened": opened,
                     "receipt": m.receipt.as_deref().and_then(|r| json::parse(r).ok()),
                 })
             })
@@ -1378,18 +1697,39 @@ impl Node {
     }
 
     /// The files a case's messages reference, each once per message: whether this
-    /// node holds it (verified) and, for a file received, how its fetch stands.
-    fn files_view(&self, messages: &[StoredMessage], fetches: &[records::Fetch]) -> Vec<Value> {
+    /// node holds it (verified) as it travels and, for a file received, how its fetch
+    /// stands. A sealed file (§24.6) shows its `address`, the digest of its sealed
+    /// bytes, at which the operator API opens one received. Of a message whose body
+    /// stays sealed here (one this node sealed and sent, or one whose key is gone), the
+    /// references are those the case recorded, without their keys.
+    fn files_view(
+        &self,
+        case: &Case,
+        messages: &[StoredMessage],
+        readable: &[Option<Readable>],
+        fetches: &[records::Fetch],
+    ) -> Vec<Value> {
         let mut files = Vec::new();
-        for message in messages {
-            let Ok(parsed) = Unverified::parse(&message.bytes) else {
+        for (message, readable) in messages.iter().zip(readable) {
+            let Some(readable) = readable else {
                 continue;
             };
-            let envelope = parsed.envelope();
-            for reference in tongban::file::references(&envelope.body) {
+            let envelope = &readable.envelope;
+            let recorded = |id: &MessageId| {
+                let tracks = case.tracks().iter();
+                let files = tracks.flat_map(|track| &track.files);
+                let message = files.filter(|f| &f.message == id);
+                message.flat_map(|f| &f.references).collect::<Vec<_>>()
+            };
+            let references = match envelope.body.sealed() {
+                Some(_) => recorded(&envelope.id),
+                None => tongban::file::references(&envelope.body),
+            };
+            for reference in references {
+                let address = reference.address();
                 let fetch = fetches
                     .iter()
-                    .find(|f| f.reference.sha256 == reference.sha256 && f.holder == envelope.from)
+                    .find(|f| &f.reference.sha256 == address && f.holder == envelope.from)
                     .filter(|_| message.direction == "in")
                     .map(|f| json!({"status": f.status, "attempts": f.attempts, "last_error": f.last_error}));
                 files.push(json!({
@@ -1399,6 +1739,8 @@ impl Node {
                     "sha256": reference.sha256,
                     "media_type": reference.media_type,
                     "size": reference.size,
+                    "address": address,
+                    "sealed": reference.sealed.is_some(),
                     "held": self.files.holds(reference),
                     "fetch": fetch,
                 }));

@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `POST /operator/v1/messages` | build, sign, check and queue a message: `{"type", "case", "to", "agreement", "in_reply_to"?, "body"}`; 202 with `{"id", "sha256", "state"}` |
 //! | `GET /operator/v1/cases` | the cases, newest first: `{"cases": [{"window", "case"}]}` |
-//! | `GET /operator/v1/cases/{window}/{case}` | the case: window, status, tracks with deadlines, every message with its receipt |
+//! | `GET /operator/v1/cases/{window}/{case}` | the case: window, status, tracks with deadlines, every message with its receipt (and, sealed to this node, `opened`), every file |
 //! | `GET /operator/v1/cases/{case}` | the same, when only one window's case has this id (`409 operator.ambiguous_case` naming the windows otherwise) |
 //! | `GET /operator/v1/outbox` | outbound messages and their delivery state |
 //! | `GET /operator/v1/registry` | the registry in force: version, sha256, issued, expires |
@@ -15,7 +15,7 @@
 //! | `GET /operator/v1/health` | the registry's and this node's key's expiry, with warnings |
 //! | `GET /operator/v1/metrics` | the counters and histograms of [`crate::metrics`], as OpenMetrics text; the configuration's `metrics_token_file` names a second token that reads this and nothing else |
 //! | `POST /operator/v1/files?name=…&media_type=…` | store a file to send (the body, `application/octet-stream`, at most 50 MiB) under its digest; 201 with its reference `{"name", "sha256", "media_type", "size"}` |
-//! | `GET /operator/v1/files/{sha256}` | a file this node holds (uploaded, or fetched from a partner and verified), `Range` honoured |
+//! | `GET /operator/v1/files/{sha256}` | a file this node holds (uploaded, or fetched from a partner and verified), `Range` honoured; (1.1) a sealed file received, at its address: opened with this node's sealing key, checked, and given in clear |
 
 use crate::auth::{self, OperatorGuard};
 use crate::node::{Node, Outgoing, Refusal};

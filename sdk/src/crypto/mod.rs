@@ -590,12 +590,7 @@ impl KeyPair {
     /// Reads a key file's JSON text (strict parser: `json.*` codes) and loads its key
     /// (`key.malformed` when the document is not a key file).
     pub fn from_key_file_json(bytes: &[u8]) -> Result<KeyPair, crate::Error> {
-        let file: KeyFile = crate::shape::from_value(&crate::json::parse(bytes)?).map_err(|e| {
-            KeyError::Malformed {
-                reason: format!("not a key file: {e}"),
-            }
-        })?;
-        Ok(KeyPair::from_file(&file)?)
+        Ok(KeyPair::from_file(&KeyFile::from_json(bytes)?)?)
     }
 
     /// Loads a key file.
@@ -681,6 +676,18 @@ pub struct KeyFile {
 }
 
 impl KeyFile {
+    /// Reads a key file's JSON text (strict parser: `json.*` codes; `key.malformed`
+    /// when the document is not a key file). Its key is not loaded yet.
+    pub fn from_json(bytes: &[u8]) -> Result<KeyFile, crate::Error> {
+        Ok(
+            crate::shape::from_value(&crate::json::parse(bytes)?).map_err(|e| {
+                KeyError::Malformed {
+                    reason: format!("not a key file: {e}"),
+                }
+            })?,
+        )
+    }
+
     /// The decoded secret key, wiped when dropped.
     pub(crate) fn secret(&self) -> Result<Zeroizing<Vec<u8>>, KeyError> {
         from_base64url(&self.secret_key)

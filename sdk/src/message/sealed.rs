@@ -115,6 +115,28 @@ impl Envelope {
         }
     }
 
+    /// (1.1) Opens this message's sealed body, in place, with the one of the receiver's
+    /// `keys` that its box names, and gives that key's id; `None`, and nothing changes,
+    /// for a body in clear. For a message verified and opened before
+    /// ([`crate::Verifier::verify_and_open`]) and kept as it arrived, sealed (a node's
+    /// inbox): only the box is opened again, since its key, the body inside and its
+    /// files were checked then. Verify a message that was not. Refused: no key of
+    /// `keys` is the one named (`seal.unknown_key`), a box that does not open
+    /// (`seal.*`), contents that are not the body's members (`message.*`).
+    pub fn reopen_body(&mut self, keys: &[SealingKeyPair]) -> Result<Option<KeyId>, Error> {
+        let Body::Sealed(sealed) = &self.body else {
+            return Ok(None);
+        };
+        let key = keys
+            .iter()
+            .find(|key| key.key_id() == &sealed.sealed.kid && key.owner() == &self.to)
+            .ok_or_else(|| crate::error::SealError::UnknownKey {
+                key_id: sealed.sealed.kid.to_string(),
+            })?;
+        self.body = sealed.open(self, key)?;
+        Ok(Some(key.key_id().clone()))
+    }
+
     /// (1.1) A sealer of the file that `reference` (one of this message's) names, for a
     /// body sealed to the receiver's key `key` (id `kid`) (§24.6): feed it the file, then
     /// set the reference's `sealed` to what [`FileSealer::finish`] gives, for every

@@ -573,6 +573,6 @@ pub use alliance::{alliance_registry_bytes, ALLIANCE_ITEMS, ALLIANCE_MEMBERS};
 pub use registry::{
     add_sealing_keys, circle_members, operator_key, registry, registry_bytes,
     registry_bytes_with_cross_river_on_sm2, registry_bytes_with_sealing_keys, registry_document,
-    registry_with_endpoints, registry_with_endpoints_speaking, signed_registry, OPERATOR,
-    REGISTRY_ISSUED,
+    registry_with_endpoints, registry_with_endpoints_sealing, registry_with_endpoints_speaking,
+    signed_registry, OPERATOR, REGISTRY_ISSUED,
 };

@@ -306,10 +306,29 @@ pub fn registry_with_endpoints_speaking(
     registry_with(endpoints, Some(protocols))
 }
 
+/// (1.1) [`registry_with_endpoints_speaking`] in which every member lists its sample
+/// sealing keys ([`add_sealing_keys`]): the bodies and files of 1.1 between them travel
+/// sealed (§24.5, §24.6).
+pub fn registry_with_endpoints_sealing(
+    endpoints: &std::collections::BTreeMap<String, String>,
+    protocols: &[ProtocolVersion],
+) -> Result<Vec<u8>, Error> {
+    let mut document = document_with(endpoints, Some(protocols))?;
+    add_sealing_keys(&mut document)?;
+    signed_registry(&document, &[0, 1])
+}
+
 fn registry_with(
     endpoints: &std::collections::BTreeMap<String, String>,
     protocols: Option<&[ProtocolVersion]>,
 ) -> Result<Vec<u8>, Error> {
+    signed_registry(&document_with(endpoints, protocols)?, &[0, 1])
+}
+
+fn document_with(
+    endpoints: &std::collections::BTreeMap<String, String>,
+    protocols: Option<&[ProtocolVersion]>,
+) -> Result<RegistryDocument, Error> {
     let mut document = registry_document(1, &[0, 1, 2], 2)?;
     for member in &mut document.members {
         if let Some(endpoint) = endpoints.get(member.node.as_str()) {
@@ -319,7 +338,7 @@ fn registry_with(
             }
         }
     }
-    signed_registry(&document, &[0, 1])
+    Ok(document)
 }
 
 /// The signed bytes of the sample registry, version 1: operator keys 0, 1, 2 with

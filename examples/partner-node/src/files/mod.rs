@@ -58,6 +58,49 @@ pub enum UploadError {
     Storage(NodeError),
 }
 
+/// Why sealed bytes were not opened ([`FileStore::open_sealed`]).
+#[derive(Debug)]
+pub enum OpenError {
+    /// They do not open, or are not the file their reference names.
+    Refused(tongban::Error),
+    /// The store (or the sink) failed.
+    Storage(NodeError),
+}
+
+impl std::fmt::Display for OpenError {
+    /// The error with its code in brackets, as a fetch records it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::Refused(e) => write!(f, "[{}] {e}", e.code()),
+            OpenError::Storage(e) => write!(f, "[{}] {e}", e.code()),
+        }
+    }
+}
+
+impl From<NodeError> for OpenError {
+    fn from(error: NodeError) -> Self {
+        OpenError::Storage(error)
+    }
+}
+
+/// Reads the file at `path` a piece at a time (1 MiB), giving each to `each`.
+fn read_pieces<E: From<NodeError>>(
+    path: &Path,
+    mut each: impl FnMut(&[u8]) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut file = std::fs::File::open(path).map_err(|e| E::from(storage("open", path, e)))?;
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = file
+            .read(&mut buffer)
+            .map_err(|e| E::from(storage("read", path, e)))?;
+        if read == 0 {
+            return Ok(());
+        }
+        each(&buffer[..read])?;
+    }
+}
+
 /// What a garbage collection removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Collected {
@@ -108,28 +151,91 @@ impl FileStore {
             .map(|m| m.len())
     }
 
-    /// Whether the store holds the file `reference` names (its size is checked; the
-    /// digest was checked when it came in).
+    /// Whether the store holds the file `reference` names as it travels (its size is
+    /// checked; the digest was checked when it came in): a sealed file's sealed bytes at
+    /// their address (§24.6, [`tongban::file::fetched`]), which is how it is kept.
     pub fn holds(&self, reference: &FileRef) -> bool {
-        self.size_of(&reference.sha256) == Some(reference.size)
+        let travelling = tongban::file::fetched(reference);
+        self.size_of(&travelling.sha256) == Some(travelling.size)
+    }
+
+    /// (1.1) Seals the held file that `reference` (in clear, one of `envelope`'s) names,
+    /// for a body sealed to the receiver's key `key` (id `kid`) (§24.6), and stores the
+    /// sealed bytes under their digest, the address the receiver fetches them at. Gives
+    /// the reference's `sealed` member. The file in clear must still be its reference's
+    /// (`file.*`: it was altered in the store since it was uploaded).
+    pub fn seal(
+        &self,
+        envelope: &tongban::Envelope,
+        kid: &tongban::KeyId,
+        key: &tongban::seal::SealingPublicKey,
+        reference: &FileRef,
+    ) -> Result<tongban::seal::SealedFile, OpenError> {
+        let path = self.path(&reference.sha256);
+        let incoming = self.root.join("incoming");
+        let mut sealed_file = tempfile::NamedTempFile::new_in(&incoming)
+            .map_err(|e| storage("create a file in", &incoming, e))?;
+        let mut sealer = envelope.file_sealer(kid, key, reference);
+        let mut check = tongban::file::FileCheck::new(reference);
+        let write = |file: &mut tempfile::NamedTempFile, bytes: &[u8]| {
+            file.write_all(bytes)
+                .map_err(|e| storage("write", file.path(), e))
+        };
+        let refused = |e: tongban::Error| OpenError::Refused(e);
+        read_pieces(&path, |piece| {
+            check.update(piece).map_err(|e| refused(e.into()))?;
+            let sealed = sealer.update(piece).map_err(|e| refused(e.into()))?;
+            Ok::<_, OpenError>(write(&mut sealed_file, &sealed)?)
+        })?;
+        check.finish().map_err(|e| refused(e.into()))?;
+        let (last, sealed) = sealer.finish().map_err(|e| refused(e.into()))?;
+        write(&mut sealed_file, &last)?;
+        sealed_file
+            .as_file()
+            .sync_all()
+            .map_err(|e| storage("sync", sealed_file.path(), e))?;
+        let (_, written) = sealed_file
+            .keep()
+            .map_err(|e| storage("keep", &incoming, e.error))?;
+        self.commit(&written, &sealed.sha256)?;
+        Ok(sealed)
+    }
+
+    /// (1.1) Opens the sealed bytes at `path` with `opener` (§24.6) and checks what they
+    /// hold against `reference`, the file in clear (size, SHA-256, SM3), giving each
+    /// piece opened to `sink` as it goes: the whole file is known good only once this
+    /// returns `Ok`. Refused: bytes that do not open, or that are not the file
+    /// (`seal.*`, `file.*`).
+    pub fn open_sealed(
+        &self,
+        path: &Path,
+        mut opener: tongban::seal::FileOpener,
+        reference: &FileRef,
+        mut sink: impl FnMut(&[u8]) -> Result<(), NodeError>,
+    ) -> Result<(), OpenError> {
+        let mut check = tongban::file::FileCheck::new(reference);
+        let refused = |e: tongban::Error| OpenError::Refused(e);
+        read_pieces(path, |piece| {
+            let opened = opener.update(piece).map_err(|e| refused(e.into()))?;
+            check.update(&opened).map_err(|e| refused(e.into()))?;
+            sink(&opened).map_err(OpenError::Storage)
+        })?;
+        opener
+            .finish()
+            .map_err(tongban::Error::from)
+            .and_then(|()| check.finish().map_err(tongban::Error::from))
+            .map_err(OpenError::Refused)
     }
 
     /// (1.1) The SM3 digest of the held file `reference` names, read again from the
     /// store (whose bytes must still hash to its SHA-256).
     pub fn sm3_of(&self, reference: &FileRef) -> Result<Sm3Digest, NodeError> {
         let path = self.path(&reference.sha256);
-        let mut file = std::fs::File::open(&path).map_err(|e| storage("open", &path, e))?;
         let mut hasher = FileHasher::with_sm3();
-        let mut buffer = vec![0u8; 1 << 20];
-        loop {
-            let read = file
-                .read(&mut buffer)
-                .map_err(|e| storage("read", &path, e))?;
-            if read == 0 {
-                break;
-            }
-            hasher.update(&buffer[..read]);
-        }
+        read_pieces(&path, |piece| {
+            hasher.update(piece);
+            Ok::<_, NodeError>(())
+        })?;
         match hasher.digests() {
             (sha256, Some(sm3)) if sha256 == reference.sha256 => Ok(sm3),
             _ => Err(NodeError::Storage {
@@ -388,6 +494,94 @@ mod tests {
         std::fs::write(&partial, bytes).expect("partial");
         store.commit_fetched(&partial, &reference).expect("whole");
         assert!(store.holds(&reference));
+    }
+
+    #[test]
+    fn a_sealed_file_opens_only_as_the_file_its_reference_names() {
+        use tongban::sample::{self, HUANGSHI, JIUJIANG};
+        let dir = tempfile::tempdir().expect("dir");
+        let store = FileStore::open(dir.path()).expect("store");
+        let scan: Vec<u8> = (0..40_000u32).map(|i| (i % 251) as u8).collect();
+        let (sha256, size) = store
+            .write_upload([Ok(scan.clone())], 1 << 20)
+            .expect("stored");
+        let reference = FileRef {
+            name: "身份证复印件".into(),
+            sha256,
+            sm3: None,
+            media_type: "application/pdf".into(),
+            size,
+            sealed: None,
+        };
+        let mut body = tongban::Body::Transfer(sample::transfer_body().expect("body"));
+        if let tongban::Body::Transfer(transfer) = &mut body {
+            transfer.materials = vec![reference.clone()];
+        }
+        let route = sample::route(HUANGSHI).expect("route");
+        let now = tongban::Timestamp::now();
+        let envelope = tongban::Envelope::new(route, body, now, 3_600).expect("envelope");
+        let suite = tongban::seal::SealingSuite::HpkeX25519Aes128Gcm;
+        let key = sample::sealing_key(JIUJIANG, suite).expect("key");
+        let (kid, public) = (key.key_id(), key.public_key());
+        // Sealed into the store at its address, and opened back whole.
+        let sealed = store
+            .seal(&envelope, kid, public, &reference)
+            .expect("sealed");
+        let path = store.path(&sealed.sha256);
+        let kept = std::fs::read(&path).expect("kept");
+        assert_eq!(Sha256Digest::of(&kept), sealed.sha256);
+        assert_eq!(kept.len() as u64, tongban::seal::sealed_size(size));
+        let mut with = reference.clone();
+        with.sealed = Some(sealed);
+        assert!(store.holds(&with), "held as it travels");
+        let opener = |r: &FileRef| envelope.file_opener(r, &key).expect("opener");
+        let mut opened = Vec::new();
+        store
+            .open_sealed(&path, opener(&with), &with, |piece| {
+                opened.extend_from_slice(piece);
+                Ok(())
+            })
+            .expect("opens");
+        assert_eq!(opened, scan);
+        // A sender that seals other bytes under the reference: every record opens, and
+        // the whole is refused for what it is.
+        let mut other = scan.clone();
+        other[20_000] ^= 1;
+        let mut sealer = envelope.file_sealer(kid, public, &reference);
+        let mut lying = sealer.update(&other).expect("sealed");
+        let (last, lied) = sealer.finish().expect("sealed");
+        lying.extend(last);
+        let lying_path = dir.path().join("lying");
+        std::fs::write(&lying_path, &lying).expect("written");
+        let mut claimed = reference.clone();
+        claimed.sealed = Some(lied);
+        let refused = store
+            .open_sealed(&lying_path, opener(&claimed), &claimed, |_| Ok(()))
+            .expect_err("not the file");
+        assert!(
+            matches!(&refused, OpenError::Refused(e) if e.code() == "file.digest_mismatch"),
+            "{refused:?}"
+        );
+        // An altered byte of the sealed bytes does not open.
+        let mut altered = kept.clone();
+        altered[100] ^= 1;
+        std::fs::write(&lying_path, &altered).expect("written");
+        let refused = store
+            .open_sealed(&lying_path, opener(&with), &with, |_| Ok(()))
+            .expect_err("altered");
+        assert!(
+            matches!(&refused, OpenError::Refused(e) if e.code() == "seal.open_failed"),
+            "{refused:?}"
+        );
+        // A file in clear that no longer hashes to its name is not sealed.
+        std::fs::write(store.path(&reference.sha256), &other).expect("overwritten");
+        let failed = store
+            .seal(&envelope, kid, public, &reference)
+            .expect_err("not the file");
+        assert!(
+            matches!(&failed, OpenError::Refused(e) if e.code() == "file.digest_mismatch"),
+            "{failed}"
+        );
     }
 
     #[test]

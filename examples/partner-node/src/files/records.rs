@@ -54,8 +54,10 @@ CREATE TABLE IF NOT EXISTS acknowledgements (
 );
 ";
 
-/// Records the files `envelope` references, as a message received (`in`) or sent
-/// (`out`); `peer` is the other party. A file sent to a partner is one it may fetch.
+/// Records the files `envelope` (its body in clear, or opened) references as they
+/// travel (a sealed file as its sealed bytes at their address, §24.6:
+/// [`tongban::file::fetched`]), as a message received (`in`) or sent (`out`); `peer` is
+/// the other party. A file sent to a partner is one it may fetch.
 ///
 /// Up to sixteen references go in one statement: on PostgreSQL
 /// each statement is a round trip made while the writer lock is held, and a transfer
@@ -70,7 +72,10 @@ pub fn record_references(
     } else {
         &envelope.from
     };
-    let references = tongban::file::references(&envelope.body);
+    let references: Vec<FileRef> = tongban::file::references(&envelope.body)
+        .into_iter()
+        .map(tongban::file::fetched)
+        .collect();
     for chunk in references.chunks(REFERENCES_PER_STATEMENT) {
         let mut rows = Vec::with_capacity(chunk.len());
         let mut params = Vec::with_capacity(chunk.len() * 8);
@@ -133,6 +138,28 @@ fn row_to_reference(row: &Row) -> Result<FileRef, NodeError> {
         size: row.number(3)?,
         sealed: None,
     })
+}
+
+/// The messages received that reference a file at the address `sha256`, as their
+/// senders and ids, oldest first: for a sealed file, one of them is the message whose
+/// context its sealed bytes are bound to (§24.6).
+pub fn received_at(
+    db: &Db<'_>,
+    sha256: &Sha256Digest,
+) -> Result<Vec<(NodeId, MessageId)>, NodeError> {
+    db.query(
+        "SELECT f.sender, f.id FROM message_files f JOIN messages m USING (sender, id)
+         WHERE f.sha256 = ?1 AND f.direction = 'in' ORDER BY m.stored_at, f.sender, f.id",
+        params![sha256.as_str()],
+    )?
+    .iter()
+    .map(|row| {
+        let sender = NodeId::parse(row.text(0)?.as_str()).map_err(|e| unreadable("node id", e))?;
+        let id =
+            MessageId::parse(row.text(1)?.as_str()).map_err(|e| unreadable("message id", e))?;
+        Ok((sender, id))
+    })
+    .collect()
 }
 
 /// Every file the messages of case `key` reference, received or sent.

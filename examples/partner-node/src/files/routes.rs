@@ -96,7 +96,11 @@ pub async fn serve(
     }
 }
 
-/// `GET /operator/v1/files/{sha256}`: a file this node holds, for its own staff.
+/// `GET /operator/v1/files/{sha256}`: a file this node holds, for its own staff. A
+/// sealed file received (§24.6), asked for at its address, is opened with this node's
+/// sealing key and checked against its reference first, then given in clear, whole
+/// (`Range` is not honoured); one that does not open or is not its reference's file is
+/// refused with that code (`seal.*`, `file.*`).
 pub async fn download(
     State(node): State<Arc<Node>>,
     Path(sha256): Path<String>,
@@ -108,6 +112,16 @@ pub async fn download(
     let Some(size) = node.files().size_of(&sha256) else {
         return not_found(sha256.as_str()).into_response();
     };
+    let looker = node.clone();
+    let address = sha256.clone();
+    let sealed = node
+        .storage_work(move || looker.sealed_received(&address))
+        .await;
+    match sealed {
+        Ok(Some((message, reference))) => return opened_response(node, sha256, message, reference),
+        Ok(None) => {}
+        Err(refused) => return Refusal::from(refused).into_response(),
+    }
     let reader = node.clone();
     let digest = sha256.clone();
     let media_type = node
@@ -126,6 +140,59 @@ pub async fn download(
     };
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     file_response(&node, &reference, range).await
+}
+
+/// The file in clear that the sealed bytes at `address` hold (§24.6), of `message`'s
+/// `reference`, opened and checked whole already ([`Node::sealed_received`]): opened
+/// again on a blocking thread as it is sent. Should the bytes turn out otherwise now
+/// (altered on disk meanwhile), the body ends early, so that the client sees a broken
+/// response rather than a file that is not its reference's.
+fn opened_response(
+    node: Arc<Node>,
+    address: Sha256Digest,
+    message: crate::node::Readable,
+    reference: FileRef,
+) -> Response {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+    let size = reference.size;
+    let media_type = reference.media_type.clone();
+    let etag = format!("\"{}\"", reference.sha256);
+    tokio::task::spawn_blocking(move || {
+        let path = node.files().path(&address);
+        let opened = node.file_opener(&message, &reference).and_then(|opener| {
+            node.files()
+                .open_sealed(&path, opener, &reference, |piece| {
+                    let piece = Ok(Bytes::copy_from_slice(piece));
+                    sender
+                        .blocking_send(piece)
+                        .map_err(|_| crate::NodeError::Storage {
+                            reason: "the download was abandoned".into(),
+                        })
+                })
+        });
+        match opened {
+            Ok(()) => {}
+            // The operator went away: nothing is wrong with the file.
+            Err(_) if sender.is_closed() => {}
+            Err(e) => {
+                tracing::error!(%address, "a sealed file did not open again for the operator: {e}");
+                let _ = sender.blocking_send(Err(std::io::Error::other(e.to_string())));
+            }
+        }
+    });
+    let chunks = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|piece| (piece, receiver))
+    });
+    let mut response = Response::new(Body::from_stream(chunks));
+    let headers = response.headers_mut();
+    let content_type = HeaderValue::from_str(&media_type)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_TYPE, content_type);
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    response
 }
 
 /// What a `Range` header asks for, in a file of `size` bytes (§23.4: one range,

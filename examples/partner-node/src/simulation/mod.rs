@@ -228,6 +228,7 @@ fn node_config(node: &str, replica: &str, data_dir: &Path) -> Result<Config, Str
         node: id,
         key,
         other_keys,
+        sealing_keys: Vec::new(),
         registry,
         registry_bytes,
         registry_file: None,
