@@ -18,17 +18,35 @@ use serde_json::Value;
 /// A copy of `value` with every string that is a citizen identity number or a telephone
 /// number masked, and every sealed file's key.
 pub fn masked(value: &Value) -> Value {
+    rewritten(value, &mask_text, "**")
+}
+
+/// (1.1) A copy of `value` with every sealed file's key (the `key` of a member `sealed`,
+/// §24.6) emptied, all else as it is: what is kept at rest beside the sealed bytes (a
+/// case that applied an opened message, say) must not open them.
+pub fn without_file_keys(value: &Value) -> Value {
+    rewritten(value, &str::to_string, "")
+}
+
+/// A copy of `value` with each string rewritten by `text` and each sealed file's key
+/// replaced by `file_key`.
+fn rewritten(value: &Value, text: &dyn Fn(&str) -> String, file_key: &str) -> Value {
     match value {
-        Value::String(text) => Value::String(mask_text(text)),
-        Value::Array(items) => Value::Array(items.iter().map(masked).collect()),
+        Value::String(string) => Value::String(text(string)),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| rewritten(item, text, file_key))
+                .collect(),
+        ),
         Value::Object(members) => Value::Object(
             members
                 .iter()
                 .map(|(name, member)| {
-                    let mut member = masked(member);
+                    let mut member = rewritten(member, text, file_key);
                     if name == "sealed" {
                         if let Some(key) = member.get_mut("key") {
-                            *key = Value::String("**".into());
+                            *key = Value::String(file_key.into());
                         }
                     }
                     (name.clone(), member)
@@ -138,6 +156,15 @@ mod tests {
         assert_eq!(shown["materials"][0]["sealed"]["sha256"], "cd");
         assert_eq!(shown["sealed"]["kid"], "k");
         assert_eq!(shown["form"]["key"], "a form's own value");
+        // Kept at rest: the file keys emptied, every other string as it was.
+        let mut value = value;
+        value["applicant"] = serde_json::json!({"citizen_id": "420202199001011232"});
+        let kept = without_file_keys(&value);
+        assert_eq!(kept["materials"][0]["sealed"]["key"], "");
+        assert_eq!(kept["materials"][0]["sealed"]["sha256"], "cd");
+        assert_eq!(kept["applicant"]["citizen_id"], "420202199001011232");
+        assert_eq!(kept["form"]["key"], "a form's own value");
+        assert_eq!(kept["sealed"], value["sealed"]);
     }
 
     #[test]

@@ -543,6 +543,8 @@ impl Node {
             .map_err(|e| unusable(format!("[{}] {e}", e.code())))?;
         check_own_keys(&current, &self.config.node, self.config.own_keys())
             .map_err(|(_, reason)| unusable(reason))?;
+        check_sealing_keys(&current, &self.config.node, &self.config.sealing_keys)
+            .map_err(unusable)?;
         // Staged before the registry's lock is taken: messages go on being verified.
         let staged = match &self.config.registry_file {
             Some(file) if !holds_registry_from(file, version) => {
@@ -630,9 +632,16 @@ impl Node {
             .and_then(|m| m.sealing_keys.as_deref())
             .unwrap_or_default();
         let mut sealing_keys = Vec::new();
-        let grace = tongban::seal::SEAL_GRACE_SECONDS;
+        // The grace and the clock-skew allowance (§11) after its valid_until.
+        let grace = tongban::seal::SEAL_GRACE_SECONDS + 300;
         for listed in listed_sealing {
-            let in_use = listed.revoked.is_none()
+            // From its listing on (it must be here before partners seal to it), of a
+            // suite partners seal with, not revoked yet.
+            let known = tongban::seal::SealingSuite::from_name(&listed.algorithm).is_ok();
+            let revoked =
+                (listed.revoked.as_ref()).is_some_and(|at| at.unix_seconds() <= now.unix_seconds());
+            let in_use = known
+                && !revoked
                 && now.unix_seconds() <= listed.valid_until.unix_seconds() + grace;
             let held = (self.config.sealing_keys.iter()).any(|k| k.key_id() == &listed.key_id);
             if in_use && !held {
@@ -1231,8 +1240,11 @@ impl Node {
         let sealed = self.seal_files(registry, &mut envelope)?;
         let queued = self.sign_check_and_queue(registry, envelope, message_type, &now);
         if queued.is_err() {
+            // (Unless a commit whose answer was lost did record them.)
             for address in &sealed {
-                let _ = std::fs::remove_file(self.files.path(address));
+                if let Ok(false) = self.read(|db| records::is_referenced(db, address)) {
+                    let _ = std::fs::remove_file(self.files.path(address));
+                }
             }
         }
         queued
@@ -1401,6 +1413,28 @@ impl Node {
         Ok(())
     }
 
+    /// (1.1) Removes each sealed file of `message` (received) held here whose bytes no
+    /// longer hash to its address, and queues its fetch again; whether there was one.
+    fn refetch_altered(&self, message: &Readable) -> Result<bool, NodeError> {
+        let envelope = &message.envelope;
+        let mut altered = false;
+        for reference in tongban::file::references(&envelope.body) {
+            let address = reference.address();
+            if reference.sealed.is_none() || self.files.hashes_to(address)? {
+                continue;
+            }
+            altered = true;
+            let _ = std::fs::remove_file(self.files.path(address));
+            let travelling = tongban::file::fetched(reference);
+            let now = self.now_millis();
+            self.store().transaction(|db| {
+                records::enqueue_fetch(db, &travelling, &envelope.from, now)?;
+                records::fetch_again(db, address, &envelope.from, now)
+            })?;
+        }
+        Ok(altered)
+    }
+
     /// (1.1) An opener of the sealed bytes of `reference`, one of `message`'s (opened
     /// here), with the sealing key its body was opened with.
     pub fn file_opener(
@@ -1427,8 +1461,8 @@ impl Node {
     /// received that references a file at that address is tried (a partner can name
     /// the address of bytes sealed for another message, which do not open under its
     /// own); the first whose reference is sealed and opens and checks is the one.
-    /// `None` when no message received has a sealed file at that address; the last
-    /// refusal when none opens.
+    /// `None` when a message received has the file at that address in clear, or none
+    /// has it sealed; the last refusal when none opens.
     pub fn sealed_received(
         &self,
         address: &Sha256Digest,
@@ -1444,11 +1478,15 @@ impl Node {
             };
             let reference = tongban::file::references(&message.envelope.body)
                 .into_iter()
-                .find(|r| r.sealed.is_some() && r.address() == address)
+                .find(|r| r.address() == address)
                 .cloned();
             let Some(reference) = reference else {
                 continue;
             };
+            if reference.sealed.is_none() {
+                // A file received in clear at that address: served as it is.
+                return Ok(None);
+            }
             let checked = self.file_opener(&message, &reference).and_then(|opener| {
                 let path = self.files.path(address);
                 self.files
@@ -1504,11 +1542,16 @@ impl Node {
                 continue;
             }
             // (§24.6) Its sealed files, held, open under this message and are the files
-            // its references name; otherwise nothing is acknowledged, for good (the
-            // bytes are the ones the sender sealed: fetching them again changes nothing).
+            // its references name. Sealed bytes altered here since they were fetched
+            // (checked against their address then) are fetched again; the sender's own
+            // bytes that are not the file are not acknowledged, ever.
             match self.check_sealed_files(&message) {
                 Ok(()) => {}
                 Err(files::OpenError::Refused(e)) => {
+                    if self.refetch_altered(&message)? {
+                        tracing::error!(message_id = %id, code = e.code(), "a sealed file held here was altered since it was fetched: fetched again");
+                        continue;
+                    }
                     tracing::error!(message_id = %id, case_id = %envelope.case, code = e.code(), "files_received withheld for good: a sealed file of the message is not the file its reference names: {e}");
                     self.store()
                         .run(|db| records::acknowledged(db, &sender, &id))?;
@@ -1664,8 +1707,9 @@ impl Node {
                     .as_ref()
                     .and_then(|r| match (&r.opened_with, &r.unopened) {
                         (Some(kid), _) => {
+                            // Its files' keys left out: `files` gives their addresses.
                             let body = serde_json::to_value(&r.envelope.body)
-                                .map(|mut v| v["body"].take());
+                                .map(|mut v| tongban::mask::without_file_keys(&v["body"].take()));
                             Some(json!({"body": body.unwrap_or(Value::Null), "opened_with": kid}))
                         }
                         (None, Some(e)) => Some(json!({"error": ErrorBody::of(e)})),

@@ -989,9 +989,13 @@ pub fn save_case(db: &Db<'_>, case: &Case, now: &Timestamp) -> Result<CaseKey, N
             case.id()
         ),
     })?;
-    let state = serde_json::to_string(case).map_err(|e| NodeError::Storage {
-        reason: format!("case {key} cannot be written: {e}"),
-    })?;
+    // (1.1) Without the keys of sealed files (§24.6): the case is kept beside their
+    // sealed bytes, and needs only their addresses.
+    let state = serde_json::to_value(case)
+        .map(|value| tongban::mask::without_file_keys(&value).to_string())
+        .map_err(|e| NodeError::Storage {
+            reason: format!("case {key} cannot be written: {e}"),
+        })?;
     db.execute(
         "INSERT INTO cases (\"window\", id, state, updated_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (\"window\", id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",

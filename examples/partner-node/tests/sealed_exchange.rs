@@ -105,6 +105,21 @@ fn holds(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// The file references, keys included, of `message` (as a case view shows it) that
+/// Huangshi sent `node`, from the message kept as it arrived, opened again.
+fn kept_references(node: &RunningNode, message: &Value) -> Vec<FileRef> {
+    let node = node.node();
+    let sender = NodeId::parse(HUANGSHI).expect("node");
+    let id = MessageId::parse(message["id"].as_str().expect("id")).expect("id");
+    let kept = (node.read(|db| partner_node::store::find_message(db, &sender, &id)))
+        .expect("read")
+        .expect("stored");
+    let kept = node.readable(&kept.bytes).expect("reopened");
+    (tongban::file::references(&kept.envelope.body).into_iter())
+        .cloned()
+        .collect()
+}
+
 /// Whether any file under `dir` (recursively) holds `needle`.
 fn found_under(dir: &Path, needle: &[u8]) -> Vec<String> {
     let mut found = Vec::new();
@@ -123,10 +138,11 @@ fn found_under(dir: &Path, needle: &[u8]) -> Vec<String> {
 }
 
 /// Huangshi's window uploads two scans (the first of `size` bytes) and sends the sample
-/// transfer with them to Jiujiang; each scan's reference, bytes and the ASCII line it
+/// transfer of a theme with them to Jiujiang; each scan's reference, bytes and the ASCII line it
 /// carries (what the sample PDF writer keeps of a line), which names the identity number.
 async fn send_scans(hs: &OperatorClient, size: usize) -> Vec<(FileRef, Vec<u8>, String)> {
-    let mut body = sample::transfer_body().expect("body");
+    // (A transfer of a theme: its case keeps the materials shared across the theme.)
+    let [mut body, _] = sample::theme_transfer_bodies().expect("bodies");
     let mut scans = Vec::new();
     for (index, material) in body.materials.iter_mut().enumerate() {
         let marker = format!("Scan {index} of an identity card, number {CITIZEN_ID}");
@@ -230,12 +246,16 @@ async fn a_transfer_and_its_scans_travel_sealed_and_open_only_at_the_receiver() 
 
     // At rest: neither database holds the identity number or the phone, Jiujiang's
     // none of the file keys, and nothing Jiujiang keeps holds a scan in clear.
-    let file_keys: Vec<String> = (opened["body"]["materials"].as_array())
-        .expect("materials")
+    // The keys are in the message as it arrived, opened again; the operator API leaves
+    // them out of what it shows opened.
+    let file_keys: Vec<String> = kept_references(&pair.jiujiang, received)
         .iter()
-        .map(|m| m["sealed"]["key"].as_str().expect("a file key").to_string())
+        .map(|r| r.sealed.as_ref().expect("sealed").key.clone())
         .collect();
     assert_eq!(file_keys.len(), 2);
+    for material in opened["body"]["materials"].as_array().expect("materials") {
+        assert_eq!(material["sealed"]["key"], "", "{material}");
+    }
     let data = |node: &str| pair.dir.path().join(node).join("data");
     for (node, running) in [(HUANGSHI, &pair.huangshi), (JIUJIANG, &pair.jiujiang)] {
         let database = stored(running);
@@ -269,6 +289,32 @@ async fn a_transfer_and_its_scans_travel_sealed_and_open_only_at_the_receiver() 
         // The search finds what is there: Huangshi keeps its uploads.
         let uploaded = found_under(&data(HUANGSHI), marker.as_bytes());
         assert_eq!(uploaded.len(), 1, "{uploaded:?}");
+    }
+
+    // Huangshi keeps its uploads in clear as its own (garbage collection does not take
+    // them), and the sealed copies it serves.
+    let huangshi = pair.huangshi.node();
+    let referenced = |sha256: &Sha256Digest| {
+        huangshi
+            .read(|db| partner_node::files::records::is_referenced(db, sha256))
+            .expect("read")
+    };
+    std::thread::sleep(Duration::from_millis(20));
+    let garbage = (huangshi.files().find_garbage(referenced, Duration::ZERO)).expect("found");
+    huangshi
+        .files()
+        .remove_garbage(&garbage, referenced)
+        .expect("collected");
+    for (reference, _, _) in &scans {
+        assert!(huangshi.files().holds(reference), "the upload in clear");
+    }
+    for file in files {
+        let address =
+            Sha256Digest::parse(file["address"].as_str().expect("address")).expect("digest");
+        assert!(
+            huangshi.files().size_of(&address).is_some(),
+            "the sealed copy"
+        );
     }
 
     // Jiujiang's health lists its sealing keys, both held.
@@ -455,11 +501,8 @@ async fn a_sender_naming_another_messages_sealed_file_gets_no_files_received_for
 
     // Huangshi (or anyone with its key) sends another case whose references name the
     // sealed bytes of the first: each opens only under the first message's context.
-    let opened = &view["messages"][0]["opened"]["body"];
-    let materials: Vec<FileRef> =
-        serde_json::from_value(opened["materials"].clone()).expect("the first's references");
     let mut body = sample::transfer_body().expect("body");
-    body.materials = materials;
+    body.materials = kept_references(&pair.jiujiang, &view["messages"][0]);
     let route = Route {
         case: CaseId::parse("HS-2026-000999").expect("case"),
         ..sample::route(HUANGSHI).expect("route")
@@ -479,7 +522,12 @@ async fn a_sender_naming_another_messages_sealed_file_gets_no_files_received_for
     // Its files are held already, so nothing is fetched; they are opened under this
     // message, which they are not bound to: no files_received, now or later.
     assert_eq!(jiujiang.acknowledge_files().expect("acknowledged"), 0);
-    assert_eq!(jiujiang.acknowledge_files().expect("acknowledged"), 0);
+    let awaiting =
+        (jiujiang.read(partner_node::files::records::awaiting_acknowledgement)).expect("read");
+    assert!(
+        awaiting.iter().all(|(_, id)| id != envelope.id.as_str()),
+        "withheld for good, not looked at again: {awaiting:?}"
+    );
     let second = jj
         .case("HS-2026-000999")
         .await
@@ -499,4 +547,45 @@ async fn a_sender_naming_another_messages_sealed_file_gets_no_files_received_for
     assert_eq!(bytes, scans[index].1);
     pair.huangshi.stop().await;
     pair.jiujiang.stop().await;
+}
+
+#[test]
+fn a_registry_that_lists_another_key_under_a_sealing_key_id_of_the_node_is_not_installed() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let nodes = demo::prepare_sealing(dir.path(), &[HUANGSHI, JIUJIANG]).expect("prepare");
+    let node = Node::open(Config::load(&nodes[JIUJIANG].config).expect("config")).expect("opens");
+    let next = |other_key: bool| {
+        let mut document = sample::registry_document(2, &[0, 1, 2], 2).expect("document");
+        sample::add_sealing_keys(&mut document).expect("keys");
+        if other_key {
+            let member = (document.members.iter_mut())
+                .find(|m| m.node.as_str() == JIUJIANG)
+                .expect("Jiujiang");
+            let key = &mut member.sealing_keys.as_mut().expect("sealing keys")[0];
+            let other = seal::SealingKeyPair::from_secret(
+                key.key_id.clone(),
+                NodeId::parse(JIUJIANG).expect("node"),
+                seal::SealingSuite::from_name(&key.algorithm).expect("suite"),
+                &[5u8; 32],
+            )
+            .expect("key");
+            key.public_key = tongban::crypto::base64url(other.public_key().as_bytes());
+        }
+        sample::signed_registry(&document, &[0, 1]).expect("signed")
+    };
+    let refused = node.install_registry(&next(true)).expect_err("another key");
+    assert_eq!(
+        refused.body.code, "operator.registry_without_node",
+        "{:?}",
+        refused.body
+    );
+    assert!(
+        refused.body.message.contains("sealing key"),
+        "{}",
+        refused.body.message
+    );
+    assert_eq!(node.registry().version(), 1);
+    // The same registry with the node's own keys is installed.
+    node.install_registry(&next(false)).expect("installed");
+    assert_eq!(node.registry().version(), 2);
 }

@@ -18,9 +18,9 @@ pub struct MessageFiles {
     pub message: MessageId,
     /// The message's receiver, the one who fetches the files and says so.
     pub receiver: NodeId,
-    /// The references, as the message gives them, but that a sealed file's key is not
-    /// kept (empty): its address is all the case needs (§23.5, §24.6), and a case kept
-    /// at rest beside the sealed bytes must not open them.
+    /// The references, as the message gives them: (1.1) those of a body opened or
+    /// sealed here with their files' keys (§24.6), which a case kept at rest beside the
+    /// sealed bytes must not keep ([`crate::mask::without_file_keys`]).
     pub references: Vec<FileRef>,
     /// Whether a `files_received` answered the message.
     #[serde(default)]
@@ -56,21 +56,10 @@ impl Track {
         if !exchanges_files(envelope) || references.is_empty() {
             return;
         }
-        #[allow(unused_mut)]
-        let mut references: Vec<FileRef> = references.into_iter().cloned().collect();
-        // Only a body opened (or sealed) here has file keys, and the WASM package never
-        // opens or seals one (a body in clear with them is refused): there this is dead
-        // code, left out for the package's size.
-        #[cfg(not(target_arch = "wasm32"))]
-        for reference in &mut references {
-            if let Some(sealed) = &mut reference.sealed {
-                sealed.key.clear();
-            }
-        }
         self.files.push(MessageFiles {
             message: envelope.id.clone(),
             receiver: envelope.to.clone(),
-            references,
+            references: references.into_iter().cloned().collect(),
             acknowledged: false,
         });
     }

@@ -227,6 +227,21 @@ impl FileStore {
             .map_err(OpenError::Refused)
     }
 
+    /// Whether the whole file at `sha256`'s name still hashes to it (`false` when it is
+    /// not there).
+    pub fn hashes_to(&self, sha256: &Sha256Digest) -> Result<bool, NodeError> {
+        let path = self.path(sha256);
+        if !path.exists() {
+            return Ok(false);
+        }
+        let mut hasher = FileHasher::new();
+        read_pieces(&path, |piece| {
+            hasher.update(piece);
+            Ok::<_, NodeError>(())
+        })?;
+        Ok(&hasher.digest() == sha256)
+    }
+
     /// (1.1) The SM3 digest of the held file `reference` names, read again from the
     /// store (whose bytes must still hash to its SHA-256).
     pub fn sm3_of(&self, reference: &FileRef) -> Result<Sm3Digest, NodeError> {

@@ -57,7 +57,10 @@ CREATE TABLE IF NOT EXISTS acknowledgements (
 /// Records the files `envelope` (its body in clear, or opened) references as they
 /// travel (a sealed file as its sealed bytes at their address, §24.6:
 /// [`tongban::file::fetched`]), as a message received (`in`) or sent (`out`); `peer` is
-/// the other party. A file sent to a partner is one it may fetch.
+/// the other party. A file sent to a partner is one it may fetch. (1.1) The file in
+/// clear of a sealed file sent is recorded too, with this node itself as the peer: kept
+/// as this node's own (garbage collection), fetched by no partner (no partner is this
+/// node), as §24.6 asks.
 ///
 /// Up to sixteen references go in one statement: on PostgreSQL
 /// each statement is a round trip made while the writer lock is held, and a transfer
@@ -72,14 +75,19 @@ pub fn record_references(
     } else {
         &envelope.from
     };
-    let references: Vec<FileRef> = tongban::file::references(&envelope.body)
-        .into_iter()
-        .map(tongban::file::fetched)
-        .collect();
+    let mut references: Vec<(FileRef, &NodeId)> = Vec::new();
+    for reference in tongban::file::references(&envelope.body) {
+        references.push((tongban::file::fetched(reference), peer));
+        if direction == "out" && reference.sealed.is_some() {
+            let mut own = reference.clone();
+            own.sealed = None;
+            references.push((own, &envelope.from));
+        }
+    }
     for chunk in references.chunks(REFERENCES_PER_STATEMENT) {
         let mut rows = Vec::with_capacity(chunk.len());
         let mut params = Vec::with_capacity(chunk.len() * 8);
-        for reference in chunk {
+        for (reference, peer) in chunk {
             let first = params.len() + 1;
             rows.push(format!(
                 "({})",
@@ -333,6 +341,21 @@ pub fn record_fetch(
             params![sha256.as_str(), holder.as_str(), error, next_ms],
         )?,
     };
+    Ok(())
+}
+
+/// Makes the fetch of `sha256` from `holder` pending again, due at `now_ms` (its
+/// bytes went: altered on disk since they were fetched).
+pub fn fetch_again(
+    db: &Db<'_>,
+    sha256: &Sha256Digest,
+    holder: &NodeId,
+    now_ms: i64,
+) -> Result<(), NodeError> {
+    db.execute(
+        "UPDATE fetches SET status = 'pending', next_attempt = ?3 WHERE sha256 = ?1 AND holder = ?2",
+        params![sha256.as_str(), holder.as_str(), now_ms],
+    )?;
     Ok(())
 }
 
