@@ -401,14 +401,18 @@ fn the_senders_own_case_records_its_sealed_files_by_address() {
     let addresses: Vec<Sha256Digest> = held.keys().cloned().collect();
     case.apply(&answer(listed(addresses), 3), &registry)
         .expect("the sealed digests, which the receiver fetched");
-    // The case, kept at rest beside the sealed bytes, keeps their addresses and never
-    // the keys that open them.
-    let kept = serde_json::to_string(&case).expect("json");
+    // The case holds the keys it was given; kept at rest beside the sealed bytes
+    // (mask::without_file_keys), it keeps their addresses and never the keys.
+    let held = serde_json::to_value(&case).expect("json");
+    let kept = tongban::mask::without_file_keys(&held).to_string();
     for reference in tongban::file::references(&clear) {
         let sealed = reference.sealed.as_ref().expect("sealed");
+        assert!(held.to_string().contains(&sealed.key));
         assert!(kept.contains(sealed.sha256.as_str()));
         assert!(!kept.contains(&sealed.key), "a file key kept in the case");
     }
+    let restored: lifecycle::Case = serde_json::from_str(&kept).expect("read back");
+    assert_eq!(restored.tracks().len(), case.tracks().len());
 }
 
 #[test]
