@@ -70,6 +70,42 @@ pub fn mask_text(text: &str) -> String {
     }
 }
 
+/// `text`, a sentence (an error's reason, which may quote the value refused), with
+/// each quoted part and each word masked as [`mask_text`] masks a whole string: what a
+/// refusal says of a form field holding a phone number is logged and sent back, and must
+/// not carry the number.
+pub fn mask_sentence(text: &str) -> String {
+    let mut masked = String::with_capacity(text.len());
+    for (index, part) in text.split('"').enumerate() {
+        if index > 0 {
+            masked.push('"');
+        }
+        let whole = mask_text(part);
+        if index % 2 == 1 && whole != part {
+            masked.push_str(&whole);
+            continue;
+        }
+        for (position, word) in part.split(' ').enumerate() {
+            if position > 0 {
+                masked.push(' ');
+            }
+            // A word's own punctuation around it (`(…)`, `…,`) is kept as it is.
+            let core = word.trim_matches(|c: char| {
+                matches!(c, '(' | ')' | ',' | ';' | ':' | '.' | '`' | '\'')
+            });
+            match word.find(core) {
+                Some(start) if !core.is_empty() => {
+                    masked.push_str(&word[..start]);
+                    masked.push_str(&mask_text(core));
+                    masked.push_str(&word[start + core.len()..]);
+                }
+                _ => masked.push_str(word),
+            }
+        }
+    }
+    masked
+}
+
 /// For a mobile or area-code number, with an optional `+86`/`86` and spaces or `-`
 /// between its digits: how many digits the country code has (0 or 2) and how many the
 /// national number has. `None` for anything else.
@@ -165,6 +201,29 @@ mod tests {
         assert_eq!(kept["applicant"]["citizen_id"], "420202199001011232");
         assert_eq!(kept["form"]["key"], "a form's own value");
         assert_eq!(kept["sealed"], value["sealed"]);
+    }
+
+    #[test]
+    fn masks_numbers_quoted_or_not_in_a_sentence_and_nothing_else() {
+        assert_eq!(
+            mask_sentence(r#""13907140000" does not match "^[0-9]{6}$""#),
+            r#""139****0000" does not match "^[0-9]{6}$""#
+        );
+        assert_eq!(
+            mask_sentence(r#""138 0000 0000" is longer than 8 characters"#),
+            r#""138 **** 0000" is longer than 8 characters"#
+        );
+        assert_eq!(
+            mask_sentence("13907140000 is not of type \"string\""),
+            "139****0000 is not of type \"string\""
+        );
+        assert_eq!(
+            mask_sentence("value (420202199001011231), refused; 027-87654321."),
+            "value (420202********1231), refused; 027-****4321."
+        );
+        let plain =
+            r#"{"employees":3} is not valid under any of the schemas: 50000 is less than 100000"#;
+        assert_eq!(mask_sentence(plain), plain);
     }
 
     #[test]

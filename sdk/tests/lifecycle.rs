@@ -544,6 +544,22 @@ fn a_supplements_form_is_checked_against_the_items_form_schema() {
         "{refused}"
     );
     assert_eq!(case.tracks()[0].state, ItemState::SupplementRequested);
+    // A refusal quoting the value refused masks a phone number in it (it is logged and
+    // sent back in clear, even for a sealed body).
+    let a_phone = supplement(json!({
+        "shop_name": "黄石市磁湖理发店九江分店", "business_address": "九江市浔阳区庐山北路88号",
+        "business_scope": "理发服务", "employees": "13907140000"
+    }));
+    let message = flow.send(HUANGSHI, JIUJIANG, sample::AGREEMENT, a_phone, answer);
+    let refused = case
+        .apply(&message, &flow.registry)
+        .expect_err("invalid form");
+    assert_eq!(refused.code(), "item.form_invalid");
+    let said = refused.to_string();
+    assert!(
+        !said.contains("13907140000") && said.contains("139****0000"),
+        "{said}"
+    );
     let fields_only = supplement(json!({"employees": 3}));
     let message = flow.send(HUANGSHI, JIUJIANG, sample::AGREEMENT, fields_only, answer);
     assert_eq!(

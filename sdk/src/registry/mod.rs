@@ -864,7 +864,9 @@ fn check_form_with(
         .next()
         .map(|error| RouteError::FormInvalid {
             field: format!("/body/form{}", error.instance_path().as_str()),
-            reason: error.to_string(),
+            // The reason quotes the value refused: an identity number or a phone is
+            // masked, since the refusal is logged and sent back, in clear (§24.5).
+            reason: crate::mask::mask_sentence(&error.to_string()),
         });
     // `is_valid` said no: without a first error the form is still refused.
     Err(first_error
