@@ -86,8 +86,8 @@ export type TrackStatus = {
   after_final?: number;
   /** Messages answered by a receipt since the track became final, when any. */
   answered_after_final?: string[];
-  /** (1.1) The files each message of the track references, by message id, when any. */
-  files?: Record<string, { receiver: string; sizes: Record<string, number>; acknowledged: boolean }>;
+  /** (1.1) The files each message of the track references, in the order the messages were applied, when any: whether its receiver said it holds them (`files_received`). */
+  files?: { message: string; receiver: string; references: FileRef[]; acknowledged: boolean }[];
   /** (1.1) Whether the time limit waits for the authority's `files_received` for the transfer's materials. */
   awaits_files?: boolean;
   /** (1.1) The day the authority's `files_received` for the transfer was created: the clock runs from it. */

@@ -4,8 +4,8 @@
 import {
   Case, KeyPair, Registry, TongbanError, Verifier, createMessage, errorCodes, replyTo,
   signMessage,
-  type Envelope, type ErrorCode, type ItemState, type MessageType, type TrackStatus,
-  type Transfer,
+  type Envelope, type ErrorCode, type FileRef, type ItemState, type MessageType,
+  type TrackStatus, type Transfer,
 } from "tongban/forms";
 import { canonicalize, TongbanError as CoreError } from "tongban";
 import { init, initSync, type ModuleSource } from "tongban/manual";
@@ -33,6 +33,9 @@ const tracked = new Case("HS-2026-000123");
 const state: ItemState = tracked.apply(verified, registry);
 const status: "empty" | "in_progress" | "decided" | "completed" = tracked.status;
 const tracks: TrackStatus[] = tracked.tracks(registry, "2026-11-30T10:00:00+08:00");
+// (1.1) A track's files: per message, in order, the references its receiver fetches.
+const trackFiles: { message: string; references: FileRef[]; acknowledged: boolean }[] =
+  tracks[0].files ?? [];
 const reply: Envelope = replyTo(transfer, { type: "status_update", body: { status: "in_review" } });
 if (transfer.type === "transfer") {
   // (1.1) A body may travel sealed to the receiver (§24.5): its members are in the box.
@@ -136,5 +139,5 @@ replyTo(transfer, { type: "shipment", body: { contents: "gifts", carrier: "EMS",
 const inspector: Verifier = Verifier.withKeys({ keys: [key.publicKey()] }, null);
 const window: string | undefined = tracked.window;
 
-export { sm2Key, sha256, sm3, state, status, tracks, reply, type, codes, due, source, inspector, window, misspelt, lost,
+export { sm2Key, sha256, sm3, state, status, tracks, trackFiles, reply, type, codes, due, source, inspector, window, misspelt, lost,
   byAgent, byFax, byPigeon, parcel, handedOver, graded, deferred, committed, unsigned, themed, themedByName, licensed };
