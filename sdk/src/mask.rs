@@ -18,42 +18,43 @@ use serde_json::Value;
 /// A copy of `value` with every string that is a citizen identity number or a telephone
 /// number masked, and every sealed file's key.
 pub fn masked(value: &Value) -> Value {
-    rewritten(value, &mask_text, "**")
+    let mut shown = value.clone();
+    rewrite(&mut shown, Some(&mask_text), "**");
+    shown
 }
 
-/// (1.1) A copy of `value` with every sealed file's key (the `key` of a member `sealed`,
-/// §24.6) emptied, all else as it is: what is kept at rest beside the sealed bytes (a
+/// (1.1) Empties, in place, every sealed file's key in `value` (the `key` of a member
+/// `sealed`, §24.6), all else as it is: what is kept at rest beside the sealed bytes (a
 /// case that applied an opened message, say) must not open them.
-pub fn without_file_keys(value: &Value) -> Value {
-    rewritten(value, &str::to_string, "")
+pub fn clear_file_keys(value: &mut Value) {
+    rewrite(value, None, "");
 }
 
-/// A copy of `value` with each string rewritten by `text` and each sealed file's key
-/// replaced by `file_key`.
-fn rewritten(value: &Value, text: &dyn Fn(&str) -> String, file_key: &str) -> Value {
+/// Rewrites `value` in place: each string by `text` (if given), each sealed file's key
+/// to `file_key`.
+fn rewrite(value: &mut Value, text: Option<&dyn Fn(&str) -> String>, file_key: &str) {
     match value {
-        Value::String(string) => Value::String(text(string)),
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|item| rewritten(item, text, file_key))
-                .collect(),
-        ),
-        Value::Object(members) => Value::Object(
-            members
-                .iter()
-                .map(|(name, member)| {
-                    let mut member = rewritten(member, text, file_key);
-                    if name == "sealed" {
-                        if let Some(key) = member.get_mut("key") {
-                            *key = Value::String(file_key.into());
-                        }
+        Value::String(string) => {
+            if let Some(text) = text {
+                *string = text(string);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                rewrite(item, text, file_key);
+            }
+        }
+        Value::Object(members) => {
+            for (name, member) in members.iter_mut() {
+                rewrite(member, text, file_key);
+                if name == "sealed" {
+                    if let Some(key) = member.get_mut("key") {
+                        *key = Value::String(file_key.into());
                     }
-                    (name.clone(), member)
-                })
-                .collect(),
-        ),
-        other => other.clone(),
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -195,7 +196,8 @@ mod tests {
         // Kept at rest: the file keys emptied, every other string as it was.
         let mut value = value;
         value["applicant"] = serde_json::json!({"citizen_id": "420202199001011232"});
-        let kept = without_file_keys(&value);
+        let mut kept = value.clone();
+        clear_file_keys(&mut kept);
         assert_eq!(kept["materials"][0]["sealed"]["key"], "");
         assert_eq!(kept["materials"][0]["sealed"]["sha256"], "cd");
         assert_eq!(kept["applicant"]["citizen_id"], "420202199001011232");

@@ -445,10 +445,7 @@ pub fn check_sealing_keys(
     node: &NodeId,
     keys: &[SealingKeyPair],
 ) -> Result<(), String> {
-    let listed = registry
-        .member(node)
-        .and_then(|member| member.sealing_keys.as_deref())
-        .unwrap_or_default();
+    let listed = registry.sealing_keys_of(node).unwrap_or_default();
     for key in keys {
         let public = tongban::crypto::base64url(key.public_key().as_bytes());
         if let Some(entry) = listed.iter().find(|k| &k.key_id == key.key_id()) {

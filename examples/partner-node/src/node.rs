@@ -627,14 +627,12 @@ impl Node {
         // (1.1) The sealing keys the registry lists for this node (§24.2): partners
         // seal to one from its valid_from on, and until its grace ends after its
         // valid_until; each must be in the configuration by then.
-        let listed_sealing = registry
-            .member(&self.config.node)
-            .and_then(|m| m.sealing_keys.as_deref())
-            .unwrap_or_default();
         let mut sealing_keys = Vec::new();
         // The grace and the clock-skew allowance (§11) after its valid_until.
-        let grace = tongban::seal::SEAL_GRACE_SECONDS + 300;
-        for listed in listed_sealing {
+        let skew = tongban::MajorVersion::V1.rules().clock_skew_seconds;
+        let grace = tongban::seal::SEAL_GRACE_SECONDS + skew;
+        let listed_sealing = registry.sealing_keys_of(&self.config.node);
+        for listed in listed_sealing.unwrap_or_default() {
             // From its listing on (it must be here before partners seal to it), of a
             // suite partners seal with, not revoked yet.
             let known = tongban::seal::SealingSuite::from_name(&listed.algorithm).is_ok();
@@ -1177,8 +1175,7 @@ impl Node {
         registry: &Registry,
     ) -> Refusal {
         let listed = registry
-            .member(&self.config.node)
-            .and_then(|member| member.sealing_keys.as_deref())
+            .sealing_keys_of(&self.config.node)
             .unwrap_or_default();
         match sealed_to {
             Some(kid)
@@ -1240,14 +1237,19 @@ impl Node {
         let sealed = self.seal_files(registry, &mut envelope)?;
         let queued = self.sign_check_and_queue(registry, envelope, message_type, &now);
         if queued.is_err() {
-            // (Unless a commit whose answer was lost did record them.)
-            for address in &sealed {
-                if let Ok(false) = self.read(|db| records::is_referenced(db, address)) {
-                    let _ = std::fs::remove_file(self.files.path(address));
-                }
-            }
+            self.remove_sealed_copies(&sealed);
         }
         queued
+    }
+
+    /// Removes the sealed copies at `addresses` of a message that was not sent, unless
+    /// a message references them (a commit whose answer was lost did record them).
+    fn remove_sealed_copies(&self, addresses: &[Sha256Digest]) {
+        for address in addresses {
+            if let Ok(false) = self.read(|db| records::is_referenced(db, address)) {
+                let _ = std::fs::remove_file(self.files.path(address));
+            }
+        }
     }
 
     /// [`Node::send`] once the files are sealed: seals the body if it is to be, signs
@@ -1357,14 +1359,13 @@ impl Node {
             return Ok(Vec::new());
         };
         self.check_held(envelope)?;
-        let mut sealed = Vec::new();
+        let mut sealed: Vec<tongban::seal::SealedFile> = Vec::new();
         for reference in references {
             match self.files.seal(envelope, &kid, &key, reference) {
                 Ok(file) => sealed.push(file),
                 Err(e) => {
-                    for file in &sealed {
-                        let _ = std::fs::remove_file(self.files.path(&file.sha256));
-                    }
+                    let addresses: Vec<_> = sealed.into_iter().map(|file| file.sha256).collect();
+                    self.remove_sealed_copies(&addresses);
                     return Err(Refusal::from(e));
                 }
             }
@@ -1405,12 +1406,21 @@ impl Node {
     pub fn check_sealed_files(&self, message: &Readable) -> Result<(), files::OpenError> {
         let references = tongban::file::references(&message.envelope.body);
         for reference in references.into_iter().filter(|r| r.sealed.is_some()) {
-            let opener = self.file_opener(message, reference)?;
-            let path = self.files.path(reference.address());
-            self.files
-                .open_sealed(&path, opener, reference, |_| Ok(()))?;
+            self.check_sealed_file(message, reference)?;
         }
         Ok(())
+    }
+
+    /// (1.1) Opens the held sealed bytes of `reference`, one of `message`'s (opened
+    /// here), and checks them against it, whole.
+    fn check_sealed_file(
+        &self,
+        message: &Readable,
+        reference: &FileRef,
+    ) -> Result<(), files::OpenError> {
+        let opener = self.file_opener(message, reference)?;
+        let path = self.files.path(reference.address());
+        self.files.open_sealed(&path, opener, reference, |_| Ok(()))
     }
 
     /// (1.1) Removes each sealed file of `message` (received) held here whose bytes no
@@ -1487,12 +1497,7 @@ impl Node {
                 // A file received in clear at that address: served as it is.
                 return Ok(None);
             }
-            let checked = self.file_opener(&message, &reference).and_then(|opener| {
-                let path = self.files.path(address);
-                self.files
-                    .open_sealed(&path, opener, &reference, |_| Ok(()))
-            });
-            match checked {
+            match self.check_sealed_file(&message, &reference) {
                 Ok(()) => return Ok(Some((message, reference))),
                 Err(files::OpenError::Refused(e)) => refused = Some(e),
                 Err(storage) => return Err(storage),
@@ -1708,8 +1713,11 @@ impl Node {
                     .and_then(|r| match (&r.opened_with, &r.unopened) {
                         (Some(kid), _) => {
                             // Its files' keys left out: `files` gives their addresses.
-                            let body = serde_json::to_value(&r.envelope.body)
-                                .map(|mut v| tongban::mask::without_file_keys(&v["body"].take()));
+                            let body = serde_json::to_value(&r.envelope.body).map(|mut v| {
+                                let mut body = v["body"].take();
+                                tongban::mask::clear_file_keys(&mut body);
+                                body
+                            });
                             Some(json!({"body": body.unwrap_or(Value::Null), "opened_with": kid}))
                         }
                         (None, Some(e)) => Some(json!({"error": ErrorBody::of(e)})),

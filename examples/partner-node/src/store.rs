@@ -992,7 +992,10 @@ pub fn save_case(db: &Db<'_>, case: &Case, now: &Timestamp) -> Result<CaseKey, N
     // (1.1) Without the keys of sealed files (§24.6): the case is kept beside their
     // sealed bytes, and needs only their addresses.
     let state = serde_json::to_value(case)
-        .map(|value| tongban::mask::without_file_keys(&value).to_string())
+        .map(|mut value| {
+            tongban::mask::clear_file_keys(&mut value);
+            value.to_string()
+        })
         .map_err(|e| NodeError::Storage {
             reason: format!("case {key} cannot be written: {e}"),
         })?;

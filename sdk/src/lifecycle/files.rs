@@ -20,7 +20,7 @@ pub struct MessageFiles {
     pub receiver: NodeId,
     /// The references, as the message gives them: (1.1) those of a body opened or
     /// sealed here with their files' keys (§24.6), which a case kept at rest beside the
-    /// sealed bytes must not keep ([`crate::mask::without_file_keys`]).
+    /// sealed bytes must not keep ([`crate::mask::clear_file_keys`]).
     pub references: Vec<FileRef>,
     /// Whether a `files_received` answered the message.
     #[serde(default)]

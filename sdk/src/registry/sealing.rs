@@ -222,9 +222,10 @@ impl Registry {
         }
     }
 
-    /// The sealing keys `node` lists (none when it lists none); `registry.unknown_member`
-    /// for a node the registry does not know.
-    fn sealing_keys_of(&self, node: &NodeId) -> Result<&[MemberKey], Error> {
+    /// (1.1) The sealing keys `node` lists (none when it lists none), revoked and
+    /// retired ones included; `registry.unknown_member` for a node the registry does not
+    /// know.
+    pub fn sealing_keys_of(&self, node: &NodeId) -> Result<&[MemberKey], Error> {
         let member = self
             .member(node)
             .ok_or_else(|| RegistryError::UnknownMember {

@@ -230,28 +230,32 @@ impl FileStore {
     /// Whether the whole file at `sha256`'s name still hashes to it (`false` when it is
     /// not there).
     pub fn hashes_to(&self, sha256: &Sha256Digest) -> Result<bool, NodeError> {
-        let path = self.path(sha256);
-        if !path.exists() {
+        if !self.path(sha256).exists() {
             return Ok(false);
         }
-        let mut hasher = FileHasher::new();
-        read_pieces(&path, |piece| {
+        let (digest, _) = self.digests_of(sha256, FileHasher::new())?;
+        Ok(&digest == sha256)
+    }
+
+    /// The digests `hasher` gives of the whole file stored under `sha256`'s name, read
+    /// again from the store.
+    fn digests_of(
+        &self,
+        sha256: &Sha256Digest,
+        mut hasher: FileHasher,
+    ) -> Result<(Sha256Digest, Option<Sm3Digest>), NodeError> {
+        read_pieces(&self.path(sha256), |piece| {
             hasher.update(piece);
             Ok::<_, NodeError>(())
         })?;
-        Ok(&hasher.digest() == sha256)
+        Ok(hasher.digests())
     }
 
     /// (1.1) The SM3 digest of the held file `reference` names, read again from the
     /// store (whose bytes must still hash to its SHA-256).
     pub fn sm3_of(&self, reference: &FileRef) -> Result<Sm3Digest, NodeError> {
         let path = self.path(&reference.sha256);
-        let mut hasher = FileHasher::with_sm3();
-        read_pieces(&path, |piece| {
-            hasher.update(piece);
-            Ok::<_, NodeError>(())
-        })?;
-        match hasher.digests() {
+        match self.digests_of(&reference.sha256, FileHasher::with_sm3())? {
             (sha256, Some(sm3)) if sha256 == reference.sha256 => Ok(sm3),
             _ => Err(NodeError::Storage {
                 reason: format!(

@@ -154,9 +154,12 @@ fn opened_response(
     reference: FileRef,
 ) -> Response {
     let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
-    let size = reference.size;
-    let media_type = reference.media_type.clone();
-    let etag = format!("\"{}\"", reference.sha256);
+    let response = {
+        let chunks = futures_util::stream::unfold(receiver, |mut receiver| async move {
+            receiver.recv().await.map(|piece| (piece, receiver))
+        });
+        file_body(chunks, &reference, reference.size)
+    };
     tokio::task::spawn_blocking(move || {
         let path = node.files().path(&address);
         let opened = node.file_opener(&message, &reference).and_then(|opener| {
@@ -180,16 +183,23 @@ fn opened_response(
             }
         }
     });
-    let chunks = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|piece| (piece, receiver))
-    });
+    response
+}
+
+/// A response streaming `chunks`, `length` bytes of the file `reference` names: its
+/// media type, length and digest (`ETag`).
+fn file_body(
+    chunks: impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+    reference: &FileRef,
+    length: u64,
+) -> Response {
     let mut response = Response::new(Body::from_stream(chunks));
     let headers = response.headers_mut();
-    let content_type = HeaderValue::from_str(&media_type)
+    let content_type = HeaderValue::from_str(&reference.media_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     headers.insert(header::CONTENT_TYPE, content_type);
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-    if let Ok(etag) = HeaderValue::from_str(&etag) {
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", reference.sha256)) {
         headers.insert(header::ETAG, etag);
     }
     response
@@ -291,17 +301,10 @@ async fn file_response(node: &Node, reference: &FileRef, range: Option<&str>) ->
             }
         }
     });
-    let content_type = HeaderValue::from_str(&reference.media_type)
-        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
-    let mut response = Response::new(Body::from_stream(chunks));
+    let mut response = file_body(chunks, reference, end - start);
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, content_type);
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", reference.sha256)) {
-        headers.insert(header::ETAG, etag);
-    }
     if status == StatusCode::PARTIAL_CONTENT {
         if let Ok(value) = HeaderValue::from_str(&format!("bytes {start}-{}/{size}", end - 1)) {
             headers.insert(header::CONTENT_RANGE, value);
